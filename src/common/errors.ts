@@ -1,0 +1,29 @@
+/** Codes a domain error can carry; the GraphQL layer maps each to `extensions.code`. */
+export type HubErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** An error whose message is safe to show to the caller. */
+export class HubError extends Error {
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+    /** The argument or input field at fault, e.g. `filter.from`. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function badInput(field: string, message: string): HubError {
+  return new HubError('BAD_USER_INPUT', `${field}: ${message}`, field);
+}
+
+export function notFound(what: string, code: string): HubError {
+  return new HubError('NOT_FOUND', `${what} "${code}" not found`);
+}

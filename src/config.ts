@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every environment variable the hub reads, parsed and validated once at start-up. */
+const environmentSchema = z.object({
+  /** `mysql://` (MySQL 8) or `mariadb://` (MariaDB) URL; unset → embedded SQLite file at SQLITE_PATH. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^(mysql|mariadb):\/\/.+/, 'must start with mysql:// or mariadb://')
+    .optional(),
+  /** File of the embedded database, used when DATABASE_URL is unset. */
+  SQLITE_PATH: z.string().trim().min(1).default('./data/pilothub.sqlite'),
+  /** Maximum connections in the MySQL/MariaDB pool. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** HTTP port of the GraphQL endpoint. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Interface the HTTP server binds to. */
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /** Seed the catalogue at start-up: `auto` = only into an empty embedded database, `always`, `never`. */
+  SEED_ON_START: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Hard maximum of `first` / `last` on every connection. */
+  MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Page size used when a query gives neither `first` nor `last`. */
+  DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** `production` hides internal error details; anything else is treated as development. */
+  NODE_ENV: z.string().trim().default('development'),
+});
+
+export type DatabaseKind = 'sqlite' | 'mysql' | 'mariadb';
+
+export interface DatabaseConfig {
+  kind: DatabaseKind;
+  /** Connection URL for MySQL/MariaDB; file path (or `:memory:`) for SQLite. */
+  location: string;
+  poolSize: number;
+}
+
+export interface HubConfig {
+  database: DatabaseConfig;
+  port: number;
+  host: string;
+  seedOnStart: 'auto' | 'always' | 'never';
+  maxPageSize: number;
+  defaultPageSize: number;
+  production: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function databaseConfigFromUrl(url: string | undefined, sqlitePath: string, poolSize = 10): DatabaseConfig {
+  if (!url) {
+    const location = sqlitePath === ':memory:' ? sqlitePath : path.resolve(sqlitePath);
+    return { kind: 'sqlite', location, poolSize: 1 };
+  }
+  const kind: DatabaseKind = url.startsWith('mariadb://') ? 'mariadb' : 'mysql';
+  return { kind, location: url, poolSize };
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubConfig {
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
+    throw new ConfigError('invalid configuration: DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE');
+  }
+  return {
+    database: databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE),
+    port: env.PORT,
+    host: env.HOST,
+    seedOnStart: env.SEED_ON_START,
+    maxPageSize: env.MAX_PAGE_SIZE,
+    defaultPageSize: env.DEFAULT_PAGE_SIZE,
+    production: env.NODE_ENV === 'production',
+  };
+}

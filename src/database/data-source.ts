@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions, type Logger } from 'typeorm';
+import type { DatabaseConfig } from '../config';
+import { entities } from './entities';
+
+/** Migrations live in one folder per dialect: DDL and constraint names differ. */
+export function migrationsFolder(kind: DatabaseConfig['kind']): string {
+  return path.join(__dirname, 'migrations', kind === 'sqlite' ? 'sqlite' : 'mysql');
+}
+
+export interface DataSourceExtras {
+  logger?: Logger;
+}
+
+export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtras = {}): DataSourceOptions {
+  const common = {
+    entities,
+    migrations: [path.join(migrationsFolder(config.kind), '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: extras.logger ? ('all' as const) : false,
+    logger: extras.logger,
+  };
+  if (config.kind === 'sqlite') {
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: config.location,
+      // WAL lets readers run while the ingestion path writes.
+      prepareDatabase: (db: { pragma: (statement: string) => unknown }) => {
+        if (config.location !== ':memory:') db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 5000');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: config.kind,
+    url: config.location,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    dateStrings: ['DATE'],
+    poolSize: config.poolSize,
+    connectTimeout: 10_000,
+  };
+}
+
+export function createDataSource(config: DatabaseConfig, extras: DataSourceExtras = {}): DataSource {
+  if (config.kind === 'sqlite' && config.location !== ':memory:') {
+    fs.mkdirSync(path.dirname(config.location), { recursive: true });
+  }
+  return new DataSource(dataSourceOptions(config, extras));
+}
+
+/** Applies every pending migration; returns the names of those it ran. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((migration) => migration.name);
+}

@@ -1,0 +1,22 @@
+import { PilotModel, PilotModelChange } from '../modules/catalogue/pilot-model.entity';
+import { Program } from '../modules/catalogue/program.entity';
+import { TaskGroup } from '../modules/catalogue/task-group.entity';
+import { Task, TaskChange } from '../modules/catalogue/task.entity';
+import { Department } from '../modules/departments/department.entity';
+import { Metric } from '../modules/metrics/metric.entity';
+import { Observation } from '../modules/observations/observation.entity';
+import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
+
+export const entities = [
+  Department,
+  Program,
+  TaskGroup,
+  Task,
+  TaskChange,
+  PilotModel,
+  PilotModelChange,
+  AdministrativeUnit,
+  UnitPredecessor,
+  Metric,
+  Observation,
+];

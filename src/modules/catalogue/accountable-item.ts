@@ -1,0 +1,53 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { FactBasis, ProgressStatus } from '../../common/enums';
+import { CalendarDateScalar } from '../../common/scalars';
+import { Department } from '../departments/department.entity';
+
+/**
+ * Columns shared by tasks and pilot models: "clear person, clear task, clear time, clear responsibility".
+ * Each concrete entity declares its own code index so constraint names stay per table.
+ */
+@ObjectType()
+export abstract class AccountableItem {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field()
+  @Column({ type: 'varchar', length: 32 })
+  code: string;
+
+  @Column({ type: 'int' })
+  leadDepartmentId: number;
+
+  @ManyToOne(() => Department, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'leadDepartmentId' })
+  leadDepartment?: Department;
+
+  @Field({ description: 'Accountable role (a role title, not a person’s name).' })
+  @Column({ type: 'varchar', length: 200 })
+  responsiblePerson: string;
+
+  @Field(() => CalendarDateScalar)
+  @Index()
+  @Column({ type: 'date' })
+  deadline: string;
+
+  @Field(() => ProgressStatus)
+  @Index()
+  @Column({ type: 'varchar', length: 16 })
+  status: ProgressStatus;
+
+  @Field(() => Date, { nullable: true, description: 'When the status last became COMPLETED.' })
+  @Column({ type: 'datetime', nullable: true })
+  completedAt: Date | null;
+
+  @Field(() => FactBasis)
+  @Column({ type: 'varchar', length: 16 })
+  basis: FactBasis;
+
+  @Field({ description: 'True when the row is demo data rather than a published fact.' })
+  get isDemo(): boolean {
+    return this.basis === FactBasis.INFERRED;
+  }
+}

@@ -1,0 +1,30 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+@ObjectType({ description: 'A programme such as Project 06 (DA06), made of task groups and pilot models.' })
+@Entity('program')
+export class Program {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field()
+  @Index('UQ_program_code', { unique: true })
+  @Column({ type: 'varchar', length: 32 })
+  code: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 300 })
+  name: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 300 })
+  nameVi: string;
+
+  @Field({ description: 'The decision that established the programme.' })
+  @Column({ type: 'varchar', length: 200 })
+  decision: string;
+
+  @Field(() => Int, { description: 'Year of the plan the tasks belong to.' })
+  @Column({ type: 'int' })
+  planYear: number;
+}

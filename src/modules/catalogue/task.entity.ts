@@ -1,0 +1,45 @@
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { AccountableItem } from './accountable-item';
+import { ChangeRecord } from './change-record';
+import { TaskGroup } from './task-group.entity';
+
+@ObjectType({ description: 'A task of the programme plan with its accountable department, person, deadline and product.' })
+@Entity('task')
+@Index('UQ_task_code', ['code'], { unique: true })
+export class Task extends AccountableItem {
+  @Field()
+  @Column({ type: 'varchar', length: 500 })
+  title: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 500 })
+  titleVi: string;
+
+  @Column({ type: 'int' })
+  taskGroupId: number;
+
+  @ManyToOne(() => TaskGroup, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'taskGroupId' })
+  taskGroup?: TaskGroup;
+
+  @Field({ description: 'The quantitative product the task must deliver.' })
+  @Column({ type: 'varchar', length: 500 })
+  product: string;
+
+  @Field(() => Float, { nullable: true, description: 'Target quantity of the product.' })
+  @Column({ type: 'double', nullable: true })
+  targetValue: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Unit of the target quantity.' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  targetUnit: string | null;
+}
+
+@Entity('task_change')
+@Index(['subjectId', 'changedAt'])
+export class TaskChange extends ChangeRecord {
+  @ManyToOne(() => Task, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'subjectId' })
+  task?: Task;
+}

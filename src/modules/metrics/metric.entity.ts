@@ -1,0 +1,69 @@
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { FactBasis, MetricFrequency, MetricKind } from '../../common/enums';
+import { CalendarDateScalar } from '../../common/scalars';
+import { PilotModel } from '../catalogue/pilot-model.entity';
+import { Department } from '../departments/department.entity';
+
+@ObjectType({ description: 'A measured quantity of a pilot model, reported per administrative unit and period.' })
+@Entity('metric')
+export class Metric {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field()
+  @Index('UQ_metric_code', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  code: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 300 })
+  name: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 300 })
+  nameVi: string;
+
+  @Field({ description: 'Unit of measure, e.g. visits, VND million, %.' })
+  @Column({ type: 'varchar', length: 64 })
+  unit: string;
+
+  @Field(() => MetricKind)
+  @Column({ type: 'varchar', length: 16 })
+  kind: MetricKind;
+
+  @Field(() => MetricFrequency)
+  @Column({ type: 'varchar', length: 16 })
+  frequency: MetricFrequency;
+
+  @Column({ type: 'int' })
+  pilotModelId: number;
+
+  @ManyToOne(() => PilotModel, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'pilotModelId' })
+  pilotModel?: PilotModel;
+
+  @Column({ type: 'int' })
+  departmentId: number;
+
+  @ManyToOne(() => Department, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'departmentId' })
+  department?: Department;
+
+  @Field(() => Float, { nullable: true, description: 'Value to reach by targetDate (a percentage for RATE metrics).' })
+  @Column({ type: 'double', nullable: true })
+  targetValue: number | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true })
+  @Column({ type: 'date', nullable: true })
+  targetDate: string | null;
+
+  @Field(() => FactBasis)
+  @Column({ type: 'varchar', length: 16 })
+  basis: FactBasis;
+
+  @Field({ description: 'True when the metric definition or target is demo data.' })
+  get isDemo(): boolean {
+    return this.basis === FactBasis.INFERRED;
+  }
+}

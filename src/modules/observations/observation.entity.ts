@@ -1,0 +1,65 @@
+import { Field, Float, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { PeriodScalar } from '../../common/scalars';
+import { Metric } from '../metrics/metric.entity';
+import { AdministrativeUnit } from '../units/administrative-unit.entity';
+
+/** One value of a metric for one administrative unit and one period: the natural key holds one value. */
+@ObjectType({ description: 'The value of a metric for one administrative unit and one period.' })
+@Entity('observation')
+@Index('UQ_observation_metric_unit_period', ['metricId', 'unitId', 'period'], { unique: true })
+@Index(['metricId', 'periodStart'])
+@Index(['unitId'])
+export class Observation {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  metricId: number;
+
+  @ManyToOne(() => Metric, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'metricId' })
+  metric?: Metric;
+
+  @Column({ type: 'int' })
+  unitId: number;
+
+  @ManyToOne(() => AdministrativeUnit, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'unitId' })
+  unit?: AdministrativeUnit;
+
+  @Field(() => PeriodScalar)
+  @Column({ type: 'varchar', length: 10 })
+  period: string;
+
+  /** First and last day of the period, stored so range filters use an index. */
+  @Column({ type: 'date' })
+  periodStart: string;
+
+  @Column({ type: 'date' })
+  periodEnd: string;
+
+  @Field(() => Float, { description: 'The value; for RATE metrics the percentage numerator / denominator × 100.' })
+  @Column({ type: 'double' })
+  value: number;
+
+  @Field(() => Float, { nullable: true })
+  @Column({ type: 'double', nullable: true })
+  numerator: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column({ type: 'double', nullable: true })
+  denominator: number | null;
+
+  @Field(() => Date, { description: 'When the hub recorded this value.' })
+  @Column({ type: 'datetime' })
+  recordedAt: Date;
+
+  @Field({ description: 'Where the value came from, e.g. a connector or the demo seed.' })
+  @Column({ type: 'varchar', length: 100 })
+  source: string;
+
+  @Field({ description: 'True for generated demo values.' })
+  @Column({ type: 'boolean', default: false })
+  isDemo: boolean;
+}

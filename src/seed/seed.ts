@@ -1,0 +1,306 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { addDays } from '../common/period';
+import { FactBasis, MetricFrequency, MetricKind, PredecessorShare, ProgressStatus, UnitLevel } from '../common/enums';
+import { ChangedField } from '../modules/catalogue/change-record';
+import { PilotModel, PilotModelChange } from '../modules/catalogue/pilot-model.entity';
+import { Program } from '../modules/catalogue/program.entity';
+import { TaskGroup } from '../modules/catalogue/task-group.entity';
+import { Task, TaskChange } from '../modules/catalogue/task.entity';
+import { Department } from '../modules/departments/department.entity';
+import { Metric } from '../modules/metrics/metric.entity';
+import { Observation } from '../modules/observations/observation.entity';
+import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
+import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
+import * as catalogue from './catalogue-data';
+import { DEMO_SOURCE, demoValues } from './demo-observations';
+
+const BASIS: Record<catalogue.Basis, FactBasis> = {
+  S: FactBasis.SOURCE,
+  N: FactBasis.NGHE_AN,
+  V: FactBasis.NATIONAL,
+  I: FactBasis.INFERRED,
+};
+
+export const SEED_AUTHOR = 'catalogue seed';
+const SEED_STATE_TIME = new Date(`${catalogue.SEED_STATE_DATE}T00:00:00Z`);
+const SEED_NOTE = 'State reported at the Provincial People’s Committee meeting of 2 April 2024.';
+
+/** Rows inserted per statement: keeps rows × columns under SQLite's bind limit. */
+const INSERT_CHUNK = 500;
+
+export interface SeedSummary {
+  inserted: Record<string, number>;
+}
+
+async function insertChunked<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  rows: Array<Partial<T>>,
+): Promise<void> {
+  for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
+    await manager.insert(target, rows.slice(index, index + INSERT_CHUNK) as never);
+  }
+}
+
+/** Code → id of every row of a catalogue table, read in one statement. */
+async function idsByCode(manager: EntityManager, target: EntityTarget<{ id: number; code: string }>) {
+  const rows = await manager.getRepository(target).find({ select: { id: true, code: true } });
+  return new Map(rows.map((row) => [row.code, row.id]));
+}
+
+function required(map: Map<string, number>, code: string, what: string): number {
+  const id = map.get(code);
+  if (id === undefined) throw new Error(`seed data refers to unknown ${what} ${code}`);
+  return id;
+}
+
+/**
+ * Loads the Project 06 catalogue, the administrative units of both map editions and the demo observations.
+ * Only missing rows are inserted (matched on their natural keys), so a second run changes nothing and edits
+ * made through the API survive. Runs in one transaction: a failed seed leaves nothing behind.
+ */
+export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary> {
+  const inserted: Record<string, number> = {};
+  await dataSource.transaction(async (manager) => {
+    const insertMissing = async <T extends ObjectLiteral>(
+      name: string,
+      target: EntityTarget<T>,
+      existing: Set<string>,
+      rows: Array<{ key: string; row: Partial<T> }>,
+    ) => {
+      const missing = rows.filter(({ key }) => !existing.has(key)).map(({ row }) => row);
+      await insertChunked(manager, target, missing);
+      inserted[name] = missing.length;
+      return missing;
+    };
+    const keysOf = (map: Map<string, number>) => new Set(map.keys());
+
+    // Departments, then their successors (self-reference needs ids first).
+    let departments = await idsByCode(manager, Department);
+    await insertMissing('departments', Department, keysOf(departments), catalogue.departments.map((department) => ({
+      key: department.code,
+      row: {
+        code: department.code,
+        name: department.name,
+        nameVi: department.nameVi,
+        validFrom: department.validFrom,
+        validTo: department.validTo,
+        basis: BASIS[department.basis],
+      },
+    })));
+    const newDepartments = new Set(catalogue.departments.filter((d) => !departments.has(d.code)).map((d) => d.code));
+    departments = await idsByCode(manager, Department);
+    for (const department of catalogue.departments) {
+      if (department.successorCode && newDepartments.has(department.code)) {
+        await manager.update(Department, { id: required(departments, department.code, 'department') }, {
+          successorId: required(departments, department.successorCode, 'department'),
+        });
+      }
+    }
+
+    const programs = await idsByCode(manager, Program);
+    await insertMissing('programs', Program, keysOf(programs), [{ key: catalogue.program.code, row: { ...catalogue.program } }]);
+    const programId = required(await idsByCode(manager, Program), catalogue.program.code, 'programme');
+
+    const taskGroupIds = await idsByCode(manager, TaskGroup);
+    await insertMissing('taskGroups', TaskGroup, keysOf(taskGroupIds), catalogue.taskGroups.map((group) => ({
+      key: group.code,
+      row: {
+        code: group.code,
+        number: group.number,
+        name: group.name,
+        nameVi: group.nameVi,
+        programId,
+        leadDepartmentId: required(departments, group.leadDepartmentCode, 'department'),
+        basis: FactBasis.INFERRED,
+      },
+    })));
+    const taskGroups = await idsByCode(manager, TaskGroup);
+
+    const completedAt = (status: catalogue.ProgressStatus) => (status === 'COMPLETED' ? SEED_STATE_TIME : null);
+
+    const taskIds = await idsByCode(manager, Task);
+    const newTasks = await insertMissing('tasks', Task, keysOf(taskIds), catalogue.tasks.map((task) => ({
+      key: task.code,
+      row: {
+        code: task.code,
+        title: task.title,
+        titleVi: task.titleVi,
+        taskGroupId: required(taskGroups, task.taskGroupCode, 'task group'),
+        leadDepartmentId: required(departments, task.leadDepartmentCode, 'department'),
+        responsiblePerson: task.responsiblePerson,
+        deadline: task.deadline,
+        status: task.status as ProgressStatus,
+        completedAt: completedAt(task.status),
+        product: task.product,
+        targetValue: task.targetValue,
+        targetUnit: task.targetUnit,
+        basis: FactBasis.INFERRED,
+      },
+    })));
+    const tasks = await idsByCode(manager, Task);
+    await insertChunked(manager, TaskChange, newTasks.map((task) => initialStatusRecord(required(tasks, task.code!, 'task'), task.status!)));
+
+    const modelIds = await idsByCode(manager, PilotModel);
+    const newModels = await insertMissing('pilotModels', PilotModel, keysOf(modelIds), catalogue.pilotModels.map((model) => ({
+      key: model.code,
+      row: {
+        code: model.code,
+        number: model.number,
+        name: model.name,
+        nameVi: model.nameVi,
+        taskGroupId: required(taskGroups, model.taskGroupCode, 'task group'),
+        leadDepartmentId: required(departments, model.leadDepartmentCode, 'department'),
+        responsiblePerson: model.responsiblePerson,
+        deadline: model.deadline,
+        status: model.status as ProgressStatus,
+        completedAt: completedAt(model.status),
+        basis: BASIS[model.basis],
+        statusIsDemo: model.statusIsDemo,
+      },
+    })));
+    const models = await idsByCode(manager, PilotModel);
+    await insertChunked(manager, PilotModelChange, newModels.map((model) => initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
+    const newModelCodes = new Set(newModels.map((model) => model.code));
+    const supportRows = catalogue.pilotModels
+      .filter((model) => newModelCodes.has(model.code))
+      .flatMap((model) => model.supportingDepartmentCodes.map((departmentCode) => ({
+        pilotModelId: required(models, model.code, 'pilot model'),
+        departmentId: required(departments, departmentCode, 'department'),
+      })));
+    if (supportRows.length > 0) {
+      await manager.createQueryBuilder().insert().into('pilot_model_supporting_department').values(supportRows).execute();
+    }
+    inserted.supportingDepartments = supportRows.length;
+
+    const metricIds = await idsByCode(manager, Metric);
+    await insertMissing('metrics', Metric, keysOf(metricIds), catalogue.metrics.map((metric) => ({
+      key: metric.code,
+      row: {
+        code: metric.code,
+        name: metric.name,
+        nameVi: metric.nameVi,
+        unit: metric.unit,
+        kind: metric.kind as MetricKind,
+        frequency: metric.frequency as MetricFrequency,
+        pilotModelId: required(models, metric.pilotModelCode, 'pilot model'),
+        departmentId: required(departments, metric.departmentCode, 'department'),
+        targetValue: metric.targetValue,
+        targetDate: metric.targetDate,
+        basis: BASIS[metric.basis],
+      },
+    })));
+
+    const unitIds = await seedUnits(manager, inserted);
+    await seedDemoObservations(manager, unitIds, inserted);
+  });
+  return { inserted };
+}
+
+function initialStatusRecord(subjectId: number, status: ProgressStatus) {
+  return {
+    subjectId,
+    field: ChangedField.STATUS,
+    fromValue: null,
+    toValue: status,
+    changedAt: SEED_STATE_TIME,
+    author: SEED_AUTHOR,
+    note: SEED_NOTE,
+  };
+}
+
+const unitKey = (code: string, validFrom: string) => `${code}@${validFrom}`;
+
+/** Province, the 2024 districts and communes, the 2025 communes and the 2024→2025 predecessor map. */
+async function seedUnits(manager: EntityManager, inserted: Record<string, number>): Promise<Map<string, number>> {
+  const edition2024 = adminUnits.edition2024;
+  const edition2025 = adminUnits.edition2025;
+  const loadKeys = async () => {
+    const rows = await manager.getRepository(AdministrativeUnit).find({ select: { id: true, code: true, validFrom: true } });
+    return new Map(rows.map((row) => [unitKey(row.code, row.validFrom), row.id]));
+  };
+  let units = await loadKeys();
+  const before = units.size;
+  const insertLevel = async (rows: Array<Partial<AdministrativeUnit>>) => {
+    await insertChunked(manager, AdministrativeUnit, rows.filter((row) => !units.has(unitKey(row.code!, row.validFrom!))));
+    units = await loadKeys();
+  };
+
+  await insertLevel([{
+    code: adminUnits.province.code,
+    name: adminUnits.province.name,
+    type: 'Tỉnh',
+    level: UnitLevel.PROVINCE,
+    parentId: null,
+    validFrom: EDITION_2024_VALID_FROM,
+    validTo: null,
+  }]);
+  const provinceId = required(units, unitKey(adminUnits.province.code, EDITION_2024_VALID_FROM), 'unit');
+  const in2024 = { validFrom: EDITION_2024_VALID_FROM, validTo: edition2024.replacedOn };
+  await insertLevel(edition2024.districts.map((district) => ({
+    code: district.code, name: district.name, type: district.type, level: UnitLevel.DISTRICT, parentId: provinceId, ...in2024,
+  })));
+  await insertLevel(edition2024.districts.flatMap((district) => district.communes.map((commune) => ({
+    code: commune.code,
+    name: commune.name,
+    type: commune.type,
+    level: UnitLevel.COMMUNE,
+    parentId: required(units, unitKey(district.code, EDITION_2024_VALID_FROM), 'unit'),
+    ...in2024,
+  }))));
+  await insertLevel(edition2025.communes.map((commune) => ({
+    code: commune.code,
+    name: commune.name,
+    type: commune.type,
+    level: UnitLevel.COMMUNE,
+    parentId: provinceId,
+    validFrom: edition2025.inForceFrom,
+    validTo: null,
+  })));
+  inserted.administrativeUnits = units.size - before;
+
+  const existingLinks = await manager.getRepository(UnitPredecessor).find();
+  const linked = new Set(existingLinks.map((link) => `${link.unitId}:${link.predecessorId}`));
+  const links = edition2025.communes.flatMap((commune) => commune.mergedFrom.map((source) => ({
+    unitId: required(units, unitKey(commune.code, edition2025.inForceFrom), 'unit'),
+    predecessorId: required(units, unitKey(source.code, EDITION_2024_VALID_FROM), 'unit'),
+    share: source.share === 'full' ? PredecessorShare.FULL : PredecessorShare.PARTIAL,
+  }))).filter((link) => !linked.has(`${link.unitId}:${link.predecessorId}`));
+  await insertChunked(manager, UnitPredecessor, links);
+  inserted.unitPredecessors = links.length;
+  return units;
+}
+
+/** Demo values for the metrics of models under way, against the 2024 districts (or the province). */
+async function seedDemoObservations(manager: EntityManager, units: Map<string, number>, inserted: Record<string, number>) {
+  const metrics = await manager.getRepository(Metric).find({ relations: { pilotModel: true } });
+  const existing = await manager
+    .createQueryBuilder(Observation, 'observation')
+    .select('DISTINCT observation.metricId', 'metricId')
+    .where('observation.source = :source', { source: DEMO_SOURCE })
+    .getRawMany<{ metricId: number }>();
+  const seeded = new Set(existing.map((row) => Number(row.metricId)));
+  const districts = adminUnits.edition2024.districts.map((district) => ({ code: district.code }));
+  const rows: Array<Partial<Observation>> = [];
+  for (const metric of metrics) {
+    if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || seeded.has(metric.id)) continue;
+    for (const value of demoValues(metric, adminUnits.province.code, districts)) {
+      rows.push({
+        metricId: metric.id,
+        unitId: required(units, unitKey(value.unitCode, EDITION_2024_VALID_FROM), 'unit'),
+        period: value.period.text,
+        periodStart: value.period.start,
+        periodEnd: value.period.end,
+        value: value.value,
+        numerator: value.numerator,
+        denominator: value.denominator,
+        // Reported the morning after the period closed.
+        recordedAt: new Date(`${addDays(value.period.end, 1)}T03:00:00Z`),
+        source: DEMO_SOURCE,
+        isDemo: true,
+      });
+    }
+  }
+  await insertChunked(manager, Observation, rows);
+  inserted.observations = rows.length;
+}
