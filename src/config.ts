@@ -23,9 +23,24 @@ const environmentSchema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Page size used when a query gives neither `first` nor `last`. */
   DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** IANA time zone that defines "today" for deadlines (and, later, schedules). */
+  TIME_ZONE: z
+    .string()
+    .trim()
+    .default('Asia/Ho_Chi_Minh')
+    .refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type DatabaseKind = 'sqlite' | 'mysql' | 'mariadb';
 
@@ -43,6 +58,7 @@ export interface HubConfig {
   seedOnStart: 'auto' | 'always' | 'never';
   maxPageSize: number;
   defaultPageSize: number;
+  timeZone: string;
   production: boolean;
 }
 
@@ -77,6 +93,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     seedOnStart: env.SEED_ON_START,
     maxPageSize: env.MAX_PAGE_SIZE,
     defaultPageSize: env.DEFAULT_PAGE_SIZE,
+    timeZone: env.TIME_ZONE,
     production: env.NODE_ENV === 'production',
   };
 }

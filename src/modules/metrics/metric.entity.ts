@@ -50,7 +50,7 @@ export class Metric {
   @JoinColumn({ name: 'departmentId' })
   department?: Department;
 
-  @Field(() => Float, { nullable: true, description: 'Value to reach by targetDate (a percentage for RATE metrics).' })
+  @Field(() => Float, { name: 'target', nullable: true, description: 'Value to reach by targetDate (a percentage for RATE metrics).' })
   @Column({ type: 'double', nullable: true })
   targetValue: number | null;
 

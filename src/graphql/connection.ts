@@ -1,0 +1,288 @@
+import { type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { badInput } from '../common/errors';
+import { SortDirection } from '../common/enums';
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field({ description: 'With first/after this is true when `after` was given (rows before it exist).' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Array<Edge<T>>;
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Builds the `<Name>Edge` and `<Name>Connection` object types for a node type. */
+export function connectionType<T extends object>(nodeType: ClassType<T>, name: string): ClassType<Connection<T>> {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field({ description: 'Opaque cursor of this edge, for after/before.' })
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} nodes.` })
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    @Field(() => Int, { description: 'Number of nodes matching the filter, ignoring pagination.' })
+    totalCount: number;
+  }
+  return ConnectionType;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'Return the first n nodes (at most the configured maximum).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return nodes after this cursor.' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Return the last n nodes (at most the configured maximum).' })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return nodes before this cursor.' })
+  before?: string | null;
+}
+
+export interface PageLimits {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+/** A validated page request: which way to read, how many rows, from which cursor. */
+export interface PageRequest {
+  size: number;
+  backward: boolean;
+  cursor: unknown[] | null;
+  /** The request as given, for cache keys. */
+  signature: string;
+}
+
+function decodeCursor(argument: string, cursor: string): unknown[] {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'), reviveDates);
+    if (Array.isArray(decoded) && decoded.length > 0) return decoded;
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput(argument, 'is not a cursor returned by this API');
+}
+
+// Dates travel as {"date": iso} so they come back as Date parameters, which each driver formats itself.
+function reviveDates(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && 'date' in value && typeof value.date === 'string') return new Date(value.date);
+  return value;
+}
+
+export function encodeCursor(values: unknown[]): string {
+  const encoded = values.map((value) => (value instanceof Date ? { date: value.toISOString() } : value));
+  return Buffer.from(JSON.stringify(encoded), 'utf8').toString('base64url');
+}
+
+export function pageRequest(args: PageArgs, limits: PageLimits): PageRequest {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badInput('first', 'give either first or last, not both');
+  for (const [name, value] of [['first', first], ['last', last]] as const) {
+    if (value != null && (value < 0 || value > limits.maxPageSize)) {
+      throw badInput(name, `must be between 0 and ${limits.maxPageSize}, got ${value}`);
+    }
+  }
+  if (after != null && before != null) throw badInput('after', 'give either after or before, not both');
+  if (last != null && after != null) throw badInput('after', 'use after with first, before with last');
+  if (first != null && before != null) throw badInput('before', 'use after with first, before with last');
+  const backward = last != null || before != null;
+  return {
+    size: (backward ? last : first) ?? limits.defaultPageSize,
+    backward,
+    cursor: after != null ? decodeCursor('after', after) : before != null ? decodeCursor('before', before) : null,
+    signature: JSON.stringify([first, after, last, before]),
+  };
+}
+
+/** One sort key: a SQL column of the query's main alias and the entity property holding its value. */
+export interface SortKey<T> {
+  property: keyof T & string;
+  direction: SortDirection;
+}
+
+function orderedKeys<T extends { id: number }>(sort: Array<SortKey<T>>): Array<SortKey<T>> {
+  // The primary key ends every ordering so cursors are unique and pages stable.
+  const lastDirection = sort.length > 0 ? sort[sort.length - 1].direction : SortDirection.ASC;
+  return [...sort.filter((key) => key.property !== 'id'), { property: 'id', direction: lastDirection } as SortKey<T>];
+}
+
+/** Adds ORDER BY and the keyset condition "after/before this cursor" to a query. */
+function applyKeyset<T extends { id: number }>(
+  query: SelectQueryBuilder<T>,
+  alias: string,
+  keys: Array<SortKey<T>>,
+  request: PageRequest,
+): void {
+  const effective = (direction: SortDirection) =>
+    request.backward === (direction === SortDirection.ASC) ? SortDirection.DESC : SortDirection.ASC;
+  if (request.cursor) {
+    if (request.cursor.length !== keys.length) throw badInput(request.backward ? 'before' : 'after', 'cursor does not match this ordering');
+    const parameters: Record<string, unknown> = {};
+    const alternatives = keys.map((key, index) => {
+      const equalities = keys.slice(0, index).map((previous, previousIndex) => {
+        parameters[`cursor${previousIndex}`] = request.cursor![previousIndex];
+        return `${alias}.${previous.property} = :cursor${previousIndex}`;
+      });
+      parameters[`cursor${index}`] = request.cursor![index];
+      const operator = effective(key.direction) === SortDirection.ASC ? '>' : '<';
+      return `(${[...equalities, `${alias}.${key.property} ${operator} :cursor${index}`].join(' AND ')})`;
+    });
+    query.andWhere(`(${alternatives.join(' OR ')})`, parameters);
+  }
+  keys.forEach((key, index) => {
+    const direction = effective(key.direction);
+    if (index === 0) query.orderBy(`${alias}.${key.property}`, direction);
+    else query.addOrderBy(`${alias}.${key.property}`, direction);
+  });
+}
+
+function buildConnection<T extends { id: number }>(
+  rows: T[],
+  keys: Array<SortKey<T>>,
+  request: PageRequest,
+  totalCount: number,
+): Connection<T> {
+  const hasMore = rows.length > request.size;
+  const page = rows.slice(0, request.size);
+  if (request.backward) page.reverse();
+  const edges = page.map((node) => ({ node, cursor: encodeCursor(keys.map((key) => node[key.property])) }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: {
+      hasNextPage: request.backward ? request.cursor !== null : hasMore,
+      hasPreviousPage: request.backward ? hasMore : request.cursor !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+export interface PageQuery<T extends { id: number }> {
+  /** A query over the nodes with every filter applied and no ordering. */
+  query: SelectQueryBuilder<T>;
+  sort: Array<SortKey<T>>;
+  request: PageRequest;
+  /** Skip the COUNT statement when the caller did not ask for totalCount. */
+  withTotalCount: boolean;
+}
+
+/** One page of a root-level connection: one statement for the rows, one for the count. */
+export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): Promise<Connection<T>> {
+  const alias = page.query.alias;
+  const keys = orderedKeys(page.sort);
+  const totalCount = page.withTotalCount ? await page.query.clone().getCount() : -1;
+  const rowsQuery = page.query.clone();
+  applyKeyset(rowsQuery, alias, keys, page.request);
+  const rows = page.request.size === 0 ? [] : await rowsQuery.take(page.request.size + 1).getMany();
+  return buildConnection(rows, keys, page.request, totalCount);
+}
+
+/**
+ * Pages of a nested connection for many parents at once (e.g. the tasks of every task group in the
+ * response): a grouped COUNT, a window query that ranks rows within each parent, and one load of the rows,
+ * so the number of statements does not depend on the number of parents.
+ */
+export async function fetchPagesByParent<T extends { id: number }>(
+  page: PageQuery<T>,
+  parentProperty: keyof T & string,
+  parentIds: readonly number[],
+): Promise<Map<number, Connection<T>>> {
+  const alias = page.query.alias;
+  const parentColumn = `${alias}.${parentProperty}`;
+  const keys = orderedKeys(page.sort);
+  const scoped = page.query.clone().andWhere(`${parentColumn} IN (:...parentIds)`, { parentIds: [...parentIds] });
+
+  const counts = new Map<number, number>();
+  if (page.withTotalCount) {
+    const countRows = await scoped
+      .clone()
+      .select(parentColumn, 'parentId')
+      .addSelect('COUNT(*)', 'total')
+      .groupBy(parentColumn)
+      .getRawMany<{ parentId: number | string; total: number | string }>();
+    for (const row of countRows) counts.set(Number(row.parentId), Number(row.total));
+  }
+
+  const rowsByParent = new Map<number, T[]>();
+  if (page.request.size > 0) {
+    const ranked = scoped.clone();
+    applyKeyset(ranked, alias, keys, page.request);
+    const orderings = ranked.expressionMap.orderBys;
+    const windowOrder = Object.entries(orderings)
+      .map(([column, direction]) => `${ranked.escape(alias)}.${ranked.escape(column.split('.')[1])} ${typeof direction === 'string' ? direction : direction.order}`)
+      .join(', ');
+    ranked
+      .orderBy()
+      .select(`${alias}.id`, 'id')
+      .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${ranked.escape(alias)}.${ranked.escape(parentProperty)} ORDER BY ${windowOrder})`, 'position');
+    const [rankedSql, rankedParameters] = ranked.getQueryAndParameters();
+    const idRows: Array<{ id: number | string }> = await page.query.connection.query(
+      `SELECT ranked.id AS id FROM (${rankedSql}) ranked WHERE ranked.position <= ?`,
+      [...rankedParameters, page.request.size + 1],
+    );
+    const ids = idRows.map((row) => Number(row.id));
+    if (ids.length > 0) {
+      const rows = await page.query.clone().andWhere(`${alias}.id IN (:...pageIds)`, { pageIds: ids }).getMany();
+      // Restore the page order inside each parent.
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const sortedRows = ids.map((id) => byId.get(id)).filter((row): row is T => row !== undefined);
+      for (const row of sortedRows) {
+        const parentId = Number(row[parentProperty]);
+        const list = rowsByParent.get(parentId) ?? [];
+        list.push(row);
+        rowsByParent.set(parentId, list);
+      }
+    }
+  }
+
+  return new Map(
+    parentIds.map((parentId) => [
+      parentId,
+      buildConnection(rowsByParent.get(parentId) ?? [], keys, page.request, page.withTotalCount ? (counts.get(parentId) ?? 0) : -1),
+    ]),
+  );
+}
+
+/** Whether the query selects `field` directly under the current field (fragments included). */
+export function selectsField(info: GraphQLResolveInfo, field: string): boolean {
+  const visit = (selectionSet: SelectionSetNode | undefined): boolean =>
+    (selectionSet?.selections ?? []).some((selection) => {
+      if (selection.kind === 'Field') return selection.name.value === field;
+      if (selection.kind === 'InlineFragment') return visit(selection.selectionSet);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? visit(fragment.selectionSet) : false;
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet));
+}

@@ -1,0 +1,57 @@
+import DataLoader from 'dataloader';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { In } from 'typeorm';
+import type { HubConfig } from '../config';
+
+/**
+ * Per-request DataLoaders, created on first use and keyed by name (which includes any arguments that
+ * change the result), so every relation a response follows costs one statement per level, not per row.
+ */
+export class RequestLoaders {
+  private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<Array<V | Error>>): DataLoader<K, V> {
+    let loader = this.loaders.get(name);
+    if (!loader) {
+      loader = new DataLoader<K, V>(batch) as DataLoader<unknown, unknown>;
+      this.loaders.set(name, loader);
+    }
+    return loader as DataLoader<K, V>;
+  }
+
+  /** Rows of `target` by primary key; a missing row resolves to null. */
+  byId<T extends ObjectLiteral & { id: number }>(target: EntityTarget<T>, name: string): DataLoader<number, T | null> {
+    return this.get<number, T | null>(`byId:${name}`, async (ids) => {
+      const rows = await this.dataSource.getRepository(target).findBy({ id: In([...ids]) } as never);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  /** Rows of `target` grouped by a foreign key, in the given order. */
+  byForeignKey<T extends ObjectLiteral>(
+    target: EntityTarget<T>,
+    foreignKey: keyof T & string,
+    order: Partial<Record<keyof T & string, 'ASC' | 'DESC'>>,
+  ): DataLoader<number, T[]> {
+    return this.get<number, T[]>(`byForeignKey:${String(target instanceof Function ? target.name : target)}:${foreignKey}`, async (keys) => {
+      const rows = await this.dataSource.getRepository(target).find({
+        where: { [foreignKey]: In([...keys]) } as never,
+        order: order as never,
+      });
+      const groups = new Map<number, T[]>(keys.map((key) => [key, []]));
+      for (const row of rows) groups.get(Number(row[foreignKey]))?.push(row);
+      return keys.map((key) => groups.get(key) ?? []);
+    });
+  }
+}
+
+export interface HubContext {
+  dataSource: DataSource;
+  config: HubConfig;
+  loaders: RequestLoaders;
+  /** Who is calling, recorded as the author of catalogue changes. */
+  actor: string;
+}

@@ -1,0 +1,50 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { QueryFailedError } from 'typeorm';
+import { HubError } from '../common/errors';
+
+/** Messages of GraphQL validation errors that are really about a bad argument value. */
+const INPUT_VALUE_PROBLEM = /^(Expected value of type|Expected type|Value ".*" does not exist in|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|Field ".*" of required type|Argument ".*" of required type)/;
+
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY/;
+
+export interface ErrorReporter {
+  (error: unknown): void;
+}
+
+/**
+ * Maps every error to a stable `extensions.code` and a message safe to show: domain errors keep theirs,
+ * argument problems become BAD_USER_INPUT, anything unexpected is reported and replaced by a generic line.
+ */
+export function createErrorFormatter(report: ErrorReporter) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof HubError) {
+      return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const problems = original.extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string> }> | undefined;
+      const details = (problems ?? []).flatMap((problem) => Object.values(problem.constraints ?? {}));
+      return { ...base, message: `invalid input: ${details.join('; ') || 'argument validation failed'}`, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    const code = formatted.extensions?.code;
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && INPUT_VALUE_PROBLEM.test(formatted.message)) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      return { ...base, extensions: { code } };
+    }
+    if (original instanceof GraphQLError && original.extensions?.code === undefined && !(original.originalError)) {
+      // Errors raised by graphql-js itself (e.g. scalar serialisation) carry no code but are safe to show.
+      return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+    const text = original instanceof Error ? `${original.message} ${(original as { code?: string }).code ?? ''}` : String(original);
+    if (CONNECTION_FAILURE.test(text) || (original instanceof QueryFailedError && CONNECTION_FAILURE.test(String(original.driverError)))) {
+      return { ...base, message: 'the database is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    report(original);
+    return { ...base, message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

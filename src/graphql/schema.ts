@@ -1,0 +1,31 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
+import { DepartmentResolver } from '../modules/departments/department.resolver';
+import { MetricResolver } from '../modules/metrics/metric.resolver';
+import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
+import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
+
+export const resolvers = [
+  ProgramResolver,
+  TaskGroupResolver,
+  TaskResolver,
+  PilotModelResolver,
+  DepartmentResolver,
+  AdministrativeUnitResolver,
+  MetricResolver,
+  MetricObservationsResolver,
+  ObservationResolver,
+] as const;
+
+export function buildHubSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    validate: { forbidUnknownValues: false },
+  });
+}
+
+/** The SDL committed as schema/schema.graphql: types and fields sorted so diffs stay readable. */
+export function printHubSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,157 @@
+import type { DataSource, EntityTarget, SelectQueryBuilder } from 'typeorm';
+import { todayIn } from '../../common/clock';
+import { ProgressStatus, SortDirection } from '../../common/enums';
+import { badInput, notFound } from '../../common/errors';
+import type { HubContext } from '../../graphql/context';
+import type { SortKey } from '../../graphql/connection';
+import { Department } from '../departments/department.entity';
+import type { AccountableItem } from './accountable-item';
+import type { AccountabilityUpdate, AccountableItemFilter, AccountableItemOrder } from './catalogue.types';
+import { ChangedField, type ChangeRecord } from './change-record';
+import { TaskGroup } from './task-group.entity';
+
+interface Subject extends AccountableItem {
+  taskGroupId: number;
+}
+
+const NOTE_MAX = 2000;
+
+/** Resolves the date deadlines are judged against: the one asked for, or today in the hub's zone. */
+export function judgementDate(context: HubContext, asOf?: string | null): string {
+  return asOf ?? todayIn(context.config.timeZone);
+}
+
+export function isOverdue(item: AccountableItem, asOf: string): boolean {
+  return item.status !== ProgressStatus.COMPLETED && item.deadline < asOf;
+}
+
+/** SQL condition (on `alias`) for "not completed and past the deadline". */
+export function overdueCondition(alias: string): string {
+  return `(${alias}.status <> '${ProgressStatus.COMPLETED}' AND ${alias}.deadline < :overdueAsOf)`;
+}
+
+async function idOfCode(dataSource: DataSource, target: EntityTarget<{ id: number; code: string }>, what: string, code: string) {
+  const row = await dataSource.getRepository(target).findOne({ where: { code }, select: { id: true } });
+  if (!row) throw notFound(what, code);
+  return row.id;
+}
+
+/** Shared reads and writes of tasks and pilot models, which carry the same accountable facts. */
+export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
+  constructor(
+    private readonly entity: EntityTarget<T>,
+    private readonly changeEntity: EntityTarget<C>,
+    private readonly what: string,
+  ) {}
+
+  async filtered(context: HubContext, filter: AccountableItemFilter | null | undefined): Promise<SelectQueryBuilder<T>> {
+    const query = context.dataSource.getRepository(this.entity).createQueryBuilder('item');
+    if (!filter) return query;
+    if (filter.status) query.andWhere('item.status = :status', { status: filter.status });
+    if (filter.leadDepartment) {
+      const departmentId = await idOfCode(context.dataSource, Department, 'department', filter.leadDepartment);
+      query.andWhere('item.leadDepartmentId = :departmentId', { departmentId });
+    }
+    if (filter.taskGroup) {
+      const taskGroupId = await idOfCode(context.dataSource, TaskGroup, 'task group', filter.taskGroup);
+      query.andWhere('item.taskGroupId = :taskGroupId', { taskGroupId });
+    }
+    if (filter.overdue != null) {
+      const condition = overdueCondition('item');
+      query.andWhere(filter.overdue ? condition : `NOT ${condition}`, { overdueAsOf: judgementDate(context, filter.asOf) });
+    }
+    return query;
+  }
+
+  sortKeys(order: AccountableItemOrder | null | undefined): Array<SortKey<T>> {
+    const field = (order?.field ?? 'code') as keyof T & string;
+    return [{ property: field, direction: order?.direction ?? SortDirection.ASC }];
+  }
+
+  async requireByCode(context: HubContext, code: string): Promise<T> {
+    const item = await context.dataSource.getRepository(this.entity).findOne({ where: { code } as never });
+    if (!item) throw notFound(this.what, code);
+    return item;
+  }
+
+  /** Changes the status and appends a history record, both or neither. */
+  async changeStatus(context: HubContext, code: string, status: ProgressStatus, note: string): Promise<T> {
+    const trimmedNote = note.trim();
+    if (trimmedNote.length === 0) throw badInput('note', 'say why the status changes');
+    if (trimmedNote.length > NOTE_MAX) throw badInput('note', `must be at most ${NOTE_MAX} characters`);
+    return context.dataSource.transaction(async (manager) => {
+      const item = await manager.getRepository(this.entity).findOne({ where: { code } as never, lock: this.lockFor(context) });
+      if (!item) throw notFound(this.what, code);
+      if (item.status === status) return item;
+      const changedAt = new Date();
+      await manager.getRepository(this.entity).update(item.id, {
+        status,
+        completedAt: status === ProgressStatus.COMPLETED ? changedAt : null,
+      } as never);
+      await manager.getRepository(this.changeEntity).insert({
+        subjectId: item.id,
+        field: ChangedField.STATUS,
+        fromValue: item.status,
+        toValue: status,
+        changedAt,
+        author: context.actor,
+        note: trimmedNote,
+      } as never);
+      return (await manager.getRepository(this.entity).findOneOrFail({ where: { id: item.id } as never }));
+    });
+  }
+
+  /** Applies deadline / responsible person / target changes, one history record per changed fact. */
+  async updateAccountability(
+    context: HubContext,
+    code: string,
+    update: AccountabilityUpdate,
+    targetAllowed: boolean,
+  ): Promise<T> {
+    if (update.targetValue != null && !targetAllowed) {
+      throw badInput('input.targetValue', `a ${this.what} has no target of its own; set the targets of its metrics`);
+    }
+    if (update.targetValue != null && (!Number.isFinite(update.targetValue) || update.targetValue < 0)) {
+      throw badInput('input.targetValue', 'must be a non-negative number');
+    }
+    const responsiblePerson = update.responsiblePerson?.trim();
+    if (update.responsiblePerson != null && !responsiblePerson) throw badInput('input.responsiblePerson', 'must not be blank');
+    const note = update.note?.trim() || null;
+    return context.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(this.entity);
+      const item = await repository.findOne({ where: { code } as never, lock: this.lockFor(context) });
+      if (!item) throw notFound(this.what, code);
+      const current = item as T & { targetValue?: number | null };
+      const changes: Array<{ field: ChangedField; property: string; from: unknown; to: unknown }> = [];
+      if (update.deadline != null && update.deadline !== item.deadline) {
+        changes.push({ field: ChangedField.DEADLINE, property: 'deadline', from: item.deadline, to: update.deadline });
+      }
+      if (responsiblePerson && responsiblePerson !== item.responsiblePerson) {
+        changes.push({ field: ChangedField.RESPONSIBLE_PERSON, property: 'responsiblePerson', from: item.responsiblePerson, to: responsiblePerson });
+      }
+      if (update.targetValue != null && update.targetValue !== current.targetValue) {
+        changes.push({ field: ChangedField.TARGET, property: 'targetValue', from: current.targetValue, to: update.targetValue });
+      }
+      if (changes.length === 0) return item;
+      await repository.update(item.id, Object.fromEntries(changes.map((change) => [change.property, change.to])) as never);
+      const changedAt = new Date();
+      await manager.getRepository(this.changeEntity).insert(
+        changes.map((change) => ({
+          subjectId: item.id,
+          field: change.field,
+          fromValue: change.from == null ? null : String(change.from),
+          toValue: String(change.to),
+          changedAt,
+          author: context.actor,
+          note,
+        })) as never,
+      );
+      return repository.findOneOrFail({ where: { id: item.id } as never });
+    });
+  }
+
+  /** Row lock for read-modify-write; SQLite serialises writers already and has no SELECT … FOR UPDATE. */
+  private lockFor(context: HubContext) {
+    return context.config.database.kind === 'sqlite' ? undefined : ({ mode: 'pessimistic_write' } as const);
+  }
+}

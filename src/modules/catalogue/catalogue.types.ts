@@ -1,0 +1,80 @@
+import { MaxLength, MinLength } from 'class-validator';
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ProgressStatus, SortDirection } from '../../common/enums';
+import { CalendarDateScalar } from '../../common/scalars';
+import { connectionType } from '../../graphql/connection';
+import { PilotModel } from './pilot-model.entity';
+import { Task } from './task.entity';
+
+export const PilotModelConnection = connectionType(PilotModel, 'PilotModel');
+export const TaskConnection = connectionType(Task, 'Task');
+
+@ObjectType({ description: 'How many items are in each status, and how many are overdue.' })
+export class StatusCounts {
+  @Field(() => Int)
+  total: number;
+
+  @Field(() => Int)
+  completed: number;
+
+  @Field(() => Int)
+  inProgress: number;
+
+  @Field(() => Int)
+  notStarted: number;
+
+  @Field(() => Int, { description: 'Not completed and past the deadline on the asOf date.' })
+  overdue: number;
+}
+
+@InputType({ description: 'Filters for pilot models and tasks; all given filters must match.' })
+export class AccountableItemFilter {
+  @Field(() => ProgressStatus, { nullable: true })
+  status?: ProgressStatus | null;
+
+  @Field(() => String, { nullable: true, description: 'Code of the lead department.' })
+  leadDepartment?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Code of the task group.' })
+  taskGroup?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only items that are (true) or are not (false) overdue.' })
+  overdue?: boolean | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Date against which deadlines are judged; default today.' })
+  asOf?: string | null;
+}
+
+export enum AccountableItemOrderField {
+  CODE = 'code',
+  DEADLINE = 'deadline',
+  STATUS = 'status',
+}
+registerEnumType(AccountableItemOrderField, { name: 'AccountableItemOrderField' });
+
+@InputType()
+export class AccountableItemOrder {
+  @Field(() => AccountableItemOrderField)
+  field: AccountableItemOrderField;
+
+  @Field(() => SortDirection, { defaultValue: SortDirection.ASC })
+  direction: SortDirection;
+}
+
+@InputType({ description: 'Changes to the accountable facts of a pilot model or task; omitted fields stay as they are.' })
+export class AccountabilityUpdate {
+  @Field(() => CalendarDateScalar, { nullable: true })
+  deadline?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A role title, not a person’s name.' })
+  @MinLength(2)
+  @MaxLength(200)
+  responsiblePerson?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Tasks only: the target quantity of the product.' })
+  targetValue?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the change was made; kept in the history.' })
+  @MaxLength(2000)
+  note?: string | null;
+}

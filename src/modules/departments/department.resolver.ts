@@ -1,0 +1,59 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, InputType, Field, Query, Resolver, Root } from 'type-graphql';
+import { SortDirection } from '../../common/enums';
+import { notFound } from '../../common/errors';
+import { CalendarDateScalar } from '../../common/scalars';
+import { connectionType, fetchPage, pageRequest, PageArgs, selectsField, type Connection } from '../../graphql/connection';
+import type { HubContext } from '../../graphql/context';
+import { PilotModel } from '../catalogue/pilot-model.entity';
+import { Department } from './department.entity';
+
+const DepartmentConnection = connectionType(Department, 'Department');
+
+@InputType()
+class DepartmentFilter {
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Only departments that existed on this date.' })
+  asOf?: string | null;
+}
+
+@Resolver(() => Department)
+export class DepartmentResolver {
+  @Query(() => Department, { nullable: true, description: 'A department by code, e.g. SO_YT.' })
+  async department(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Department> {
+    const department = await context.dataSource.getRepository(Department).findOne({ where: { code } });
+    if (!department) throw notFound('department', code);
+    return department;
+  }
+
+  @Query(() => DepartmentConnection, { description: 'Departments by code.' })
+  departments(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => DepartmentFilter, { nullable: true }) filter?: DepartmentFilter,
+  ): Promise<Connection<Department>> {
+    const query = context.dataSource.getRepository(Department).createQueryBuilder('department');
+    if (filter?.asOf) {
+      query
+        .andWhere('(department.validFrom IS NULL OR department.validFrom <= :asOf)', { asOf: filter.asOf })
+        .andWhere('(department.validTo IS NULL OR department.validTo > :asOf)');
+    }
+    return fetchPage({
+      query,
+      sort: [{ property: 'code', direction: SortDirection.ASC }],
+      request: pageRequest(page, context.config),
+      withTotalCount: selectsField(info, 'totalCount'),
+    });
+  }
+
+  @FieldResolver(() => Department, { nullable: true, description: 'The department that took over its work.' })
+  successor(@Root() department: Department, @Ctx() context: HubContext): Promise<Department | null> {
+    if (department.successorId == null) return Promise.resolve(null);
+    return context.loaders.byId(Department, 'Department').load(department.successorId);
+  }
+
+  @FieldResolver(() => [PilotModel], { description: 'Pilot models this department leads, by code.' })
+  pilotModels(@Root() department: Department, @Ctx() context: HubContext): Promise<PilotModel[]> {
+    return context.loaders.byForeignKey(PilotModel, 'leadDepartmentId', { code: 'ASC' }).load(department.id);
+  }
+}

@@ -1,0 +1,152 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
+import { badInput, notFound } from '../../common/errors';
+import { CalendarDateScalar } from '../../common/scalars';
+import { connectionType, fetchPage, pageRequest, PageArgs, selectsField, type Connection } from '../../graphql/connection';
+import type { HubContext } from '../../graphql/context';
+import { PilotModel } from '../catalogue/pilot-model.entity';
+import { Department } from '../departments/department.entity';
+import { cumulativeTotals, latestPoints, MetricPoint } from '../observations/metric-values';
+import { Metric } from './metric.entity';
+
+const MetricConnection = connectionType(Metric, 'Metric');
+
+@InputType({ description: 'Filters for metrics; all given filters must match.' })
+class MetricFilter {
+  @Field(() => String, { nullable: true, description: 'Code of the pilot model measured.' })
+  pilotModel?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Code of the reporting department.' })
+  department?: string | null;
+
+  @Field(() => MetricKind, { nullable: true })
+  kind?: MetricKind | null;
+
+  @Field(() => MetricFrequency, { nullable: true })
+  frequency?: MetricFrequency | null;
+}
+
+@ObjectType({ description: 'Where a metric stands against its target.' })
+class MetricProgress {
+  @Field(() => Float, { name: 'target' })
+  targetValue: number;
+
+  @Field(() => CalendarDateScalar, { nullable: true })
+  targetDate: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'COUNT: total from 1 January of the target year to the target date; STOCK and RATE: the latest value. Null when no data.',
+  })
+  actual: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'actual / target (1 = target reached); null when there is no data.' })
+  ratio: number | null;
+
+  @Field({ description: 'True when the target is reached.' })
+  achieved: boolean;
+}
+
+@Resolver(() => Metric)
+export class MetricResolver {
+  @Query(() => Metric, { nullable: true, description: 'A metric by code, e.g. KCB_BIOMETRIC_VISITS.' })
+  async metric(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Metric> {
+    const metric = await context.dataSource.getRepository(Metric).findOne({ where: { code } });
+    if (!metric) throw notFound('metric', code);
+    return metric;
+  }
+
+  @Query(() => MetricConnection, { description: 'Metrics by code.' })
+  async metrics(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => MetricFilter, { nullable: true }) filter?: MetricFilter,
+  ): Promise<Connection<Metric>> {
+    const query = context.dataSource.getRepository(Metric).createQueryBuilder('metric');
+    if (filter?.pilotModel) {
+      const model = await context.dataSource.getRepository(PilotModel).findOne({ where: { code: filter.pilotModel } });
+      if (!model) throw notFound('pilot model', filter.pilotModel);
+      query.andWhere('metric.pilotModelId = :pilotModelId', { pilotModelId: model.id });
+    }
+    if (filter?.department) {
+      const department = await context.dataSource.getRepository(Department).findOne({ where: { code: filter.department } });
+      if (!department) throw notFound('department', filter.department);
+      query.andWhere('metric.departmentId = :departmentId', { departmentId: department.id });
+    }
+    if (filter?.kind) query.andWhere('metric.kind = :kind', { kind: filter.kind });
+    if (filter?.frequency) query.andWhere('metric.frequency = :frequency', { frequency: filter.frequency });
+    return fetchPage({
+      query,
+      sort: [{ property: 'code', direction: SortDirection.ASC }],
+      request: pageRequest(page, context.config),
+      withTotalCount: selectsField(info, 'totalCount'),
+    });
+  }
+
+  @FieldResolver(() => PilotModel)
+  async pilotModel(@Root() metric: Metric, @Ctx() context: HubContext): Promise<PilotModel> {
+    const model = await context.loaders.byId(PilotModel, 'PilotModel').load(metric.pilotModelId);
+    if (!model) throw notFound('pilot model of', metric.code);
+    return model;
+  }
+
+  @FieldResolver(() => Department)
+  async department(@Root() metric: Metric, @Ctx() context: HubContext): Promise<Department> {
+    const department = await context.loaders.byId(Department, 'Department').load(metric.departmentId);
+    if (!department) throw notFound('department of', metric.code);
+    return department;
+  }
+
+  @FieldResolver(() => MetricPoint, {
+    nullable: true,
+    description: 'The most recent period with data, combined over the coarsest level of units that reported it.',
+  })
+  latest(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricPoint | null> {
+    return context.loaders
+      .get<Metric, MetricPoint | null>('Metric.latest', (metrics) => latestPoints(context.dataSource, metrics))
+      .load(metric);
+  }
+
+  @FieldResolver(() => MetricProgress, { nullable: true, description: 'Progress against the target; null when the metric has none.' })
+  async progress(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricProgress | null> {
+    if (metric.targetValue == null) return null;
+    let actual: number | null;
+    if (metric.kind === MetricKind.COUNT && metric.targetDate) {
+      const totals = await context.loaders
+        .get<Metric, number | null>('Metric.cumulative', async (metrics) => {
+          const sums = await cumulativeTotals(context.dataSource, metrics);
+          return metrics.map((candidate) => sums.get(candidate.id)?.value ?? null);
+        })
+        .load(metric);
+      actual = totals;
+    } else {
+      actual = (await this.latest(metric, context))?.value ?? null;
+    }
+    const ratio = actual == null ? null : metric.targetValue === 0 ? (actual >= 0 ? 1 : 0) : actual / metric.targetValue;
+    return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: ratio != null && ratio >= 1 };
+  }
+
+  @Mutation(() => Metric, { description: 'Sets a metric’s target value and date.' })
+  async setMetricTarget(
+    @Arg('code') code: string,
+    @Arg('targetValue', () => Float, { nullable: true, description: 'Null removes the target.' }) targetValue: number | null,
+    @Ctx() context: HubContext,
+    @Arg('targetDate', () => CalendarDateScalar, { nullable: true }) targetDate?: string | null,
+  ): Promise<Metric> {
+    const repository = context.dataSource.getRepository(Metric);
+    const metric = await repository.findOne({ where: { code } });
+    if (!metric) throw notFound('metric', code);
+    if (targetValue != null) {
+      if (!Number.isFinite(targetValue) || targetValue < 0) throw badInput('targetValue', 'must be a non-negative number');
+      if (metric.kind === MetricKind.RATE && targetValue > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');
+      if (!targetDate && !metric.targetDate) throw badInput('targetDate', 'a target needs a date');
+    }
+    await repository.update(metric.id, {
+      targetValue,
+      targetDate: targetValue == null ? null : (targetDate ?? metric.targetDate),
+    });
+    return repository.findOneOrFail({ where: { id: metric.id } });
+  }
+}

@@ -1,0 +1,156 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import type { DataSource } from 'typeorm';
+import { MetricKind, UnitLevel } from '../../common/enums';
+import { PeriodScalar } from '../../common/scalars';
+import type { Metric } from '../metrics/metric.entity';
+import { AdministrativeUnit } from '../units/administrative-unit.entity';
+import { Observation } from './observation.entity';
+
+@ObjectType({ description: 'A metric’s value for one period, combined over the units that reported it.' })
+export class MetricPoint {
+  @Field(() => PeriodScalar)
+  period: string;
+
+  @Field(() => Float, { nullable: true, description: 'Sum for COUNT and STOCK; sum(numerator) / sum(denominator) × 100 for RATE.' })
+  value: number | null;
+
+  @Field(() => Float, { nullable: true })
+  numerator: number | null;
+
+  @Field(() => Float, { nullable: true })
+  denominator: number | null;
+
+  @Field(() => UnitLevel, { description: 'Level of the units combined (the coarsest level that reported).' })
+  level: UnitLevel;
+
+  @Field(() => Int, { description: 'How many units reported a value for this period.' })
+  reportingUnits: number;
+}
+
+/** Coarsest first: a province figure is preferred to the sum of districts, which is preferred to communes. */
+const LEVEL_ORDER = [UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE];
+
+interface LevelSum {
+  metricId: number;
+  period: string;
+  level: UnitLevel;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  reportingUnits: number;
+}
+
+/** Combines one level's sums by the metric's kind; a RATE without numerators cannot be summed, so it is null. */
+function combine(kind: MetricKind, sum: LevelSum): MetricPoint {
+  let value = sum.value;
+  if (kind === MetricKind.RATE) {
+    if (sum.reportingUnits === 1 && sum.numerator == null) value = sum.value;
+    else value = sum.numerator != null && sum.denominator ? (100 * sum.numerator) / sum.denominator : null;
+  }
+  return { period: sum.period, value, numerator: sum.numerator, denominator: sum.denominator, level: sum.level, reportingUnits: sum.reportingUnits };
+}
+
+function pickCoarsest(sums: LevelSum[]): LevelSum | undefined {
+  return [...sums].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level))[0];
+}
+
+type SumRow = {
+  metricId: number | string;
+  period: string;
+  level: UnitLevel;
+  value: number | string | null;
+  numerator: number | string | null;
+  denominator: number | string | null;
+  reportingUnits: number | string;
+  numeratorCount: number | string;
+};
+
+const toNumber = (value: number | string | null) => (value == null ? null : Number(value));
+
+function toLevelSum(row: SumRow): LevelSum {
+  const reportingUnits = Number(row.reportingUnits);
+  const complete = Number(row.numeratorCount) === reportingUnits;
+  return {
+    metricId: Number(row.metricId),
+    period: row.period,
+    level: row.level,
+    value: toNumber(row.value),
+    // Numerator and denominator only add up when every unit gave them.
+    numerator: complete ? toNumber(row.numerator) : null,
+    denominator: complete ? toNumber(row.denominator) : null,
+    reportingUnits,
+  };
+}
+
+/**
+ * The latest period with data of each metric, combined over units: one statement for any number of metrics.
+ */
+export async function latestPoints(dataSource: DataSource, metrics: readonly Metric[]): Promise<Array<MetricPoint | null>> {
+  if (metrics.length === 0) return [];
+  const latestStart = dataSource
+    .createQueryBuilder(Observation, 'recent')
+    .select('recent.metricId', 'metricId')
+    .addSelect('MAX(recent.periodStart)', 'periodStart')
+    .where('recent.metricId IN (:...metricIds)')
+    .groupBy('recent.metricId');
+  const rows = await dataSource
+    .createQueryBuilder(Observation, 'observation')
+    .innerJoin(`(${latestStart.getQuery()})`, 'latest', 'latest.metricId = observation.metricId AND latest.periodStart = observation.periodStart')
+    .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
+    .select('observation.metricId', 'metricId')
+    .addSelect('observation.period', 'period')
+    .addSelect('unit.level', 'level')
+    .addSelect('SUM(observation.value)', 'value')
+    .addSelect('SUM(observation.numerator)', 'numerator')
+    .addSelect('SUM(observation.denominator)', 'denominator')
+    .addSelect('COUNT(*)', 'reportingUnits')
+    .addSelect('COUNT(observation.numerator)', 'numeratorCount')
+    .setParameters({ metricIds: metrics.map((metric) => metric.id) })
+    .groupBy('observation.metricId')
+    .addGroupBy('observation.period')
+    .addGroupBy('unit.level')
+    .getRawMany<SumRow>();
+  const sums = rows.map(toLevelSum);
+  return metrics.map((metric) => {
+    const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
+    return chosen ? combine(metric.kind, chosen) : null;
+  });
+}
+
+/**
+ * For COUNT metrics, the total from the first day of the target year to the target date, combined over the
+ * coarsest reporting level; one statement for any number of metrics.
+ */
+export async function cumulativeTotals(dataSource: DataSource, metrics: readonly Metric[]): Promise<Map<number, LevelSum>> {
+  const withTargets = metrics.filter((metric) => metric.kind === MetricKind.COUNT && metric.targetDate);
+  if (withTargets.length === 0) return new Map();
+  const query = dataSource
+    .createQueryBuilder(Observation, 'observation')
+    .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
+    .select('observation.metricId', 'metricId')
+    .addSelect("'total'", 'period')
+    .addSelect('unit.level', 'level')
+    .addSelect('SUM(observation.value)', 'value')
+    .addSelect('SUM(observation.numerator)', 'numerator')
+    .addSelect('SUM(observation.denominator)', 'denominator')
+    .addSelect('COUNT(DISTINCT observation.unitId)', 'reportingUnits')
+    .addSelect('COUNT(observation.numerator)', 'numeratorCount');
+  const windows = withTargets.map((metric, index) => {
+    query.setParameter(`metric${index}`, metric.id);
+    query.setParameter(`from${index}`, `${metric.targetDate!.slice(0, 4)}-01-01`);
+    query.setParameter(`to${index}`, metric.targetDate);
+    return `(observation.metricId = :metric${index} AND observation.periodStart >= :from${index} AND observation.periodEnd <= :to${index})`;
+  });
+  const rows = await query
+    .where(`(${windows.join(' OR ')})`)
+    .groupBy('observation.metricId')
+    .addGroupBy('unit.level')
+    .getRawMany<SumRow>();
+  const sums = rows.map((row) => ({ ...toLevelSum(row), numerator: null, denominator: null }));
+  const result = new Map<number, LevelSum>();
+  for (const metric of withTargets) {
+    const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
+    if (chosen) result.set(metric.id, chosen);
+  }
+  return result;
+}

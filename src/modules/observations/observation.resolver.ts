@@ -1,0 +1,144 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Info, InputType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { SortDirection, UnitLevel } from '../../common/enums';
+import { badInput, notFound } from '../../common/errors';
+import type { Period } from '../../common/period';
+import { PeriodScalar } from '../../common/scalars';
+import {
+  connectionType,
+  fetchPage,
+  fetchPagesByParent,
+  pageRequest,
+  PageArgs,
+  selectsField,
+  type Connection,
+  type SortKey,
+} from '../../graphql/connection';
+import type { HubContext } from '../../graphql/context';
+import { Metric } from '../metrics/metric.entity';
+import { AdministrativeUnit } from '../units/administrative-unit.entity';
+import { findUnit } from '../units/unit.resolver';
+import { Observation } from './observation.entity';
+
+const ObservationConnection = connectionType(Observation, 'Observation');
+
+@InputType({ description: 'Filters for a metric’s observations; all given filters must match.' })
+export class ObservationFilter {
+  @Field(() => String, { nullable: true, description: 'Code of the administrative unit (the most recent unit with that code).' })
+  unit?: string | null;
+
+  @Field(() => UnitLevel, { nullable: true, description: 'Only observations reported for units of this level.' })
+  level?: UnitLevel | null;
+
+  @Field(() => PeriodScalar, { nullable: true, description: 'Periods starting on or after the start of this period.' })
+  from?: Period | null;
+
+  @Field(() => PeriodScalar, { nullable: true, description: 'Periods ending on or before the end of this period.' })
+  to?: Period | null;
+}
+
+@InputType({ description: 'Filters for observations across metrics.' })
+export class ObservationSearch extends ObservationFilter {
+  @Field(() => String, { nullable: true, description: 'Code of the metric.' })
+  metric?: string | null;
+}
+
+export enum ObservationOrder {
+  PERIOD_ASC = 'PERIOD_ASC',
+  PERIOD_DESC = 'PERIOD_DESC',
+  RECORDED_AT_DESC = 'RECORDED_AT_DESC',
+}
+registerEnumType(ObservationOrder, { name: 'ObservationOrder', description: 'Order of observations; ties broken by unit.' });
+
+function sortKeys(order: ObservationOrder | null | undefined): Array<SortKey<Observation>> {
+  switch (order ?? ObservationOrder.PERIOD_ASC) {
+    case ObservationOrder.PERIOD_DESC:
+      return [{ property: 'periodStart', direction: SortDirection.DESC }, { property: 'unitId', direction: SortDirection.DESC }];
+    case ObservationOrder.RECORDED_AT_DESC:
+      return [{ property: 'recordedAt', direction: SortDirection.DESC }];
+    default:
+      return [{ property: 'periodStart', direction: SortDirection.ASC }, { property: 'unitId', direction: SortDirection.ASC }];
+  }
+}
+
+async function filteredObservations(context: HubContext, filter: ObservationSearch | null | undefined) {
+  const query = context.dataSource.getRepository(Observation).createQueryBuilder('observation');
+  if (filter?.from && filter.to && filter.from.start > filter.to.end) {
+    throw badInput('filter.from', `${filter.from.text} is after filter.to ${filter.to.text}`);
+  }
+  if (filter?.from) query.andWhere('observation.periodStart >= :from', { from: filter.from.start });
+  if (filter?.to) query.andWhere('observation.periodEnd <= :to', { to: filter.to.end });
+  if (filter?.metric) {
+    const metric = await context.dataSource.getRepository(Metric).findOne({ where: { code: filter.metric }, select: { id: true } });
+    if (!metric) throw notFound('metric', filter.metric);
+    query.andWhere('observation.metricId = :metricId', { metricId: metric.id });
+  }
+  if (filter?.unit) {
+    const unit = await findUnit(context.dataSource, filter.unit);
+    if (!unit) throw notFound('administrative unit', filter.unit);
+    query.andWhere('observation.unitId = :unitId', { unitId: unit.id });
+  }
+  if (filter?.level) {
+    query
+      .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
+      .andWhere('unit.level = :level', { level: filter.level });
+  }
+  return query;
+}
+
+@Resolver(() => Observation)
+export class ObservationResolver {
+  @Query(() => ObservationConnection, { description: 'Observations across metrics (default by period, then unit).' })
+  async observations(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => ObservationSearch, { nullable: true }) filter?: ObservationSearch,
+    @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
+  ): Promise<Connection<Observation>> {
+    return fetchPage({
+      query: await filteredObservations(context, filter),
+      sort: sortKeys(orderBy),
+      request: pageRequest(page, context.config),
+      withTotalCount: selectsField(info, 'totalCount'),
+    });
+  }
+
+  @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
+  async unit(@Root() observation: Observation, @Ctx() context: HubContext): Promise<AdministrativeUnit> {
+    const unit = await context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').load(observation.unitId);
+    if (!unit) throw notFound('unit of observation', String(observation.id));
+    return unit;
+  }
+
+  @FieldResolver(() => Metric)
+  async metric(@Root() observation: Observation, @Ctx() context: HubContext): Promise<Metric> {
+    const metric = await context.loaders.byId(Metric, 'Metric').load(observation.metricId);
+    if (!metric) throw notFound('metric of observation', String(observation.id));
+    return metric;
+  }
+}
+
+@Resolver(() => Metric)
+export class MetricObservationsResolver {
+  @FieldResolver(() => ObservationConnection, { description: 'Observations of this metric (default by period, then unit).' })
+  observations(
+    @Root() metric: Metric,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => ObservationFilter, { nullable: true }) filter?: ObservationFilter,
+    @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
+  ): Promise<Connection<Observation>> {
+    const request = pageRequest(page, context.config);
+    const withTotalCount = selectsField(info, 'totalCount');
+    const key = JSON.stringify(['Metric.observations', request.signature, filter ?? null, orderBy ?? null, withTotalCount]);
+    return context.loaders
+      .get<number, Connection<Observation>>(key, async (metricIds) => {
+        const query = await filteredObservations(context, filter);
+        const pages = await fetchPagesByParent({ query, sort: sortKeys(orderBy), request, withTotalCount }, 'metricId', metricIds);
+        return metricIds.map((id) => pages.get(id)!);
+      })
+      .load(metric.id);
+  }
+}

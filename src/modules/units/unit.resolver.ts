@@ -1,0 +1,165 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Info, InputType, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { DataSource } from 'typeorm';
+import { PredecessorShare, SortDirection, UnitLevel } from '../../common/enums';
+import { badInput, notFound } from '../../common/errors';
+import { CalendarDateScalar } from '../../common/scalars';
+import {
+  connectionType,
+  fetchPage,
+  fetchPagesByParent,
+  pageRequest,
+  PageArgs,
+  selectsField,
+  type Connection,
+} from '../../graphql/connection';
+import type { HubContext } from '../../graphql/context';
+import { AdministrativeUnit, UnitPredecessor } from './administrative-unit.entity';
+
+const AdministrativeUnitConnection = connectionType(AdministrativeUnit, 'AdministrativeUnit');
+
+@InputType({ description: 'Filters for administrative units; all given filters must match.' })
+export class UnitFilter {
+  @Field(() => UnitLevel, { nullable: true })
+  level?: UnitLevel | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Only units in force on this date.' })
+  asOf?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only children of the unit with this code (in force on asOf when given).' })
+  parent?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Units whose name contains this text (case-insensitive).' })
+  nameContains?: string | null;
+}
+
+@ObjectType({ description: 'An older unit a newer unit was formed from.' })
+class UnitPredecessorLink {
+  @Field(() => AdministrativeUnit)
+  unit: AdministrativeUnit;
+
+  @Field(() => PredecessorShare)
+  share: PredecessorShare;
+}
+
+/** The unit with this code in force on `asOf`, or the most recent unit with the code. */
+export async function findUnit(dataSource: DataSource, code: string, asOf?: string | null): Promise<AdministrativeUnit | null> {
+  const query = dataSource
+    .getRepository(AdministrativeUnit)
+    .createQueryBuilder('unit')
+    .where('unit.code = :code', { code })
+    .orderBy('unit.validFrom', 'DESC')
+    .limit(1);
+  if (asOf) applyValidOn(query, asOf);
+  return query.getOne();
+}
+
+function applyValidOn(query: { andWhere: (condition: string, parameters?: Record<string, unknown>) => unknown; alias: string }, asOf: string) {
+  query.andWhere(`${query.alias}.validFrom <= :validOn`, { validOn: asOf });
+  query.andWhere(`(${query.alias}.validTo IS NULL OR ${query.alias}.validTo > :validOn)`, { validOn: asOf });
+}
+
+async function filteredUnits(context: HubContext, filter: UnitFilter | null | undefined) {
+  const query = context.dataSource.getRepository(AdministrativeUnit).createQueryBuilder('unit');
+  if (filter?.level) query.andWhere('unit.level = :level', { level: filter.level });
+  if (filter?.asOf) applyValidOn(query, filter.asOf);
+  if (filter?.parent) {
+    const parent = await findUnit(context.dataSource, filter.parent, filter.asOf);
+    if (!parent) throw notFound('administrative unit', filter.parent);
+    query.andWhere('unit.parentId = :parentId', { parentId: parent.id });
+  }
+  if (filter?.nameContains != null) {
+    const text = filter.nameContains.trim();
+    if (text.length === 0 || text.length > 100) throw badInput('filter.nameContains', 'must be 1 to 100 characters');
+    query.andWhere('LOWER(unit.name) LIKE :name', { name: `%${text.toLowerCase().replace(/[%_\\]/g, '\\$&')}%` });
+  }
+  return query;
+}
+
+const BY_CODE = [{ property: 'code' as const, direction: SortDirection.ASC }];
+
+@Resolver(() => AdministrativeUnit)
+export class AdministrativeUnitResolver {
+  @Query(() => AdministrativeUnit, {
+    nullable: true,
+    description: 'A unit by GSO code: the one in force on asOf, or the most recent one with that code.',
+  })
+  async administrativeUnit(
+    @Arg('code') code: string,
+    @Ctx() context: HubContext,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+  ): Promise<AdministrativeUnit> {
+    const unit = await findUnit(context.dataSource, code, asOf);
+    if (!unit) throw notFound('administrative unit', asOf ? `${code}" in force on "${asOf}` : code);
+    return unit;
+  }
+
+  @Query(() => AdministrativeUnitConnection, { description: 'Administrative units by code.' })
+  async administrativeUnits(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => UnitFilter, { nullable: true }) filter?: UnitFilter,
+  ): Promise<Connection<AdministrativeUnit>> {
+    return fetchPage({
+      query: await filteredUnits(context, filter),
+      sort: BY_CODE,
+      request: pageRequest(page, context.config),
+      withTotalCount: selectsField(info, 'totalCount'),
+    });
+  }
+
+  @FieldResolver(() => AdministrativeUnit, { nullable: true })
+  parent(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<AdministrativeUnit | null> {
+    if (unit.parentId == null) return Promise.resolve(null);
+    return context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').load(unit.parentId);
+  }
+
+  @FieldResolver(() => AdministrativeUnitConnection, { description: 'Units directly below this one, by code.' })
+  children(
+    @Root() unit: AdministrativeUnit,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('level', () => UnitLevel, { nullable: true }) level?: UnitLevel | null,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Only children in force on this date.' }) asOf?: string | null,
+  ): Promise<Connection<AdministrativeUnit>> {
+    const request = pageRequest(page, context.config);
+    const withTotalCount = selectsField(info, 'totalCount');
+    const key = JSON.stringify(['AdministrativeUnit.children', request.signature, level ?? null, asOf ?? null, withTotalCount]);
+    return context.loaders
+      .get<number, Connection<AdministrativeUnit>>(key, async (parentIds) => {
+        const query = await filteredUnits(context, { level, asOf });
+        const pages = await fetchPagesByParent({ query, sort: BY_CODE, request, withTotalCount }, 'parentId', parentIds);
+        return parentIds.map((id) => pages.get(id)!);
+      })
+      .load(unit.id);
+  }
+
+  @FieldResolver(() => [UnitPredecessorLink], { description: 'Units of the previous edition this unit was formed from.' })
+  predecessors(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<UnitPredecessorLink[]> {
+    return this.links(context, 'unitId', 'predecessorId').load(unit.id);
+  }
+
+  @FieldResolver(() => [UnitPredecessorLink], { description: 'Units of the next edition this unit went into.' })
+  successors(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<UnitPredecessorLink[]> {
+    return this.links(context, 'predecessorId', 'unitId').load(unit.id);
+  }
+
+  private links(context: HubContext, from: 'unitId' | 'predecessorId', to: 'unitId' | 'predecessorId') {
+    return context.loaders.get<number, UnitPredecessorLink[]>(`unitLinks:${from}`, async (ids) => {
+      const links = await context.loaders.byForeignKey(UnitPredecessor, from, { [to]: 'ASC' }).loadMany(ids);
+      const flat = links.flatMap((group) => (group instanceof Error ? [] : group));
+      const units = await context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').loadMany(flat.map((link) => link[to]));
+      const byId = new Map(units.flatMap((other) => (other && !(other instanceof Error) ? [[other.id, other] as const] : [])));
+      return links.map((group) =>
+        group instanceof Error
+          ? group
+          : group.flatMap((link) => {
+              const other = byId.get(link[to]);
+              return other ? [{ unit: other, share: link.share }] : [];
+            }),
+      );
+    });
+  }
+}
