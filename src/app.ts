@@ -18,7 +18,8 @@ function actorFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   const trimmed = value?.trim();
   // Printable text only, bounded: it is stored in the history as given.
-  return trimmed && trimmed.length <= 200 && !/[\u0000-\u001f\u007f]/.test(trimmed) ? trimmed : ANONYMOUS;
+  const printable = trimmed !== undefined && [...trimmed].every((character) => character >= ' ' && character !== '\u007f');
+  return trimmed && trimmed.length <= 200 && printable ? trimmed : ANONYMOUS;
 }
 
 export interface Hub {
