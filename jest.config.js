@@ -1,11 +1,36 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Unit and integration tests run on the embedded SQLite database; when TEST_DATABASE_URL is set
+ * (mysql:// or mariadb://), the integration suite runs a second time against that server.
+ * @type {import('jest').Config}
+ */
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests', '<rootDir>/connectors'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFiles: ['reflect-metadata'],
-  // Integration suites share one database server; run files one after another.
+};
+
+const projects = [
+  {
+    ...base,
+    displayName: 'sqlite',
+    roots: ['<rootDir>/tests', '<rootDir>/connectors'],
+    testMatch: ['**/*.test.ts'],
+  },
+];
+
+if (process.env.TEST_DATABASE_URL) {
+  projects.push({
+    ...base,
+    displayName: 'mariadb',
+    roots: ['<rootDir>/tests/integration'],
+    testMatch: ['**/*.test.ts'],
+    setupFiles: [...base.setupFiles, '<rootDir>/tests/helpers/use-server-database.js'],
+  });
+}
+
+module.exports = {
+  projects,
+  // Integration files share one database server: run them one after another.
   maxWorkers: 1,
   testTimeout: 60000,
 };

@@ -3,6 +3,7 @@ import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../common/errors';
 import { SortDirection } from '../common/enums';
+import type { HubContext } from './context';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -196,6 +197,8 @@ export interface PageQuery<T extends { id: number }> {
   request: PageRequest;
   /** Skip the COUNT statement when the caller did not ask for totalCount. */
   withTotalCount: boolean;
+  /** Skip loading rows when the caller asked only for totalCount. */
+  withRows: boolean;
 }
 
 /** One page of a root-level connection: one statement for the rows, one for the count. */
@@ -205,7 +208,7 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   const totalCount = page.withTotalCount ? await page.query.clone().getCount() : -1;
   const rowsQuery = page.query.clone();
   applyKeyset(rowsQuery, alias, keys, page.request);
-  const rows = page.request.size === 0 ? [] : await rowsQuery.take(page.request.size + 1).getMany();
+  const rows = page.request.size === 0 || !page.withRows ? [] : await rowsQuery.take(page.request.size + 1).getMany();
   return buildConnection(rows, keys, page.request, totalCount);
 }
 
@@ -236,7 +239,7 @@ export async function fetchPagesByParent<T extends { id: number }>(
   }
 
   const rowsByParent = new Map<number, T[]>();
-  if (page.request.size > 0) {
+  if (page.request.size > 0 && page.withRows) {
     const ranked = scoped.clone();
     applyKeyset(ranked, alias, keys, page.request);
     const orderings = ranked.expressionMap.orderBys;
@@ -276,7 +279,7 @@ export async function fetchPagesByParent<T extends { id: number }>(
 }
 
 /** Whether the query selects `field` directly under the current field (fragments included). */
-export function selectsField(info: GraphQLResolveInfo, field: string): boolean {
+function selectsField(info: GraphQLResolveInfo, field: string): boolean {
   const visit = (selectionSet: SelectionSetNode | undefined): boolean =>
     (selectionSet?.selections ?? []).some((selection) => {
       if (selection.kind === 'Field') return selection.name.value === field;
@@ -285,4 +288,53 @@ export function selectsField(info: GraphQLResolveInfo, field: string): boolean {
       return fragment ? visit(fragment.selectionSet) : false;
     });
   return info.fieldNodes.some((node) => visit(node.selectionSet));
+}
+
+/** Which parts of a connection the query asks for. */
+export function pageSelection(info: GraphQLResolveInfo): { withTotalCount: boolean; withRows: boolean } {
+  return {
+    withTotalCount: selectsField(info, 'totalCount'),
+    withRows: selectsField(info, 'edges') || selectsField(info, 'pageInfo'),
+  };
+}
+
+export interface ConnectionQuery<T extends { id: number }> {
+  context: HubContext;
+  info: GraphQLResolveInfo;
+  page: PageArgs;
+  /** Builds the filtered query; may throw BAD_USER_INPUT or NOT_FOUND. */
+  query: () => Promise<SelectQueryBuilder<T>>;
+  sort: Array<SortKey<T>>;
+}
+
+/** A root-level connection. */
+export async function rootConnection<T extends { id: number }>(options: ConnectionQuery<T>): Promise<Connection<T>> {
+  return fetchPage({
+    query: await options.query(),
+    sort: options.sort,
+    request: pageRequest(options.page, options.context.config),
+    ...pageSelection(options.info),
+  });
+}
+
+/**
+ * A connection under a parent object, batched across all parents of the response through one DataLoader
+ * per distinct set of arguments.
+ */
+export function nestedConnection<T extends { id: number }>(
+  options: ConnectionQuery<T> & { name: string; parentProperty: keyof T & string; parentId: number; variant: unknown },
+): Promise<Connection<T>> {
+  const request = pageRequest(options.page, options.context.config);
+  const selection = pageSelection(options.info);
+  const key = JSON.stringify([options.name, request.signature, options.variant ?? null, selection]);
+  return options.context.loaders
+    .get<number, Connection<T>>(key, async (parentIds) => {
+      const pages = await fetchPagesByParent(
+        { query: await options.query(), sort: options.sort, request, ...selection },
+        options.parentProperty,
+        parentIds,
+      );
+      return parentIds.map((id) => pages.get(id)!);
+    })
+    .load(options.parentId);
 }

@@ -16,7 +16,7 @@ import { daysBetween } from '../../common/clock';
 import { ProgressStatus } from '../../common/enums';
 import { notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
-import { fetchPage, fetchPagesByParent, pageRequest, PageArgs, selectsField, type Connection } from '../../graphql/connection';
+import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
@@ -101,18 +101,19 @@ export class PilotModelResolver extends accountableFieldsResolver(PilotModel, Pi
   }
 
   @Query(() => PilotModelConnection, { description: 'Pilot models, filtered and ordered (default by code).' })
-  async pilotModels(
+  pilotModels(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
     @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
   ): Promise<Connection<PilotModel>> {
-    return fetchPage({
-      query: await pilotModelService.filtered(context, filter),
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: () => pilotModelService.filtered(context, filter),
       sort: pilotModelService.sortKeys(orderBy),
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
     });
   }
 
@@ -177,18 +178,19 @@ export class TaskResolver extends accountableFieldsResolver(Task, TaskChange) {
   }
 
   @Query(() => TaskConnection, { description: 'Tasks, filtered and ordered (default by code).' })
-  async tasks(
+  tasks(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
     @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
   ): Promise<Connection<Task>> {
-    return fetchPage({
-      query: await taskService.filtered(context, filter),
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: () => taskService.filtered(context, filter),
       sort: taskService.sortKeys(orderBy),
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
     });
   }
 
@@ -243,7 +245,7 @@ export class TaskGroupResolver {
   }
 
   @FieldResolver(() => TaskConnection, { description: 'Tasks of this group (default by code).' })
-  async tasks(
+  tasks(
     @Root() group: TaskGroup,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -251,19 +253,17 @@ export class TaskGroupResolver {
     @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
     @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
   ): Promise<Connection<Task>> {
-    const request = pageRequest(page, context.config);
-    const withTotalCount = selectsField(info, 'totalCount');
-    const key = JSON.stringify(['TaskGroup.tasks', request.signature, filter ?? null, orderBy ?? null, withTotalCount]);
-    return context.loaders
-      .get<number, Connection<Task>>(key, async (groupIds) => {
-        const pages = await fetchPagesByParent(
-          { query: await taskService.filtered(context, filter), sort: taskService.sortKeys(orderBy), request, withTotalCount },
-          'taskGroupId',
-          groupIds,
-        );
-        return groupIds.map((id) => pages.get(id)!);
-      })
-      .load(group.id);
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'TaskGroup.tasks',
+      parentProperty: 'taskGroupId',
+      parentId: group.id,
+      variant: [filter, orderBy],
+      query: () => taskService.filtered(context, filter),
+      sort: taskService.sortKeys(orderBy),
+    });
   }
 
   @FieldResolver(() => [PilotModel], { description: 'Pilot models filed under this group, by code.' })

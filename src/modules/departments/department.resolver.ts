@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, Info, InputType, Field, Query, Resolver,
 import { SortDirection } from '../../common/enums';
 import { notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
-import { connectionType, fetchPage, pageRequest, PageArgs, selectsField, type Connection } from '../../graphql/connection';
+import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from './department.entity';
@@ -38,11 +38,12 @@ export class DepartmentResolver {
         .andWhere('(department.validFrom IS NULL OR department.validFrom <= :asOf)', { asOf: filter.asOf })
         .andWhere('(department.validTo IS NULL OR department.validTo > :asOf)');
     }
-    return fetchPage({
-      query,
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => query,
       sort: [{ property: 'code', direction: SortDirection.ASC }],
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
     });
   }
 

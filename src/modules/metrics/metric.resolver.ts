@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation,
 import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
 import { badInput, notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
-import { connectionType, fetchPage, pageRequest, PageArgs, selectsField, type Connection } from '../../graphql/connection';
+import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
@@ -77,11 +77,12 @@ export class MetricResolver {
     }
     if (filter?.kind) query.andWhere('metric.kind = :kind', { kind: filter.kind });
     if (filter?.frequency) query.andWhere('metric.frequency = :frequency', { frequency: filter.frequency });
-    return fetchPage({
-      query,
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => query,
       sort: [{ property: 'code', direction: SortDirection.ASC }],
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
     });
   }
 

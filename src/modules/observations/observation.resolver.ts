@@ -4,16 +4,7 @@ import { SortDirection, UnitLevel } from '../../common/enums';
 import { badInput, notFound } from '../../common/errors';
 import type { Period } from '../../common/period';
 import { PeriodScalar } from '../../common/scalars';
-import {
-  connectionType,
-  fetchPage,
-  fetchPagesByParent,
-  pageRequest,
-  PageArgs,
-  selectsField,
-  type Connection,
-  type SortKey,
-} from '../../graphql/connection';
+import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection, type SortKey } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
@@ -89,19 +80,14 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
 @Resolver(() => Observation)
 export class ObservationResolver {
   @Query(() => ObservationConnection, { description: 'Observations across metrics (default by period, then unit).' })
-  async observations(
+  observations(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => ObservationSearch, { nullable: true }) filter?: ObservationSearch,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    return fetchPage({
-      query: await filteredObservations(context, filter),
-      sort: sortKeys(orderBy),
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
-    });
+    return rootConnection({ context, info, page, query: () => filteredObservations(context, filter), sort: sortKeys(orderBy) });
   }
 
   @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
@@ -130,15 +116,16 @@ export class MetricObservationsResolver {
     @Arg('filter', () => ObservationFilter, { nullable: true }) filter?: ObservationFilter,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    const request = pageRequest(page, context.config);
-    const withTotalCount = selectsField(info, 'totalCount');
-    const key = JSON.stringify(['Metric.observations', request.signature, filter ?? null, orderBy ?? null, withTotalCount]);
-    return context.loaders
-      .get<number, Connection<Observation>>(key, async (metricIds) => {
-        const query = await filteredObservations(context, filter);
-        const pages = await fetchPagesByParent({ query, sort: sortKeys(orderBy), request, withTotalCount }, 'metricId', metricIds);
-        return metricIds.map((id) => pages.get(id)!);
-      })
-      .load(metric.id);
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'Metric.observations',
+      parentProperty: 'metricId',
+      parentId: metric.id,
+      variant: [filter, orderBy],
+      query: () => filteredObservations(context, filter),
+      sort: sortKeys(orderBy),
+    });
   }
 }

@@ -4,15 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PredecessorShare, SortDirection, UnitLevel } from '../../common/enums';
 import { badInput, notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
-import {
-  connectionType,
-  fetchPage,
-  fetchPagesByParent,
-  pageRequest,
-  PageArgs,
-  selectsField,
-  type Connection,
-} from '../../graphql/connection';
+import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { AdministrativeUnit, UnitPredecessor } from './administrative-unit.entity';
 
@@ -95,18 +87,13 @@ export class AdministrativeUnitResolver {
   }
 
   @Query(() => AdministrativeUnitConnection, { description: 'Administrative units by code.' })
-  async administrativeUnits(
+  administrativeUnits(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => UnitFilter, { nullable: true }) filter?: UnitFilter,
   ): Promise<Connection<AdministrativeUnit>> {
-    return fetchPage({
-      query: await filteredUnits(context, filter),
-      sort: BY_CODE,
-      request: pageRequest(page, context.config),
-      withTotalCount: selectsField(info, 'totalCount'),
-    });
+    return rootConnection({ context, info, page, query: () => filteredUnits(context, filter), sort: BY_CODE });
   }
 
   @FieldResolver(() => AdministrativeUnit, { nullable: true })
@@ -124,16 +111,17 @@ export class AdministrativeUnitResolver {
     @Arg('level', () => UnitLevel, { nullable: true }) level?: UnitLevel | null,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Only children in force on this date.' }) asOf?: string | null,
   ): Promise<Connection<AdministrativeUnit>> {
-    const request = pageRequest(page, context.config);
-    const withTotalCount = selectsField(info, 'totalCount');
-    const key = JSON.stringify(['AdministrativeUnit.children', request.signature, level ?? null, asOf ?? null, withTotalCount]);
-    return context.loaders
-      .get<number, Connection<AdministrativeUnit>>(key, async (parentIds) => {
-        const query = await filteredUnits(context, { level, asOf });
-        const pages = await fetchPagesByParent({ query, sort: BY_CODE, request, withTotalCount }, 'parentId', parentIds);
-        return parentIds.map((id) => pages.get(id)!);
-      })
-      .load(unit.id);
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'AdministrativeUnit.children',
+      parentProperty: 'parentId',
+      parentId: unit.id,
+      variant: [level, asOf],
+      query: () => filteredUnits(context, { level, asOf }),
+      sort: BY_CODE,
+    });
   }
 
   @FieldResolver(() => [UnitPredecessorLink], { description: 'Units of the previous edition this unit was formed from.' })

@@ -1,0 +1,56 @@
+import { DataSource, type Logger } from 'typeorm';
+import { databaseConfigFromUrl, type DatabaseConfig } from '../../src/config';
+import { createDataSource, migrate } from '../../src/database/data-source';
+import { seedCatalogue } from '../../src/seed/seed';
+
+/** The database this test run targets: embedded SQLite in memory, or the server of TEST_DATABASE_URL. */
+export function testDatabaseConfig(): DatabaseConfig {
+  if (process.env.PILOTHUB_TEST_ON_SERVER === '1') {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error('TEST_DATABASE_URL must be set for the server-database project');
+    return databaseConfigFromUrl(url, '', 4);
+  }
+  return databaseConfigFromUrl(undefined, ':memory:');
+}
+
+export const onServerDatabase = (): boolean => testDatabaseConfig().kind !== 'sqlite';
+
+/** Counts the SQL statements a data source sends (transaction control excluded). */
+export class StatementCounter implements Logger {
+  statements: string[] = [];
+
+  logQuery(query: string): void {
+    if (!/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(query.trim())) this.statements.push(query);
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+
+  reset(): void {
+    this.statements = [];
+  }
+}
+
+export interface TestDatabase {
+  dataSource: DataSource;
+  config: DatabaseConfig;
+  counter: StatementCounter;
+}
+
+/**
+ * A freshly migrated database: every table of the server database is dropped first, so each test file
+ * starts from the migrations alone. Seeds the catalogue unless told not to.
+ */
+export async function openTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
+  const config = testDatabaseConfig();
+  const counter = new StatementCounter();
+  const dataSource = createDataSource(config, { logger: counter });
+  await dataSource.initialize();
+  if (config.kind !== 'sqlite') await dataSource.dropDatabase();
+  await migrate(dataSource);
+  if (options.seed !== false) await seedCatalogue(dataSource);
+  counter.reset();
+  return { dataSource, config, counter };
+}

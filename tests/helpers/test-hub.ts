@@ -1,0 +1,52 @@
+import type { DataSource } from 'typeorm';
+import { startHub, type Hub } from '../../src/app';
+import { loadConfig, type HubConfig } from '../../src/config';
+import { openTestDatabase, type TestDatabase } from './test-database';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string; field?: string } }>;
+}
+
+export interface TestHub extends TestDatabase {
+  hub: Hub;
+  hubConfig: HubConfig;
+  /** Sends one GraphQL operation over HTTP to the running hub. */
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
+export async function startTestHub(options: { seed?: boolean; environment?: Record<string, string> } = {}): Promise<TestHub> {
+  const database = await openTestDatabase({ seed: options.seed });
+  const hubConfig: HubConfig = {
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ...options.environment }),
+    database: database.config,
+  };
+  const reported: unknown[] = [];
+  const hub = await startHub(hubConfig, database.dataSource, { reportError: (error) => reported.push(error) });
+  return {
+    ...database,
+    hub,
+    hubConfig,
+    async graphql(query, variables, headers) {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GraphQLResponse;
+      return { status: response.status, data: body.data as never, errors: body.errors };
+    },
+    async close() {
+      await hub.stop();
+      await closeDatabase(database.dataSource);
+      if (reported.length > 0) throw new Error(`unexpected server errors: ${reported.map(String).join('; ')}`);
+    },
+  };
+}
+
+export async function closeDatabase(dataSource: DataSource): Promise<void> {
+  if (dataSource.isInitialized) await dataSource.destroy();
+}

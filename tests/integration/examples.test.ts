@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, validate } from 'graphql';
+import { buildHubSchema } from '../../src/graphql/schema';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'schema', 'examples');
+const example = (name: string) => fs.readFileSync(path.join(EXAMPLES, `${name}.graphql`), 'utf8');
+
+type Node<T> = { edges: Array<{ node: T; cursor: string }>; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+describe('schema/examples operations', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('every example validates against the schema', async () => {
+    const schema = await buildHubSchema();
+    const files = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.graphql'));
+    expect(files.sort()).toEqual(['MetricObservations.graphql', 'PilotModels.graphql', 'ProgramOverview.graphql', 'Units.graphql']);
+    for (const file of files) {
+      expect(validate(schema, parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')))).toEqual([]);
+    }
+  });
+
+  it('ProgramOverview: 38 models 6/20/12 and 51 tasks in 10 groups', async () => {
+    const response = await hub.graphql<{ program: {
+      code: string;
+      pilotModelCounts: { total: number; completed: number; inProgress: number; notStarted: number };
+      taskCounts: { total: number; completed: number; inProgress: number; notStarted: number; overdue: number };
+      taskGroups: Array<{ code: string; tasks: { totalCount: number } }>;
+    } }>(example('ProgramOverview'));
+    expect(response.errors).toBeUndefined();
+    const program = response.data!.program;
+    expect(program.code).toBe('DA06');
+    expect(program.pilotModelCounts).toEqual({ total: 38, completed: 6, inProgress: 20, notStarted: 12 });
+    expect(program.taskCounts.total).toBe(51);
+    expect(program.taskCounts.completed + program.taskCounts.inProgress + program.taskCounts.notStarted).toBe(51);
+    expect(program.taskGroups).toHaveLength(10);
+    expect(program.taskGroups.map((group) => group.code)).toEqual(
+      ['TG01', 'TG02', 'TG03', 'TG04', 'TG05', 'TG06', 'TG07', 'TG08', 'TG09', 'TG10'],
+    );
+    expect(program.taskGroups.reduce((sum, group) => sum + group.tasks.totalCount, 0)).toBe(51);
+  });
+
+  it('ProgramOverview counts the 10 open Q1 tasks as overdue on 2 April 2024', async () => {
+    const response = await hub.graphql<{ program: { taskCounts: { overdue: number } } }>(
+      '{ program(code: "DA06") { taskCounts(asOf: "2024-04-02") { overdue } } }',
+    );
+    expect(response.data!.program.taskCounts.overdue).toBe(10);
+  });
+
+  it('PilotModels: the 20 models in progress with departments, groups and latest metric values', async () => {
+    const response = await hub.graphql<{ pilotModels: Node<{
+      code: string; status: string; nameVi: string; overdue: boolean; deadline: string;
+      leadDepartment: { code: string }; taskGroup: { code: string };
+      metrics: Array<{ code: string; kind: string; latest: { period: string; value: number } | null }>;
+    }> }>(example('PilotModels'));
+    expect(response.errors).toBeUndefined();
+    const connection = response.data!.pilotModels;
+    expect(connection.totalCount).toBe(20);
+    expect(connection.edges).toHaveLength(20);
+    expect(connection.pageInfo.hasNextPage).toBe(false);
+    expect(connection.edges.every(({ node }) => node.status === 'IN_PROGRESS')).toBe(true);
+    const m03 = connection.edges.find(({ node }) => node.code === 'M03')!.node;
+    expect(m03.leadDepartment.code).toBe('SO_YT');
+    expect(m03.nameVi).toBe('Khám chữa bệnh bằng CCCD gắn chip / sinh trắc học');
+    const visits = m03.metrics.find((metric) => metric.code === 'KCB_BIOMETRIC_VISITS')!;
+    expect(visits.latest?.period).toBe('2024-03-31');
+    expect(visits.latest?.value).toBeGreaterThan(0);
+  });
+
+  it('MetricObservations: Q1 2024 daily values with their units, latest equal to the sum of the last day', async () => {
+    const response = await hub.graphql<{ metric: {
+      code: string; kind: string; frequency: string; pilotModel: { code: string };
+      latest: { period: string; value: number };
+      observations: { totalCount: number; edges: Array<{ node: { period: string; value: number; unit: { code: string; level: string } } }> };
+    } }>(example('MetricObservations'));
+    expect(response.errors).toBeUndefined();
+    const metric = response.data!.metric;
+    expect(metric).toMatchObject({ code: 'KCB_BIOMETRIC_VISITS', kind: 'COUNT', frequency: 'DAY', pilotModel: { code: 'M03' } });
+    // 91 days of Q1 2024 × 21 districts.
+    expect(metric.observations.totalCount).toBe(91 * 21);
+    expect(metric.observations.edges).toHaveLength(100);
+    expect(metric.observations.edges[0].node.period).toBe('2024-01-01');
+    expect(metric.observations.edges[0].node.unit.level).toBe('DISTRICT');
+
+    const lastDay = await hub.graphql<{ metric: { observations: { edges: Array<{ node: { value: number } }> } } }>(
+      '{ metric(code: "KCB_BIOMETRIC_VISITS") { observations(filter: { from: "2024-03-31", to: "2024-03-31" }, first: 50) { edges { node { value } } } } }',
+    );
+    const values = lastDay.data!.metric.observations.edges.map(({ node }) => node.value);
+    expect(values).toHaveLength(21);
+    expect(metric.latest).toEqual({ period: '2024-03-31', value: values.reduce((sum, value) => sum + value, 0) });
+  });
+
+  it('Units: 21 districts in force on 2024-04-02 whose communes add up to 460', async () => {
+    const response = await hub.graphql<{ administrativeUnits: Node<{ code: string; name: string; level: string; children: { totalCount: number } }> }>(
+      example('Units'),
+    );
+    expect(response.errors).toBeUndefined();
+    const units = response.data!.administrativeUnits;
+    expect(units.totalCount).toBe(21);
+    expect(units.edges.map(({ node }) => node.code)).toEqual(Array.from({ length: 21 }, (_, index) => String(412 + index)));
+    expect(units.edges[0].node.name).toBe('Thành phố Vinh');
+    expect(units.edges.reduce((sum, { node }) => sum + node.children.totalCount, 0)).toBe(460);
+  });
+});
