@@ -15,7 +15,10 @@ export const ACTOR_HEADER = 'x-pilothub-actor';
 const ANONYMOUS = 'anonymous';
 
 function actorFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
+  const raw = Array.isArray(header) ? header[0] : header;
+  // Header bytes arrive as Latin-1; callers send UTF-8 names such as "Sở Y tế".
+  const decoded = raw === undefined ? undefined : Buffer.from(raw, 'latin1').toString('utf8');
+  const value = decoded?.includes('\ufffd') ? raw : decoded;
   const trimmed = value?.trim();
   // Printable text only, bounded: it is stored in the history as given.
   const printable = trimmed !== undefined && [...trimmed].every((character) => character >= ' ' && character !== '\u007f');

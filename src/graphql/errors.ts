@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { BREAK, GraphQLError, Kind, parse, visit, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { QueryFailedError } from 'typeorm';
 import { HubError } from '../common/errors';
@@ -8,6 +8,34 @@ import { HubError } from '../common/errors';
 const INPUT_VALUE_PROBLEM = /^(Expected value of type|Expected type|Value ".*" does not exist in|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|Field ".*" of required type|Argument ".*" of required type)/;
 
 const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY/;
+
+/**
+ * The argument path (e.g. `filter.from`) of the literal a validation error points at, found by walking the
+ * document to that node: graphql-js names the type and the value but not where the value was written.
+ */
+function argumentPath(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const target = error.nodes?.[0];
+  const body = error.source?.body;
+  if (!target?.loc || !body) return undefined;
+  let path: string | undefined;
+  try {
+    visit(parse(body), {
+      enter(node, _key, parent, _path, ancestors) {
+        if (node.loc?.start !== target.loc?.start || node.kind !== target.kind) return undefined;
+        const names = [...ancestors, parent, node].flatMap((ancestor) => {
+          const candidate = ancestor as ASTNode;
+          return candidate.kind === Kind.ARGUMENT || candidate.kind === Kind.OBJECT_FIELD ? [candidate.name.value] : [];
+        });
+        path = names.length > 0 ? names.join('.') : undefined;
+        return BREAK;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return path;
+}
 
 export interface ErrorReporter {
   (error: unknown): void;
@@ -31,7 +59,9 @@ export function createErrorFormatter(report: ErrorReporter) {
     }
     const code = formatted.extensions?.code;
     if (code === 'GRAPHQL_VALIDATION_FAILED' && INPUT_VALUE_PROBLEM.test(formatted.message)) {
-      return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+      const field = argumentPath(error);
+      const message = field ? `${field}: ${formatted.message}` : formatted.message;
+      return { ...base, message, extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } };
     }
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...base, extensions: { code } };

@@ -72,7 +72,7 @@ describe('start-up', () => {
   });
 
   it('migrates, seeds, serves the catalogue, and exits 0 on SIGTERM; a restart does not seed again', async () => {
-    const environment = { ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'auto' };
+    const environment: Record<string, string> = { ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'auto' };
     if (!environment.SQLITE_PATH) environment.SEED_ON_START = 'always';
     const first = startProcess(environment);
     const url = await waitForUrl(first);
