@@ -174,7 +174,7 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
     inserted.supportingDepartments = supportRows.length;
 
     const metricIds = await idsByCode(manager, Metric);
-    await insertMissing('metrics', Metric, keysOf(metricIds), catalogue.metrics.map((metric) => ({
+    const newMetrics = await insertMissing('metrics', Metric, keysOf(metricIds), catalogue.metrics.map((metric) => ({
       key: metric.code,
       row: {
         code: metric.code,
@@ -192,7 +192,7 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
     })));
 
     const unitIds = await seedUnits(manager, inserted);
-    await seedDemoObservations(manager, unitIds, inserted);
+    await seedDemoObservations(manager, unitIds, new Set(newMetrics.map((metric) => metric.code!)), inserted);
   });
   return { inserted };
 }
@@ -271,19 +271,22 @@ async function seedUnits(manager: EntityManager, inserted: Record<string, number
   return units;
 }
 
-/** Demo values for the metrics of models under way, against the 2024 districts (or the province). */
-async function seedDemoObservations(manager: EntityManager, units: Map<string, number>, inserted: Record<string, number>) {
+/**
+ * Demo values for the metrics this run inserted whose models are under way, against the 2024 districts (or the
+ * province). Metrics that already existed keep their observations as they are: a model started through the API
+ * later gets real data, not demo values (which could also collide with that data on the natural key).
+ */
+async function seedDemoObservations(
+  manager: EntityManager,
+  units: Map<string, number>,
+  newMetricCodes: Set<string>,
+  inserted: Record<string, number>,
+) {
   const metrics = await manager.getRepository(Metric).find({ relations: { pilotModel: true } });
-  const existing = await manager
-    .createQueryBuilder(Observation, 'observation')
-    .select('DISTINCT observation.metricId', 'metricId')
-    .where('observation.source = :source', { source: DEMO_SOURCE })
-    .getRawMany<{ metricId: number }>();
-  const seeded = new Set(existing.map((row) => Number(row.metricId)));
   const districts = adminUnits.edition2024.districts.map((district) => ({ code: district.code }));
   const rows: Array<Partial<Observation>> = [];
   for (const metric of metrics) {
-    if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || seeded.has(metric.id)) continue;
+    if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || !newMetricCodes.has(metric.code)) continue;
     for (const value of demoValues(metric, adminUnits.province.code, districts)) {
       rows.push({
         metricId: metric.id,
