@@ -25,7 +25,7 @@ function parseCalendarDate(value: unknown): string {
 export const CalendarDateScalar = new GraphQLScalarType<string, string>({
   name: 'Date',
   description: 'A calendar date, YYYY-MM-DD (no time, no time zone).',
-  serialize: (value) => serializing(() => parseCalendarDate(value)),
+  serialize: (value) => parseCalendarDate(value),
   parseValue: (value) => parseCalendarDate(value),
   parseLiteral: (ast) => parseCalendarDate(stringLiteral(ast, 'Date')),
 });
@@ -50,7 +50,7 @@ export const PeriodScalar = new GraphQLScalarType<Period, string>({
   name: 'Period',
   description:
     'A reporting period: YYYY-MM-DD (day), YYYY-Www (ISO week), YYYY-MM (month), YYYY-Qn (quarter) or YYYY (year).',
-  serialize: (value) => serializing(() => (typeof value === 'string' ? toPeriod(value).text : toPeriod((value as Period).text).text)),
+  serialize: (value) => (typeof value === 'string' ? toPeriod(value).text : toPeriod((value as Period).text).text),
   parseValue: (value) => toPeriod(value),
   parseLiteral: (ast) => toPeriod(stringLiteral(ast, 'Period')),
 });

@@ -28,9 +28,14 @@ export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtr
       type: 'better-sqlite3',
       database: config.location,
       // WAL lets readers run while the ingestion path writes.
-      prepareDatabase: (db: { pragma: (statement: string) => unknown }) => {
+      prepareDatabase: (db: {
+        pragma: (statement: string) => unknown;
+        function: (name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown) => unknown;
+      }) => {
         if (config.location !== ':memory:') db.pragma('journal_mode = WAL');
         db.pragma('busy_timeout = 5000');
+        // SQLite's built-in lower() folds ASCII only; unit names are Vietnamese ("ĐÔNG" must match "Đông").
+        db.function('lower', { deterministic: true }, (value) => (typeof value === 'string' ? value.toLowerCase() : value));
       },
     };
   }

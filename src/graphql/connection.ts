@@ -81,14 +81,25 @@ export interface PageRequest {
   size: number;
   backward: boolean;
   cursor: unknown[] | null;
+  /** The ordering the cursor was issued for (see encodeCursor); undefined for a bare list of values. */
+  cursorOrdering?: string;
   /** The request as given, for cache keys. */
   signature: string;
 }
 
-function decodeCursor(argument: string, cursor: string): unknown[] {
+/** Only plain sort-key values may reach SQL parameters: an object there is not a value but a TypeORM construct. */
+function isCursorValue(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || (value instanceof Date && !Number.isNaN(value.getTime()));
+}
+
+function decodeCursor(argument: string, cursor: string): { values: unknown[]; ordering?: string } {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'), reviveDates);
-    if (Array.isArray(decoded) && decoded.length > 0) return decoded;
+    const tagged = decoded && typeof decoded === 'object' && !Array.isArray(decoded) ? (decoded as { o?: unknown; v?: unknown }) : null;
+    const values = Array.isArray(decoded) ? decoded : tagged && typeof tagged.o === 'string' && Array.isArray(tagged.v) ? tagged.v : null;
+    if (values && values.length > 0 && values.every(isCursorValue)) {
+      return { values, ordering: typeof tagged?.o === 'string' ? tagged.o : undefined };
+    }
   } catch {
     // fall through to the error below
   }
@@ -101,9 +112,10 @@ function reviveDates(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function encodeCursor(values: unknown[]): string {
+/** A cursor: the sort-key values of a row, tagged with the ordering they belong to when it is given. */
+export function encodeCursor(values: unknown[], ordering?: string): string {
   const encoded = values.map((value) => (value instanceof Date ? { date: value.toISOString() } : value));
-  return Buffer.from(JSON.stringify(encoded), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify(ordering === undefined ? encoded : { o: ordering, v: encoded }), 'utf8').toString('base64url');
 }
 
 export function pageRequest(args: PageArgs, limits: PageLimits): PageRequest {
@@ -118,10 +130,12 @@ export function pageRequest(args: PageArgs, limits: PageLimits): PageRequest {
   if (last != null && after != null) throw badInput('after', 'use after with first, before with last');
   if (first != null && before != null) throw badInput('before', 'use after with first, before with last');
   const backward = last != null || before != null;
+  const decoded = after != null ? decodeCursor('after', after) : before != null ? decodeCursor('before', before) : null;
   return {
     size: (backward ? last : first) ?? limits.defaultPageSize,
     backward,
-    cursor: after != null ? decodeCursor('after', after) : before != null ? decodeCursor('before', before) : null,
+    cursor: decoded?.values ?? null,
+    cursorOrdering: decoded?.ordering,
     signature: JSON.stringify([first, after, last, before]),
   };
 }
@@ -138,6 +152,11 @@ function orderedKeys<T extends { id: number }>(sort: Array<SortKey<T>>): Array<S
   return [...sort.filter((key) => key.property !== 'id'), { property: 'id', direction: lastDirection } as SortKey<T>];
 }
 
+/** Names an ordering, e.g. `deadline DESC, id DESC`: a cursor is only valid under the ordering it came from. */
+function orderingOf<T>(keys: Array<SortKey<T>>): string {
+  return keys.map((key) => `${key.property} ${key.direction}`).join(', ');
+}
+
 /** Adds ORDER BY and the keyset condition "after/before this cursor" to a query. */
 function applyKeyset<T extends { id: number }>(
   query: SelectQueryBuilder<T>,
@@ -148,7 +167,7 @@ function applyKeyset<T extends { id: number }>(
   const effective = (direction: SortDirection) =>
     request.backward === (direction === SortDirection.ASC) ? SortDirection.DESC : SortDirection.ASC;
   if (request.cursor) {
-    if (request.cursor.length !== keys.length) throw badInput(request.backward ? 'before' : 'after', 'cursor does not match this ordering');
+    if (request.cursor.length !== keys.length || request.cursorOrdering !== orderingOf(keys)) throw badInput(request.backward ? 'before' : 'after', 'cursor does not match this ordering');
     const parameters: Record<string, unknown> = {};
     const alternatives = keys.map((key, index) => {
       const equalities = keys.slice(0, index).map((previous, previousIndex) => {
@@ -177,7 +196,8 @@ function buildConnection<T extends { id: number }>(
   const hasMore = rows.length > request.size;
   const page = rows.slice(0, request.size);
   if (request.backward) page.reverse();
-  const edges = page.map((node) => ({ node, cursor: encodeCursor(keys.map((key) => node[key.property])) }));
+  const ordering = orderingOf(keys);
+  const edges = page.map((node) => ({ node, cursor: encodeCursor(keys.map((key) => node[key.property]), ordering) }));
   return {
     edges,
     totalCount,
@@ -208,7 +228,8 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   const totalCount = page.withTotalCount ? await page.query.clone().getCount() : -1;
   const rowsQuery = page.query.clone();
   applyKeyset(rowsQuery, alias, keys, page.request);
-  const rows = page.request.size === 0 || !page.withRows ? [] : await rowsQuery.take(page.request.size + 1).getMany();
+  // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
+  const rows = !page.withRows ? [] : await rowsQuery.take(page.request.size + 1).getMany();
   return buildConnection(rows, keys, page.request, totalCount);
 }
 
@@ -239,7 +260,7 @@ export async function fetchPagesByParent<T extends { id: number }>(
   }
 
   const rowsByParent = new Map<number, T[]>();
-  if (page.request.size > 0 && page.withRows) {
+  if (page.withRows) {
     const ranked = scoped.clone();
     applyKeyset(ranked, alias, keys, page.request);
     const orderings = ranked.expressionMap.orderBys;

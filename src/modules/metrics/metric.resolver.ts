@@ -132,21 +132,23 @@ export class MetricResolver {
   @Mutation(() => Metric, { description: 'Sets a metric’s target value and date.' })
   async setMetricTarget(
     @Arg('code') code: string,
-    @Arg('targetValue', () => Float, { nullable: true, description: 'Null removes the target.' }) targetValue: number | null,
+    @Arg('targetValue', () => Float, { nullable: true, description: 'Null removes the target.' }) targetValue: number | null | undefined,
     @Ctx() context: HubContext,
     @Arg('targetDate', () => CalendarDateScalar, { nullable: true }) targetDate?: string | null,
   ): Promise<Metric> {
     const repository = context.dataSource.getRepository(Metric);
     const metric = await repository.findOne({ where: { code } });
     if (!metric) throw notFound('metric', code);
-    if (targetValue != null) {
-      if (!Number.isFinite(targetValue) || targetValue < 0) throw badInput('targetValue', 'must be a non-negative number');
-      if (metric.kind === MetricKind.RATE && targetValue > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');
+    // An omitted targetValue keeps the current one (only the date moves); an explicit null removes the target.
+    const value = targetValue === undefined ? metric.targetValue : targetValue;
+    if (value != null) {
+      if (!Number.isFinite(value) || value < 0) throw badInput('targetValue', 'must be a non-negative number');
+      if (metric.kind === MetricKind.RATE && value > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');
       if (!targetDate && !metric.targetDate) throw badInput('targetDate', 'a target needs a date');
     }
     await repository.update(metric.id, {
-      targetValue,
-      targetDate: targetValue == null ? null : (targetDate ?? metric.targetDate),
+      targetValue: value,
+      targetDate: value == null ? null : (targetDate ?? metric.targetDate),
     });
     return repository.findOneOrFail({ where: { id: metric.id } });
   }

@@ -63,7 +63,12 @@ async function filteredUnits(context: HubContext, filter: UnitFilter | null | un
   if (filter?.nameContains != null) {
     const text = filter.nameContains.trim();
     if (text.length === 0 || text.length > 100) throw badInput('filter.nameContains', 'must be 1 to 100 characters');
-    query.andWhere('LOWER(unit.name) LIKE :name', { name: `%${text.toLowerCase().replace(/[%_\\]/g, '\\$&')}%` });
+    // Case-insensitive but diacritic-sensitive on both databases ("Vinh" is not "Vĩnh"): MySQL/MariaDB's
+    // default utf8mb4_unicode_ci would also ignore accents, so the lower-cased text is compared binary there.
+    const binary = context.config.database.kind === 'sqlite' ? '' : ' COLLATE utf8mb4_bin';
+    query.andWhere(`LOWER(unit.name) LIKE :name${binary}`, {
+      name: `%${text.normalize('NFC').toLowerCase().replace(/[%_\\]/g, '\\$&')}%`,
+    });
   }
   return query;
 }
