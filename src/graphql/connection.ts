@@ -273,7 +273,7 @@ export async function fetchPagesByParent<T extends { id: number }>(
       .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${ranked.escape(alias)}.${ranked.escape(parentProperty)} ORDER BY ${windowOrder})`, 'position');
     const [rankedSql, rankedParameters] = ranked.getQueryAndParameters();
     const idRows: Array<{ id: number | string }> = await page.query.connection.query(
-      `SELECT ranked.id AS id FROM (${rankedSql}) ranked WHERE ranked.position <= ?`,
+      `SELECT ranked.id AS id FROM (${rankedSql}) ranked WHERE ranked.position <= ? ORDER BY ranked.position`,
       [...rankedParameters, page.request.size + 1],
     );
     const ids = idRows.map((row) => Number(row.id));

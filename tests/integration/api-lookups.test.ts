@@ -29,8 +29,16 @@ describe('lookups by code', () => {
     expect(utf8(program.nameVi)).toBe(utf8(catalogue.program.nameVi));
     expect(program.nameVi.startsWith('Đề án 06: Phát triển ứng dụng dữ liệu về dân cư')).toBe(true);
     expect(program.taskGroups).toEqual(catalogue.taskGroups.map((group) => ({ code: group.code, number: group.number })));
-    const programs = await dataOf<{ programs: Array<{ code: string }> }>(hub, '{ programs { code } }');
-    expect(programs.programs).toEqual([{ code: 'DA06' }]);
+    const programs = await dataOf<{ programs: { totalCount: number; edges: Array<{ node: { code: string } }> } }>(
+      hub,
+      '{ programs(first: 10) { totalCount edges { node { code } } } }',
+    );
+    expect(programs.programs).toEqual({ totalCount: 1, edges: [{ node: { code: 'DA06' } }] });
+    const groups = await dataOf<{ taskGroups: { edges: Array<{ node: { code: string } }> } }>(
+      hub,
+      '{ taskGroups(program: "DA06", first: 3) { edges { node { code } } } }',
+    );
+    expect(groups.taskGroups.edges.map(({ node }) => node.code)).toEqual(['TG01', 'TG02', 'TG03']);
   });
 
   it('taskGroup TG04 with its lead department, programme, tasks and pilot models', async () => {
@@ -208,6 +216,12 @@ describe('lookups by code', () => {
       expect(response.errors![0].path).toEqual([field]);
       expect(response.data?.[field] ?? null).toBeNull();
     }
+    // Codes are case-sensitive on every database (MySQL collations alone would match "so_yt").
+    for (const query of ['{ department(code: "so_yt") { code } }', '{ pilotModel(code: "m03") { code } }', '{ metric(code: "kcb_biometric_visits") { code } }']) {
+      expect((await errorOf(hub, query)).extensions?.code).toBe('NOT_FOUND');
+    }
+    const filtered = await errorOf(hub, '{ pilotModels(filter: { leadDepartment: "so_yt" }) { totalCount } }');
+    expect(filtered.extensions?.code).toBe('NOT_FOUND');
     // Codes are whole values, not prefixes.
     const prefix = await errorOf(hub, '{ pilotModel(code: "M0") { code } }');
     expect(prefix.extensions?.code).toBe('NOT_FOUND');

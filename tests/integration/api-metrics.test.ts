@@ -192,6 +192,16 @@ describe('metric values: latest point and progress against the target', () => {
     });
   });
 
+  it('a target date without any target value is refused and writes nothing', async () => {
+    const code = 'DRIVE_TEST_ID_MISMATCH';
+    const before = await hub.dataSource.getRepository(Metric).findOneByOrFail({ code });
+    expect(before.targetValue).toBeNull();
+    const error = await errorOf(hub, `mutation { setMetricTarget(code: "${code}", targetDate: "2024-12-31") { code } }`);
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toMatch(/^targetDate: /);
+    expect(await hub.dataSource.getRepository(Metric).findOneByOrFail({ code })).toEqual(before);
+  });
+
   it('a null targetValue removes the target and the progress', async () => {
     const data = await dataOf<{ setMetricTarget: MetricValues }>(
       hub,

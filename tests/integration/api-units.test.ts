@@ -189,6 +189,11 @@ describe('administrative units of the 2024 and 2025 editions', () => {
     // Combined with asOf and level.
     expect(await search('Vinh', { asOf: '2025-07-01', level: 'COMMUNE' })).toEqual(expected('Vinh', '2025-07-01'));
 
+    // LIKE wildcards in the text are literal characters, not patterns.
+    expect(await search('%')).toEqual([]);
+    expect(await search('_')).toEqual([]);
+    expect(await search('Ph_ờng')).toEqual([]);
+
     const blank = await errorOf(hub, '{ administrativeUnits(filter: { nameContains: "  " }) { totalCount } }');
     expect(blank.extensions?.code).toBe('BAD_USER_INPUT');
     expect(blank.message).toContain('filter.nameContains');

@@ -1,7 +1,8 @@
-import type { DataSource, EntityTarget, SelectQueryBuilder } from 'typeorm';
-import { todayIn } from '../../common/clock';
+import type { EntityTarget, SelectQueryBuilder } from 'typeorm';
+import { daysBetween, todayIn } from '../../common/clock';
 import { ProgressStatus, SortDirection } from '../../common/enums';
-import { badInput, notFound } from '../../common/errors';
+import { badInput } from '../../common/errors';
+import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
 import type { SortKey } from '../../graphql/connection';
 import { Department } from '../departments/department.entity';
@@ -21,6 +22,12 @@ export function judgementDate(context: HubContext, asOf?: string | null): string
   return asOf ?? todayIn(context.config.timeZone);
 }
 
+/** Days past the deadline: until asOf while open, until the (local) completion date once completed. */
+export function daysLate(item: AccountableItem, asOf: string, timeZone: string): number {
+  const until = item.status === ProgressStatus.COMPLETED && item.completedAt ? todayIn(timeZone, item.completedAt) : asOf;
+  return Math.max(0, daysBetween(item.deadline, until));
+}
+
 export function isOverdue(item: AccountableItem, asOf: string): boolean {
   return item.status !== ProgressStatus.COMPLETED && item.deadline < asOf;
 }
@@ -28,12 +35,6 @@ export function isOverdue(item: AccountableItem, asOf: string): boolean {
 /** SQL condition (on `alias`) for "not completed and past the deadline". */
 export function overdueCondition(alias: string): string {
   return `(${alias}.status <> '${ProgressStatus.COMPLETED}' AND ${alias}.deadline < :overdueAsOf)`;
-}
-
-async function idOfCode(dataSource: DataSource, target: EntityTarget<{ id: number; code: string }>, what: string, code: string) {
-  const row = await dataSource.getRepository(target).findOne({ where: { code }, select: { id: true } });
-  if (!row) throw notFound(what, code);
-  return row.id;
 }
 
 /** Shared reads and writes of tasks and pilot models, which carry the same accountable facts. */
@@ -49,12 +50,12 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     if (!filter) return query;
     if (filter.status) query.andWhere('item.status = :status', { status: filter.status });
     if (filter.leadDepartment) {
-      const departmentId = await idOfCode(context.dataSource, Department, 'department', filter.leadDepartment);
-      query.andWhere('item.leadDepartmentId = :departmentId', { departmentId });
+      const department = await requireByCode(context.dataSource, Department, 'department', filter.leadDepartment);
+      query.andWhere('item.leadDepartmentId = :departmentId', { departmentId: department.id });
     }
     if (filter.taskGroup) {
-      const taskGroupId = await idOfCode(context.dataSource, TaskGroup, 'task group', filter.taskGroup);
-      query.andWhere('item.taskGroupId = :taskGroupId', { taskGroupId });
+      const taskGroup = await requireByCode(context.dataSource, TaskGroup, 'task group', filter.taskGroup);
+      query.andWhere('item.taskGroupId = :taskGroupId', { taskGroupId: taskGroup.id });
     }
     if (filter.overdue != null) {
       const condition = overdueCondition('item');
@@ -68,10 +69,8 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     return [{ property: field, direction: order?.direction ?? SortDirection.ASC }];
   }
 
-  async requireByCode(context: HubContext, code: string): Promise<T> {
-    const item = await context.dataSource.getRepository(this.entity).findOne({ where: { code } as never });
-    if (!item) throw notFound(this.what, code);
-    return item;
+  requireByCode(context: HubContext, code: string): Promise<T> {
+    return requireByCode(context.dataSource, this.entity, this.what, code);
   }
 
   /** Changes the status and appends a history record, both or neither. */
@@ -80,8 +79,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     if (trimmedNote.length === 0) throw badInput('note', 'say why the status changes');
     if (trimmedNote.length > NOTE_MAX) throw badInput('note', `must be at most ${NOTE_MAX} characters`);
     return context.dataSource.transaction(async (manager) => {
-      const item = await manager.getRepository(this.entity).findOne({ where: { code } as never, lock: this.lockFor(context) });
-      if (!item) throw notFound(this.what, code);
+      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(context) });
       if (item.status === status) return item;
       const changedAt = new Date();
       await manager.getRepository(this.entity).update(item.id, {
@@ -119,8 +117,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     const note = update.note?.trim() || null;
     return context.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(this.entity);
-      const item = await repository.findOne({ where: { code } as never, lock: this.lockFor(context) });
-      if (!item) throw notFound(this.what, code);
+      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(context) });
       const current = item as T & { targetValue?: number | null };
       const changes: Array<{ field: ChangedField; property: string; from: unknown; to: unknown }> = [];
       if (update.deadline != null && update.deadline !== item.deadline) {

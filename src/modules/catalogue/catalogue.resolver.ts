@@ -12,23 +12,25 @@ import {
   Root,
   type ClassType,
 } from 'type-graphql';
-import { daysBetween } from '../../common/clock';
-import { ProgressStatus } from '../../common/enums';
+import { ProgressStatus, SortDirection } from '../../common/enums';
 import { notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
+import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import type { AccountableItem } from './accountable-item';
-import { AccountableItemService, isOverdue, judgementDate, overdueCondition } from './accountable-item.service';
+import { AccountableItemService, daysLate, isOverdue, judgementDate, overdueCondition } from './accountable-item.service';
 import {
   AccountabilityUpdate,
   AccountableItemFilter,
   AccountableItemOrder,
   PilotModelConnection,
+  ProgramConnection,
   StatusCounts,
   TaskConnection,
+  TaskGroupConnection,
 } from './catalogue.types';
 import { ChangedField, ChangeRecord } from './change-record';
 import { PilotModel, PilotModelChange } from './pilot-model.entity';
@@ -39,15 +41,83 @@ import { Task, TaskChange } from './task.entity';
 const taskService = new AccountableItemService(Task, TaskChange, 'task');
 const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model');
 
-/** Field resolvers tasks and pilot models share: department, overdue, lateness, history. */
-function accountableFieldsResolver<T extends AccountableItem>(objectType: ClassType<T>, changeEntity: ClassType<ChangeRecord>) {
-  @Resolver(() => objectType)
-  abstract class AccountableFieldsResolver {
+interface AccountableType<T extends AccountableItem & { taskGroupId: number }> {
+  objectType: ClassType<T>;
+  connectionType: ClassType<Connection<T>>;
+  changeEntity: ClassType<ChangeRecord>;
+  service: AccountableItemService<T, ChangeRecord>;
+  /** GraphQL names: `task` → task, tasks, updateTaskStatus, updateTask. */
+  singular: string;
+  plural: string;
+  typeName: string;
+  example: string;
+  /** Whether the accountability update may set a target (tasks have one, models have metrics). */
+  hasTarget: boolean;
+}
+
+/** Queries, mutations and fields that tasks and pilot models share, named after each type. */
+function accountableResolver<T extends AccountableItem & { taskGroupId: number }>(type: AccountableType<T>) {
+  @Resolver(() => type.objectType)
+  abstract class AccountableResolver {
+    @Query(() => type.objectType, { name: type.singular, nullable: true, description: `A ${type.singular} by code, e.g. ${type.example}.` })
+    lookup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<T> {
+      return type.service.requireByCode(context, code);
+    }
+
+    @Query(() => type.connectionType, { name: type.plural, description: `${type.typeName}s, filtered and ordered (default by code).` })
+    list(
+      @Args(() => PageArgs) page: PageArgs,
+      @Ctx() context: HubContext,
+      @Info() info: GraphQLResolveInfo,
+      @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
+      @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
+    ): Promise<Connection<T>> {
+      return rootConnection({
+        context,
+        info,
+        page,
+        query: () => type.service.filtered(context, filter),
+        sort: type.service.sortKeys(orderBy),
+      });
+    }
+
+    @Mutation(() => type.objectType, {
+      name: `update${type.typeName}Status`,
+      description: `Changes a ${type.singular}’s status and records who, when and why.`,
+    })
+    changeStatus(
+      @Arg('code') code: string,
+      @Arg('status', () => ProgressStatus) status: ProgressStatus,
+      @Arg('note', { description: 'Why the status changes (required).' }) note: string,
+      @Ctx() context: HubContext,
+    ): Promise<T> {
+      return type.service.changeStatus(context, code, status, note);
+    }
+
+    @Mutation(() => type.objectType, {
+      name: `update${type.typeName}`,
+      description: `Sets a ${type.singular}’s deadline or responsible person${type.hasTarget ? ' or target' : ''}; each change is recorded.`,
+    })
+    updateAccountability(
+      @Arg('code') code: string,
+      @Arg('input', () => AccountabilityUpdate) input: AccountabilityUpdate,
+      @Ctx() context: HubContext,
+    ): Promise<T> {
+      return type.service.updateAccountability(context, code, input, type.hasTarget);
+    }
+
     @FieldResolver(() => Department)
     async leadDepartment(@Root() item: T, @Ctx() context: HubContext): Promise<Department> {
       const department = await context.loaders.byId(Department, 'Department').load(item.leadDepartmentId);
       if (!department) throw notFound('department of', item.code);
       return department;
+    }
+
+    @FieldResolver(() => TaskGroup)
+    async taskGroup(@Root() item: T, @Ctx() context: HubContext): Promise<TaskGroup> {
+      const group = await context.loaders.byId(TaskGroup, 'TaskGroup').load(item.taskGroupId);
+      if (!group) throw notFound('task group of', item.code);
+      return group;
     }
 
     @FieldResolver(() => Boolean, { description: 'Not completed and past its deadline on asOf (default today).' })
@@ -67,10 +137,7 @@ function accountableFieldsResolver<T extends AccountableItem>(objectType: ClassT
       @Ctx() context: HubContext,
       @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
     ): number {
-      const until = item.status === ProgressStatus.COMPLETED && item.completedAt
-        ? item.completedAt.toISOString().slice(0, 10)
-        : judgementDate(context, asOf);
-      return Math.max(0, daysBetween(item.deadline, until));
+      return daysLate(item, judgementDate(context, asOf), context.config.timeZone);
     }
 
     @FieldResolver(() => [ChangeRecord], { description: 'Recorded changes, oldest first; only one field when `field` is given.' })
@@ -80,7 +147,7 @@ function accountableFieldsResolver<T extends AccountableItem>(objectType: ClassT
       @Arg('field', () => ChangedField, { nullable: true }) field?: ChangedField | null,
     ): Promise<ChangeRecord[]> {
       const records = await context.loaders
-        .byForeignKey(changeEntity, 'subjectId', { changedAt: 'ASC', id: 'ASC' })
+        .byForeignKey(type.changeEntity, 'subjectId', { changedAt: 'ASC', id: 'ASC' })
         .load(item.id);
       return field ? records.filter((record) => record.field === field) : records;
     }
@@ -90,40 +157,21 @@ function accountableFieldsResolver<T extends AccountableItem>(objectType: ClassT
       return this.history(item, context, ChangedField.STATUS);
     }
   }
-  return AccountableFieldsResolver;
+  return AccountableResolver;
 }
 
 @Resolver(() => PilotModel)
-export class PilotModelResolver extends accountableFieldsResolver(PilotModel, PilotModelChange) {
-  @Query(() => PilotModel, { nullable: true, description: 'A pilot model by code, e.g. M03.' })
-  pilotModel(@Arg('code') code: string, @Ctx() context: HubContext): Promise<PilotModel> {
-    return pilotModelService.requireByCode(context, code);
-  }
-
-  @Query(() => PilotModelConnection, { description: 'Pilot models, filtered and ordered (default by code).' })
-  pilotModels(
-    @Args(() => PageArgs) page: PageArgs,
-    @Ctx() context: HubContext,
-    @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
-    @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
-  ): Promise<Connection<PilotModel>> {
-    return rootConnection({
-      context,
-      info,
-      page,
-      query: () => pilotModelService.filtered(context, filter),
-      sort: pilotModelService.sortKeys(orderBy),
-    });
-  }
-
-  @FieldResolver(() => TaskGroup)
-  async taskGroup(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<TaskGroup> {
-    const group = await context.loaders.byId(TaskGroup, 'TaskGroup').load(model.taskGroupId);
-    if (!group) throw notFound('task group of', model.code);
-    return group;
-  }
-
+export class PilotModelResolver extends accountableResolver({
+  objectType: PilotModel,
+  connectionType: PilotModelConnection,
+  changeEntity: PilotModelChange,
+  service: pilotModelService,
+  singular: 'pilotModel',
+  plural: 'pilotModels',
+  typeName: 'PilotModel',
+  example: 'M03',
+  hasTarget: false,
+}) {
   @FieldResolver(() => [Department])
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders
@@ -149,85 +197,49 @@ export class PilotModelResolver extends accountableFieldsResolver(PilotModel, Pi
   metrics(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Metric[]> {
     return context.loaders.byForeignKey(Metric, 'pilotModelId', { code: 'ASC' }).load(model.id);
   }
-
-  @Mutation(() => PilotModel, { description: 'Changes a model’s status and records who, when and why.' })
-  updatePilotModelStatus(
-    @Arg('code') code: string,
-    @Arg('status', () => ProgressStatus) status: ProgressStatus,
-    @Arg('note', { description: 'Why the status changes (required).' }) note: string,
-    @Ctx() context: HubContext,
-  ): Promise<PilotModel> {
-    return pilotModelService.changeStatus(context, code, status, note);
-  }
-
-  @Mutation(() => PilotModel, { description: 'Sets a model’s deadline or responsible person; each change is recorded.' })
-  updatePilotModel(
-    @Arg('code') code: string,
-    @Arg('input', () => AccountabilityUpdate) input: AccountabilityUpdate,
-    @Ctx() context: HubContext,
-  ): Promise<PilotModel> {
-    return pilotModelService.updateAccountability(context, code, input, false);
-  }
 }
 
 @Resolver(() => Task)
-export class TaskResolver extends accountableFieldsResolver(Task, TaskChange) {
-  @Query(() => Task, { nullable: true, description: 'A task by code, e.g. T01.02.' })
-  task(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Task> {
-    return taskService.requireByCode(context, code);
-  }
-
-  @Query(() => TaskConnection, { description: 'Tasks, filtered and ordered (default by code).' })
-  tasks(
-    @Args(() => PageArgs) page: PageArgs,
-    @Ctx() context: HubContext,
-    @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
-    @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
-  ): Promise<Connection<Task>> {
-    return rootConnection({
-      context,
-      info,
-      page,
-      query: () => taskService.filtered(context, filter),
-      sort: taskService.sortKeys(orderBy),
-    });
-  }
-
-  @FieldResolver(() => TaskGroup)
-  async taskGroup(@Root() task: Task, @Ctx() context: HubContext): Promise<TaskGroup> {
-    const group = await context.loaders.byId(TaskGroup, 'TaskGroup').load(task.taskGroupId);
-    if (!group) throw notFound('task group of', task.code);
-    return group;
-  }
-
-  @Mutation(() => Task, { description: 'Changes a task’s status and records who, when and why.' })
-  updateTaskStatus(
-    @Arg('code') code: string,
-    @Arg('status', () => ProgressStatus) status: ProgressStatus,
-    @Arg('note', { description: 'Why the status changes (required).' }) note: string,
-    @Ctx() context: HubContext,
-  ): Promise<Task> {
-    return taskService.changeStatus(context, code, status, note);
-  }
-
-  @Mutation(() => Task, { description: 'Sets a task’s deadline, responsible person or target; each change is recorded.' })
-  updateTask(
-    @Arg('code') code: string,
-    @Arg('input', () => AccountabilityUpdate) input: AccountabilityUpdate,
-    @Ctx() context: HubContext,
-  ): Promise<Task> {
-    return taskService.updateAccountability(context, code, input, true);
-  }
-}
+export class TaskResolver extends accountableResolver({
+  objectType: Task,
+  connectionType: TaskConnection,
+  changeEntity: TaskChange,
+  service: taskService,
+  singular: 'task',
+  plural: 'tasks',
+  typeName: 'Task',
+  example: 'T01.02',
+  hasTarget: true,
+}) {}
 
 @Resolver(() => TaskGroup)
 export class TaskGroupResolver {
   @Query(() => TaskGroup, { nullable: true })
-  async taskGroup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
-    const group = await context.dataSource.getRepository(TaskGroup).findOne({ where: { code } });
-    if (!group) throw notFound('task group', code);
-    return group;
+  taskGroup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
+    return requireByCode(context.dataSource, TaskGroup, 'task group', code);
+  }
+
+  @Query(() => TaskGroupConnection, { description: 'Task groups in plan order.' })
+  taskGroups(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('program', () => String, { nullable: true, description: 'Code of the programme, e.g. DA06.' }) programCode?: string | null,
+  ): Promise<Connection<TaskGroup>> {
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => {
+        const query = context.dataSource.getRepository(TaskGroup).createQueryBuilder('taskGroup');
+        if (programCode) {
+          const program = await requireByCode(context.dataSource, Program, 'programme', programCode);
+          query.andWhere('taskGroup.programId = :programId', { programId: program.id });
+        }
+        return query;
+      },
+      sort: [{ property: 'programId', direction: SortDirection.ASC }, { property: 'number', direction: SortDirection.ASC }],
+    });
   }
 
   @FieldResolver(() => Program)
@@ -309,15 +321,23 @@ async function statusCounts(
 @Resolver(() => Program)
 export class ProgramResolver {
   @Query(() => Program, { nullable: true, description: 'A programme by code, e.g. DA06.' })
-  async program(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Program> {
-    const program = await context.dataSource.getRepository(Program).findOne({ where: { code } });
-    if (!program) throw notFound('programme', code);
-    return program;
+  program(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Program> {
+    return requireByCode(context.dataSource, Program, 'programme', code);
   }
 
-  @Query(() => [Program], { description: 'All programmes, by code.' })
-  programs(@Ctx() context: HubContext): Promise<Program[]> {
-    return context.dataSource.getRepository(Program).find({ order: { code: 'ASC' } });
+  @Query(() => ProgramConnection, { description: 'Programmes by code.' })
+  programs(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<Program>> {
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => context.dataSource.getRepository(Program).createQueryBuilder('program'),
+      sort: [{ property: 'code', direction: SortDirection.ASC }],
+    });
   }
 
   @FieldResolver(() => [TaskGroup], { description: 'Task groups in plan order.' })

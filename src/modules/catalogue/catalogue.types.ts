@@ -4,10 +4,14 @@ import { ProgressStatus, SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType } from '../../graphql/connection';
 import { PilotModel } from './pilot-model.entity';
+import { Program } from './program.entity';
+import { TaskGroup } from './task-group.entity';
 import { Task } from './task.entity';
 
 export const PilotModelConnection = connectionType(PilotModel, 'PilotModel');
 export const TaskConnection = connectionType(Task, 'Task');
+export const TaskGroupConnection = connectionType(TaskGroup, 'TaskGroup');
+export const ProgramConnection = connectionType(Program, 'Program');
 
 @ObjectType({ description: 'How many items are in each status, and how many are overdue.' })
 export class StatusCounts {

@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, InputType, Field, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../../common/enums';
-import { notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from './department.entity';
 
@@ -20,9 +20,7 @@ class DepartmentFilter {
 export class DepartmentResolver {
   @Query(() => Department, { nullable: true, description: 'A department by code, e.g. SO_YT.' })
   async department(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Department> {
-    const department = await context.dataSource.getRepository(Department).findOne({ where: { code } });
-    if (!department) throw notFound('department', code);
-    return department;
+    return requireByCode(context.dataSource, Department, 'department', code);
   }
 
   @Query(() => DepartmentConnection, { description: 'Departments by code.' })

@@ -5,6 +5,7 @@ import { badInput, notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { cumulativeTotals, latestPoints, MetricPoint } from '../observations/metric-values';
@@ -52,9 +53,7 @@ class MetricProgress {
 export class MetricResolver {
   @Query(() => Metric, { nullable: true, description: 'A metric by code, e.g. KCB_BIOMETRIC_VISITS.' })
   async metric(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Metric> {
-    const metric = await context.dataSource.getRepository(Metric).findOne({ where: { code } });
-    if (!metric) throw notFound('metric', code);
-    return metric;
+    return requireByCode(context.dataSource, Metric, 'metric', code);
   }
 
   @Query(() => MetricConnection, { description: 'Metrics by code.' })
@@ -66,13 +65,11 @@ export class MetricResolver {
   ): Promise<Connection<Metric>> {
     const query = context.dataSource.getRepository(Metric).createQueryBuilder('metric');
     if (filter?.pilotModel) {
-      const model = await context.dataSource.getRepository(PilotModel).findOne({ where: { code: filter.pilotModel } });
-      if (!model) throw notFound('pilot model', filter.pilotModel);
+      const model = await requireByCode(context.dataSource, PilotModel, 'pilot model', filter.pilotModel);
       query.andWhere('metric.pilotModelId = :pilotModelId', { pilotModelId: model.id });
     }
     if (filter?.department) {
-      const department = await context.dataSource.getRepository(Department).findOne({ where: { code: filter.department } });
-      if (!department) throw notFound('department', filter.department);
+      const department = await requireByCode(context.dataSource, Department, 'department', filter.department);
       query.andWhere('metric.departmentId = :departmentId', { departmentId: department.id });
     }
     if (filter?.kind) query.andWhere('metric.kind = :kind', { kind: filter.kind });
@@ -137,10 +134,10 @@ export class MetricResolver {
     @Arg('targetDate', () => CalendarDateScalar, { nullable: true }) targetDate?: string | null,
   ): Promise<Metric> {
     const repository = context.dataSource.getRepository(Metric);
-    const metric = await repository.findOne({ where: { code } });
-    if (!metric) throw notFound('metric', code);
+    const metric = await requireByCode(context.dataSource, Metric, 'metric', code);
     // An omitted targetValue keeps the current one (only the date moves); an explicit null removes the target.
     const value = targetValue === undefined ? metric.targetValue : targetValue;
+    if (value == null && targetDate) throw badInput('targetDate', 'there is no target value to date; give targetValue too');
     if (value != null) {
       if (!Number.isFinite(value) || value < 0) throw badInput('targetValue', 'must be a non-negative number');
       if (metric.kind === MetricKind.RATE && value > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');

@@ -6,6 +6,7 @@ import type { Period } from '../../common/period';
 import { PeriodScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection, type SortKey } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { findUnit } from '../units/unit.resolver';
@@ -60,8 +61,7 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
   if (filter?.from) query.andWhere('observation.periodStart >= :from', { from: filter.from.start });
   if (filter?.to) query.andWhere('observation.periodEnd <= :to', { to: filter.to.end });
   if (filter?.metric) {
-    const metric = await context.dataSource.getRepository(Metric).findOne({ where: { code: filter.metric }, select: { id: true } });
-    if (!metric) throw notFound('metric', filter.metric);
+    const metric = await requireByCode(context.dataSource, Metric, 'metric', filter.metric);
     query.andWhere('observation.metricId = :metricId', { metricId: metric.id });
   }
   if (filter?.unit) {

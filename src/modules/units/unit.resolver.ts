@@ -66,8 +66,9 @@ async function filteredUnits(context: HubContext, filter: UnitFilter | null | un
     // Case-insensitive but diacritic-sensitive on both databases ("Vinh" is not "Vĩnh"): MySQL/MariaDB's
     // default utf8mb4_unicode_ci would also ignore accents, so the lower-cased text is compared binary there.
     const binary = context.config.database.kind === 'sqlite' ? '' : ' COLLATE utf8mb4_bin';
-    query.andWhere(`LOWER(unit.name) LIKE :name${binary}`, {
-      name: `%${text.normalize('NFC').toLowerCase().replace(/[%_\\]/g, '\\$&')}%`,
+    // '!' escapes LIKE wildcards the same way on both databases (a backslash is special only in MySQL strings).
+    query.andWhere(`LOWER(unit.name) LIKE :name${binary} ESCAPE '!'`, {
+      name: `%${text.normalize('NFC').toLowerCase().replace(/[%_!]/g, '!$&')}%`,
     });
   }
   return query;
