@@ -89,6 +89,12 @@ describe('schema/examples operations', () => {
     expect(metric.observations.edges[0].node.period).toBe('2024-01-01');
     expect(metric.observations.edges[0].node.unit.level).toBe('DISTRICT');
 
+    const withBounds = await hub.graphql<{ metric: { latest: { periodStart: string; periodEnd: string }; observations: { edges: Array<{ node: { periodStart: string; periodEnd: string } }> } } }>(
+      '{ metric(code: "DVC_ONLINE_RATE") { latest { periodStart periodEnd } observations(filter: { from: "2024-02", to: "2024-02" }, first: 1) { edges { node { periodStart periodEnd } } } } }',
+    );
+    expect(withBounds.data!.metric.latest).toEqual({ periodStart: '2024-03-01', periodEnd: '2024-03-31' });
+    expect(withBounds.data!.metric.observations.edges[0].node).toEqual({ periodStart: '2024-02-01', periodEnd: '2024-02-29' });
+
     const lastDay = await hub.graphql<{ metric: { observations: { edges: Array<{ node: { value: number } }> } } }>(
       '{ metric(code: "KCB_BIOMETRIC_VISITS") { observations(filter: { from: "2024-03-31", to: "2024-03-31" }, first: 50) { edges { node { value } } } } }',
     );

@@ -1,7 +1,8 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import { MetricKind, UnitLevel } from '../../common/enums';
-import { PeriodScalar } from '../../common/scalars';
+import { parsePeriod } from '../../common/period';
+import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import type { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { Observation } from './observation.entity';
@@ -10,6 +11,12 @@ import { Observation } from './observation.entity';
 export class MetricPoint {
   @Field(() => PeriodScalar)
   period: string;
+
+  @Field(() => CalendarDateScalar, { description: 'First day of the period.' })
+  periodStart: string;
+
+  @Field(() => CalendarDateScalar, { description: 'Last day of the period (inclusive).' })
+  periodEnd: string;
 
   @Field(() => Float, { nullable: true, description: 'Sum for COUNT and STOCK; sum(numerator) / sum(denominator) × 100 for RATE.' })
   value: number | null;
@@ -47,7 +54,8 @@ function combine(kind: MetricKind, sum: LevelSum): MetricPoint {
     if (sum.reportingUnits === 1 && sum.numerator == null) value = sum.value;
     else value = sum.numerator != null && sum.denominator ? (100 * sum.numerator) / sum.denominator : null;
   }
-  return { period: sum.period, value, numerator: sum.numerator, denominator: sum.denominator, level: sum.level, reportingUnits: sum.reportingUnits };
+  const { start, end } = parsePeriod(sum.period);
+  return { period: sum.period, periodStart: start, periodEnd: end, value, numerator: sum.numerator, denominator: sum.denominator, level: sum.level, reportingUnits: sum.reportingUnits };
 }
 
 function pickCoarsest(sums: LevelSum[]): LevelSum | undefined {

@@ -1,6 +1,6 @@
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { PeriodScalar } from '../../common/scalars';
+import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 
@@ -33,9 +33,11 @@ export class Observation {
   period: string;
 
   /** First and last day of the period, stored so range filters use an index. */
+  @Field(() => CalendarDateScalar, { description: 'First day of the period.' })
   @Column({ type: 'date' })
   periodStart: string;
 
+  @Field(() => CalendarDateScalar, { description: 'Last day of the period (inclusive).' })
   @Column({ type: 'date' })
   periodEnd: string;
 
