@@ -3,7 +3,11 @@ import { Program } from '../modules/catalogue/program.entity';
 import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
+import { ObservationRevision } from '../ingestion/observation-revision.entity';
+import { ConnectorRun, RunRejection } from '../modules/connectors/connector-run.entity';
+import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
+import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 
@@ -19,4 +23,11 @@ export const entities = [
   UnitPredecessor,
   Metric,
   Observation,
+  ObservationRevision,
+  Connector,
+  ConnectorMappingVersion,
+  ConnectorSecret,
+  ConnectorRun,
+  RunRejection,
+  SchedulerLease,
 ];

@@ -47,13 +47,12 @@ describe('migrations', () => {
     expect(tables).not.toContain('migrations');
   });
 
-  it('applies the Initial migration to a fresh database', async () => {
+  it('applies every migration, Initial first, creating every entity table', async () => {
     expect(allMigrations.length).toBeGreaterThanOrEqual(1);
     const applied = await migrate(dataSource);
     expect(applied).toEqual(allMigrations);
     expect(applied[0]).toMatch(/^Initial\d+$/);
     const tables = await existingTables(dataSource);
-    expect(hubTables(dataSource)).toHaveLength(12);
     for (const table of hubTables(dataSource)) expect(tables).toContain(table);
     expect(await executedMigrations(dataSource)).toBe(allMigrations.length);
   });

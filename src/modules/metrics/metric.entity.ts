@@ -1,4 +1,4 @@
-import { Field, Float, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { FactBasis, MetricFrequency, MetricKind } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
@@ -57,6 +57,13 @@ export class Metric {
   @Field(() => CalendarDateScalar, { nullable: true })
   @Column({ type: 'date', nullable: true })
   targetDate: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days after a period ends by which its value is due; null = the default for the frequency.',
+  })
+  @Column({ type: 'int', nullable: true })
+  reportingLagDays: number | null;
 
   @Field(() => FactBasis)
   @Column({ type: 'varchar', length: 16 })

@@ -1,6 +1,7 @@
-import { Field, Float, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
+import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 
@@ -60,6 +61,18 @@ export class Observation {
   @Field({ description: 'Where the value came from, e.g. a connector or the demo seed.' })
   @Column({ type: 'varchar', length: 100 })
   source: string;
+
+  /** The connector run that wrote the current value; null for seeded values. */
+  @Column({ type: 'int', nullable: true })
+  runId: number | null;
+
+  @ManyToOne(() => ConnectorRun, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'runId' })
+  run?: ConnectorRun | null;
+
+  @Field(() => Int, { nullable: true, description: 'Version of the connector mapping that produced the value.' })
+  @Column({ type: 'int', nullable: true })
+  mappingVersion: number | null;
 
   @Field({ description: 'True for generated demo values.' })
   @Column({ type: 'boolean', default: false })

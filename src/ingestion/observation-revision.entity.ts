@@ -1,0 +1,62 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ConnectorRun } from '../modules/connectors/connector-run.entity';
+import { Observation } from '../modules/observations/observation.entity';
+
+/** A value an observation held before it was replaced: history is never lost. */
+@ObjectType({ description: 'An earlier value of an observation and when, by whom and by which run it was replaced.' })
+@Entity('observation_revision')
+@Index(['observationId', 'revisedAt'])
+export class ObservationRevision {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  observationId: number;
+
+  @ManyToOne(() => Observation, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'observationId' })
+  observation?: Observation;
+
+  @Field(() => Float)
+  @Column({ type: 'double' })
+  value: number;
+
+  @Field(() => Float, { nullable: true })
+  @Column({ type: 'double', nullable: true })
+  numerator: number | null;
+
+  @Field(() => Float, { nullable: true })
+  @Column({ type: 'double', nullable: true })
+  denominator: number | null;
+
+  @Field(() => Date, { description: 'When the earlier value had been recorded.' })
+  @Column({ type: 'datetime' })
+  recordedAt: Date;
+
+  @Field({ description: 'Where the earlier value had come from.' })
+  @Column({ type: 'varchar', length: 100 })
+  source: string;
+
+  @Column({ type: 'int', nullable: true })
+  runId: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @Column({ type: 'int', nullable: true })
+  mappingVersion: number | null;
+
+  @Field(() => Date, { description: 'When the value was replaced.' })
+  @Column({ type: 'datetime' })
+  revisedAt: Date;
+
+  @Field({ description: 'Who replaced it (a key name, or "scheduler").' })
+  @Column({ type: 'varchar', length: 200 })
+  revisedBy: string;
+
+  @Column({ type: 'int', nullable: true })
+  revisedByRunId: number | null;
+
+  @ManyToOne(() => ConnectorRun, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'revisedByRunId' })
+  revisedByRun?: ConnectorRun | null;
+}

@@ -1,0 +1,129 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { CalendarDateScalar } from '../../common/scalars';
+import { Connector, RunErrorClass, RunStatus, RunTrigger } from './connector.entity';
+
+/** One run of a connector: the ledger entry with its import summary. */
+@ObjectType({ description: 'One run of a connector with its import summary.' })
+@Entity('connector_run')
+@Index(['connectorId', 'startedAt'])
+@Index(['status'])
+export class ConnectorRun {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  connectorId: number;
+
+  @ManyToOne(() => Connector, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'connectorId' })
+  connector?: Connector;
+
+  @Field(() => RunTrigger)
+  @Column({ type: 'varchar', length: 16 })
+  trigger: RunTrigger;
+
+  @Field(() => RunStatus)
+  @Column({ type: 'varchar', length: 16 })
+  status: RunStatus;
+
+  @Field(() => Int, { description: 'Attempts made, including retries of transient failures.' })
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Field(() => Date, { nullable: true, description: 'The schedule slot this run serves (scheduled runs only).' })
+  @Column({ type: 'datetime', nullable: true })
+  scheduledFor: Date | null;
+
+  @Field(() => Date)
+  @Column({ type: 'datetime' })
+  startedAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ type: 'datetime', nullable: true })
+  finishedAt: Date | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'First day of the data window read.' })
+  @Column({ type: 'date', nullable: true })
+  windowFrom: string | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Last day of the data window read.' })
+  @Column({ type: 'date', nullable: true })
+  windowTo: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  fetched: number;
+
+  @Column({ type: 'int', default: 0 })
+  imported: number;
+
+  @Column({ type: 'int', default: 0 })
+  updated: number;
+
+  @Column({ type: 'int', default: 0 })
+  unchanged: number;
+
+  @Column({ type: 'int', default: 0 })
+  rejected: number;
+
+  @Field(() => RunErrorClass, { nullable: true })
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  errorClass: RunErrorClass | null;
+
+  @Field(() => String, { nullable: true, description: 'What went wrong, with credentials redacted.' })
+  @Column({ type: 'text', nullable: true })
+  errorMessage: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Mapping version the run used.' })
+  @Column({ type: 'int', nullable: true })
+  mappingVersion: number | null;
+
+  /** Incremental state the connector reported at the end of the run (JSON), resumed by the next run. */
+  @Column({ type: 'text', nullable: true })
+  state: string | null;
+
+  /** The process that owns the run while it is RUNNING. */
+  @Column({ type: 'varchar', length: 100 })
+  owner: string;
+
+  @Field(() => String, { nullable: true, description: 'Request id of the call that started the run.' })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  requestId: string | null;
+
+  @Field(() => String, { description: 'Who started the run (a key name, or "scheduler").' })
+  @Column({ type: 'varchar', length: 200 })
+  startedBy: string;
+}
+
+/** A row a run refused, with its position in the payload, what it held and why. */
+@ObjectType({ description: 'A row a run refused: where it was, what it held and why.' })
+@Entity('run_rejection')
+@Index(['runId', 'rowIndex'])
+export class RunRejection {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  runId: number;
+
+  @ManyToOne(() => ConnectorRun, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'runId' })
+  run?: ConnectorRun;
+
+  @Field(() => Int, { description: 'Zero-based position of the row in what the run read.' })
+  @Column({ type: 'int' })
+  rowIndex: number;
+
+  @Field({ description: 'Reason code, e.g. UNKNOWN_METRIC or RATE_OUT_OF_RANGE.' })
+  @Column({ type: 'varchar', length: 40 })
+  reason: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 500 })
+  message: string;
+
+  /** The row as received, as JSON. */
+  @Column({ type: 'text' })
+  raw: string;
+}

@@ -1,0 +1,136 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Department } from '../departments/department.entity';
+
+export enum RunTrigger {
+  SCHEDULE = 'SCHEDULE',
+  MANUAL = 'MANUAL',
+  BACKFILL = 'BACKFILL',
+  PUSH = 'PUSH',
+}
+
+export enum RunStatus {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  /** Finished, but some rows were rejected. */
+  PARTIAL = 'PARTIAL',
+  FAILED = 'FAILED',
+  /** Left RUNNING by a process that stopped; found at the next start. */
+  INTERRUPTED = 'INTERRUPTED',
+}
+
+export enum RunErrorClass {
+  SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
+  TIMEOUT = 'TIMEOUT',
+  BAD_PAYLOAD = 'BAD_PAYLOAD',
+  CONFIG = 'CONFIG',
+  INTERNAL = 'INTERNAL',
+}
+
+registerEnumType(RunTrigger, { name: 'RunTrigger', description: 'What started a connector run.' });
+registerEnumType(RunStatus, { name: 'RunStatus' });
+registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run failed.' });
+
+/** A department feed the hub pulls (or receives) on a schedule. Deleted connectors are kept for their ledger. */
+@ObjectType({ description: 'A department feed: where values come from, on what schedule, mapped how.' })
+@Entity('connector')
+@Index('UQ_connector_name', ['name'], { unique: true })
+export class Connector {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field()
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Field({ description: 'Connector kind: http-json, csv, sql, dhis2 or push.' })
+  @Column({ type: 'varchar', length: 32 })
+  kind: string;
+
+  @Column({ type: 'int' })
+  departmentId: number;
+
+  @ManyToOne(() => Department, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'departmentId' })
+  department?: Department;
+
+  @Field(() => String, { nullable: true, description: 'Cron expression (5 or 6 fields); null for push connectors.' })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  schedule: string | null;
+
+  @Field({ description: 'IANA time zone the schedule is read in.' })
+  @Column({ type: 'varchar', length: 64 })
+  timeZone: string;
+
+  @Field()
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  /** Kind-specific configuration as JSON; never holds credentials. */
+  @Column({ type: 'text' })
+  config: string;
+
+  /** The current mapping from source fields to metric, unit, period and values, as JSON. */
+  @Column({ type: 'text' })
+  mapping: string;
+
+  @Field(() => Int, { description: 'Version of the current mapping; every stored value records the version that produced it.' })
+  @Column({ type: 'int', default: 1 })
+  mappingVersion: number;
+
+  @Field(() => Date)
+  @Column({ type: 'datetime' })
+  createdAt: Date;
+
+  @Field(() => Date)
+  @Column({ type: 'datetime' })
+  updatedAt: Date;
+
+  @Column({ type: 'datetime', nullable: true })
+  deletedAt: Date | null;
+}
+
+/** Every mapping a connector has had, so values can be traced to the mapping that produced them. */
+@Entity('connector_mapping_version')
+export class ConnectorMappingVersion {
+  @PrimaryColumn({ type: 'int' })
+  connectorId: number;
+
+  @PrimaryColumn({ type: 'int' })
+  version: number;
+
+  @ManyToOne(() => Connector, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connectorId' })
+  connector?: Connector;
+
+  @Column({ type: 'text' })
+  mapping: string;
+
+  @Column({ type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ type: 'varchar', length: 200 })
+  createdBy: string;
+}
+
+/** Credentials of a connector, held apart from its configuration and never returned by the API. */
+@Entity('connector_secret')
+export class ConnectorSecret {
+  @PrimaryColumn({ type: 'int' })
+  connectorId: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  name: string;
+
+  @ManyToOne(() => Connector, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connectorId' })
+  connector?: Connector;
+
+  @Column({ type: 'text' })
+  value: string;
+
+  /** Which key encrypted the value; null while stored in the clear. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  keyId: string | null;
+}
