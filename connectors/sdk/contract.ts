@@ -1,0 +1,85 @@
+/**
+ * The contract every connector kind implements. A kind knows how to reach one sort of department system
+ * (a JSON API, a CSV file, a SQL database, a DHIS2 server …) and turn what it finds into raw records; the hub
+ * maps those records to observations with the connector's mapping and sends them through the one ingestion
+ * path, which validates, stores and records them.
+ *
+ * To add a kind: create `connectors/<kind>/<kind>.connector.ts` exporting a {@link ConnectorKind}, register it
+ * in `connectors/registry.ts`, and test it against a real HTTP server (see `connectors/sdk/testing.ts`).
+ */
+import type { z } from 'zod';
+import type { HttpClient } from './http-client';
+
+/** Failure classes recorded in the run ledger. Only SOURCE_UNAVAILABLE and TIMEOUT are retried. */
+export type ConnectorErrorClass = 'SOURCE_UNAVAILABLE' | 'TIMEOUT' | 'BAD_PAYLOAD' | 'CONFIG' | 'INTERNAL';
+
+/** An error a connector raises on purpose, classified for the run ledger and for retries. */
+export class ConnectorError extends Error {
+  constructor(
+    readonly errorClass: ConnectorErrorClass,
+    message: string,
+    /** Whether trying again later may succeed (network trouble, HTTP 5xx, timeouts). */
+    readonly retryable: boolean = errorClass === 'SOURCE_UNAVAILABLE' || errorClass === 'TIMEOUT',
+  ) {
+    super(message);
+    this.name = 'ConnectorError';
+  }
+}
+
+/** The inclusive range of days a run reads (`YYYY-MM-DD`). */
+export interface ReadWindow {
+  from: string;
+  to: string;
+}
+
+/** What a connector gets from the hub for one call. */
+export interface ConnectorContext {
+  /** Aborted when the run is cancelled or the hub shuts down; pass it to every I/O call. */
+  signal: AbortSignal;
+  /** HTTP client with timeouts, a response size limit and safe retries. */
+  http: HttpClient;
+  /** Credentials of the connector by name (write-only in the API, never logged). */
+  secrets: Readonly<Record<string, string>>;
+  /** Frequency of each known metric, for transforms that turn dates into periods. */
+  metricFrequencies: ReadonlyMap<string, 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR'>;
+}
+
+/** A record as the source gives it: field names and values are the source's own. */
+export type RawRecord = Record<string, unknown>;
+
+/** One batch read from the source; the hub stores each batch atomically. */
+export interface ReadBatch {
+  records: RawRecord[];
+  /** Incremental state after this batch (e.g. a cursor or the last modified time), resumed by the next run. */
+  state?: unknown;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** What was checked and what was found, for the person registering the connector. */
+  message: string;
+}
+
+/** A stream of records the source offers and the fields its records carry. */
+export interface DiscoveredStream {
+  name: string;
+  fields: string[];
+  /** A few records as read, to help write the mapping. */
+  sample: RawRecord[];
+}
+
+export interface ConnectorKind<Config = unknown> {
+  /** Identifier stored with each connector, e.g. `http-json`. */
+  readonly kind: string;
+  readonly description: string;
+  /** Validates and normalises the configuration; errors name the offending path. */
+  readonly configSchema: z.ZodType<Config>;
+  /** Names of the secrets the configuration may refer to (e.g. `token`). */
+  readonly secretNames: readonly string[];
+  /** Can the source be reached with this configuration? Never throws for an unreachable source. */
+  check(config: Config, context: ConnectorContext): Promise<CheckResult>;
+  /** Which records the source offers. */
+  discover(config: Config, context: ConnectorContext): Promise<DiscoveredStream[]>;
+  /** Reads the records of a window, in batches, resuming from `state` when the kind is incremental. */
+  read(config: Config, window: ReadWindow, state: unknown, context: ConnectorContext): AsyncIterable<ReadBatch>;
+}
