@@ -67,6 +67,10 @@ export class Connector {
   @Column({ type: 'boolean', default: true })
   enabled: boolean;
 
+  @Field(() => Int, { description: 'Days a run without an explicit window reads back from today (late corrections included).' })
+  @Column({ type: 'int', default: 7 })
+  lookbackDays: number;
+
   /** Kind-specific configuration as JSON; never holds credentials. */
   @Column({ type: 'text' })
   config: string;

@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Connectors1796032779521 implements MigrationInterface {
-  name = 'Connectors1796032779521';
+export class Connectors1796032946360 implements MigrationInterface {
+  name = 'Connectors1796032946360';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime)`);
+    await queryRunner.query(`CREATE TABLE "connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "lookbackDays" integer NOT NULL DEFAULT (7), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime)`);
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_connector_name" ON "connector" ("name") `);
     await queryRunner.query(`CREATE TABLE "connector_mapping_version" ("connectorId" integer NOT NULL, "version" integer NOT NULL, "mapping" text NOT NULL, "createdAt" datetime NOT NULL, "createdBy" varchar(200) NOT NULL, PRIMARY KEY ("connectorId", "version"))`);
     await queryRunner.query(`CREATE TABLE "connector_secret" ("connectorId" integer NOT NULL, "name" varchar(64) NOT NULL, "value" text NOT NULL, "keyId" varchar(64), PRIMARY KEY ("connectorId", "name"))`);
@@ -33,8 +33,8 @@ export class Connectors1796032779521 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "IDX_03ca910e2281d5d19e07b1d369" ON "observation" ("metricId", "periodStart") `);
     await queryRunner.query(`CREATE INDEX "IDX_6714d0bbb4a16474f6c2406b90" ON "observation" ("unitId") `);
     await queryRunner.query(`DROP INDEX "UQ_connector_name"`);
-    await queryRunner.query(`CREATE TABLE "temporary_connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime, CONSTRAINT "FK_abe2687c516bb885106c3f24372" FOREIGN KEY ("departmentId") REFERENCES "department" ("id") ON DELETE RESTRICT ON UPDATE NO ACTION)`);
-    await queryRunner.query(`INSERT INTO "temporary_connector"("id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt") SELECT "id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt" FROM "connector"`);
+    await queryRunner.query(`CREATE TABLE "temporary_connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "lookbackDays" integer NOT NULL DEFAULT (7), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime, CONSTRAINT "FK_abe2687c516bb885106c3f24372" FOREIGN KEY ("departmentId") REFERENCES "department" ("id") ON DELETE RESTRICT ON UPDATE NO ACTION)`);
+    await queryRunner.query(`INSERT INTO "temporary_connector"("id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "lookbackDays", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt") SELECT "id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "lookbackDays", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt" FROM "connector"`);
     await queryRunner.query(`DROP TABLE "connector"`);
     await queryRunner.query(`ALTER TABLE "temporary_connector" RENAME TO "connector"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_connector_name" ON "connector" ("name") `);
@@ -119,8 +119,8 @@ export class Connectors1796032779521 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "temporary_connector_mapping_version"`);
     await queryRunner.query(`DROP INDEX "UQ_connector_name"`);
     await queryRunner.query(`ALTER TABLE "connector" RENAME TO "temporary_connector"`);
-    await queryRunner.query(`CREATE TABLE "connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime)`);
-    await queryRunner.query(`INSERT INTO "connector"("id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt") SELECT "id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt" FROM "temporary_connector"`);
+    await queryRunner.query(`CREATE TABLE "connector" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "name" varchar(200) NOT NULL, "kind" varchar(32) NOT NULL, "departmentId" integer NOT NULL, "schedule" varchar(100), "timeZone" varchar(64) NOT NULL, "enabled" boolean NOT NULL DEFAULT (1), "lookbackDays" integer NOT NULL DEFAULT (7), "config" text NOT NULL, "mapping" text NOT NULL, "mappingVersion" integer NOT NULL DEFAULT (1), "createdAt" datetime NOT NULL, "updatedAt" datetime NOT NULL, "deletedAt" datetime)`);
+    await queryRunner.query(`INSERT INTO "connector"("id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "lookbackDays", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt") SELECT "id", "name", "kind", "departmentId", "schedule", "timeZone", "enabled", "lookbackDays", "config", "mapping", "mappingVersion", "createdAt", "updatedAt", "deletedAt" FROM "temporary_connector"`);
     await queryRunner.query(`DROP TABLE "temporary_connector"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_connector_name" ON "connector" ("name") `);
     await queryRunner.query(`DROP INDEX "IDX_6714d0bbb4a16474f6c2406b90"`);
