@@ -6,7 +6,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
-import { RequestLoaders, type HubContext } from './graphql/context';
+import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
+import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
 import { buildHubSchema } from './graphql/schema';
 
@@ -34,7 +35,12 @@ export interface Hub {
 export interface HubOptions {
   /** Where unexpected errors are reported (default: stderr). */
   reportError?: (error: unknown) => void;
+  /** Connector registry and runs; without them the connector API answers SERVICE_UNAVAILABLE. */
+  connectors?: ConnectorOperations;
 }
+
+/** Largest body accepted by the push endpoint. */
+const MAX_PUSH_BODY_BYTES = 20 * 1024 * 1024;
 
 /** Starts the HTTP server with the GraphQL endpoint on an open database. */
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions = {}): Promise<Hub> {
@@ -64,9 +70,20 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         config,
         loaders: new RequestLoaders(dataSource),
         actor: actorFrom(req.headers[ACTOR_HEADER]),
+        connectors: options.connectors,
       }),
     }),
   );
+  if (options.connectors) {
+    app.use(
+      ingestRouter({
+        service: options.connectors.service,
+        actorOf: (request) => actorFrom(request.headers[ACTOR_HEADER]),
+        maxBodyBytes: MAX_PUSH_BODY_BYTES,
+        reportError,
+      }),
+    );
+  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

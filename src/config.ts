@@ -29,6 +29,10 @@ const environmentSchema = z.object({
     .trim()
     .default('Asia/Ho_Chi_Minh')
     .refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
+  /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
+  PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
+  /** Port of the feed simulator demo mode starts (or finds already running). */
+  DEMO_FEEDS_PORT: z.coerce.number().int().min(1).max(65535).default(4100),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
 });
@@ -59,6 +63,7 @@ export interface HubConfig {
   maxPageSize: number;
   defaultPageSize: number;
   timeZone: string;
+  demo: { enabled: boolean; feedsPort: number };
   production: boolean;
 }
 
@@ -94,6 +99,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     maxPageSize: env.MAX_PAGE_SIZE,
     defaultPageSize: env.DEFAULT_PAGE_SIZE,
     timeZone: env.TIME_ZONE,
+    demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     production: env.NODE_ENV === 'production',
   };
 }

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { startHub } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseStartError, openDatabase } from './database/open-database';
+import { DEMO_HISTORY_FROM, startDemo } from './demo/demo-mode';
+import { startHubServices } from './hub-services';
 import { seedCatalogue } from './seed/seed';
 import { Program } from './modules/catalogue/program.entity';
 
@@ -14,15 +16,26 @@ async function main(): Promise<void> {
     const total = Object.values(summary.inserted).reduce((sum, count) => sum + count, 0);
     console.log(`catalogue seeded (${total} rows inserted)`);
   }
-  const hub = await startHub(config, dataSource);
+  const reportError = (error: unknown) => console.error('unexpected error:', error);
+  const services = await startHubServices(config, dataSource, { reportError });
+  const hub = await startHub(config, dataSource, { reportError, connectors: services.operations });
   console.log(`PilotHub ready at ${hub.url} (${config.database.kind} database)`);
+  const demo = config.demo.enabled ? await startDemo(config, dataSource, services) : undefined;
+  if (demo) {
+    console.log(`demo mode: feed simulator at ${demo.feedsUrl}; demo connectors backfill from ${DEMO_HISTORY_FROM} in the background`);
+    demo.backfilled.then(() => console.log('demo backfill finished'), reportError);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal} received: draining requests`);
+    // Schedules first (no new runs), then HTTP, then let runs record how they ended, then the database.
+    await services.schedules.stop();
     await hub.stop();
+    await demo?.stop();
+    await services.stop();
     await dataSource.destroy();
     process.exit(0);
   };

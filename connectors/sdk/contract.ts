@@ -73,7 +73,7 @@ export interface ConnectorKind<Config = unknown> {
   readonly kind: string;
   readonly description: string;
   /** Validates and normalises the configuration; errors name the offending path. */
-  readonly configSchema: z.ZodType<Config>;
+  readonly configSchema: z.ZodType<Config, z.ZodTypeDef, unknown>;
   /** Names of the secrets the configuration may refer to (e.g. `token`). */
   readonly secretNames: readonly string[];
   /** Can the source be reached with this configuration? Never throws for an unreachable source. */

@@ -1,4 +1,6 @@
 /** The HTTP client every connector kind uses (implementation below the types). */
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { ConnectorError, type ConnectorErrorClass } from './contract';
 
 export interface HttpRequest {
   url: string;
@@ -27,4 +29,400 @@ export interface HttpResponse {
 
 export interface HttpClient {
   request(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+}
+
+// ---------------------------------------------------------------------------
+// Implementation
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_RETRIES = 2;
+export const DEFAULT_USER_AGENT = 'PilotHub-connector/0.1';
+export const MAX_REDIRECTS = 5;
+export const BACKOFF_BASE_MS = 200;
+export const BACKOFF_CAP_MS = 5_000;
+
+export interface HttpClientOptions {
+  /** Budget for one attempt, from sending the request to the last byte of the body, redirects included. */
+  timeoutMs?: number;
+  /** Largest response body accepted (bytes). */
+  maxBytes?: number;
+  /** Further attempts after a retryable failure, for GET and HEAD only. */
+  retries?: number;
+  userAgent?: string;
+  /**
+   * The undici dispatcher every request goes through, each redirect hop included. This is where an
+   * outbound-host guard belongs: e.g. an `Agent` whose `connect.lookup` refuses private addresses, or a
+   * composed interceptor. A guard should fail with a `ConnectorError` (e.g. `CONFIG`): the client passes
+   * ConnectorErrors through unchanged and never retries a non-retryable one.
+   */
+  dispatcher?: Dispatcher;
+}
+
+/** A response with an unwanted HTTP status, kept with the status and any `Retry-After` delay. */
+export class HttpStatusError extends ConnectorError {
+  constructor(
+    readonly status: number,
+    errorClass: ConnectorErrorClass,
+    message: string,
+    /** Delay the server asked for in `Retry-After`, in ms. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(errorClass, message);
+    this.name = 'HttpStatusError';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Retries (exported for the run scheduler)
+
+export interface RetryOptions {
+  /** Further attempts after the first one. */
+  retries: number;
+  /** No attempt starts and no wait continues once this is aborted; the wait rejects with its reason. */
+  signal?: AbortSignal;
+  baseMs?: number;
+  capMs?: number;
+  /** Which failures are worth another attempt; by default a ConnectorError marked retryable. */
+  isRetryable?: (error: unknown) => boolean;
+  /** Called before each wait, e.g. to log the retry. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /** Source of randomness in [0, 1), replaceable in tests. */
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff with full jitter: the wait before retry number `attempt` (1 for the first retry) is
+ * uniform in [0, min(cap, base × 2^(attempt−1))).
+ */
+export function backoffDelay(
+  attempt: number,
+  options: { baseMs?: number; capMs?: number; random?: () => number } = {},
+): number {
+  const { baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS, random = Math.random } = options;
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+function isRetryableByDefault(error: unknown): boolean {
+  return error instanceof ConnectorError && error.retryable;
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `operation` (given the attempt number, 0 first) and retries it on retryable failures, waiting
+ * {@link backoffDelay} or, when the failure carries a `retryAfterMs`, at least that long — never more than
+ * the cap. Never starts an attempt or keeps waiting after `signal` is aborted.
+ */
+export async function withRetries<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const { retries, signal, capMs = BACKOFF_CAP_MS, isRetryable = isRetryableByDefault, onRetry } = options;
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt >= retries || signal?.aborted || !isRetryable(error)) throw error;
+      let delayMs = backoffDelay(attempt + 1, options);
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      if (typeof retryAfterMs === 'number' && retryAfterMs > delayMs) delayMs = Math.min(capMs, retryAfterMs);
+      onRetry?.({ attempt: attempt + 1, delayMs, error });
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/** Origin and path only: never the query (it may carry keys) nor user info. */
+function displayUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function parseUrl(text: string, query: HttpRequest['query']): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConnectorError('CONFIG', `invalid URL ${JSON.stringify(text.slice(0, 200))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConnectorError('CONFIG', `unsupported URL scheme ${url.protocol} (http or https only)`);
+  }
+  for (const [name, value] of Object.entries(query ?? {})) url.searchParams.append(name, String(value));
+  return url;
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return result;
+}
+
+/** Headers kept when a redirect leaves the origin: credentials and custom keys stay behind. */
+const CROSS_ORIGIN_SAFE_HEADERS = new Set(['accept', 'accept-language', 'user-agent']);
+
+const NON_SECRET_HEADERS = new Set(['accept', 'accept-language', 'content-type', 'user-agent']);
+
+/** Values that must never appear in an error message: every request header value and its words. */
+function sensitiveValues(headers: Record<string, string>): string[] {
+  const values = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (NON_SECRET_HEADERS.has(name)) continue;
+    if (value.length >= 4) values.add(value);
+    for (const word of value.split(/\s+/)) if (word.length >= 6) values.add(word);
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+function excerpt(body: Buffer, redact: string[]): string {
+  let text = body.toString('utf8', 0, Math.min(body.length, 2048)).replace(/\s+/g, ' ').trim();
+  for (const secret of redact) text = text.split(secret).join('[redacted]');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const NETWORK_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed while sending',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
+};
+
+/** Turns what undici or the network threw into a classified ConnectorError. */
+function classify(error: unknown, url: URL): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const where = displayUrl(url);
+  if (typeof code === 'string') {
+    if (TIMEOUT_CODES.has(code)) return new ConnectorError('TIMEOUT', `timed out reaching ${where} (${code})`);
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || code === 'ERR_INVALID_CHAR') {
+      return new ConnectorError('CONFIG', `invalid request to ${where}: ${(error as Error).message}`);
+    }
+    if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      return new ConnectorError('SOURCE_UNAVAILABLE', `incomplete response from ${where} (${code})`);
+    }
+    return new ConnectorError('SOURCE_UNAVAILABLE', `cannot reach ${where}: ${NETWORK_MESSAGES[code] ?? code}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConnectorError('INTERNAL', `request to ${where} failed: ${message}`);
+}
+
+/** Abandons a response body (closing its connection) without an unhandled 'error' event. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+class SizeLimitError extends ConnectorError {
+  constructor(maxBytes: number, url: URL) {
+    super('BAD_PAYLOAD', `response larger than ${maxBytes} bytes from ${displayUrl(url)}`);
+  }
+}
+
+/** Reads the body up to `limit` bytes; past it either fails (`truncate` false) or stops reading. */
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  url: URL,
+  truncate = false,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    if (size + buffer.length > limit) {
+      if (!truncate) {
+        discard(body);
+        throw new SizeLimitError(limit, url);
+      }
+      chunks.push(buffer.subarray(0, limit - size));
+      discard(body);
+      break;
+    }
+    size += buffer.length;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function makeResponse(status: number, headers: Record<string, string>, url: URL, body: Buffer): HttpResponse {
+  let text: string | undefined;
+  return {
+    status,
+    headers,
+    url: url.toString(),
+    body,
+    text() {
+      text ??= body.toString('utf8');
+      return text;
+    },
+    json() {
+      const source = this.text().replace(/^\uFEFF/, '');
+      try {
+        return JSON.parse(source) as unknown;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ConnectorError('BAD_PAYLOAD', `malformed JSON: ${reason.slice(0, 200)} (from ${displayUrl(url)})`);
+      }
+    },
+  };
+}
+
+const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status);
+
+// ---------------------------------------------------------------------------
+// The client
+
+interface ClientSettings {
+  timeoutMs: number;
+  maxBytes: number;
+  retries: number;
+  userAgent: string;
+  dispatcher?: Dispatcher;
+}
+
+/** One attempt: request, redirects and body under one timeout. */
+async function attemptOnce(
+  request: HttpRequest,
+  settings: ClientSettings,
+  callerSignal: AbortSignal | undefined,
+): Promise<HttpResponse> {
+  callerSignal?.throwIfAborted();
+  const method = request.method ?? 'GET';
+  const followsRedirects = method === 'GET' || method === 'HEAD';
+  const timeoutMs = request.timeoutMs ?? settings.timeoutMs;
+  const maxBytes = request.maxBytes ?? settings.maxBytes;
+  let url = parseUrl(request.url, request.query);
+
+  let headers: Record<string, string> = { 'user-agent': settings.userAgent };
+  for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+  const redact = sensitiveValues(headers);
+
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new ConnectorError('TIMEOUT', `no complete response within ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
+  callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await undiciRequest(url, {
+        method,
+        headers,
+        body: request.body,
+        signal: controller.signal,
+        dispatcher: settings.dispatcher,
+      });
+      const status = response.statusCode;
+      const responseHeaders = flattenHeaders(response.headers);
+
+      if (isRedirect(status) && responseHeaders.location && followsRedirects) {
+        await response.body.dump();
+        if (hop >= MAX_REDIRECTS) {
+          throw new ConnectorError('CONFIG', `too many redirects (more than ${MAX_REDIRECTS}) from ${displayUrl(url)}`);
+        }
+        const next = parseUrl(new URL(responseHeaders.location, url).toString(), undefined);
+        if (next.origin !== url.origin) {
+          headers = Object.fromEntries(Object.entries(headers).filter(([name]) => CROSS_ORIGIN_SAFE_HEADERS.has(name)));
+        }
+        url = next;
+        continue;
+      }
+
+      if ((status >= 200 && status < 300) || status === 304) {
+        const declared = Number(responseHeaders['content-length']);
+        if (method !== 'HEAD' && Number.isFinite(declared) && declared > maxBytes) {
+          discard(response.body);
+          throw new SizeLimitError(maxBytes, url);
+        }
+        const body = await readBody(response.body, maxBytes, url);
+        return makeResponse(status, responseHeaders, url, body);
+      }
+
+      // An unwanted status: keep a short excerpt of the body for the person fixing it.
+      const body = await readBody(response.body, 2048, url, true);
+      const detail = excerpt(body, redact);
+      const message = `HTTP ${status} from ${method} ${displayUrl(url)}${detail ? `: ${detail}` : ''}`;
+      if (status === 429 || status >= 500) {
+        throw new HttpStatusError(status, 'SOURCE_UNAVAILABLE', message, parseRetryAfter(responseHeaders['retry-after']));
+      }
+      if (status >= 300 && status < 400) {
+        throw new HttpStatusError(status, 'CONFIG', `${message} (redirect not followed for ${method})`);
+      }
+      throw new HttpStatusError(status, 'CONFIG', message);
+    }
+  } catch (error) {
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    if (timedOut) {
+      throw new ConnectorError('TIMEOUT', `no complete response from ${displayUrl(url)} within ${timeoutMs} ms`);
+    }
+    throw classify(error, url);
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+/**
+ * An {@link HttpClient} on undici: a timeout per attempt covering the whole body, a streamed size limit,
+ * classified errors, redirects for GET/HEAD, and retries with backoff for GET/HEAD on retryable failures.
+ * When the caller's signal aborts, the pending call rejects promptly with the signal's reason.
+ */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const settings: ClientSettings = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    retries: options.retries ?? DEFAULT_RETRIES,
+    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+    dispatcher: options.dispatcher,
+  };
+  return {
+    request(request, signal) {
+      const method = request.method ?? 'GET';
+      const idempotent = method === 'GET' || method === 'HEAD';
+      return withRetries(() => attemptOnce(request, settings, signal), {
+        retries: idempotent ? settings.retries : 0,
+        signal,
+      });
+    },
+  };
 }

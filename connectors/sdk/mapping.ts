@@ -9,6 +9,10 @@ import type { RawRecord } from './contract';
 const TRANSFORMS = ['dateToPeriod', 'dhis2Period', 'number', 'trim'] as const;
 export type Transform = (typeof TRANSFORMS)[number];
 
+/** How a source writes dates, for `dateToPeriod` (default ISO, a date-time's date part included). */
+const DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYYMMDD'] as const;
+export type SourceDateFormat = (typeof DATE_FORMATS)[number];
+
 export const fieldRefSchema = z.union([
   z.object({ constant: z.union([z.string().min(1), z.number()]) }).strict(),
   z
@@ -18,6 +22,7 @@ export const fieldRefSchema = z.union([
       /** Source value → hub value, e.g. DHIS2 data element id → metric code. */
       lookup: z.record(z.string(), z.string()).optional(),
       transform: z.enum(TRANSFORMS).optional(),
+      dateFormat: z.enum(DATE_FORMATS).optional(),
     })
     .strict(),
 ]);
@@ -84,7 +89,28 @@ export function dhis2PeriodToPeriod(text: string): string {
   return match[1];
 }
 
-function applyTransform(value: unknown, transform: Transform | undefined, frequency: Frequency | undefined): unknown {
+/** The ISO date a source date stands for, or '' when it does not match the format. */
+function isoDate(value: unknown, format: SourceDateFormat): string {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value !== 'string') return '';
+  const text = value.trim();
+  let year: string | undefined;
+  let month: string | undefined;
+  let day: string | undefined;
+  const slashed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  if (format === 'DD/MM/YYYY' && slashed) [, day, month, year] = slashed;
+  else if (format === 'MM/DD/YYYY' && slashed) [, month, day, year] = slashed;
+  else if (format === 'YYYYMMDD') [, year, month, day] = /^(\d{4})(\d{2})(\d{2})$/.exec(text) ?? [];
+  else if (format === 'YYYY-MM-DD') [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? [];
+  return year && month && day ? `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}` : '';
+}
+
+function applyTransform(
+  value: unknown,
+  transform: Transform | undefined,
+  frequency: Frequency | undefined,
+  dateFormat: SourceDateFormat = 'YYYY-MM-DD',
+): unknown {
   if (value === undefined || value === null || !transform) return value;
   switch (transform) {
     case 'trim':
@@ -98,8 +124,8 @@ function applyTransform(value: unknown, transform: Transform | undefined, freque
       return typeof value === 'string' ? dhis2PeriodToPeriod(value.trim()) : value;
     case 'dateToPeriod': {
       // A date or date-time becomes the period of the metric's frequency that contains it.
-      const date = typeof value === 'string' ? value.trim().slice(0, 10) : value instanceof Date ? value.toISOString().slice(0, 10) : '';
-      if (!frequency || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return value;
+      const date = isoDate(value, dateFormat);
+      if (!frequency || !date) return value;
       try {
         return periodContaining(date, frequency).text;
       } catch {
@@ -114,7 +140,7 @@ function resolve(record: RawRecord, ref: FieldRef | undefined, frequency?: Frequ
   if ('constant' in ref) return ref.constant;
   let value = fieldValue(record, ref.field);
   if (ref.lookup && value !== undefined && value !== null) value = ref.lookup[String(value)] ?? value;
-  return applyTransform(value, ref.transform, frequency);
+  return applyTransform(value, ref.transform, frequency, ref.dateFormat);
 }
 
 /** Applies a mapping to one record; anything missing or malformed is left for validation to reject. */
@@ -140,4 +166,32 @@ export function metricCodesNamedBy(mapping: Mapping): string[] {
   const ref = mapping.metric;
   if ('constant' in ref) return [String(ref.constant)];
   return ref.lookup ? Object.values(ref.lookup) : [];
+}
+
+/**
+ * A connector's mapping: one mapping (one row per record), or `{ rows: [...] }` when each record yields several
+ * rows, e.g. a record with both `monitored` and `idMismatch` counts for two metrics.
+ */
+export const connectorMappingSchema = z.union([
+  mappingSchema,
+  z.object({ rows: z.array(mappingSchema).min(1).max(20) }).strict(),
+]);
+export type ConnectorMapping = z.infer<typeof connectorMappingSchema>;
+
+function mappingsOf(mapping: ConnectorMapping): Mapping[] {
+  return 'rows' in mapping ? mapping.rows : [mapping];
+}
+
+/** The rows one record yields under a connector's mapping. */
+export function applyConnectorMapping(
+  record: RawRecord,
+  mapping: ConnectorMapping,
+  metricFrequencies: ReadonlyMap<string, Frequency>,
+): ObservationRow[] {
+  return mappingsOf(mapping).map((single) => applyMapping(record, single, metricFrequencies));
+}
+
+/** Metric codes a connector mapping names through constants and lookups. */
+export function metricCodesOf(mapping: ConnectorMapping): string[] {
+  return [...new Set(mappingsOf(mapping).flatMap(metricCodesNamedBy))];
 }

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { In } from 'typeorm';
 import type { HubConfig } from '../config';
+import type { ConnectorService } from '../modules/connectors/connector.service';
 
 /**
  * Per-request DataLoaders, created on first use and keyed by name (which includes any arguments that
@@ -48,8 +49,16 @@ export class RequestLoaders {
   }
 }
 
+/** Connector operations of this process (absent where connectors are not started). */
+export interface ConnectorOperations {
+  service: ConnectorService;
+  /** Next scheduled fire of a connector, or null. */
+  nextRunAt(connectorId: number): Date | null;
+}
+
 export interface HubContext {
   dataSource: DataSource;
+  connectors?: ConnectorOperations;
   config: HubConfig;
   loaders: RequestLoaders;
   /** Who is calling, recorded as the author of catalogue changes. */

@@ -2,6 +2,8 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
+import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '../modules/connectors/connector.resolver';
+import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
@@ -16,6 +18,12 @@ export const resolvers = [
   MetricResolver,
   MetricObservationsResolver,
   ObservationResolver,
+  MetricFreshnessResolver,
+  PilotModelFreshnessResolver,
+  DepartmentFreshnessResolver,
+  ConnectorResolver,
+  ConnectorRunResolver,
+  RunRejectionResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

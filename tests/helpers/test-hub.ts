@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { startHub, type Hub } from '../../src/app';
 import { loadConfig, type HubConfig } from '../../src/config';
+import { startHubServices, type HubServices } from '../../src/hub-services';
 import { openTestDatabase, type TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -11,6 +12,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 export interface TestHub extends TestDatabase {
   hub: Hub;
+  services: HubServices;
   hubConfig: HubConfig;
   /** Sends one GraphQL operation over HTTP to the running hub. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
@@ -18,14 +20,18 @@ export interface TestHub extends TestDatabase {
 }
 
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
-export async function startTestHub(options: { seed?: boolean; environment?: Record<string, string> } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { seed?: boolean; environment?: Record<string, string>; maxAttempts?: number } = {},
+): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
     ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ...options.environment }),
     database: database.config,
   };
   const reported: unknown[] = [];
-  const hub = await startHub(hubConfig, database.dataSource, { reportError: (error) => reported.push(error) });
+  const reportError = (error: unknown) => reported.push(error);
+  const services = await startHubServices(hubConfig, database.dataSource, { reportError, maxAttempts: options.maxAttempts ?? 2, retryDelay: () => 50 });
+  const hub = await startHub(hubConfig, database.dataSource, { reportError, connectors: services.operations });
   return {
     ...database,
     hub,
@@ -39,8 +45,11 @@ export async function startTestHub(options: { seed?: boolean; environment?: Reco
       const body = (await response.json()) as GraphQLResponse;
       return { status: response.status, data: body.data as never, errors: body.errors };
     },
+    services,
     async close() {
+      await services.schedules.stop(2_000);
       await hub.stop();
+      await services.stop(2_000);
       await closeDatabase(database.dataSource);
       if (reported.length > 0) throw new Error(`unexpected server errors: ${reported.map(String).join('; ')}`);
     },

@@ -20,7 +20,7 @@ function startProcess(environment: Record<string, string>): Started {
   );
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...inherited, ...environment },
+    env: { PILOTHUB_DEMO: 'false', ...inherited, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -83,6 +83,10 @@ export class ConnectorRun {
   @Column({ type: 'text', nullable: true })
   state: string | null;
 
+  /** Refreshed by the owning process while the run is RUNNING; a stale one means the process is gone. */
+  @Column({ type: 'datetime', nullable: true })
+  heartbeatAt: Date | null;
+
   /** The process that owns the run while it is RUNNING. */
   @Column({ type: 'varchar', length: 100 })
   owner: string;

@@ -71,6 +71,10 @@ export class Connector {
   @Column({ type: 'int', default: 7 })
   lookbackDays: number;
 
+  @Field(() => Int, { nullable: true, description: 'Longest window one read covers; longer runs read consecutive chunks.' })
+  @Column({ type: 'int', nullable: true })
+  maxWindowDays: number | null;
+
   /** Kind-specific configuration as JSON; never holds credentials. */
   @Column({ type: 'text' })
   config: string;

@@ -8,7 +8,7 @@ import type { HubContext } from '../../graphql/context';
 import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
-import { cumulativeTotals, latestPoints, MetricPoint } from '../observations/metric-values';
+import { cumulativeTotals, latestPointLoader, MetricPoint } from '../observations/metric-values';
 import { Metric } from './metric.entity';
 
 const MetricConnection = connectionType(Metric, 'Metric');
@@ -102,9 +102,7 @@ export class MetricResolver {
     description: 'The most recent period with data, combined over the coarsest level of units that reported it.',
   })
   latest(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricPoint | null> {
-    return context.loaders
-      .get<Metric, MetricPoint | null>('Metric.latest', (metrics) => latestPoints(context.dataSource, metrics))
-      .load(metric);
+    return latestPointLoader(context).load(metric);
   }
 
   @FieldResolver(() => MetricProgress, { nullable: true, description: 'Progress against the target; null when the metric has none.' })

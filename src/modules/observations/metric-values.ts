@@ -1,5 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import type { HubContext } from '../../graphql/context';
 import { MetricKind, UnitLevel } from '../../common/enums';
 import { parsePeriod } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
@@ -88,6 +90,11 @@ function toLevelSum(row: SumRow): LevelSum {
     denominator: complete ? toNumber(row.denominator) : null,
     reportingUnits,
   };
+}
+
+/** Per-request loader of each metric's latest point. */
+export function latestPointLoader(context: HubContext): DataLoader<Metric, MetricPoint | null> {
+  return context.loaders.get<Metric, MetricPoint | null>('Metric.latest', (metrics) => latestPoints(context.dataSource, metrics));
 }
 
 /**

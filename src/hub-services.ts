@@ -1,0 +1,56 @@
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from './config';
+import type { ConnectorOperations } from './graphql/context';
+import { ConnectorRunner, HEARTBEAT_MS } from './ingestion/connector-runner';
+import { ConnectorService } from './modules/connectors/connector.service';
+import { ConnectorSchedules } from './scheduler/connector-schedules';
+import { markInterruptedRuns } from './scheduler/interrupted-runs';
+import { processOwnerId } from './scheduler/process-owner';
+
+export interface HubServices {
+  runner: ConnectorRunner;
+  service: ConnectorService;
+  schedules: ConnectorSchedules;
+  operations: ConnectorOperations;
+  /** Stops schedules and lets runs in progress record how they ended. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export interface HubServiceOptions {
+  reportError: (error: unknown) => void;
+  /** Attempts per run and the pause between them (tests shorten them). */
+  maxAttempts?: number;
+  retryDelay?: (attempt: number) => number;
+}
+
+/** Connector runner, registry and schedules of this process; runs left behind by a stopped process are closed first. */
+export async function startHubServices(config: HubConfig, dataSource: DataSource, options: HubServiceOptions): Promise<HubServices> {
+  const owner = processOwnerId();
+  // A run whose owner has not refreshed its heartbeat for several periods belongs to a process that is gone:
+  // closed at start-up, and by a sweep while running (a crashed peer's runs, or our own predecessor's).
+  const sweep = () => markInterruptedRuns(dataSource, { currentOwner: owner, graceMs: 4 * HEARTBEAT_MS });
+  await sweep();
+  const sweeper = setInterval(() => sweep().catch(options.reportError), HEARTBEAT_MS);
+  sweeper.unref();
+  const runner = new ConnectorRunner(dataSource, {
+    owner,
+    timeZone: config.timeZone,
+    maxAttempts: options.maxAttempts,
+    retryDelay: options.retryDelay,
+    reportError: options.reportError,
+  });
+  const schedules = new ConnectorSchedules(dataSource, runner, { timeZone: config.timeZone, owner, reportError: options.reportError });
+  const service = new ConnectorService(dataSource, runner, { timeZone: config.timeZone, onChange: () => schedules.replan() });
+  await schedules.replan();
+  return {
+    runner,
+    service,
+    schedules,
+    operations: { service, nextRunAt: (id) => schedules.nextRunAt(id) },
+    async stop(deadlineMs = 10_000) {
+      clearInterval(sweeper);
+      await schedules.stop(deadlineMs);
+      await runner.stop(deadlineMs);
+    },
+  };
+}

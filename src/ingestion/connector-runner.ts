@@ -1,0 +1,283 @@
+import { In, Not, type DataSource } from 'typeorm';
+import { connectorKind } from '../../connectors/registry';
+import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
+import { backoffDelay, createHttpClient, type HttpClient } from '../../connectors/sdk/http-client';
+import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
+import { addDays } from '../common/period';
+import { todayIn } from '../common/clock';
+import type { Frequency } from '../common/period';
+import { ConnectorRun } from '../modules/connectors/connector-run.entity';
+import { Connector, ConnectorSecret, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { Metric } from '../modules/metrics/metric.entity';
+import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
+
+export interface RunRequest {
+  connectorId: number;
+  trigger: RunTrigger;
+  /** Days to read; default: the connector's look-back window ending today. */
+  window?: ReadWindow;
+  /** Who started it: a key name, or "scheduler". */
+  actor: string;
+  /** The schedule slot, for scheduled runs. */
+  scheduledFor?: Date;
+  requestId?: string;
+}
+
+export interface RunnerOptions {
+  /** Identifies this process in the ledger (runs it owns while RUNNING). */
+  owner: string;
+  timeZone: string;
+  /** Attempts per run, counting the first; only transient failures are retried. */
+  maxAttempts?: number;
+  /** HTTP client for connectors; default one with the SDK's timeouts and size limit. */
+  httpClient?: HttpClient;
+  /** Pause between attempts (ms) for attempt n (1-based); default exponential backoff with jitter. */
+  retryDelay?: (attempt: number) => number;
+  reportError?: (error: unknown) => void;
+}
+
+/** How often a running run's heartbeat is refreshed. */
+export const HEARTBEAT_MS = 15_000;
+
+const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
+type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
+
+/** Replaces every secret value in a message so credentials never reach the ledger or logs. */
+export function redact(message: string, secrets: Readonly<Record<string, string>>): string {
+  return Object.values(secrets)
+    .filter((secret) => secret.length >= 3)
+    .reduce((text, secret) => text.split(secret).join('***'), message);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Executes connector runs: reads the source batch by batch through the connector's kind, maps each record,
+ * sends every batch through the ingestion path, and keeps the run's ledger row current. Transient failures
+ * are retried with exponential backoff and jitter; a failed run never writes anything beyond the batches
+ * it had already committed, and never zeros.
+ */
+export class ConnectorRunner {
+  private readonly active = new Map<number, { controller: AbortController; done: Promise<ConnectorRun> }>();
+  readonly http: HttpClient;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: RunnerOptions,
+  ) {
+    this.http = options.httpClient ?? createHttpClient();
+  }
+
+  get owner(): string {
+    return this.options.owner;
+  }
+
+  /** Records a RUNNING run; the caller then executes it with {@link execute}. */
+  async begin(request: RunRequest, connector: Connector): Promise<ConnectorRun> {
+    const today = todayIn(this.options.timeZone);
+    const window = request.window ?? { from: addDays(today, -connector.lookbackDays), to: today };
+    return this.dataSource.getRepository(ConnectorRun).save({
+      connectorId: connector.id,
+      trigger: request.trigger,
+      status: RunStatus.RUNNING,
+      attempts: 0,
+      scheduledFor: request.scheduledFor ?? null,
+      startedAt: new Date(),
+      heartbeatAt: new Date(),
+      finishedAt: null,
+      windowFrom: request.trigger === RunTrigger.PUSH ? null : window.from,
+      windowTo: request.trigger === RunTrigger.PUSH ? null : window.to,
+      mappingVersion: connector.mappingVersion,
+      owner: this.options.owner,
+      requestId: request.requestId ?? null,
+      startedBy: request.actor,
+    });
+  }
+
+  /** Starts a pull run and returns its RUNNING ledger row; the run goes on in the background. */
+  async start(request: RunRequest): Promise<{ run: ConnectorRun; finished: Promise<ConnectorRun> }> {
+    const connector = await this.dataSource.getRepository(Connector).findOneByOrFail({ id: request.connectorId });
+    const run = await this.begin(request, connector);
+    const controller = new AbortController();
+    const finished = this.execute(run, connector, controller.signal).finally(() => this.active.delete(run.id));
+    this.active.set(run.id, { controller, done: finished });
+    return { run, finished };
+  }
+
+  /** Aborts every run in progress and waits (up to `deadlineMs`) for them to record how they ended. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const { controller } of runs) controller.abort();
+    await Promise.race([
+      Promise.allSettled(runs.map(({ done }) => done)),
+      new Promise((resolve) => setTimeout(resolve, deadlineMs).unref()),
+    ]);
+  }
+
+  private async execute(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
+    const repository = this.dataSource.getRepository(ConnectorRun);
+    // The heartbeat tells other processes this run is alive; a stale one marks it INTERRUPTED at their start-up.
+    const heartbeat = setInterval(() => {
+      repository.update(run.id, { heartbeatAt: new Date() }).catch((error: unknown) => this.options.reportError?.(error));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      return await this.executeAttempts(run, connector, signal);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async executeAttempts(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
+    const repository = this.dataSource.getRepository(ConnectorRun);
+    const counts: Counts = { fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 };
+    const secretRows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId: connector.id });
+    const secrets = Object.fromEntries(secretRows.map((secret) => [secret.name, secret.value]));
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    let outcome: Pick<ConnectorRun, 'status' | 'errorClass' | 'errorMessage'> = {
+      status: RunStatus.FAILED,
+      errorClass: RunErrorClass.INTERNAL,
+      errorMessage: 'the run did not start',
+    };
+    // Incremental state resumes only routine runs; a backfill reads its whole window and leaves the state alone.
+    const routine = run.trigger !== RunTrigger.BACKFILL;
+    let state: unknown = routine ? await this.previousState(connector.id) : undefined;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      await repository.update(run.id, { attempts: attempt });
+      try {
+        state = await this.readAll(run, connector, secrets, state, counts, signal);
+        outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
+        break;
+      } catch (error) {
+        if (signal.aborted) {
+          outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+          break;
+        }
+        const failure = classify(error);
+        outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+        if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
+        if (!failure.retryable || attempt === maxAttempts) break;
+        await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
+        if (signal.aborted) {
+          outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+          break;
+        }
+      }
+    }
+    await repository.update(run.id, {
+      ...outcome,
+      ...counts,
+      ...(routine && state !== undefined ? { state: JSON.stringify(state) } : {}),
+      finishedAt: new Date(),
+    });
+    return repository.findOneByOrFail({ id: run.id });
+  }
+
+  /** Reads every batch of the run's window and ingests it; returns the final incremental state. */
+  private async readAll(
+    run: ConnectorRun,
+    connector: Connector,
+    secrets: Record<string, string>,
+    previousState: unknown,
+    counts: Counts,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    const kind = connectorKind(connector.kind);
+    if (!kind) throw new ConnectorError('CONFIG', `unknown connector kind "${connector.kind}"`, false);
+    const config = kind.configSchema.safeParse(JSON.parse(connector.config));
+    if (!config.success) throw new ConnectorError('CONFIG', `invalid configuration: ${config.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`, false);
+    const mapping = connectorMappingSchema.safeParse(JSON.parse(connector.mapping));
+    if (!mapping.success) throw new ConnectorError('CONFIG', `invalid mapping: ${mapping.error.issues.map((issue) => issue.message).join('; ')}`, false);
+    const frequencies = await this.metricFrequencies();
+    const context: ConnectorContext = { signal, http: this.http, secrets, metricFrequencies: frequencies };
+    let state = previousState;
+    for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
+      for await (const batch of kind.read(config.data, window, state, context)) {
+        const rows: ObservationRow[] = batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies));
+        const summary = await this.ingest(run, connector, rows, counts.fetched);
+        for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
+        if (batch.state !== undefined) state = batch.state;
+        await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
+        if (signal.aborted) throw new Error('aborted');
+      }
+    }
+    return state;
+  }
+
+  /** Sends one batch through the ingestion path on behalf of a run (pulled or pushed rows alike). */
+  ingest(run: ConnectorRun, connector: Connector, rows: readonly ObservationRow[], rowOffset = 0): Promise<ImportSummary> {
+    const origin: IngestionOrigin = {
+      runId: run.id,
+      source: `connector:${connector.id}`,
+      actor: run.startedBy,
+      mappingVersion: run.mappingVersion,
+      departmentIds: [connector.departmentId],
+      rowOffset,
+      today: todayIn(this.options.timeZone),
+    };
+    return ingestRows(this.dataSource, rows, origin);
+  }
+
+  /** Records how a push run ended. */
+  async finishPush(run: ConnectorRun, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
+    const repository = this.dataSource.getRepository(ConnectorRun);
+    const counts = summary ? Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, summary[field]])) : {};
+    const failure = error === undefined ? null : classify(error);
+    await repository.update(run.id, {
+      ...counts,
+      attempts: 1,
+      status: failure ? RunStatus.FAILED : summary && summary.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED,
+      errorClass: failure?.errorClass ?? null,
+      errorMessage: failure?.message.slice(0, 2000) ?? null,
+      finishedAt: new Date(),
+    });
+    if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
+    return repository.findOneByOrFail({ id: run.id });
+  }
+
+  private async previousState(connectorId: number): Promise<unknown> {
+    const last = await this.dataSource.getRepository(ConnectorRun).findOne({
+      where: { connectorId, status: In([RunStatus.SUCCEEDED, RunStatus.PARTIAL]), trigger: Not(RunTrigger.BACKFILL) },
+      order: { startedAt: 'DESC', id: 'DESC' },
+      select: { id: true, state: true },
+    });
+    return last?.state ? JSON.parse(last.state) : undefined;
+  }
+
+  private async metricFrequencies(): Promise<Map<string, Frequency>> {
+    const metrics = await this.dataSource.getRepository(Metric).find({ select: { code: true, frequency: true } });
+    return new Map(metrics.map((metric) => [metric.code, metric.frequency as Frequency]));
+  }
+}
+
+/** Splits a window into consecutive windows of at most `maxDays` days (all of it when no limit). */
+export function windowChunks(window: ReadWindow, maxDays: number | null): ReadWindow[] {
+  if (!maxDays) return [window];
+  const chunks: ReadWindow[] = [];
+  for (let from = window.from; from <= window.to; from = addDays(from, maxDays)) {
+    const to = addDays(from, maxDays - 1);
+    chunks.push({ from, to: to < window.to ? to : window.to });
+  }
+  return chunks;
+}
+
+/** Maps any error to the ledger's failure classes. */
+export function classify(error: unknown): { errorClass: RunErrorClass; message: string; retryable: boolean } {
+  if (error instanceof ConnectorError) {
+    return { errorClass: error.errorClass as RunErrorClass, message: error.message, retryable: error.retryable };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { errorClass: RunErrorClass.INTERNAL, message, retryable: false };
+}

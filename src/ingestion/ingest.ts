@@ -1,0 +1,454 @@
+/**
+ * The one ingestion path: every observation the hub stores — pulled by a connector, pushed by a department,
+ * backfilled — goes through ingestRows. A call is one batch: it validates every row, then writes the accepted
+ * rows (new values, changed values with their revision) and the rejections in one transaction.
+ *
+ * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
+ * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ObservationRow } from '../../connectors/sdk/mapping';
+import type { MetricKind } from '../common/enums';
+import { isValidDate, type Frequency } from '../common/period';
+import {
+  isRejected,
+  RejectionReason,
+  RowValidator,
+  type CatalogueMetric,
+  type RowRejection,
+  type UnitVersion,
+  type ValidRow,
+} from './validation';
+
+export { RejectionReason, type RowRejection } from './validation';
+
+export interface IngestionOrigin {
+  /** The connector_run the rows belong to; rejections are stored against it when set. */
+  runId: number | null;
+  /** Stored in observation.source, e.g. 'connector:12'. */
+  source: string;
+  /** Who: a key name or 'scheduler'; stored in revisions. */
+  actor: string;
+  /** Stored in observation.mappingVersion. */
+  mappingVersion: number | null;
+  /** When set, metrics of other departments are rejected METRIC_NOT_ALLOWED. */
+  departmentIds?: readonly number[];
+  /** Added to row indexes (a run reads several batches). */
+  rowOffset?: number;
+  /** YYYY-MM-DD; a period that starts after today is FUTURE_PERIOD. */
+  today: string;
+}
+
+export interface ImportSummary {
+  fetched: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** The first MAX_REJECTIONS_STORED rejections, in row order. */
+  rejections: RowRejection[];
+}
+
+/** Rejections stored (and returned) per call; all of them are counted. */
+export const MAX_REJECTIONS_STORED = 1_000;
+const MESSAGE_LIMIT = 500;
+const RAW_LIMIT = 4_000;
+
+type Dialect = 'sqlite' | 'mysql';
+
+/**
+ * Rows per statement. SQLite binds at most 32,766 parameters (observation rows bind 13, revisions 11);
+ * on MySQL/MariaDB a statement of 2,000 rows is a few hundred kB, far below max_allowed_packet.
+ */
+const ROWS_PER_STATEMENT = 2_000;
+/** Natural keys per existence query (3 parameters each). */
+const KEYS_PER_QUERY = 2_000;
+/** Unit codes per lookup query. */
+const CODES_PER_QUERY = 2_000;
+/** Longest code the administrative_unit table holds (varchar(10)). */
+const UNIT_CODE_LENGTH = 10;
+
+function dialectOf(dataSource: DataSource): Dialect {
+  const type = dataSource.options.type;
+  if (type === 'better-sqlite3') return 'sqlite';
+  if (type === 'mysql' || type === 'mariadb') return 'mysql';
+  throw new Error(`the ingestion path does not support database type ${type}`);
+}
+
+/** The text TypeORM writes to a datetime column on SQLite: 'YYYY-MM-DD HH:MM:SS.SSS' in UTC. */
+export function sqliteDatetime(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/** What a datetime column takes from raw SQL: mysql2 formats Date objects itself (timezone 'Z'). */
+function datetimeParameter(dialect: Dialect, date: Date): Date | string {
+  return dialect === 'sqlite' ? sqliteDatetime(date) : date;
+}
+
+function truncate(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let cut = text.slice(0, limit - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1); // never split a surrogate pair
+  return `${cut}…`;
+}
+
+/** The row as received, as JSON; values JSON cannot show (NaN, Infinity, bigint) are kept as text. */
+function rawJson(row: ObservationRow): string {
+  try {
+    const text = JSON.stringify(row, (_key, value: unknown) => {
+      if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+      if (typeof value === 'bigint') return value.toString();
+      return value;
+    });
+    return truncate(text ?? String(row), RAW_LIMIT);
+  } catch {
+    return truncate(String(row), RAW_LIMIT);
+  }
+}
+
+/** Runs `body` for each slice of `size` items. */
+async function inChunks<T>(items: readonly T[], size: number, body: (chunk: readonly T[]) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) await body(items.slice(start, start + size));
+}
+
+/** "(?, ?, …), (?, ?, …), …" for `rows` rows of `columns` parameters. */
+function placeholders(rows: number, columns: number): string {
+  const tuple = `(${new Array(columns).fill('?').join(', ')})`;
+  return new Array(rows).fill(tuple).join(', ');
+}
+
+interface ExistingObservation {
+  id: number;
+  metricId: number;
+  unitId: number;
+  period: string;
+  value: number;
+  numerator: number | null;
+  denominator: number | null;
+  recordedAt: Date | string;
+  source: string;
+  runId: number | null;
+  mappingVersion: number | null;
+}
+
+const keyOf = (metricId: number, unitId: number, period: string): string => `${metricId}|${unitId}|${period}`;
+
+const OBSERVATION_COLUMNS = [
+  'metricId',
+  'unitId',
+  'period',
+  'periodStart',
+  'periodEnd',
+  'value',
+  'numerator',
+  'denominator',
+  'recordedAt',
+  'source',
+  'runId',
+  'mappingVersion',
+  'isDemo',
+] as const;
+/** Columns an update replaces (the natural key stays). */
+const UPDATED_COLUMNS = OBSERVATION_COLUMNS.filter((column) => column !== 'metricId' && column !== 'unitId' && column !== 'period');
+
+const REVISION_COLUMNS = [
+  'observationId',
+  'value',
+  'numerator',
+  'denominator',
+  'recordedAt',
+  'source',
+  'runId',
+  'mappingVersion',
+  'revisedAt',
+  'revisedBy',
+  'revisedByRunId',
+] as const;
+
+const REJECTION_COLUMNS = ['runId', 'rowIndex', 'reason', 'message', 'raw'] as const;
+
+/** Raw SQL for one dialect: identifier quoting, multi-row inserts and upserts. */
+class Sql {
+  constructor(readonly dialect: Dialect) {}
+
+  id(name: string): string {
+    return this.dialect === 'sqlite' ? `"${name}"` : `\`${name}\``;
+  }
+
+  list(names: readonly string[]): string {
+    return names.map((name) => this.id(name)).join(', ');
+  }
+
+  insert(table: string, columns: readonly string[], rows: number): string {
+    return `INSERT INTO ${this.id(table)} (${this.list(columns)}) VALUES ${placeholders(rows, columns.length)}`;
+  }
+
+  /** Multi-row insert that replaces `updated` columns of rows whose natural key exists; both MySQL 8 and MariaDB accept VALUES(col). */
+  upsert(table: string, columns: readonly string[], key: readonly string[], updated: readonly string[], rows: number): string {
+    const insert = this.insert(table, columns, rows);
+    if (this.dialect === 'sqlite') {
+      const set = updated.map((column) => `${this.id(column)} = excluded.${this.id(column)}`).join(', ');
+      return `${insert} ON CONFLICT (${this.list(key)}) DO UPDATE SET ${set}`;
+    }
+    const set = updated.map((column) => `${this.id(column)} = VALUES(${this.id(column)})`).join(', ');
+    return `${insert} ON DUPLICATE KEY UPDATE ${set}`;
+  }
+}
+
+/** Metrics are few: all of them, with their department's code for messages. */
+async function loadMetrics(dataSource: DataSource, sql: Sql): Promise<Map<string, CatalogueMetric>> {
+  const rows: Array<{ id: number; code: string; kind: MetricKind; frequency: Frequency; departmentId: number; departmentCode: string | null }> =
+    await dataSource.query(
+      `SELECT m.${sql.id('id')} AS ${sql.id('id')}, m.${sql.id('code')} AS ${sql.id('code')}, m.${sql.id('kind')} AS ${sql.id('kind')}, ` +
+        `m.${sql.id('frequency')} AS ${sql.id('frequency')}, m.${sql.id('departmentId')} AS ${sql.id('departmentId')}, ` +
+        `d.${sql.id('code')} AS ${sql.id('departmentCode')} ` +
+        `FROM ${sql.id('metric')} m LEFT JOIN ${sql.id('department')} d ON d.${sql.id('id')} = m.${sql.id('departmentId')}`,
+    );
+  return new Map(rows.map((row) => [row.code, { ...row, id: Number(row.id), departmentId: Number(row.departmentId) }]));
+}
+
+const dateText = (value: unknown): string => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value));
+
+/** Every edition of the unit codes the rows name, in one statement per CODES_PER_QUERY codes. */
+async function loadUnits(dataSource: DataSource, sql: Sql, rows: readonly ObservationRow[]): Promise<Map<string, UnitVersion[]>> {
+  const codes = new Set<string>();
+  for (const row of rows) {
+    const unit = row?.unit;
+    const code = typeof unit === 'string' ? unit : typeof unit === 'number' && Number.isSafeInteger(unit) ? String(unit) : null;
+    if (code !== null && code.length > 0 && code.length <= UNIT_CODE_LENGTH) codes.add(code);
+  }
+  const byCode = new Map<string, UnitVersion[]>();
+  await inChunks([...codes], CODES_PER_QUERY, async (chunk) => {
+    const found: Array<{ id: number; code: string; name: string; validFrom: unknown; validTo: unknown }> = await dataSource.query(
+      `SELECT ${sql.list(['id', 'code', 'name', 'validFrom', 'validTo'])} FROM ${sql.id('administrative_unit')} ` +
+        `WHERE ${sql.id('code')} IN (${new Array(chunk.length).fill('?').join(', ')})`,
+      [...chunk],
+    );
+    for (const unit of found) {
+      if (!codes.has(unit.code)) continue; // MySQL collations match more than the exact code
+      const version: UnitVersion = {
+        id: Number(unit.id),
+        code: unit.code,
+        name: unit.name,
+        validFrom: dateText(unit.validFrom),
+        validTo: unit.validTo === null || unit.validTo === undefined ? null : dateText(unit.validTo),
+      };
+      const versions = byCode.get(unit.code);
+      if (versions) versions.push(version);
+      else byCode.set(unit.code, [version]);
+    }
+  });
+  return byCode;
+}
+
+/** The stored observations with the natural keys of `rows`, in set-based chunks. */
+async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly ValidRow[]): Promise<Map<string, ExistingObservation>> {
+  const existing = new Map<string, ExistingObservation>();
+  const select =
+    `SELECT ${sql.list(['id', 'metricId', 'unitId', 'period', 'value', 'numerator', 'denominator', 'recordedAt', 'source', 'runId', 'mappingVersion'])} ` +
+    `FROM ${sql.id('observation')} WHERE `;
+  await inChunks(rows, KEYS_PER_QUERY, async (chunk) => {
+    const parameters: unknown[] = [];
+    let where: string;
+    if (sql.dialect === 'sqlite') {
+      // A row-value IN list: SQLite searches the unique index once per key.
+      for (const row of chunk) parameters.push(row.metricId, row.unitId, row.period);
+      where = `(${sql.list(['metricId', 'unitId', 'period'])}) IN (VALUES ${placeholders(chunk.length, 3)})`;
+    } else {
+      // MariaDB turns a long tuple IN list into a join on the index prefix only; OR-ed (metric, unit, periods)
+      // groups become exact ranges of the unique index on both MySQL and MariaDB.
+      const groups = new Map<string, { metricId: number; unitId: number; periods: string[] }>();
+      for (const row of chunk) {
+        const group = `${row.metricId}|${row.unitId}`;
+        const entry = groups.get(group);
+        if (entry) entry.periods.push(row.period);
+        else groups.set(group, { metricId: row.metricId, unitId: row.unitId, periods: [row.period] });
+      }
+      const terms: string[] = [];
+      for (const { metricId, unitId, periods } of groups.values()) {
+        parameters.push(metricId, unitId, ...periods);
+        terms.push(`(${sql.id('metricId')} = ? AND ${sql.id('unitId')} = ? AND ${sql.id('period')} IN (${new Array(periods.length).fill('?').join(', ')}))`);
+      }
+      where = terms.join(' OR ');
+    }
+    const found: ExistingObservation[] = await manager.query(select + where, parameters);
+    for (const row of found) {
+      const observation: ExistingObservation = {
+        ...row,
+        id: Number(row.id),
+        metricId: Number(row.metricId),
+        unitId: Number(row.unitId),
+        value: Number(row.value),
+        numerator: row.numerator === null ? null : Number(row.numerator),
+        denominator: row.denominator === null ? null : Number(row.denominator),
+      };
+      existing.set(keyOf(observation.metricId, observation.unitId, observation.period), observation);
+    }
+  });
+  return existing;
+}
+
+/** Writes `rows` with one multi-row statement per ROWS_PER_STATEMENT rows. */
+async function writeRows<T>(
+  manager: EntityManager,
+  rows: readonly T[],
+  columns: number,
+  statement: (count: number) => string,
+  parameters: (row: T, into: unknown[]) => void,
+): Promise<void> {
+  let cached: { count: number; text: string } | null = null;
+  await inChunks(rows, ROWS_PER_STATEMENT, async (chunk) => {
+    if (!cached || cached.count !== chunk.length) cached = { count: chunk.length, text: statement(chunk.length) };
+    const values: unknown[] = [];
+    for (const row of chunk) parameters(row, values);
+    if (values.length !== chunk.length * columns) throw new Error('internal error: parameter count does not match the statement');
+    await manager.query(cached.text, values);
+  });
+}
+
+/**
+ * Validates `rows` and stores the accepted ones in one transaction: new natural keys are inserted, changed
+ * values replace the stored one after its revision is kept, identical values are left untouched. Rejections
+ * are stored against origin.runId when it is set. If the database fails, nothing of the call remains.
+ */
+export async function ingestRows(dataSource: DataSource, rows: readonly ObservationRow[], origin: IngestionOrigin): Promise<ImportSummary> {
+  if (!isValidDate(origin.today)) throw new Error(`ingestRows: origin.today must be a date YYYY-MM-DD, got ${JSON.stringify(origin.today)}`);
+  const offset = origin.rowOffset ?? 0;
+  const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
+  if (rows.length === 0) return summary;
+
+  const sql = new Sql(dialectOf(dataSource));
+  const validator = new RowValidator({
+    metricsByCode: await loadMetrics(dataSource, sql),
+    unitsByCode: await loadUnits(dataSource, sql, rows),
+    departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
+    today: origin.today,
+  });
+
+  // Validation, then duplicates within the call: the first valid occurrence of a natural key is kept.
+  const accepted: ValidRow[] = [];
+  const firstIndex = new Map<string, number>();
+  const refuse = (index: number, reason: RejectionReason, message: string) => {
+    summary.rejected += 1;
+    if (summary.rejections.length < MAX_REJECTIONS_STORED) {
+      summary.rejections.push({ rowIndex: index + offset, reason, message: truncate(message, MESSAGE_LIMIT), raw: rows[index] });
+    }
+  };
+  for (let index = 0; index < rows.length; index += 1) {
+    const result = validator.validate(rows[index], index);
+    if (isRejected(result)) {
+      refuse(index, result.reason, result.message);
+      continue;
+    }
+    const key = keyOf(result.metricId, result.unitId, result.period);
+    const first = firstIndex.get(key);
+    if (first !== undefined) {
+      refuse(
+        index,
+        RejectionReason.DUPLICATE_KEY,
+        `duplicate of row ${first + offset}: metric ${JSON.stringify(rows[index].metric)}, unit ${JSON.stringify(rows[index].unit)}, ` +
+          `period "${result.period}" appear more than once in this batch; the first occurrence is kept`,
+      );
+      continue;
+    }
+    firstIndex.set(key, index);
+    accepted.push(result);
+  }
+
+  const storedRejections = origin.runId === null ? [] : summary.rejections;
+  if (accepted.length === 0 && storedRejections.length === 0) return summary;
+
+  const now = new Date();
+  const nowParameter = datetimeParameter(sql.dialect, now);
+  const runId = origin.runId;
+  let imported = 0;
+  let updated = 0;
+  let unchanged = 0;
+
+  await dataSource.transaction(async (manager) => {
+    const existing = await loadExisting(manager, sql, accepted);
+    const inserts: ValidRow[] = [];
+    const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
+    for (const row of accepted) {
+      const previous = existing.get(keyOf(row.metricId, row.unitId, row.period));
+      if (!previous) inserts.push(row);
+      else if (previous.value === row.value && previous.numerator === row.numerator && previous.denominator === row.denominator) unchanged += 1;
+      else updates.push({ row, previous });
+    }
+
+    if (storedRejections.length > 0) {
+      await writeRows(
+        manager,
+        storedRejections,
+        REJECTION_COLUMNS.length,
+        (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
+        (rejection, into) => into.push(runId, rejection.rowIndex, rejection.reason, rejection.message, rawJson(rejection.raw)),
+      );
+    }
+
+    if (updates.length > 0) {
+      await writeRows(
+        manager,
+        updates,
+        REVISION_COLUMNS.length,
+        (count) => sql.insert('observation_revision', REVISION_COLUMNS, count),
+        ({ previous }, into) =>
+          into.push(
+            previous.id,
+            previous.value,
+            previous.numerator,
+            previous.denominator,
+            previous.recordedAt, // passed back in the form the driver returned it
+            previous.source,
+            previous.runId,
+            previous.mappingVersion,
+            nowParameter,
+            origin.actor,
+            runId,
+          ),
+      );
+      await writeRows(
+        manager,
+        updates.map(({ row }) => row),
+        OBSERVATION_COLUMNS.length,
+        (count) => sql.upsert('observation', OBSERVATION_COLUMNS, ['metricId', 'unitId', 'period'], UPDATED_COLUMNS, count),
+        (row, into) => pushObservation(row, into),
+      );
+    }
+
+    if (inserts.length > 0) {
+      await writeRows(
+        manager,
+        inserts,
+        OBSERVATION_COLUMNS.length,
+        (count) => sql.insert('observation', OBSERVATION_COLUMNS, count),
+        (row, into) => pushObservation(row, into),
+      );
+    }
+    imported = inserts.length;
+    updated = updates.length;
+  });
+
+  function pushObservation(row: ValidRow, into: unknown[]): void {
+    into.push(
+      row.metricId,
+      row.unitId,
+      row.period,
+      row.periodStart,
+      row.periodEnd,
+      row.value,
+      row.numerator,
+      row.denominator,
+      nowParameter,
+      origin.source,
+      runId,
+      origin.mappingVersion,
+      0, // isDemo
+    );
+  }
+
+  summary.imported = imported;
+  summary.updated = updated;
+  summary.unchanged = unchanged;
+  return summary;
+}

@@ -1,0 +1,320 @@
+/**
+ * Validation of observation rows against the catalogue: pure functions, no database access. Every refused row
+ * gets one reason code and a message that names the field and the value at fault.
+ */
+import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { MetricKind } from '../common/enums';
+import { parsePeriod, PeriodError, type Frequency, type Period } from '../common/period';
+
+export enum RejectionReason {
+  UNKNOWN_METRIC = 'UNKNOWN_METRIC',
+  UNKNOWN_UNIT = 'UNKNOWN_UNIT',
+  UNIT_NOT_VALID_FOR_PERIOD = 'UNIT_NOT_VALID_FOR_PERIOD',
+  MALFORMED_PERIOD = 'MALFORMED_PERIOD',
+  WRONG_FREQUENCY = 'WRONG_FREQUENCY',
+  FUTURE_PERIOD = 'FUTURE_PERIOD',
+  MISSING_VALUE = 'MISSING_VALUE',
+  NOT_A_NUMBER = 'NOT_A_NUMBER',
+  NEGATIVE_VALUE = 'NEGATIVE_VALUE',
+  RATE_OUT_OF_RANGE = 'RATE_OUT_OF_RANGE',
+  NUMERATOR_EXCEEDS_DENOMINATOR = 'NUMERATOR_EXCEEDS_DENOMINATOR',
+  DUPLICATE_KEY = 'DUPLICATE_KEY',
+  METRIC_NOT_ALLOWED = 'METRIC_NOT_ALLOWED',
+}
+
+/** A row the ingestion path refused: its position in what the run read, why, and the row as received. */
+export interface RowRejection {
+  rowIndex: number;
+  reason: RejectionReason;
+  message: string;
+  raw: ObservationRow;
+}
+
+/** The catalogue facts validation needs about a metric. */
+export interface CatalogueMetric {
+  id: number;
+  code: string;
+  kind: MetricKind;
+  frequency: Frequency;
+  departmentId: number;
+  departmentCode: string | null;
+}
+
+/** One edition of an administrative unit: in force from validFrom (inclusive) to validTo (exclusive). */
+export interface UnitVersion {
+  id: number;
+  code: string;
+  name: string;
+  validFrom: string;
+  validTo: string | null;
+}
+
+/** A row that passed validation, in the hub's terms. */
+export interface ValidRow {
+  /** Position in the call's rows (without the origin's rowOffset). */
+  index: number;
+  metricId: number;
+  unitId: number;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  value: number;
+  numerator: number | null;
+  denominator: number | null;
+}
+
+export interface ValidationContext {
+  metricsByCode: ReadonlyMap<string, CatalogueMetric>;
+  /** Every edition of each unit code. */
+  unitsByCode: ReadonlyMap<string, readonly UnitVersion[]>;
+  /** When set, metrics of other departments are refused. */
+  departmentIds?: ReadonlySet<number>;
+  /** YYYY-MM-DD: periods starting after it are refused. */
+  today: string;
+}
+
+/** A given RATE value may differ from 100 × numerator / denominator by this much (values rounded to 2 decimals pass). */
+export const RATE_TOLERANCE = 0.01;
+
+class Rejected {
+  constructor(
+    readonly reason: RejectionReason,
+    readonly message: string,
+  ) {}
+}
+
+const reject = (reason: RejectionReason, message: string): Rejected => new Rejected(reason, message);
+
+/** A value as it appears in messages: strings quoted (and shortened), numbers as numbers, other types named. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** Shows a computed number without floating-point noise (at most 6 decimals). */
+function show(value: number): string {
+  return String(Number(value.toFixed(6)));
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A finite number from a number or a decimal string (surrounding blanks allowed); null when it is not one. */
+export function toNumber(value: unknown): number | null {
+  let result: number;
+  if (typeof value === 'number') result = value;
+  else if (typeof value === 'bigint') result = Number(value);
+  else if (typeof value === 'string') {
+    const text = value.trim();
+    if (!DECIMAL.test(text)) return null;
+    result = Number(text);
+  } else return null;
+  if (!Number.isFinite(result)) return null;
+  return result === 0 ? 0 : result; // -0 is stored and compared as 0
+}
+
+const isAbsent = (value: unknown): boolean => value === undefined || value === null;
+
+/** A code given as a string, or as a whole number (sources such as CSV files often type codes as numbers). */
+function codeText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  return null;
+}
+
+function exampleOf(frequency: Frequency): string {
+  return { DAY: '2024-03-15', WEEK: '2024-W10', MONTH: '2024-03', QUARTER: '2024-Q1', YEAR: '2024' }[frequency];
+}
+
+/**
+ * Validates rows one by one. Caches period parsing and unit resolution: a batch repeats the same periods and
+ * units many times.
+ */
+export class RowValidator {
+  private readonly periods = new Map<string, Period | Rejected>();
+  private readonly units = new Map<string, UnitVersion | Rejected>();
+
+  constructor(private readonly context: ValidationContext) {}
+
+  /** The row in the hub's terms, or why it is refused. Duplicates are the caller's business. */
+  validate(row: ObservationRow, index: number): ValidRow | Rejected {
+    if (row === null || typeof row !== 'object') {
+      return reject(RejectionReason.MISSING_VALUE, `row is ${describe(row)}, not an object with metric, unit, period and value`);
+    }
+    const metric = this.metric(row.metric);
+    if (metric instanceof Rejected) return metric;
+
+    const unitCode = codeText(row.unit);
+    if (unitCode === null || !this.context.unitsByCode.has(unitCode)) {
+      return reject(RejectionReason.UNKNOWN_UNIT, `unit ${describe(row.unit)} is not a known administrative unit code`);
+    }
+
+    const period = this.period(row.period, metric);
+    if (period instanceof Rejected) return period;
+
+    const unit = this.unit(unitCode, period);
+    if (unit instanceof Rejected) return unit;
+
+    const values = metric.kind === MetricKind.RATE ? rateValues(row, metric) : amountValues(row, metric);
+    if (values instanceof Rejected) return values;
+
+    return {
+      index,
+      metricId: metric.id,
+      unitId: unit.id,
+      period: period.text,
+      periodStart: period.start,
+      periodEnd: period.end,
+      ...values,
+    };
+  }
+
+  private metric(code: unknown): CatalogueMetric | Rejected {
+    const metric = typeof code === 'string' ? this.context.metricsByCode.get(code) : undefined;
+    if (!metric) {
+      const problem = isAbsent(code) ? 'is missing' : 'is not a known metric code';
+      return reject(RejectionReason.UNKNOWN_METRIC, `metric ${describe(code)} ${problem}`);
+    }
+    const allowed = this.context.departmentIds;
+    if (allowed && !allowed.has(metric.departmentId)) {
+      return reject(
+        RejectionReason.METRIC_NOT_ALLOWED,
+        `metric "${metric.code}" belongs to department ${metric.departmentCode ?? `#${metric.departmentId}`}; ` +
+          'this source may only write metrics of its own department',
+      );
+    }
+    return metric;
+  }
+
+  private period(given: unknown, metric: CatalogueMetric): Period | Rejected {
+    const text = typeof given === 'number' && Number.isSafeInteger(given) ? String(given) : given;
+    if (typeof text !== 'string') {
+      return reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(given)} is ${isAbsent(given) ? 'missing' : 'not a period string'}`);
+    }
+    let period = this.periods.get(text);
+    if (period === undefined) {
+      try {
+        period = parsePeriod(text);
+      } catch (error) {
+        if (!(error instanceof PeriodError)) throw error;
+        period = reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(text)} is malformed: ${error.message}`);
+      }
+      this.periods.set(text, period);
+    }
+    if (period instanceof Rejected) return period;
+    if (period.frequency !== metric.frequency) {
+      return reject(
+        RejectionReason.WRONG_FREQUENCY,
+        `period "${period.text}" is a ${period.frequency} period; metric "${metric.code}" is reported per ` +
+          `${metric.frequency} (e.g. ${exampleOf(metric.frequency)})`,
+      );
+    }
+    if (period.start > this.context.today) {
+      return reject(RejectionReason.FUTURE_PERIOD, `period "${period.text}" starts ${period.start}, after today (${this.context.today})`);
+    }
+    return period;
+  }
+
+  /** The edition of the unit in force for the whole period: validFrom ≤ start and end < validTo. */
+  private unit(code: string, period: Period): UnitVersion | Rejected {
+    const key = `${code}\u0000${period.text}`;
+    let unit = this.units.get(key);
+    if (unit === undefined) {
+      const versions = this.context.unitsByCode.get(code) ?? [];
+      unit =
+        versions.find((version) => version.validFrom <= period.start && (version.validTo === null || period.end < version.validTo)) ??
+        reject(
+          RejectionReason.UNIT_NOT_VALID_FOR_PERIOD,
+          `unit "${code}" is not in force for the whole period "${period.text}" (${period.start}..${period.end}): ` +
+            versions
+              .map((version) => `${version.name} is in force from ${version.validFrom}${version.validTo ? ` until ${version.validTo} (exclusive)` : ''}`)
+              .join('; '),
+        );
+      this.units.set(key, unit);
+    }
+    return unit;
+  }
+}
+
+type Values = Pick<ValidRow, 'value' | 'numerator' | 'denominator'>;
+
+/** Parses one numeric field: undefined when absent, the number, or a rejection naming the field. */
+function numberField(row: ObservationRow, field: 'value' | 'numerator' | 'denominator'): number | undefined | Rejected {
+  const given = row[field];
+  if (isAbsent(given)) return undefined;
+  const number = toNumber(given);
+  return number === null ? reject(RejectionReason.NOT_A_NUMBER, `${field} ${describe(given)} is not a number`) : number;
+}
+
+/** COUNT and STOCK: a non-negative value, no numerator or denominator. */
+function amountValues(row: ObservationRow, metric: CatalogueMetric): Values | Rejected {
+  if (!isAbsent(row.numerator) || !isAbsent(row.denominator)) {
+    const field = isAbsent(row.numerator) ? 'denominator' : 'numerator';
+    return reject(
+      RejectionReason.NOT_A_NUMBER,
+      `${field} ${describe(row[field])} given: numerator/denominator only apply to RATE metrics; metric "${metric.code}" is ${metric.kind}`,
+    );
+  }
+  const value = numberField(row, 'value');
+  if (value instanceof Rejected) return value;
+  if (value === undefined) return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)})`);
+  if (value < 0) {
+    return reject(RejectionReason.NEGATIVE_VALUE, `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`);
+  }
+  return { value, numerator: null, denominator: null };
+}
+
+/**
+ * RATE: a percentage 0..100. With numerator and denominator the stored value is 100 × numerator / denominator
+ * (value may then be omitted; when given it must agree within RATE_TOLERANCE percentage points).
+ */
+function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Rejected {
+  const value = numberField(row, 'value');
+  if (value instanceof Rejected) return value;
+  const numerator = numberField(row, 'numerator');
+  if (numerator instanceof Rejected) return numerator;
+  const denominator = numberField(row, 'denominator');
+  if (denominator instanceof Rejected) return denominator;
+
+  if (numerator === undefined && denominator === undefined) {
+    if (value === undefined) {
+      return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`);
+    }
+    if (value < 0 || value > 100) return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    return { value, numerator: null, denominator: null };
+  }
+  if (numerator === undefined || denominator === undefined) {
+    const [missing, given] = numerator === undefined ? ['numerator', 'denominator'] : ['denominator', 'numerator'];
+    return reject(RejectionReason.MISSING_VALUE, `${missing} is missing while ${given} is given: numerator and denominator go together`);
+  }
+  if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `numerator ${numerator} is negative`);
+  if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `denominator ${denominator} is negative`);
+  if (numerator > denominator) {
+    return reject(RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR, `numerator ${numerator} exceeds denominator ${denominator}`);
+  }
+  if (value !== undefined && (value < 0 || value > 100)) {
+    return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+  }
+  if (denominator === 0) {
+    // 0 of 0: nothing to measure; aggregates use the sums of numerators and denominators, never this value.
+    return { value: value ?? 0, numerator, denominator };
+  }
+  const computed = (100 * numerator) / denominator;
+  if (value !== undefined && Math.abs(value - computed) > RATE_TOLERANCE) {
+    return reject(
+      RejectionReason.RATE_OUT_OF_RANGE,
+      `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
+    );
+  }
+  return { value: computed, numerator, denominator };
+}
+
+export function isRejected(result: ValidRow | Rejected): result is Rejected {
+  return result instanceof Rejected;
+}
+
+export type { Rejected };

@@ -1,0 +1,237 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
+import { SortDirection } from '../../common/enums';
+import { HubError, notFound } from '../../common/errors';
+import { CalendarDateScalar } from '../../common/scalars';
+import { requireByCode } from '../../database/by-code';
+import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
+import type { HubContext } from '../../graphql/context';
+import { Department } from '../departments/department.entity';
+import { connectorHealth } from './connector-health';
+import { ConnectorRun, RunRejection } from './connector-run.entity';
+import { Connector, ConnectorSecret, RunStatus } from './connector.entity';
+import { parseConnectorId, type ConnectorService } from './connector.service';
+import {
+  ConnectorConnection,
+  ConnectorFilter,
+  ConnectorHealth,
+  ConnectorInput,
+  ConnectorKindInfo,
+  ConnectorRunConnection,
+  ConnectorTestResult,
+  ConnectorUpdateInput,
+  ImportSummary,
+  ObservationInput,
+  PushResult,
+  RunRejectionConnection,
+} from './connector.types';
+
+function service(context: HubContext): ConnectorService {
+  if (!context.connectors) throw new HubError('SERVICE_UNAVAILABLE', 'connectors are not available in this process');
+  return context.connectors.service;
+}
+
+@Resolver(() => Connector)
+export class ConnectorResolver {
+  @Query(() => [ConnectorKindInfo], { description: 'Connector kinds this hub supports.' })
+  connectorKinds(): ConnectorKindInfo[] {
+    return CONNECTOR_KIND_NAMES.map((name) => {
+      const kind = connectorKind(name)!;
+      return { kind: kind.kind, description: kind.description, secretNames: [...kind.secretNames] };
+    });
+  }
+
+  @Query(() => Connector, { nullable: true, description: 'A connector by id.' })
+  connector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<Connector> {
+    return service(context).requireConnector(parseConnectorId(id));
+  }
+
+  @Query(() => ConnectorConnection, { description: 'Connectors (not deleted), by name.' })
+  connectors(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => ConnectorFilter, { nullable: true }) filter?: ConnectorFilter,
+  ): Promise<Connection<Connector>> {
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => {
+        const query = context.dataSource.getRepository(Connector).createQueryBuilder('connector').where('connector.deletedAt IS NULL');
+        if (filter?.department) {
+          const department = await requireByCode(context.dataSource, Department, 'department', filter.department);
+          query.andWhere('connector.departmentId = :departmentId', { departmentId: department.id });
+        }
+        if (filter?.kind) query.andWhere('connector.kind = :kind', { kind: filter.kind });
+        if (filter?.enabled != null) query.andWhere('connector.enabled = :enabled', { enabled: filter.enabled });
+        return query;
+      },
+      sort: [{ property: 'name', direction: SortDirection.ASC }],
+    });
+  }
+
+  @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
+  async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
+    const run = await context.dataSource.getRepository(ConnectorRun).findOneBy({ id: parseConnectorId(id) });
+    if (!run) throw notFound('connector run', id);
+    return run;
+  }
+
+  @FieldResolver(() => Department)
+  async department(@Root() connector: Connector, @Ctx() context: HubContext): Promise<Department> {
+    const department = await context.loaders.byId(Department, 'Department').load(connector.departmentId);
+    if (!department) throw notFound('department of connector', String(connector.id));
+    return department;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { description: 'Kind-specific configuration (credentials are never part of it).' })
+  config(@Root() connector: Connector): Record<string, unknown> {
+    return JSON.parse(connector.config) as Record<string, unknown>;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { description: 'The current mapping (version mappingVersion).' })
+  mapping(@Root() connector: Connector): Record<string, unknown> {
+    return JSON.parse(connector.mapping) as Record<string, unknown>;
+  }
+
+  @FieldResolver(() => [String], { description: 'Names of the secrets set; their values are write-only.' })
+  async secretNames(@Root() connector: Connector, @Ctx() context: HubContext): Promise<string[]> {
+    const secrets = await context.loaders.byForeignKey(ConnectorSecret, 'connectorId', { name: 'ASC' }).load(connector.id);
+    return secrets.map((secret) => secret.name);
+  }
+
+  @FieldResolver(() => ConnectorHealth)
+  async health(@Root() connector: Connector, @Ctx() context: HubContext): Promise<ConnectorHealth> {
+    const health = await context.loaders
+      .get<Connector, Omit<ConnectorHealth, 'nextRunAt'>>('Connector.health', (connectors) => connectorHealth(context.dataSource, connectors))
+      .load(connector);
+    return { ...health, nextRunAt: connector.enabled ? (context.connectors?.nextRunAt(connector.id) ?? null) : null };
+  }
+
+  @FieldResolver(() => ConnectorRunConnection, { description: 'Runs of this connector, newest first.' })
+  runs(
+    @Root() connector: Connector,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('status', () => RunStatus, { nullable: true }) status?: RunStatus | null,
+  ): Promise<Connection<ConnectorRun>> {
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'Connector.runs',
+      parentProperty: 'connectorId',
+      parentId: connector.id,
+      variant: status,
+      query: async () => {
+        const query = context.dataSource.getRepository(ConnectorRun).createQueryBuilder('run');
+        if (status) query.andWhere('run.status = :status', { status });
+        return query;
+      },
+      sort: [{ property: 'id', direction: SortDirection.DESC }],
+    });
+  }
+
+  @Mutation(() => Connector, { description: 'Registers a connector; its definition is validated and its schedule planned.' })
+  registerConnector(@Arg('input', () => ConnectorInput) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
+    return service(context).register(input, context.actor);
+  }
+
+  @Mutation(() => Connector, { description: 'Changes a connector; a changed mapping becomes a new mapping version.' })
+  updateConnector(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ConnectorUpdateInput) input: ConnectorUpdateInput,
+    @Ctx() context: HubContext,
+  ): Promise<Connector> {
+    return service(context).update(parseConnectorId(id), input, context.actor);
+  }
+
+  @Mutation(() => Connector)
+  setConnectorEnabled(@Arg('id', () => ID) id: string, @Arg('enabled') enabled: boolean, @Ctx() context: HubContext): Promise<Connector> {
+    return service(context).setEnabled(parseConnectorId(id), enabled);
+  }
+
+  @Mutation(() => Boolean, { description: 'Removes a connector from use; its run ledger and the values it brought stay.' })
+  deleteConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<boolean> {
+    return service(context).delete(parseConnectorId(id));
+  }
+
+  @Mutation(() => ConnectorTestResult, { description: 'Checks that the source can be reached and lists what it offers.' })
+  testConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorTestResult> {
+    return service(context).test(parseConnectorId(id));
+  }
+
+  @Mutation(() => ConnectorRun, {
+    description: 'Runs a connector now: its routine window, or with from/to a backfill of those days. Returns at once unless wait is true.',
+  })
+  runConnector(
+    @Arg('id', () => ID) id: string,
+    @Ctx() context: HubContext,
+    @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
+    @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
+    @Arg('wait', () => Boolean, { nullable: true, defaultValue: false }) wait?: boolean,
+  ): Promise<ConnectorRun> {
+    return service(context).run(parseConnectorId(id), from, to, context.actor, wait ?? false);
+  }
+
+  @Mutation(() => PushResult, { description: 'Sends rows through a push connector; returns the import summary of the run.' })
+  submitObservations(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('rows', () => [ObservationInput]) rows: ObservationInput[],
+    @Ctx() context: HubContext,
+  ): Promise<PushResult> {
+    return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.actor);
+  }
+}
+
+@Resolver(() => ConnectorRun)
+export class ConnectorRunResolver {
+  @FieldResolver(() => Connector)
+  async connector(@Root() run: ConnectorRun, @Ctx() context: HubContext): Promise<Connector> {
+    const connector = await context.loaders.byId(Connector, 'Connector').load(run.connectorId);
+    if (!connector) throw notFound('connector of run', String(run.id));
+    return connector;
+  }
+
+  @FieldResolver(() => ImportSummary)
+  summary(@Root() run: ConnectorRun): ImportSummary {
+    return { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Run time in milliseconds (so far, while running).' })
+  durationMs(@Root() run: ConnectorRun): number {
+    return (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
+  }
+
+  @FieldResolver(() => RunRejectionConnection, { description: 'Rows the run refused, in payload order.' })
+  rejections(
+    @Root() run: ConnectorRun,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<RunRejection>> {
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'ConnectorRun.rejections',
+      parentProperty: 'runId',
+      parentId: run.id,
+      variant: null,
+      query: async () => context.dataSource.getRepository(RunRejection).createQueryBuilder('rejection'),
+      sort: [{ property: 'rowIndex', direction: SortDirection.ASC }],
+    });
+  }
+}
+
+@Resolver(() => RunRejection)
+export class RunRejectionResolver {
+  @FieldResolver(() => GraphQLJSONObject, { description: 'The row as received.' })
+  raw(@Root() rejection: RunRejection): Record<string, unknown> {
+    return JSON.parse(rejection.raw) as Record<string, unknown>;
+  }
+}
