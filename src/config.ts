@@ -29,6 +29,14 @@ const environmentSchema = z.object({
     .trim()
     .default('Asia/Ho_Chi_Minh')
     .refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
+  /** Longest a connector's HTTP request may take, body included. */
+  CONNECTOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  /** Largest response a connector accepts. */
+  CONNECTOR_MAX_RESPONSE_MB: z.coerce.number().min(0.01).max(1024).default(20),
+  /** Attempts per connector run, the first included; only transient failures are retried. */
+  CONNECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** How often each process re-reads the connectors table to pick up schedules changed elsewhere. */
+  SCHEDULE_REFRESH_SECONDS: z.coerce.number().min(0.5).max(3600).default(30),
   /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
   /** Port of the feed simulator demo mode starts (or finds already running). */
@@ -64,6 +72,7 @@ export interface HubConfig {
   defaultPageSize: number;
   timeZone: string;
   demo: { enabled: boolean; feedsPort: number };
+  connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number };
   production: boolean;
 }
 
@@ -99,6 +108,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     maxPageSize: env.MAX_PAGE_SIZE,
     defaultPageSize: env.DEFAULT_PAGE_SIZE,
     timeZone: env.TIME_ZONE,
+    connectors: {
+      timeoutMs: Math.round(env.CONNECTOR_TIMEOUT_SECONDS * 1000),
+      maxResponseBytes: Math.round(env.CONNECTOR_MAX_RESPONSE_MB * 1024 * 1024),
+      maxAttempts: env.CONNECTOR_MAX_ATTEMPTS,
+      scheduleRefreshMs: Math.round(env.SCHEDULE_REFRESH_SECONDS * 1000),
+    },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     production: env.NODE_ENV === 'production',
   };

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { createHttpClient } from '../connectors/sdk/http-client';
 import type { HubConfig } from './config';
 import type { ConnectorOperations } from './graphql/context';
 import { ConnectorRunner, HEARTBEAT_MS } from './ingestion/connector-runner';
@@ -18,8 +19,7 @@ export interface HubServices {
 
 export interface HubServiceOptions {
   reportError: (error: unknown) => void;
-  /** Attempts per run and the pause between them (tests shorten them). */
-  maxAttempts?: number;
+  /** Pause between attempts of a run (tests shorten it); default exponential backoff with jitter. */
   retryDelay?: (attempt: number) => number;
 }
 
@@ -35,11 +35,17 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
   const runner = new ConnectorRunner(dataSource, {
     owner,
     timeZone: config.timeZone,
-    maxAttempts: options.maxAttempts,
+    maxAttempts: config.connectors.maxAttempts,
     retryDelay: options.retryDelay,
+    httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes }),
     reportError: options.reportError,
   });
-  const schedules = new ConnectorSchedules(dataSource, runner, { timeZone: config.timeZone, owner, reportError: options.reportError });
+  const schedules = new ConnectorSchedules(dataSource, runner, {
+    timeZone: config.timeZone,
+    owner,
+    reportError: options.reportError,
+    refreshMs: config.connectors.scheduleRefreshMs,
+  });
   const service = new ConnectorService(dataSource, runner, { timeZone: config.timeZone, onChange: () => schedules.replan() });
   await schedules.replan();
   return {

@@ -10,11 +10,13 @@ import { Scheduler } from './scheduler';
  */
 export class ConnectorSchedules {
   private readonly scheduler: Scheduler;
+  private readonly refresher: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly runner: ConnectorRunner,
-    options: { timeZone: string; owner: string; reportError: (error: unknown) => void },
+    options: { timeZone: string; owner: string; reportError: (error: unknown) => void; refreshMs: number },
   ) {
     const coordinator = new DatabaseRunCoordinator(dataSource, { owner: options.owner, onError: (error) => options.reportError(error) });
     this.scheduler = new Scheduler({
@@ -23,14 +25,19 @@ export class ConnectorSchedules {
       onFire: (jobId, slot) => this.fire(Number(jobId), slot),
       onError: (error) => options.reportError(error),
     });
+    // Connectors changed through another process reach this one's schedules at the next refresh.
+    this.refresher = setInterval(() => this.replan().catch(options.reportError), options.refreshMs);
+    this.refresher.unref();
   }
 
   /** Brings the schedules in line with the connectors table. */
   async replan(): Promise<void> {
+    if (this.stopped) return;
     const connectors = await this.dataSource.getRepository(Connector).find({
       where: { enabled: true, deletedAt: IsNull(), schedule: Not(IsNull()) },
       select: { id: true, schedule: true, timeZone: true },
     });
+    if (this.stopped) return;
     this.scheduler.plan(connectors.map((connector) => ({ id: String(connector.id), cron: connector.schedule!, timeZone: connector.timeZone })));
   }
 
@@ -39,6 +46,8 @@ export class ConnectorSchedules {
   }
 
   stop(deadlineMs?: number): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.refresher);
     return this.scheduler.stop({ deadlineMs });
   }
 

@@ -21,16 +21,16 @@ export interface TestHub extends TestDatabase {
 
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
 export async function startTestHub(
-  options: { seed?: boolean; environment?: Record<string, string>; maxAttempts?: number } = {},
+  options: { seed?: boolean; environment?: Record<string, string> } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ...options.environment }),
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', ...options.environment }),
     database: database.config,
   };
   const reported: unknown[] = [];
   const reportError = (error: unknown) => reported.push(error);
-  const services = await startHubServices(hubConfig, database.dataSource, { reportError, maxAttempts: options.maxAttempts ?? 2, retryDelay: () => 50 });
+  const services = await startHubServices(hubConfig, database.dataSource, { reportError, retryDelay: () => 50 });
   const hub = await startHub(hubConfig, database.dataSource, { reportError, connectors: services.operations });
   return {
     ...database,

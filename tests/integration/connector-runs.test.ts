@@ -1,0 +1,180 @@
+import { startFeedSimulator } from '../../src/feeds/simulator';
+import { demoConnectors } from '../../src/demo/demo-connectors';
+import { Observation } from '../../src/modules/observations/observation.entity';
+import { ObservationRevision } from '../../src/ingestion/observation-revision.entity';
+import { dataOf } from '../helpers/api';
+import { startTestHub, type TestHub } from '../helpers/test-hub';
+
+interface Run {
+  id: string;
+  trigger: string;
+  status: string;
+  attempts: number;
+  errorClass: string | null;
+  errorMessage: string | null;
+  mappingVersion: number;
+  summary: { fetched: number; imported: number; updated: number; unchanged: number; rejected: number };
+  rejections: { totalCount: number; edges: Array<{ node: { reason: string } }> };
+}
+
+const RUN_FIELDS = 'id trigger status attempts errorClass errorMessage mappingVersion summary { fetched imported updated unchanged rejected } rejections(first: 50) { totalCount edges { node { reason } } }';
+// A window whose units are the 2024 districts and communes.
+const FROM = '2024-03-01';
+const TO = '2024-03-07';
+
+describe('pulled connector runs against the feed simulator', () => {
+  let hub: TestHub;
+  let feeds: Awaited<ReturnType<typeof startFeedSimulator>>;
+  const ids: Record<string, string> = {};
+
+  async function run(id: string, window = { from: FROM, to: TO }): Promise<Run> {
+    const data = await dataOf<{ runConnector: Run }>(
+      hub,
+      `mutation($id: ID!, $from: Date, $to: Date) { runConnector(id: $id, from: $from, to: $to, wait: true) { ${RUN_FIELDS} } }`,
+      { id, ...window },
+    );
+    return data.runConnector;
+  }
+
+  async function setFault(feed: string, mode: string | null): Promise<void> {
+    const response = await fetch(`${feeds.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feed, mode }) });
+    expect(response.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    feeds = await startFeedSimulator({ port: 0 });
+    hub = await startTestHub();
+    for (const definition of demoConnectors(feeds.url)) {
+      const data = await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', { input: definition });
+      ids[definition.department] = data.registerConnector.id;
+    }
+  });
+  afterEach(async () => {
+    await fetch(`${feeds.url}/_faults`, { method: 'DELETE' });
+  });
+  afterAll(async () => {
+    await hub.close();
+    await feeds.close();
+  });
+
+  it('testConnector reaches each source and lists what it offers', async () => {
+    for (const id of Object.values(ids)) {
+      const data = await dataOf<{ testConnector: { ok: boolean; message: string; streams: Array<{ fields: string[] }> } }>(
+        hub,
+        `mutation { testConnector(id: "${id}") { ok message streams { fields } } }`,
+      );
+      expect(data.testConnector.ok).toBe(true);
+      expect(data.testConnector.streams.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('each kind ingests its feed; a second run of the unchanged source writes nothing', async () => {
+    for (const [department, id] of Object.entries(ids)) {
+      const first = await run(id, department === 'NHCSXH' ? { from: '2024-01-01', to: '2024-03-31' } : { from: FROM, to: TO });
+      expect({ department, status: first.status }).toEqual({ department, status: 'SUCCEEDED' });
+      expect(first.trigger).toBe('BACKFILL');
+      expect(first.summary.fetched).toBeGreaterThan(0);
+      // The seeded demo values of January–March 2024 are replaced (kept as revisions), the rest is new.
+      expect(first.summary.imported + first.summary.updated).toBe(first.summary.fetched);
+      expect(first.summary.rejected).toBe(0);
+    }
+    const health = await run(ids.SO_YT);
+    const before = await hub.dataSource.getRepository(Observation).find({ order: { id: 'ASC' } });
+    const again = await run(ids.SO_YT);
+    expect(again.summary).toEqual({ fetched: health.summary.fetched, imported: 0, updated: 0, unchanged: health.summary.fetched, rejected: 0 });
+    expect(await hub.dataSource.getRepository(Observation).find({ order: { id: 'ASC' } })).toEqual(before);
+    const revisions = await hub.dataSource.getRepository(ObservationRevision).count();
+    expect(revisions).toBe(await hub.dataSource.getRepository(ObservationRevision).count({ where: { source: 'demo-seed' } }));
+    // 460 communes × 7 days in March 2024.
+    expect(health.summary.fetched).toBe(460 * 7);
+  });
+
+  it('the transport feed yields two metrics per record; the DHIS2 feed maps data elements to metrics', async () => {
+    const metrics = await hub.dataSource.query(
+      `SELECT m.code AS code, COUNT(*) AS n FROM observation o JOIN metric m ON m.id = o.metricId WHERE o.source IN (?, ?) GROUP BY m.code ORDER BY m.code`,
+      [`connector:${ids.SO_GTVT}`, `connector:${ids.NHCSXH}`],
+    );
+    expect(metrics.map((row: { code: string; n: number | string }) => [row.code, Number(row.n)])).toEqual([
+      ['DRIVE_TESTS_MONITORED', 21 * 7],
+      ['DRIVE_TEST_ID_MISMATCH', 21 * 7],
+      ['LOANS_UNSECURED_AMOUNT', 21 * 3],
+      ['LOANS_UNSECURED_COUNT', 21 * 3],
+    ]);
+  });
+
+  it('a changed mapping is a new version, and values written under it record it', async () => {
+    const updated = await dataOf<{ updateConnector: { mappingVersion: number } }>(
+      hub,
+      `mutation($id: ID!, $input: ConnectorUpdateInput!) { updateConnector(id: $id, input: $input) { mappingVersion } }`,
+      {
+        id: ids.SO_YT,
+        input: { mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits', transform: 'number' } } },
+      },
+    );
+    expect(updated.updateConnector.mappingVersion).toBe(2);
+    const next = await run(ids.SO_YT, { from: '2024-03-08', to: '2024-03-08' });
+    expect(next.mappingVersion).toBe(2);
+    const versions = await hub.dataSource.query('SELECT DISTINCT mappingVersion AS v FROM observation WHERE source = ? AND period = ?', [`connector:${ids.SO_YT}`, '2024-03-08']);
+    expect(versions.map((row: { v: number }) => Number(row.v))).toEqual([2]);
+  });
+
+  it.each([
+    ['http500', 'SOURCE_UNAVAILABLE', 2],
+    ['timeout', 'TIMEOUT', 2],
+    ['malformed', 'BAD_PAYLOAD', 1],
+    ['huge', 'BAD_PAYLOAD', 1],
+  ])('fault %s fails the run as %s after %i attempt(s) and writes nothing', async (mode, errorClass, attempts) => {
+    const count = await hub.dataSource.getRepository(Observation).count();
+    await setFault('health', mode);
+    const failed = await run(ids.SO_YT, { from: '2024-04-01', to: '2024-04-02' });
+    expect(failed).toMatchObject({ status: 'FAILED', errorClass, attempts });
+    expect(failed.errorMessage).toBeTruthy();
+    expect(failed.summary.fetched).toBe(0);
+    expect(await hub.dataSource.getRepository(Observation).count()).toBe(count);
+    const health = await dataOf<{ connector: { health: { status: string; consecutiveFailures: number; lastError: string } } }>(
+      hub,
+      `{ connector(id: "${ids.SO_YT}") { health { status consecutiveFailures lastError } } }`,
+    );
+    expect(health.connector.health.status).toBe('FAILING');
+    expect(health.connector.health.lastError).toBe(failed.errorMessage);
+  });
+
+  it('bad rows are rejected with reasons while the good rows of the same feed are kept', async () => {
+    await setFault('justice', 'badrows');
+    const partial = await run(ids.SO_TP, { from: '2024-04-01', to: '2024-04-30' });
+    expect(partial.status).toBe('PARTIAL');
+    expect(partial.summary.rejected).toBeGreaterThan(0);
+    expect(partial.summary.imported).toBeGreaterThan(partial.summary.rejected);
+    expect(partial.summary.fetched).toBe(partial.summary.imported + partial.summary.updated + partial.summary.unchanged + partial.summary.rejected);
+    const reasons = new Set(partial.rejections.edges.map((edge) => edge.node.reason));
+    expect([...reasons].every((reason) => ['NEGATIVE_VALUE', 'NOT_A_NUMBER', 'UNKNOWN_UNIT', 'FUTURE_PERIOD', 'MALFORMED_PERIOD'].includes(reason))).toBe(true);
+    expect(reasons.size).toBeGreaterThan(1);
+  });
+
+  it('a renamed field rejects every row as missing its value and never writes zeros', async () => {
+    await setFault('health', 'renamed');
+    const zeros = await hub.dataSource.getRepository(Observation).count({ where: { value: 0 } });
+    const renamed = await run(ids.SO_YT, { from: '2024-05-01', to: '2024-05-01' });
+    expect(renamed.status).toBe('PARTIAL');
+    expect(renamed.summary.imported).toBe(0);
+    expect(renamed.summary.rejected).toBe(renamed.summary.fetched);
+    expect(new Set(renamed.rejections.edges.map((edge) => edge.node.reason))).toEqual(new Set(['MISSING_VALUE']));
+    expect(await hub.dataSource.getRepository(Observation).count({ where: { value: 0 } })).toBe(zeros);
+  });
+
+  it('a hanging feed does not hold up another connector', async () => {
+    await setFault('health', 'hang');
+    const started = Date.now();
+    const hanging = run(ids.SO_YT, { from: '2024-06-01', to: '2024-06-01' });
+    const other = await run(ids.SO_TP, { from: '2024-06-01', to: '2024-06-02' });
+    const otherMs = Date.now() - started;
+    expect(other.status).toBe('SUCCEEDED');
+    const failed = await hanging;
+    const hangingMs = Date.now() - started;
+    expect(failed).toMatchObject({ status: 'FAILED', errorClass: 'TIMEOUT' });
+    // The other connector finished within one request timeout (1.5 s in tests) while the hanging one went
+    // through all its timed-out attempts.
+    expect(otherMs).toBeLessThan(1500);
+    expect(hangingMs).toBeGreaterThan(3 * 1500);
+  });
+});
