@@ -35,6 +35,8 @@ const environmentSchema = z.object({
   CONNECTOR_MAX_RESPONSE_MB: z.coerce.number().min(0.01).max(1024).default(20),
   /** Attempts per connector run, the first included; only transient failures are retried. */
   CONNECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** How often a process refreshes the heartbeat of its running runs; runs silent for 4 periods are INTERRUPTED. */
+  RUN_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(600).default(15),
   /** How often each process re-reads the connectors table to pick up schedules changed elsewhere. */
   SCHEDULE_REFRESH_SECONDS: z.coerce.number().min(0.5).max(3600).default(30),
   /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
@@ -72,7 +74,7 @@ export interface HubConfig {
   defaultPageSize: number;
   timeZone: string;
   demo: { enabled: boolean; feedsPort: number };
-  connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number };
+  connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
   production: boolean;
 }
 
@@ -113,6 +115,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxResponseBytes: Math.round(env.CONNECTOR_MAX_RESPONSE_MB * 1024 * 1024),
       maxAttempts: env.CONNECTOR_MAX_ATTEMPTS,
       scheduleRefreshMs: Math.round(env.SCHEDULE_REFRESH_SECONDS * 1000),
+      heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
     },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     production: env.NODE_ENV === 'production',

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createHttpClient } from '../connectors/sdk/http-client';
 import type { HubConfig } from './config';
 import type { ConnectorOperations } from './graphql/context';
-import { ConnectorRunner, HEARTBEAT_MS } from './ingestion/connector-runner';
+import { ConnectorRunner } from './ingestion/connector-runner';
 import { ConnectorService } from './modules/connectors/connector.service';
 import { ConnectorSchedules } from './scheduler/connector-schedules';
 import { markInterruptedRuns } from './scheduler/interrupted-runs';
@@ -28,15 +28,17 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
   const owner = processOwnerId();
   // A run whose owner has not refreshed its heartbeat for several periods belongs to a process that is gone:
   // closed at start-up, and by a sweep while running (a crashed peer's runs, or our own predecessor's).
-  const sweep = () => markInterruptedRuns(dataSource, { currentOwner: owner, graceMs: 4 * HEARTBEAT_MS });
+  const heartbeatMs = config.connectors.heartbeatMs;
+  const sweep = () => markInterruptedRuns(dataSource, { currentOwner: owner, graceMs: 4 * heartbeatMs });
   await sweep();
-  const sweeper = setInterval(() => sweep().catch(options.reportError), HEARTBEAT_MS);
+  const sweeper = setInterval(() => sweep().catch(options.reportError), heartbeatMs);
   sweeper.unref();
   const runner = new ConnectorRunner(dataSource, {
     owner,
     timeZone: config.timeZone,
     maxAttempts: config.connectors.maxAttempts,
     retryDelay: options.retryDelay,
+    heartbeatMs,
     httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes }),
     reportError: options.reportError,
   });

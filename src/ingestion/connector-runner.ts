@@ -34,10 +34,9 @@ export interface RunnerOptions {
   /** Pause between attempts (ms) for attempt n (1-based); default exponential backoff with jitter. */
   retryDelay?: (attempt: number) => number;
   reportError?: (error: unknown) => void;
+  /** How often a running run's heartbeat is refreshed (ms). */
+  heartbeatMs: number;
 }
-
-/** How often a running run's heartbeat is refreshed. */
-export const HEARTBEAT_MS = 15_000;
 
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
 type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
@@ -130,7 +129,7 @@ export class ConnectorRunner {
     // The heartbeat tells other processes this run is alive; a stale one marks it INTERRUPTED at their start-up.
     const heartbeat = setInterval(() => {
       repository.update(run.id, { heartbeatAt: new Date() }).catch((error: unknown) => this.options.reportError?.(error));
-    }, HEARTBEAT_MS);
+    }, this.options.heartbeatMs);
     heartbeat.unref();
     try {
       return await this.executeAttempts(run, connector, signal);

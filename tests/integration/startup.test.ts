@@ -1,45 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { databaseEnvironment, startHubProcess as startProcess, waitForUrl } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
-
-const ROOT = path.join(__dirname, '..', '..');
-
-interface Started {
-  child: ReturnType<typeof spawn>;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `npm start`'s entry point as its own process with exactly the given environment additions. */
-function startProcess(environment: Record<string, string>): Started {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL'].includes(name)),
-  );
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PILOTHUB_DEMO: 'false', ...inherited, ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function waitForUrl(started: Started): Promise<string> {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    const match = /ready at (http:\/\/\S+)/.exec(started.stdout());
-    if (match) return match[1];
-    if (started.child.exitCode !== null) throw new Error(`hub exited: ${started.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`hub did not start: ${started.stdout()} ${started.stderr()}`);
-}
 
 async function programCounts(url: string) {
   const response = await fetch(url, {
@@ -48,12 +11,6 @@ async function programCounts(url: string) {
     body: JSON.stringify({ query: '{ program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } } }' }),
   });
   return ((await response.json()) as { data: { program: { pilotModelCounts: unknown } } }).data.program.pilotModelCounts;
-}
-
-/** Environment that points the process at this run's database. */
-function databaseEnvironment(sqliteFile: string): Record<string, string> {
-  const config = testDatabaseConfig();
-  return config.kind === 'sqlite' ? { SQLITE_PATH: sqliteFile } : { DATABASE_URL: config.location };
 }
 
 describe('start-up', () => {

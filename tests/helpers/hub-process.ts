@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { testDatabaseConfig } from './test-database';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+export interface HubProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the hub's entry point (`npm start`) as its own process with the given environment additions. */
+export function startHubProcess(environment: Record<string, string>): HubProcess {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
+  );
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PILOTHUB_DEMO: 'false', ...inherited, ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** The GraphQL URL the process prints once it serves. */
+export async function waitForUrl(started: HubProcess, timeoutMs = 60_000): Promise<string> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const match = /ready at (http:\/\/\S+)/.exec(started.stdout());
+    if (match) return match[1];
+    if (started.child.exitCode !== null) throw new Error(`hub exited: ${started.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`hub did not start: ${started.stdout()} ${started.stderr()}`);
+}
+
+/** Environment that points a process at this run's database (a shared SQLite file for the embedded project). */
+export function databaseEnvironment(sqliteFile: string): Record<string, string> {
+  const config = testDatabaseConfig();
+  return config.kind === 'sqlite' ? { SQLITE_PATH: sqliteFile } : { DATABASE_URL: config.location };
+}
+
+export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  return body.data as T;
+}
