@@ -104,6 +104,28 @@ describe('pulled connector runs against the feed simulator', () => {
     ]);
   });
 
+  it('metrics, pilot models and departments report freshness from the latest period stored', async () => {
+    const data = await dataOf<{
+      metric: { freshness: { status: string; latestPeriod: string; reportingLagDays: number } };
+      kiosk: { freshness: { status: string; latestPeriod: string } };
+      pilotModel: { freshness: { status: string; onTime: number; late: number; missing: number } };
+      department: { freshness: { status: string; late: number; missing: number } };
+    }>(
+      hub,
+      `{ metric(code: "KCB_BIOMETRIC_VISITS") { freshness { status latestPeriod reportingLagDays } }
+         kiosk: metric(code: "KIOSK_NOTARIZATIONS") { freshness { status latestPeriod } }
+         pilotModel(code: "M03") { freshness { status onTime late missing } }
+         department(code: "SO_YT") { freshness { status late missing } } }`,
+    );
+    // The data stops in March 2024 (the seeded demo values run to the 31st), long before today.
+    expect(data.metric.freshness).toEqual({ status: 'LATE', latestPeriod: '2024-03-31', reportingLagDays: 1 });
+    expect(data.kiosk.freshness).toEqual({ status: 'LATE', latestPeriod: TO });
+    expect(data.pilotModel.freshness).toEqual({ status: 'LATE', onTime: 0, late: 2, missing: 0 });
+    // SO_YT also leads models not started yet, whose metrics have never reported.
+    expect(data.department.freshness.status).toBe('MISSING');
+    expect(data.department.freshness.missing).toBeGreaterThan(0);
+  });
+
   it('a changed mapping is a new version, and values written under it record it', async () => {
     const updated = await dataOf<{ updateConnector: { mappingVersion: number } }>(
       hub,
