@@ -41,8 +41,8 @@ const environmentSchema = z.object({
   SCHEDULE_REFRESH_SECONDS: z.coerce.number().min(0.5).max(3600).default(30),
   /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
-  /** Port of the feed simulator demo mode starts (or finds already running). */
-  DEMO_FEEDS_PORT: z.coerce.number().int().min(1).max(65535).default(4100),
+  /** Port of the feed simulator demo mode starts (or finds already running); 0 = any free port. */
+  DEMO_FEEDS_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
 });

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { addDays } from '../../src/common/period';
+import { todayIn } from '../../src/common/clock';
+import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+
+interface DemoView {
+  connectors: { totalCount: number; edges: Array<{ node: { kind: string; health: { status: string; nextRunAt: string | null } } }> };
+  metric: { latest: { period: string; value: number; level: string }; freshness: { status: string } };
+  loans: { latest: { period: string; value: number } };
+}
+
+describe('demo mode', () => {
+  let folder: string;
+  let hub: HubProcess | undefined;
+  beforeAll(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-demo-'));
+    if (testDatabaseConfig().kind !== 'sqlite') {
+      const database = await openTestDatabase({ seed: false });
+      await database.dataSource.dropDatabase();
+      await database.dataSource.destroy();
+    }
+  });
+  afterAll(async () => {
+    if (hub && hub.child.exitCode === null) {
+      hub.child.kill('SIGTERM');
+      await hub.exited;
+    }
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('starts the simulator, registers the demo connectors and backfills them: live values, health and freshness', async () => {
+    hub = startHubProcess({
+      ...databaseEnvironment(path.join(folder, 'demo.sqlite')),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PILOTHUB_DEMO: 'true',
+      DEMO_FEEDS_PORT: '0',
+      SEED_ON_START: 'always',
+    });
+    const url = await waitForUrl(hub);
+    for (let waited = 0; !/demo backfill finished/.test(hub.stdout()) && hub.child.exitCode === null && waited < 150_000; waited += 500) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(hub.stdout()).toMatch(/demo mode: feed simulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(hub.stdout()).toMatch(/demo backfill finished/);
+
+    const view = await postGraphQL<DemoView>(
+      url,
+      `{ connectors(first: 10) { totalCount edges { node { kind health { status nextRunAt } } } }
+         metric(code: "KCB_BIOMETRIC_VISITS") { latest { period value level } freshness { status } }
+         loans: metric(code: "LOANS_UNSECURED_COUNT") { latest { period value } } }`,
+    );
+    expect(view.connectors.totalCount).toBe(4);
+    expect(view.connectors.edges.map((edge) => edge.node.kind).sort()).toEqual(['csv', 'dhis2', 'http-json', 'http-json']);
+    expect(view.connectors.edges.every((edge) => edge.node.health.status === 'HEALTHY' && edge.node.health.nextRunAt !== null)).toBe(true);
+    const yesterday = addDays(todayIn('Asia/Ho_Chi_Minh'), -1);
+    // The simulator serves data up to yesterday in UTC, which is yesterday or the day before in Hà Nội.
+    expect([yesterday, addDays(yesterday, -1)]).toContain(view.metric.latest.period);
+    expect(view.metric.latest).toMatchObject({ level: 'COMMUNE' });
+    expect(view.metric.latest.value).toBeGreaterThan(0);
+    expect(view.metric.freshness.status).toBe('ON_TIME');
+    expect(view.loans.latest.value).toBeGreaterThan(0);
+
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(0);
+  }, 200_000);
+});
