@@ -61,6 +61,11 @@ type Dialect = 'sqlite' | 'mysql';
  * on MySQL/MariaDB a statement of 2,000 rows is a few hundred kB, far below max_allowed_packet.
  */
 const ROWS_PER_STATEMENT = 2_000;
+/**
+ * Rejections per statement: a rejection holds up to 4,500 characters (up to 18 kB in utf8mb4), so 100 of them
+ * stay under 2 MB, well below MySQL's smallest default max_allowed_packet (4 MB).
+ */
+const REJECTIONS_PER_STATEMENT = 100;
 /** Natural keys per existence query (3 parameters each). */
 const KEYS_PER_QUERY = 2_000;
 /** Unit codes per lookup query. */
@@ -244,34 +249,28 @@ async function loadUnits(dataSource: DataSource, sql: Sql, rows: readonly Observ
 /** The stored observations with the natural keys of `rows`, in set-based chunks. */
 async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly ValidRow[]): Promise<Map<string, ExistingObservation>> {
   const existing = new Map<string, ExistingObservation>();
-  const select =
-    `SELECT ${sql.list(['id', 'metricId', 'unitId', 'period', 'value', 'numerator', 'denominator', 'recordedAt', 'source', 'runId', 'mappingVersion'])} ` +
-    `FROM ${sql.id('observation')} WHERE `;
+  const columns = ['id', 'metricId', 'unitId', 'period', 'value', 'numerator', 'denominator', 'recordedAt', 'source', 'runId', 'mappingVersion'];
+  const selected = columns.map((column) => `o.${sql.id(column)}`).join(', ');
   await inChunks(rows, KEYS_PER_QUERY, async (chunk) => {
     const parameters: unknown[] = [];
-    let where: string;
+    for (const row of chunk) parameters.push(row.metricId, row.unitId, row.period);
+    let statement: string;
     if (sql.dialect === 'sqlite') {
       // A row-value IN list: SQLite searches the unique index once per key.
-      for (const row of chunk) parameters.push(row.metricId, row.unitId, row.period);
-      where = `(${sql.list(['metricId', 'unitId', 'period'])}) IN (VALUES ${placeholders(chunk.length, 3)})`;
+      statement =
+        `SELECT ${selected} FROM ${sql.id('observation')} o ` +
+        `WHERE (${sql.list(['metricId', 'unitId', 'period'])}) IN (VALUES ${placeholders(chunk.length, 3)})`;
     } else {
-      // MariaDB turns a long tuple IN list into a join on the index prefix only; OR-ed (metric, unit, periods)
-      // groups become exact ranges of the unique index on both MySQL and MariaDB.
-      const groups = new Map<string, { metricId: number; unitId: number; periods: string[] }>();
-      for (const row of chunk) {
-        const group = `${row.metricId}|${row.unitId}`;
-        const entry = groups.get(group);
-        if (entry) entry.periods.push(row.period);
-        else groups.set(group, { metricId: row.metricId, unitId: row.unitId, periods: [row.period] });
-      }
-      const terms: string[] = [];
-      for (const { metricId, unitId, periods } of groups.values()) {
-        parameters.push(metricId, unitId, ...periods);
-        terms.push(`(${sql.id('metricId')} = ? AND ${sql.id('unitId')} = ? AND ${sql.id('period')} IN (${new Array(periods.length).fill('?').join(', ')}))`);
-      }
-      where = terms.join(' OR ');
+      // The keys as a derived table joined, in that order, to the unique index: one eq_ref lookup per key.
+      // (OR-ed key conditions and tuple IN lists let the optimizer pick a range over the unitId index,
+      // which reads the whole table once a batch names every unit.)
+      const keys = ['SELECT ? AS m, ? AS u, ? AS p', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?')].join(' UNION ALL ');
+      statement =
+        `SELECT STRAIGHT_JOIN ${selected} FROM (${keys}) k ` +
+        `JOIN ${sql.id('observation')} o FORCE INDEX (${sql.id('UQ_observation_metric_unit_period')}) ` +
+        `ON o.${sql.id('metricId')} = k.m AND o.${sql.id('unitId')} = k.u AND o.${sql.id('period')} = k.p`;
     }
-    const found: ExistingObservation[] = await manager.query(select + where, parameters);
+    const found: ExistingObservation[] = await manager.query(statement, parameters);
     for (const row of found) {
       const observation: ExistingObservation = {
         ...row,
@@ -288,16 +287,17 @@ async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly Val
   return existing;
 }
 
-/** Writes `rows` with one multi-row statement per ROWS_PER_STATEMENT rows. */
+/** Writes `rows` with one multi-row statement per `perStatement` rows. */
 async function writeRows<T>(
   manager: EntityManager,
   rows: readonly T[],
+  perStatement: number,
   columns: number,
   statement: (count: number) => string,
   parameters: (row: T, into: unknown[]) => void,
 ): Promise<void> {
   let cached: { count: number; text: string } | null = null;
-  await inChunks(rows, ROWS_PER_STATEMENT, async (chunk) => {
+  await inChunks(rows, perStatement, async (chunk) => {
     if (!cached || cached.count !== chunk.length) cached = { count: chunk.length, text: statement(chunk.length) };
     const values: unknown[] = [];
     for (const row of chunk) parameters(row, values);
@@ -306,13 +306,24 @@ async function writeRows<T>(
   });
 }
 
+/** A wrong origin is the caller's bug: refused before anything is read or written. */
+function checkOrigin(origin: IngestionOrigin): void {
+  const problem = (what: string) => new Error(`ingestRows: origin.${what}`);
+  if (!isValidDate(origin.today)) throw problem(`today must be a date YYYY-MM-DD, got ${JSON.stringify(origin.today)}`);
+  if (typeof origin.source !== 'string' || origin.source.length === 0 || origin.source.length > 100) throw problem('source must be 1-100 characters');
+  if (typeof origin.actor !== 'string' || origin.actor.length === 0 || origin.actor.length > 200) throw problem('actor must be 1-200 characters');
+  if (origin.runId !== null && !Number.isSafeInteger(origin.runId)) throw problem('runId must be an integer or null');
+  if (origin.mappingVersion !== null && !Number.isSafeInteger(origin.mappingVersion)) throw problem('mappingVersion must be an integer or null');
+  if (origin.rowOffset !== undefined && !(Number.isSafeInteger(origin.rowOffset) && origin.rowOffset >= 0)) throw problem('rowOffset must be a whole number');
+}
+
 /**
  * Validates `rows` and stores the accepted ones in one transaction: new natural keys are inserted, changed
  * values replace the stored one after its revision is kept, identical values are left untouched. Rejections
  * are stored against origin.runId when it is set. If the database fails, nothing of the call remains.
  */
 export async function ingestRows(dataSource: DataSource, rows: readonly ObservationRow[], origin: IngestionOrigin): Promise<ImportSummary> {
-  if (!isValidDate(origin.today)) throw new Error(`ingestRows: origin.today must be a date YYYY-MM-DD, got ${JSON.stringify(origin.today)}`);
+  checkOrigin(origin);
   const offset = origin.rowOffset ?? 0;
   const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
   if (rows.length === 0) return summary;
@@ -380,6 +391,7 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       await writeRows(
         manager,
         storedRejections,
+        REJECTIONS_PER_STATEMENT,
         REJECTION_COLUMNS.length,
         (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
         (rejection, into) => into.push(runId, rejection.rowIndex, rejection.reason, rejection.message, rawJson(rejection.raw)),
@@ -390,6 +402,7 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       await writeRows(
         manager,
         updates,
+        ROWS_PER_STATEMENT,
         REVISION_COLUMNS.length,
         (count) => sql.insert('observation_revision', REVISION_COLUMNS, count),
         ({ previous }, into) =>
@@ -410,6 +423,7 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       await writeRows(
         manager,
         updates.map(({ row }) => row),
+        ROWS_PER_STATEMENT,
         OBSERVATION_COLUMNS.length,
         (count) => sql.upsert('observation', OBSERVATION_COLUMNS, ['metricId', 'unitId', 'period'], UPDATED_COLUMNS, count),
         (row, into) => pushObservation(row, into),
@@ -420,6 +434,7 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       await writeRows(
         manager,
         inserts,
+        ROWS_PER_STATEMENT,
         OBSERVATION_COLUMNS.length,
         (count) => sql.insert('observation', OBSERVATION_COLUMNS, count),
         (row, into) => pushObservation(row, into),

@@ -309,15 +309,20 @@ describe('ingestion path', () => {
 
     it('cuts long messages and raw rows to the column sizes', async () => {
       const run = await createRun('key-a');
-      const long = 'X'.repeat(10_000);
-      const summary = await ingestRows(dataSource, [{ metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period: '2024-01-01', value: 1, numerator: long }], {
-        ...ORIGIN,
-        runId: run.id,
-      });
-      expect(summary.rejected).toBe(1);
-      const [rejection] = await dataSource.getRepository(RunRejection).findBy({ runId: run.id });
-      expect(rejection.message.length).toBeLessThanOrEqual(500);
-      expect(rejection.raw.length).toBeLessThanOrEqual(4_000);
+      const long = 'Nghệ An '.repeat(1_000);
+      const rows = Array.from({ length: 1_000 }, (_, index) => ({ metric: `${long}${index}`, unit: long, period: long, value: long }));
+      const summary = await ingestRows(dataSource, rows, { ...ORIGIN, runId: run.id });
+      expect(summary.rejected).toBe(1_000);
+      const stored = await dataSource.getRepository(RunRejection).findBy({ runId: run.id });
+      expect(stored).toHaveLength(1_000);
+      expect(Math.max(...stored.map((rejection) => rejection.message.length))).toBeLessThanOrEqual(500);
+      expect(Math.max(...stored.map((rejection) => rejection.raw.length))).toBeLessThanOrEqual(4_000);
+      expect(stored[0].raw.startsWith('{"metric":"Nghệ An Nghệ An')).toBe(true);
+    });
+
+    it('refuses an invalid origin before reading anything', async () => {
+      await expect(ingestRows(dataSource, [], { ...ORIGIN, today: '2024-02-30' })).rejects.toThrow(/origin.today/);
+      await expect(ingestRows(dataSource, [], { ...ORIGIN, source: 'x'.repeat(101) })).rejects.toThrow(/origin.source/);
     });
   });
 
