@@ -83,6 +83,15 @@ describe('pulled connector runs against the feed simulator', () => {
     const again = await run(ids.SO_YT);
     expect(again.summary).toEqual({ fetched: health.summary.fetched, imported: 0, updated: 0, unchanged: health.summary.fetched, rejected: 0 });
     expect(await hub.dataSource.getRepository(Observation).find({ order: { id: 'ASC' } })).toEqual(before);
+    // The demo value a feed replaced is kept, and the API shows it with the run that replaced it.
+    const replaced = await dataOf<{ observations: { edges: Array<{ node: { value: number; revisions: Array<{ value: number; source: string; revisedBy: string }> } }> } }>(
+      hub,
+      '{ observations(filter: { metric: "LOANS_UNSECURED_COUNT", unit: "412", from: "2024-01", to: "2024-01" }, first: 1) { edges { node { value revisions { value source revisedBy } } } } }',
+    );
+    const loans = replaced.observations.edges[0].node;
+    expect(loans.revisions).toHaveLength(1);
+    expect(loans.revisions[0]).toMatchObject({ source: 'demo-seed', revisedBy: 'anonymous' });
+    expect(loans.revisions[0].value).not.toBe(loans.value);
     const revisions = await hub.dataSource.getRepository(ObservationRevision).count();
     expect(revisions).toBe(await hub.dataSource.getRepository(ObservationRevision).count({ where: { source: 'demo-seed' } }));
     // 460 communes × 7 days in March 2024.

@@ -10,6 +10,7 @@ import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { findUnit } from '../units/unit.resolver';
+import { ObservationRevision } from '../../ingestion/observation-revision.entity';
 import { Observation } from './observation.entity';
 
 const ObservationConnection = connectionType(Observation, 'Observation');
@@ -95,6 +96,11 @@ export class ObservationResolver {
     const unit = await context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').load(observation.unitId);
     if (!unit) throw notFound('unit of observation', String(observation.id));
     return unit;
+  }
+
+  @FieldResolver(() => [ObservationRevision], { description: 'Earlier values of this observation, oldest first.' })
+  revisions(@Root() observation: Observation, @Ctx() context: HubContext): Promise<ObservationRevision[]> {
+    return context.loaders.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' }).load(observation.id);
   }
 
   @FieldResolver(() => Metric)
