@@ -8,6 +8,8 @@ import type { ConnectorService } from '../modules/connectors/connector.service';
  * Per-request DataLoaders, created on first use and keyed by name (which includes any arguments that
  * change the result), so every relation a response follows costs one statement per level, not per row.
  */
+type EntityClass<T> = { new (): T; name: string };
+
 export class RequestLoaders {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
@@ -23,12 +25,19 @@ export class RequestLoaders {
   }
 
   /** Rows of `target` by primary key; a missing row resolves to null. */
-  byId<T extends ObjectLiteral & { id: number }>(target: EntityTarget<T>, name: string): DataLoader<number, T | null> {
-    return this.get<number, T | null>(`byId:${name}`, async (ids) => {
+  byId<T extends ObjectLiteral & { id: number }>(target: EntityClass<T>): DataLoader<number, T | null> {
+    return this.get<number, T | null>(`byId:${target.name}`, async (ids) => {
       const rows = await this.dataSource.getRepository(target).findBy({ id: In([...ids]) } as never);
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     });
+  }
+
+  /** The row a foreign key points at; its absence is a broken reference, not a user error. */
+  async related<T extends ObjectLiteral & { id: number }>(target: EntityClass<T>, id: number): Promise<T> {
+    const row = await this.byId(target).load(id);
+    if (!row) throw new Error(`${target.name} ${id} is referenced but missing`);
+    return row;
   }
 
   /** Rows of `target` grouped by a foreign key, in the given order. */

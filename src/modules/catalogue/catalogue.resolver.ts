@@ -13,7 +13,6 @@ import {
   type ClassType,
 } from 'type-graphql';
 import { ProgressStatus, SortDirection } from '../../common/enums';
-import { notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import { requireByCode } from '../../database/by-code';
@@ -108,16 +107,12 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
 
     @FieldResolver(() => Department)
     async leadDepartment(@Root() item: T, @Ctx() context: HubContext): Promise<Department> {
-      const department = await context.loaders.byId(Department, 'Department').load(item.leadDepartmentId);
-      if (!department) throw notFound('department of', item.code);
-      return department;
+      return context.loaders.related(Department, item.leadDepartmentId);
     }
 
     @FieldResolver(() => TaskGroup)
     async taskGroup(@Root() item: T, @Ctx() context: HubContext): Promise<TaskGroup> {
-      const group = await context.loaders.byId(TaskGroup, 'TaskGroup').load(item.taskGroupId);
-      if (!group) throw notFound('task group of', item.code);
-      return group;
+      return context.loaders.related(TaskGroup, item.taskGroupId);
     }
 
     @FieldResolver(() => Boolean, { description: 'Not completed and past its deadline on asOf (default today).' })
@@ -244,16 +239,12 @@ export class TaskGroupResolver {
 
   @FieldResolver(() => Program)
   async program(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<Program> {
-    const program = await context.loaders.byId(Program, 'Program').load(group.programId);
-    if (!program) throw notFound('programme of', group.code);
-    return program;
+    return context.loaders.related(Program, group.programId);
   }
 
   @FieldResolver(() => Department)
   async leadDepartment(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<Department> {
-    const department = await context.loaders.byId(Department, 'Department').load(group.leadDepartmentId);
-    if (!department) throw notFound('department of', group.code);
-    return department;
+    return context.loaders.related(Department, group.leadDepartmentId);
   }
 
   @FieldResolver(() => TaskConnection, { description: 'Tasks of this group (default by code).' })

@@ -82,9 +82,7 @@ export class ConnectorResolver {
 
   @FieldResolver(() => Department)
   async department(@Root() connector: Connector, @Ctx() context: HubContext): Promise<Department> {
-    const department = await context.loaders.byId(Department, 'Department').load(connector.departmentId);
-    if (!department) throw notFound('department of connector', String(connector.id));
-    return department;
+    return context.loaders.related(Department, connector.departmentId);
   }
 
   @FieldResolver(() => GraphQLJSONObject, { description: 'Kind-specific configuration (credentials are never part of it).' })
@@ -192,9 +190,7 @@ export class ConnectorResolver {
 export class ConnectorRunResolver {
   @FieldResolver(() => Connector)
   async connector(@Root() run: ConnectorRun, @Ctx() context: HubContext): Promise<Connector> {
-    const connector = await context.loaders.byId(Connector, 'Connector').load(run.connectorId);
-    if (!connector) throw notFound('connector of run', String(run.id));
-    return connector;
+    return context.loaders.related(Connector, run.connectorId);
   }
 
   @FieldResolver(() => ImportSummary)

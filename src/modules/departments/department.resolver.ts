@@ -48,7 +48,7 @@ export class DepartmentResolver {
   @FieldResolver(() => Department, { nullable: true, description: 'The department that took over its work.' })
   successor(@Root() department: Department, @Ctx() context: HubContext): Promise<Department | null> {
     if (department.successorId == null) return Promise.resolve(null);
-    return context.loaders.byId(Department, 'Department').load(department.successorId);
+    return context.loaders.byId(Department).load(department.successorId);
   }
 
   @FieldResolver(() => [PilotModel], { description: 'Pilot models this department leads, by code.' })

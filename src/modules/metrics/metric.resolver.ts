@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
-import { badInput, notFound } from '../../common/errors';
+import { badInput } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
@@ -85,16 +85,12 @@ export class MetricResolver {
 
   @FieldResolver(() => PilotModel)
   async pilotModel(@Root() metric: Metric, @Ctx() context: HubContext): Promise<PilotModel> {
-    const model = await context.loaders.byId(PilotModel, 'PilotModel').load(metric.pilotModelId);
-    if (!model) throw notFound('pilot model of', metric.code);
-    return model;
+    return context.loaders.related(PilotModel, metric.pilotModelId);
   }
 
   @FieldResolver(() => Department)
   async department(@Root() metric: Metric, @Ctx() context: HubContext): Promise<Department> {
-    const department = await context.loaders.byId(Department, 'Department').load(metric.departmentId);
-    if (!department) throw notFound('department of', metric.code);
-    return department;
+    return context.loaders.related(Department, metric.departmentId);
   }
 
   @FieldResolver(() => MetricPoint, {

@@ -93,9 +93,7 @@ export class ObservationResolver {
 
   @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
   async unit(@Root() observation: Observation, @Ctx() context: HubContext): Promise<AdministrativeUnit> {
-    const unit = await context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').load(observation.unitId);
-    if (!unit) throw notFound('unit of observation', String(observation.id));
-    return unit;
+    return context.loaders.related(AdministrativeUnit, observation.unitId);
   }
 
   @FieldResolver(() => [ObservationRevision], { description: 'Earlier values of this observation, oldest first.' })
@@ -105,9 +103,7 @@ export class ObservationResolver {
 
   @FieldResolver(() => Metric)
   async metric(@Root() observation: Observation, @Ctx() context: HubContext): Promise<Metric> {
-    const metric = await context.loaders.byId(Metric, 'Metric').load(observation.metricId);
-    if (!metric) throw notFound('metric of observation', String(observation.id));
-    return metric;
+    return context.loaders.related(Metric, observation.metricId);
   }
 }
 

@@ -105,7 +105,7 @@ export class AdministrativeUnitResolver {
   @FieldResolver(() => AdministrativeUnit, { nullable: true })
   parent(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<AdministrativeUnit | null> {
     if (unit.parentId == null) return Promise.resolve(null);
-    return context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').load(unit.parentId);
+    return context.loaders.byId(AdministrativeUnit).load(unit.parentId);
   }
 
   @FieldResolver(() => AdministrativeUnitConnection, { description: 'Units directly below this one, by code.' })
@@ -144,7 +144,7 @@ export class AdministrativeUnitResolver {
     return context.loaders.get<number, UnitPredecessorLink[]>(`unitLinks:${from}`, async (ids) => {
       const links = await context.loaders.byForeignKey(UnitPredecessor, from, { [to]: 'ASC' }).loadMany(ids);
       const flat = links.flatMap((group) => (group instanceof Error ? [] : group));
-      const units = await context.loaders.byId(AdministrativeUnit, 'AdministrativeUnit').loadMany(flat.map((link) => link[to]));
+      const units = await context.loaders.byId(AdministrativeUnit).loadMany(flat.map((link) => link[to]));
       const byId = new Map(units.flatMap((other) => (other && !(other instanceof Error) ? [[other.id, other] as const] : [])));
       return links.map((group) =>
         group instanceof Error
