@@ -1,15 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
 import { buildHubSchema } from './graphql/schema';
+import { withLogContext } from './observability/logger';
+import type { HubMetrics } from './observability/metrics';
+import { readiness } from './observability/readiness';
 
 /** Header a caller may use to name itself as the author of catalogue changes. */
 export const ACTOR_HEADER = 'x-pilothub-actor';
@@ -33,33 +39,92 @@ export interface Hub {
 }
 
 export interface HubOptions {
-  /** Where unexpected errors are reported (default: stderr). */
-  reportError?: (error: unknown) => void;
+  logger: Logger;
+  metrics: HubMetrics;
+  /** Where unexpected errors are reported. */
+  reportError: (error: unknown) => void;
   /** Connector registry and runs; without them the connector API answers SERVICE_UNAVAILABLE. */
   connectors?: ConnectorOperations;
+  /** Whether the schedules of this process run (reported by /readyz). */
+  schedulerRunning?: () => boolean;
 }
 
 /** Largest body accepted by the push endpoint. */
 const MAX_PUSH_BODY_BYTES = 20 * 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Times each GraphQL operation by name and type. */
+function operationMetrics(metrics: HubMetrics): ApolloServerPlugin<HubContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse(request) {
+          metrics.graphqlDuration.observe(
+            { operation: request.operationName ?? 'anonymous', type: request.operation?.operation ?? 'invalid' },
+            (performance.now() - started) / 1000,
+          );
+        },
+      };
+    },
+  };
+}
 
 /** Starts the HTTP server with the GraphQL endpoint on an open database. */
-export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions = {}): Promise<Hub> {
+export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
   const app = express();
+  app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const reportError = options.reportError ?? ((error: unknown) => console.error('unexpected error:', error));
+  const { reportError, metrics } = options;
+  const formatError = createErrorFormatter(reportError);
   const server = new ApolloServer<HubContext>({
     schema: await buildHubSchema(),
-    formatError: createErrorFormatter(reportError),
+    formatError: (formatted, error) => {
+      const result = formatError(formatted, error);
+      metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+      return result;
+    },
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics)],
   });
   await server.start();
 
+  // A request id for every request (the caller's X-Request-Id when sane), in every log line written for it.
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (request, response) => {
+        const given = request.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        response.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics' },
+      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use((request, response, next) => {
+    const started = performance.now();
+    response.on('finish', () => {
+      const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : request.baseUrl || request.path.split('/').slice(0, 2).join('/') || '/';
+      metrics.httpDuration.observe({ method: request.method, route, status: String(response.statusCode) }, (performance.now() - started) / 1000);
+    });
+    withLogContext({ requestId: String(request.id) }, next);
+  });
+
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    const result = await readiness(dataSource, options.schedulerRunning ?? (() => true));
+    response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.setHeader('content-type', metrics.registry.contentType);
+    response.end(await metrics.registry.metrics());
   });
   app.use(
     '/graphql',
@@ -70,6 +135,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         config,
         loaders: new RequestLoaders(dataSource),
         actor: actorFrom(req.headers[ACTOR_HEADER]),
+        requestId: String(req.id),
         connectors: options.connectors,
       }),
     }),

@@ -43,6 +43,10 @@ const environmentSchema = z.object({
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
   /** Port of the feed simulator demo mode starts (or finds already running); 0 = any free port. */
   DEMO_FEEDS_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line) or `pretty` (for people); default pretty in development, json in production. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
 });
@@ -75,6 +79,7 @@ export interface HubConfig {
   timeZone: string;
   demo: { enabled: boolean; feedsPort: number };
   connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
+  log: { level: string; pretty: boolean };
   production: boolean;
 }
 
@@ -118,6 +123,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
     },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
+    log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production: env.NODE_ENV === 'production',
   };
 }

@@ -1,9 +1,11 @@
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createHttpClient } from '../connectors/sdk/http-client';
 import type { HubConfig } from './config';
 import type { ConnectorOperations } from './graphql/context';
 import { ConnectorRunner } from './ingestion/connector-runner';
 import { ConnectorService } from './modules/connectors/connector.service';
+import type { HubMetrics } from './observability/metrics';
 import { ConnectorSchedules } from './scheduler/connector-schedules';
 import { markInterruptedRuns } from './scheduler/interrupted-runs';
 import { processOwnerId } from './scheduler/process-owner';
@@ -19,6 +21,8 @@ export interface HubServices {
 
 export interface HubServiceOptions {
   reportError: (error: unknown) => void;
+  logger?: Logger;
+  metrics?: HubMetrics;
   /** Pause between attempts of a run (tests shorten it); default exponential backoff with jitter. */
   retryDelay?: (attempt: number) => number;
 }
@@ -39,6 +43,8 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     maxAttempts: config.connectors.maxAttempts,
     retryDelay: options.retryDelay,
     heartbeatMs,
+    logger: options.logger,
+    observeRun: (run, kind) => options.metrics?.runFinished(run, kind),
     httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes }),
     reportError: options.reportError,
   });

@@ -4,39 +4,62 @@ import { ConfigError, loadConfig } from './config';
 import { DatabaseStartError, openDatabase } from './database/open-database';
 import { DEMO_HISTORY_FROM, startDemo } from './demo/demo-mode';
 import { startHubServices } from './hub-services';
-import { seedCatalogue } from './seed/seed';
 import { Program } from './modules/catalogue/program.entity';
+import { createLogger } from './observability/logger';
+import { HubMetrics } from './observability/metrics';
+import { seedCatalogue } from './seed/seed';
+
+/** Longest a shutdown waits for requests in flight and runs to record how they ended. */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.log);
+  const reportError = (error: unknown) => logger.error({ err: error }, 'unexpected error');
+  // A failing database connection or a stray rejection is logged; the process keeps serving.
+  process.on('unhandledRejection', reportError);
+
   const dataSource = await openDatabase(config.database);
   const empty = (await dataSource.getRepository(Program).count()) === 0;
   if (config.seedOnStart === 'always' || (config.seedOnStart === 'auto' && empty && config.database.kind === 'sqlite')) {
     const summary = await seedCatalogue(dataSource);
     const total = Object.values(summary.inserted).reduce((sum, count) => sum + count, 0);
-    console.log(`catalogue seeded (${total} rows inserted)`);
+    logger.info({ inserted: summary.inserted }, `catalogue seeded (${total} rows inserted)`);
   }
-  const reportError = (error: unknown) => console.error('unexpected error:', error);
-  const services = await startHubServices(config, dataSource, { reportError });
-  const hub = await startHub(config, dataSource, { reportError, connectors: services.operations });
-  console.log(`PilotHub ready at ${hub.url} (${config.database.kind} database)`);
+  const metrics = new HubMetrics(dataSource, { timeZone: config.timeZone });
+  const services = await startHubServices(config, dataSource, { reportError, logger, metrics });
+  const hub = await startHub(config, dataSource, {
+    logger,
+    metrics,
+    reportError,
+    connectors: services.operations,
+    schedulerRunning: () => services.schedules.running,
+  });
+  logger.info(`PilotHub ready at ${hub.url} (${config.database.kind} database)`);
   const demo = config.demo.enabled ? await startDemo(config, dataSource, services) : undefined;
   if (demo) {
-    console.log(`demo mode: feed simulator at ${demo.feedsUrl}; demo connectors backfill from ${DEMO_HISTORY_FROM} in the background`);
-    demo.backfilled.then(() => console.log('demo backfill finished'), reportError);
+    logger.info(`demo mode: feed simulator at ${demo.feedsUrl}; demo connectors backfill from ${DEMO_HISTORY_FROM} in the background`);
+    demo.backfilled.then(() => logger.info('demo backfill finished'), reportError);
   }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received: draining requests`);
-    // Schedules first (no new runs), then HTTP, then let runs record how they ended, then the database.
+    logger.info(`${signal} received: draining requests`);
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    // Schedules first (no new runs), then HTTP (drains requests in flight), then runs record how they ended
+    // (a batch commits or rolls back), then the database.
     await services.schedules.stop();
     await hub.stop();
     await demo?.stop();
-    await services.stop();
+    await services.stop(SHUTDOWN_DEADLINE_MS / 2);
     await dataSource.destroy();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -72,4 +72,6 @@ export interface HubContext {
   loaders: RequestLoaders;
   /** Who is calling, recorded as the author of catalogue changes. */
   actor: string;
+  /** Id of the HTTP request, carried into logs and the runs it starts. */
+  requestId?: string;
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { In, Not, type DataSource } from 'typeorm';
 import { connectorKind } from '../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
@@ -9,6 +10,7 @@ import type { Frequency } from '../common/period';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorSecret, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
+import { withLogContext } from '../observability/logger';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
 
 export interface RunRequest {
@@ -36,6 +38,9 @@ export interface RunnerOptions {
   reportError?: (error: unknown) => void;
   /** How often a running run's heartbeat is refreshed (ms). */
   heartbeatMs: number;
+  logger?: Logger;
+  /** Told of every finished run (pulled or pushed), e.g. to count it in metrics. */
+  observeRun?: (run: ConnectorRun, kind: string) => void;
 }
 
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
@@ -109,7 +114,9 @@ export class ConnectorRunner {
     const connector = await this.dataSource.getRepository(Connector).findOneByOrFail({ id: request.connectorId });
     const run = await this.begin(request, connector);
     const controller = new AbortController();
-    const finished = this.execute(run, connector, controller.signal).finally(() => this.active.delete(run.id));
+    const finished = withLogContext({ runId: run.id, connectorId: connector.id, requestId: request.requestId }, () =>
+      this.execute(run, connector, controller.signal),
+    ).finally(() => this.active.delete(run.id));
     this.active.set(run.id, { controller, done: finished });
     return { run, finished };
   }
@@ -131,8 +138,11 @@ export class ConnectorRunner {
       repository.update(run.id, { heartbeatAt: new Date() }).catch((error: unknown) => this.options.reportError?.(error));
     }, this.options.heartbeatMs);
     heartbeat.unref();
+    this.options.logger?.info({ trigger: run.trigger, windowFrom: run.windowFrom, windowTo: run.windowTo }, 'connector run started');
     try {
-      return await this.executeAttempts(run, connector, signal);
+      const finished = await this.executeAttempts(run, connector, signal);
+      this.finished(finished, connector.kind);
+      return finished;
     } finally {
       clearInterval(heartbeat);
     }
@@ -243,7 +253,17 @@ export class ConnectorRunner {
       finishedAt: new Date(),
     });
     if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
-    return repository.findOneByOrFail({ id: run.id });
+    const finished = await repository.findOneByOrFail({ id: run.id });
+    this.finished(finished, 'push');
+    return finished;
+  }
+
+  private finished(run: ConnectorRun, kind: string): void {
+    const summary = { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
+    const fields = { runId: run.id, connectorId: run.connectorId, status: run.status, attempts: run.attempts, ...summary, errorClass: run.errorClass };
+    if (run.status === RunStatus.FAILED || run.status === RunStatus.INTERRUPTED) this.options.logger?.warn({ ...fields, error: run.errorMessage }, 'connector run failed');
+    else this.options.logger?.info(fields, 'connector run finished');
+    this.options.observeRun?.(run, kind);
   }
 
   private async previousState(connectorId: number): Promise<unknown> {

@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import { startHub, type Hub } from '../../src/app';
 import { loadConfig, type HubConfig } from '../../src/config';
 import { startHubServices, type HubServices } from '../../src/hub-services';
+import { createLogger } from '../../src/observability/logger';
+import { HubMetrics } from '../../src/observability/metrics';
 import { openTestDatabase, type TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -30,8 +32,16 @@ export async function startTestHub(
   };
   const reported: unknown[] = [];
   const reportError = (error: unknown) => reported.push(error);
-  const services = await startHubServices(hubConfig, database.dataSource, { reportError, retryDelay: () => 50 });
-  const hub = await startHub(hubConfig, database.dataSource, { reportError, connectors: services.operations });
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const metrics = new HubMetrics(database.dataSource, { timeZone: hubConfig.timeZone });
+  const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50 });
+  const hub = await startHub(hubConfig, database.dataSource, {
+    logger,
+    metrics,
+    reportError,
+    connectors: services.operations,
+    schedulerRunning: () => services.schedules.running,
+  });
   return {
     ...database,
     hub,

@@ -173,7 +173,7 @@ export class ConnectorResolver {
     @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
     @Arg('wait', () => Boolean, { nullable: true, defaultValue: false }) wait?: boolean,
   ): Promise<ConnectorRun> {
-    return service(context).run(parseConnectorId(id), from, to, context.actor, wait ?? false);
+    return service(context).run(parseConnectorId(id), from, to, context.actor, wait ?? false, context.requestId);
   }
 
   @Mutation(() => PushResult, { description: 'Sends rows through a push connector; returns the import summary of the run.' })
@@ -182,7 +182,7 @@ export class ConnectorResolver {
     @Arg('rows', () => [ObservationInput]) rows: ObservationInput[],
     @Ctx() context: HubContext,
   ): Promise<PushResult> {
-    return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.actor);
+    return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.actor, context.requestId);
   }
 }
 

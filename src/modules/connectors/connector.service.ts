@@ -187,7 +187,14 @@ export class ConnectorService {
   }
 
   /** A manual run (routine window) or, with dates, a backfill of that window. */
-  async run(id: number, from: string | null | undefined, to: string | null | undefined, actor: string, wait: boolean): Promise<ConnectorRun> {
+  async run(
+    id: number,
+    from: string | null | undefined,
+    to: string | null | undefined,
+    actor: string,
+    wait: boolean,
+    requestId?: string,
+  ): Promise<ConnectorRun> {
     const connector = await this.requireConnector(id);
     if (connector.kind === 'push') throw badInput('id', 'a push connector has no source to run; send rows with submitObservations');
     const today = todayIn(this.options.timeZone);
@@ -203,6 +210,7 @@ export class ConnectorService {
       trigger: from != null ? RunTrigger.BACKFILL : RunTrigger.MANUAL,
       window: from != null && to != null ? { from, to } : undefined,
       actor,
+      requestId,
     });
     return wait ? started.finished : started.run;
   }
