@@ -13,11 +13,12 @@ interface Run {
   errorClass: string | null;
   errorMessage: string | null;
   mappingVersion: number;
+  durationMs: number;
   summary: { fetched: number; imported: number; updated: number; unchanged: number; rejected: number };
   rejections: { totalCount: number; edges: Array<{ node: { reason: string } }> };
 }
 
-const RUN_FIELDS = 'id trigger status attempts errorClass errorMessage mappingVersion summary { fetched imported updated unchanged rejected } rejections(first: 50) { totalCount edges { node { reason } } }';
+const RUN_FIELDS = 'id trigger status attempts errorClass errorMessage mappingVersion durationMs summary { fetched imported updated unchanged rejected } rejections(first: 50) { totalCount edges { node { reason } } }';
 // A window whose units are the 2024 districts and communes.
 const FROM = '2024-03-01';
 const TO = '2024-03-07';
@@ -151,22 +152,28 @@ describe('pulled connector runs against the feed simulator', () => {
     expect(versions.map((row: { v: number }) => Number(row.v))).toEqual([2]);
   });
 
+  // Time limit of a run in these tests: 2 attempts × 3 requests (the client retries twice) × 1.5 s, plus slack.
+  const RUN_LIMIT_MS = 2 * 3 * 1_500 + 3_000;
+
   it.each([
-    ['http500', 'SOURCE_UNAVAILABLE', 2],
-    ['timeout', 'TIMEOUT', 2],
-    ['malformed', 'BAD_PAYLOAD', 1],
-    ['huge', 'BAD_PAYLOAD', 1],
-  ])('fault %s fails the run as %s after %i attempt(s) and writes nothing', async (mode, errorClass, attempts) => {
+    ['health', 'http500', 'SOURCE_UNAVAILABLE', 2],
+    ['health', 'timeout', 'TIMEOUT', 2],
+    ['health', 'slow', 'TIMEOUT', 2],
+    ['health', 'malformed', 'BAD_PAYLOAD', 1],
+    ['justice', 'malformed', 'BAD_PAYLOAD', 1],
+    ['health', 'huge', 'BAD_PAYLOAD', 1],
+  ])('%s feed fault %s fails the run as %s after %i attempt(s), in time, writing nothing', async (feed, mode, errorClass, attempts) => {
     const count = await hub.dataSource.getRepository(Observation).count();
-    await setFault('health', mode);
-    const failed = await run(ids.SO_YT, { from: '2024-04-01', to: '2024-04-02' });
+    await setFault(feed, mode);
+    const failed = await run(feed === 'health' ? ids.SO_YT : ids.SO_TP, { from: '2024-04-01', to: '2024-04-02' });
     expect(failed).toMatchObject({ status: 'FAILED', errorClass, attempts });
+    expect(failed.durationMs).toBeLessThan(RUN_LIMIT_MS);
     expect(failed.errorMessage).toBeTruthy();
     expect(failed.summary.fetched).toBe(0);
     expect(await hub.dataSource.getRepository(Observation).count()).toBe(count);
     const health = await dataOf<{ connector: { health: { status: string; consecutiveFailures: number; lastError: string } } }>(
       hub,
-      `{ connector(id: "${ids.SO_YT}") { health { status consecutiveFailures lastError } } }`,
+      `{ connector(id: "${feed === 'health' ? ids.SO_YT : ids.SO_TP}") { health { status consecutiveFailures lastError } } }`,
     );
     expect(health.connector.health.status).toBe('FAILING');
     expect(health.connector.health.lastError).toBe(failed.errorMessage);
@@ -205,6 +212,7 @@ describe('pulled connector runs against the feed simulator', () => {
     const failed = await hanging;
     const hangingMs = Date.now() - started;
     expect(failed).toMatchObject({ status: 'FAILED', errorClass: 'TIMEOUT' });
+    expect(failed.durationMs).toBeLessThan(RUN_LIMIT_MS);
     // The other connector finished within one request timeout (1.5 s in tests) while the hanging one went
     // through all its timed-out attempts.
     expect(otherMs).toBeLessThan(1500);
