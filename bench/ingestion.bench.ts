@@ -27,6 +27,7 @@ import { RunStatus, RunTrigger } from '../src/modules/connectors/connector.entit
 import { ConnectorService } from '../src/modules/connectors/connector.service';
 import { seedCatalogue } from '../src/seed/seed';
 import type { BenchReport } from './run';
+import { createScratchDatabase } from './support';
 
 const ROWS = 100_000;
 const BATCH = 5_000;
@@ -162,22 +163,11 @@ function expectSummary(step: string, actual: Omit<ImportSummary, 'rejections'>, 
 }
 
 export async function run(): Promise<BenchReport> {
-  const serverUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'mariadb://root@127.0.0.1:3306');
-  if (!/^(mysql|mariadb):$/.test(serverUrl.protocol)) throw new Error('BENCH_DATABASE_URL must be a mysql:// or mariadb:// URL');
-  const database = `pilothub_bench_${process.pid}`;
-  const databaseUrl = new URL(serverUrl.toString());
-  databaseUrl.pathname = `/${database}`;
-  const mysqlUrl = new URL(databaseUrl.toString());
-  mysqlUrl.protocol = 'mysql:';
-
-  const adminUrl = new URL(mysqlUrl.toString());
-  adminUrl.pathname = '';
-  const admin = await mysql.createConnection({ uri: adminUrl.toString(), timezone: 'Z' });
-  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const scratch = await createScratchDatabase('pilothub_bench');
   let dataSource: DataSource | null = null;
   let connection: mysql.Connection | null = null;
   try {
-    dataSource = createDataSource(databaseConfigFromUrl(databaseUrl.toString(), '', 4));
+    dataSource = createDataSource(databaseConfigFromUrl(scratch.url, '', 4));
     await dataSource.initialize();
     await migrate(dataSource);
     await seedCatalogue(dataSource);
@@ -190,7 +180,7 @@ export async function run(): Promise<BenchReport> {
     };
     const { rows, raw } = generate(catalogue);
     const days = new Set(rows.map((row) => row.period)).size;
-    connection = await mysql.createConnection({ uri: mysqlUrl.toString(), timezone: 'Z', charset: 'utf8mb4_unicode_ci' });
+    connection = await mysql.createConnection({ uri: scratch.mysqlUrl, timezone: 'Z', charset: 'utf8mb4_unicode_ci' });
 
     const feed = await startRowServer(rows);
     const runner = new ConnectorRunner(dataSource, { owner: 'bench', timeZone: 'Asia/Ho_Chi_Minh', heartbeatMs: 15_000, maxAttempts: 1 });
@@ -247,7 +237,6 @@ export async function run(): Promise<BenchReport> {
   } finally {
     await connection?.end();
     if (dataSource?.isInitialized) await dataSource.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.end();
+    await scratch.drop();
   }
 }

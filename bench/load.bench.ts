@@ -1,0 +1,215 @@
+/**
+ * HTTP load on the hub as deployed: its entry point (src/main.ts) runs as a child process on a scratch
+ * MariaDB/MySQL database with production settings; after a realistic ingestion (the four demo connectors
+ * backfilled from the feed simulator from LOAD_BACKFILL_FROM, default 2024-01-01 as in demo mode, to yesterday,
+ * then disabled), autocannon sends
+ * LOAD_CONNECTIONS (default 50) concurrent connections for LOAD_SECONDS (default 60) at each target in turn:
+ *   (a) GET /healthz, the bare endpoint (no database);
+ *   (b) POST /graphql ProgramOverview (schema/examples);
+ *   (c) POST /graphql PilotModels (schema/examples; metrics with their latest values).
+ * Every GraphQL response body is checked for `errors` during the load, and 200 sequential requests of each
+ * operation are checked again afterwards. The hub's RSS is sampled every second of each phase.
+ *
+ * BENCH_DATABASE_URL (default mariadb://root@127.0.0.1:3306) names the server; the benchmark creates and drops
+ * its own scratch database pilothub_load_<pid>.
+ */
+import { demoConnectors } from '../src/demo/demo-connectors';
+import { DEMO_HISTORY_FROM } from '../src/demo/demo-mode';
+import type { BenchReport } from './run';
+import {
+  backfillConnector,
+  checkSequentially,
+  createScratchDatabase,
+  exampleOperationBody,
+  graphql,
+  hasNoGraphQLErrors,
+  heapMiB,
+  integer,
+  load,
+  mib,
+  ms,
+  registerConnector,
+  rssMiB,
+  sampleRss,
+  setConnectorEnabled,
+  sleep,
+  startHub,
+  startSimulatorWorker,
+  summariseProblems,
+  summariseStderr,
+  yesterdayUtc,
+  type HeapFigures,
+  type HubChild,
+  type LoadFigures,
+  type RssFigures,
+  type ScratchDatabase,
+  type SimulatorHandle,
+} from './support';
+
+const SECONDS = Math.max(1, Number(process.env.LOAD_SECONDS ?? 60));
+const CONNECTIONS = Math.max(1, Number(process.env.LOAD_CONNECTIONS ?? 50));
+/** First day the demo connectors backfill (default: demo mode's history, 2024-01-01). */
+const BACKFILL_FROM = process.env.LOAD_BACKFILL_FROM || DEMO_HISTORY_FROM;
+const SEQUENTIAL_CHECKS = 200;
+/** Idle time after the last phase before the last memory reading. */
+const IDLE_SECONDS = 10;
+/** RSS "after warm-up" is the sample this many seconds into a phase. */
+const WARM_UP_SECONDS = Math.min(10, Math.max(2, Math.round(SECONDS / 6)));
+
+interface Target {
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  operation?: string;
+}
+
+const TARGETS: Target[] = [
+  { label: '(a) GET /healthz', method: 'GET', path: '/healthz' },
+  { label: '(b) ProgramOverview', method: 'POST', path: '/graphql', operation: 'ProgramOverview' },
+  { label: '(c) PilotModels', method: 'POST', path: '/graphql', operation: 'PilotModels' },
+];
+
+interface PhaseResult {
+  target: Target;
+  figures: LoadFigures;
+  rss: RssFigures;
+  heap: HeapFigures;
+  sequential?: Awaited<ReturnType<typeof checkSequentially>>;
+  problems: string;
+  problemCount: number;
+}
+
+/** The demo connectors, backfilled from BACKFILL_FROM to yesterday, then disabled so no run disturbs the load. */
+async function ingestDemoData(hub: HubChild, simulator: SimulatorHandle): Promise<{ lines: string[]; rows: number; seconds: number }> {
+  const started = performance.now();
+  const to = yesterdayUtc();
+  const from = BACKFILL_FROM;
+  const lines: string[] = [];
+  let rows = 0;
+  for (const definition of demoConnectors(simulator.url)) {
+    const id = await registerConnector(hub.graphqlUrl, { ...definition });
+    const run = await backfillConnector(hub.graphqlUrl, id, from, to);
+    await setConnectorEnabled(hub.graphqlUrl, id, false);
+    if (run.status !== 'SUCCEEDED') throw new Error(`backfill of "${definition.name}" ended ${run.status}: ${run.errorMessage}`);
+    rows += run.summary.imported + run.summary.updated;
+    lines.push(`${definition.name}: ${integer(run.summary.imported)} values in ${((run.durationMs ?? 0) / 1000).toFixed(1)} s`);
+  }
+  return { lines, rows, seconds: (performance.now() - started) / 1000 };
+}
+
+async function phase(hub: HubChild, target: Target): Promise<PhaseResult> {
+  const body = target.operation ? exampleOperationBody(target.operation) : undefined;
+  const logOffset = hub.stdout().length;
+  const sampler = sampleRss(hub.pid, WARM_UP_SECONDS);
+  let figures: LoadFigures;
+  let rss: RssFigures;
+  try {
+    figures = await load(target.label, {
+      url: `${hub.baseUrl}${target.path}`,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      method: target.method,
+      body,
+      verifyBody: target.operation ? hasNoGraphQLErrors : (response) => String(response ?? '').includes('"ok"'),
+    });
+  } finally {
+    rss = sampler.stop();
+  }
+  const heap = await heapMiB(hub.baseUrl);
+  const sequential = body ? await checkSequentially(hub.graphqlUrl, body, SEQUENTIAL_CHECKS) : undefined;
+  const problems = hub.problems(logOffset);
+  console.log(
+    `${target.label}: ${integer(figures.requestsPerSecond)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ` +
+      `non-2xx ${figures.non2xx}, errors ${figures.errors}, body check failures ${figures.mismatches}, RSS ${mib(rss.start)} → ${mib(rss.end)} MiB`,
+  );
+  return { target, figures, rss, heap, sequential, problems: summariseProblems(problems), problemCount: problems.length };
+}
+
+export async function run(): Promise<BenchReport> {
+  let database: ScratchDatabase | undefined;
+  let simulator: SimulatorHandle | undefined;
+  let hub: HubChild | undefined;
+  let stopped: Awaited<ReturnType<HubChild['stop']>> | undefined;
+  try {
+    database = await createScratchDatabase('pilothub_load');
+    simulator = await startSimulatorWorker();
+    hub = await startHub({ DATABASE_URL: database.url });
+    console.log(`hub pid ${hub.pid} at ${hub.baseUrl}, started in ${hub.startupSeconds.toFixed(1)} s`);
+    const ingestion = await ingestDemoData(hub, simulator);
+    await simulator.close();
+    console.log(`ingested ${integer(ingestion.rows)} values in ${ingestion.seconds.toFixed(1)} s`);
+    const count = (await graphql<{ metrics: { totalCount: number } }>(hub.graphqlUrl, '{ metrics(first: 0) { totalCount } }')).metrics.totalCount;
+    // Each operation once before the load: it must answer with data.
+    for (const target of TARGETS.filter((entry) => entry.operation)) {
+      const check = await checkSequentially(hub.graphqlUrl, exampleOperationBody(target.operation!), 1);
+      if (check.graphqlErrors || check.non2xx) throw new Error(`${target.operation} fails before the load: ${check.firstError}`);
+    }
+    const setupProblems = hub.problems();
+
+    const results: PhaseResult[] = [];
+    for (const target of TARGETS) {
+      results.push(await phase(hub, target));
+      await sleep(2_000);
+    }
+    await sleep(IDLE_SECONDS * 1000);
+    const idle = { rss: rssMiB(hub.pid) ?? NaN, heap: await heapMiB(hub.baseUrl) };
+    const stderr = hub.stderr().trim();
+    stopped = await hub.stop();
+
+    const healthz = results[0].figures;
+    const row = ({ target, figures, sequential }: PhaseResult) =>
+      `| ${target.label} | ${integer(figures.requestsPerSecond)} | ${ms(figures.p50)} | ${ms(figures.p90)} | ${ms(figures.p99)} | ${ms(figures.max)} | ` +
+      `${figures.non2xx} | ${figures.errors} | ${figures.timeouts} | ` +
+      `${target.operation ? `${figures.mismatches} of ${integer(figures.requests)}; ${sequential!.graphqlErrors} of ${sequential!.count}` : '–'} |`;
+    const memoryRow = ({ target, rss, heap }: PhaseResult) =>
+      `| ${target.label} | ${mib(rss.start)} | ${mib(rss.afterWarmUp)} | ${mib(rss.end)} | ${mib(rss.max)} | ${rss.stable ? 'stable' : '**growing**'} | ` +
+      `${mib(heap.heapUsed)} / ${mib(heap.heapTotal)} | ${mib(heap.external)} |`;
+    const markdown = [
+      `${CONNECTIONS} connections × ${SECONDS} s per target (autocannon 8), hub child process (NODE_ENV=production, LOG_LEVEL=warn) ` +
+        `on ${database.version}, ${count} metrics; before the load the 4 demo connectors ingested ${integer(ingestion.rows)} values ` +
+        `(${BACKFILL_FROM} to yesterday, as demo mode does) in ${ingestion.seconds.toFixed(1)} s. Latencies in ms (autocannon's 1 ms resolution).`,
+      '',
+      `Ingestion: ${ingestion.lines.join('; ')}.`,
+      '',
+      '| target | req/s | p50 | p90 | p99 | max | non-2xx | errors | timeouts | GraphQL errors (under load; sequential) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      ...results.map(row),
+      '',
+      `p50 next to the bare endpoint: ProgramOverview ${ms(results[1].figures.p50)} ms, PilotModels ${ms(results[2].figures.p50)} ms, ` +
+        `GET /healthz ${ms(healthz.p50)} ms.`,
+      '',
+      `Hub RSS (MiB, sampled every second; "after warm-up" = ${WARM_UP_SECONDS} s into the phase; stable = end ≤ 1.5 × after warm-up):`,
+      '',
+      '| target | start | after warm-up | end | max | memory | V8 heap used / total at end | external at end |',
+      '|---|---:|---:|---:|---:|---|---:|---:|',
+      ...results.map(memoryRow),
+      '',
+      `Across the three phases: ${mib(results[0].rss.start)} MiB before (a), ${mib(results.at(-1)!.rss.end)} MiB after (c), ` +
+        `${mib(Math.max(...results.map((result) => result.rss.max)))} MiB at most; ${IDLE_SECONDS} s idle after (c): ` +
+        `RSS ${mib(idle.rss)} MiB, V8 heap used ${mib(idle.heap.heapUsed)} MiB, external ${mib(idle.heap.external)} MiB.`,
+      '',
+      'Hub log lines at warn or above:',
+      '',
+      `- setup (start, seed, ingestion): ${summariseProblems(setupProblems)}`,
+      ...results.map((result) => `- ${result.target.label}: ${result.problems}`),
+      `- stderr: ${summariseStderr(stderr)}`,
+      `- shutdown: ${stopped.killed ? 'SIGKILL after 10 s' : `exit code ${stopped.code} ${stopped.signal ?? ''}`.trim()} in ${stopped.seconds.toFixed(1)} s`,
+    ].join('\n');
+
+    const goals: NonNullable<BenchReport['goals']> = [];
+    for (const { target, figures, sequential, rss } of results) {
+      const failures = figures.errors + figures.non2xx + figures.timeouts;
+      goals.push({ label: `${target.label}: ${failures} errors/non-2xx/timeouts (goal 0)`, met: failures === 0 });
+      if (sequential) {
+        const graphqlErrors = figures.mismatches + sequential.graphqlErrors;
+        goals.push({ label: `${target.label}: ${graphqlErrors} GraphQL errors (goal 0)`, met: graphqlErrors === 0 });
+      }
+      goals.push({ label: `${target.label}: RSS ${mib(rss.afterWarmUp)} → ${mib(rss.end)} MiB ${rss.stable ? 'stable' : 'growing'}`, met: rss.stable });
+    }
+    return { markdown, goals };
+  } finally {
+    if (hub && !stopped) await hub.stop();
+    await simulator?.close();
+    await database?.drop();
+  }
+}
