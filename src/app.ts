@@ -92,6 +92,27 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   });
   await server.start();
 
+  // Shutdown: responses sent from the moment stop() is called carry `Connection: close`, so keep-alive clients
+  // open a new connection (refused once the listener is closed) instead of reusing one the server is about to
+  // end. A request read from a connection the server has already ended (a client sent it while the drain was
+  // closing that connection) can never be answered: it is dropped before it is logged or executed, so a
+  // request the server took is always answered.
+  let stopping = false;
+  const inFlight = new Set<http.ServerResponse>();
+  app.use((request, response, next) => {
+    if (request.socket.writableEnded || request.socket.destroyed) {
+      request.socket.destroy();
+      return;
+    }
+    if (stopping) {
+      response.setHeader('connection', 'close');
+    } else {
+      inFlight.add(response);
+      response.once('close', () => inFlight.delete(response));
+    }
+    next();
+  });
+
   // A request id for every request (the caller's X-Request-Id when sane), in every log line written for it.
   app.use(
     pinoHttp({
@@ -160,6 +181,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   return {
     url: `http://${host}:${port}/graphql`,
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      stopping = true;
+      for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+      // Stops accepting, waits for the requests in flight (the drain plugin), then stops Apollo.
+      await server.stop();
+    },
   };
 }

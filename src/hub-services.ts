@@ -1,3 +1,4 @@
+import { setLogger } from 'node-cron';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createHttpClient } from '../connectors/sdk/http-client';
@@ -30,6 +31,16 @@ export interface HubServiceOptions {
 /** Connector runner, registry and schedules of this process; runs left behind by a stopped process are closed first. */
 export async function startHubServices(config: HubConfig, dataSource: DataSource, options: HubServiceOptions): Promise<HubServices> {
   const owner = processOwnerId();
+  // node-cron's own notices (an overlapping fire skipped, a missed fire) go to the structured log.
+  const cronLog = options.logger?.child({ component: 'node-cron' });
+  if (cronLog) {
+    setLogger({
+      info: (message) => cronLog.info(message),
+      warn: (message) => cronLog.warn(message),
+      error: (message, error) => cronLog.error({ err: error ?? message }, String(message)),
+      debug: (message) => cronLog.debug(String(message)),
+    });
+  }
   // A run whose owner has not refreshed its heartbeat for several periods belongs to a process that is gone:
   // closed at start-up, and by a sweep while running (a crashed peer's runs, or our own predecessor's).
   const heartbeatMs = config.connectors.heartbeatMs;
@@ -44,8 +55,10 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     retryDelay: options.retryDelay,
     heartbeatMs,
     logger: options.logger,
-    observeRun: (run, kind) => options.metrics?.runFinished(run, kind),
-    httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes }),
+    observeRun: (run, kind, durationSeconds) => options.metrics?.runFinished(run, kind, durationSeconds),
+    // One quick retry per request: the runner's attempts retry the whole read, so a hung source costs
+    // attempts × 2 timeouts, not attempts × 3.
+    httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes, retries: 1 }),
     reportError: options.reportError,
   });
   const schedules = new ConnectorSchedules(dataSource, runner, {
@@ -63,8 +76,11 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     operations: { service, nextRunAt: (id) => schedules.nextRunAt(id) },
     async stop(deadlineMs = 10_000) {
       clearInterval(sweeper);
-      await schedules.stop(deadlineMs);
+      // No new fires; then every run in progress, scheduled ones included, is stopped and records how it ended.
+      // (Waiting for the schedules' fires before stopping the runs would wait for the runs to end by themselves.)
+      const schedulesStopped = schedules.stop(deadlineMs);
       await runner.stop(deadlineMs);
+      await schedulesStopped;
     },
   };
 }

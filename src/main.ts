@@ -52,12 +52,14 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    // Schedules first (no new runs), then HTTP (drains requests in flight), then runs record how they ended
-    // (a batch commits or rolls back), then the database.
-    await services.schedules.stop();
+    // Schedules first (no new fires), then HTTP (drains requests in flight), then runs record how they ended
+    // (a batch commits or rolls back), then the database. Fires in progress are runs: they are not waited for
+    // here (a run stuck on a slow source would hold the shutdown) but stopped with the other runs below.
+    const schedulesStopped = services.schedules.stop(SHUTDOWN_DEADLINE_MS / 2);
     await hub.stop();
     await demo?.stop();
     await services.stop(SHUTDOWN_DEADLINE_MS / 2);
+    await schedulesStopped;
     await dataSource.destroy();
     logger.info('stopped');
     process.exit(0);

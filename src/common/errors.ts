@@ -27,3 +27,14 @@ export function badInput(field: string, message: string): HubError {
 export function notFound(what: string, code: string): HubError {
   return new HubError('NOT_FOUND', `${what} "${code}" not found`);
 }
+
+/** Driver errors that mean the database cannot be reached (rather than a bad statement). */
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY/;
+
+/** Whether an error (a driver error, or TypeORM's wrapper around one) says the database is unreachable. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return CONNECTION_FAILURE.test(String(error));
+  const text = `${error.message} ${(error as { code?: string }).code ?? ''}`;
+  const driverError = (error as { driverError?: unknown }).driverError;
+  return CONNECTION_FAILURE.test(text) || (driverError !== undefined && CONNECTION_FAILURE.test(String(driverError)));
+}

@@ -47,7 +47,9 @@ export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtr
     timezone: 'Z',
     dateStrings: ['DATE'],
     poolSize: config.poolSize,
-    connectTimeout: 10_000,
+    // A new connection to a server that does not answer (frozen, or a network that drops packets) fails after
+    // 3 s: requests then get SERVICE_UNAVAILABLE within a few seconds instead of waiting 10 s or more each.
+    connectTimeout: 3_000,
   };
 }
 

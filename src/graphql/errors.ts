@@ -1,13 +1,11 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { BREAK, GraphQLError, Kind, parse, visit, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { QueryFailedError } from 'typeorm';
-import { HubError } from '../common/errors';
+import { HubError, isDatabaseUnavailable } from '../common/errors';
 
 /** Messages of GraphQL validation errors that are really about a bad argument value. */
 const INPUT_VALUE_PROBLEM = /^(Expected value of type|Expected type|Value ".*" does not exist in|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|Field ".*" of required type|Argument ".*" of required type)/;
 
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY/;
 
 /**
  * The argument path (e.g. `filter.from`) of the literal a validation error points at, found by walking the
@@ -70,8 +68,7 @@ export function createErrorFormatter(report: ErrorReporter) {
       // Errors raised by graphql-js itself (e.g. scalar serialisation) carry no code but are safe to show.
       return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
-    const text = original instanceof Error ? `${original.message} ${(original as { code?: string }).code ?? ''}` : String(original);
-    if (CONNECTION_FAILURE.test(text) || (original instanceof QueryFailedError && CONNECTION_FAILURE.test(String(original.driverError)))) {
+    if (isDatabaseUnavailable(original)) {
       return { ...base, message: 'the database is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     report(original);

@@ -4,6 +4,7 @@ import { connectorKind } from '../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
 import { backoffDelay, createHttpClient, type HttpClient } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
+import { isDatabaseUnavailable } from '../common/errors';
 import { addDays } from '../common/period';
 import { todayIn } from '../common/clock';
 import type { Frequency } from '../common/period';
@@ -39,9 +40,15 @@ export interface RunnerOptions {
   /** How often a running run's heartbeat is refreshed (ms). */
   heartbeatMs: number;
   logger?: Logger;
-  /** Told of every finished run (pulled or pushed), e.g. to count it in metrics. */
-  observeRun?: (run: ConnectorRun, kind: string) => void;
+  /**
+   * Told of every finished run (pulled or pushed), e.g. to count it in metrics, with its duration measured in
+   * this process (the ledger's timestamps have whole-second precision on MySQL/MariaDB).
+   */
+  observeRun?: (run: ConnectorRun, kind: string, durationSeconds: number) => void;
 }
+
+/** Longest pause between attempts to record how a run ended while the database is unreachable. */
+const RECORD_RETRY_MAX_DELAY_MS = 5_000;
 
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
 type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
@@ -74,6 +81,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 export class ConnectorRunner {
   private readonly active = new Map<number, { controller: AbortController; done: Promise<ConnectorRun> }>();
+  private stopping = false;
   readonly http: HttpClient;
 
   constructor(
@@ -123,6 +131,7 @@ export class ConnectorRunner {
 
   /** Aborts every run in progress and waits (up to `deadlineMs`) for them to record how they ended. */
   async stop(deadlineMs = 10_000): Promise<void> {
+    this.stopping = true;
     const runs = [...this.active.values()];
     for (const { controller } of runs) controller.abort();
     await Promise.race([
@@ -141,7 +150,7 @@ export class ConnectorRunner {
     this.options.logger?.info({ trigger: run.trigger, windowFrom: run.windowFrom, windowTo: run.windowTo }, 'connector run started');
     try {
       const finished = await this.executeAttempts(run, connector, signal);
-      this.finished(finished, connector.kind);
+      this.finished(finished, connector.kind, run.startedAt);
       return finished;
     } finally {
       clearInterval(heartbeat);
@@ -151,8 +160,6 @@ export class ConnectorRunner {
   private async executeAttempts(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
     const counts: Counts = { fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 };
-    const secretRows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId: connector.id });
-    const secrets = Object.fromEntries(secretRows.map((secret) => [secret.name, secret.value]));
     const maxAttempts = this.options.maxAttempts ?? 3;
     let outcome: Pick<ConnectorRun, 'status' | 'errorClass' | 'errorMessage'> = {
       status: RunStatus.FAILED,
@@ -161,37 +168,69 @@ export class ConnectorRunner {
     };
     // Incremental state resumes only routine runs; a backfill reads its whole window and leaves the state alone.
     const routine = run.trigger !== RunTrigger.BACKFILL;
-    let state: unknown = routine ? await this.previousState(connector.id) : undefined;
+    let secrets: Record<string, string> = {};
+    let state: unknown;
 
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      await repository.update(run.id, { attempts: attempt });
-      try {
-        state = await this.readAll(run, connector, secrets, state, counts, signal);
-        outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
-        break;
-      } catch (error) {
-        if (signal.aborted) {
-          outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+    try {
+      const secretRows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId: connector.id });
+      secrets = Object.fromEntries(secretRows.map((secret) => [secret.name, secret.value]));
+      state = routine ? await this.previousState(connector.id) : undefined;
+      for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+        await repository.update(run.id, { attempts: attempt });
+        try {
+          state = await this.readAll(run, connector, secrets, state, counts, signal);
+          outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
           break;
-        }
-        const failure = classify(error);
-        outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
-        if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
-        if (!failure.retryable || attempt === maxAttempts) break;
-        await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
-        if (signal.aborted) {
-          outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
-          break;
+        } catch (error) {
+          if (signal.aborted) {
+            outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+            break;
+          }
+          const failure = classify(error);
+          outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
+          if (!failure.retryable || attempt === maxAttempts) break;
+          await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
+          if (signal.aborted) {
+            outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+            break;
+          }
         }
       }
+    } catch (error) {
+      // The ledger itself could not be read or written (e.g. the database went away): the run failed.
+      this.options.reportError?.(error);
+      const failure = classify(error);
+      outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
     }
-    await repository.update(run.id, {
+    return this.recordOutcome(run.id, {
       ...outcome,
       ...counts,
       ...(routine && state !== undefined ? { state: JSON.stringify(state) } : {}),
       finishedAt: new Date(),
     });
-    return repository.findOneByOrFail({ id: run.id });
+  }
+
+  /**
+   * Writes how a run ended. A run must never stay RUNNING because the database was unreachable at that moment
+   * (nothing else closes a live process's own runs): while the database is unreachable the write is retried
+   * with backoff until it succeeds, or until the runner is stopped (the next process start closes what is left).
+   */
+  private async recordOutcome(runId: number, fields: Partial<ConnectorRun>): Promise<ConnectorRun> {
+    const repository = this.dataSource.getRepository(ConnectorRun);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await repository.update(runId, fields);
+        return await repository.findOneByOrFail({ id: runId });
+      } catch (error) {
+        if (this.stopping || !this.dataSource.isInitialized || !isDatabaseUnavailable(error)) throw error;
+        if (attempt === 1) {
+          const reason = error instanceof Error ? error.message : String(error);
+          this.options.reportError?.(new Error(`connector run ${runId}: could not record how it ended (${reason}); retrying until the database answers`));
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RECORD_RETRY_MAX_DELAY_MS, 250 * 2 ** (attempt - 1))).unref());
+      }
+    }
   }
 
   /** Reads every batch of the run's window and ingests it; returns the final incremental state. */
@@ -254,16 +293,17 @@ export class ConnectorRunner {
     });
     if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
     const finished = await repository.findOneByOrFail({ id: run.id });
-    this.finished(finished, 'push');
+    this.finished(finished, 'push', run.startedAt);
     return finished;
   }
 
-  private finished(run: ConnectorRun, kind: string): void {
+  /** Logs and reports a finished run; `startedAt` is the start time as this process recorded it (full precision). */
+  private finished(run: ConnectorRun, kind: string, startedAt: Date): void {
     const summary = { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
     const fields = { runId: run.id, connectorId: run.connectorId, status: run.status, attempts: run.attempts, ...summary, errorClass: run.errorClass };
     if (run.status === RunStatus.FAILED || run.status === RunStatus.INTERRUPTED) this.options.logger?.warn({ ...fields, error: run.errorMessage }, 'connector run failed');
     else this.options.logger?.info(fields, 'connector run finished');
-    this.options.observeRun?.(run, kind);
+    this.options.observeRun?.(run, kind, Math.max(0, Date.now() - startedAt.getTime()) / 1000);
   }
 
   private async previousState(connectorId: number): Promise<unknown> {

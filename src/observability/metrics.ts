@@ -95,10 +95,17 @@ export class HubMetrics {
     });
   }
 
-  /** Records a finished run (pulled or pushed). */
-  runFinished(run: { trigger: string; status: string; startedAt: Date; finishedAt: Date | null; imported: number; updated: number; unchanged: number; rejected: number }, kind: string): void {
+  /**
+   * Records a finished run (pulled or pushed). `durationSeconds` is the duration measured by the runner; without
+   * it the ledger's timestamps are used, which MySQL/MariaDB keep to the whole second only.
+   */
+  runFinished(
+    run: { trigger: string; status: string; startedAt: Date; finishedAt: Date | null; imported: number; updated: number; unchanged: number; rejected: number },
+    kind: string,
+    durationSeconds?: number,
+  ): void {
     this.connectorRuns.inc({ kind, trigger: run.trigger, status: run.status });
-    const seconds = ((run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime()) / 1000;
+    const seconds = durationSeconds ?? ((run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime()) / 1000;
     this.connectorRunDuration.observe({ kind, status: run.status }, seconds);
     for (const outcome of ['imported', 'updated', 'unchanged', 'rejected'] as const) {
       if (run[outcome] > 0) this.ingestedRows.inc({ outcome }, run[outcome]);

@@ -1,11 +1,15 @@
 import { IsNull, Not, type DataSource } from 'typeorm';
 import type { ConnectorRunner } from '../ingestion/connector-runner';
 import { Connector, RunTrigger } from '../modules/connectors/connector.entity';
+import { logContext } from '../observability/logger';
 import { DatabaseRunCoordinator } from './run-coordinator';
 import { Scheduler } from './scheduler';
 
-/** Attempts to start a claimed fire while the database is unreachable (about a minute in all). */
-const START_ATTEMPTS = 7;
+/** How long a claimed fire keeps trying to start while the database is unreachable. */
+const START_RETRY_MS = 60_000;
+/** Pauses between start attempts: 0.5 s, 1 s, 2 s, 4 s, then every 5 s (so it starts soon after the database is back). */
+const START_RETRY_FIRST_DELAY_MS = 500;
+const START_RETRY_MAX_DELAY_MS = 5_000;
 
 /**
  * One schedule per enabled pulled connector, re-planned whenever a connector changes; each fire runs once
@@ -43,7 +47,11 @@ export class ConnectorSchedules {
       select: { id: true, schedule: true, timeZone: true },
     });
     if (this.stopped) return;
-    this.scheduler.plan(connectors.map((connector) => ({ id: String(connector.id), cron: connector.schedule!, timeZone: connector.timeZone })));
+    // Outside any request's log context: the tasks' timers are created here, and every fire would otherwise log
+    // with the request id of whichever request last changed a connector.
+    logContext.exit(() =>
+      this.scheduler.plan(connectors.map((connector) => ({ id: String(connector.id), cron: connector.schedule!, timeZone: connector.timeZone }))),
+    );
   }
 
   get running(): boolean {
@@ -61,20 +69,24 @@ export class ConnectorSchedules {
   }
 
   /**
-   * Runs a fire this process has claimed. When the run cannot even be recorded (the database is down), it is
-   * retried with backoff for a while: the claim makes the fire ours, so retrying here cannot run it twice.
+   * Runs a fire this process has claimed. When the run cannot even be recorded (the database is down), starting
+   * it is retried with backoff for a while: the claim makes the fire ours, so retrying here cannot run it twice.
+   * Once the run is recorded it is never started again: how it ends is the runner's to record.
    */
   private async fire(connectorId: number, slot: Date): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
+    const giveUpAt = Date.now() + START_RETRY_MS;
+    let started: Awaited<ReturnType<ConnectorRunner['start']>> | undefined;
+    for (let attempt = 1; started === undefined; attempt += 1) {
       try {
-        const { finished } = await this.runner.start({ connectorId, trigger: RunTrigger.SCHEDULE, scheduledFor: slot, actor: 'scheduler' });
-        await finished;
-        return;
+        started = await this.runner.start({ connectorId, trigger: RunTrigger.SCHEDULE, scheduledFor: slot, actor: 'scheduler' });
       } catch (error) {
-        if (this.stopped || attempt >= START_ATTEMPTS) throw error;
+        const delay = Math.min(START_RETRY_MAX_DELAY_MS, START_RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
+        if (this.stopped || Date.now() + delay > giveUpAt) throw error;
         this.reportError(new Error(`scheduled run of connector ${connectorId} could not start (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** (attempt - 1))).unref());
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        if (this.stopped) throw error;
       }
     }
+    await started.finished;
   }
 }

@@ -1,5 +1,5 @@
 import { createTask, schedule, setRunCoordinator, validateDetailed, type RunCoordinator, type ScheduledTask } from 'node-cron';
-import type { DatabaseRunCoordinator } from './run-coordinator';
+import type { ClaimResult, DatabaseRunCoordinator } from './run-coordinator';
 
 /** Longest cron expression accepted (`connector.schedule` is varchar(100)). */
 export const CRON_MAX_LENGTH = 100;
@@ -59,6 +59,11 @@ export interface SchedulerOptions {
   purgeIntervalMs?: number;
   /** How long lease rows are kept after they expire. Default 1 hour. */
   leaseRetentionMs?: number;
+  /**
+   * How long a fire whose claim failed for another reason than "already claimed" (the database is unreachable)
+   * keeps trying to claim its slot, with backoff. 0 skips such a fire at once. Default 1 minute.
+   */
+  claimRetryMs?: number;
 }
 
 export interface PlanResult {
@@ -88,6 +93,10 @@ const DEFAULT_LEASE_MS = 5 * 60_000;
 const DEFAULT_PURGE_INTERVAL_MS = 15 * 60_000;
 const DEFAULT_LEASE_RETENTION_MS = 60 * 60_000;
 const DEFAULT_STOP_DEADLINE_MS = 30_000;
+const DEFAULT_CLAIM_RETRY_MS = 60_000;
+/** Pauses between claim attempts: 0.5 s, 1 s, 2 s, 4 s, then every 5 s (frequent schedules recover quickly). */
+const CLAIM_RETRY_FIRST_DELAY_MS = 500;
+const CLAIM_RETRY_MAX_DELAY_MS = 5_000;
 
 /**
  * Runs jobs on cron schedules with node-cron, each fire exactly once across every process that shares the
@@ -109,6 +118,9 @@ export class Scheduler {
   private readonly defaultTimeZone: string;
   private readonly leaseMs: number;
   private readonly leaseRetentionMs: number;
+  private readonly claimRetryMs: number;
+  /** Wakes claims waiting to retry (stop() calls them). */
+  private readonly retryWaits = new Set<() => void>();
   private readonly entries = new Map<string, Entry>();
   /** Claims being decided and fires being run; `stop()` waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -126,6 +138,7 @@ export class Scheduler {
     this.defaultTimeZone = options.defaultTimeZone;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.leaseRetentionMs = options.leaseRetentionMs ?? DEFAULT_LEASE_RETENTION_MS;
+    this.claimRetryMs = options.claimRetryMs ?? DEFAULT_CLAIM_RETRY_MS;
     // Process-wide and read at task creation: set before any task exists (see the class comment).
     setRunCoordinator(this.coordinator);
     const purgeIntervalMs = options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
@@ -219,6 +232,7 @@ export class Scheduler {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     for (const entry of this.entries.values()) this.retire(entry);
     this.entries.clear();
+    for (const wake of this.retryWaits) wake();
 
     const deadline = Date.now() + (options.deadlineMs ?? DEFAULT_STOP_DEADLINE_MS);
     while (this.inFlight.size > 0) {
@@ -266,7 +280,7 @@ export class Scheduler {
 
   private async claim(entry: Entry, key: string, ttlMs: number): Promise<boolean> {
     if (!entry.active || this.stopping) return false;
-    const claiming = this.coordinator.claim(key, ttlMs);
+    const claiming = this.claimWithRetry(entry, key, ttlMs);
     this.inFlight.add(claiming);
     try {
       const result = await claiming;
@@ -284,6 +298,38 @@ export class Scheduler {
       return result.claimed;
     } finally {
       this.inFlight.delete(claiming);
+    }
+  }
+
+  /**
+   * Claims a fire; when the claim fails for another reason than "already claimed" (typically: the database is
+   * unreachable), the slot is retried with backoff for up to `claimRetryMs`, so a fire that falls in a short
+   * outage still runs once the database is back. node-cron waits for the claim, and `noOverlap` keeps the
+   * job's later fires from piling up meanwhile. Whoever inserts the lease first still wins: exactly once holds.
+   */
+  private async claimWithRetry(entry: Entry, key: string, ttlMs: number): Promise<ClaimResult> {
+    const giveUpAt = Date.now() + this.claimRetryMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.coordinator.claim(key, ttlMs);
+      if (result.error === undefined) return result;
+      if (!entry.active || this.stopping) return { claimed: false, key: result.key };
+      const delay = Math.min(CLAIM_RETRY_MAX_DELAY_MS, CLAIM_RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
+      if (Date.now() + delay > giveUpAt) return result;
+      if (attempt === 1) {
+        const reason = result.error instanceof Error ? result.error.message : String(result.error);
+        this.report(new Error(`job ${entry.id}: the fire ${key} could not be claimed (${reason}); retrying for up to ${Math.round(this.claimRetryMs / 1000)} s`), entry.id);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.retryWaits.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, delay);
+        timer.unref();
+        this.retryWaits.add(wake);
+      });
+      if (!entry.active || this.stopping) return { claimed: false, key: result.key };
     }
   }
 

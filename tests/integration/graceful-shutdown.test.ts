@@ -1,0 +1,222 @@
+/**
+ * Graceful shutdown under load: the hub runs as its own process (`src/main.ts`, JSON logs), twenty clients
+ * keep sending GraphQL queries over keep-alive connections, a connector run is reading a slow feed, and the
+ * process gets SIGTERM. What must hold:
+ *   - the process exits 0 within its shutdown deadline;
+ *   - every request that got a response got a 200 with data and no GraphQL errors;
+ *   - requests after the listener closed fail only at connection level (refused, or the socket closed before
+ *     any response byte), and none of those was seen by the server (no log line for its request id): no
+ *     request the server accepted failed;
+ *   - the connector run in progress (started with runConnector(wait: false) on a slow feed) ends recorded as
+ *     INTERRUPTED (or SUCCEEDED if it finished), never RUNNING; so does a scheduled run stuck on a feed that
+ *     stopped sending, which the shutdown must not wait for.
+ * Runs in both projects: on SQLite the hub's database file is shared with this test, which reads the ledger
+ * after the process is gone; on MariaDB the hub uses TEST_DATABASE_URL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DatabaseConfig } from '../../src/config';
+import { createDataSource } from '../../src/database/data-source';
+import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
+import { describeRecords, startGraphQLLoad, type RequestRecord } from '../helpers/graphql-load';
+import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+
+const ROOT = path.join(__dirname, '..', '..');
+/** main.ts: SHUTDOWN_DEADLINE_MS. */
+const SHUTDOWN_DEADLINE_MS = 20_000;
+const CLIENTS = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A timer that does not keep the test process alive (for races against something that should win). */
+const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+const PILOT_MODELS = fs.readFileSync(path.join(ROOT, 'schema', 'examples', 'PilotModels.graphql'), 'utf8');
+const OBSERVATIONS = `query Observations {
+  observations(first: 500) {
+    totalCount
+    edges { node { period value source unit { code name level } metric { code name } } }
+  }
+}`;
+const OVERVIEW = fs.readFileSync(path.join(ROOT, 'schema', 'examples', 'ProgramOverview.graphql'), 'utf8');
+const OPERATIONS = [
+  { name: 'PilotModels', query: PILOT_MODELS },
+  { name: 'PilotModels', query: PILOT_MODELS },
+  { name: 'Observations', query: OBSERVATIONS },
+  { name: 'PilotModels', query: PILOT_MODELS },
+  { name: 'ProgramOverview', query: OVERVIEW },
+];
+
+interface LogLine {
+  msg?: string;
+  level?: number;
+  requestId?: string;
+  req?: { id?: string };
+  res?: { statusCode?: number };
+}
+
+function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+async function readDatabase<T>(config: DatabaseConfig, sql: string, parameters: unknown[] = []): Promise<T[]> {
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  try {
+    return (await dataSource.query(sql, parameters)) as T[];
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+describe('graceful shutdown of a hub process under load', () => {
+  let folder: string;
+  let databaseConfig: DatabaseConfig;
+  let feeds: FeedSimulator;
+  let hub: HubProcess | undefined;
+
+  beforeAll(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-shutdown-'));
+    const sqliteFile = path.join(folder, 'hub.sqlite');
+    databaseConfig = testDatabaseConfig().kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : testDatabaseConfig();
+    if (databaseConfig.kind !== 'sqlite') {
+      // The hub process migrates and seeds an empty database itself.
+      const database = await openTestDatabase({ seed: false });
+      await database.dataSource.dropDatabase();
+      await database.dataSource.destroy();
+    }
+    feeds = await startFeedSimulator({ port: 0 });
+    hub = startHubProcess({
+      ...databaseEnvironment(sqliteFile),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SEED_ON_START: 'always',
+      PILOTHUB_DEMO: 'false',
+      LOG_FORMAT: 'json',
+      RUN_HEARTBEAT_SECONDS: '1',
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (hub && hub.child.exitCode === null && hub.child.signalCode === null) {
+      hub.child.kill('SIGKILL');
+      await hub.exited;
+    }
+    await feeds?.close();
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('drains requests in flight, refuses new connections only, records the run in progress and exits 0', async () => {
+    const url = await waitForUrl(hub!);
+
+    // A connector run that is still reading when SIGTERM arrives: the feed trickles its body out over ~5 s.
+    const registered = await postGraphQL<{ registerConnector: { id: string } }>(url, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+      input: {
+        name: 'Slow health feed',
+        kind: 'http-json',
+        department: 'SO_YT',
+        schedule: '0 0 1 1 *',
+        config: { url: `${feeds.url}/health/biometric-visits`, query: { from: '{{from}}', to: '{{to}}' }, recordsPath: 'data' },
+        mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date' }, value: { field: 'visits' } },
+      },
+    });
+    const connectorId = registered.registerConnector.id;
+    await fetch(`${feeds.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feed: 'health', mode: 'slow' }) });
+    // And a scheduled run that is stuck on a feed that sends half a body and then nothing (for 60 s): the
+    // shutdown must not wait for it to end on its own.
+    const scheduled = await postGraphQL<{ registerConnector: { id: string } }>(url, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+      input: {
+        name: 'Hanging health feed',
+        kind: 'http-json',
+        department: 'SO_YT',
+        schedule: '* * * * * *',
+        lookbackDays: 1,
+        config: { url: `${feeds.url}/health/biometric-visits`, query: { from: '{{from}}', to: '{{to}}', fault: 'hang' }, recordsPath: 'data' },
+        mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date' }, value: { field: 'visits' } },
+      },
+    });
+    const scheduledId = scheduled.registerConnector.id;
+
+    const load = startGraphQLLoad({ url, clients: CLIENTS, operations: OPERATIONS, timeoutMs: 30_000, requestIdPrefix: 'shutdown', stopAfterConnectFailures: 3 });
+    await sleep(2_000);
+    const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(
+      url,
+      `mutation { runConnector(id: "${connectorId}", from: "2024-08-01", to: "2024-08-05", wait: false) { id status } }`,
+    );
+    expect(started.runConnector.status).toBe('RUNNING');
+    await sleep(1_500);
+    const scheduledRuns = await postGraphQL<{ connector: { runs: { edges: Array<{ node: { status: string; trigger: string } }> } } }>(
+      url,
+      `{ connector(id: "${scheduledId}") { runs(first: 5) { edges { node { status trigger } } } } }`,
+    );
+    expect(scheduledRuns.connector.runs.edges.map((edge) => edge.node)).toEqual([{ status: 'RUNNING', trigger: 'SCHEDULE' }]);
+
+    const sigtermAt = Date.now();
+    hub!.child.kill('SIGTERM');
+    const exitCode = await Promise.race([hub!.exited, after(SHUTDOWN_DEADLINE_MS + 5_000).then(() => 'still running' as const)]);
+    const exitedAt = Date.now();
+    // Clients stop on their own after three refused connections in a row; make sure none is left looping.
+    const records = await Promise.race([load.done, after(5_000).then(() => load.stop())]);
+
+    expect(exitCode).toBe(0);
+    expect(exitedAt - sigtermAt).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+    const logs = logLines(hub!.stdout());
+    expect(logs.some((line) => line.msg === 'SIGTERM received: draining requests')).toBe(true);
+    expect(logs.some((line) => line.msg === 'stopped')).toBe(true);
+
+    // Load really ran, and requests were in flight when the signal came.
+    const answered = records.filter((record) => record.status !== undefined);
+    expect(answered.filter((record) => record.endedAt < sigtermAt).length).toBeGreaterThan(CLIENTS);
+    expect(records.filter((record) => record.operation === 'Observations' && record.status === 200).length).toBeGreaterThan(0);
+    const inFlightAtSignal = answered.filter((record) => record.startedAt < sigtermAt && record.endedAt >= sigtermAt);
+    expect(inFlightAtSignal.length).toBeGreaterThan(0);
+
+    // Every response is a 200 with data and no errors.
+    const badResponses = answered.filter((record) => record.status !== 200 || !record.body?.data || record.body.errors !== undefined || record.failure);
+    expect(describeRecords(badResponses)).toBe('[]');
+
+    // Failures only where the server never took the request: refused, or closed before any response byte.
+    const failed = records.filter((record) => record.failure);
+    const lateFailures = failed.filter((record) => record.failure!.phase !== 'connect' && record.failure!.phase !== 'before-response');
+    expect(describeRecords(lateFailures)).toBe('[]');
+    // Connection-level failures happen only once the shutdown has begun (a request sent just before the signal
+    // may still be sitting unread on an idle keep-alive connection that the drain closes).
+    expect(failed.filter((record) => record.startedAt < sigtermAt - 1_000)).toEqual([]);
+    // After the process is gone every client ended on refused connections.
+    expect(failed.some((record) => record.failure!.phase === 'connect')).toBe(true);
+
+    // Cross-check with the server's own request log: each request it logged was answered to the client with a 200,
+    // and no request that failed on the client side reached the server.
+    const served = new Map<string, number | undefined>();
+    for (const line of logs) if (line.req?.id?.startsWith('shutdown-')) served.set(line.req.id, line.res?.statusCode);
+    const byId = new Map<string, RequestRecord>(records.map((record) => [record.requestId, record]));
+    const servedButNotAnswered = [...served].filter(([id, status]) => status !== 200 || byId.get(id)?.status !== 200);
+    expect(servedButNotAnswered).toEqual([]);
+    expect(failed.filter((record) => served.has(record.requestId)).map((record) => record.requestId)).toEqual([]);
+    expect(served.size).toBe(answered.length);
+
+    // The run that was reading at SIGTERM recorded how it ended.
+    const runs = await readDatabase<{ id: number | string; status: string; errorMessage: string | null; finishedAt: unknown }>(
+      databaseConfig,
+      'SELECT id, status, errorMessage, finishedAt FROM connector_run WHERE connectorId = ?',
+      [Number(connectorId)],
+    );
+    expect(runs).toHaveLength(1);
+    expect(String(runs[0].id)).toBe(started.runConnector.id);
+    expect(['INTERRUPTED', 'SUCCEEDED']).toContain(runs[0].status);
+    expect(runs[0].finishedAt).not.toBeNull();
+    if (runs[0].status === 'INTERRUPTED') expect(runs[0].errorMessage).toMatch(/shutting down/);
+    const stuck = await readDatabase<{ status: string; trigger: string; errorMessage: string | null }>(
+      databaseConfig,
+      'SELECT status, `trigger`, errorMessage FROM connector_run WHERE connectorId = ?',
+      [Number(scheduledId)],
+    );
+    expect(stuck).toEqual([{ status: 'INTERRUPTED', trigger: 'SCHEDULE', errorMessage: expect.stringMatching(/shutting down/) }]);
+    const running = await readDatabase<{ n: number | string }>(databaseConfig, 'SELECT COUNT(*) AS n FROM connector_run WHERE status = ?', ['RUNNING']);
+    expect(Number(running[0].n)).toBe(0);
+  }, 120_000);
+});
