@@ -102,27 +102,44 @@ describe('several hub processes on one database', () => {
     expect(await stopProcess(second)).toBe(0);
   }, 60_000);
 
-  it('a run cut off by kill -9 is INTERRUPTED after a restart, leaves no partial batch, and the next run completes', async () => {
+  it('kill -9 in the middle of a large ingestion: whole batches only, the run INTERRUPTED after restart, the next run completes', async () => {
     const crashing = startHubProcess(environment);
     processes.push(crashing);
     const url = await waitForUrl(crashing);
+    // Six monthly batches of 460 communes × 28–31 days (about 14,000 rows each).
     const id = await register(url, {
-      name: 'Slow feed',
+      name: 'Large backfill',
       kind: 'http-json',
       department: 'SO_YT',
       schedule: '0 0 1 1 *',
+      maxWindowDays: 31,
       config: { url: `${feeds.url}/health/biometric-visits`, query: { from: '{{from}}', to: '{{to}}' }, recordsPath: 'data' },
       mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date' }, value: { field: 'visits' } },
     });
-    await fetch(`${feeds.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feed: 'health', mode: 'slow' }) });
-    const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(url, `mutation { runConnector(id: "${id}", from: "2024-08-01", to: "2024-08-05") { id status } }`);
+    const window = 'from: "2024-07-01", to: "2024-12-31"';
+    const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(url, `mutation { runConnector(id: "${id}", ${window}) { id status } }`);
     expect(started.runConnector.status).toBe('RUNNING');
-    await sleep(1_500);
+    // Kill as soon as the first batch is stored, while the next ones are being read and written.
+    const source = `connector:${id}`;
+    for (let waited = 0; waited < 30_000; waited += 20) {
+      const [{ n }] = await query<{ n: number | string }>('SELECT COUNT(*) AS n FROM observation WHERE source = ?', [source]);
+      if (Number(n) > 0) break;
+      await sleep(20);
+    }
     crashing.child.kill('SIGKILL');
     await crashing.exited;
-    await fetch(`${feeds.url}/_faults`, { method: 'DELETE' });
-    const before = await query<{ n: number | string }>('SELECT COUNT(*) AS n FROM observation WHERE source = ?', [`connector:${id}`]);
-    expect(Number(before[0].n)).toBe(0);
+
+    // Every batch (one month here) is there whole or not at all.
+    const months = await query<{ month: string; n: number | string }>(
+      'SELECT SUBSTR(period, 1, 7) AS month, COUNT(*) AS n FROM observation WHERE source = ? GROUP BY SUBSTR(period, 1, 7)',
+      [source],
+    );
+    expect(months.length).toBeGreaterThan(0);
+    expect(months.length).toBeLessThan(6);
+    for (const { month, n } of months) {
+      const days = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
+      expect({ month, rows: Number(n) }).toEqual({ month, rows: 460 * days });
+    }
 
     const restarted = startHubProcess(environment);
     processes.push(restarted);
@@ -134,13 +151,15 @@ describe('several hub processes on one database', () => {
     }
     expect(status).toBe('INTERRUPTED');
 
-    const next = await postGraphQL<{ runConnector: { status: string; summary: { imported: number } } }>(
+    const next = await postGraphQL<{ runConnector: { status: string; summary: { fetched: number; imported: number; unchanged: number } } }>(
       restartedUrl,
-      `mutation { runConnector(id: "${id}", from: "2024-08-01", to: "2024-08-05", wait: true) { status summary { imported } } }`,
+      `mutation { runConnector(id: "${id}", ${window}, wait: true) { status summary { fetched imported unchanged } } }`,
     );
-    expect(next.runConnector).toEqual({ status: 'SUCCEEDED', summary: { imported: 460 * 5 } });
+    const stored = months.reduce((sum, month) => sum + Number(month.n), 0);
+    expect(next.runConnector.status).toBe('SUCCEEDED');
+    expect(next.runConnector.summary).toEqual({ fetched: 460 * 184, imported: 460 * 184 - stored, unchanged: stored });
     const duplicates = await query('SELECT metricId, unitId, period FROM observation GROUP BY metricId, unitId, period HAVING COUNT(*) > 1');
     expect(duplicates).toEqual([]);
     expect(await stopProcess(restarted)).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });
