@@ -31,7 +31,7 @@ import {
   querySchema,
   type DateFormat,
   type TemplateValues,
-} from '../http-json/placeholders';
+} from '../sdk/placeholders';
 
 export const secretNames = HTTP_SECRET_NAMES;
 export const BATCH_SIZE = 5_000;

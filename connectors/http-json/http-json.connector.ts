@@ -27,7 +27,7 @@ import {
   placeholderProblem,
   querySchema,
   type TemplateValues,
-} from './placeholders';
+} from '../sdk/placeholders';
 
 export const secretNames = HTTP_SECRET_NAMES;
 

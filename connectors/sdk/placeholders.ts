@@ -7,7 +7,7 @@
  * Validation happens in the config schema, so a bad placeholder is reported on the field that holds it.
  */
 import { z } from 'zod';
-import { ConnectorError, type ReadWindow } from '../sdk/contract';
+import { ConnectorError, type ReadWindow } from './contract';
 
 export const DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'YYYYMMDD'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
