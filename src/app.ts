@@ -16,6 +16,7 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
+import { SYSTEM_PRINCIPAL } from './security/principal';
 
 /** Header a caller may use to name itself as the author of catalogue changes. */
 export const ACTOR_HEADER = 'x-pilothub-actor';
@@ -155,6 +156,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         dataSource,
         config,
         loaders: new RequestLoaders(dataSource),
+        // Until authentication resolves the caller, every request acts as an administrator.
+        principal: { ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(req.headers[ACTOR_HEADER]) },
         actor: actorFrom(req.headers[ACTOR_HEADER]),
         requestId: String(req.id),
         connectors: options.connectors,

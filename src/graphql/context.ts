@@ -3,6 +3,7 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { In } from 'typeorm';
 import type { HubConfig } from '../config';
 import type { ConnectorService } from '../modules/connectors/connector.service';
+import type { Principal } from '../security/principal';
 
 /**
  * Per-request DataLoaders, created on first use and keyed by name (which includes any arguments that
@@ -70,7 +71,9 @@ export interface HubContext {
   connectors?: ConnectorOperations;
   config: HubConfig;
   loaders: RequestLoaders;
-  /** Who is calling, recorded as the author of catalogue changes. */
+  /** The authenticated caller; every authorization decision reads it. */
+  principal: Principal;
+  /** Who is calling, recorded as the author of catalogue changes (the principal's name). */
   actor: string;
   /** Id of the HTTP request, carried into logs and the runs it starts. */
   requestId?: string;

@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { authChecker } from '../security/access';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
 import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '../modules/connectors/connector.resolver';
@@ -30,6 +31,7 @@ export function buildHubSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false },
+    authChecker,
   });
 }
 
