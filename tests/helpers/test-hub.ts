@@ -16,6 +16,8 @@ export interface TestHub extends TestDatabase {
   hub: Hub;
   services: HubServices;
   hubConfig: HubConfig;
+  /** Headers that authenticate a request as an administrator; spread them into raw HTTP requests. */
+  headers: Record<string, string>;
   /** Sends one GraphQL operation over HTTP to the running hub. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -42,14 +44,16 @@ export async function startTestHub(
     connectors: services.operations,
     schedulerRunning: () => services.schedules.running,
   });
+  const adminHeaders: Record<string, string> = {};
   return {
     ...database,
     hub,
     hubConfig,
+    headers: adminHeaders,
     async graphql(query, variables, headers) {
       const response = await fetch(hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...adminHeaders, ...headers },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as GraphQLResponse;
