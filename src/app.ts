@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { ingestRouter } from './http/ingest-endpoint';
+import { progressReportRouter } from './modules/progress/report-endpoint';
 import { createErrorFormatter } from './graphql/errors';
 import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
@@ -162,6 +163,15 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         requestId: String(req.id),
         connectors: options.connectors,
       }),
+    }),
+  );
+  app.use(
+    progressReportRouter({
+      dataSource,
+      timeZone: config.timeZone,
+      // Until authentication resolves the caller, every request acts as an administrator (as for /graphql).
+      principalOf: (request) => ({ ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(request.headers[ACTOR_HEADER]) }),
+      reportError,
     }),
   );
   if (options.connectors) {

@@ -7,6 +7,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
+import { DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 
 export const resolvers = [
@@ -25,6 +26,9 @@ export const resolvers = [
   ConnectorResolver,
   ConnectorRunResolver,
   RunRejectionResolver,
+  ProgressResolver,
+  ProgressReportResolver,
+  DepartmentScorecardResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

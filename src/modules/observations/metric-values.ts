@@ -99,8 +99,9 @@ export function latestPointLoader(context: HubContext): DataLoader<Metric, Metri
 
 /**
  * The latest period with data of each metric, combined over units: one statement for any number of metrics.
+ * With `asOf` (YYYY-MM-DD), only periods that had ended by that day count.
  */
-export async function latestPoints(dataSource: DataSource, metrics: readonly Metric[]): Promise<Array<MetricPoint | null>> {
+export async function latestPoints(dataSource: DataSource, metrics: readonly Metric[], asOf?: string): Promise<Array<MetricPoint | null>> {
   if (metrics.length === 0) return [];
   const latestStart = dataSource
     .createQueryBuilder(Observation, 'recent')
@@ -108,6 +109,7 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
     .addSelect('MAX(recent.periodStart)', 'periodStart')
     .where('recent.metricId IN (:...metricIds)')
     .groupBy('recent.metricId');
+  if (asOf) latestStart.andWhere('recent.periodEnd <= :asOf');
   const rows = await dataSource
     .createQueryBuilder(Observation, 'observation')
     .innerJoin(`(${latestStart.getQuery()})`, 'latest', 'latest.metricId = observation.metricId AND latest.periodStart = observation.periodStart')
@@ -120,7 +122,7 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
     .addSelect('SUM(observation.denominator)', 'denominator')
     .addSelect('COUNT(*)', 'reportingUnits')
     .addSelect('COUNT(observation.numerator)', 'numeratorCount')
-    .setParameters({ metricIds: metrics.map((metric) => metric.id) })
+    .setParameters({ metricIds: metrics.map((metric) => metric.id), ...(asOf ? { asOf } : {}) })
     .groupBy('observation.metricId')
     .addGroupBy('observation.period')
     .addGroupBy('unit.level')
@@ -133,10 +135,10 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
 }
 
 /**
- * For COUNT metrics, the total from the first day of the target year to the target date, combined over the
- * coarsest reporting level; one statement for any number of metrics.
+ * For COUNT metrics, the total from the first day of the target year to the target date (or to `asOf` when that is
+ * earlier), combined over the coarsest reporting level; one statement for any number of metrics.
  */
-export async function cumulativeTotals(dataSource: DataSource, metrics: readonly Metric[]): Promise<Map<number, LevelSum>> {
+export async function cumulativeTotals(dataSource: DataSource, metrics: readonly Metric[], asOf?: string): Promise<Map<number, LevelSum>> {
   const withTargets = metrics.filter((metric) => metric.kind === MetricKind.COUNT && metric.targetDate);
   if (withTargets.length === 0) return new Map();
   const query = dataSource
@@ -153,7 +155,7 @@ export async function cumulativeTotals(dataSource: DataSource, metrics: readonly
   const windows = withTargets.map((metric, index) => {
     query.setParameter(`metric${index}`, metric.id);
     query.setParameter(`from${index}`, `${metric.targetDate!.slice(0, 4)}-01-01`);
-    query.setParameter(`to${index}`, metric.targetDate);
+    query.setParameter(`to${index}`, asOf && asOf < metric.targetDate! ? asOf : metric.targetDate);
     return `(observation.metricId = :metric${index} AND observation.periodStart >= :from${index} AND observation.periodEnd <= :to${index})`;
   });
   const rows = await query

@@ -1,0 +1,106 @@
+import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { todayIn } from '../../common/clock';
+import { badInput } from '../../common/errors';
+import type { Period } from '../../common/period';
+import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
+import { requireByCode } from '../../database/by-code';
+import type { HubContext } from '../../graphql/context';
+import { ALL_ROLES } from '../../security/access';
+import { Program } from '../catalogue/program.entity';
+import { Department } from '../departments/department.entity';
+import { buildProgressReport, DEFAULT_PROGRAM, reportPeriod } from './progress-report';
+import { judgement, ProgressSnapshot, type Judgement } from './progress.service';
+import { DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
+import { renderMarkdown } from './report-render';
+
+/** One snapshot per window per request, shared by every field that asks for it. */
+function snapshot(context: HubContext, window: Judgement): Promise<ProgressSnapshot> {
+  return context.loaders
+    .get<string, ProgressSnapshot>('progress:snapshot', (keys) =>
+      Promise.all(keys.map((key) => ProgressSnapshot.load(context.dataSource, JSON.parse(key) as Judgement, context.config.timeZone))),
+    )
+    .load(JSON.stringify({ asOf: window.asOf, from: window.from, to: window.to }));
+}
+
+function window(context: HubContext, asOf?: string | null, from?: string | null, to?: string | null): Judgement {
+  return judgement(asOf ?? todayIn(context.config.timeZone), from, to);
+}
+
+@Resolver()
+export class ProgressResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => ProgramProgress, { description: 'A programme’s progress on asOf (default today): counts, task groups, overdue items, metrics needing attention.' })
+  async progress(
+    @Ctx() context: HubContext,
+    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) programCode: string,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+  ): Promise<ProgramProgress> {
+    const program = await requireByCode(context.dataSource, Program, 'programme', programCode);
+    return (await snapshot(context, window(context, asOf))).programProgress(program);
+  }
+
+  @Authorized(...ALL_ROLES)
+  @Query(() => [DepartmentScorecard], {
+    description:
+      'Scorecards of every department in force during the window (default: the year of asOf), by code: the material of ' +
+      'the year-end performance evaluation.',
+  })
+  async departmentScorecards(
+    @Ctx() context: HubContext,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Day statuses and freshness are judged on; default today.' }) asOf?: string | null,
+    @Arg('from', () => CalendarDateScalar, { nullable: true, description: 'First day of the window; default 1 January of asOf’s year.' }) from?: string | null,
+    @Arg('to', () => CalendarDateScalar, { nullable: true, description: 'Last day of the window; default 31 December of asOf’s year.' }) to?: string | null,
+    @Arg('departments', () => [String], { nullable: true, description: 'Only these department codes.' }) codes?: string[] | null,
+  ): Promise<DepartmentScorecard[]> {
+    const data = await snapshot(context, window(context, asOf, from, to));
+    let departments = data.departmentsInWindow();
+    if (codes) {
+      const unknown = codes.filter((code) => !data.department(code));
+      if (unknown.length > 0) throw badInput('departments', `unknown department ${unknown.join(', ')}`);
+      departments = codes.map((code) => data.department(code)!);
+    }
+    return departments.map((department) => data.scorecard(department));
+  }
+
+  @Authorized(...ALL_ROLES)
+  @Query(() => ProgressReport, {
+    description:
+      'The periodic report to the People’s Committee chairman for a month, quarter or year, as of the period’s last day ' +
+      '(or today if earlier, or asOf); also downloadable as CSV and Markdown (csvUrl, markdownUrl).',
+  })
+  progressReport(
+    @Arg('period', () => PeriodScalar) period: Period,
+    @Ctx() context: HubContext,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Report later than the period’s end, e.g. on the meeting day.' }) asOf?: string | null,
+    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) program?: string,
+  ): Promise<ProgressReport> {
+    return buildProgressReport(
+      context.dataSource,
+      context.config.timeZone,
+      { program, period: reportPeriod(period), asOf },
+      (judged) => snapshot(context, judged),
+    );
+  }
+}
+
+@Resolver(() => ProgressReport)
+export class ProgressReportResolver {
+  @FieldResolver(() => String, { description: 'The report as Markdown.' })
+  markdown(@Root() report: ProgressReport): string {
+    return renderMarkdown(report);
+  }
+}
+
+@Resolver(() => Department)
+export class DepartmentScorecardResolver {
+  @FieldResolver(() => DepartmentScorecard, { description: 'The department’s scorecard; the window defaults to the year of asOf (default today).' })
+  async scorecard(
+    @Root() department: Department,
+    @Ctx() context: HubContext,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+    @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
+    @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
+  ): Promise<DepartmentScorecard> {
+    return (await snapshot(context, window(context, asOf, from, to))).scorecard(department);
+  }
+}

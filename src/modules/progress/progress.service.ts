@@ -1,0 +1,358 @@
+import type { DataSource } from 'typeorm';
+import { todayIn } from '../../common/clock';
+import { MetricKind, ProgressStatus } from '../../common/enums';
+import { badInput } from '../../common/errors';
+import { addDays, type Period } from '../../common/period';
+import { StatusCounts } from '../catalogue/catalogue.types';
+import { ChangedField } from '../catalogue/change-record';
+import { PilotModel, PilotModelChange } from '../catalogue/pilot-model.entity';
+import type { Program } from '../catalogue/program.entity';
+import { TaskGroup } from '../catalogue/task-group.entity';
+import { Task, TaskChange } from '../catalogue/task.entity';
+import { ConnectorRun } from '../connectors/connector-run.entity';
+import { Connector, RunStatus } from '../connectors/connector.entity';
+import { Department } from '../departments/department.entity';
+import { FreshnessStatus, metricFreshness, summarize } from '../metrics/freshness';
+import { Metric } from '../metrics/metric.entity';
+import { cumulativeTotals, latestPoints } from '../observations/metric-values';
+import { CompletionTiming, stateAt, type ChangeRow, type ItemState } from './item-state';
+import {
+  AccountableKind,
+  DataQuality,
+  DeadlineScore,
+  DepartmentScorecard,
+  MetricStanding,
+  OverdueItem,
+  ProgramProgress,
+  ProgressReport,
+  StatusChangeEntry,
+  TaskGroupProgress,
+} from './progress.types';
+
+/** A task or pilot model with its state on asOf. */
+interface Tracked {
+  kind: AccountableKind;
+  item: Task | PilotModel;
+  name: string;
+  nameVi: string;
+  state: ItemState;
+}
+
+/** The window a snapshot is judged on: statuses on `asOf`, task deadlines and runs in `from`…`to`. */
+export interface Judgement {
+  asOf: string;
+  from: string;
+  to: string;
+}
+
+interface RunRow {
+  departmentId: number | string;
+  runs: number | string;
+  failedRuns: number | string | null;
+  fetched: number | string | null;
+  rejected: number | string | null;
+}
+
+const FAILED_RUNS = [RunStatus.FAILED, RunStatus.INTERRUPTED];
+
+/** UTC instant at which the local day `date` begins in `timeZone`. */
+export function startOfDay(date: string, timeZone: string): Date {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const offsetAt = (instant: number) => {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(instant));
+    const value = (type: string) => Number(parts.find((part) => part.type === type)!.value);
+    return Date.UTC(value('year'), value('month') - 1, value('day'), value('hour'), value('minute'), value('second')) - instant;
+  };
+  const first = guess - offsetAt(guess);
+  return new Date(guess - offsetAt(first));
+}
+
+/** The year of `asOf` when no window is given: the plan year the evaluation covers. */
+export function judgement(asOf: string, from?: string | null, to?: string | null): Judgement {
+  const window = { asOf, from: from ?? `${asOf.slice(0, 4)}-01-01`, to: to ?? `${asOf.slice(0, 4)}-12-31` };
+  if (window.from > window.to) throw badInput('from', `must not be after to (${window.to})`);
+  return window;
+}
+
+function emptyCounts(): StatusCounts {
+  return { total: 0, completed: 0, inProgress: 0, notStarted: 0, overdue: 0 };
+}
+
+function statusCounts(items: readonly Tracked[]): StatusCounts {
+  const counts = emptyCounts();
+  for (const { state } of items) {
+    counts.total += 1;
+    if (state.status === ProgressStatus.COMPLETED) counts.completed += 1;
+    else if (state.status === ProgressStatus.IN_PROGRESS) counts.inProgress += 1;
+    else counts.notStarted += 1;
+    if (state.overdue) counts.overdue += 1;
+  }
+  return counts;
+}
+
+function deadlineScore(items: readonly Tracked[]): DeadlineScore {
+  const score: DeadlineScore = { total: 0, doneOnTime: 0, doneLate: 0, doneUndated: 0, openOverdue: 0, openNotYetDue: 0 };
+  for (const { state } of items) {
+    score.total += 1;
+    if (state.completion === CompletionTiming.ON_TIME) score.doneOnTime += 1;
+    else if (state.completion === CompletionTiming.LATE) score.doneLate += 1;
+    else if (state.completion === CompletionTiming.UNDATED) score.doneUndated += 1;
+    else if (state.overdue) score.openOverdue += 1;
+    else score.openNotYetDue += 1;
+  }
+  return score;
+}
+
+const number = (value: number | string | null | undefined) => (value == null ? 0 : Number(value));
+
+function byOldestFirst(a: ChangeRow, b: ChangeRow): number {
+  return a.changedAt.getTime() - b.changedAt.getTime() || a.id - b.id;
+}
+
+/**
+ * Everything progress, scorecards and reports are computed from, read as of one day in a fixed number of
+ * statements whatever the number of departments, tasks or models; the figures are then derived in memory.
+ */
+export class ProgressSnapshot {
+  private constructor(
+    readonly judgement: Judgement,
+    readonly timeZone: string,
+    readonly departments: Department[],
+    readonly taskGroups: TaskGroup[],
+    readonly tasks: Tracked[],
+    readonly models: Tracked[],
+    readonly statusChanges: Array<{ kind: AccountableKind; change: ChangeRow; subject: Tracked }>,
+    readonly standings: MetricStanding[],
+    private readonly connectors: Connector[],
+    private readonly runs: Map<number, DataQuality>,
+  ) {}
+
+  static async load(dataSource: DataSource, window: Judgement, timeZone: string): Promise<ProgressSnapshot> {
+    const { asOf } = window;
+    const [departments, taskGroups, tasks, models, taskChanges, modelChanges, metrics, connectors] = await Promise.all([
+      dataSource.getRepository(Department).find({ order: { code: 'ASC' } }),
+      dataSource.getRepository(TaskGroup).find({ order: { programId: 'ASC', number: 'ASC' } }),
+      dataSource.getRepository(Task).find({ order: { code: 'ASC' } }),
+      dataSource.getRepository(PilotModel).find({ order: { code: 'ASC' } }),
+      dataSource.getRepository(TaskChange).find(),
+      dataSource.getRepository(PilotModelChange).find(),
+      dataSource.getRepository(Metric).find({ order: { code: 'ASC' } }),
+      dataSource.getRepository(Connector).find({ select: { id: true, departmentId: true, createdAt: true, deletedAt: true } }),
+    ]);
+    const [latest, cumulative, runs] = await Promise.all([
+      latestPoints(dataSource, metrics, asOf),
+      cumulativeTotals(dataSource, metrics, asOf),
+      ProgressSnapshot.loadRuns(dataSource, window, timeZone),
+    ]);
+
+    const track = (kind: AccountableKind, changes: ChangeRow[], item: Task | PilotModel, name: string, nameVi: string): Tracked => ({
+      kind,
+      item,
+      name,
+      nameVi,
+      state: stateAt(item, changes, asOf, timeZone),
+    });
+    const historyOf = (changes: ChangeRow[]) => {
+      const bySubject = new Map<number, ChangeRow[]>();
+      for (const change of [...changes].sort(byOldestFirst)) {
+        const list = bySubject.get(change.subjectId) ?? [];
+        list.push(change);
+        bySubject.set(change.subjectId, list);
+      }
+      return bySubject;
+    };
+    const taskHistory = historyOf(taskChanges);
+    const modelHistory = historyOf(modelChanges);
+    const trackedTasks = tasks.map((task) => track(AccountableKind.TASK, taskHistory.get(task.id) ?? [], task, task.title, task.titleVi));
+    const trackedModels = models.map((model) => track(AccountableKind.PILOT_MODEL, modelHistory.get(model.id) ?? [], model, model.name, model.nameVi));
+
+    // Initial records (no earlier value) state what was loaded; only real transitions are changes.
+    const transitions = (kind: AccountableKind, history: Map<number, ChangeRow[]>, tracked: Tracked[]) =>
+      tracked.flatMap((subject) =>
+        (history.get(subject.item.id) ?? [])
+          .filter((change) => change.field === ChangedField.STATUS && change.fromValue != null)
+          .map((change) => ({ kind, change, subject })),
+      );
+    const statusChanges = [...transitions(AccountableKind.TASK, taskHistory, trackedTasks), ...transitions(AccountableKind.PILOT_MODEL, modelHistory, trackedModels)]
+      .sort((a, b) => byOldestFirst(a.change, b.change));
+
+    const departmentById = new Map(departments.map((department) => [department.id, department]));
+    const modelById = new Map(trackedModels.map((model) => [model.item.id, model]));
+    const standings = metrics.map((metric, index): MetricStanding => {
+      const point = latest[index];
+      const freshness = metricFreshness(metric, point?.period ?? null, asOf);
+      const actual = metric.targetValue == null
+        ? null
+        : metric.kind === MetricKind.COUNT && metric.targetDate
+          ? (cumulative.get(metric.id)?.value ?? null)
+          : (point?.value ?? null);
+      const target = metric.targetValue;
+      const ratio = actual == null || target == null ? null : target === 0 ? (actual >= 0 ? 1 : 0) : actual / target;
+      const model = modelById.get(metric.pilotModelId)!;
+      return {
+        metric,
+        pilotModel: model.item as PilotModel,
+        pilotModelStatus: model.state.status,
+        department: departmentById.get(metric.departmentId)!,
+        latestPeriod: point?.period ?? null,
+        latestValue: point?.value ?? null,
+        target,
+        targetDate: metric.targetDate,
+        actual,
+        ratio,
+        behindTarget: target != null && metric.targetDate != null && metric.targetDate <= asOf && (ratio == null || ratio < 1),
+        stale: freshness.status !== FreshnessStatus.ON_TIME,
+        freshness,
+      };
+    });
+    return new ProgressSnapshot(window, timeZone, departments, taskGroups, trackedTasks, trackedModels, statusChanges, standings, connectors, runs);
+  }
+
+  /** Connector runs per department started from `from` to `to` (not after asOf), in one grouped statement. */
+  private static async loadRuns(dataSource: DataSource, window: Judgement, timeZone: string): Promise<Map<number, DataQuality>> {
+    const lastDay = window.to < window.asOf ? window.to : window.asOf;
+    const rows = await dataSource
+      .createQueryBuilder(ConnectorRun, 'run')
+      .innerJoin(Connector, 'connector', 'connector.id = run.connectorId')
+      .select('connector.departmentId', 'departmentId')
+      .addSelect('COUNT(*)', 'runs')
+      .addSelect('SUM(CASE WHEN run.status IN (:...failed) THEN 1 ELSE 0 END)', 'failedRuns')
+      .addSelect('SUM(run.fetched)', 'fetched')
+      .addSelect('SUM(run.rejected)', 'rejected')
+      .where('run.startedAt >= :start AND run.startedAt < :end', {
+        start: startOfDay(window.from, timeZone),
+        end: startOfDay(addDays(lastDay, 1), timeZone),
+        failed: FAILED_RUNS,
+      })
+      .groupBy('connector.departmentId')
+      .getRawMany<RunRow>();
+    return new Map(rows.map((row) => {
+      const fetched = number(row.fetched);
+      const rejected = number(row.rejected);
+      return [Number(row.departmentId), {
+        runs: number(row.runs),
+        failedRuns: number(row.failedRuns),
+        fetched,
+        rejected,
+        rejectionRate: fetched > 0 ? rejected / fetched : null,
+      }];
+    }));
+  }
+
+  /** Departments in force at some time in the window, by code. */
+  departmentsInWindow(): Department[] {
+    const { from, to } = this.judgement;
+    return this.departments.filter((department) => (department.validFrom == null || department.validFrom <= to) && (department.validTo == null || department.validTo > from));
+  }
+
+  department(code: string): Department | undefined {
+    return this.departments.find((department) => department.code === code);
+  }
+
+  scorecard(department: Department): DepartmentScorecard {
+    const { asOf, from, to } = this.judgement;
+    const led = (items: Tracked[]) => items.filter(({ item }) => item.leadDepartmentId === department.id);
+    const connectors = this.connectors.filter((connector) =>
+      connector.departmentId === department.id &&
+      todayIn(this.timeZone, connector.createdAt) <= asOf &&
+      (connector.deletedAt == null || todayIn(this.timeZone, connector.deletedAt) > asOf));
+    return {
+      department,
+      asOf,
+      from,
+      to,
+      tasks: deadlineScore(led(this.tasks).filter(({ state }) => state.deadline >= from && state.deadline <= to)),
+      pilotModels: statusCounts(led(this.models)),
+      connectors: connectors.length,
+      freshness: summarize(this.standings.filter((standing) => standing.department.id === department.id).map((standing) => standing.freshness.status)),
+      dataQuality: this.runs.get(department.id) ?? { runs: 0, failedRuns: 0, fetched: 0, rejected: 0, rejectionRate: null },
+    };
+  }
+
+  programProgress(program: Program): ProgramProgress {
+    const groups = this.taskGroups.filter((group) => group.programId === program.id);
+    const groupIds = new Set(groups.map((group) => group.id));
+    const inProgram = (items: Tracked[]) => items.filter(({ item }) => groupIds.has(item.taskGroupId));
+    const tasks = inProgram(this.tasks);
+    const models = inProgram(this.models);
+    const groupById = new Map(groups.map((group) => [group.id, group]));
+    const departmentById = new Map(this.departments.map((department) => [department.id, department]));
+    const overdueOf = (items: Tracked[]) =>
+      items
+        .filter(({ state }) => state.overdue)
+        .sort((a, b) => b.state.daysLate - a.state.daysLate || a.item.code.localeCompare(b.item.code))
+        .map(({ kind, item, name, nameVi, state }): OverdueItem => ({
+          kind,
+          code: item.code,
+          name,
+          nameVi,
+          status: state.status,
+          taskGroup: groupById.get(item.taskGroupId)!,
+          leadDepartment: departmentById.get(item.leadDepartmentId)!,
+          responsiblePerson: state.responsiblePerson,
+          deadline: state.deadline,
+          daysLate: state.daysLate,
+        }));
+    const modelIds = new Set(models.map(({ item }) => item.id));
+    return {
+      program,
+      asOf: this.judgement.asOf,
+      tasks: statusCounts(tasks),
+      pilotModels: statusCounts(models),
+      taskGroups: groups.map((taskGroup): TaskGroupProgress => ({
+        taskGroup,
+        leadDepartment: departmentById.get(taskGroup.leadDepartmentId)!,
+        tasks: statusCounts(tasks.filter(({ item }) => item.taskGroupId === taskGroup.id)),
+        pilotModels: statusCounts(models.filter(({ item }) => item.taskGroupId === taskGroup.id)),
+      })),
+      overdue: [...overdueOf(tasks), ...overdueOf(models)],
+      metricsNeedingAttention: this.standings
+        .filter((standing) => modelIds.has(standing.pilotModel.id) && (standing.behindTarget || standing.stale))
+        .sort((a, b) => a.pilotModel.code.localeCompare(b.pilotModel.code) || a.metric.code.localeCompare(b.metric.code)),
+    };
+  }
+
+  /** The periodic report: the snapshot must be judged with the period as its window. */
+  report(program: Program, period: Period, links: { csvUrl: string; markdownUrl: string }): ProgressReport {
+    const progress = this.programProgress(program);
+    const groupIds = new Set(progress.taskGroups.map(({ taskGroup }) => taskGroup.id));
+    const dueInPeriod = (items: Tracked[]) =>
+      items.filter(({ item, state }) => groupIds.has(item.taskGroupId) && state.deadline >= period.start && state.deadline <= period.end);
+    const departmentById = new Map(this.departments.map((department) => [department.id, department]));
+    const lastDay = period.end < this.judgement.asOf ? period.end : this.judgement.asOf;
+    const statusChanges = this.statusChanges
+      .filter(({ subject }) => groupIds.has(subject.item.taskGroupId))
+      .map(({ kind, change, subject }): StatusChangeEntry => ({
+        kind,
+        code: subject.item.code,
+        name: subject.name,
+        nameVi: subject.nameVi,
+        leadDepartment: departmentById.get(subject.item.leadDepartmentId)!,
+        fromStatus: change.fromValue as ProgressStatus,
+        toStatus: change.toValue as ProgressStatus,
+        changedAt: change.changedAt,
+        changedOn: todayIn(this.timeZone, change.changedAt),
+        author: change.author,
+        note: change.note,
+      }))
+      .filter((entry) => entry.changedOn >= period.start && entry.changedOn <= lastDay);
+    return {
+      ...progress,
+      period: period.text,
+      tasksDueInPeriod: deadlineScore(dueInPeriod(this.tasks)),
+      pilotModelsDueInPeriod: deadlineScore(dueInPeriod(this.models)),
+      departments: this.departmentsInWindow().map((department) => this.scorecard(department)),
+      statusChanges,
+      ...links,
+    };
+  }
+}

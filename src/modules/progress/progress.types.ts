@@ -1,0 +1,270 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ProgressStatus } from '../../common/enums';
+import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
+import { Program } from '../catalogue/program.entity';
+import { StatusCounts } from '../catalogue/catalogue.types';
+import { PilotModel } from '../catalogue/pilot-model.entity';
+import { TaskGroup } from '../catalogue/task-group.entity';
+import { Department } from '../departments/department.entity';
+import { FreshnessSummary, MetricFreshness } from '../metrics/freshness';
+import { Metric } from '../metrics/metric.entity';
+
+export enum AccountableKind {
+  TASK = 'TASK',
+  PILOT_MODEL = 'PILOT_MODEL',
+}
+registerEnumType(AccountableKind, { name: 'AccountableKind', description: 'A task of the plan or a pilot model.' });
+
+@ObjectType({
+  description:
+    'Items with a deadline, by how they met it on asOf. A completion is dated by the status change to COMPLETED in the ' +
+    'history; a state only recorded as "completed by" a day after the deadline is doneUndated.',
+})
+export class DeadlineScore {
+  @Field(() => Int)
+  total: number;
+
+  @Field(() => Int, { description: 'Completed on or before the deadline.' })
+  doneOnTime: number;
+
+  @Field(() => Int, { description: 'Completed after the deadline.' })
+  doneLate: number;
+
+  @Field(() => Int, { description: 'Completed, but whether before or after the deadline is not recorded.' })
+  doneUndated: number;
+
+  @Field(() => Int, { description: 'Not completed, deadline before asOf.' })
+  openOverdue: number;
+
+  @Field(() => Int, { description: 'Not completed, deadline on or after asOf.' })
+  openNotYetDue: number;
+}
+
+@ObjectType({ description: 'Connector runs in a window: how much data arrived and how much of it was refused.' })
+export class DataQuality {
+  @Field(() => Int, { description: 'Runs started in the window.' })
+  runs: number;
+
+  @Field(() => Int, { description: 'Runs that ended FAILED or INTERRUPTED.' })
+  failedRuns: number;
+
+  @Field(() => Int, { description: 'Rows read.' })
+  fetched: number;
+
+  @Field(() => Int, { description: 'Rows refused by validation.' })
+  rejected: number;
+
+  @Field(() => Float, { nullable: true, description: 'rejected / fetched; null when nothing was fetched (missing, not zero).' })
+  rejectionRate: number | null;
+}
+
+@ObjectType({
+  description:
+    'A department’s record for the year-end performance evaluation: its tasks due in the window, its pilot models, ' +
+    'how timely its metrics are reported and how clean its connectors’ data is. No score: the figures are for people to weigh.',
+})
+export class DepartmentScorecard {
+  @Field(() => Department)
+  department: Department;
+
+  @Field(() => CalendarDateScalar, { description: 'Day statuses, deadlines and freshness are judged on.' })
+  asOf: string;
+
+  @Field(() => CalendarDateScalar, { description: 'First day of the window (task deadlines and connector runs).' })
+  from: string;
+
+  @Field(() => CalendarDateScalar, { description: 'Last day of the window.' })
+  to: string;
+
+  @Field(() => DeadlineScore, { description: 'Tasks the department leads whose deadline falls in the window.' })
+  tasks: DeadlineScore;
+
+  @Field(() => StatusCounts, { description: 'Pilot models the department leads, by status on asOf.' })
+  pilotModels: StatusCounts;
+
+  @Field(() => Int, { description: 'Connectors of the department that existed on asOf.' })
+  connectors: number;
+
+  @Field(() => FreshnessSummary, { description: 'Freshness on asOf of the metrics the department reports.' })
+  freshness: FreshnessSummary;
+
+  @Field(() => DataQuality, { description: 'Runs of its connectors started in the window, up to asOf.' })
+  dataQuality: DataQuality;
+}
+
+@ObjectType({ description: '"Clear person, clear task, clear time": an item open past its deadline.' })
+export class OverdueItem {
+  @Field(() => AccountableKind)
+  kind: AccountableKind;
+
+  @Field()
+  code: string;
+
+  @Field({ description: 'Task title or pilot model name.' })
+  name: string;
+
+  @Field()
+  nameVi: string;
+
+  @Field(() => ProgressStatus, { description: 'Status on asOf.' })
+  status: ProgressStatus;
+
+  @Field(() => TaskGroup)
+  taskGroup: TaskGroup;
+
+  @Field(() => Department)
+  leadDepartment: Department;
+
+  @Field({ description: 'Responsible person (role title) on asOf.' })
+  responsiblePerson: string;
+
+  @Field(() => CalendarDateScalar, { description: 'Deadline in force on asOf.' })
+  deadline: string;
+
+  @Field(() => Int)
+  daysLate: number;
+}
+
+@ObjectType({ description: 'Where one metric stands on asOf: its latest value, its target and whether reports arrive on time.' })
+export class MetricStanding {
+  @Field(() => Metric)
+  metric: Metric;
+
+  @Field(() => PilotModel)
+  pilotModel: PilotModel;
+
+  @Field(() => ProgressStatus, { description: 'Status of the pilot model on asOf.' })
+  pilotModelStatus: ProgressStatus;
+
+  @Field(() => Department, { description: 'The department that reports the metric.' })
+  department: Department;
+
+  @Field(() => PeriodScalar, { nullable: true, description: 'Latest period with data that had ended by asOf.' })
+  latestPeriod: string | null;
+
+  @Field(() => Float, { nullable: true })
+  latestValue: number | null;
+
+  @Field(() => Float, { nullable: true })
+  target: number | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true })
+  targetDate: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'COUNT: total from 1 January of the target year to asOf (or the target date); STOCK and RATE: the latest value.',
+  })
+  actual: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'actual / target; null without a target or data.' })
+  ratio: number | null;
+
+  @Field({ description: 'The target date has come (on or before asOf) and the target is not reached.' })
+  behindTarget: boolean;
+
+  @Field({ description: 'Freshness is LATE or MISSING on asOf.' })
+  stale: boolean;
+
+  @Field(() => MetricFreshness)
+  freshness: MetricFreshness;
+}
+
+@ObjectType({ description: 'Tasks and pilot models of one task group on asOf.' })
+export class TaskGroupProgress {
+  @Field(() => TaskGroup)
+  taskGroup: TaskGroup;
+
+  @Field(() => Department)
+  leadDepartment: Department;
+
+  @Field(() => StatusCounts)
+  tasks: StatusCounts;
+
+  @Field(() => StatusCounts)
+  pilotModels: StatusCounts;
+}
+
+@ObjectType({ description: 'A recorded status change of a task or pilot model.' })
+export class StatusChangeEntry {
+  @Field(() => AccountableKind)
+  kind: AccountableKind;
+
+  @Field()
+  code: string;
+
+  @Field()
+  name: string;
+
+  @Field()
+  nameVi: string;
+
+  @Field(() => Department)
+  leadDepartment: Department;
+
+  @Field(() => ProgressStatus)
+  fromStatus: ProgressStatus;
+
+  @Field(() => ProgressStatus)
+  toStatus: ProgressStatus;
+
+  @Field(() => Date)
+  changedAt: Date;
+
+  @Field(() => CalendarDateScalar, { description: 'Local day of the change.' })
+  changedOn: string;
+
+  @Field()
+  author: string;
+
+  @Field(() => String, { nullable: true })
+  note: string | null;
+}
+
+@ObjectType({ description: 'A programme’s progress on asOf.' })
+export class ProgramProgress {
+  @Field(() => Program)
+  program: Program;
+
+  @Field(() => CalendarDateScalar)
+  asOf: string;
+
+  @Field(() => StatusCounts)
+  tasks: StatusCounts;
+
+  @Field(() => StatusCounts)
+  pilotModels: StatusCounts;
+
+  @Field(() => [TaskGroupProgress], { description: 'In plan order.' })
+  taskGroups: TaskGroupProgress[];
+
+  @Field(() => [OverdueItem], { description: 'Tasks, then pilot models, open past their deadline; most days late first.' })
+  overdue: OverdueItem[];
+
+  @Field(() => [MetricStanding], { description: 'Metrics of the programme’s models that are behind target or stale, by model and code.' })
+  metricsNeedingAttention: MetricStanding[];
+}
+
+@ObjectType({ description: 'The periodic report to the Provincial People’s Committee chairman.' })
+export class ProgressReport extends ProgramProgress {
+  @Field(() => PeriodScalar)
+  period: string;
+
+  @Field(() => DeadlineScore, { description: 'Tasks whose deadline falls in the period.' })
+  tasksDueInPeriod: DeadlineScore;
+
+  @Field(() => DeadlineScore, { description: 'Pilot models whose deadline falls in the period.' })
+  pilotModelsDueInPeriod: DeadlineScore;
+
+  @Field(() => [DepartmentScorecard], { description: 'Every department in force during the period, by code; window = the period.' })
+  departments: DepartmentScorecard[];
+
+  @Field(() => [StatusChangeEntry], { description: 'Status changes recorded in the period up to asOf, oldest first.' })
+  statusChanges: StatusChangeEntry[];
+
+  @Field({ description: 'Path of the CSV download of this report (one row per item, `section` column).' })
+  csvUrl: string;
+
+  @Field({ description: 'Path of the Markdown download of this report.' })
+  markdownUrl: string;
+}

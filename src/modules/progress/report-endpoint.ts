@@ -1,0 +1,87 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DataSource } from 'typeorm';
+import { HubError, badInput, isDatabaseUnavailable, type HubErrorCode } from '../../common/errors';
+import { sendCsv } from '../../http/csv-download';
+import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
+import type { Principal } from '../../security/principal';
+import { buildProgressReport, reportPeriod } from './progress-report';
+import { csvRows, CSV_HEADER, renderMarkdown } from './report-render';
+
+const STATUS: Record<HubErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+const PARAMETERS = ['period', 'asOf', 'program'];
+
+/** A query parameter given at most once, as text. */
+function single(request: Request, name: string): string | undefined {
+  const value = request.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badInput(name, 'give it once, as text');
+  return value;
+}
+
+/**
+ * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06]` and `GET /reports/progress.md?…`:
+ * the periodic progress report as a CSV file (UTF-8 with BOM, one row per item, `section` column) or as Markdown.
+ * Bad parameters answer 400 with `{ error: { code: "BAD_USER_INPUT", message, field } }`.
+ */
+export function progressReportRouter(options: {
+  dataSource: DataSource;
+  timeZone: string;
+  principalOf: (request: Request) => Principal;
+  reportError: (error: unknown) => void;
+}): Router {
+  const router = express.Router();
+  router.get('/reports/progress.:format', async (request: Request, response: Response, next: NextFunction) => {
+    try {
+      const format = request.params.format;
+      if (format !== 'csv' && format !== 'md') throw new HubError('NOT_FOUND', 'report format: expected progress.csv or progress.md');
+      assertRole(options.principalOf(request), OPERATIONAL_READ_ROLES, 'the progress report download');
+      const unknown = Object.keys(request.query).filter((name) => !PARAMETERS.includes(name));
+      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${PARAMETERS.join(', ')}`);
+      const periodText = single(request, 'period');
+      if (periodText === undefined) throw badInput('period', 'required: a month (2024-03), a quarter (2024-Q1) or a year (2024)');
+      const period = reportPeriod(periodText);
+      const report = await buildProgressReport(options.dataSource, options.timeZone, {
+        period,
+        asOf: single(request, 'asOf'),
+        program: single(request, 'program'),
+      });
+      const filename = `progress-${report.program.code}-${report.period}-asof-${report.asOf}`;
+      if (format === 'csv') {
+        sendCsv(response, `${filename}.csv`, CSV_HEADER, csvRows(report));
+        return;
+      }
+      response.setHeader('content-type', 'text/markdown; charset=utf-8');
+      response.setHeader('content-disposition', `attachment; filename="${filename}.md"`);
+      response.setHeader('cache-control', 'no-store');
+      response.send(renderMarkdown(report));
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.use('/reports', (error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (error instanceof HubError) {
+      response.status(STATUS[error.code]).json({ error: { code: error.code, message: error.message, field: error.field } });
+      return;
+    }
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      response.status(503).json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the database cannot be reached' } });
+      return;
+    }
+    options.reportError(error);
+    response.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' } });
+  });
+  return router;
+}

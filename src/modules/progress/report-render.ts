@@ -1,0 +1,231 @@
+import type { CsvCell } from '../../http/csv-download';
+import type { StatusCounts } from '../catalogue/catalogue.types';
+import type { DeadlineScore, DepartmentScorecard, ProgressReport } from './progress.types';
+
+
+const MISSING = '—';
+
+/** A Markdown table cell: pipes escaped, line breaks flattened, missing values shown as a dash (never 0). */
+function cell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return MISSING;
+  return String(value).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  if (rows.length === 0) return '_None._';
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const percent = (ratio: number | null) => (ratio == null ? null : `${(ratio * 100).toFixed(1)}%`);
+const amount = (value: number | null) => (value == null ? null : Number.isInteger(value) ? String(value) : value.toFixed(2));
+
+function countsRow(label: string, counts: StatusCounts) {
+  return [label, counts.total, counts.completed, counts.inProgress, counts.notStarted, counts.overdue];
+}
+
+function scoreRow(label: string, score: DeadlineScore) {
+  return [label, score.total, score.doneOnTime, score.doneLate, score.doneUndated, score.openOverdue, score.openNotYetDue];
+}
+
+const models = (counts: StatusCounts) => `${counts.completed} / ${counts.inProgress} / ${counts.notStarted}`;
+
+/** The report as Markdown: headings and tables, names in Vietnamese as the catalogue holds them. */
+export function renderMarkdown(report: ProgressReport): string {
+  const lines: string[] = [
+    `# ${report.program.nameVi} — progress report ${report.period}`,
+    '',
+    `Programme **${report.program.code}** (${report.program.decision}). Period **${report.period}**, situation as of **${report.asOf}**.`,
+    '',
+    '## Headline',
+    '',
+    table(['', 'total', 'completed', 'in progress', 'not started', 'overdue'], [
+      countsRow('Tasks', report.tasks),
+      countsRow('Pilot models', report.pilotModels),
+    ]),
+    '',
+    '### Deadlines falling in the period',
+    '',
+    table(['', 'due', 'done on time', 'done late', 'done, date not recorded', 'open, overdue', 'open, not yet due'], [
+      scoreRow('Tasks', report.tasksDueInPeriod),
+      scoreRow('Pilot models', report.pilotModelsDueInPeriod),
+    ]),
+    '',
+    '## Task groups',
+    '',
+    table(['Code', 'Task group', 'Lead department', 'Tasks', 'Completed', 'Overdue', 'Models completed / in progress / not started'],
+      report.taskGroups.map((group) => [
+        group.taskGroup.code,
+        group.taskGroup.nameVi,
+        group.leadDepartment.nameVi,
+        group.tasks.total,
+        group.tasks.completed,
+        group.tasks.overdue,
+        models(group.pilotModels),
+      ])),
+    '',
+    '## Overdue — clear person, clear task, clear time',
+    '',
+    table(['Kind', 'Code', 'Task / pilot model', 'Lead department', 'Responsible person', 'Deadline', 'Days late'],
+      report.overdue.map((item) => [
+        item.kind === 'TASK' ? 'task' : 'pilot model',
+        item.code,
+        item.nameVi,
+        item.leadDepartment.nameVi,
+        item.responsiblePerson,
+        item.deadline,
+        item.daysLate,
+      ])),
+    '',
+    '## Departments',
+    '',
+    `Tasks whose deadline falls in ${report.period}; models by status; metric freshness on ${report.asOf}; connector runs in the period.`,
+    '',
+    table(['Code', 'Department', 'Tasks due', 'On time', 'Late', 'Undated', 'Overdue', 'Not yet due', 'Models C / IP / NS',
+      'Connectors', 'Metrics on time / late / missing', 'Runs', 'Rejection rate'],
+    report.departments.map((scorecard: DepartmentScorecard) => [
+      scorecard.department.code,
+      scorecard.department.nameVi,
+      scorecard.tasks.total,
+      scorecard.tasks.doneOnTime,
+      scorecard.tasks.doneLate,
+      scorecard.tasks.doneUndated,
+      scorecard.tasks.openOverdue,
+      scorecard.tasks.openNotYetDue,
+      models(scorecard.pilotModels),
+      scorecard.connectors,
+      `${scorecard.freshness.onTime} / ${scorecard.freshness.late} / ${scorecard.freshness.missing}`,
+      scorecard.dataQuality.runs,
+      percent(scorecard.dataQuality.rejectionRate),
+    ])),
+    '',
+    '## Metrics behind target or stale',
+    '',
+    table(['Metric', 'Name', 'Pilot model', 'Model status', 'Department', 'Latest period', 'Actual', 'Target', 'Target date', 'Progress', 'Freshness'],
+      report.metricsNeedingAttention.map((standing) => [
+        standing.metric.code,
+        standing.metric.nameVi,
+        standing.pilotModel.code,
+        standing.pilotModelStatus,
+        standing.department.code,
+        standing.latestPeriod,
+        amount(standing.actual),
+        amount(standing.target),
+        standing.targetDate,
+        percent(standing.ratio),
+        standing.freshness.status,
+      ])),
+    '',
+    '## Status changes in the period',
+    '',
+    table(['Date', 'Kind', 'Code', 'Task / pilot model', 'From', 'To', 'By', 'Note'],
+      report.statusChanges.map((change) => [
+        change.changedOn,
+        change.kind === 'TASK' ? 'task' : 'pilot model',
+        change.code,
+        change.nameVi,
+        change.fromStatus,
+        change.toStatus,
+        change.author,
+        change.note,
+      ])),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export const CSV_HEADER = ['section', 'kind', 'code', 'name', 'department', 'responsible_person', 'deadline', 'status', 'days_late', 'measure', 'value', 'note'] as const;
+
+/**
+ * The report as CSV rows, one per item (long format): `section` says which part of the report a row belongs to
+ * (summary, task_group, department, overdue, metric, status_change); figures are in `measure` / `value`.
+ */
+export function csvRows(report: ProgressReport): CsvCell[][] {
+  const rows: CsvCell[][] = [];
+  const row = (values: Partial<Record<(typeof CSV_HEADER)[number], CsvCell>>) => rows.push(CSV_HEADER.map((column) => values[column]));
+  const counts = (section: string, kind: string, code: string, name: string, department: string | null, prefix: string, values: StatusCounts) => {
+    for (const [measure, value] of Object.entries({ total: values.total, completed: values.completed, in_progress: values.inProgress, not_started: values.notStarted, overdue: values.overdue })) {
+      row({ section, kind, code, name, department, measure: `${prefix}_${measure}`, value });
+    }
+  };
+  const score = (section: string, kind: string, code: string, name: string, department: string | null, prefix: string, values: DeadlineScore) => {
+    for (const [measure, value] of Object.entries({ total: values.total, done_on_time: values.doneOnTime, done_late: values.doneLate, done_undated: values.doneUndated, open_overdue: values.openOverdue, open_not_yet_due: values.openNotYetDue })) {
+      row({ section, kind, code, name, department, measure: `${prefix}_${measure}`, value });
+    }
+  };
+  const program = report.program;
+  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: program.nameVi, measure: 'period', value: report.period });
+  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: program.nameVi, measure: 'as_of', value: report.asOf });
+  counts('summary', 'PROGRAM', program.code, program.nameVi, null, 'tasks', report.tasks);
+  counts('summary', 'PROGRAM', program.code, program.nameVi, null, 'pilot_models', report.pilotModels);
+  score('summary', 'PROGRAM', program.code, program.nameVi, null, 'tasks_due_in_period', report.tasksDueInPeriod);
+  score('summary', 'PROGRAM', program.code, program.nameVi, null, 'pilot_models_due_in_period', report.pilotModelsDueInPeriod);
+  for (const group of report.taskGroups) {
+    counts('task_group', 'TASK_GROUP', group.taskGroup.code, group.taskGroup.nameVi, group.leadDepartment.code, 'tasks', group.tasks);
+    counts('task_group', 'TASK_GROUP', group.taskGroup.code, group.taskGroup.nameVi, group.leadDepartment.code, 'pilot_models', group.pilotModels);
+  }
+  for (const scorecard of report.departments) {
+    const { code, nameVi } = scorecard.department;
+    score('department', 'DEPARTMENT', code, nameVi, code, 'tasks', scorecard.tasks);
+    counts('department', 'DEPARTMENT', code, nameVi, code, 'pilot_models', scorecard.pilotModels);
+    const quality = scorecard.dataQuality;
+    for (const [measure, value] of Object.entries({
+      connectors: scorecard.connectors,
+      metrics_on_time: scorecard.freshness.onTime,
+      metrics_late: scorecard.freshness.late,
+      metrics_missing: scorecard.freshness.missing,
+      runs: quality.runs,
+      failed_runs: quality.failedRuns,
+      rows_fetched: quality.fetched,
+      rows_rejected: quality.rejected,
+      rejection_rate: quality.rejectionRate,
+    })) {
+      row({ section: 'department', kind: 'DEPARTMENT', code, name: nameVi, department: code, measure, value });
+    }
+  }
+  for (const item of report.overdue) {
+    row({
+      section: 'overdue',
+      kind: item.kind,
+      code: item.code,
+      name: item.nameVi,
+      department: item.leadDepartment.code,
+      responsible_person: item.responsiblePerson,
+      deadline: item.deadline,
+      status: item.status,
+      days_late: item.daysLate,
+    });
+  }
+  for (const standing of report.metricsNeedingAttention) {
+    const target = standing.target == null ? 'no target' : `target ${standing.target} by ${standing.targetDate}`;
+    row({
+      section: 'metric',
+      kind: 'METRIC',
+      code: standing.metric.code,
+      name: standing.metric.nameVi,
+      department: standing.department.code,
+      deadline: standing.targetDate,
+      status: standing.freshness.status,
+      measure: 'progress_ratio',
+      value: standing.ratio,
+      note: `pilot model ${standing.pilotModel.code} (${standing.pilotModelStatus}); latest ${standing.latestPeriod ?? 'none'}; actual ${standing.actual ?? 'none'}; ${target}${standing.behindTarget ? '; behind target' : ''}`,
+    });
+  }
+  for (const change of report.statusChanges) {
+    row({
+      section: 'status_change',
+      kind: change.kind,
+      code: change.code,
+      name: change.nameVi,
+      department: change.leadDepartment.code,
+      status: change.toStatus,
+      measure: 'changed_on',
+      value: change.changedOn,
+      note: `from ${change.fromStatus} by ${change.author}${change.note ? `: ${change.note}` : ''}`,
+    });
+  }
+  return rows;
+}
