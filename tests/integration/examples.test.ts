@@ -21,7 +21,7 @@ describe('schema/examples operations', () => {
   it('every example validates against the schema', async () => {
     const schema = await buildHubSchema();
     const files = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.graphql'));
-    expect(files.sort()).toEqual(['MetricObservations.graphql', 'PilotModels.graphql', 'ProgramOverview.graphql', 'Units.graphql']);
+    expect(files.sort()).toEqual(['MetricObservations.graphql', 'PilotModels.graphql', 'ProgramOverview.graphql', 'ProgressReport.graphql', 'Units.graphql']);
     for (const file of files) {
       expect(validate(schema, parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')))).toEqual([]);
     }
@@ -101,6 +101,27 @@ describe('schema/examples operations', () => {
     const values = lastDay.data!.metric.observations.edges.map(({ node }) => node.value);
     expect(values).toHaveLength(21);
     expect(metric.latest).toEqual({ period: '2024-03-31', value: values.reduce((sum, value) => sum + value, 0) });
+  });
+
+  it('ProgressReport: Q1 2024 on the meeting day, ten tasks and two models overdue with department, person and deadline', async () => {
+    const response = await hub.graphql<{ progressReport: {
+      asOf: string;
+      tasks: { overdue: number };
+      tasksDueInPeriod: { total: number; openOverdue: number };
+      overdue: Array<{ kind: string; code: string; leadDepartment: { code: string }; responsiblePerson: string; deadline: string; daysLate: number }>;
+      departments: Array<{ department: { code: string }; tasks: { openOverdue: number }; dataQuality: { rejectionRate: number | null } }>;
+      csvUrl: string;
+    } }>(example('ProgressReport'));
+    expect(response.errors).toBeUndefined();
+    const report = response.data!.progressReport;
+    expect(report.asOf).toBe('2024-04-02');
+    expect(report.tasks.overdue).toBe(10);
+    expect(report.tasksDueInPeriod).toMatchObject({ total: 23, openOverdue: 10 });
+    expect(report.overdue.map((item) => item.kind)).toEqual([...Array(10).fill('TASK'), 'PILOT_MODEL', 'PILOT_MODEL']);
+    expect(report.overdue.every((item) => item.deadline === '2024-03-31' && item.daysLate === 2 && item.responsiblePerson !== '')).toBe(true);
+    expect(report.departments.find((card) => card.department.code === 'CA_TINH')!.tasks.openOverdue).toBe(3);
+    expect(report.departments.every((card) => card.dataQuality.rejectionRate === null)).toBe(true);
+    expect(report.csvUrl).toBe('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06');
   });
 
   it('Units: 21 districts in force on 2024-04-02 whose communes add up to 460', async () => {
