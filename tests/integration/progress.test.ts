@@ -1,5 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
+import express from 'express';
 import { todayIn } from '../../src/common/clock';
+import { progressReportRouter } from '../../src/modules/progress/report-endpoint';
+import { Role, SYSTEM_PRINCIPAL } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -363,6 +368,27 @@ describe('progress and accountability', () => {
       expect(body.error.code).toBe('BAD_USER_INPUT');
       expect(body.error.field).toBe(field);
       expect(body.error.message.startsWith(`${field}:`)).toBe(true);
+    });
+
+    it('the download is for the operational read roles: a VIEWER is refused with 403', async () => {
+      // The route as mounted by the hub, with the caller's role given (authentication resolves it in the hub).
+      const statuses: Record<string, number> = {};
+      for (const role of Object.values(Role)) {
+        const app = express();
+        app.use(progressReportRouter({
+          dataSource: hub.dataSource,
+          timeZone: 'Asia/Ho_Chi_Minh',
+          principalOf: () => ({ ...SYSTEM_PRINCIPAL, role }),
+          reportError: (error) => { throw error; },
+        }));
+        const server = http.createServer(app).listen(0, '127.0.0.1');
+        await new Promise((resolve) => server.once('listening', resolve));
+        const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/reports/progress.csv?period=2024-Q1`);
+        statuses[role] = response.status;
+        if (response.status === 403) expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+        await new Promise((resolve) => server.close(resolve));
+      }
+      expect(statuses).toEqual({ ADMIN: 200, DEPARTMENT_IT: 200, ANALYST: 200, VIEWER: 403 });
     });
 
     it('an unknown programme is 404, an unknown format too', async () => {

@@ -1,6 +1,7 @@
 import { ProgressStatus } from '../../src/common/enums';
 import { ChangedField } from '../../src/modules/catalogue/change-record';
 import { CompletionTiming, stateAt, type ChangeRow } from '../../src/modules/progress/item-state';
+import { startOfDay } from '../../src/modules/progress/progress.service';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 let nextId = 1;
@@ -79,5 +80,16 @@ describe('stateAt: an item’s facts on a day, from its history', () => {
     expect(stateAt(open, [], '2024-04-01', ZONE)).toMatchObject({ status: 'IN_PROGRESS', deadline: '2024-03-31', overdue: true, daysLate: 1 });
     const done = { ...open, status: ProgressStatus.COMPLETED, completedAt: new Date('2024-03-01T03:00:00Z') };
     expect(stateAt(done, [], '2024-04-01', ZONE).completion).toBe('ON_TIME');
+  });
+});
+
+describe('startOfDay: the instant a local day begins', () => {
+  it.each([
+    ['2024-04-02', 'Asia/Ho_Chi_Minh', '2024-04-01T17:00:00.000Z'],
+    ['2024-04-02', 'UTC', '2024-04-02T00:00:00.000Z'],
+    ['2024-03-10', 'America/New_York', '2024-03-10T05:00:00.000Z'],
+    ['2024-07-01', 'America/New_York', '2024-07-01T04:00:00.000Z'],
+  ])('%s in %s begins at %s', (date, zone, instant) => {
+    expect(startOfDay(date, zone).toISOString()).toBe(instant);
   });
 });
