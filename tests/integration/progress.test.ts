@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
 import express from 'express';
 import { todayIn } from '../../src/common/clock';
+import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity';
+import { RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
 import { progressReportRouter } from '../../src/modules/progress/report-endpoint';
 import { Role, SYSTEM_PRINCIPAL } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
@@ -294,6 +296,45 @@ describe('progress and accountability', () => {
       expect(ready.ratio).toBeGreaterThan(0);
       expect(ready.ratio).toBeLessThan(1);
       expect(ready.actual! / 100).toBeCloseTo(ready.ratio!, 10);
+    });
+  });
+
+  describe('data quality window', () => {
+    it('runs count by the local day they started, within the window and up to asOf; nothing fetched is a null rate', async () => {
+      const registered = await dataOf<{ registerConnector: { id: string } }>(
+        hub,
+        'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }',
+        { input: { name: 'Justice push', kind: 'push', department: 'SO_TP', config: {} } },
+      );
+      const run = (status: RunStatus, startedAt: string, fetched: number, rejected: number) => ({
+        connectorId: Number(registered.registerConnector.id),
+        trigger: RunTrigger.PUSH,
+        status,
+        attempts: 1,
+        startedAt: new Date(startedAt),
+        finishedAt: new Date(startedAt),
+        fetched,
+        imported: fetched - rejected,
+        rejected,
+        owner: 'test',
+        startedBy: 'test',
+      });
+      await hub.dataSource.getRepository(ConnectorRun).insert([
+        // 23:59:59 on 31 March in Hanoi: the last second of Q1.
+        run(RunStatus.FAILED, '2024-03-31T16:59:59Z', 0, 0),
+        // 00:00 on 1 April in Hanoi.
+        run(RunStatus.PARTIAL, '2024-03-31T17:00:00Z', 10, 2),
+      ]);
+      const quality = async (variables: Record<string, string>) =>
+        (await scorecards({ ...variables, departments: ['SO_TP'] }))[0].dataQuality;
+      expect(await quality({ asOf: '2024-04-02', from: '2024-01-01', to: '2024-03-31' }))
+        .toEqual({ runs: 1, failedRuns: 1, fetched: 0, rejected: 0, rejectionRate: null });
+      expect(await quality({ asOf: '2024-04-02', from: '2024-01-01', to: '2024-04-30' }))
+        .toEqual({ runs: 2, failedRuns: 1, fetched: 10, rejected: 2, rejectionRate: 0.2 });
+      expect(await quality({ asOf: '2024-03-31', from: '2024-01-01', to: '2024-04-30' }))
+        .toEqual({ runs: 1, failedRuns: 1, fetched: 0, rejected: 0, rejectionRate: null });
+      expect(await quality({ asOf: '2024-04-02', from: '2024-04-01', to: '2024-04-30' }))
+        .toEqual({ runs: 1, failedRuns: 0, fetched: 10, rejected: 2, rejectionRate: 0.2 });
     });
   });
 
