@@ -190,11 +190,8 @@ export class ProgressSnapshot {
     const standings = metrics.map((metric, index): MetricStanding => {
       const point = latest[index];
       const freshness = metricFreshness(metric, point?.period ?? null, asOf);
-      const actual = metric.targetValue == null
-        ? null
-        : metric.kind === MetricKind.COUNT && metric.targetDate
-          ? (cumulative.get(metric.id)?.value ?? null)
-          : (point?.value ?? null);
+      // As metric.progress: a COUNT sums towards a dated target, a STOCK or RATE stands at its latest value.
+      const actual = metric.kind === MetricKind.COUNT && metric.targetDate ? (cumulative.get(metric.id)?.value ?? null) : (point?.value ?? null);
       const target = metric.targetValue;
       const ratio = actual == null || target == null ? null : target === 0 ? (actual >= 0 ? 1 : 0) : actual / target;
       const model = modelById.get(metric.pilotModelId)!;

@@ -153,7 +153,7 @@ export class MetricStanding {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'COUNT: total from 1 January of the target year to asOf (or the target date); STOCK and RATE: the latest value.',
+    description: 'COUNT with a target date: total from 1 January of the target year to asOf (or the target date if earlier); otherwise the latest value.',
   })
   actual: number | null;
 
