@@ -7,6 +7,7 @@ import { startFeedSimulator } from '../feeds/simulator';
 import type { HubServices } from '../hub-services';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { SYSTEM_PRINCIPAL } from '../security/principal';
 import { demoConnectors } from './demo-connectors';
 
 /** History the demo backfills. */
@@ -42,7 +43,7 @@ export async function startDemo(config: HubConfig, dataSource: DataSource, servi
   const connectors: Connector[] = [...existing];
   for (const definition of definitions) {
     if (!existing.some((connector) => connector.name === definition.name)) {
-      connectors.push(await services.service.register(definition, DEMO_ACTOR));
+      connectors.push(await services.service.register(definition, { ...SYSTEM_PRINCIPAL, name: DEMO_ACTOR }));
     }
   }
 

@@ -8,6 +8,7 @@ import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshne
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
+import { ApiKeyResolver } from '../security/api-key.resolver';
 
 export const resolvers = [
   ProgramResolver,
@@ -25,6 +26,7 @@ export const resolvers = [
   ConnectorResolver,
   ConnectorRunResolver,
   RunRejectionResolver,
+  ApiKeyResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

@@ -23,13 +23,24 @@ export interface TestHub extends TestDatabase {
   close(): Promise<void>;
 }
 
+/** The PILOTHUB_ADMIN_KEY of every test hub (and of hub processes the tests start). */
+export const TEST_ADMIN_KEY = 'ph_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
+export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
 export async function startTestHub(
   options: { seed?: boolean; environment?: Record<string, string> } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', ...options.environment }),
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CONNECTOR_MAX_ATTEMPTS: '2',
+      CONNECTOR_TIMEOUT_SECONDS: '1.5',
+      PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY,
+      ...options.environment,
+    }),
     database: database.config,
   };
   const reported: unknown[] = [];
@@ -44,7 +55,7 @@ export async function startTestHub(
     connectors: services.operations,
     schedulerRunning: () => services.schedules.running,
   });
-  const adminHeaders: Record<string, string> = {};
+  const adminHeaders: Record<string, string> = { ...TEST_ADMIN_HEADERS };
   return {
     ...database,
     hub,
