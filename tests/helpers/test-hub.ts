@@ -18,7 +18,7 @@ export interface TestHub extends TestDatabase {
   hubConfig: HubConfig;
   /** Headers that authenticate a request as an administrator; spread them into raw HTTP requests. */
   headers: Record<string, string>;
-  /** Sends one GraphQL operation over HTTP to the running hub. */
+  /** Sends one GraphQL operation over HTTP to the running hub, as the administrator unless `headers` say otherwise. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -62,9 +62,13 @@ export async function startTestHub(
     hubConfig,
     headers: adminHeaders,
     async graphql(query, variables, headers) {
+      // An empty value drops a default header: `{ authorization: '' }` sends no credentials.
+      const sent = Object.fromEntries(
+        Object.entries({ 'content-type': 'application/json', ...adminHeaders, ...headers }).filter(([, value]) => value !== ''),
+      );
       const response = await fetch(hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...adminHeaders, ...headers },
+        headers: sent,
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as GraphQLResponse;
