@@ -227,7 +227,9 @@ describe('JWT single sign-on', () => {
   describe('with a shared HS256 secret', () => {
     let hub: TestHub;
     beforeAll(async () => {
-      hub = await startTestHub({ environment: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_SECONDS: '5' } });
+      hub = await startTestHub({
+        environment: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_SECONDS: '5', METRICS_PUBLIC: 'false' },
+      });
     });
     afterAll(async () => {
       await hub.close();
@@ -248,6 +250,10 @@ describe('JWT single sign-on', () => {
       });
       // API keys keep working next to tokens.
       expect((await post(hub, hub.headers)).status).toBe(200);
+      // METRICS_PUBLIC=false: the scrape needs credentials too (a token as well as a key).
+      const metricsUrl = hub.hub.url.replace(/\/graphql$/, '/metrics');
+      expect((await fetch(metricsUrl)).status).toBe(401);
+      expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${analyst}` } })).status).toBe(200);
     });
 
     it('refuses a wrong issuer or audience, an expired token, a bad signature and a token without a usable role', async () => {
