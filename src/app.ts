@@ -16,7 +16,7 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
-import { HubError } from './common/errors';
+import { GraphQLError } from 'graphql';
 import { authenticationMiddleware, Authenticator, principalOf } from './security/authentication';
 
 export interface Hub {
@@ -143,7 +143,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const authenticator = options.authenticator ?? new Authenticator(dataSource, config.auth, options.logger);
   const authenticate = authenticationMiddleware(authenticator, reportError, options.logger);
   app.use((request, response, next) => {
-    const landingPage = request.method === 'GET' && request.path === '/graphql' && request.accepts(['application/json', 'text/html']) === 'text/html';
+    // The same negotiation Apollo makes: HTML only when preferred to every response type it can send.
+    const landingPage =
+      request.method === 'GET' &&
+      request.path === '/graphql' &&
+      request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
     if (landingPage) next();
     else authenticate(request, response, next);
   });
@@ -153,7 +157,10 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
       context: async ({ req, res }) => {
-        if (!res.locals.principal) throw new HubError('UNAUTHENTICATED', 'authentication required');
+        // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
+        if (!res.locals.principal) {
+          throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
         const principal = principalOf(res);
         return {
           dataSource,

@@ -42,6 +42,9 @@ export interface ActiveApiKey {
 
 /** Creation, revocation and lookup of API keys; only hashes are stored. */
 export class ApiKeyService {
+  /** When this process last recorded each key's use: concurrent requests with one key write once. */
+  private readonly recordedUse = new Map<number, number>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Creates a key; the returned `key` is the only time its value exists outside the caller. */
@@ -151,6 +154,9 @@ export class ApiKeyService {
   /** Records a use of the key, at most once per LAST_USED_RESOLUTION_MS (also across processes). */
   async touch(apiKey: ApiKey, now = new Date()): Promise<boolean> {
     if (apiKey.lastUsedAt && now.getTime() - apiKey.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return false;
+    const recorded = this.recordedUse.get(apiKey.id);
+    if (recorded !== undefined && now.getTime() - recorded < LAST_USED_RESOLUTION_MS) return false;
+    this.recordedUse.set(apiKey.id, now.getTime());
     const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
     const result = await this.dataSource
       .createQueryBuilder()

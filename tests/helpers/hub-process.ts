@@ -19,7 +19,7 @@ export function startHubProcess(environment: Record<string, string>): HubProcess
   );
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PILOTHUB_DEMO: 'false', PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...inherited, ...environment },
+    env: { PILOTHUB_DEMO: 'false', ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
