@@ -5,6 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
@@ -16,8 +17,8 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
-import { GraphQLError } from 'graphql';
-import { authenticationMiddleware, Authenticator, principalOf } from './security/authentication';
+import { authenticationMiddleware, Authenticator } from './security/authentication';
+import type { Principal } from './security/principal';
 
 export interface Hub {
   url: string;
@@ -158,10 +159,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
-        if (!res.locals.principal) {
-          throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        }
-        const principal = principalOf(res);
+        const principal = res.locals.principal as Principal | undefined;
+        if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
         return {
           dataSource,
           config,
