@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../common/errors';
@@ -37,7 +37,8 @@ export class AuthenticationUnavailable extends Error {}
  */
 export class Authenticator {
   readonly apiKeys: ApiKeyService;
-  private readonly jwtKey: JWTVerifyGetKey | Uint8Array | null;
+  /** Verifies a token's signature and claims; null when JWT verification is not configured. */
+  private readonly verifyToken: ((token: string) => Promise<JWTPayload>) | null;
   private departmentCodes: { at: number; ids: Map<string, number> } | null = null;
 
   constructor(
@@ -46,8 +47,7 @@ export class Authenticator {
     private readonly logger?: Logger,
   ) {
     this.apiKeys = new ApiKeyService(dataSource);
-    const jwt = config.jwt;
-    this.jwtKey = !jwt ? null : jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : new TextEncoder().encode(jwt.secret!);
+    this.verifyToken = config.jwt ? tokenVerifier(config.jwt) : null;
   }
 
   async authenticate(authorization: string | undefined, now = new Date()): Promise<AuthenticationResult> {
@@ -56,7 +56,7 @@ export class Authenticator {
       return this.config.anonymousRead ? { principal: ANONYMOUS_PRINCIPAL } : { refused: token };
     }
     if (token === 'malformed authorization header') return { refused: token };
-    if (this.config.jwt && this.jwtKey && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.jwtKey);
+    if (this.config.jwt && this.verifyToken && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.verifyToken);
     return this.verifyApiKey(token, now);
   }
 
@@ -83,17 +83,10 @@ export class Authenticator {
     };
   }
 
-  private async verifyJwt(token: string, jwt: JwtConfig, key: JWTVerifyGetKey | Uint8Array): Promise<AuthenticationResult> {
+  private async verifyJwt(token: string, jwt: JwtConfig, verify: (token: string) => Promise<JWTPayload>): Promise<AuthenticationResult> {
     let payload: JWTPayload;
     try {
-      const options = {
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-        clockTolerance: jwt.clockToleranceSeconds,
-        requiredClaims: ['exp', 'sub'],
-        ...(key instanceof Uint8Array ? { algorithms: ['HS256'] } : {}),
-      };
-      payload = (key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)).payload;
+      payload = await verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
         this.logger?.error({ err: error }, 'the JWT key set cannot be fetched');
@@ -136,6 +129,17 @@ export class Authenticator {
     this.departmentCodes = { at: Date.now(), ids };
     return new Map(codes.filter((code) => ids.has(code)).map((code) => [code, ids.get(code)!]));
   }
+}
+
+/** Signature and claim checks of the configured issuer: its JWKS (fetched and cached by jose) or an HS256 secret. */
+function tokenVerifier(jwt: JwtConfig): (token: string) => Promise<JWTPayload> {
+  const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: jwt.clockToleranceSeconds, requiredClaims: ['exp', 'sub'] };
+  if (jwt.jwksUrl) {
+    const keySet = createRemoteJWKSet(new URL(jwt.jwksUrl));
+    return async (token) => (await jwtVerify(token, keySet, options)).payload;
+  }
+  const secret = new TextEncoder().encode(jwt.secret!);
+  return async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
 }
 
 /** The GraphQL-shaped error body every route answers a refused or failed authentication with. */
