@@ -3,6 +3,8 @@ import path from 'node:path';
 import { In, Not } from 'typeorm';
 import { ProgressStatus } from '../../src/common/enums';
 import { PilotModel } from '../../src/modules/catalogue/pilot-model.entity';
+import { Role } from '../../src/security/principal';
+import { keyHeaders } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'examples', `${name}.graphql`), 'utf8');
@@ -68,5 +70,28 @@ describe('SQL statements do not grow with the number of rows', () => {
     const observations = hub.counter.statements.length;
     expect(overview).toBeLessThanOrEqual(AUTHENTICATION + 6);
     expect(observations).toBeLessThanOrEqual(AUTHENTICATION + 7);
+  });
+
+  it('department scoping costs no statement: a DEPARTMENT_IT key runs as many as an administrator', async () => {
+    const scoped = await keyHeaders(hub, Role.DEPARTMENT_IT, ['SO_YT']);
+    await hub.graphql('{ viewer { role } }', undefined, scoped);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const query = `{
+      observations(first: 100, orderBy: PERIOD_DESC) { totalCount edges { node { value metric { code department { code } } } } }
+      connectors(first: 10) { totalCount edges { node { name } } }
+      departments(first: 20) { edges { node { code pilotModels { metrics { code } } } } }
+    }`;
+    const count = async (headers?: Record<string, string>) => {
+      hub.counter.reset();
+      const response = await hub.graphql<{ observations: { totalCount: number; edges: Array<{ node: { metric: { department: { code: string } } } }> } }>(query, undefined, headers);
+      expect(response.errors).toBeUndefined();
+      return { statements: hub.counter.statements.length, data: response.data! };
+    };
+    const admin = await count();
+    const health = await count(scoped);
+    expect(health.statements).toBe(admin.statements);
+    // The scoped list is really narrower (the filter is part of its SQL).
+    expect(health.data.observations.totalCount).toBeLessThan(admin.data.observations.totalCount);
+    expect(new Set(health.data.observations.edges.map((edge) => edge.node.metric.department.code))).toEqual(new Set(['SO_YT']));
   });
 });
