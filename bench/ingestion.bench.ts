@@ -28,6 +28,7 @@ import { ConnectorService } from '../src/modules/connectors/connector.service';
 import { seedCatalogue } from '../src/seed/seed';
 import type { BenchReport } from './run';
 import { createScratchDatabase } from './support';
+import { SYSTEM_PRINCIPAL } from '../src/security/principal';
 
 const ROWS = 100_000;
 const BATCH = 5_000;
@@ -127,7 +128,7 @@ async function registerFeedConnector(dataSource: DataSource, runner: ConnectorRu
       config: { url, query: { page: 0 }, recordsPath: 'items', pagination: { type: 'nextLink', nextPath: 'next' } },
       mapping: { metric: { field: 'metric' }, unit: { field: 'unit' }, period: { field: 'period' }, value: { field: 'value' } },
     },
-    'bench',
+    { ...SYSTEM_PRINCIPAL, name: 'bench' },
   );
   return connector.id;
 }

@@ -3,6 +3,7 @@
  * run as a child process, the feed simulator in a worker thread, RSS sampling, autocannon and GraphQL helpers,
  * and clean-up that also runs when the benchmark is interrupted (SIGINT/SIGTERM).
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -95,7 +96,12 @@ export async function createScratchDatabase(prefix: string): Promise<ScratchData
 // The hub as a child process.
 
 /** Environment every benchmark hub gets (the brief's production-like settings); add DATABASE_URL and more. */
+/** The ADMIN key of the hubs a bench run starts (fresh per run), and the headers that send it. */
+export const BENCH_ADMIN_KEY = `ph_bench_${randomBytes(24).toString('base64url')}`;
+export const BENCH_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${BENCH_ADMIN_KEY}` };
+
 export const HUB_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  PILOTHUB_ADMIN_KEY: BENCH_ADMIN_KEY,
   SEED_ON_START: 'always',
   PILOTHUB_DEMO: 'false',
   PORT: '0',
@@ -312,7 +318,7 @@ export interface GraphQLAnswer<T> {
 export async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, timeoutMs = 600_000): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-pilothub-actor': 'bench' },
+    headers: { ...BENCH_HEADERS, 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -338,7 +344,7 @@ export async function checkSequentially(
   let non2xx = 0;
   let firstError: string | undefined;
   for (let index = 0; index < count; index += 1) {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(url, { method: 'POST', headers: { ...BENCH_HEADERS, 'content-type': 'application/json' }, body });
     const text = await response.text();
     if (!response.ok) {
       non2xx += 1;
@@ -390,7 +396,7 @@ export async function load(
     connections: options.connections,
     duration: options.seconds,
     method: options.method ?? 'GET',
-    headers: options.body ? { 'content-type': 'application/json' } : {},
+    headers: options.body ? { ...BENCH_HEADERS, 'content-type': 'application/json' } : { ...BENCH_HEADERS },
     body: options.body,
     timeout: 10,
     verifyBody: options.verifyBody,

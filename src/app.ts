@@ -5,6 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
@@ -17,22 +18,8 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
-import { SYSTEM_PRINCIPAL } from './security/principal';
-
-/** Header a caller may use to name itself as the author of catalogue changes. */
-export const ACTOR_HEADER = 'x-pilothub-actor';
-const ANONYMOUS = 'anonymous';
-
-function actorFrom(header: string | string[] | undefined): string {
-  const raw = Array.isArray(header) ? header[0] : header;
-  // Header bytes arrive as Latin-1; callers send UTF-8 names such as "Sở Y tế".
-  const decoded = raw === undefined ? undefined : Buffer.from(raw, 'latin1').toString('utf8');
-  const value = decoded?.includes('\ufffd') ? raw : decoded;
-  const trimmed = value?.trim();
-  // Printable text only, bounded: it is stored in the history as given.
-  const printable = trimmed !== undefined && [...trimmed].every((character) => character >= ' ' && character !== '\u007f');
-  return trimmed && trimmed.length <= 200 && printable ? trimmed : ANONYMOUS;
-}
+import { authenticationMiddleware, Authenticator, principalOf } from './security/authentication';
+import type { Principal } from './security/principal';
 
 export interface Hub {
   url: string;
@@ -49,6 +36,8 @@ export interface HubOptions {
   connectors?: ConnectorOperations;
   /** Whether the schedules of this process run (reported by /readyz). */
   schedulerRunning?: () => boolean;
+  /** Resolves the caller of each request; default: API keys (and JWTs, if configured) on this database. */
+  authenticator?: Authenticator;
 }
 
 /** Largest body accepted by the push endpoint. */
@@ -145,32 +134,52 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     const result = await readiness(dataSource, options.schedulerRunning ?? (() => true));
     response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
   });
-  app.get('/metrics', async (_request, response) => {
+  const serveMetrics: express.RequestHandler = async (_request, response) => {
     response.setHeader('content-type', metrics.registry.contentType);
     response.end(await metrics.registry.metrics());
+  };
+  if (config.auth.metricsPublic) app.get('/metrics', serveMetrics);
+
+  // Everything below needs credentials (or ANONYMOUS_READ). The Sandbox page itself is static HTML that Apollo
+  // serves before any operation runs; the operations it sends carry the headers set in its connection settings.
+  const authenticator = options.authenticator ?? new Authenticator(dataSource, config.auth, options.logger);
+  const authenticate = authenticationMiddleware(authenticator, reportError, options.logger);
+  app.use((request, response, next) => {
+    // The same negotiation Apollo makes: HTML only when preferred to every response type it can send.
+    const landingPage =
+      request.method === 'GET' &&
+      request.path === '/graphql' &&
+      request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
+    if (landingPage) next();
+    else authenticate(request, response, next);
   });
+  if (!config.auth.metricsPublic) app.get('/metrics', serveMetrics);
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
-      context: async ({ req }) => ({
-        dataSource,
-        config,
-        loaders: new RequestLoaders(dataSource),
-        // Until authentication resolves the caller, every request acts as an administrator.
-        principal: { ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(req.headers[ACTOR_HEADER]) },
-        actor: actorFrom(req.headers[ACTOR_HEADER]),
-        requestId: String(req.id),
-        connectors: options.connectors,
-      }),
+      context: async ({ req, res }) => {
+        // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
+        const principal = res.locals.principal as Principal | undefined;
+        if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        return {
+          dataSource,
+          config,
+          loaders: new RequestLoaders(dataSource),
+          principal,
+          actor: principal.name,
+          requestId: String(req.id),
+          connectors: options.connectors,
+          apiKeys: authenticator.apiKeys,
+        };
+      },
     }),
   );
   app.use(
     progressReportRouter({
       dataSource,
       timeZone: config.timeZone,
-      // Until authentication resolves the caller, every request acts as an administrator (as for /graphql).
-      principalOf: (request) => ({ ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(request.headers[ACTOR_HEADER]) }),
+      principalOf: (request) => principalOf(request.res!),
       reportError,
     }),
   );
@@ -178,11 +187,16 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     app.use(
       ingestRouter({
         service: options.connectors.service,
-        actorOf: (request) => actorFrom(request.headers[ACTOR_HEADER]),
         maxBodyBytes: MAX_PUSH_BODY_BYTES,
         reportError,
       }),
     );
+  }
+
+  if (config.auth.adminKey) {
+    const outcome = await authenticator.apiKeys.ensureAdminKey(config.auth.adminKey);
+    if (outcome === 'revoked') options.logger.warn('PILOTHUB_ADMIN_KEY was revoked and stays revoked; configure a new value to bootstrap again');
+    else if (outcome === 'created') options.logger.info('PILOTHUB_ADMIN_KEY registered as an ADMIN API key');
   }
 
   await new Promise<void>((resolve, reject) => {

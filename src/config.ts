@@ -49,6 +49,25 @@ const environmentSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
+  /** An ADMIN API key ensured at start-up (bootstrap, automation); at least 32 characters. */
+  PILOTHUB_ADMIN_KEY: z.string().trim().min(32, 'must be at least 32 characters').max(512).optional(),
+  /** Requests without credentials act as a read-only anonymous viewer (public dashboards). */
+  ANONYMOUS_READ: z.enum(['true', 'false']).default('false'),
+  /** Whether GET /metrics answers without credentials (Prometheus scrapers inside the network). */
+  METRICS_PUBLIC: z.enum(['true', 'false']).default('true'),
+  /** Single sign-on: bearer JWTs from this issuer for this audience are accepted besides API keys. */
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  /** Where the issuer publishes its signing keys (RS256, ES256, …). */
+  JWT_JWKS_URL: z.string().trim().url('must be a URL').optional(),
+  /** Shared HS256 secret, for issuers without a JWKS; at least 32 characters. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Claim holding the caller's role (ADMIN, DEPARTMENT_IT, ANALYST or VIEWER). */
+  JWT_ROLE_CLAIM: z.string().trim().min(1).default('pilothub_role'),
+  /** Claim holding the department codes of a DEPARTMENT_IT caller (an array, or a comma-separated string). */
+  JWT_DEPARTMENTS_CLAIM: z.string().trim().min(1).default('pilothub_departments'),
+  /** Clock difference tolerated on exp/nbf/iat. */
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -81,6 +100,25 @@ export interface HubConfig {
   connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
   log: { level: string; pretty: boolean };
   production: boolean;
+  auth: AuthConfig;
+}
+
+export interface JwtConfig {
+  issuer: string;
+  audience: string;
+  /** Exactly one of jwksUrl and secret is set. */
+  jwksUrl: string | null;
+  secret: string | null;
+  roleClaim: string;
+  departmentsClaim: string;
+  clockToleranceSeconds: number;
+}
+
+export interface AuthConfig {
+  adminKey: string | null;
+  anonymousRead: boolean;
+  metricsPublic: boolean;
+  jwt: JwtConfig | null;
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +145,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
   if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
     throw new ConfigError('invalid configuration: DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE');
   }
+  const jwtGiven = [env.JWT_ISSUER, env.JWT_AUDIENCE, env.JWT_JWKS_URL, env.JWT_SECRET].some((value) => value !== undefined);
+  if (jwtGiven) {
+    if (!env.JWT_ISSUER) throw new ConfigError('invalid configuration: JWT_ISSUER is required when JWT verification is configured');
+    if (!env.JWT_AUDIENCE) throw new ConfigError('invalid configuration: JWT_AUDIENCE is required when JWT verification is configured');
+    if ((env.JWT_JWKS_URL === undefined) === (env.JWT_SECRET === undefined)) {
+      throw new ConfigError('invalid configuration: JWT_JWKS_URL or JWT_SECRET: give exactly one of them');
+    }
+  }
   return {
     database: databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE),
     port: env.PORT,
@@ -125,5 +171,21 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production: env.NODE_ENV === 'production',
+    auth: {
+      adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
+      anonymousRead: env.ANONYMOUS_READ === 'true',
+      metricsPublic: env.METRICS_PUBLIC === 'true',
+      jwt: jwtGiven
+        ? {
+            issuer: env.JWT_ISSUER!,
+            audience: env.JWT_AUDIENCE!,
+            jwksUrl: env.JWT_JWKS_URL ?? null,
+            secret: env.JWT_SECRET ?? null,
+            roleClaim: env.JWT_ROLE_CLAIM,
+            departmentsClaim: env.JWT_DEPARTMENTS_CLAIM,
+            clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+          }
+        : null,
+    },
   };
 }

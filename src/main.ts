@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { startHub } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseStartError, openDatabase } from './database/open-database';
+import { demoKeyBanner } from './demo/demo-keys';
 import { DEMO_HISTORY_FROM, startDemo } from './demo/demo-mode';
 import { startHubServices } from './hub-services';
 import { Program } from './modules/catalogue/program.entity';
@@ -39,6 +40,9 @@ async function main(): Promise<void> {
   const demo = config.demo.enabled ? await startDemo(config, dataSource, services) : undefined;
   if (demo) {
     logger.info(`demo mode: feed simulator at ${demo.feedsUrl}; demo connectors backfill from ${DEMO_HISTORY_FROM} in the background`);
+    // The keys go to the terminal once, not into the log.
+    process.stdout.write(demoKeyBanner(demo.keys, hub.url));
+    logger.info({ roles: demo.keys.map((entry) => entry.role) }, `demo mode: ${demo.keys.length} demo API keys issued (printed above; the previous demo keys are revoked)`);
     demo.backfilled.then(() => logger.info('demo backfill finished'), reportError);
   }
 

@@ -10,6 +10,7 @@ import { Metric } from '../modules/metrics/metric.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
+import { ApiKey } from '../security/api-key.entity';
 
 export const entities = [
   Department,
@@ -30,4 +31,5 @@ export const entities = [
   ConnectorRun,
   RunRejection,
   SchedulerLease,
+  ApiKey,
 ];

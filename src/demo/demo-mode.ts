@@ -7,7 +7,9 @@ import { startFeedSimulator } from '../feeds/simulator';
 import type { HubServices } from '../hub-services';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { SYSTEM_PRINCIPAL } from '../security/principal';
 import { demoConnectors } from './demo-connectors';
+import { issueDemoKeys, type DemoKey } from './demo-keys';
 
 /** History the demo backfills. */
 export const DEMO_HISTORY_FROM = '2024-01-01';
@@ -15,6 +17,8 @@ const DEMO_ACTOR = 'demo';
 
 export interface Demo {
   feedsUrl: string;
+  /** One fresh API key per role (the previous demo keys are revoked). */
+  keys: DemoKey[];
   /** Resolves when every backfill has ended. */
   backfilled: Promise<void>;
   stop(): Promise<void>;
@@ -22,7 +26,7 @@ export interface Demo {
 
 /**
  * Demo mode: the feed simulator (or one already listening on the port), the demo connectors registered once,
- * and a one-off backfill from 2024-01-01 for each connector that has none yet, run one after another in the
+ * one fresh API key per role, and a one-off backfill from 2024-01-01 for each connector that has none yet, run one after another in the
  * background so the API answers meanwhile.
  */
 export async function startDemo(config: HubConfig, dataSource: DataSource, services: HubServices): Promise<Demo> {
@@ -42,9 +46,11 @@ export async function startDemo(config: HubConfig, dataSource: DataSource, servi
   const connectors: Connector[] = [...existing];
   for (const definition of definitions) {
     if (!existing.some((connector) => connector.name === definition.name)) {
-      connectors.push(await services.service.register(definition, DEMO_ACTOR));
+      connectors.push(await services.service.register(definition, { ...SYSTEM_PRINCIPAL, name: DEMO_ACTOR }));
     }
   }
+
+  const { keys } = await issueDemoKeys(dataSource);
 
   const yesterday = addDays(todayIn(config.timeZone), -1);
   let stopped = false;
@@ -68,6 +74,7 @@ export async function startDemo(config: HubConfig, dataSource: DataSource, servi
   })();
   return {
     feedsUrl,
+    keys,
     backfilled,
     stop: async () => {
       stopped = true;

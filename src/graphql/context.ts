@@ -3,6 +3,7 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { In } from 'typeorm';
 import type { HubConfig } from '../config';
 import type { ConnectorService } from '../modules/connectors/connector.service';
+import type { ApiKeyService } from '../security/api-key.service';
 import type { Principal } from '../security/principal';
 
 /**
@@ -77,4 +78,6 @@ export interface HubContext {
   actor: string;
   /** Id of the HTTP request, carried into logs and the runs it starts. */
   requestId?: string;
+  /** API key management (createApiKey, revokeApiKey). */
+  apiKeys: ApiKeyService;
 }

@@ -9,6 +9,7 @@ import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
 import { DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
+import { ApiKeyResolver } from '../security/api-key.resolver';
 
 export const resolvers = [
   ProgramResolver,
@@ -29,6 +30,7 @@ export const resolvers = [
   ProgressResolver,
   ProgressReportResolver,
   DepartmentScorecardResolver,
+  ApiKeyResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { HubError, type HubErrorCode } from '../common/errors';
 import { parseConnectorId, type ConnectorService } from '../modules/connectors/connector.service';
+import { assertRole, CONNECTOR_WRITE_ROLES } from '../security/access';
+import { principalOf } from '../security/authentication';
 
 const STATUS: Record<HubErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -47,7 +49,6 @@ function rowsFromCsv(body: string): ObservationRow[] {
  */
 export function ingestRouter(options: {
   service: ConnectorService;
-  actorOf: (request: Request) => string;
   maxBodyBytes: number;
   reportError: (error: unknown) => void;
 }): Router {
@@ -58,13 +59,15 @@ export function ingestRouter(options: {
     express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: options.maxBodyBytes }),
     async (request: Request, response: Response, next: NextFunction) => {
       try {
+        const principal = principalOf(response);
+        assertRole(principal, CONNECTOR_WRITE_ROLES, 'pushing values');
         const contentType = request.headers['content-type'] ?? '';
         let rows: ObservationRow[];
         if (contentType.includes('json')) rows = rowsFromJson(request.body);
         else if (typeof request.body === 'string') rows = rowsFromCsv(request.body);
         else throw new HubError('BAD_USER_INPUT', 'body: send application/json or text/csv', 'body');
         const connectorId = parseConnectorId(String(request.params.connectorId), 'connectorId');
-        const result = await options.service.push(connectorId, rows, options.actorOf(request));
+        const result = await options.service.push(connectorId, rows, principal, String(request.id));
         response.json({
           run: { id: String(result.run.id), status: result.run.status },
           summary: {

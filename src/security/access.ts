@@ -15,9 +15,14 @@ export function forbidden(message: string): HubError {
   return new HubError('FORBIDDEN', message);
 }
 
-/** `@Authorized(roles)` check: the caller's role must be listed (no list = any authenticated caller). */
-export const authChecker: AuthChecker<HubContext, Role> = ({ context }, roles) =>
-  roles.length === 0 || roles.includes(context.principal.role);
+/**
+ * `@Authorized(roles)` check: the caller's role must be listed (no list = any authenticated caller). A refusal
+ * is FORBIDDEN naming the field, the same code as a refusal for a department outside the caller's scope.
+ */
+export const authChecker: AuthChecker<HubContext, Role> = ({ context, info }, roles) => {
+  if (roles.length === 0 || roles.includes(context.principal.role)) return true;
+  throw forbidden(`${info.parentType.name}.${info.fieldName} is not allowed for role ${context.principal.role}`);
+};
 
 /** Whether the caller may see or act on data owned by `departmentId`. */
 export function canAccessDepartment(principal: Principal, departmentId: number): boolean {
@@ -26,7 +31,7 @@ export function canAccessDepartment(principal: Principal, departmentId: number):
 
 /** Throws FORBIDDEN unless the caller may act on data owned by `departmentId`. */
 export function assertDepartmentAccess(principal: Principal, departmentId: number, what: string): void {
-  if (!canAccessDepartment(principal, departmentId)) throw forbidden(`${what} belongs to a department outside this key's scope`);
+  if (!canAccessDepartment(principal, departmentId)) throw forbidden(`${what} belongs to a department outside this caller's departments`);
 }
 
 /** Departments a query must be restricted to (null = no restriction). */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { TEST_ADMIN_HEADERS } from './test-hub';
 
 /**
  * Closed-loop GraphQL load for process-level tests: each client sends one operation at a time over its own
@@ -55,6 +56,8 @@ export interface LoadOptions {
   requestIdPrefix?: string;
   /** Stops a client after this many consecutive connection-level failures (the server is gone). */
   stopAfterConnectFailures?: number;
+  /** Headers of every request; default the test administrator's credentials. */
+  headers?: Record<string, string>;
 }
 
 export interface Load {
@@ -136,6 +139,7 @@ export function startGraphQLLoad(options: LoadOptions): Load {
         agent,
         requestId: `${options.requestIdPrefix ?? 'load'}-${index}-${n}`,
         timeoutMs: options.timeoutMs ?? 15_000,
+        headers: options.headers ?? TEST_ADMIN_HEADERS,
       });
       records.push({ client: index, ...record });
       const connectionLevel = record.failure?.phase === 'connect' || record.failure?.phase === 'before-response';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { testDatabaseConfig } from './test-database';
+import { TEST_ADMIN_HEADERS, TEST_ADMIN_KEY } from './test-hub';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -11,14 +12,14 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the hub's entry point (`npm start`) as its own process with the given environment additions. */
+/** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
 export function startHubProcess(environment: Record<string, string>): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PILOTHUB_DEMO: 'false', ...inherited, ...environment },
+    env: { PILOTHUB_DEMO: 'false', ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -46,8 +47,9 @@ export function databaseEnvironment(sqliteFile: string): Record<string, string> 
   return config.kind === 'sqlite' ? { SQLITE_PATH: sqliteFile } : { DATABASE_URL: config.location };
 }
 
-export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+/** Sends an operation as the test administrator (or with `headers`) and returns its data; GraphQL errors throw. */
+export async function postGraphQL<T>(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = TEST_ADMIN_HEADERS): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data as T;

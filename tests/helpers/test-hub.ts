@@ -18,10 +18,14 @@ export interface TestHub extends TestDatabase {
   hubConfig: HubConfig;
   /** Headers that authenticate a request as an administrator; spread them into raw HTTP requests. */
   headers: Record<string, string>;
-  /** Sends one GraphQL operation over HTTP to the running hub. */
+  /** Sends one GraphQL operation over HTTP to the running hub, as the administrator unless `headers` say otherwise. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
+
+/** The PILOTHUB_ADMIN_KEY of every test hub (and of hub processes the tests start). */
+export const TEST_ADMIN_KEY = 'ph_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
+export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
 export async function startTestHub(
@@ -29,7 +33,14 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', ...options.environment }),
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CONNECTOR_MAX_ATTEMPTS: '2',
+      CONNECTOR_TIMEOUT_SECONDS: '1.5',
+      PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY,
+      ...options.environment,
+    }),
     database: database.config,
   };
   const reported: unknown[] = [];
@@ -44,16 +55,20 @@ export async function startTestHub(
     connectors: services.operations,
     schedulerRunning: () => services.schedules.running,
   });
-  const adminHeaders: Record<string, string> = {};
+  const adminHeaders: Record<string, string> = { ...TEST_ADMIN_HEADERS };
   return {
     ...database,
     hub,
     hubConfig,
     headers: adminHeaders,
     async graphql(query, variables, headers) {
+      // An empty value drops a default header: `{ authorization: '' }` sends no credentials.
+      const sent = Object.fromEntries(
+        Object.entries({ 'content-type': 'application/json', ...adminHeaders, ...headers }).filter(([, value]) => value !== ''),
+      );
       const response = await fetch(hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...adminHeaders, ...headers },
+        headers: sent,
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as GraphQLResponse;

@@ -2,7 +2,9 @@ import { PilotModel, PilotModelChange } from '../../src/modules/catalogue/pilot-
 import { Task, TaskChange } from '../../src/modules/catalogue/task.entity';
 import * as catalogue from '../../src/seed/catalogue-data';
 import { SEED_AUTHOR } from '../../src/seed/seed';
-import { dataOf, errorOf, utf8Header } from '../helpers/api';
+import { Role } from '../../src/security/principal';
+import { dataOf, errorOf } from '../helpers/api';
+import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 type Change = { field: string; fromValue: string | null; toValue: string; author: string; note: string | null; changedAt: string };
@@ -16,8 +18,13 @@ const STATUS_MUTATION = `mutation($code: String!, $status: ProgressStatus!, $not
 
 describe('mutations of pilot models and tasks', () => {
   let hub: TestHub;
+  // The author of a change is the name of the caller's key.
+  let healthAdmin: Record<string, string>;
+  let governmentOffice: Record<string, string>;
   beforeAll(async () => {
     hub = await startTestHub();
+    healthAdmin = (await createKey(hub, Role.ADMIN, [], 'Sở Y tế')).headers;
+    governmentOffice = (await createKey(hub, Role.ADMIN, [], 'Văn phòng UBND tỉnh')).headers;
   });
   afterAll(async () => {
     await hub.close();
@@ -37,7 +44,7 @@ describe('mutations of pilot models and tasks', () => {
   const allChanges = async () =>
     (await hub.dataSource.getRepository(PilotModelChange).count()) + (await hub.dataSource.getRepository(TaskChange).count());
 
-  it('updatePilotModelStatus records the status, completedAt and a history entry by the calling actor', async () => {
+  it('updatePilotModelStatus records the status, completedAt and a history entry by the caller (its key name)', async () => {
     expect(await storedModel('M03')).toMatchObject({ status: 'IN_PROGRESS', completedAt: null, changes: 1 });
     const note = 'Tất cả 520 cơ sở khám chữa bệnh đã tiếp nhận CCCD gắn chip.';
     const before = Date.now();
@@ -45,7 +52,7 @@ describe('mutations of pilot models and tasks', () => {
       hub,
       STATUS_MUTATION,
       { code: 'M03', status: 'COMPLETED', note },
-      { 'x-pilothub-actor': utf8Header('Sở Y tế') },
+      healthAdmin,
     );
     const after = Date.now();
     const model = data.updatePilotModelStatus;
@@ -125,7 +132,7 @@ describe('mutations of pilot models and tasks', () => {
     expect(await storedModel('M03')).toEqual(before);
   });
 
-  it('reopening a model clears completedAt; an unnamed caller is recorded as anonymous', async () => {
+  it('reopening a model clears completedAt; the bootstrap key is recorded by its name', async () => {
     const data = await dataOf<{ updatePilotModelStatus: { status: string; completedAt: string | null; statusHistory: Change[] } }>(
       hub,
       STATUS_MUTATION,
@@ -135,7 +142,7 @@ describe('mutations of pilot models and tasks', () => {
     expect(data.updatePilotModelStatus.completedAt).toBeNull();
     expect(data.updatePilotModelStatus.statusHistory.map((change) => [change.fromValue, change.toValue, change.author])).toEqual([
       [null, 'COMPLETED', SEED_AUTHOR],
-      ['COMPLETED', 'IN_PROGRESS', 'anonymous'],
+      ['COMPLETED', 'IN_PROGRESS', 'PILOTHUB_ADMIN_KEY'],
     ]);
     expect(await storedModel('M13')).toMatchObject({ status: 'IN_PROGRESS', completedAt: null, changes: 2 });
     const counts = await dataOf<{ program: { pilotModelCounts: Record<string, number> } }>(
@@ -159,7 +166,7 @@ describe('mutations of pilot models and tasks', () => {
       `mutation($input: AccountabilityUpdate!) { updateTask(code: "T01.01", input: $input) {
           code deadline responsiblePerson targetValue history { ${CHANGE_FIELDS} } } }`,
       { input },
-      { 'x-pilothub-actor': utf8Header('Văn phòng UBND tỉnh') },
+      governmentOffice,
     );
     const task = data.updateTask;
     expect(task).toMatchObject({ code: 'T01.01', deadline: '2024-08-31', responsiblePerson: input.responsiblePerson, targetValue: 60 });
@@ -271,7 +278,7 @@ describe('mutations of pilot models and tasks', () => {
       hub,
       `mutation { updateTaskStatus(code: "T04.01", status: COMPLETED, note: "520 cơ sở sẵn sàng") { status completedAt statusHistory { ${CHANGE_FIELDS} } } }`,
       undefined,
-      { 'x-pilothub-actor': utf8Header('Sở Y tế') },
+      healthAdmin,
     );
     expect(data.updateTaskStatus.status).toBe('COMPLETED');
     expect(data.updateTaskStatus.completedAt).not.toBeNull();

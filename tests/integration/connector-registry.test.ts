@@ -92,7 +92,7 @@ describe('connector registry and push ingestion', () => {
     const url = hub.hub.url.replace('/graphql', `/ingest/${pushId}`);
     const json = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...hub.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ rows: [{ metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: '2024-05-01', value: 7 }] }),
     });
     expect(json.status).toBe(200);
@@ -100,7 +100,7 @@ describe('connector registry and push ingestion', () => {
 
     const csv = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv' },
+      headers: { ...hub.headers, 'content-type': 'text/csv' },
       body: '\ufeffmetric,unit,period,value\nKCB_BIOMETRIC_VISITS,413,2024-05-01,8\nKCB_BIOMETRIC_VISITS,413,2024-05-02,abc\n',
     });
     const body = (await csv.json()) as { summary: unknown; rejections: Array<{ rowIndex: number; reason: string }> };
@@ -108,11 +108,11 @@ describe('connector registry and push ingestion', () => {
     expect(body.summary).toEqual({ fetched: 2, imported: 0, updated: 1, unchanged: 0, rejected: 1 });
     expect(body.rejections).toMatchObject([{ rowIndex: 1, reason: 'NOT_A_NUMBER' }]);
 
-    const bad = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows": [' });
+    const bad = await fetch(url, { method: 'POST', headers: { ...hub.headers, 'content-type': 'application/json' }, body: '{"rows": [' });
     expect(bad.status).toBe(400);
     const unknown = await fetch(url.replace(`/ingest/${pushId}`, '/ingest/999999'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...hub.headers, 'content-type': 'application/json' },
       body: '[]',
     });
     expect(unknown.status).toBe(404);

@@ -91,7 +91,7 @@ describe('pulled connector runs against the feed simulator', () => {
     );
     const loans = replaced.observations.edges[0].node;
     expect(loans.revisions).toHaveLength(1);
-    expect(loans.revisions[0]).toMatchObject({ source: 'demo-seed', revisedBy: 'anonymous' });
+    expect(loans.revisions[0]).toMatchObject({ source: 'demo-seed', revisedBy: 'PILOTHUB_ADMIN_KEY' });
     expect(loans.revisions[0].value).not.toBe(loans.value);
     const revisions = await hub.dataSource.getRepository(ObservationRevision).count();
     expect(revisions).toBe(await hub.dataSource.getRepository(ObservationRevision).count({ where: { source: 'demo-seed' } }));

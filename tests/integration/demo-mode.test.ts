@@ -64,6 +64,21 @@ describe('demo mode', () => {
     expect(view.metric.freshness.status).toBe('ON_TIME');
     expect(view.loans.latest.value).toBeGreaterThan(0);
 
+    // One key per role is printed (not logged), and each one acts with its role; DEPARTMENT_IT manages SO_YT.
+    const printed = [...hub.stdout().matchAll(/^ {3}(ADMIN|DEPARTMENT_IT|ANALYST|VIEWER) +(ph_[A-Za-z0-9_-]{43})\b/gm)].map((match) => [match[1], match[2]]);
+    expect(printed.map(([role]) => role)).toEqual(['ADMIN', 'DEPARTMENT_IT', 'ANALYST', 'VIEWER']);
+    for (const [role, key] of printed) {
+      const { viewer } = await postGraphQL<{ viewer: { role: string; departments: Array<{ code: string }> | null } }>(
+        url,
+        '{ viewer { role departments { code } } }',
+        undefined,
+        { authorization: `Bearer ${key}` },
+      );
+      expect(viewer).toEqual({ role, departments: role === 'DEPARTMENT_IT' ? [{ code: 'SO_YT' }] : null });
+    }
+    expect(hub.stdout()).toMatch(/demo mode: 4 demo API keys issued/);
+    expect(hub.stdout().split('\n').filter((line) => line.includes(printed[0][1]))).toHaveLength(1);
+
     hub.child.kill('SIGTERM');
     expect(await hub.exited).toBe(0);
   }, 200_000);

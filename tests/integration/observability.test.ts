@@ -13,7 +13,7 @@ import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulato
 import { dataOf, errorOf } from '../helpers/api';
 import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { startTestHub, TEST_ADMIN_HEADERS, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PILOT_MODELS = fs.readFileSync(path.join(ROOT, 'schema', 'examples', 'PilotModels.graphql'), 'utf8');
@@ -127,7 +127,7 @@ describe('observability', () => {
       sent += 3;
       const push = await fetch(`${baseUrl}/ingest/${pushed.registerConnector.id}`, {
         method: 'POST',
-        headers: { 'content-type': 'text/csv' },
+        headers: { ...hub.headers, 'content-type': 'text/csv' },
         body: 'metric,unit,period,value\nKCB_BIOMETRIC_VISITS,412,2024-05-03,57\nKCB_BIOMETRIC_VISITS,413,2024-05-03,41\n',
       });
       expect(push.status).toBe(200);
@@ -255,7 +255,7 @@ describe('observability', () => {
       });
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'test-req-1' },
+        headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json', 'x-request-id': 'test-req-1' },
         body: JSON.stringify({ query: `mutation { runConnector(id: "${registerConnector.id}", from: "2024-08-01", to: "2024-08-01", wait: false) { id status } }` }),
       });
       expect(response.status).toBe(200);
@@ -276,14 +276,14 @@ describe('observability', () => {
       const tagged = all.filter((line) => line.requestId === 'test-req-1');
       expect(tagged).toHaveLength(httpLine.length + runLines.length);
       // A caller's id that is not sane is replaced by a generated one.
-      const odd = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad id with spaces' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const odd = await fetch(url, { method: 'POST', headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json', 'x-request-id': 'bad id with spaces' }, body: JSON.stringify({ query: '{ __typename }' }) });
       expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('never writes an Authorization header or connector secrets, not even when the run fails', async () => {
       const authorized = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer secret-value', 'x-request-id': 'test-auth-1' },
+        headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json', 'x-request-id': 'test-auth-1' },
         body: JSON.stringify({ query: 'query Authorized { pilotModels(first: 1) { totalCount } }' }),
       });
       expect(authorized.status).toBe(200);
@@ -316,7 +316,7 @@ describe('observability', () => {
       for (const id of [dhis2.registerConnector.id, keyed.registerConnector.id]) {
         const tested = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json' },
           body: JSON.stringify({ query: `mutation { testConnector(id: "${id}") { ok message } }` }),
         });
         expect(await tested.text()).not.toContain('very-secret-token');
@@ -327,7 +327,7 @@ describe('observability', () => {
         failures.push(run.runConnector);
         const health = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json' },
           body: JSON.stringify({ query: `{ connector(id: "${id}") { config health { lastError } runs(first: 5) { edges { node { errorMessage } } } } }` }),
         });
         const text = await health.text();
@@ -345,7 +345,7 @@ describe('observability', () => {
       // The request was logged, its Authorization header redacted.
       const authLine = lines().find((line) => line.req?.id === 'test-auth-1');
       expect(authLine?.req?.headers?.authorization).toBe('[redacted]');
-      expect(output).not.toContain('secret-value');
+      expect(output).not.toContain(TEST_ADMIN_KEY);
       // The failed runs were logged, without the secret.
       for (const failure of failures) expect(lines().some((line) => line.runId === Number(failure.id) && line.msg === 'connector run failed')).toBe(true);
       expect(output).not.toContain('very-secret-token');

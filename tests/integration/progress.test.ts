@@ -1,13 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
-import express from 'express';
 import { todayIn } from '../../src/common/clock';
 import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity';
 import { RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
-import { progressReportRouter } from '../../src/modules/progress/report-endpoint';
-import { Role, SYSTEM_PRINCIPAL } from '../../src/security/principal';
+import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
+import { createKey, keyHeaders } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 /**
@@ -227,7 +224,9 @@ describe('progress and accountability', () => {
     let pushId: string;
 
     beforeAll(async () => {
-      await dataOf(hub, 'mutation { updateTaskStatus(code: "T01.02", status: COMPLETED, note: "Quy chế phối hợp đã ban hành") { code } }', undefined, { 'x-pilothub-actor': 'VP UBND' });
+      // The author of a change is the name of the key that made it.
+      const officeKey = await createKey(hub, Role.ADMIN, [], 'VP UBND');
+      await dataOf(hub, 'mutation { updateTaskStatus(code: "T01.02", status: COMPLETED, note: "Quy chế phối hợp đã ban hành") { code } }', undefined, officeKey.headers);
       await dataOf(hub, 'mutation { updateTask(code: "T05.04", input: { deadline: "2024-06-30", responsiblePerson: "Director, Department of Construction", note: "Handed over" }) { code } }');
       await dataOf(hub, 'mutation { setMetricTarget(code: "KCB_FACILITIES_READY_RATE", targetValue: 100, targetDate: "2024-03-31") { code } }');
       const registered = await dataOf<{ registerConnector: { id: string } }>(
@@ -411,25 +410,17 @@ describe('progress and accountability', () => {
       expect(body.error.message.startsWith(`${field}:`)).toBe(true);
     });
 
-    it('the download is for the operational read roles: a VIEWER is refused with 403', async () => {
-      // The route as mounted by the hub, with the caller's role given (authentication resolves it in the hub).
+    it('the download is for the operational read roles: a VIEWER key is refused with 403, no key with 401', async () => {
       const statuses: Record<string, number> = {};
       for (const role of Object.values(Role)) {
-        const app = express();
-        app.use(progressReportRouter({
-          dataSource: hub.dataSource,
-          timeZone: 'Asia/Ho_Chi_Minh',
-          principalOf: () => ({ ...SYSTEM_PRINCIPAL, role }),
-          reportError: (error) => { throw error; },
-        }));
-        const server = http.createServer(app).listen(0, '127.0.0.1');
-        await new Promise((resolve) => server.once('listening', resolve));
-        const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/reports/progress.csv?period=2024-Q1`);
+        const headers = await keyHeaders(hub, role, role === Role.DEPARTMENT_IT ? ['SO_YT'] : []);
+        const response = await fetch(hub.hub.url.replace('/graphql', '/reports/progress.csv?period=2024-Q1'), { headers });
         statuses[role] = response.status;
         if (response.status === 403) expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
-        await new Promise((resolve) => server.close(resolve));
+        else await response.arrayBuffer();
       }
       expect(statuses).toEqual({ ADMIN: 200, DEPARTMENT_IT: 200, ANALYST: 200, VIEWER: 403 });
+      expect((await fetch(hub.hub.url.replace('/graphql', '/reports/progress.csv?period=2024-Q1'))).status).toBe(401);
     });
 
     it('an unknown programme is 404, an unknown format too', async () => {
@@ -471,14 +462,15 @@ describe('progress and accountability', () => {
       const all = await hub.graphql<{ departmentScorecards: unknown[] }>(`{ departmentScorecards(asOf: "2025-06-30", from: "2024-01-01", to: "2025-12-31") { ${fields} } }`);
       expect(all.data!.departmentScorecards).toHaveLength(15);
       expect(hub.counter.statements.length).toBe(two);
-      // departments, task groups, tasks, models, their histories, metrics, connectors, latest values, totals, runs
-      expect(two).toBeLessThanOrEqual(11);
+      // the caller's key, departments, task groups, tasks, models, their histories, metrics, connectors, latest
+      // values, totals, runs
+      expect(two).toBeLessThanOrEqual(12);
     });
 
     it('the whole report, with departments, overdue items and metrics, costs a fixed number of statements', async () => {
       const statements = await count(REPORT.replace('query($period: Period!, $asOf: Date) { progressReport(period: $period, asOf: $asOf)', '{ progressReport(period: "2024-Q1", asOf: "2024-04-02")'));
-      // programme + snapshot (11) + task groups, departments, metrics, models of nested fields through loaders
-      expect(statements).toBeLessThanOrEqual(16);
+      // key + programme + snapshot (11) + task groups, departments, metrics, models of nested fields through loaders
+      expect(statements).toBeLessThanOrEqual(17);
     });
   });
 });

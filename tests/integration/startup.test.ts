@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { databaseEnvironment, startHubProcess as startProcess, waitForUrl } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 
 async function programCounts(url: string) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...TEST_ADMIN_HEADERS, 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } } }' }),
   });
   return ((await response.json()) as { data: { program: { pilotModelCounts: unknown } } }).data.program.pilotModelCounts;

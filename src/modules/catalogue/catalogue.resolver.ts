@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import {
   Arg,
   Args,
+  Authorized,
   Ctx,
   FieldResolver,
   Info,
@@ -18,6 +19,7 @@ import { nestedConnection, PageArgs, rootConnection, type Connection } from '../
 import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
 import { Department } from '../departments/department.entity';
+import { ADMIN_ONLY, ALL_ROLES } from '../../security/access';
 import { Metric } from '../metrics/metric.entity';
 import type { AccountableItem } from './accountable-item';
 import { AccountableItemService, daysLate, isOverdue, judgementDate, overdueCondition } from './accountable-item.service';
@@ -58,11 +60,13 @@ interface AccountableType<T extends AccountableItem & { taskGroupId: number }> {
 function accountableResolver<T extends AccountableItem & { taskGroupId: number }>(type: AccountableType<T>) {
   @Resolver(() => type.objectType)
   abstract class AccountableResolver {
+    @Authorized(...ALL_ROLES)
     @Query(() => type.objectType, { name: type.singular, nullable: true, description: `A ${type.singular} by code, e.g. ${type.example}.` })
     lookup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<T> {
       return type.service.requireByCode(context, code);
     }
 
+    @Authorized(...ALL_ROLES)
     @Query(() => type.connectionType, { name: type.plural, description: `${type.typeName}s, filtered and ordered (default by code).` })
     list(
       @Args(() => PageArgs) page: PageArgs,
@@ -80,6 +84,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       });
     }
 
+    @Authorized(...ADMIN_ONLY)
     @Mutation(() => type.objectType, {
       name: `update${type.typeName}Status`,
       description: `Changes a ${type.singular}’s status and records who, when and why.`,
@@ -93,6 +98,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return type.service.changeStatus(context, code, status, note);
     }
 
+    @Authorized(...ADMIN_ONLY)
     @Mutation(() => type.objectType, {
       name: `update${type.typeName}`,
       description: `Sets a ${type.singular}’s deadline or responsible person${type.hasTarget ? ' or target' : ''}; each change is recorded.`,
@@ -209,11 +215,13 @@ export class TaskResolver extends accountableResolver({
 
 @Resolver(() => TaskGroup)
 export class TaskGroupResolver {
+  @Authorized(...ALL_ROLES)
   @Query(() => TaskGroup, { nullable: true })
   taskGroup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
     return requireByCode(context.dataSource, TaskGroup, 'task group', code);
   }
 
+  @Authorized(...ALL_ROLES)
   @Query(() => TaskGroupConnection, { description: 'Task groups in plan order.' })
   taskGroups(
     @Args(() => PageArgs) page: PageArgs,
@@ -311,11 +319,13 @@ async function statusCounts(
 
 @Resolver(() => Program)
 export class ProgramResolver {
+  @Authorized(...ALL_ROLES)
   @Query(() => Program, { nullable: true, description: 'A programme by code, e.g. DA06.' })
   program(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Program> {
     return requireByCode(context.dataSource, Program, 'programme', code);
   }
 
+  @Authorized(...ALL_ROLES)
   @Query(() => ProgramConnection, { description: 'Programmes by code.' })
   programs(
     @Args(() => PageArgs) page: PageArgs,

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
 import { SortDirection } from '../../common/enums';
 import { HubError, notFound } from '../../common/errors';
@@ -8,6 +8,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { requireByCode } from '../../database/by-code';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { assertDepartmentAccess, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { Department } from '../departments/department.entity';
 import { connectorHealth } from './connector-health';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
@@ -35,6 +36,7 @@ function service(context: HubContext): ConnectorService {
 
 @Resolver(() => Connector)
 export class ConnectorResolver {
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => [ConnectorKindInfo], { description: 'Connector kinds this hub supports.' })
   connectorKinds(): ConnectorKindInfo[] {
     return CONNECTOR_KIND_NAMES.map((name) => {
@@ -43,11 +45,15 @@ export class ConnectorResolver {
     });
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => Connector, { nullable: true, description: 'A connector by id.' })
-  connector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<Connector> {
-    return service(context).requireConnector(parseConnectorId(id));
+  async connector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<Connector> {
+    const connector = await service(context).requireConnector(parseConnectorId(id));
+    assertDepartmentAccess(context.principal, connector.departmentId, `connector ${id}`);
+    return connector;
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorConnection, { description: 'Connectors (not deleted), by name.' })
   connectors(
     @Args(() => PageArgs) page: PageArgs,
@@ -65,6 +71,8 @@ export class ConnectorResolver {
           const department = await requireByCode(context.dataSource, Department, 'department', filter.department);
           query.andWhere('connector.departmentId = :departmentId', { departmentId: department.id });
         }
+        const scope = departmentScope(context.principal);
+        if (scope) query.andWhere('connector.departmentId IN (:...scope)', { scope: [...scope, -1] });
         if (filter?.kind) query.andWhere('connector.kind = :kind', { kind: filter.kind });
         if (filter?.enabled != null) query.andWhere('connector.enabled = :enabled', { enabled: filter.enabled });
         return query;
@@ -73,10 +81,13 @@ export class ConnectorResolver {
     });
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
   async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
     const run = await context.dataSource.getRepository(ConnectorRun).findOneBy({ id: parseConnectorId(id) });
     if (!run) throw notFound('connector run', id);
+    const connector = await context.loaders.related(Connector, run.connectorId);
+    assertDepartmentAccess(context.principal, connector.departmentId, `connector run ${id}`);
     return run;
   }
 
@@ -85,22 +96,26 @@ export class ConnectorResolver {
     return context.loaders.related(Department, connector.departmentId);
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => GraphQLJSONObject, { description: 'Kind-specific configuration (credentials are never part of it).' })
   config(@Root() connector: Connector): Record<string, unknown> {
     return JSON.parse(connector.config) as Record<string, unknown>;
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => GraphQLJSONObject, { description: 'The current mapping (version mappingVersion).' })
   mapping(@Root() connector: Connector): Record<string, unknown> {
     return JSON.parse(connector.mapping) as Record<string, unknown>;
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => [String], { description: 'Names of the secrets set; their values are write-only.' })
   async secretNames(@Root() connector: Connector, @Ctx() context: HubContext): Promise<string[]> {
     const secrets = await context.loaders.byForeignKey(ConnectorSecret, 'connectorId', { name: 'ASC' }).load(connector.id);
     return secrets.map((secret) => secret.name);
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => ConnectorHealth)
   async health(@Root() connector: Connector, @Ctx() context: HubContext): Promise<ConnectorHealth> {
     const health = await context.loaders
@@ -109,6 +124,7 @@ export class ConnectorResolver {
     return { ...health, nextRunAt: connector.enabled ? (context.connectors?.nextRunAt(connector.id) ?? null) : null };
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => ConnectorRunConnection, { description: 'Runs of this connector, newest first.' })
   runs(
     @Root() connector: Connector,
@@ -134,35 +150,41 @@ export class ConnectorResolver {
     });
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector, { description: 'Registers a connector; its definition is validated and its schedule planned.' })
   registerConnector(@Arg('input', () => ConnectorInput) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
-    return service(context).register(input, context.actor);
+    return service(context).register(input, context.principal);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector, { description: 'Changes a connector; a changed mapping becomes a new mapping version.' })
   updateConnector(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => ConnectorUpdateInput) input: ConnectorUpdateInput,
     @Ctx() context: HubContext,
   ): Promise<Connector> {
-    return service(context).update(parseConnectorId(id), input, context.actor);
+    return service(context).update(parseConnectorId(id), input, context.principal);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector)
   setConnectorEnabled(@Arg('id', () => ID) id: string, @Arg('enabled') enabled: boolean, @Ctx() context: HubContext): Promise<Connector> {
-    return service(context).setEnabled(parseConnectorId(id), enabled);
+    return service(context).setEnabled(parseConnectorId(id), enabled, context.principal);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Boolean, { description: 'Removes a connector from use; its run ledger and the values it brought stay.' })
   deleteConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<boolean> {
-    return service(context).delete(parseConnectorId(id));
+    return service(context).delete(parseConnectorId(id), context.principal);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => ConnectorTestResult, { description: 'Checks that the source can be reached and lists what it offers.' })
   testConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorTestResult> {
-    return service(context).test(parseConnectorId(id));
+    return service(context).test(parseConnectorId(id), context.principal);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => ConnectorRun, {
     description: 'Runs a connector now: its routine window, or with from/to a backfill of those days. Returns at once unless wait is true.',
   })
@@ -173,16 +195,17 @@ export class ConnectorResolver {
     @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
     @Arg('wait', () => Boolean, { nullable: true, defaultValue: false }) wait?: boolean,
   ): Promise<ConnectorRun> {
-    return service(context).run(parseConnectorId(id), from, to, context.actor, wait ?? false, context.requestId);
+    return service(context).run(parseConnectorId(id), from, to, context.principal, wait ?? false, context.requestId);
   }
 
+  @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => PushResult, { description: 'Sends rows through a push connector; returns the import summary of the run.' })
   submitObservations(
     @Arg('connectorId', () => ID) connectorId: string,
     @Arg('rows', () => [ObservationInput]) rows: ObservationInput[],
     @Ctx() context: HubContext,
   ): Promise<PushResult> {
-    return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.actor, context.requestId);
+    return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.principal, context.requestId);
   }
 }
 
@@ -203,6 +226,7 @@ export class ConnectorRunResolver {
     return (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => RunRejectionConnection, { description: 'Rows the run refused, in payload order.' })
   rejections(
     @Root() run: ConnectorRun,
@@ -226,6 +250,7 @@ export class ConnectorRunResolver {
 
 @Resolver(() => RunRejection)
 export class RunRejectionResolver {
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => GraphQLJSONObject, { description: 'The row as received.' })
   raw(@Root() rejection: RunRejection): Record<string, unknown> {
     return JSON.parse(rejection.raw) as Record<string, unknown>;

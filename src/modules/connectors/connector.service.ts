@@ -7,6 +7,8 @@ import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
+import { assertDepartmentAccess, assertRole, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
+import type { Principal } from '../../security/principal';
 import { validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
@@ -57,11 +59,27 @@ export class ConnectorService {
     return connector;
   }
 
-  async register(input: ConnectorInput, actor: string): Promise<Connector> {
+  /**
+   * A connector the caller may manage, run or push to: ADMIN, or DEPARTMENT_IT of the connector's department
+   * (its mapping can only name that department's metrics, see validDefinition).
+   */
+  async requireManageable(id: number, principal: Principal, action: string): Promise<Connector> {
+    assertRole(principal, CONNECTOR_WRITE_ROLES, action);
+    const connector = await this.requireConnector(id);
+    assertDepartmentAccess(principal, connector.departmentId, `connector ${id}`);
+    return connector;
+  }
+
+  async register(input: ConnectorInput, principal: Principal): Promise<Connector> {
+    assertRole(principal, CONNECTOR_WRITE_ROLES, 'registerConnector');
+    const actor = principal.name;
     const name = this.validName(input.name, 'input.name');
     const kind = connectorKind(input.kind);
     if (!kind) throw badInput('input.kind', `unknown kind "${input.kind}"; one of ${CONNECTOR_KIND_NAMES.join(', ')}`);
     const department = await requireByCode(this.dataSource, Department, 'department', input.department);
+    if (principal.departmentIds && !principal.departmentIds.includes(department.id)) {
+      throw forbidden(`input.department: ${department.code} is outside the departments of this caller`);
+    }
     const definition = await this.validDefinition({
       kind: input.kind,
       departmentId: department.id,
@@ -105,8 +123,9 @@ export class ConnectorService {
     return connector;
   }
 
-  async update(id: number, input: ConnectorUpdateInput, actor: string): Promise<Connector> {
-    const current = await this.requireConnector(id);
+  async update(id: number, input: ConnectorUpdateInput, principal: Principal): Promise<Connector> {
+    const current = await this.requireManageable(id, principal, 'updateConnector');
+    const actor = principal.name;
     const name = input.name != null ? this.validName(input.name, 'input.name') : current.name;
     const mappingChanged = input.mapping != null && JSON.stringify(input.mapping) !== current.mapping;
     const definition = await this.validDefinition({
@@ -149,16 +168,16 @@ export class ConnectorService {
     return this.requireConnector(id);
   }
 
-  async setEnabled(id: number, enabled: boolean): Promise<Connector> {
-    await this.requireConnector(id);
+  async setEnabled(id: number, enabled: boolean, principal: Principal): Promise<Connector> {
+    await this.requireManageable(id, principal, 'setConnectorEnabled');
     await this.dataSource.getRepository(Connector).update(id, { enabled, updatedAt: new Date() });
     await this.options.onChange();
     return this.requireConnector(id);
   }
 
   /** Deletes a connector from use; its run ledger and the values it brought stay. */
-  async delete(id: number): Promise<boolean> {
-    const connector = await this.requireConnector(id);
+  async delete(id: number, principal: Principal): Promise<boolean> {
+    const connector = await this.requireManageable(id, principal, 'deleteConnector');
     await this.dataSource.transaction(async (manager) => {
       // Freed name: a deleted connector keeps its ledger under a name nobody will register.
       await manager.getRepository(Connector).update(id, {
@@ -172,8 +191,8 @@ export class ConnectorService {
     return true;
   }
 
-  async test(id: number): Promise<ConnectorTestResult> {
-    const connector = await this.requireConnector(id);
+  async test(id: number, principal: Principal): Promise<ConnectorTestResult> {
+    const connector = await this.requireManageable(id, principal, 'testConnector');
     const kind = connectorKind(connector.kind)!;
     const config = kind.configSchema.parse(JSON.parse(connector.config));
     const context = await this.runnerContext(connector);
@@ -191,11 +210,12 @@ export class ConnectorService {
     id: number,
     from: string | null | undefined,
     to: string | null | undefined,
-    actor: string,
+    principal: Principal,
     wait: boolean,
     requestId?: string,
   ): Promise<ConnectorRun> {
-    const connector = await this.requireConnector(id);
+    const connector = await this.requireManageable(id, principal, 'runConnector');
+    const actor = principal.name;
     if (connector.kind === 'push') throw badInput('id', 'a push connector has no source to run; send rows with submitObservations');
     const today = todayIn(this.options.timeZone);
     if ((from == null) !== (to == null)) throw badInput(from == null ? 'from' : 'to', 'give both from and to for a backfill, or neither');
@@ -216,8 +236,9 @@ export class ConnectorService {
   }
 
   /** Rows a department sends: one PUSH run, one pass through the ingestion path, one summary. */
-  async push(id: number, rows: readonly ObservationRow[], actor: string, requestId?: string): Promise<PushResult> {
-    const connector = await this.requireConnector(id);
+  async push(id: number, rows: readonly ObservationRow[], principal: Principal, requestId?: string): Promise<PushResult> {
+    const connector = await this.requireManageable(id, principal, 'submitObservations');
+    const actor = principal.name;
     if (connector.kind !== 'push') throw badInput('connectorId', `connector ${id} is of kind ${connector.kind}, not push`);
     if (!connector.enabled) throw new HubError('CONFLICT', `connector ${id} is disabled`);
     const limit = (JSON.parse(connector.config) as { maxRowsPerPush?: number }).maxRowsPerPush ?? 50_000;

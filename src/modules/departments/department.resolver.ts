@@ -1,11 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, Info, InputType, Field, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, InputType, Field, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
+import { ALL_ROLES } from '../../security/access';
 import { Department } from './department.entity';
 
 const DepartmentConnection = connectionType(Department, 'Department');
@@ -18,11 +19,13 @@ class DepartmentFilter {
 
 @Resolver(() => Department)
 export class DepartmentResolver {
+  @Authorized(...ALL_ROLES)
   @Query(() => Department, { nullable: true, description: 'A department by code, e.g. SO_YT.' })
   async department(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Department> {
     return requireByCode(context.dataSource, Department, 'department', code);
   }
 
+  @Authorized(...ALL_ROLES)
   @Query(() => DepartmentConnection, { description: 'Departments by code.' })
   departments(
     @Args(() => PageArgs) page: PageArgs,

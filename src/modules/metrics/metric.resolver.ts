@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
@@ -9,6 +9,7 @@ import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { cumulativeTotals, latestPointLoader, MetricPoint } from '../observations/metric-values';
+import { ADMIN_ONLY, ALL_ROLES, assertDepartmentAccess } from '../../security/access';
 import { Metric } from './metric.entity';
 
 const MetricConnection = connectionType(Metric, 'Metric');
@@ -51,11 +52,13 @@ class MetricProgress {
 
 @Resolver(() => Metric)
 export class MetricResolver {
+  @Authorized(...ALL_ROLES)
   @Query(() => Metric, { nullable: true, description: 'A metric by code, e.g. KCB_BIOMETRIC_VISITS.' })
   async metric(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Metric> {
     return requireByCode(context.dataSource, Metric, 'metric', code);
   }
 
+  @Authorized(...ALL_ROLES)
   @Query(() => MetricConnection, { description: 'Metrics by code.' })
   async metrics(
     @Args(() => PageArgs) page: PageArgs,
@@ -95,14 +98,17 @@ export class MetricResolver {
 
   @FieldResolver(() => MetricPoint, {
     nullable: true,
-    description: 'The most recent period with data, combined over the coarsest level of units that reported it.',
+    description:
+      'The most recent period with data, combined over the coarsest level of units that reported it; FORBIDDEN outside a department-scoped caller’s departments.',
   })
   latest(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricPoint | null> {
+    assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     return latestPointLoader(context).load(metric);
   }
 
   @FieldResolver(() => MetricProgress, { nullable: true, description: 'Progress against the target; null when the metric has none.' })
   async progress(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricProgress | null> {
+    assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     if (metric.targetValue == null) return null;
     let actual: number | null;
     if (metric.kind === MetricKind.COUNT && metric.targetDate) {
@@ -120,6 +126,7 @@ export class MetricResolver {
     return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: ratio != null && ratio >= 1 };
   }
 
+  @Authorized(...ADMIN_ONLY)
   @Mutation(() => Metric, { description: 'Sets a metric’s target value and date.' })
   async setMetricTarget(
     @Arg('code') code: string,

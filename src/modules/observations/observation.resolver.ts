@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, Field, FieldResolver, Info, InputType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, InputType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import { SortDirection, UnitLevel } from '../../common/enums';
 import { badInput, notFound } from '../../common/errors';
 import type { Period } from '../../common/period';
@@ -11,6 +11,7 @@ import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { findUnit } from '../units/unit.resolver';
 import { ObservationRevision } from '../../ingestion/observation-revision.entity';
+import { ALL_ROLES, assertDepartmentAccess, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { Observation } from './observation.entity';
 
 const ObservationConnection = connectionType(Observation, 'Observation');
@@ -63,7 +64,16 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
   if (filter?.to) query.andWhere('observation.periodEnd <= :to', { to: filter.to.end });
   if (filter?.metric) {
     const metric = await requireByCode(context.dataSource, Metric, 'metric', filter.metric);
+    assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     query.andWhere('observation.metricId = :metricId', { metricId: metric.id });
+  }
+  // A department-scoped caller sees the values of its departments' metrics only (counts included).
+  const scope = departmentScope(context.principal);
+  if (scope) {
+    query.andWhere(
+      `observation.metricId IN ${query.subQuery().select('scopeMetric.id').from(Metric, 'scopeMetric').where('scopeMetric.departmentId IN (:...scope)').getQuery()}`,
+      { scope: [...scope, -1] },
+    );
   }
   if (filter?.unit) {
     const unit = await findUnit(context.dataSource, filter.unit);
@@ -80,7 +90,10 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
 
 @Resolver(() => Observation)
 export class ObservationResolver {
-  @Query(() => ObservationConnection, { description: 'Observations across metrics (default by period, then unit).' })
+  @Authorized(...ALL_ROLES)
+  @Query(() => ObservationConnection, {
+    description: 'Observations across metrics (default by period, then unit); a department-scoped caller sees its departments’ metrics only.',
+  })
   observations(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -96,6 +109,7 @@ export class ObservationResolver {
     return context.loaders.related(AdministrativeUnit, observation.unitId);
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => [ObservationRevision], { description: 'Earlier values of this observation, oldest first.' })
   revisions(@Root() observation: Observation, @Ctx() context: HubContext): Promise<ObservationRevision[]> {
     return context.loaders.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' }).load(observation.id);
@@ -109,7 +123,10 @@ export class ObservationResolver {
 
 @Resolver(() => Metric)
 export class MetricObservationsResolver {
-  @FieldResolver(() => ObservationConnection, { description: 'Observations of this metric (default by period, then unit).' })
+  @FieldResolver(() => ObservationConnection, {
+    nullable: true,
+    description: 'Observations of this metric (default by period, then unit); FORBIDDEN for a metric outside a department-scoped caller’s departments.',
+  })
   observations(
     @Root() metric: Metric,
     @Args(() => PageArgs) page: PageArgs,
@@ -118,6 +135,7 @@ export class MetricObservationsResolver {
     @Arg('filter', () => ObservationFilter, { nullable: true }) filter?: ObservationFilter,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
+    assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     return nestedConnection({
       context,
       info,

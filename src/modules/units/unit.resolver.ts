@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, Field, FieldResolver, Info, InputType, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, InputType, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import { PredecessorShare, SortDirection, UnitLevel } from '../../common/enums';
 import { badInput, notFound } from '../../common/errors';
@@ -7,6 +7,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { AdministrativeUnit, UnitPredecessor } from './administrative-unit.entity';
+import { ALL_ROLES } from '../../security/access';
 
 const AdministrativeUnitConnection = connectionType(AdministrativeUnit, 'AdministrativeUnit');
 
@@ -78,6 +79,7 @@ const BY_CODE = [{ property: 'code' as const, direction: SortDirection.ASC }];
 
 @Resolver(() => AdministrativeUnit)
 export class AdministrativeUnitResolver {
+  @Authorized(...ALL_ROLES)
   @Query(() => AdministrativeUnit, {
     nullable: true,
     description: 'A unit by GSO code: the one in force on asOf, or the most recent one with that code.',
@@ -92,6 +94,7 @@ export class AdministrativeUnitResolver {
     return unit;
   }
 
+  @Authorized(...ALL_ROLES)
   @Query(() => AdministrativeUnitConnection, { description: 'Administrative units by code.' })
   administrativeUnits(
     @Args(() => PageArgs) page: PageArgs,

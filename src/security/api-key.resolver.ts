@@ -1,0 +1,150 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, InputType, ObjectType, Query, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
+import { SortDirection } from '../common/enums';
+import { badInput } from '../common/errors';
+import { connectionType, PageArgs, rootConnection, type Connection } from '../graphql/connection';
+import type { HubContext } from '../graphql/context';
+import { Department } from '../modules/departments/department.entity';
+import { ADMIN_ONLY, ALL_ROLES } from './access';
+import { ApiKey } from './api-key.entity';
+import { Role } from './principal';
+
+const ApiKeyConnection = connectionType(ApiKey, 'ApiKey');
+
+@InputType({ description: 'A new API key.' })
+class ApiKeyInput {
+  @Field({ description: 'What the key is for, e.g. "Health department push" (1 to 200 characters).' })
+  name: string;
+
+  @Field(() => Role)
+  role: Role;
+
+  @Field(() => [String], { nullable: true, description: 'Department codes a DEPARTMENT_IT key is scoped to (at least one); none for other roles.' })
+  departmentCodes?: string[] | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the key stops working; default never.' })
+  expiresAt?: Date | null;
+}
+
+@ObjectType({ description: 'A created key: `key` is shown this once and cannot be retrieved later.' })
+class CreatedApiKey {
+  @Field({ description: 'The key to send as `Authorization: Bearer <key>`. Store it now: only its hash is kept.' })
+  key: string;
+
+  @Field(() => ApiKey)
+  apiKey: ApiKey;
+}
+
+export enum AuthenticationMethod {
+  API_KEY = 'API_KEY',
+  JWT = 'JWT',
+  ANONYMOUS = 'ANONYMOUS',
+}
+registerEnumType(AuthenticationMethod, { name: 'AuthenticationMethod' });
+
+@ObjectType({ description: 'The caller of this request, as the hub sees it.' })
+class Viewer {
+  @Field({ description: '`key:<id>`, `jwt:<subject>` or `anonymous`.' })
+  subject: string;
+
+  @Field({ description: 'Recorded as the author of the changes the caller makes.' })
+  name: string;
+
+  @Field(() => Role)
+  role: Role;
+
+  @Field(() => AuthenticationMethod)
+  authenticatedBy: AuthenticationMethod;
+
+  @Field(() => [Department], { nullable: true, description: 'Departments a DEPARTMENT_IT caller is scoped to; null = every department.' })
+  departments: Department[] | null;
+
+  @Field(() => ApiKey, { nullable: true, description: 'The key used, when the caller sent one.' })
+  apiKey: ApiKey | null;
+}
+
+function idOf(id: string): number {
+  if (!/^\d{1,9}$/.test(id)) throw badInput('id', `"${id}" is not an API key id`);
+  return Number(id);
+}
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => Viewer, { description: 'Who is calling: role, departments, name.' })
+  async viewer(@Ctx() context: HubContext): Promise<Viewer> {
+    const { principal } = context;
+    const departments =
+      principal.departmentIds === null
+        ? null
+        : (await context.loaders.byId(Department).loadMany([...principal.departmentIds])).filter((row): row is Department => row instanceof Department);
+    return {
+      subject: principal.subject,
+      name: principal.name,
+      role: principal.role,
+      authenticatedBy: principal.apiKeyId !== null ? AuthenticationMethod.API_KEY : principal.subject.startsWith('jwt:') ? AuthenticationMethod.JWT : AuthenticationMethod.ANONYMOUS,
+      departments: departments?.sort((a, b) => a.code.localeCompare(b.code)) ?? null,
+      apiKey: principal.apiKeyId === null ? null : await context.loaders.byId(ApiKey).load(principal.apiKeyId),
+    };
+  }
+
+  @Authorized(...ADMIN_ONLY)
+  @Query(() => ApiKeyConnection, { description: 'API keys, newest first (never their values).' })
+  apiKeys(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('includeRevoked', () => Boolean, { defaultValue: false, description: 'Also list revoked keys.' }) includeRevoked: boolean,
+  ): Promise<Connection<ApiKey>> {
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => {
+        const query = context.dataSource.getRepository(ApiKey).createQueryBuilder('apiKey');
+        if (!includeRevoked) query.where('apiKey.revokedAt IS NULL');
+        return query;
+      },
+      sort: [{ property: 'id', direction: SortDirection.DESC }],
+    });
+  }
+
+  @Authorized(...ADMIN_ONLY)
+  @Mutation(() => CreatedApiKey, { description: 'Creates an API key; the key is returned this once.' })
+  createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() context: HubContext): Promise<CreatedApiKey> {
+    return context.apiKeys.create(input, context.principal.name);
+  }
+
+  @Authorized(...ADMIN_ONLY)
+  @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it are refused from now on.' })
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ApiKey> {
+    return context.apiKeys.revoke(idOf(id));
+  }
+
+  @FieldResolver(() => [Department], { description: 'Departments a DEPARTMENT_IT key is scoped to, by code.' })
+  departments(@Root() apiKey: ApiKey, @Ctx() context: HubContext): Promise<Department[]> {
+    return context.loaders
+      .get<number, Department[]>('ApiKey.departments', async (keyIds) => {
+        const rows = await context.dataSource
+          .createQueryBuilder(Department, 'department')
+          .innerJoin('api_key_department', 'scope', 'scope.departmentId = department.id')
+          .addSelect('scope.apiKeyId', 'apiKeyId')
+          .where('scope.apiKeyId IN (:...keyIds)', { keyIds: [...keyIds] })
+          .orderBy('department.code')
+          .getRawAndEntities();
+        const byId = new Map(rows.entities.map((department) => [department.id, department]));
+        const groups = new Map<number, Department[]>(keyIds.map((id) => [id, []]));
+        rows.raw.forEach((raw: { apiKeyId: number | string; department_id: number | string }) => {
+          const department = byId.get(Number(raw.department_id));
+          if (department) groups.get(Number(raw.apiKeyId))?.push(department);
+        });
+        return keyIds.map((id) => groups.get(id) ?? []);
+      })
+      .load(apiKey.id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Neither revoked nor expired.' })
+  active(@Root() apiKey: ApiKey): boolean {
+    return !apiKey.revokedAt && !(apiKey.expiresAt && apiKey.expiresAt.getTime() <= Date.now());
+  }
+}

@@ -1,0 +1,187 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '../common/errors';
+import type { AuthConfig, JwtConfig } from '../config';
+import { Department } from '../modules/departments/department.entity';
+import { ApiKeyService } from './api-key.service';
+import { Role, type Principal } from './principal';
+
+/** Who calls without credentials when ANONYMOUS_READ is on: dashboard reads only. */
+export const ANONYMOUS_PRINCIPAL: Principal = { subject: 'anonymous', name: 'anonymous', role: Role.VIEWER, departmentIds: null, apiKeyId: null };
+
+/** Why a request was refused; logged, never sent (the caller only learns that its credentials were refused). */
+export type Refusal = 'missing credentials' | 'malformed authorization header' | 'unknown, revoked or expired API key' | `invalid token: ${string}`;
+
+export type AuthenticationResult = { principal: Principal } | { refused: Refusal };
+
+/** The token of an `Authorization: Bearer <token>` header, or why there is none. */
+export function bearerToken(header: string | undefined): string | Refusal {
+  if (header === undefined || header.trim() === '') return 'missing credentials';
+  const match = /^Bearer +([\x21-\x7e]+)\s*$/i.exec(header);
+  return match ? match[1] : 'malformed authorization header';
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const ROLES = new Set<string>(Object.values(Role));
+/** Department codes change only with a new catalogue: a short cache spares a statement per JWT request. */
+const DEPARTMENT_CACHE_MS = 60_000;
+
+/** A database or key server that cannot be reached while authenticating: 503, not 401. */
+export class AuthenticationUnavailable extends Error {}
+
+/**
+ * Resolves the caller of a request: an API key (`Authorization: Bearer ph_…`), a JWT from the configured issuer
+ * (single sign-on), or — when ANONYMOUS_READ is on and no credentials are sent — the anonymous viewer.
+ */
+export class Authenticator {
+  readonly apiKeys: ApiKeyService;
+  /** Verifies a token's signature and claims; null when JWT verification is not configured. */
+  private readonly verifyToken: ((token: string) => Promise<JWTPayload>) | null;
+  private departmentCodes: { at: number; ids: Map<string, number> } | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AuthConfig,
+    private readonly logger?: Logger,
+  ) {
+    this.apiKeys = new ApiKeyService(dataSource);
+    this.verifyToken = config.jwt ? tokenVerifier(config.jwt) : null;
+  }
+
+  async authenticate(authorization: string | undefined, now = new Date()): Promise<AuthenticationResult> {
+    const token = bearerToken(authorization);
+    if (token === 'missing credentials') {
+      return this.config.anonymousRead ? { principal: ANONYMOUS_PRINCIPAL } : { refused: token };
+    }
+    if (token === 'malformed authorization header') return { refused: token };
+    if (this.config.jwt && this.verifyToken && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.verifyToken);
+    return this.verifyApiKey(token, now);
+  }
+
+  private async verifyApiKey(token: string, now: Date): Promise<AuthenticationResult> {
+    let found;
+    try {
+      found = await this.apiKeys.findActive(token, now);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw new AuthenticationUnavailable('the database is unavailable; try again shortly');
+      throw error;
+    }
+    if (!found) return { refused: 'unknown, revoked or expired API key' };
+    const { apiKey, departmentIds } = found;
+    // Recording the use must never delay or fail the request.
+    this.apiKeys.touch(apiKey, now).catch((error: unknown) => this.logger?.warn({ err: error, apiKeyId: apiKey.id }, 'could not record API key use'));
+    return {
+      principal: {
+        subject: `key:${apiKey.id}`,
+        name: apiKey.name,
+        role: apiKey.role,
+        departmentIds: apiKey.role === Role.DEPARTMENT_IT ? departmentIds : null,
+        apiKeyId: apiKey.id,
+      },
+    };
+  }
+
+  private async verifyJwt(token: string, jwt: JwtConfig, verify: (token: string) => Promise<JWTPayload>): Promise<AuthenticationResult> {
+    let payload: JWTPayload;
+    try {
+      payload = await verify(token);
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        this.logger?.error({ err: error }, 'the JWT key set cannot be fetched');
+        throw new AuthenticationUnavailable('the sign-on key server is unavailable; try again shortly');
+      }
+      return { refused: `invalid token: ${error.code}` };
+    }
+    const role = payload[jwt.roleClaim];
+    if (typeof role !== 'string' || !ROLES.has(role)) return { refused: `invalid token: claim ${jwt.roleClaim} is not a role` };
+    let departmentIds: number[] | null = null;
+    if (role === Role.DEPARTMENT_IT) {
+      const claimed = payload[jwt.departmentsClaim];
+      const codes = (Array.isArray(claimed) ? claimed : typeof claimed === 'string' ? claimed.split(',') : [])
+        .filter((code): code is string => typeof code === 'string')
+        .map((code) => code.trim())
+        .filter((code) => code !== '');
+      if (codes.length === 0) return { refused: `invalid token: claim ${jwt.departmentsClaim} names no department` };
+      const ids = await this.departmentIds(codes);
+      const unknown = codes.filter((code) => !ids.has(code));
+      if (unknown.length > 0) return { refused: `invalid token: unknown department ${unknown.join(', ')}` };
+      departmentIds = [...new Set(ids.values())].sort((a, b) => a - b);
+    }
+    const name = [payload.name, payload.preferred_username, payload.email, payload.sub].find((value) => typeof value === 'string' && value.trim() !== '');
+    return {
+      principal: { subject: `jwt:${payload.sub}`, name: String(name).slice(0, 200), role: role as Role, departmentIds, apiKeyId: null },
+    };
+  }
+
+  private async departmentIds(codes: string[]): Promise<Map<string, number>> {
+    const cached = this.departmentCodes;
+    if (cached && Date.now() - cached.at < DEPARTMENT_CACHE_MS && codes.every((code) => cached.ids.has(code))) return cached.ids;
+    let departments: Department[];
+    try {
+      departments = await this.dataSource.getRepository(Department).find({ select: { id: true, code: true } });
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw new AuthenticationUnavailable('the database is unavailable; try again shortly');
+      throw error;
+    }
+    const ids = new Map(departments.map((department) => [department.code, department.id]));
+    this.departmentCodes = { at: Date.now(), ids };
+    return new Map(codes.filter((code) => ids.has(code)).map((code) => [code, ids.get(code)!]));
+  }
+}
+
+/** Signature and claim checks of the configured issuer: its JWKS (fetched and cached by jose) or an HS256 secret. */
+function tokenVerifier(jwt: JwtConfig): (token: string) => Promise<JWTPayload> {
+  const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: jwt.clockToleranceSeconds, requiredClaims: ['exp', 'sub'] };
+  if (jwt.jwksUrl) {
+    const keySet = createRemoteJWKSet(new URL(jwt.jwksUrl));
+    return async (token) => (await jwtVerify(token, keySet, options)).payload;
+  }
+  const secret = new TextEncoder().encode(jwt.secret!);
+  return async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+}
+
+/** The GraphQL-shaped error body every route answers a refused or failed authentication with. */
+function errorBody(code: string, message: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+/**
+ * Express middleware: every request passing it carries `response.locals.principal`, or is answered 401 with
+ * `WWW-Authenticate: Bearer` (nothing says which keys exist), or 503 when the credentials cannot be checked.
+ */
+export function authenticationMiddleware(authenticator: Authenticator, reportError: (error: unknown) => void, logger?: Logger): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    authenticator.authenticate(request.headers.authorization).then(
+      (result) => {
+        if ('principal' in result) {
+          response.locals.principal = result.principal;
+          next();
+          return;
+        }
+        const given = result.refused !== 'missing credentials';
+        logger?.warn({ reason: result.refused }, 'request refused: not authenticated');
+        response
+          .status(401)
+          .setHeader('www-authenticate', given ? 'Bearer realm="pilothub", error="invalid_token"' : 'Bearer realm="pilothub"')
+          .json(errorBody('UNAUTHENTICATED', given ? 'the credentials are not valid' : 'authentication required: send Authorization: Bearer <API key>'));
+      },
+      (error: unknown) => {
+        if (error instanceof AuthenticationUnavailable) {
+          response.status(503).setHeader('retry-after', '5').json(errorBody('SERVICE_UNAVAILABLE', error.message));
+          return;
+        }
+        reportError(error);
+        response.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'internal error'));
+      },
+    );
+  };
+}
+
+/** The principal the authentication middleware attached to a request. */
+export function principalOf(response: Response): Principal {
+  const principal = response.locals.principal as Principal | undefined;
+  if (!principal) throw new Error('the request was not authenticated');
+  return principal;
+}
