@@ -12,6 +12,7 @@ import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
+import { batchLimit, limitOptions, requestErrorHandler, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
@@ -78,18 +79,21 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const httpServer = http.createServer(app);
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
+  // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
+  const { plugin: limitsPlugin, ...limits } = limitOptions(config);
   const server = new ApolloServer<HubContext>({
-    schema: await buildHubSchema(),
+    ...limits,
+    schema: withDeadlines(await buildHubSchema()),
     formatError: (formatted, error) => {
       const result = formatError(formatted, error);
       metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
       return result;
     },
-    includeStacktraceInErrorResponses: false,
+    // GRAPHQL_INTROSPECTION is enforced by the hub's own validation rule (its error names the setting).
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin],
   });
   await server.start();
 
@@ -150,7 +154,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
+    batchLimit(config.graphql),
     expressMiddleware(server, {
       context: async ({ req }) => ({
         dataSource,
@@ -163,6 +168,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         connectors: options.connectors,
       }),
     }),
+    requestErrorHandler(reportError),
   );
   if (options.connectors) {
     app.use(

@@ -49,6 +49,27 @@ const environmentSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
+  // Limits of the GraphQL endpoint, all checked before any resolver (or SQL) runs; see src/graphql/limits.ts.
+  /** Deepest nesting of selections an operation may have. */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  /** Most aliased fields in one operation (`__typename` aliases do not count). */
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  /** Most directives in one operation. */
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+  /** Most lexical tokens in one document; parsing stops there. */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).max(1_000_000).default(2000),
+  /** Largest estimated cost of one operation: each field 1, list fields multiplied by their page size. */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(25_000),
+  /** Longest an operation may execute; after it no further resolver starts and the request answers TIMEOUT. */
+  GRAPHQL_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(3600).default(30),
+  /** Whether `__schema` / `__type` introspection is answered. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  /** Whether validation errors suggest field names ("Did you mean …?"); default on in development, off in production. */
+  GRAPHQL_FIELD_SUGGESTIONS: z.enum(['true', 'false']).optional(),
+  /** Most operations in one batched HTTP request (a JSON array); 0 refuses batches. */
+  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(0).max(100).default(0),
+  /** Largest GraphQL request body, in KiB. */
+  GRAPHQL_MAX_BODY_KB: z.coerce.number().int().min(1).max(100 * 1024).default(1024),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -81,6 +102,22 @@ export interface HubConfig {
   connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
   log: { level: string; pretty: boolean };
   production: boolean;
+  graphql: GraphQLLimits;
+}
+
+/** Limits and switches of the GraphQL endpoint (GRAPHQL_* settings). */
+export interface GraphQLLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  timeoutMs: number;
+  introspection: boolean;
+  fieldSuggestions: boolean;
+  /** 0: batched requests are refused. */
+  maxBatch: number;
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -125,5 +162,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production: env.NODE_ENV === 'production',
+    graphql: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxCost: env.GRAPHQL_MAX_COST,
+      timeoutMs: Math.round(env.GRAPHQL_TIMEOUT_SECONDS * 1000),
+      introspection: env.GRAPHQL_INTROSPECTION === 'true',
+      fieldSuggestions: (env.GRAPHQL_FIELD_SUGGESTIONS ?? (env.NODE_ENV === 'production' ? 'false' : 'true')) === 'true',
+      maxBatch: env.GRAPHQL_MAX_BATCH,
+      maxBodyBytes: env.GRAPHQL_MAX_BODY_KB * 1024,
+    },
   };
 }

@@ -17,6 +17,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import type { AccountableItem } from './accountable-item';
@@ -63,7 +64,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return type.service.requireByCode(context, code);
     }
 
-    @Query(() => type.connectionType, { name: type.plural, description: `${type.typeName}s, filtered and ordered (default by code).` })
+    @Query(() => type.connectionType, { name: type.plural, complexity: connectionCost, description: `${type.typeName}s, filtered and ordered (default by code).` })
     list(
       @Args(() => PageArgs) page: PageArgs,
       @Ctx() context: HubContext,
@@ -135,7 +136,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return daysLate(item, judgementDate(context, asOf), context.config.timeZone);
     }
 
-    @FieldResolver(() => [ChangeRecord], { description: 'Recorded changes, oldest first; only one field when `field` is given.' })
+    @FieldResolver(() => [ChangeRecord], { complexity: listCost, description: 'Recorded changes, oldest first; only one field when `field` is given.' })
     async history(
       @Root() item: T,
       @Ctx() context: HubContext,
@@ -147,7 +148,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return field ? records.filter((record) => record.field === field) : records;
     }
 
-    @FieldResolver(() => [ChangeRecord], { description: 'Status changes, oldest first, with author and note.' })
+    @FieldResolver(() => [ChangeRecord], { complexity: listCost, description: 'Status changes, oldest first, with author and note.' })
     async statusHistory(@Root() item: T, @Ctx() context: HubContext): Promise<ChangeRecord[]> {
       return this.history(item, context, ChangedField.STATUS);
     }
@@ -167,7 +168,7 @@ export class PilotModelResolver extends accountableResolver({
   example: 'M03',
   hasTarget: false,
 }) {
-  @FieldResolver(() => [Department])
+  @FieldResolver(() => [Department], { complexity: listCost })
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders
       .get<number, Department[]>('supportingDepartments', async (modelIds) => {
@@ -188,7 +189,7 @@ export class PilotModelResolver extends accountableResolver({
       .load(model.id);
   }
 
-  @FieldResolver(() => [Metric], { description: 'Metrics that measure this model, by code.' })
+  @FieldResolver(() => [Metric], { complexity: listCost, description: 'Metrics that measure this model, by code.' })
   metrics(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Metric[]> {
     return context.loaders.byForeignKey(Metric, 'pilotModelId', { code: 'ASC' }).load(model.id);
   }
@@ -214,7 +215,7 @@ export class TaskGroupResolver {
     return requireByCode(context.dataSource, TaskGroup, 'task group', code);
   }
 
-  @Query(() => TaskGroupConnection, { description: 'Task groups in plan order.' })
+  @Query(() => TaskGroupConnection, { complexity: connectionCost, description: 'Task groups in plan order.' })
   taskGroups(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -247,7 +248,7 @@ export class TaskGroupResolver {
     return context.loaders.related(Department, group.leadDepartmentId);
   }
 
-  @FieldResolver(() => TaskConnection, { description: 'Tasks of this group (default by code).' })
+  @FieldResolver(() => TaskConnection, { complexity: connectionCost, description: 'Tasks of this group (default by code).' })
   tasks(
     @Root() group: TaskGroup,
     @Args(() => PageArgs) page: PageArgs,
@@ -269,7 +270,7 @@ export class TaskGroupResolver {
     });
   }
 
-  @FieldResolver(() => [PilotModel], { description: 'Pilot models filed under this group, by code.' })
+  @FieldResolver(() => [PilotModel], { complexity: listCost, description: 'Pilot models filed under this group, by code.' })
   pilotModels(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<PilotModel[]> {
     return context.loaders.byForeignKey(PilotModel, 'taskGroupId', { code: 'ASC' }).load(group.id);
   }
@@ -316,7 +317,7 @@ export class ProgramResolver {
     return requireByCode(context.dataSource, Program, 'programme', code);
   }
 
-  @Query(() => ProgramConnection, { description: 'Programmes by code.' })
+  @Query(() => ProgramConnection, { complexity: connectionCost, description: 'Programmes by code.' })
   programs(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -331,7 +332,7 @@ export class ProgramResolver {
     });
   }
 
-  @FieldResolver(() => [TaskGroup], { description: 'Task groups in plan order.' })
+  @FieldResolver(() => [TaskGroup], { complexity: listCost, description: 'Task groups in plan order.' })
   taskGroups(@Root() program: Program, @Ctx() context: HubContext): Promise<TaskGroup[]> {
     return context.loaders.byForeignKey(TaskGroup, 'programId', { number: 'ASC' }).load(program.id);
   }

@@ -8,6 +8,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { requireByCode } from '../../database/by-code';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { connectorHealth } from './connector-health';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
@@ -35,7 +36,7 @@ function service(context: HubContext): ConnectorService {
 
 @Resolver(() => Connector)
 export class ConnectorResolver {
-  @Query(() => [ConnectorKindInfo], { description: 'Connector kinds this hub supports.' })
+  @Query(() => [ConnectorKindInfo], { complexity: listCost, description: 'Connector kinds this hub supports.' })
   connectorKinds(): ConnectorKindInfo[] {
     return CONNECTOR_KIND_NAMES.map((name) => {
       const kind = connectorKind(name)!;
@@ -48,7 +49,7 @@ export class ConnectorResolver {
     return service(context).requireConnector(parseConnectorId(id));
   }
 
-  @Query(() => ConnectorConnection, { description: 'Connectors (not deleted), by name.' })
+  @Query(() => ConnectorConnection, { complexity: connectionCost, description: 'Connectors (not deleted), by name.' })
   connectors(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -109,7 +110,7 @@ export class ConnectorResolver {
     return { ...health, nextRunAt: connector.enabled ? (context.connectors?.nextRunAt(connector.id) ?? null) : null };
   }
 
-  @FieldResolver(() => ConnectorRunConnection, { description: 'Runs of this connector, newest first.' })
+  @FieldResolver(() => ConnectorRunConnection, { complexity: connectionCost, description: 'Runs of this connector, newest first.' })
   runs(
     @Root() connector: Connector,
     @Args(() => PageArgs) page: PageArgs,
@@ -203,7 +204,7 @@ export class ConnectorRunResolver {
     return (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
   }
 
-  @FieldResolver(() => RunRejectionConnection, { description: 'Rows the run refused, in payload order.' })
+  @FieldResolver(() => RunRejectionConnection, { complexity: connectionCost, description: 'Rows the run refused, in payload order.' })
   rejections(
     @Root() run: ConnectorRun,
     @Args(() => PageArgs) page: PageArgs,

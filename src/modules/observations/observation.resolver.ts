@@ -6,6 +6,7 @@ import type { Period } from '../../common/period';
 import { PeriodScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection, type SortKey } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
@@ -80,7 +81,7 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
 
 @Resolver(() => Observation)
 export class ObservationResolver {
-  @Query(() => ObservationConnection, { description: 'Observations across metrics (default by period, then unit).' })
+  @Query(() => ObservationConnection, { complexity: connectionCost, description: 'Observations across metrics (default by period, then unit).' })
   observations(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -96,7 +97,7 @@ export class ObservationResolver {
     return context.loaders.related(AdministrativeUnit, observation.unitId);
   }
 
-  @FieldResolver(() => [ObservationRevision], { description: 'Earlier values of this observation, oldest first.' })
+  @FieldResolver(() => [ObservationRevision], { complexity: listCost, description: 'Earlier values of this observation, oldest first.' })
   revisions(@Root() observation: Observation, @Ctx() context: HubContext): Promise<ObservationRevision[]> {
     return context.loaders.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' }).load(observation.id);
   }
@@ -109,7 +110,7 @@ export class ObservationResolver {
 
 @Resolver(() => Metric)
 export class MetricObservationsResolver {
-  @FieldResolver(() => ObservationConnection, { description: 'Observations of this metric (default by period, then unit).' })
+  @FieldResolver(() => ObservationConnection, { complexity: connectionCost, description: 'Observations of this metric (default by period, then unit).' })
   observations(
     @Root() metric: Metric,
     @Args(() => PageArgs) page: PageArgs,
