@@ -55,13 +55,14 @@ export class QueryRejection extends GraphQLError {
   }
 }
 
+/** E.g. "query depth: 7, more than the maximum of 5 (GRAPHQL_MAX_DEPTH)". */
 function limitMessage(what: string, limit: LimitDetails): string {
-  const found = limit.actual === undefined ? '' : `${what} ${limit.actual} `;
-  return `${found}exceeds the maximum of ${limit.maximum} (${limit.setting})`;
+  const found = limit.actual === undefined ? '' : ` ${limit.actual},`;
+  return `${what}:${found} more than the maximum of ${limit.maximum} (${limit.setting})`;
 }
 
 function rejection(code: QueryRejectionCode, what: string, limit: LimitDetails): QueryRejection {
-  return new QueryRejection(code, `${limitMessage(what, limit)}`, limit);
+  return new QueryRejection(code, limitMessage(what, limit), limit);
 }
 
 /** The refusal behind an error as Apollo hands it to formatError (validation errors wrap the rule's error). */
@@ -70,10 +71,10 @@ export function queryRejectionOf(error: unknown): QueryRejection | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
   if (error.originalError instanceof QueryRejection) return error.originalError;
   // The token limit is graphql-js's own parser option: its syntax error is turned into the same shape.
-  const tokens = /Document contains more than (\d+) tokens/.exec(error.message);
+  const tokens = /Document contains more tha[nt] (\d+) tokens/.exec(error.message);
   if (tokens && error.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
     const maximum = Number(tokens[1]);
-    return rejection('TOO_MANY_TOKENS', 'the document', { setting: 'GRAPHQL_MAX_TOKENS', maximum });
+    return rejection('TOO_MANY_TOKENS', 'tokens', { setting: 'GRAPHQL_MAX_TOKENS', maximum });
   }
   return undefined;
 }
@@ -108,6 +109,8 @@ export function validationRules(limits: GraphQLLimits): ValidationRule[] {
   const rules: ValidationRule[] = [
     maxDepthRule({
       n: limits.maxDepth,
+      // Depth counts fields, not the fragments they are written in.
+      flattenFragments: true,
       propagateOnRejection: false,
       onReject: armorRejection('QUERY_TOO_DEEP', 'query depth', 'GRAPHQL_MAX_DEPTH', limits.maxDepth),
     }) as unknown as ValidationRule,
@@ -338,7 +341,7 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPl
           const cost = operationCost(request.schema, request, pages);
           if (cost !== undefined && cost > limits.maxCost) {
             const actual = Number.isFinite(cost) ? cost : undefined;
-            throw rejection('QUERY_TOO_COMPLEX', 'the estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
+            throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
           }
         },
         async executionDidStart(request) {
@@ -388,7 +391,7 @@ export function batchLimit(limits: GraphQLLimits) {
     const body: unknown = request.body;
     if (limits.maxBatch > 0 && Array.isArray(body) && body.length > limits.maxBatch) {
       const limit = { setting: 'GRAPHQL_MAX_BATCH', maximum: limits.maxBatch, actual: body.length };
-      httpError(response, 400, 'BATCH_TOO_LARGE', limitMessage('a batch of', limit), { limit });
+      httpError(response, 400, 'BATCH_TOO_LARGE', limitMessage('operations in the batch', limit), { limit });
       return;
     }
     next();
