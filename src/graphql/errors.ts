@@ -71,8 +71,10 @@ export function createErrorFormatter(report: ErrorReporter) {
       return { ...base, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
     }
     if (original instanceof GraphQLError && original.extensions?.code === undefined && !(original.originalError)) {
-      // Errors raised by graphql-js itself (e.g. scalar serialisation) carry no code but are safe to show.
-      return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      // Errors raised by graphql-js or Apollo themselves carry no code but are safe to show: on a field (e.g. scalar
+      // serialisation) they are the server's fault, about the request as a whole (e.g. a persisted-query hash
+      // that does not match) the caller's.
+      return { ...base, extensions: { code: formatted.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } };
     }
     if (isDatabaseUnavailable(original)) {
       return { ...base, message: 'the database is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };

@@ -12,6 +12,8 @@ import {
   Kind,
   type FieldNode,
   type GraphQLSchema,
+  type SelectionNode,
+  type ValueNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -201,21 +203,26 @@ function describe(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** The path and offending character of the first string in a value that is not text. */
-function findNonText(value: unknown, path: string): { path: string; character: string } | undefined {
-  if (typeof value === 'string') {
-    const match = NOT_TEXT.exec(value);
-    return match ? { path, character: match[0] } : undefined;
-  }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findNonText(item, `${path}[${index}]`);
-      if (found) return found;
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findNonText(key, `${path}.${key}`) ?? findNonText(item, `${path}.${key}`);
-      if (found) return found;
+/** Deepest nesting of lists and objects accepted in an input value (a connector configuration needs a handful). */
+export const MAX_INPUT_NESTING = 64;
+
+type InputProblem = { path: string; character?: string };
+
+/** The first string in a value that is not text, or a value nested too deeply (walked without recursion). */
+function findNonText(root: unknown, rootPath: string): InputProblem | undefined {
+  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
+  while (pending.length > 0) {
+    const { value, path, depth } = pending.pop()!;
+    if (typeof value === 'string') {
+      const match = NOT_TEXT.exec(value);
+      if (match) return { path, character: match[0] };
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_INPUT_NESTING) return { path };
+      const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`[${index}]`, item]) : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
+      for (const [step, item] of entries.reverse()) {
+        if (!Array.isArray(value)) pending.push({ value: step.slice(1), path: path + step, depth: depth + 1 });
+        pending.push({ value: item, path: path + step, depth: depth + 1 });
+      }
     }
   }
   return undefined;
@@ -223,28 +230,31 @@ function findNonText(value: unknown, path: string): { path: string; character: s
 
 /**
  * Strings of an operation (its variables and the string literals of its arguments) must be text: control
- * characters and broken UTF-16 are refused here, where the input enters, so they are never stored.
+ * characters and broken UTF-16 are refused here, where the input enters, so they are never stored. Values
+ * nested deeper than MAX_INPUT_NESTING are refused too, before any code walks them recursively.
  */
 export function nonTextInput(request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>): GraphQLError | undefined {
   for (const [name, value] of Object.entries(request.request.variables ?? {})) {
     const found = findNonText(value, `$${name}`);
-    if (found) return textError(found.path, found.character);
+    if (found) return inputError(found);
   }
   let problem: GraphQLError | undefined;
-  const visitValue = (node: import('graphql').ValueNode, path: string): void => {
+  const visitValue = (node: ValueNode, path: string, depth: number): void => {
     if (problem) return;
-    if (node.kind === Kind.STRING) {
+    if (depth > MAX_INPUT_NESTING) {
+      problem = inputError({ path });
+    } else if (node.kind === Kind.STRING) {
       const match = NOT_TEXT.exec(node.value);
-      if (match) problem = textError(path, match[0]);
+      if (match) problem = inputError({ path, character: match[0] });
     } else if (node.kind === Kind.LIST) {
-      node.values.forEach((item, index) => visitValue(item, `${path}[${index}]`));
+      node.values.forEach((item, index) => visitValue(item, `${path}[${index}]`, depth + 1));
     } else if (node.kind === Kind.OBJECT) {
-      node.fields.forEach((field) => visitValue(field.value, `${path}.${field.name.value}`));
+      node.fields.forEach((field) => visitValue(field.value, `${path}.${field.name.value}`, depth + 1));
     }
   };
-  const visitSelections = (selections: readonly import('graphql').SelectionNode[]): void => {
+  const visitSelections = (selections: readonly SelectionNode[]): void => {
     for (const selection of selections) {
-      if (selection.kind === Kind.FIELD) selection.arguments?.forEach((argument) => visitValue(argument.value, argument.name.value));
+      if (selection.kind === Kind.FIELD) selection.arguments?.forEach((argument) => visitValue(argument.value, argument.name.value, 0));
       if (selection.kind !== Kind.FRAGMENT_SPREAD) visitSelections(selection.selectionSet?.selections ?? []);
     }
   };
@@ -256,9 +266,10 @@ export function nonTextInput(request: Pick<GraphQLRequestContext<object>, 'docum
   return problem;
 }
 
-function textError(path: string, character: string): GraphQLError {
+function inputError({ path, character }: InputProblem): GraphQLError {
   const field = path.replace(/^\$/, '');
-  return new GraphQLError(`${field}: contains ${describe(character)}; only text (with tabs and line breaks) is accepted`, {
+  const problem = character === undefined ? `is nested more than ${MAX_INPUT_NESTING} levels deep` : `contains ${describe(character)}; only text (with tabs and line breaks) is accepted`;
+  return new GraphQLError(`${field}: ${problem}`, {
     extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400, headers: new HeaderMap() } },
   });
 }

@@ -282,6 +282,12 @@ describe('query limits with the default settings', () => {
       { input: { note: 'lone \ud800 half' } },
     );
     expect(variable).toMatchObject({ message: 'input.note: contains U+D800; only text (with tabs and line breaks) is accepted', extensions: { code: 'BAD_USER_INPUT', field: 'input.note' } });
+    const deep = await refused(
+      hub,
+      'mutation($c: JSONObject!) { registerConnector(input: { name: "n", kind: "push", department: "SO_YT", config: $c }) { id } }',
+      { c: JSON.parse(`${'{"a":'.repeat(65)}1${'}'.repeat(65)}`) as unknown },
+    );
+    expect(deep).toMatchObject({ message: `c${'.a'.repeat(64)}: is nested more than 64 levels deep`, extensions: { code: 'BAD_USER_INPUT' } });
     // Vietnamese text, tabs and line breaks are text.
     const task = await dataOf<{ updateTask: { responsiblePerson: string } }>(
       hub,
