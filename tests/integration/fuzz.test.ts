@@ -142,16 +142,18 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
   }
 
   it('hostile strings in every string argument of every root field, as variables and as literals', async () => {
+    let fieldNumber = 0;
     for (const rootType of [schema.getQueryType()!, schema.getMutationType()!]) {
       for (const field of Object.values(rootType.getFields())) {
         if (!field.args.some((argument) => hasStringPosition(argument.type))) continue;
-        for (const text of HOSTILE_STRINGS) {
-          const keyword = rootType === schema.getMutationType() ? 'mutation' : 'query';
-          const byVariables = fieldCall(field, text, 'variables');
-          await operation(`${keyword}${byVariables.declarations} { ${byVariables.selection} }`, byVariables.variables, `${field.name} ← ${JSON.stringify(text.slice(0, 40))} (variables)`);
-          const byLiterals = fieldCall(field, text, 'literals');
-          await operation(`${keyword} { ${byLiterals.selection} }`, undefined, `${field.name} ← ${JSON.stringify(text.slice(0, 40))} (literals)`);
+        const keyword = rootType === schema.getMutationType() ? 'mutation' : 'query';
+        for (const [index, text] of HOSTILE_STRINGS.entries()) {
+          // Each string goes in as variables for half of the fields and as literals for the other half.
+          const mode = (index + fieldNumber) % 2 === 0 ? 'variables' : 'literals';
+          const call = fieldCall(field, text, mode);
+          await operation(`${keyword}${call.declarations} { ${call.selection} }`, call.variables, `${field.name} ← ${JSON.stringify(text.slice(0, 40))} (${mode})`);
         }
+        fieldNumber += 1;
       }
     }
   });
@@ -254,6 +256,34 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
     const after = await tableChecksums(hub);
     expect([...after.entries()]).toEqual([...before.entries()]);
     console.log(`fuzz seed ${SEED}: ${requests} requests, ${after.size} tables unchanged`);
+  });
+
+  it('stores hostile text exactly as sent (trimmed), or refuses it as bad input', async () => {
+    const counts = async () => (await hub.dataSource.query('SELECT (SELECT COUNT(*) FROM observation) AS observations, (SELECT COUNT(*) FROM metric) AS metrics')) as unknown[];
+    const countsBefore = JSON.stringify(await counts());
+    for (const [index, text] of HOSTILE_STRINGS.entries()) {
+      const update = await hub.graphql<{ updateTask: { history: Array<{ field: string; toValue: string; note: string | null }> } }>(
+        'mutation($input: AccountabilityUpdate!) { updateTask(code: "T01.02", input: $input) { history(field: RESPONSIBLE_PERSON) { field toValue note } } }',
+        { input: { responsiblePerson: `Role ${index}`, note: text } },
+      );
+      if (update.errors) {
+        expect(update.errors.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      } else {
+        const last = update.data!.updateTask.history.at(-1)!;
+        expect({ index, last }).toEqual({ index, last: { field: 'RESPONSIBLE_PERSON', toValue: `Role ${index}`, note: text.trim() || null } });
+      }
+      const named = await hub.graphql<{ registerConnector: { id: string; name: string } }>(
+        'mutation($name: String!) { registerConnector(input: { name: $name, kind: "push", department: "SO_YT", config: {} }) { id name } }',
+        { name: text },
+      );
+      if (named.errors) {
+        expect(named.errors.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      } else {
+        const stored = await dataOf<{ connector: { name: string } }>(hub, `{ connector(id: "${named.data!.registerConnector.id}") { name } }`);
+        expect({ index, name: stored.connector.name }).toEqual({ index, name: text.trim() });
+      }
+    }
+    expect(JSON.stringify(await counts())).toBe(countsBefore);
   });
 });
 
