@@ -71,6 +71,7 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
   let schema: GraphQLSchema;
   let before: Map<string, string>;
   let requests = 0;
+  let connectorId = '';
   const random = generator(SEED);
   /** A root field that reaches each object type with arguments of its own. */
   const carriers: Record<string, string> = {
@@ -98,6 +99,7 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
       hub,
       `mutation { submitObservations(connectorId: "${registerConnector.id}", rows: [{ metric: "NO_SUCH_METRIC", unit: "412", period: "2024-01", value: 1 }]) { run { id } } }`,
     );
+    connectorId = registerConnector.id;
     carriers.Connector = `connector(id: "${registerConnector.id}")`;
     carriers.ConnectorRun = `connectorRun(id: "${pushed.submitObservations.run.id}")`;
     before = await tableChecksums(hub);
@@ -247,6 +249,21 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
     for (const body of bodies) await send(body, 'odd body');
     for (const contentType of ['application/json; charset=utf-16', 'application/json; charset=latin1', 'application/graphql', 'application/xml']) {
       await send(valid, `content type ${contentType}`, { 'content-type': contentType });
+    }
+  });
+
+  it('the push endpoint answers unreadable bodies with 4xx JSON errors', async () => {
+    const url = hub.hub.url.replace(/\/graphql$/, `/ingest/${connectorId}`);
+    const cases: Array<[string, string | Buffer, number]> = [
+      ['application/json', '{"rows": [', 400],
+      ['application/json; charset=koi8-zz', '[]', 415],
+      ['text/csv; charset=x-unknown', 'metric,unit,period,value\n', 415],
+      ['application/json', Buffer.from([0x5b, 0xff, 0xfe, 0x5d]), 400],
+    ];
+    for (const [contentType, body, status] of cases) {
+      const response = await fetch(url, { method: 'POST', headers: { ...hub.headers, 'content-type': contentType }, body });
+      expect({ contentType, status: response.status }).toEqual({ contentType, status });
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
     }
   });
 
