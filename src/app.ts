@@ -12,7 +12,7 @@ import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
-import { batchLimit, limitOptions, requestErrorHandler, verifyUtf8, withDeadlines } from './graphql/limits';
+import { batchLimit, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
@@ -81,11 +81,12 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const formatError = createErrorFormatter(reportError);
   // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
   const { plugin: limitsPlugin, ...limits } = limitOptions(config);
+  const removeSuggestions = suggestionsRemover(config.graphql);
   const server = new ApolloServer<HubContext>({
     ...limits,
     schema: withDeadlines(await buildHubSchema()),
     formatError: (formatted, error) => {
-      const result = formatError(formatted, error);
+      const result = removeSuggestions(formatError(formatted, error));
       metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
       return result;
     },

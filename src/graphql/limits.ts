@@ -11,6 +11,7 @@ import {
   isObjectType,
   Kind,
   type FieldNode,
+  type GraphQLFormattedError,
   type GraphQLSchema,
   type SelectionNode,
   type ValueNode,
@@ -388,6 +389,15 @@ export function limitOptions(config: HubConfig): Pick<
     includeStacktraceInErrorResponses: false,
     plugin: limitsPlugin(limits, { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize }),
   };
+}
+
+/**
+ * Apollo removes "Did you mean …?" from validation errors only; variable values are checked later, at
+ * execution, and their messages suggest enum values and input fields too. This removes those as well.
+ */
+export function suggestionsRemover(limits: GraphQLLimits): (formatted: GraphQLFormattedError) => GraphQLFormattedError {
+  if (limits.fieldSuggestions) return (formatted) => formatted;
+  return (formatted) => ({ ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') });
 }
 
 // ---- HTTP -----------------------------------------------------------------------------------------------------

@@ -118,6 +118,11 @@ describe('query limits with small settings', () => {
   it('does not suggest field names when GRAPHQL_FIELD_SUGGESTIONS=false', async () => {
     const error = await refused(hub, '{ progrm(code: "DA06") { code } }');
     expect(error.message).toBe('Cannot query field "progrm" on type "Query".');
+    // Variables are checked at execution: their messages lose the suggestions too.
+    const variable = await refused(hub, 'query($f: AccountableItemFilter) { tasks(filter: $f) { totalCount } }', { f: { stauts: 'COMPLETED' } });
+    expect(variable.message).toBe('Variable "$f" got invalid value { stauts: "COMPLETED" }; Field "stauts" is not defined by type "AccountableItemFilter".');
+    const enumValue = await refused(hub, 'query($s: ProgressStatus!) { tasks(filter: { status: $s }) { totalCount } }', { s: 'COMPLETE' });
+    expect(enumValue.message).toBe('Variable "$s" got invalid value "COMPLETE"; Value "COMPLETE" does not exist in "ProgressStatus" enum.');
   });
 
   it('answers batches of up to 2 operations and refuses 3', async () => {
