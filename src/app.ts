@@ -12,7 +12,7 @@ import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
-import { batchLimit, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
+import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
@@ -82,6 +82,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
   const { plugin: limitsPlugin, ...limits } = limitOptions(config);
   const removeSuggestions = suggestionsRemover(config.graphql);
+  boundStatementsByDeadline(dataSource);
   const server = new ApolloServer<HubContext>({
     ...limits,
     schema: withDeadlines(await buildHubSchema()),
@@ -157,6 +158,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     '/graphql',
     express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
     batchLimit(config.graphql),
+    deadlineScope,
     expressMiddleware(server, {
       context: async ({ req }) => ({
         dataSource,

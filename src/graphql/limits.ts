@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -20,6 +21,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { GraphQLLimits, HubConfig } from '../config';
 
 /**
@@ -279,12 +281,14 @@ function inputError({ path, character }: InputProblem): GraphQLError {
 
 class Deadline {
   expired = false;
+  private readonly endsAt: number;
   readonly error: QueryRejection;
   /** Rejects when the time is up; never resolves. */
   readonly passed: Promise<never>;
   private timer?: NodeJS.Timeout;
 
   constructor(timeoutMs: number) {
+    this.endsAt = performance.now() + timeoutMs;
     const seconds = timeoutMs / 1000;
     this.error = new QueryRejection(
       'TIMEOUT',
@@ -305,6 +309,10 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
+  }
+
+  remainingMs(): number {
+    return this.endsAt - performance.now();
   }
 }
 
@@ -340,6 +348,57 @@ export function withDeadlines(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+/** The deadline of the GraphQL query executing in the current async context (queries only, see below). */
+const operationScope = new AsyncLocalStorage<{ deadline?: Deadline }>();
+
+/** Express middleware that opens the scope in which the request's operation records its deadline. */
+export function deadlineScope(_request: Request, _response: Response, next: NextFunction): void {
+  operationScope.run({}, next);
+}
+
+/** MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT. */
+const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
+
+function errnoOf(error: unknown): number | undefined {
+  const candidate = error as { errno?: number; driverError?: { errno?: number } };
+  return candidate.driverError?.errno ?? candidate.errno;
+}
+
+/**
+ * On MySQL and MariaDB, each SELECT a GraphQL query sends is bounded by what is left of its deadline
+ * (`SET STATEMENT max_statement_time` on MariaDB, the `MAX_EXECUTION_TIME` hint on MySQL), so the database stops
+ * working for a request that has already been answered TIMEOUT. Mutations are not bounded: their statements
+ * run in transactions and may start connector runs that outlive the request. SQLite runs each statement
+ * synchronously in the process, so there is nothing to bound.
+ */
+export function boundStatementsByDeadline(dataSource: DataSource): void {
+  const type = dataSource.options.type;
+  if (type !== 'mysql' && type !== 'mariadb') return;
+  const driver = dataSource.driver;
+  const createQueryRunner = driver.createQueryRunner.bind(driver);
+  driver.createQueryRunner = (mode) => {
+    const runner = createQueryRunner(mode);
+    const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+    runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+      const deadline = operationScope.getStore()?.deadline;
+      if (!deadline || !/^\s*SELECT\b/i.test(sql)) return query(sql, parameters, structured);
+      const remaining = Math.max(1, deadline.remainingMs());
+      if (deadline.expired) throw deadline.error;
+      const bounded =
+        type === 'mariadb'
+          ? `SET STATEMENT max_statement_time=${(remaining / 1000).toFixed(3)} FOR ${sql}`
+          : sql.replace(/^\s*SELECT\b/i, `SELECT /*+ MAX_EXECUTION_TIME(${Math.ceil(remaining)}) */`);
+      try {
+        return await query(bounded, parameters, structured);
+      } catch (error) {
+        if (STATEMENT_TIMEOUT_ERRNOS.has(errnoOf(error) ?? 0)) throw deadline.error;
+        throw error;
+      }
+    }) as QueryRunner['query'];
+    return runner;
+  };
+}
+
 // ---- Apollo ---------------------------------------------------------------------------------------------------
 
 /** Cost and input checks once the operation is known, and the execution deadline. */
@@ -359,10 +418,13 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPl
         async executionDidStart(request) {
           const deadline = new Deadline(limits.timeoutMs);
           deadlines.set(request.contextValue, deadline);
+          const scope = request.operation?.operation === 'query' ? operationScope.getStore() : undefined;
+          if (scope) scope.deadline = deadline;
           return {
             async executionDidEnd() {
               deadline.clear();
               deadlines.delete(request.contextValue);
+              if (scope?.deadline === deadline) scope.deadline = undefined;
             },
           };
         },

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { dataOf } from '../helpers/api';
+import { onServerDatabase } from '../helpers/test-database';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'schema', 'examples');
@@ -185,6 +186,41 @@ describe('query limits with small settings', () => {
     }
     // The next request is served normally.
     expect(await dataOf(hub, '{ program(code: "DA06") { code } }')).toEqual({ program: { code: 'DA06' } });
+  });
+
+  it('bounds the statements of a query by what is left of its deadline on MariaDB/MySQL', async () => {
+    hub.counter.reset();
+    await dataOf(hub, '{ metrics(first: 1) { totalCount edges { node { code } } } }');
+    expect(hub.counter.statements.length).toBeGreaterThan(0);
+    for (const statement of hub.counter.statements) {
+      // SQLite runs statements synchronously in the process: nothing to bound there.
+      expect(statement).toMatch(onServerDatabase() ? /^SET STATEMENT max_statement_time=0\.[0-3]\d\d FOR SELECT / : /^SELECT /);
+    }
+    // Mutations are not bounded.
+    hub.counter.reset();
+    await dataOf(hub, 'mutation { setMetricTarget(code: "KCB_BIOMETRIC_VISITS", targetValue: 1000) { code } }');
+    expect(hub.counter.statements.filter((statement) => statement.startsWith('SET STATEMENT'))).toEqual([]);
+    if (!onServerDatabase()) return;
+
+    // A statement stuck behind a table lock is stopped by the database at the deadline.
+    const locker = hub.dataSource.createQueryRunner();
+    await locker.connect();
+    await locker.query('LOCK TABLES metric WRITE');
+    try {
+      const started = performance.now();
+      const response = await post(hub, JSON.stringify({ query: '{ metrics(first: 1) { totalCount } }' }));
+      expect(response.status).toBe(504);
+      expect(response.json().errors!.map((error) => error.extensions.code)).toEqual(['TIMEOUT']);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const waiting = (await locker.query(
+        "SELECT COUNT(*) AS waiting FROM information_schema.PROCESSLIST WHERE INFO LIKE '%FROM `metric`%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      )) as Array<{ waiting: number | string }>;
+      expect(Number(waiting[0].waiting)).toBe(0);
+      expect(performance.now() - started).toBeLessThan(1500);
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.release();
+    }
   });
 });
 
