@@ -25,10 +25,11 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { GraphQLLimits, HubConfig } from '../config';
 
 /**
- * Query limits of the GraphQL endpoint. Everything here runs before the first resolver, so a refused
- * operation never reaches the database: the token limit while parsing, depth, aliases, directives and
- * introspection as validation rules, the cost once the operation and its variables are known. The
- * execution deadline then stops resolvers from starting once GRAPHQL_TIMEOUT_SECONDS have passed.
+ * Limits and hardening of the GraphQL endpoint. The checks run before the first resolver, so a refused
+ * operation never reaches the database: body size and UTF-8 while reading, the token limit while parsing,
+ * depth, aliases, directives and introspection as validation rules, the cost and the text of string inputs
+ * once the operation and its variables are known. The execution deadline then stops resolvers from starting
+ * once GRAPHQL_TIMEOUT_SECONDS have passed, and bounds the SQL statements of queries on MariaDB/MySQL.
  */
 
 /** Codes of refused operations (`extensions.code`); `extensions.limit` names the setting, its maximum and what was found. */

@@ -139,7 +139,7 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
   const operation = (query: string, variables?: unknown, label = query) => send(JSON.stringify({ query, variables }), label);
 
   async function expectAlive(): Promise<void> {
-    const health = await fetch(hub.hub.url.replace(/\/graphql$/, '/healthz'));
+    const health = await fetch(hub.hub.url.replace(/\/graphql$/, '/healthz'), { headers: hub.headers });
     expect(health.status).toBe(200);
   }
 
