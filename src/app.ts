@@ -14,6 +14,7 @@ import { RequestLoaders, type ConnectorOperations, type HubContext } from './gra
 import { ingestRouter } from './http/ingest-endpoint';
 import { progressReportRouter } from './modules/progress/report-endpoint';
 import { createErrorFormatter } from './graphql/errors';
+import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
@@ -68,18 +69,23 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const httpServer = http.createServer(app);
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
+  // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
+  const { plugin: limitsPlugin, ...limits } = limitOptions(config);
+  const removeSuggestions = suggestionsRemover(config.graphql);
+  boundStatementsByDeadline(dataSource);
   const server = new ApolloServer<HubContext>({
-    schema: await buildHubSchema(),
+    ...limits,
+    schema: withDeadlines(await buildHubSchema()),
     formatError: (formatted, error) => {
-      const result = formatError(formatted, error);
+      const result = removeSuggestions(formatError(formatted, error));
       metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
       return result;
     },
-    includeStacktraceInErrorResponses: false,
+    // GRAPHQL_INTROSPECTION is enforced by the hub's own validation rule (its error names the setting).
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin],
   });
   await server.start();
 
@@ -156,7 +162,9 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   if (!config.auth.metricsPublic) app.get('/metrics', serveMetrics);
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
+    batchLimit(config.graphql),
+    deadlineScope,
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
@@ -182,6 +190,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       principalOf: (request) => principalOf(request.res!),
       reportError,
     }),
+    requestErrorHandler(reportError),
   );
   if (options.connectors) {
     app.use(

@@ -68,6 +68,27 @@ const environmentSchema = z.object({
   JWT_DEPARTMENTS_CLAIM: z.string().trim().min(1).default('pilothub_departments'),
   /** Clock difference tolerated on exp/nbf/iat. */
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+  // Limits of the GraphQL endpoint, all checked before any resolver (or SQL) runs; see src/graphql/limits.ts.
+  /** Deepest nesting of selections an operation may have. */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  /** Most aliased fields in one operation (`__typename` aliases do not count). */
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  /** Most directives in one operation. */
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+  /** Most lexical tokens in one document; parsing stops there. */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).max(1_000_000).default(2000),
+  /** Largest estimated cost of one operation: each field 1, list fields multiplied by their page size. */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(25_000),
+  /** Longest an operation may execute; after it no further resolver starts and the request answers TIMEOUT. */
+  GRAPHQL_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(3600).default(30),
+  /** Whether `__schema` / `__type` introspection is answered. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  /** Whether validation errors suggest field names ("Did you mean …?"); default on in development, off in production. */
+  GRAPHQL_FIELD_SUGGESTIONS: z.enum(['true', 'false']).optional(),
+  /** Most operations in one batched HTTP request (a JSON array); 0 refuses batches. */
+  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(0).max(100).default(0),
+  /** Largest GraphQL request body, in KiB. */
+  GRAPHQL_MAX_BODY_KB: z.coerce.number().int().min(1).max(100 * 1024).default(1024),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -101,6 +122,7 @@ export interface HubConfig {
   log: { level: string; pretty: boolean };
   production: boolean;
   auth: AuthConfig;
+  graphql: GraphQLLimits;
 }
 
 export interface JwtConfig {
@@ -119,6 +141,21 @@ export interface AuthConfig {
   anonymousRead: boolean;
   metricsPublic: boolean;
   jwt: JwtConfig | null;
+}
+
+/** Limits and switches of the GraphQL endpoint (GRAPHQL_* settings). */
+export interface GraphQLLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  timeoutMs: number;
+  introspection: boolean;
+  fieldSuggestions: boolean;
+  /** 0: batched requests are refused. */
+  maxBatch: number;
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -186,6 +223,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
             clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
           }
         : null,
+    },
+    graphql: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxCost: env.GRAPHQL_MAX_COST,
+      timeoutMs: Math.round(env.GRAPHQL_TIMEOUT_SECONDS * 1000),
+      introspection: env.GRAPHQL_INTROSPECTION === 'true',
+      fieldSuggestions: (env.GRAPHQL_FIELD_SUGGESTIONS ?? (env.NODE_ENV === 'production' ? 'false' : 'true')) === 'true',
+      maxBatch: env.GRAPHQL_MAX_BATCH,
+      maxBodyBytes: env.GRAPHQL_MAX_BODY_KB * 1024,
     },
   };
 }

@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { BREAK, GraphQLError, Kind, parse, visit, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { HubError, isDatabaseUnavailable } from '../common/errors';
+import { queryRejectionOf } from './limits';
 
 /** Messages of GraphQL validation errors that are really about a bad argument value. */
 const INPUT_VALUE_PROBLEM = /^(Expected value of type|Expected type|Value ".*" does not exist in|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|Field ".*" of required type|Argument ".*" of required type)/;
@@ -47,6 +48,10 @@ export function createErrorFormatter(report: ErrorReporter) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const rejected = queryRejectionOf(original);
+    if (rejected) {
+      return { ...base, message: rejected.message, extensions: { code: rejected.code, limit: rejected.limit } };
+    }
     if (original instanceof HubError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
     }
@@ -62,11 +67,14 @@ export function createErrorFormatter(report: ErrorReporter) {
       return { ...base, message, extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } };
     }
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-      return { ...base, extensions: { code } };
+      const field = formatted.extensions?.field;
+      return { ...base, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
     }
     if (original instanceof GraphQLError && original.extensions?.code === undefined && !(original.originalError)) {
-      // Errors raised by graphql-js itself (e.g. scalar serialisation) carry no code but are safe to show.
-      return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      // Errors raised by graphql-js or Apollo themselves carry no code but are safe to show: on a field (e.g. scalar
+      // serialisation) they are the server's fault, about the request as a whole (e.g. a persisted-query hash
+      // that does not match) the caller's.
+      return { ...base, extensions: { code: formatted.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } };
     }
     if (isDatabaseUnavailable(original)) {
       return { ...base, message: 'the database is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };

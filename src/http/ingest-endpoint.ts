@@ -103,6 +103,11 @@ export function ingestRouter(options: {
       response.status(400).json({ error: { code: 'BAD_USER_INPUT', message: 'body: malformed JSON' } });
       return;
     }
+    if (status === 415) {
+      // The body parsers refuse a charset they cannot decode (e.g. `application/json; charset=koi8-zz`).
+      response.status(415).json({ error: { code: 'BAD_USER_INPUT', message: 'body: unsupported charset or content encoding' } });
+      return;
+    }
     options.reportError(error);
     response.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' } });
   });

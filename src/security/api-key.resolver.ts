@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { connectionCost, listCost } from '../graphql/limits';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, InputType, ObjectType, Query, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
 import { SortDirection } from '../common/enums';
 import { badInput } from '../common/errors';
@@ -56,7 +57,7 @@ class Viewer {
   @Field(() => AuthenticationMethod)
   authenticatedBy: AuthenticationMethod;
 
-  @Field(() => [Department], { nullable: true, description: 'Departments a DEPARTMENT_IT caller is scoped to; null = every department.' })
+  @Field(() => [Department], { complexity: listCost, nullable: true, description: 'Departments a DEPARTMENT_IT caller is scoped to; null = every department.' })
   departments: Department[] | null;
 
   @Field(() => ApiKey, { nullable: true, description: 'The key used, when the caller sent one.' })
@@ -89,7 +90,7 @@ export class ApiKeyResolver {
   }
 
   @Authorized(...ADMIN_ONLY)
-  @Query(() => ApiKeyConnection, { description: 'API keys, newest first (never their values).' })
+  @Query(() => ApiKeyConnection, { complexity: connectionCost, description: 'API keys, newest first (never their values).' })
   apiKeys(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -121,7 +122,7 @@ export class ApiKeyResolver {
     return context.apiKeys.revoke(idOf(id));
   }
 
-  @FieldResolver(() => [Department], { description: 'Departments a DEPARTMENT_IT key is scoped to, by code.' })
+  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments a DEPARTMENT_IT key is scoped to, by code.' })
   departments(@Root() apiKey: ApiKey, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders
       .get<number, Department[]>('ApiKey.departments', async (keyIds) => {

@@ -18,6 +18,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { ADMIN_ONLY, ALL_ROLES } from '../../security/access';
 import { Metric } from '../metrics/metric.entity';
@@ -67,7 +68,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
     }
 
     @Authorized(...ALL_ROLES)
-    @Query(() => type.connectionType, { name: type.plural, description: `${type.typeName}s, filtered and ordered (default by code).` })
+    @Query(() => type.connectionType, { name: type.plural, complexity: connectionCost, description: `${type.typeName}s, filtered and ordered (default by code).` })
     list(
       @Args(() => PageArgs) page: PageArgs,
       @Ctx() context: HubContext,
@@ -141,7 +142,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return daysLate(item, judgementDate(context, asOf), context.config.timeZone);
     }
 
-    @FieldResolver(() => [ChangeRecord], { description: 'Recorded changes, oldest first; only one field when `field` is given.' })
+    @FieldResolver(() => [ChangeRecord], { complexity: listCost, description: 'Recorded changes, oldest first; only one field when `field` is given.' })
     async history(
       @Root() item: T,
       @Ctx() context: HubContext,
@@ -153,7 +154,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
       return field ? records.filter((record) => record.field === field) : records;
     }
 
-    @FieldResolver(() => [ChangeRecord], { description: 'Status changes, oldest first, with author and note.' })
+    @FieldResolver(() => [ChangeRecord], { complexity: listCost, description: 'Status changes, oldest first, with author and note.' })
     async statusHistory(@Root() item: T, @Ctx() context: HubContext): Promise<ChangeRecord[]> {
       return this.history(item, context, ChangedField.STATUS);
     }
@@ -173,7 +174,7 @@ export class PilotModelResolver extends accountableResolver({
   example: 'M03',
   hasTarget: false,
 }) {
-  @FieldResolver(() => [Department])
+  @FieldResolver(() => [Department], { complexity: listCost })
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders
       .get<number, Department[]>('supportingDepartments', async (modelIds) => {
@@ -194,7 +195,7 @@ export class PilotModelResolver extends accountableResolver({
       .load(model.id);
   }
 
-  @FieldResolver(() => [Metric], { description: 'Metrics that measure this model, by code.' })
+  @FieldResolver(() => [Metric], { complexity: listCost, description: 'Metrics that measure this model, by code.' })
   metrics(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Metric[]> {
     return context.loaders.byForeignKey(Metric, 'pilotModelId', { code: 'ASC' }).load(model.id);
   }
@@ -222,7 +223,7 @@ export class TaskGroupResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => TaskGroupConnection, { description: 'Task groups in plan order.' })
+  @Query(() => TaskGroupConnection, { complexity: connectionCost, description: 'Task groups in plan order.' })
   taskGroups(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -255,7 +256,7 @@ export class TaskGroupResolver {
     return context.loaders.related(Department, group.leadDepartmentId);
   }
 
-  @FieldResolver(() => TaskConnection, { description: 'Tasks of this group (default by code).' })
+  @FieldResolver(() => TaskConnection, { complexity: connectionCost, description: 'Tasks of this group (default by code).' })
   tasks(
     @Root() group: TaskGroup,
     @Args(() => PageArgs) page: PageArgs,
@@ -277,7 +278,7 @@ export class TaskGroupResolver {
     });
   }
 
-  @FieldResolver(() => [PilotModel], { description: 'Pilot models filed under this group, by code.' })
+  @FieldResolver(() => [PilotModel], { complexity: listCost, description: 'Pilot models filed under this group, by code.' })
   pilotModels(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<PilotModel[]> {
     return context.loaders.byForeignKey(PilotModel, 'taskGroupId', { code: 'ASC' }).load(group.id);
   }
@@ -326,7 +327,7 @@ export class ProgramResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => ProgramConnection, { description: 'Programmes by code.' })
+  @Query(() => ProgramConnection, { complexity: connectionCost, description: 'Programmes by code.' })
   programs(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -341,7 +342,7 @@ export class ProgramResolver {
     });
   }
 
-  @FieldResolver(() => [TaskGroup], { description: 'Task groups in plan order.' })
+  @FieldResolver(() => [TaskGroup], { complexity: listCost, description: 'Task groups in plan order.' })
   taskGroups(@Root() program: Program, @Ctx() context: HubContext): Promise<TaskGroup[]> {
     return context.loaders.byForeignKey(TaskGroup, 'programId', { number: 'ASC' }).load(program.id);
   }

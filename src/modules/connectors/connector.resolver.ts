@@ -9,6 +9,7 @@ import { requireByCode } from '../../database/by-code';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { assertDepartmentAccess, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { connectorHealth } from './connector-health';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
@@ -37,7 +38,7 @@ function service(context: HubContext): ConnectorService {
 @Resolver(() => Connector)
 export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @Query(() => [ConnectorKindInfo], { description: 'Connector kinds this hub supports.' })
+  @Query(() => [ConnectorKindInfo], { complexity: listCost, description: 'Connector kinds this hub supports.' })
   connectorKinds(): ConnectorKindInfo[] {
     return CONNECTOR_KIND_NAMES.map((name) => {
       const kind = connectorKind(name)!;
@@ -54,7 +55,7 @@ export class ConnectorResolver {
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @Query(() => ConnectorConnection, { description: 'Connectors (not deleted), by name.' })
+  @Query(() => ConnectorConnection, { complexity: connectionCost, description: 'Connectors (not deleted), by name.' })
   connectors(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -125,7 +126,7 @@ export class ConnectorResolver {
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @FieldResolver(() => ConnectorRunConnection, { description: 'Runs of this connector, newest first.' })
+  @FieldResolver(() => ConnectorRunConnection, { complexity: connectionCost, description: 'Runs of this connector, newest first.' })
   runs(
     @Root() connector: Connector,
     @Args(() => PageArgs) page: PageArgs,
@@ -227,7 +228,7 @@ export class ConnectorRunResolver {
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @FieldResolver(() => RunRejectionConnection, { description: 'Rows the run refused, in payload order.' })
+  @FieldResolver(() => RunRejectionConnection, { complexity: connectionCost, description: 'Rows the run refused, in payload order.' })
   rejections(
     @Root() run: ConnectorRun,
     @Args(() => PageArgs) page: PageArgs,

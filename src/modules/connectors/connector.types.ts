@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
+import { listCost } from '../../graphql/limits';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector } from './connector.entity';
 
@@ -188,7 +189,7 @@ export class ConnectorTestResult {
   @Field()
   message: string;
 
-  @Field(() => [DiscoveredStream])
+  @Field(() => [DiscoveredStream], { complexity: listCost })
   streams: DiscoveredStream[];
 }
 
@@ -212,6 +213,6 @@ export class PushResult {
   @Field(() => ImportSummary)
   summary: ImportSummary;
 
-  @Field(() => [RunRejection], { description: 'Rows refused (at most 1,000 listed; the run keeps them too).' })
+  @Field(() => [RunRejection], { complexity: listCost, description: 'Rows refused (at most 1,000 listed; the run keeps them too).' })
   rejections: RunRejection[];
 }

@@ -4,6 +4,7 @@ import { SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { ALL_ROLES } from '../../security/access';
@@ -26,7 +27,7 @@ export class DepartmentResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => DepartmentConnection, { description: 'Departments by code.' })
+  @Query(() => DepartmentConnection, { complexity: connectionCost, description: 'Departments by code.' })
   departments(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -54,7 +55,7 @@ export class DepartmentResolver {
     return context.loaders.byId(Department).load(department.successorId);
   }
 
-  @FieldResolver(() => [PilotModel], { description: 'Pilot models this department leads, by code.' })
+  @FieldResolver(() => [PilotModel], { complexity: listCost, description: 'Pilot models this department leads, by code.' })
   pilotModels(@Root() department: Department, @Ctx() context: HubContext): Promise<PilotModel[]> {
     return context.loaders.byForeignKey(PilotModel, 'leadDepartmentId', { code: 'ASC' }).load(department.id);
   }

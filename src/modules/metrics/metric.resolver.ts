@@ -5,6 +5,7 @@ import { badInput } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost } from '../../graphql/limits';
 import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
@@ -59,7 +60,7 @@ export class MetricResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => MetricConnection, { description: 'Metrics by code.' })
+  @Query(() => MetricConnection, { complexity: connectionCost, description: 'Metrics by code.' })
   async metrics(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,

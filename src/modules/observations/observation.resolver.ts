@@ -6,6 +6,7 @@ import type { Period } from '../../common/period';
 import { PeriodScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection, type SortKey } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
@@ -92,6 +93,7 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
 export class ObservationResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => ObservationConnection, {
+    complexity: connectionCost,
     description: 'Observations across metrics (default by period, then unit); a department-scoped caller sees its departments’ metrics only.',
   })
   observations(
@@ -110,7 +112,7 @@ export class ObservationResolver {
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @FieldResolver(() => [ObservationRevision], { description: 'Earlier values of this observation, oldest first.' })
+  @FieldResolver(() => [ObservationRevision], { complexity: listCost, description: 'Earlier values of this observation, oldest first.' })
   revisions(@Root() observation: Observation, @Ctx() context: HubContext): Promise<ObservationRevision[]> {
     return context.loaders.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' }).load(observation.id);
   }
@@ -125,6 +127,7 @@ export class ObservationResolver {
 export class MetricObservationsResolver {
   @FieldResolver(() => ObservationConnection, {
     nullable: true,
+    complexity: connectionCost,
     description: 'Observations of this metric (default by period, then unit); FORBIDDEN for a metric outside a department-scoped caller’s departments.',
   })
   observations(

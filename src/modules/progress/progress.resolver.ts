@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { listCost } from '../../graphql/limits';
 import { todayIn } from '../../common/clock';
 import { badInput } from '../../common/errors';
 import type { Period } from '../../common/period';
@@ -41,6 +42,7 @@ export class ProgressResolver {
 
   @Authorized(...ALL_ROLES)
   @Query(() => [DepartmentScorecard], {
+    complexity: listCost,
     description:
       'Scorecards of every department in force during the window (default: the year of asOf), by code: the material of ' +
       'the year-end performance evaluation.',

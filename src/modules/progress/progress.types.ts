@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { listCost } from '../../graphql/limits';
 import { ProgressStatus } from '../../common/enums';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import { Program } from '../catalogue/program.entity';
@@ -235,13 +236,13 @@ export class ProgramProgress {
   @Field(() => StatusCounts)
   pilotModels: StatusCounts;
 
-  @Field(() => [TaskGroupProgress], { description: 'In plan order.' })
+  @Field(() => [TaskGroupProgress], { complexity: listCost, description: 'In plan order.' })
   taskGroups: TaskGroupProgress[];
 
-  @Field(() => [OverdueItem], { description: 'Tasks, then pilot models, open past their deadline; most days late first.' })
+  @Field(() => [OverdueItem], { complexity: listCost, description: 'Tasks, then pilot models, open past their deadline; most days late first.' })
   overdue: OverdueItem[];
 
-  @Field(() => [MetricStanding], { description: 'Metrics of the programme’s models that are behind target or stale, by model and code.' })
+  @Field(() => [MetricStanding], { complexity: listCost, description: 'Metrics of the programme’s models that are behind target or stale, by model and code.' })
   metricsNeedingAttention: MetricStanding[];
 }
 
@@ -256,10 +257,10 @@ export class ProgressReport extends ProgramProgress {
   @Field(() => DeadlineScore, { description: 'Pilot models whose deadline falls in the period.' })
   pilotModelsDueInPeriod: DeadlineScore;
 
-  @Field(() => [DepartmentScorecard], { description: 'Every department in force during the period, by code; window = the period.' })
+  @Field(() => [DepartmentScorecard], { complexity: listCost, description: 'Every department in force during the period, by code; window = the period.' })
   departments: DepartmentScorecard[];
 
-  @Field(() => [StatusChangeEntry], { description: 'Status changes recorded in the period up to asOf, oldest first.' })
+  @Field(() => [StatusChangeEntry], { complexity: listCost, description: 'Status changes recorded in the period up to asOf, oldest first.' })
   statusChanges: StatusChangeEntry[];
 
   @Field({ description: 'Path of the CSV download of this report (one row per item, `section` column).' })

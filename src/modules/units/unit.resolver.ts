@@ -6,6 +6,7 @@ import { badInput, notFound } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
+import { connectionCost, listCost } from '../../graphql/limits';
 import { AdministrativeUnit, UnitPredecessor } from './administrative-unit.entity';
 import { ALL_ROLES } from '../../security/access';
 
@@ -95,7 +96,7 @@ export class AdministrativeUnitResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => AdministrativeUnitConnection, { description: 'Administrative units by code.' })
+  @Query(() => AdministrativeUnitConnection, { complexity: connectionCost, description: 'Administrative units by code.' })
   administrativeUnits(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
@@ -111,7 +112,7 @@ export class AdministrativeUnitResolver {
     return context.loaders.byId(AdministrativeUnit).load(unit.parentId);
   }
 
-  @FieldResolver(() => AdministrativeUnitConnection, { description: 'Units directly below this one, by code.' })
+  @FieldResolver(() => AdministrativeUnitConnection, { complexity: connectionCost, description: 'Units directly below this one, by code.' })
   children(
     @Root() unit: AdministrativeUnit,
     @Args(() => PageArgs) page: PageArgs,
@@ -133,12 +134,12 @@ export class AdministrativeUnitResolver {
     });
   }
 
-  @FieldResolver(() => [UnitPredecessorLink], { description: 'Units of the previous edition this unit was formed from.' })
+  @FieldResolver(() => [UnitPredecessorLink], { complexity: listCost, description: 'Units of the previous edition this unit was formed from.' })
   predecessors(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<UnitPredecessorLink[]> {
     return this.links(context, 'unitId', 'predecessorId').load(unit.id);
   }
 
-  @FieldResolver(() => [UnitPredecessorLink], { description: 'Units of the next edition this unit went into.' })
+  @FieldResolver(() => [UnitPredecessorLink], { complexity: listCost, description: 'Units of the next edition this unit went into.' })
   successors(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<UnitPredecessorLink[]> {
     return this.links(context, 'predecessorId', 'unitId').load(unit.id);
   }

@@ -1,0 +1,523 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import type { NextFunction, Request, Response } from 'express';
+import {
+  defaultFieldResolver,
+  getOperationAST,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  type FieldNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type SelectionNode,
+  type ValueNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { GraphQLLimits, HubConfig } from '../config';
+
+/**
+ * Limits and hardening of the GraphQL endpoint. The checks run before the first resolver, so a refused
+ * operation never reaches the database: body size and UTF-8 while reading, the token limit while parsing,
+ * depth, aliases, directives and introspection as validation rules, the cost and the text of string inputs
+ * once the operation and its variables are known. The execution deadline then stops resolvers from starting
+ * once GRAPHQL_TIMEOUT_SECONDS have passed, and bounds the SQL statements of queries on MariaDB/MySQL.
+ */
+
+/** Codes of refused operations (`extensions.code`); `extensions.limit` names the setting, its maximum and what was found. */
+export type QueryRejectionCode =
+  | 'QUERY_TOO_DEEP'
+  | 'TOO_MANY_ALIASES'
+  | 'TOO_MANY_DIRECTIVES'
+  | 'TOO_MANY_TOKENS'
+  | 'QUERY_TOO_COMPLEX'
+  | 'BATCH_TOO_LARGE'
+  | 'INTROSPECTION_DISABLED'
+  | 'TIMEOUT';
+
+export interface LimitDetails {
+  setting: string;
+  maximum: number;
+  actual?: number;
+}
+
+/** An operation refused by a limit; its message names the setting, the maximum and what the operation had. */
+export class QueryRejection extends GraphQLError {
+  constructor(
+    readonly code: QueryRejectionCode,
+    message: string,
+    readonly limit: LimitDetails,
+    status = 400,
+  ) {
+    super(message, { extensions: { code, limit, http: { status, headers: new HeaderMap() } } });
+  }
+}
+
+/** E.g. "query depth: 7, more than the maximum of 5 (GRAPHQL_MAX_DEPTH)". */
+function limitMessage(what: string, limit: LimitDetails): string {
+  const found = limit.actual === undefined ? '' : ` ${limit.actual},`;
+  return `${what}:${found} more than the maximum of ${limit.maximum} (${limit.setting})`;
+}
+
+function rejection(code: QueryRejectionCode, what: string, limit: LimitDetails): QueryRejection {
+  return new QueryRejection(code, limitMessage(what, limit), limit);
+}
+
+/** The refusal behind an error as Apollo hands it to formatError (validation errors wrap the rule's error). */
+export function queryRejectionOf(error: unknown): QueryRejection | undefined {
+  if (error instanceof QueryRejection) return error;
+  if (!(error instanceof GraphQLError)) return undefined;
+  if (error.originalError instanceof QueryRejection) return error.originalError;
+  // The token limit is graphql-js's own parser option: its syntax error is turned into the same shape.
+  const tokens = /Document contains more tha[nt] (\d+) tokens/.exec(error.message);
+  if (tokens && error.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+    const maximum = Number(tokens[1]);
+    return rejection('TOO_MANY_TOKENS', 'tokens', { setting: 'GRAPHQL_MAX_TOKENS', maximum });
+  }
+  return undefined;
+}
+
+/** graphql-armor reports "… limit of N exceeded, found M."; the rule reports our error instead. */
+function armorRejection(code: QueryRejectionCode, what: string, setting: string, maximum: number) {
+  return [
+    (context: ValidationContext | null, error: GraphQLError) => {
+      const found = /found (\d+)/.exec(error.message);
+      context?.reportError(rejection(code, what, { setting, maximum, actual: found ? Number(found[1]) : undefined }));
+    },
+  ];
+}
+
+/** Refuses `__schema` and `__type` (`__typename` stays available). */
+function noIntrospection(context: ValidationContext): { Field: (node: FieldNode) => void } {
+  return {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        context.reportError(
+          new QueryRejection('INTROSPECTION_DISABLED', `introspection (${node.name.value}) is disabled on this server (GRAPHQL_INTROSPECTION=false)`, {
+            setting: 'GRAPHQL_INTROSPECTION',
+            maximum: 0,
+          }),
+        );
+      }
+    },
+  };
+}
+
+export function validationRules(limits: GraphQLLimits): ValidationRule[] {
+  const rules: ValidationRule[] = [
+    maxDepthRule({
+      n: limits.maxDepth,
+      // Depth counts fields, not the fragments they are written in.
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject: armorRejection('QUERY_TOO_DEEP', 'query depth', 'GRAPHQL_MAX_DEPTH', limits.maxDepth),
+    }) as unknown as ValidationRule,
+    maxAliasesRule({
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: armorRejection('TOO_MANY_ALIASES', 'aliases', 'GRAPHQL_MAX_ALIASES', limits.maxAliases),
+    }) as unknown as ValidationRule,
+    maxDirectivesRule({
+      n: limits.maxDirectives,
+      propagateOnRejection: false,
+      onReject: armorRejection('TOO_MANY_DIRECTIVES', 'directives', 'GRAPHQL_MAX_DIRECTIVES', limits.maxDirectives),
+    }) as unknown as ValidationRule,
+  ];
+  if (!limits.introspection) rules.push(noIntrospection as ValidationRule);
+  return rules;
+}
+
+// ---- Cost ---------------------------------------------------------------------------------------------------
+
+/** What list estimators read from getComplexity's context. */
+interface CostContext {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+/** Items a list without paging (e.g. a model's metrics, a record's history) is assumed to hold. */
+export const UNPAGED_LIST_SIZE = 10;
+
+/** Whether a connection field asks for rows (edges or pageInfo, or a fragment that might) rather than only totalCount. */
+function selectsRows(node: FieldNode): boolean {
+  return (node.selectionSet?.selections ?? []).some(
+    (selection) => selection.kind !== Kind.FIELD || selection.name.value === 'edges' || selection.name.value === 'pageInfo',
+  );
+}
+
+/**
+ * Cost of a Relay connection: its children once per row of the page (`first`/`last`, else the default page
+ * size, capped at the maximum: a larger value is refused by the resolver with a clearer error). A connection
+ * asked only for totalCount costs its children once.
+ */
+export const connectionCost: ComplexityEstimator = ({ args, childComplexity, node, context }) => {
+  const { defaultPageSize, maxPageSize } = (context ?? {}) as Partial<CostContext>;
+  const requested = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : (defaultPageSize ?? 50);
+  const rows = selectsRows(node) ? Math.min(Math.max(requested, 1), maxPageSize ?? requested) : 1;
+  return 1 + childComplexity * rows;
+};
+
+/** Cost of a list field without paging: its children UNPAGED_LIST_SIZE times. */
+export const listCost: ComplexityEstimator = ({ childComplexity }) => 1 + childComplexity * UNPAGED_LIST_SIZE;
+
+const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
+
+/** The estimated cost of the operation of a request, or undefined when its variables are invalid (execution reports them). */
+export function operationCost(
+  schema: GraphQLSchema,
+  request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
+  pages: CostContext,
+): number | undefined {
+  const document = request.document!;
+  const operation = getOperationAST(document, request.request.operationName ?? undefined);
+  if (!operation) return undefined;
+  const variables = request.request.variables ?? {};
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
+  if (coerced.errors) return undefined;
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      operationName: operation.name?.value,
+      variables,
+      estimators,
+      context: pages as unknown as Record<string, unknown>,
+    });
+  } catch {
+    // The only remaining failure is the node budget of the calculator (fragments spread many times).
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+// ---- Input text ---------------------------------------------------------------------------------------------
+
+/** C0 controls other than tab, line feed and carriage return, DEL, and UTF-16 halves without their partner. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function describe(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Deepest nesting of lists and objects accepted in an input value (a connector configuration needs a handful). */
+export const MAX_INPUT_NESTING = 64;
+
+type InputProblem = { path: string; character?: string };
+
+/** The first string in a value that is not text, or a value nested too deeply (walked without recursion). */
+function findNonText(root: unknown, rootPath: string): InputProblem | undefined {
+  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
+  while (pending.length > 0) {
+    const { value, path, depth } = pending.pop()!;
+    if (typeof value === 'string') {
+      const match = NOT_TEXT.exec(value);
+      if (match) return { path, character: match[0] };
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_INPUT_NESTING) return { path };
+      const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`[${index}]`, item]) : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
+      for (const [step, item] of entries.reverse()) {
+        if (!Array.isArray(value)) pending.push({ value: step.slice(1), path: path + step, depth: depth + 1 });
+        pending.push({ value: item, path: path + step, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Strings of an operation (its variables and the string literals of its arguments) must be text: control
+ * characters and broken UTF-16 are refused here, where the input enters, so they are never stored. Values
+ * nested deeper than MAX_INPUT_NESTING are refused too, before any code walks them recursively.
+ */
+export function nonTextInput(request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>): GraphQLError | undefined {
+  for (const [name, value] of Object.entries(request.request.variables ?? {})) {
+    const found = findNonText(value, `$${name}`);
+    if (found) return inputError(found);
+  }
+  let problem: GraphQLError | undefined;
+  const visitValue = (node: ValueNode, path: string, depth: number): void => {
+    if (problem) return;
+    if (depth > MAX_INPUT_NESTING) {
+      problem = inputError({ path });
+    } else if (node.kind === Kind.STRING) {
+      const match = NOT_TEXT.exec(node.value);
+      if (match) problem = inputError({ path, character: match[0] });
+    } else if (node.kind === Kind.LIST) {
+      node.values.forEach((item, index) => visitValue(item, `${path}[${index}]`, depth + 1));
+    } else if (node.kind === Kind.OBJECT) {
+      node.fields.forEach((field) => visitValue(field.value, `${path}.${field.name.value}`, depth + 1));
+    }
+  };
+  const visitSelections = (selections: readonly SelectionNode[]): void => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) selection.arguments?.forEach((argument) => visitValue(argument.value, argument.name.value, 0));
+      if (selection.kind !== Kind.FRAGMENT_SPREAD) visitSelections(selection.selectionSet?.selections ?? []);
+    }
+  };
+  for (const definition of request.document?.definitions ?? []) {
+    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) {
+      visitSelections(definition.selectionSet.selections);
+    }
+  }
+  return problem;
+}
+
+function inputError({ path, character }: InputProblem): GraphQLError {
+  const field = path.replace(/^\$/, '');
+  const problem = character === undefined ? `is nested more than ${MAX_INPUT_NESTING} levels deep` : `contains ${describe(character)}; only text (with tabs and line breaks) is accepted`;
+  return new GraphQLError(`${field}: ${problem}`, {
+    extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400, headers: new HeaderMap() } },
+  });
+}
+
+// ---- Execution deadline -------------------------------------------------------------------------------------
+
+class Deadline {
+  expired = false;
+  private readonly endsAt: number;
+  readonly error: QueryRejection;
+  /** Rejects when the time is up; never resolves. */
+  readonly passed: Promise<never>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(timeoutMs: number) {
+    this.endsAt = performance.now() + timeoutMs;
+    const seconds = timeoutMs / 1000;
+    this.error = new QueryRejection(
+      'TIMEOUT',
+      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
+      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
+      504,
+    );
+    this.passed = new Promise<never>((_resolve, reject) => {
+      this.timer = setTimeout(() => {
+        this.expired = true;
+        reject(this.error);
+      }, timeoutMs);
+      this.timer.unref();
+    });
+    // Fields that are no longer racing must not turn the rejection into an unhandled one.
+    this.passed.catch(() => undefined);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+
+  remainingMs(): number {
+    return this.endsAt - performance.now();
+  }
+}
+
+/** The deadline of each executing operation, by its context object. */
+const deadlines = new WeakMap<object, Deadline>();
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Wraps every field resolver of the schema: once the operation's deadline has passed no resolver starts,
+ * and a query resolver still waiting (on the database, typically) gives up at the deadline, so the response
+ * is sent on time. Mutations are never abandoned half-way: one that has started finishes (its transaction
+ * commits or rolls back) and only the mutations after it are refused.
+ */
+export function withDeadlines(schema: GraphQLSchema): GraphQLSchema {
+  const mutationType = schema.getMutationType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const abandonable = type !== mutationType;
+    for (const field of Object.values(type.getFields())) {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: object, info) => {
+        const deadline = deadlines.get(context);
+        if (!deadline) return resolve(source, args, context, info);
+        if (deadline.expired) throw deadline.error;
+        const result: unknown = resolve(source, args, context, info);
+        return abandonable && isPromise(result) ? Promise.race([result, deadline.passed]) : result;
+      };
+    }
+  }
+  return schema;
+}
+
+/** The deadline of the GraphQL query executing in the current async context (queries only, see below). */
+const operationScope = new AsyncLocalStorage<{ deadline?: Deadline }>();
+
+/** Express middleware that opens the scope in which the request's operation records its deadline. */
+export function deadlineScope(_request: Request, _response: Response, next: NextFunction): void {
+  operationScope.run({}, next);
+}
+
+/** MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT. */
+const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
+
+function errnoOf(error: unknown): number | undefined {
+  const candidate = error as { errno?: number; driverError?: { errno?: number } };
+  return candidate.driverError?.errno ?? candidate.errno;
+}
+
+/**
+ * On MySQL and MariaDB, each SELECT a GraphQL query sends is bounded by what is left of its deadline
+ * (`SET STATEMENT max_statement_time` on MariaDB, the `MAX_EXECUTION_TIME` hint on MySQL), so the database stops
+ * working for a request that has already been answered TIMEOUT. Mutations are not bounded: their statements
+ * run in transactions and may start connector runs that outlive the request. SQLite runs each statement
+ * synchronously in the process, so there is nothing to bound.
+ */
+export function boundStatementsByDeadline(dataSource: DataSource): void {
+  const type = dataSource.options.type;
+  if (type !== 'mysql' && type !== 'mariadb') return;
+  const driver = dataSource.driver;
+  const createQueryRunner = driver.createQueryRunner.bind(driver);
+  driver.createQueryRunner = (mode) => {
+    const runner = createQueryRunner(mode);
+    const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+    runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+      const deadline = operationScope.getStore()?.deadline;
+      if (!deadline || !/^\s*SELECT\b/i.test(sql)) return query(sql, parameters, structured);
+      const remaining = Math.max(1, deadline.remainingMs());
+      if (deadline.expired) throw deadline.error;
+      const bounded =
+        type === 'mariadb'
+          ? `SET STATEMENT max_statement_time=${(remaining / 1000).toFixed(3)} FOR ${sql}`
+          : sql.replace(/^\s*SELECT\b/i, `SELECT /*+ MAX_EXECUTION_TIME(${Math.ceil(remaining)}) */`);
+      try {
+        return await query(bounded, parameters, structured);
+      } catch (error) {
+        if (STATEMENT_TIMEOUT_ERRNOS.has(errnoOf(error) ?? 0)) throw deadline.error;
+        throw error;
+      }
+    }) as QueryRunner['query'];
+    return runner;
+  };
+}
+
+// ---- Apollo ---------------------------------------------------------------------------------------------------
+
+/** Cost and input checks once the operation is known, and the execution deadline. */
+function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPlugin<object> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(request) {
+          const badText = nonTextInput(request);
+          if (badText) throw badText;
+          const cost = operationCost(request.schema, request, pages);
+          if (cost !== undefined && cost > limits.maxCost) {
+            const actual = Number.isFinite(cost) ? cost : undefined;
+            throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
+          }
+        },
+        async executionDidStart(request) {
+          const deadline = new Deadline(limits.timeoutMs);
+          deadlines.set(request.contextValue, deadline);
+          const scope = request.operation?.operation === 'query' ? operationScope.getStore() : undefined;
+          if (scope) scope.deadline = deadline;
+          return {
+            async executionDidEnd() {
+              deadline.clear();
+              deadlines.delete(request.contextValue);
+              if (scope?.deadline === deadline) scope.deadline = undefined;
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+/** The Apollo Server options that enforce the limits (merged into the server's own options). */
+export function limitOptions(config: HubConfig): Pick<
+  ApolloServerOptions<object>,
+  'validationRules' | 'parseOptions' | 'hideSchemaDetailsFromClientErrors' | 'allowBatchedHttpRequests' | 'csrfPrevention' | 'includeStacktraceInErrorResponses'
+> & { plugin: ApolloServerPlugin<object> } {
+  const limits = config.graphql;
+  return {
+    validationRules: validationRules(limits),
+    // graphql-js stops parsing at this many tokens (the parser-level limit graphql-armor's max-tokens adds to envelop).
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Removes "Did you mean …?" from validation messages.
+    hideSchemaDetailsFromClientErrors: !limits.fieldSuggestions,
+    allowBatchedHttpRequests: limits.maxBatch > 0,
+    // Refuses requests a browser could send cross-site without a preflight (simple GET/POST without a JSON body).
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugin: limitsPlugin(limits, { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize }),
+  };
+}
+
+/**
+ * Apollo removes "Did you mean …?" from validation errors only; variable values are checked later, at
+ * execution, and their messages suggest enum values and input fields too. This removes those as well.
+ */
+export function suggestionsRemover(limits: GraphQLLimits): (formatted: GraphQLFormattedError) => GraphQLFormattedError {
+  if (limits.fieldSuggestions) return (formatted) => formatted;
+  return (formatted) => ({ ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') });
+}
+
+// ---- HTTP -----------------------------------------------------------------------------------------------------
+
+function httpError(response: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  response.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+/** Refuses batches larger than GRAPHQL_MAX_BATCH (Apollo itself refuses every batch when batching is off). */
+export function batchLimit(limits: GraphQLLimits) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const body: unknown = request.body;
+    if (limits.maxBatch > 0 && Array.isArray(body) && body.length > limits.maxBatch) {
+      const limit = { setting: 'GRAPHQL_MAX_BATCH', maximum: limits.maxBatch, actual: body.length };
+      httpError(response, 400, 'BATCH_TOO_LARGE', limitMessage('operations in the batch', limit), { limit });
+      return;
+    }
+    next();
+  };
+}
+
+/** Refuses request bodies that are not valid UTF-8 instead of storing replacement characters. */
+export function verifyUtf8(_request: Request, _response: Response, body: Buffer, encoding: string): void {
+  if (encoding.toLowerCase() === 'utf-8' && !isUtf8(body)) {
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, type: 'encoding.invalid' });
+  }
+}
+
+function isUtf8(body: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const BODY_ERROR_CODES: Record<number, string> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+/**
+ * Answers errors raised before Apollo (unreadable or oversized bodies) as GraphQL-shaped JSON: express's
+ * default handler would answer HTML with the stack trace outside production.
+ */
+export function requestErrorHandler(reportError: (error: unknown) => void) {
+  return (error: unknown, _request: Request, response: Response, next: NextFunction): void => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    const details = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+    const status = Number(details.status ?? details.statusCode);
+    if (status >= 400 && status < 500) {
+      const message = details.expose === true && typeof details.message === 'string' ? details.message : 'bad request';
+      httpError(response, status, BODY_ERROR_CODES[status] ?? 'BAD_REQUEST', message);
+      return;
+    }
+    reportError(error);
+    httpError(response, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
+  };
+}
