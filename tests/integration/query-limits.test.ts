@@ -15,7 +15,12 @@ async function post(hub: TestHub, body: string | Buffer, headers: Record<string,
   return { status: response.status, text, json: () => JSON.parse(text) as { errors?: LimitError[] } };
 }
 
-/** Sends an operation that must be refused before any SQL statement, and returns its single error. */
+/** Statements of the request other than authenticating its caller (the API key lookup and last-use time). */
+function queryStatements(hub: TestHub): string[] {
+  return hub.counter.statements.filter((statement) => !/"api_key"|`api_key`|\bapi_key\b/.test(statement));
+}
+
+/** Sends an operation that must be refused before any SQL statement of the query runs, and returns its single error. */
 async function refused(hub: TestHub, query: string, variables?: Record<string, unknown>): Promise<LimitError> {
   hub.counter.reset();
   const response = await post(hub, JSON.stringify({ query, variables }));
@@ -23,7 +28,7 @@ async function refused(hub: TestHub, query: string, variables?: Record<string, u
   const body = response.json();
   expect(body.data).toBeUndefined();
   expect(body.errors).toHaveLength(1);
-  expect(hub.counter.statements).toEqual([]);
+  expect(queryStatements(hub)).toEqual([]);
   return body.errors![0];
 }
 
@@ -140,7 +145,7 @@ describe('query limits with small settings', () => {
         extensions: { code: 'BATCH_TOO_LARGE', limit: { setting: 'GRAPHQL_MAX_BATCH', maximum: 2, actual: 3 } },
       },
     ]);
-    expect(hub.counter.statements).toEqual([]);
+    expect(queryStatements(hub)).toEqual([]);
   });
 
   it('refuses a body over 16 KiB with 413 and a JSON error', async () => {
@@ -191,8 +196,8 @@ describe('query limits with small settings', () => {
   it('bounds the statements of a query by what is left of its deadline on MariaDB/MySQL', async () => {
     hub.counter.reset();
     await dataOf(hub, '{ metrics(first: 1) { totalCount edges { node { code } } } }');
-    expect(hub.counter.statements.length).toBeGreaterThan(0);
-    for (const statement of hub.counter.statements) {
+    expect(queryStatements(hub).length).toBeGreaterThan(0);
+    for (const statement of queryStatements(hub)) {
       // SQLite runs statements synchronously in the process: nothing to bound there.
       expect(statement).toMatch(onServerDatabase() ? /^SET STATEMENT max_statement_time=0\.[0-3]\d\d FOR SELECT / : /^SELECT /);
     }
@@ -263,7 +268,7 @@ describe('query limits with the default settings', () => {
 
   it('suggests field names outside production', async () => {
     const error = await refused(hub, '{ progrm(code: "DA06") { code } }');
-    expect(error.message).toBe('Cannot query field "progrm" on type "Query". Did you mean "program" or "programs"?');
+    expect(error.message).toBe('Cannot query field "progrm" on type "Query". Did you mean "program", "programs", or "progress"?');
   });
 
   it('refuses batched requests', async () => {
@@ -288,7 +293,7 @@ describe('query limits with the default settings', () => {
       expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
       expect(body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
     }
-    expect(hub.counter.statements).toEqual([]);
+    expect(queryStatements(hub)).toEqual([]);
     // A GET with the preflight header is a normal query.
     const allowed = await fetch(`${hub.hub.url}?query=${query}`, { headers: { ...hub.headers, 'apollo-require-preflight': 'true' } });
     expect(allowed.status).toBe(200);
