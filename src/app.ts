@@ -16,7 +16,11 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
+import { onAuditWriteFailure } from './security/audit';
+import { auditRequests } from './security/audit-http';
+import { auditPlugin } from './security/audit-plugin';
 import { SYSTEM_PRINCIPAL } from './security/principal';
+import { createRateLimit } from './security/rate-limit';
 
 /** Header a caller may use to name itself as the author of catalogue changes. */
 export const ACTOR_HEADER = 'x-pilothub-actor';
@@ -78,6 +82,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const httpServer = http.createServer(app);
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
+  // A lost audit record is logged and counted; it never turns the action it describes into an error.
+  onAuditWriteFailure(dataSource, (error, events) => {
+    options.logger.error({ err: error, actions: events.map((event) => event.action) }, 'audit event could not be stored');
+    metrics.auditWriteFailures.inc(events.length);
+  });
   const server = new ApolloServer<HubContext>({
     schema: await buildHubSchema(),
     formatError: (formatted, error) => {
@@ -89,7 +98,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), auditPlugin()],
   });
   await server.start();
 
@@ -148,6 +157,9 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     response.setHeader('content-type', metrics.registry.contentType);
     response.end(await metrics.registry.metrics());
   });
+  // Every endpoint registered from here on (GraphQL, push, downloads) is rate limited per caller; health,
+  // readiness and metrics above are not. Reads response.locals.principal: authentication must run before.
+  app.use(createRateLimit(config.rateLimit, { onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -160,11 +172,25 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         principal: { ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(req.headers[ACTOR_HEADER]) },
         actor: actorFrom(req.headers[ACTOR_HEADER]),
         requestId: String(req.id),
+        clientIp: req.ip,
         connectors: options.connectors,
       }),
     }),
   );
   if (options.connectors) {
+    app.post(
+      '/ingest/:connectorId',
+      auditRequests({
+        dataSource,
+        action: 'ingest.push',
+        target: (request) => ({ type: 'connector', id: String(request.params.connectorId) }),
+        fallbackActor: (request) => ({ subject: 'anonymous', name: actorFrom(request.headers[ACTOR_HEADER]), role: null }),
+        details: (request, body) => {
+          const sent = body as { run?: { id?: string; status?: string }; summary?: unknown; error?: { message?: string } } | undefined;
+          return { contentType: request.headers['content-type'] ?? null, runId: sent?.run?.id, runStatus: sent?.run?.status, summary: sent?.summary, message: sent?.error?.message };
+        },
+      }),
+    );
     app.use(
       ingestRouter({
         service: options.connectors.service,

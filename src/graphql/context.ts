@@ -77,4 +77,6 @@ export interface HubContext {
   actor: string;
   /** Id of the HTTP request, carried into logs and the runs it starts. */
   requestId?: string;
+  /** Network address of the caller, recorded in the audit log. */
+  clientIp?: string;
 }

@@ -29,7 +29,8 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', ...options.environment }),
+    // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', ...options.environment }),
     database: database.config,
   };
   const reported: unknown[] = [];
