@@ -57,6 +57,8 @@ export interface RequestAuditOptions {
  */
 export function auditRequests(options: RequestAuditOptions): RequestHandler {
   return (request, response, next) => {
+    // Read now: later middleware (a router, its error handler) sees other route parameters.
+    const target = options.target?.(request) ?? null;
     let recorded = false;
     const record = (body: unknown): Promise<boolean> => {
       recorded = true;
@@ -64,7 +66,7 @@ export function auditRequests(options: RequestAuditOptions): RequestHandler {
       return recordRequestAuditEvent(options.dataSource, request, response, {
         actor: requestActor(response, options.fallbackActor?.(request)),
         action: options.action,
-        target: options.target?.(request) ?? null,
+        target,
         outcome: outcomeOf(errorCode),
         errorCode,
         details: options.details?.(request, body),

@@ -45,7 +45,9 @@ function runDetails(result: unknown): Record<string, unknown> | undefined {
   const runId = property(run, 'id');
   if (runId === undefined) return undefined;
   const summary = property(result, 'summary');
-  return summary === undefined ? { runId } : { runId, summary };
+  if (summary === undefined || summary === null || typeof summary !== 'object') return { runId };
+  // The counts only: the rejected rows are in the run's ledger.
+  return { runId, summary: Object.fromEntries(Object.entries(summary).filter(([, value]) => typeof value === 'number')) };
 }
 
 const connectorOf = (argument: string): AuditTargetResolver => (args, result) => ({
