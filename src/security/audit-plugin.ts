@@ -109,7 +109,7 @@ function formattedErrors(context: GraphQLRequestContextWillSendResponse<HubConte
 /**
  * Records every GraphQL mutation field in the audit log once the operation has finished (its transaction
  * committed or rolled back): SUCCESS, FAILURE with the error code sent, or DENIED for FORBIDDEN /
- * UNAUTHENTICATED. Mutations refused before they ran (invalid arguments, query limits) are recorded as
+ * UNAUTHORIZED / UNAUTHENTICATED. Mutations refused before they ran (invalid arguments, query limits) are recorded as
  * FAILURE too. The write never changes the response: a failed audit write is reported, not returned.
  */
 export function auditPlugin(): ApolloServerPlugin<HubContext> {
@@ -154,7 +154,8 @@ export function auditPlugin(): ApolloServerPlugin<HubContext> {
               };
             });
           } else {
-            // Refused before execution: no resolved arguments, so the variables sent are kept (redacted).
+            // Refused before execution: no resolved arguments, so the variables sent are kept (redacted). The
+            // error message is not: graphql-js quotes invalid variable values in it, a secret among them.
             const code = errorCode(undefined, errors[0]);
             events = rootFieldNames(operation.selectionSet).map((name) => ({
               ...common,
@@ -162,10 +163,13 @@ export function auditPlugin(): ApolloServerPlugin<HubContext> {
               target: null,
               outcome: outcomeOf(code),
               errorCode: code,
-              details: { notExecuted: true, message: errors[0]?.message, variables: context.request.variables },
+              details: { notExecuted: true, variables: context.request.variables },
             }));
           }
-          await recordAuditEvents(dataSource, events);
+          const written = recordAuditEvents(dataSource, events);
+          // With the database unreachable the write (which will be reported as lost) would only add its connect
+          // timeout to an answer that should come promptly; otherwise the record exists before the answer does.
+          if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) await written;
         },
       };
     },

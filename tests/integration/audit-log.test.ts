@@ -201,6 +201,16 @@ describe('audit log', () => {
       expect(event).toMatchObject({ action: 'updatePilotModelStatus', outcome: 'FAILURE', errorCode: 'BAD_USER_INPUT', targetType: null });
       expect(event.parsed).toMatchObject({ notExecuted: true, variables: { status: 'DONE' } });
       expect((await hub.dataSource.getRepository(PilotModel).findOneByOrFail({ code: 'M05' })).status).not.toBe('DONE');
+
+      // graphql-js quotes an invalid value in its message: a malformed secret must not reach the record that way.
+      const malformed = await send('mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+        input: { ...unreachableDhis2('Malformed secret'), secrets: [{ name: 'token', value: 9081726354 }] },
+      });
+      expect(malformed.response.errors?.[0].message).toContain('9081726354');
+      const stored = await onlyEventOf(malformed.requestId);
+      expect(stored).toMatchObject({ action: 'registerConnector', outcome: 'FAILURE', errorCode: 'BAD_USER_INPUT' });
+      expect(stored.details).not.toContain('9081726354');
+      expect(stored.parsed).toMatchObject({ notExecuted: true, variables: { input: { name: 'Malformed secret', secrets: [{ name: 'token', value: '[REDACTED]' }] } } });
     });
 
     it('records each mutation of a multi-field operation on its own', async () => {
