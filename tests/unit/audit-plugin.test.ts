@@ -11,7 +11,7 @@ import { resolvers } from '../../src/graphql/schema';
 import { ADMIN_ONLY, assertDepartmentAccess, authChecker } from '../../src/security/access';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { auditPlugin } from '../../src/security/audit-plugin';
-import { redactForAudit } from '../../src/security/audit';
+import { AuditOutcome, onAuditWriteFailure, recordAuditEvent, redactForAudit, SCHEDULER_ACTOR } from '../../src/security/audit';
 import { Role, type Principal } from '../../src/security/principal';
 import { closeDatabase } from '../helpers/test-hub';
 import { openTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -146,5 +146,42 @@ describe('redactForAudit', () => {
     expect(redacted.rows[19]).toEqual({ value: 19 });
     expect(redacted.rows[20]).toBe('… 5 more');
     expect(redacted.note).toHaveLength(2_001);
+  });
+});
+
+describe('recordAuditEvent', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase({ seed: false });
+  });
+  afterAll(async () => {
+    await closeDatabase(database.dataSource);
+  });
+
+  it('stores one event with redacted details and says so', async () => {
+    const stored = await recordAuditEvent(database.dataSource, {
+      actor: { subject: 'key:3', name: 'Export key', role: Role.ANALYST },
+      action: 'export.series',
+      target: { type: 'metric', id: 'DVC_ONLINE_RATE' },
+      outcome: AuditOutcome.SUCCESS,
+      errorCode: 'IGNORED_ON_SUCCESS',
+      requestId: 'req-1',
+      details: { from: '2024-01', to: '2024-03', rows: 1234, token: 'abc' },
+    });
+    expect(stored).toBe(true);
+    const rows = await database.dataSource.getRepository(AuditEvent).find();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actorSubject: 'key:3', actorRole: 'ANALYST', action: 'export.series', targetType: 'metric', targetId: 'DVC_ONLINE_RATE', outcome: 'SUCCESS', errorCode: null, requestId: 'req-1', clientIp: null });
+    expect(JSON.parse(rows[0].details!)).toEqual({ from: '2024-01', to: '2024-03', rows: 1234, token: '[REDACTED]' });
+  });
+
+  it('never throws: a failed write goes to the registered handler and returns false', async () => {
+    const failures: Array<{ error: unknown; actions: string[] }> = [];
+    onAuditWriteFailure(database.dataSource, (error, events) => failures.push({ error, actions: events.map((event) => event.action) }));
+    await database.dataSource.query('DROP TABLE audit_event');
+    const stored = await recordAuditEvent(database.dataSource, { actor: SCHEDULER_ACTOR, action: 'connector.run.scheduled', outcome: AuditOutcome.SUCCESS });
+    expect(stored).toBe(false);
+    expect(failures.map((failure) => failure.actions)).toEqual([['connector.run.scheduled']]);
+    expect(String(failures[0].error)).toContain('audit_event');
   });
 });
