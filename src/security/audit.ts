@@ -55,7 +55,8 @@ const SENSITIVE_KEY = /secret|passw|pwd|token|api[-_]?key|authori[sz]ation|cooki
 const MAX_ARRAY_ITEMS = 20;
 const MAX_STRING_LENGTH = 2_000;
 const MAX_DEPTH = 8;
-const MAX_DETAILS_LENGTH = 60_000;
+/** Bytes, not characters: a MySQL TEXT column holds 65,535 bytes, and Vietnamese text takes 2–3 per character. */
+const MAX_DETAILS_BYTES = 60_000;
 
 /** Every value under a sensitive key is replaced; only `name` fields (e.g. which secret was set) are kept. */
 function redactAll(value: unknown, depth: number): unknown {
@@ -95,7 +96,8 @@ function detailsText(details: unknown): string | null {
   if (details === undefined || details === null) return null;
   const text = JSON.stringify(redactForAudit(details));
   if (text === undefined) return null;
-  return text.length > MAX_DETAILS_LENGTH ? JSON.stringify({ truncated: true, length: text.length }) : text;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > MAX_DETAILS_BYTES ? JSON.stringify({ truncated: true, bytes }) : text;
 }
 
 function bounded(value: string | number | null | undefined, length: number): string | null {

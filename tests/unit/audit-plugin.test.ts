@@ -175,6 +175,14 @@ describe('recordAuditEvent', () => {
     expect(JSON.parse(rows[0].details!)).toEqual({ from: '2024-01', to: '2024-03', rows: 1234, token: '[REDACTED]' });
   });
 
+  it('replaces details too large for the column (counted in bytes) by a marker', async () => {
+    // 20 notes of 2,000 three-byte characters: 40,000 characters (under the limit), 120,000 bytes (over it).
+    const notes = Array.from({ length: 20 }, () => 'ệ'.repeat(2_000));
+    expect(await recordAuditEvent(database.dataSource, { actor: SCHEDULER_ACTOR, action: 'large', outcome: AuditOutcome.SUCCESS, details: { notes } })).toBe(true);
+    const row = await database.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'large' });
+    expect(JSON.parse(row.details!)).toEqual({ truncated: true, bytes: Buffer.byteLength(JSON.stringify({ notes }), 'utf8') });
+  });
+
   it('never throws: a failed write goes to the registered handler and returns false', async () => {
     const failures: Array<{ error: unknown; actions: string[] }> = [];
     onAuditWriteFailure(database.dataSource, (error, events) => failures.push({ error, actions: events.map((event) => event.action) }));
