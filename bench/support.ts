@@ -109,6 +109,9 @@ export const HUB_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'warn',
   LOG_FORMAT: 'json',
   NODE_ENV: 'production',
+  // Load comes from one address: per-caller rate limits would measure the limiter, not the hub.
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_BURST: '0',
 };
 
 /** Variables of the bench's own environment the hub must not inherit (they would change its behaviour). */

@@ -19,8 +19,12 @@ import { buildHubSchema } from './graphql/schema';
 import { withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
+import { onAuditWriteFailure } from './security/audit';
+import { auditRequests } from './security/audit-http';
+import { auditPlugin } from './security/audit-plugin';
 import { authenticationMiddleware, Authenticator, principalOf } from './security/authentication';
 import type { Principal } from './security/principal';
+import { createRateLimit } from './security/rate-limit';
 
 export interface Hub {
   url: string;
@@ -73,6 +77,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const { plugin: limitsPlugin, ...limits } = limitOptions(config);
   const removeSuggestions = suggestionsRemover(config.graphql);
   boundStatementsByDeadline(dataSource);
+  // A lost audit record is logged and counted; it never turns the action it describes into an error.
+  onAuditWriteFailure(dataSource, (error, events) => {
+    options.logger.error({ err: error, actions: events.map((event) => event.action) }, 'audit event could not be stored');
+    metrics.auditWriteFailures.inc(events.length);
+  });
   const server = new ApolloServer<HubContext>({
     ...limits,
     schema: withDeadlines(await buildHubSchema()),
@@ -85,7 +94,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin, auditPlugin()],
   });
   await server.start();
 
@@ -160,6 +169,9 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     else authenticate(request, response, next);
   });
   if (!config.auth.metricsPublic) app.get('/metrics', serveMetrics);
+  // Every endpoint registered from here on (GraphQL, push, downloads) is rate limited per caller; health,
+  // readiness and metrics above are not. Reads response.locals.principal: authentication must run before.
+  app.use(createRateLimit(config.rateLimit, { onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));
   app.use(
     '/graphql',
     express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
@@ -177,10 +189,20 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
           principal,
           actor: principal.name,
           requestId: String(req.id),
+          clientIp: req.ip,
           connectors: options.connectors,
           apiKeys: authenticator.apiKeys,
         };
       },
+    }),
+  );
+  app.get(
+    '/reports/progress.:format',
+    auditRequests({
+      dataSource,
+      action: 'export.progressReport',
+      target: (request) => ({ type: 'report', id: typeof request.query.period === 'string' ? request.query.period.slice(0, 20) : null }),
+      details: (request) => ({ format: request.params.format, query: request.query }),
     }),
   );
   app.use(
@@ -193,6 +215,18 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     requestErrorHandler(reportError),
   );
   if (options.connectors) {
+    app.post(
+      '/ingest/:connectorId',
+      auditRequests({
+        dataSource,
+        action: 'ingest.push',
+        target: (request) => ({ type: 'connector', id: String(request.params.connectorId) }),
+        details: (request, body) => {
+          const sent = body as { run?: { id?: string; status?: string }; summary?: unknown; error?: { message?: string } } | undefined;
+          return { contentType: request.headers['content-type'] ?? null, runId: sent?.run?.id, runStatus: sent?.run?.status, summary: sent?.summary, message: sent?.error?.message };
+        },
+      }),
+    );
     app.use(
       ingestRouter({
         service: options.connectors.service,

@@ -43,6 +43,10 @@ const environmentSchema = z.object({
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
   /** Port of the feed simulator demo mode starts (or finds already running); 0 = any free port. */
   DEMO_FEEDS_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  /** Requests each caller (API key, token, or client address) may make per minute; 0 = no per-minute limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Requests each caller may make within one second, capping bursts inside the minute; 0 = no burst limit. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(100),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line) or `pretty` (for people); default pretty in development, json in production. */
@@ -120,6 +124,8 @@ export interface HubConfig {
   demo: { enabled: boolean; feedsPort: number };
   connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
   log: { level: string; pretty: boolean };
+  /** Requests per caller; 0 turns a limit off (see src/security/rate-limit.ts). */
+  rateLimit: { perMinute: number; burst: number };
   production: boolean;
   auth: AuthConfig;
   graphql: GraphQLLimits;
@@ -206,6 +212,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
     },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production: env.NODE_ENV === 'production',
     auth: {

@@ -7,6 +7,7 @@ import { ObservationRevision } from '../ingestion/observation-revision.entity';
 import { ConnectorRun, RunRejection } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
+import { AuditEvent } from '../security/audit-event.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
@@ -32,4 +33,5 @@ export const entities = [
   RunRejection,
   SchedulerLease,
   ApiKey,
+  AuditEvent,
 ];

@@ -80,4 +80,6 @@ export interface HubContext {
   requestId?: string;
   /** API key management (createApiKey, revokeApiKey). */
   apiKeys: ApiKeyService;
+  /** Network address of the caller, recorded in the audit log. */
+  clientIp?: string;
 }

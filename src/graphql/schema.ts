@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from '../security/access';
+import { AuditEventResolver } from '../security/audit.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
 import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '../modules/connectors/connector.resolver';
@@ -31,6 +32,7 @@ export const resolvers = [
   ProgressReportResolver,
   DepartmentScorecardResolver,
   ApiKeyResolver,
+  AuditEventResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

@@ -55,6 +55,19 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'pilothub_rate_limited_requests_total',
+    help: 'Requests refused with 429, by the limit they exceeded (minute, burst).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditWriteFailures = new Counter({
+    name: 'pilothub_audit_write_failures_total',
+    help: 'Audit events that could not be stored (the action itself went ahead).',
+    registers: [this.registry],
+  });
+
   constructor(dataSource: DataSource, options: { timeZone: string }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pilothub_' });
 

@@ -2,6 +2,7 @@ import { IsNull, Not, type DataSource } from 'typeorm';
 import type { ConnectorRunner } from '../ingestion/connector-runner';
 import { Connector, RunTrigger } from '../modules/connectors/connector.entity';
 import { logContext } from '../observability/logger';
+import { AuditOutcome, recordAuditEvent, SCHEDULER_ACTOR } from '../security/audit';
 import { DatabaseRunCoordinator } from './run-coordinator';
 import { Scheduler } from './scheduler';
 
@@ -81,12 +82,28 @@ export class ConnectorSchedules {
         started = await this.runner.start({ connectorId, trigger: RunTrigger.SCHEDULE, scheduledFor: slot, actor: 'scheduler' });
       } catch (error) {
         const delay = Math.min(START_RETRY_MAX_DELAY_MS, START_RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
-        if (this.stopped || Date.now() + delay > giveUpAt) throw error;
+        if (this.stopped || Date.now() + delay > giveUpAt) {
+          await this.audit(connectorId, slot, AuditOutcome.FAILURE, { message: error instanceof Error ? error.message : String(error) });
+          throw error;
+        }
         this.reportError(new Error(`scheduled run of connector ${connectorId} could not start (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`));
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
         if (this.stopped) throw error;
       }
     }
+    await this.audit(connectorId, slot, AuditOutcome.SUCCESS, { runId: started.run.id });
     await started.finished;
+  }
+
+  /** The audit record of a fire: the run it started, or why it could not start. */
+  private async audit(connectorId: number, slot: Date, outcome: AuditOutcome, details: Record<string, unknown>): Promise<void> {
+    await recordAuditEvent(this.dataSource, {
+      actor: SCHEDULER_ACTOR,
+      action: 'connector.run.scheduled',
+      target: { type: 'connector', id: connectorId },
+      outcome,
+      errorCode: outcome === AuditOutcome.SUCCESS ? null : 'RUN_NOT_STARTED',
+      details: { scheduledFor: slot, ...details },
+    });
   }
 }

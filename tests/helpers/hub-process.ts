@@ -19,7 +19,8 @@ export function startHubProcess(environment: Record<string, string>): HubProcess
   );
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PILOTHUB_DEMO: 'false', ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
+    // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
+    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

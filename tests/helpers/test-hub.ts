@@ -39,6 +39,9 @@ export async function startTestHub(
       CONNECTOR_MAX_ATTEMPTS: '2',
       CONNECTOR_TIMEOUT_SECONDS: '1.5',
       PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY,
+      // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
+      RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_BURST: '0',
       ...options.environment,
     }),
     database: database.config,

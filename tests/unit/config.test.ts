@@ -16,6 +16,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'mysql://hub:pw@db:3306/hub' }).database.kind).toBe('mysql');
   });
 
+  it('limits each caller to 600 requests a minute and 100 a second unless told otherwise; 0 turns a limit off', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ perMinute: 600, burst: 100 });
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0 });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('sqlite');
   });
@@ -29,6 +34,9 @@ describe('loadConfig', () => {
     [{ TIME_ZONE: 'Nowhere/Town' }, 'TIME_ZONE'],
     [{ SEED_ON_START: 'yes' }, 'SEED_ON_START'],
     [{ DEFAULT_PAGE_SIZE: '600', MAX_PAGE_SIZE: '500' }, 'DEFAULT_PAGE_SIZE'],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_BURST: 'lots' }, 'RATE_LIMIT_BURST'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

@@ -1,0 +1,177 @@
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  getNamedType,
+  getOperationAST,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  type GraphQLFormattedError,
+  type GraphQLOutputType,
+  type SelectionSetNode,
+} from 'graphql';
+import { HubError } from '../common/errors';
+import type { HubContext } from '../graphql/context';
+import { outcomeOf, recordAuditEvents, type AuditEventInput, type AuditTarget } from './audit';
+
+/** What a mutation acted on, and what it produced that is worth keeping (e.g. the id of the run it started). */
+export type AuditTargetResolver = (
+  args: Record<string, unknown>,
+  result: unknown,
+) => { target: AuditTarget | null; details?: Record<string, unknown> };
+
+const targetResolvers = new Map<string, AuditTargetResolver>();
+
+/**
+ * Names the target of a mutation whose return type does not (e.g. it returns a Boolean, or a run rather than
+ * the connector it ran). Mutations returning the object they change need no registration: the target is the
+ * returned type with its `code` (or `id`).
+ */
+export function registerAuditTarget(mutation: string, resolve: AuditTargetResolver): void {
+  targetResolvers.set(mutation, resolve);
+}
+
+function property(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function identifier(value: unknown): string | number | null {
+  return typeof value === 'string' || typeof value === 'number' ? value : null;
+}
+
+/** The run a connector mutation started (a run, or a push result holding one), for the details. */
+function runDetails(result: unknown): Record<string, unknown> | undefined {
+  const run = property(result, 'run') ?? result;
+  const runId = property(run, 'id');
+  if (runId === undefined) return undefined;
+  const summary = property(result, 'summary');
+  if (summary === undefined || summary === null || typeof summary !== 'object') return { runId };
+  // The counts only: the rejected rows are in the run's ledger.
+  return { runId, summary: Object.fromEntries(Object.entries(summary).filter(([, value]) => typeof value === 'number')) };
+}
+
+const connectorOf = (argument: string): AuditTargetResolver => (args, result) => ({
+  target: { type: 'connector', id: identifier(args[argument]) },
+  details: runDetails(result),
+});
+registerAuditTarget('runConnector', connectorOf('id'));
+registerAuditTarget('testConnector', (args, result) => ({ target: { type: 'connector', id: identifier(args.id) }, details: { ok: property(result, 'ok') } }));
+registerAuditTarget('deleteConnector', connectorOf('id'));
+registerAuditTarget('submitObservations', connectorOf('connectorId'));
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** Default target: the object type the mutation returns, identified by its code, else its id. */
+function defaultTarget(returnType: GraphQLOutputType, args: Record<string, unknown>, result: unknown): AuditTarget | null {
+  const named = getNamedType(returnType);
+  if (!isObjectType(named)) return null;
+  const fields = named.getFields();
+  const key = fields.code ? 'code' : fields.id ? 'id' : null;
+  if (!key) return null;
+  return { type: lowerFirst(named.name), id: identifier(property(result, key)) ?? identifier(args[key]) };
+}
+
+interface ResolvedField {
+  name: string;
+  responseKey: string;
+  args: Record<string, unknown>;
+  returnType: GraphQLOutputType;
+  settled: boolean;
+  error?: unknown;
+  result?: unknown;
+}
+
+/** The code the caller was sent for `error` (the formatted one when present, else derived from the error). */
+function errorCode(error: unknown, formatted: GraphQLFormattedError | undefined): string {
+  const sent = formatted?.extensions?.code;
+  if (typeof sent === 'string') return sent;
+  const original = unwrapResolverError(error);
+  if (original instanceof HubError) return original.code;
+  if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') return original.extensions.code;
+  return 'INTERNAL_SERVER_ERROR';
+}
+
+function rootFieldNames(selectionSet: SelectionSetNode): string[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return selection.name.value.startsWith('__') ? [] : [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet);
+    return [];
+  });
+}
+
+function formattedErrors(context: GraphQLRequestContextWillSendResponse<HubContext>): readonly GraphQLFormattedError[] {
+  const body = context.response.body;
+  return (body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors) ?? [];
+}
+
+/**
+ * Records every GraphQL mutation field in the audit log once the operation has finished (its transaction
+ * committed or rolled back): SUCCESS, FAILURE with the error code sent, or DENIED for FORBIDDEN /
+ * UNAUTHORIZED / UNAUTHENTICATED. Mutations refused before they ran (invalid arguments, query limits) are recorded as
+ * FAILURE too. The write never changes the response: a failed audit write is reported, not returned.
+ */
+export function auditPlugin(): ApolloServerPlugin<HubContext> {
+  return {
+    async requestDidStart() {
+      const fields: ResolvedField[] = [];
+      return {
+        async executionDidStart(context) {
+          if (context.operation.operation !== 'mutation') return;
+          return {
+            willResolveField({ info, args }) {
+              if (info.path.prev !== undefined) return;
+              const field: ResolvedField = { name: info.fieldName, responseKey: String(info.path.key), args, returnType: info.returnType, settled: false };
+              fields.push(field);
+              return (error, result) => {
+                field.settled = true;
+                field.error = error ?? undefined;
+                field.result = result;
+              };
+            },
+          };
+        },
+        async willSendResponse(context) {
+          const operation = context.operation ?? (context.document ? getOperationAST(context.document, context.request.operationName) : null);
+          if (operation?.operation !== 'mutation') return;
+          const { principal, requestId, clientIp, dataSource } = context.contextValue;
+          const errors = formattedErrors(context);
+          const common = { actor: principal, requestId: requestId ?? null, clientIp: clientIp ?? null };
+          let events: AuditEventInput[];
+          if (fields.length > 0) {
+            events = fields.map((field) => {
+              const failed = field.error !== undefined || !field.settled;
+              const code = failed ? errorCode(field.error, errors.find((error) => error.path?.[0] === field.responseKey)) : undefined;
+              const described = targetResolvers.get(field.name)?.(field.args, failed ? undefined : field.result);
+              return {
+                ...common,
+                action: field.name,
+                target: described ? described.target : defaultTarget(field.returnType, field.args, failed ? undefined : field.result),
+                outcome: outcomeOf(code),
+                errorCode: code,
+                details: { arguments: field.args, ...(failed ? {} : described?.details) },
+              };
+            });
+          } else {
+            // Refused before execution: no resolved arguments, so the variables sent are kept (redacted). The
+            // error message is not: graphql-js quotes invalid variable values in it, a secret among them.
+            const code = errorCode(undefined, errors[0]);
+            events = rootFieldNames(operation.selectionSet).map((name) => ({
+              ...common,
+              action: name,
+              target: null,
+              outcome: outcomeOf(code),
+              errorCode: code,
+              details: { notExecuted: true, variables: context.request.variables },
+            }));
+          }
+          const written = recordAuditEvents(dataSource, events);
+          // With the database unreachable the write (which will be reported as lost) would only add its connect
+          // timeout to an answer that should come promptly; otherwise the record exists before the answer does.
+          if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) await written;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, InputType, Info, Query, Resolver, Root } from 'type-graphql';
+import { SortDirection } from '../common/enums';
+import { badInput } from '../common/errors';
+import { connectionType, PageArgs, rootConnection, type Connection } from '../graphql/connection';
+import type { HubContext } from '../graphql/context';
+import { ADMIN_ONLY } from './access';
+import { AuditEvent, AuditOutcome } from './audit-event.entity';
+
+@InputType({ description: 'Audit events matching every field given.' })
+export class AuditEventFilter {
+  @Field(() => String, { nullable: true, description: 'Exactly this caller, e.g. `key:12`.' })
+  actorSubject?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exactly this action, e.g. `registerConnector`.' })
+  action?: string | null;
+
+  @Field(() => String, { nullable: true })
+  targetType?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'With or without targetType.' })
+  targetId?: string | null;
+
+  @Field(() => AuditOutcome, { nullable: true })
+  outcome?: AuditOutcome | null;
+
+  @Field(() => Date, { nullable: true, description: 'Recorded at or after this instant.' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Recorded before this instant (exclusive).' })
+  to?: Date | null;
+}
+
+const AuditEventConnection = connectionType(AuditEvent, 'AuditEvent');
+
+@Resolver(() => AuditEvent)
+export class AuditEventResolver {
+  @Authorized(...ADMIN_ONLY)
+  @Query(() => AuditEventConnection, { description: 'The audit log, newest first (administrators only).' })
+  auditEvents(
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
+  ): Promise<Connection<AuditEvent>> {
+    return rootConnection({
+      context,
+      info,
+      page,
+      query: async () => {
+        if (filter?.from && filter.to && filter.from >= filter.to) throw badInput('filter.from', 'must be before filter.to');
+        const query = context.dataSource.getRepository(AuditEvent).createQueryBuilder('event');
+        for (const key of ['actorSubject', 'action', 'targetType', 'targetId', 'outcome'] as const) {
+          const value = filter?.[key];
+          if (value != null) query.andWhere(`event.${key} = :${key}`, { [key]: value });
+        }
+        if (filter?.from) query.andWhere('event.at >= :from', { from: filter.from });
+        if (filter?.to) query.andWhere('event.at < :to', { to: filter.to });
+        return query;
+      },
+      sort: [{ property: 'id', direction: SortDirection.DESC }],
+    });
+  }
+
+  @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'Arguments (credentials redacted) and what the action produced.' })
+  details(@Root() event: AuditEvent): unknown {
+    return event.details === null ? null : (JSON.parse(event.details) as unknown);
+  }
+}
