@@ -118,7 +118,7 @@ export function auditPlugin(): ApolloServerPlugin<HubContext> {
       const fields: ResolvedField[] = [];
       return {
         async executionDidStart(context) {
-          if (context.operation.operation !== 'mutation') return;
+          if (context.operation?.operation !== 'mutation') return;
           return {
             willResolveField({ info, args }) {
               if (info.path.prev !== undefined) return;

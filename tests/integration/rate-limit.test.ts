@@ -4,7 +4,9 @@
  * and a caller gets in again once the window is over.
  */
 import http from 'node:http';
+import { ApiKeyService } from '../../src/security/api-key.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
+import { Role } from '../../src/security/principal';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 interface Answer {
@@ -13,8 +15,8 @@ interface Answer {
   body: string;
 }
 
-/** A request from a chosen local address (127.0.0.x are all this machine), so callers can differ by address. */
-function request(hub: TestHub, method: string, path: string, options: { body?: string; contentType?: string; from?: string } = {}): Promise<Answer> {
+/** A request as the test administrator, or with the given headers (another caller's key). */
+function request(hub: TestHub, method: string, path: string, options: { body?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const sent = http.request(
       {
@@ -22,8 +24,7 @@ function request(hub: TestHub, method: string, path: string, options: { body?: s
         port: hub.hub.port,
         method,
         path,
-        localAddress: options.from,
-        headers: { ...hub.headers, ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
+        headers: { ...(options.headers ?? hub.headers), ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
       },
       (response) => {
         let body = '';
@@ -36,7 +37,7 @@ function request(hub: TestHub, method: string, path: string, options: { body?: s
   });
 }
 
-const graphql = (hub: TestHub, query: string, from?: string) => request(hub, 'POST', '/graphql', { body: JSON.stringify({ query }), from });
+const graphql = (hub: TestHub, query: string, headers?: Record<string, string>) => request(hub, 'POST', '/graphql', { body: JSON.stringify({ query }), headers });
 
 describe('rate limits per caller', () => {
   let hub: TestHub;
@@ -85,8 +86,10 @@ describe('rate limits per caller', () => {
     expect(metrics.body).toMatch(/^pilothub_rate_limited_requests_total\{limit="minute"\} 3$/m);
   });
 
-  it('leaves another caller unaffected', async () => {
-    const other = await graphql(hub, '{ __typename }', '127.0.0.2');
+  it('leaves another caller (another key) unaffected', async () => {
+    // Created without a request, so the administrator's allowance is not touched.
+    const { key } = await new ApiKeyService(hub.dataSource).create({ name: 'another caller', role: Role.VIEWER, departmentCodes: [] }, 'test');
+    const other = await graphql(hub, '{ __typename }', { authorization: `Bearer ${key}` });
     expect(other.status).toBe(200);
     expect(other.headers['ratelimit-remaining']).toBe('2');
     expect((await graphql(hub, '{ __typename }')).status).toBe(429);

@@ -81,10 +81,10 @@ describe('audit plugin', () => {
 
   it('records a mutation refused by @Authorized as DENIED, with the caller and redacted arguments', async () => {
     const { body, events } = await execute('mutation { rotateSigningKey(apiKey: "ph_live_123456") }', principal(Role.VIEWER));
-    expect(body?.errors?.[0].extensions?.code).toBe('UNAUTHORIZED');
+    expect(body?.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      action: 'rotateSigningKey', outcome: 'DENIED', errorCode: 'UNAUTHORIZED', actorSubject: 'key:viewer', actorName: 'VIEWER key', actorRole: 'VIEWER', clientIp: '10.0.0.5',
+      action: 'rotateSigningKey', outcome: 'DENIED', errorCode: 'FORBIDDEN', actorSubject: 'key:viewer', actorName: 'VIEWER key', actorRole: 'VIEWER', clientIp: '10.0.0.5',
     });
     expect(JSON.parse(events[0].details!)).toEqual({ arguments: { apiKey: '[REDACTED]' } });
   });
@@ -109,7 +109,7 @@ describe('audit plugin', () => {
   it('shows the audit log to administrators only, and records no query', async () => {
     for (const role of [Role.VIEWER, Role.ANALYST, Role.DEPARTMENT_IT]) {
       const { body, events } = await execute('{ auditEvents(first: 5) { totalCount } }', principal(role));
-      expect(body?.errors?.[0].extensions?.code).toBe('UNAUTHORIZED');
+      expect(body?.errors?.[0].extensions?.code).toBe('FORBIDDEN');
       expect(events).toEqual([]);
     }
     const { body } = await execute('{ auditEvents(first: 5) { totalCount } }', principal(Role.ADMIN));
