@@ -535,21 +535,33 @@ class Expectations {
   }
 
   count(metric: AnalyticsMetric, bucket: Period, groupId: number, levelOfMonth: (month: string) => UnitLevel | null): number {
-    const last = bucket.end < this.plan.today ? bucket.end : this.plan.today;
-    if (bucket.start > last) return 0;
     let expected = 0;
-    const frequency = metric.frequency;
-    let period = periodContaining(bucket.start, frequency);
-    // A period belongs to the bucket it starts in.
-    if (period.start < bucket.start) period = periodContaining(nextDay(period.end), frequency);
-    for (; period.start <= last; period = periodContaining(nextDay(period.end), frequency)) {
-      const level = levelOfMonth(period.start.slice(0, 7));
+    for (const start of this.periodStarts(metric.frequency, bucket)) {
+      const level = levelOfMonth(start.slice(0, 7));
       if (!level) continue;
       for (const unit of this.unitsByLevelGroup.get(`${level}|${groupId}`) ?? []) {
-        if (this.plan.units.validOn(unit, period.start)) expected += 1;
+        if (this.plan.units.validOn(unit, start)) expected += 1;
       }
     }
     return expected;
+  }
+
+  private readonly starts = new Map<string, string[]>();
+
+  /** First days of the periods of `frequency` that start in the bucket, by today (or asOf). */
+  private periodStarts(frequency: Frequency, bucket: Period): string[] {
+    const key = `${frequency}|${bucket.start}|${bucket.end}`;
+    let starts = this.starts.get(key);
+    if (!starts) {
+      starts = [];
+      const last = bucket.end < this.plan.today ? bucket.end : this.plan.today;
+      let period = periodContaining(bucket.start, frequency);
+      // A period belongs to the bucket it starts in.
+      if (period.start < bucket.start) period = periodContaining(nextDay(period.end), frequency);
+      for (; period.start <= last; period = periodContaining(nextDay(period.end), frequency)) starts.push(period.start);
+      this.starts.set(key, starts);
+    }
+    return starts;
   }
 }
 

@@ -5,13 +5,20 @@
  * the analytics as soon as the batch commits. rebuildRollups re-derives everything (migration, benchmarks).
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { parsePeriod } from '../common/period';
+import { addDays, parsePeriod, periodContaining, type Frequency } from '../common/period';
 
 export interface RollupKey {
   metricId: number;
   unitId: number;
   /** 'YYYY-MM' */
   month: string;
+  /**
+   * First and last period (of the metric's frequency) that can start in the month. Period texts of one
+   * frequency sort chronologically, so the observations of the key are one range of the unique
+   * (metricId, unitId, period) index.
+   */
+  firstPeriod: string;
+  lastPeriod: string;
 }
 
 type Dialect = 'sqlite' | 'mysql';
@@ -51,21 +58,21 @@ function quote(dialect: Dialect, name: string): string {
 function upsertStatement(dialect: Dialect, from: string, month: string): string {
   const q = (name: string) => quote(dialect, name);
   const columns = ROLLUP_COLUMNS.map(q).join(', ');
-  // The latest period of the month is found by its start, then joined back for its value (unique per unit and
-  // metric: a metric has one frequency, so one period starts on a given day).
+  // The latest period of the month (a metric has one frequency, whose period texts sort like their starts) is
+  // joined back through the unique index for its value.
   const grouped =
     `SELECT o.${q('metricId')} AS ${q('metricId')}, o.${q('unitId')} AS ${q('unitId')}, ${month} AS ${q('month')}, ` +
     `MIN(u.${q('level')}) AS ${q('level')}, SUM(o.${q('value')}) AS ${q('valueSum')}, ` +
     `SUM(o.${q('numerator')}) AS ${q('numeratorSum')}, SUM(o.${q('denominator')}) AS ${q('denominatorSum')}, ` +
     `COUNT(*) AS ${q('observationCount')}, COUNT(o.${q('numerator')}) AS ${q('numeratorCount')}, ` +
-    `MAX(o.${q('periodStart')}) AS ${q('latestPeriodStart')} ` +
+    `MAX(o.${q('periodStart')}) AS ${q('latestPeriodStart')}, MAX(o.${q('period')}) AS ${q('latestPeriod')} ` +
     `FROM ${from} JOIN ${q('administrative_unit')} u ON u.${q('id')} = o.${q('unitId')} ` +
     `GROUP BY o.${q('metricId')}, o.${q('unitId')}, ${month}`;
   const select =
     `SELECT g.${q('metricId')}, g.${q('unitId')}, g.${q('month')}, g.${q('level')}, g.${q('valueSum')}, g.${q('numeratorSum')}, ` +
     `g.${q('denominatorSum')}, g.${q('observationCount')}, g.${q('numeratorCount')}, g.${q('latestPeriodStart')}, l.${q('value')} ` +
     `FROM (${grouped}) g JOIN ${q('observation')} l ON l.${q('metricId')} = g.${q('metricId')} ` +
-    `AND l.${q('unitId')} = g.${q('unitId')} AND l.${q('periodStart')} = g.${q('latestPeriodStart')}`;
+    `AND l.${q('unitId')} = g.${q('unitId')} AND l.${q('period')} = g.${q('latestPeriod')}`;
   const insert = `INSERT INTO ${q('observation_rollup')} (${columns}) ${select}`;
   if (dialect === 'sqlite') {
     // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
@@ -76,13 +83,26 @@ function upsertStatement(dialect: Dialect, from: string, month: string): string 
   return `${insert} ON DUPLICATE KEY UPDATE ${set}`;
 }
 
+/** First and last period of `frequency` starting in `month`. */
+function periodRange(month: string, frequency: Frequency): [string, string] {
+  const { start, end } = parsePeriod(month);
+  let first = periodContaining(start, frequency);
+  if (first.start < start) first = periodContaining(addDays(first.end, 1), frequency);
+  return [first.text, periodContaining(end, frequency).text];
+}
+
 /** Distinct (metric, unit, month) keys of written observations. */
-export function rollupKeysOf(rows: Iterable<{ metricId: number; unitId: number; periodStart: string }>): RollupKey[] {
+export function rollupKeysOf(rows: Iterable<{ metricId: number; unitId: number; period: string; periodStart: string }>): RollupKey[] {
   const keys = new Map<string, RollupKey>();
+  const ranges = new Map<string, [string, string]>();
   for (const row of rows) {
     const month = row.periodStart.slice(0, 7);
     const id = `${row.metricId}|${row.unitId}|${month}`;
-    if (!keys.has(id)) keys.set(id, { metricId: row.metricId, unitId: row.unitId, month });
+    if (keys.has(id)) continue;
+    const frequency = parsePeriod(row.period).frequency;
+    let range = ranges.get(`${frequency}|${month}`);
+    if (!range) ranges.set(`${frequency}|${month}`, (range = periodRange(month, frequency)));
+    keys.set(id, { metricId: row.metricId, unitId: row.unitId, month, firstPeriod: range[0], lastPeriod: range[1] });
   }
   return [...keys.values()];
 }
@@ -98,7 +118,7 @@ export async function refreshRollups(manager: Queryable, keys: readonly RollupKe
   for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
     const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
     const parameters: unknown[] = [];
-    for (const key of chunk) parameters.push(key.metricId, key.unitId, `${key.month}-01`, parsePeriod(key.month).end, key.month);
+    for (const key of chunk) parameters.push(key.metricId, key.unitId, key.firstPeriod, key.lastPeriod, key.month);
     // The keys as a derived table joined to the unique (metricId, unitId, period) index: one range per key.
     const keyTable =
       dialect === 'sqlite'
@@ -106,7 +126,7 @@ export async function refreshRollups(manager: Queryable, keys: readonly RollupKe
         : `(${['SELECT ? AS m, ? AS u, ? AS s, ? AS e, ? AS mo', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?, ?, ?')].join(' UNION ALL ')})`;
     const from =
       `${keyTable} k JOIN ${q('observation')} o ON o.${q('metricId')} = k.m AND o.${q('unitId')} = k.u ` +
-      `AND o.${q('periodStart')} >= k.s AND o.${q('periodStart')} <= k.e`;
+      `AND o.${q('period')} >= k.s AND o.${q('period')} <= k.e`;
     await manager.query(upsertStatement(dialect, from, 'k.mo'), parameters);
   }
 }
