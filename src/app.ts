@@ -11,6 +11,7 @@ import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
+import { exportRouter } from './analytics/export-endpoint';
 import { ingestRouter } from './http/ingest-endpoint';
 import { progressReportRouter } from './modules/progress/report-endpoint';
 import { createErrorFormatter } from './graphql/errors';
@@ -172,28 +173,30 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   // Every endpoint registered from here on (GraphQL, push, downloads) is rate limited per caller; health,
   // readiness and metrics above are not. Reads response.locals.principal: authentication must run before.
   app.use(createRateLimit(config.rateLimit, { onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));
+  /** The request context of GraphQL operations and of the downloads that run them. */
+  const contextOf = async (req: express.Request): Promise<HubContext> => {
+    // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
+    const principal = req.res?.locals.principal as Principal | undefined;
+    if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    return {
+      dataSource,
+      config,
+      loaders: new RequestLoaders(dataSource),
+      principal,
+      actor: principal.name,
+      requestId: String(req.id),
+      clientIp: req.ip,
+      connectors: options.connectors,
+      apiKeys: authenticator.apiKeys,
+    };
+  };
   app.use(
     '/graphql',
     express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
     batchLimit(config.graphql),
     deadlineScope,
     expressMiddleware(server, {
-      context: async ({ req, res }) => {
-        // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
-        const principal = res.locals.principal as Principal | undefined;
-        if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        return {
-          dataSource,
-          config,
-          loaders: new RequestLoaders(dataSource),
-          principal,
-          actor: principal.name,
-          requestId: String(req.id),
-          clientIp: req.ip,
-          connectors: options.connectors,
-          apiKeys: authenticator.apiKeys,
-        };
-      },
+      context: ({ req }) => contextOf(req),
     }),
   );
   app.get(
@@ -212,8 +215,18 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       principalOf: (request) => principalOf(request.res!),
       reportError,
     }),
-    requestErrorHandler(reportError),
   );
+  // CSV downloads of series and aggregates run the same GraphQL operations with the same context.
+  app.all(
+    '/export/:name',
+    auditRequests({
+      dataSource,
+      action: 'export.analytics',
+      target: (request) => ({ type: 'export', id: String(request.params.name).slice(0, 40) }),
+      details: (request) => ({ method: request.method, query: request.query }),
+    }),
+  );
+  app.use(exportRouter({ server, contextOf }));
   if (options.connectors) {
     app.post(
       '/ingest/:connectorId',
@@ -235,6 +248,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       }),
     );
   }
+  // Unreadable bodies and errors no route answered become JSON errors, never express's HTML page.
+  app.use(requestErrorHandler(reportError));
 
   if (config.auth.adminKey) {
     const outcome = await authenticator.apiKeys.ensureAdminKey(config.auth.adminKey);

@@ -10,6 +10,7 @@ import { Metric } from '../modules/metrics/metric.entity';
 import { AuditEvent } from '../security/audit-event.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
+import { ObservationRollup } from '../analytics/observation-rollup.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { ApiKey } from '../security/api-key.entity';
 
@@ -26,6 +27,7 @@ export const entities = [
   Metric,
   Observation,
   ObservationRevision,
+  ObservationRollup,
   Connector,
   ConnectorMappingVersion,
   ConnectorSecret,

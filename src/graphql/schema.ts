@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AggregateMeasureResolver, AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
 import { authChecker } from '../security/access';
 import { AuditEventResolver } from '../security/audit.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
@@ -33,6 +34,10 @@ export const resolvers = [
   DepartmentScorecardResolver,
   ApiKeyResolver,
   AuditEventResolver,
+  AnalyticsResolver,
+  SeriesResolver,
+  AggregateMeasureResolver,
+  AggregateRowResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

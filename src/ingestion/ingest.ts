@@ -4,10 +4,12 @@
  * rows (new values, changed values with their revision) and the rejections in one transaction.
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
- * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row.
+ * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
+ * rollups of the months a batch touched are maintained in the same transaction (analytics/rollups.ts).
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
 import type { MetricKind } from '../common/enums';
 import { isValidDate, type Frequency } from '../common/period';
 import {
@@ -440,6 +442,12 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
         (row, into) => pushObservation(row, into),
       );
     }
+    // Analytics rollups, in this transaction: months with a changed value are re-derived from the observations;
+    // new values elsewhere are added to their months.
+    const changed = rollupKeysOf(updates.map(({ row }) => row));
+    const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
+    await refreshRollups(manager, changed);
+    await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
     imported = inserts.length;
     updated = updates.length;
   });

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { connectionCost } from '../graphql/limits';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, InputType, Info, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../common/enums';
@@ -37,7 +38,7 @@ const AuditEventConnection = connectionType(AuditEvent, 'AuditEvent');
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
   @Authorized(...ADMIN_ONLY)
-  @Query(() => AuditEventConnection, { description: 'The audit log, newest first (administrators only).' })
+  @Query(() => AuditEventConnection, { complexity: connectionCost, description: 'The audit log, newest first (administrators only).' })
   auditEvents(
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
