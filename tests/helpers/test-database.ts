@@ -16,11 +16,25 @@ export function testDatabaseConfig(): DatabaseConfig {
 export const onServerDatabase = (): boolean => testDatabaseConfig().kind !== 'sqlite';
 
 /** Counts the SQL statements a data source sends (transaction control excluded). */
+/** Statements that authenticate the caller of a request: the key lookup, and (once a minute) its last-use time. */
+const AUTHENTICATION_STATEMENT = /["`]api_key(_department)?["`]/;
+
 export class StatementCounter implements Logger {
-  statements: string[] = [];
+  /** Every statement since the last reset, authentication included. */
+  all: string[] = [];
+
+  /** The statements of the operations themselves: all but those authenticating the caller. */
+  get statements(): string[] {
+    return this.all.filter((statement) => !AUTHENTICATION_STATEMENT.test(statement));
+  }
+
+  /** The statements that authenticated callers. */
+  get authentication(): string[] {
+    return this.all.filter((statement) => AUTHENTICATION_STATEMENT.test(statement));
+  }
 
   logQuery(query: string): void {
-    if (!/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(query.trim())) this.statements.push(query);
+    if (!/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(query.trim())) this.all.push(query);
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
@@ -29,7 +43,7 @@ export class StatementCounter implements Logger {
   log(): void {}
 
   reset(): void {
-    this.statements = [];
+    this.all = [];
   }
 }
 

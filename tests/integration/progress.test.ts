@@ -462,15 +462,14 @@ describe('progress and accountability', () => {
       const all = await hub.graphql<{ departmentScorecards: unknown[] }>(`{ departmentScorecards(asOf: "2025-06-30", from: "2024-01-01", to: "2025-12-31") { ${fields} } }`);
       expect(all.data!.departmentScorecards).toHaveLength(15);
       expect(hub.counter.statements.length).toBe(two);
-      // the caller's key, departments, task groups, tasks, models, their histories, metrics, connectors, latest
-      // values, totals, runs
-      expect(two).toBeLessThanOrEqual(12);
+      // departments, task groups, tasks, models, their histories, metrics, connectors, latest values, totals, runs
+      expect(two).toBeLessThanOrEqual(11);
     });
 
     it('the whole report, with departments, overdue items and metrics, costs a fixed number of statements', async () => {
       const statements = await count(REPORT.replace('query($period: Period!, $asOf: Date) { progressReport(period: $period, asOf: $asOf)', '{ progressReport(period: "2024-Q1", asOf: "2024-04-02")'));
-      // key + programme + snapshot (11) + task groups, departments, metrics, models of nested fields through loaders
-      expect(statements).toBeLessThanOrEqual(17);
+      // programme + snapshot (11) + task groups, departments, metrics, models of nested fields through loaders
+      expect(statements).toBeLessThanOrEqual(16);
     });
   });
 });
