@@ -7,6 +7,7 @@ import { ObservationRevision } from '../ingestion/observation-revision.entity';
 import { ConnectorRun, RunRejection } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
+import { OutboundHost } from '../modules/outbound/outbound-host.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
@@ -30,4 +31,5 @@ export const entities = [
   ConnectorRun,
   RunRejection,
   SchedulerLease,
+  OutboundHost,
 ];

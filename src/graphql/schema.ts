@@ -7,6 +7,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
+import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 
 export const resolvers = [
@@ -25,6 +26,7 @@ export const resolvers = [
   ConnectorResolver,
   ConnectorRunResolver,
   RunRejectionResolver,
+  OutboundHostResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

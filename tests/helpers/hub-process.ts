@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_SECRETS_KEYS } from './outbound';
 import { testDatabaseConfig } from './test-database';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -18,7 +19,7 @@ export function startHubProcess(environment: Record<string, string>): HubProcess
   );
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PILOTHUB_DEMO: 'false', ...inherited, ...environment },
+    env: { PILOTHUB_DEMO: 'false', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

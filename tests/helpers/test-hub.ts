@@ -4,6 +4,8 @@ import { loadConfig, type HubConfig } from '../../src/config';
 import { startHubServices, type HubServices } from '../../src/hub-services';
 import { createLogger } from '../../src/observability/logger';
 import { HubMetrics } from '../../src/observability/metrics';
+import type { HostLookup } from '../../src/security/outbound-guard';
+import { allowServer, TEST_SECRETS_KEYS } from './outbound';
 import { openTestDatabase, type TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -20,23 +22,39 @@ export interface TestHub extends TestDatabase {
   headers: Record<string, string>;
   /** Sends one GraphQL operation over HTTP to the running hub. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Lets connectors reach a local test server (an exact host:port allowlist entry with allowPrivate). */
+  allowServer(serverUrl: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
 export async function startTestHub(
-  options: { seed?: boolean; environment?: Record<string, string> } = {},
+  options: {
+    seed?: boolean;
+    environment?: Record<string, string>;
+    /** Local servers connectors may reach (see allowServer). */
+    allowServers?: string[];
+    /** Host name resolution of the outbound guard. */
+    lookup?: HostLookup;
+  } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   const hubConfig: HubConfig = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CONNECTOR_MAX_ATTEMPTS: '2', CONNECTOR_TIMEOUT_SECONDS: '1.5', ...options.environment }),
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CONNECTOR_MAX_ATTEMPTS: '2',
+      CONNECTOR_TIMEOUT_SECONDS: '1.5',
+      SECRETS_KEYS: TEST_SECRETS_KEYS,
+      ...options.environment,
+    }),
     database: database.config,
   };
   const reported: unknown[] = [];
   const reportError = (error: unknown) => reported.push(error);
   const logger = createLogger({ level: 'silent', pretty: false });
   const metrics = new HubMetrics(database.dataSource, { timeZone: hubConfig.timeZone });
-  const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50 });
+  const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50, lookup: options.lookup });
   const hub = await startHub(hubConfig, database.dataSource, {
     logger,
     metrics,
@@ -45,6 +63,7 @@ export async function startTestHub(
     schedulerRunning: () => services.schedules.running,
   });
   const adminHeaders: Record<string, string> = {};
+  for (const server of options.allowServers ?? []) await allowServer(hub.url, server, adminHeaders);
   return {
     ...database,
     hub,
@@ -60,6 +79,7 @@ export async function startTestHub(
       return { status: response.status, data: body.data as never, errors: body.errors };
     },
     services,
+    allowServer: (serverUrl) => allowServer(hub.url, serverUrl, adminHeaders),
     async close() {
       await services.schedules.stop(2_000);
       await hub.stop();
