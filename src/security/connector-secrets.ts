@@ -22,6 +22,13 @@ export interface RotationReport {
 
 export class SecretRotationError extends Error {}
 
+export function describeRotation(report: RotationReport): string {
+  return (
+    `${report.total} connector secret(s): ${report.reencrypted} re-encrypted under key "${report.activeKeyId}", ` +
+    `${report.sealedPlaintext} stored in the clear encrypted, ${report.alreadyCurrent} already under it`
+  );
+}
+
 /** Overwrites freed SQLite pages with zeros while `work` runs, and folds the WAL into the file afterwards. */
 async function withSecureDelete<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   if (dataSource.options.type !== 'better-sqlite3') return work();

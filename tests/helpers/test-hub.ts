@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { startHub, type Hub } from '../../src/app';
 import { loadConfig, type HubConfig } from '../../src/config';
@@ -36,6 +37,8 @@ export async function startTestHub(
     allowServers?: string[];
     /** Host name resolution of the outbound guard. */
     lookup?: HostLookup;
+    /** Receives the hub's log lines (JSON, level debug); default: no logging. */
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
@@ -52,7 +55,9 @@ export async function startTestHub(
   };
   const reported: unknown[] = [];
   const reportError = (error: unknown) => reported.push(error);
-  const logger = createLogger({ level: 'silent', pretty: false });
+  const logger = options.logDestination
+    ? createLogger({ level: 'debug', pretty: false }, options.logDestination)
+    : createLogger({ level: 'silent', pretty: false });
   const metrics = new HubMetrics(database.dataSource, { timeZone: hubConfig.timeZone });
   const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50, lookup: options.lookup });
   const hub = await startHub(hubConfig, database.dataSource, {
