@@ -67,6 +67,17 @@ export function redact(message: string, secrets: Readonly<Record<string, string>
     .reduce((text, secret) => text.split(secret).join('***'), message);
 }
 
+/** The error with every secret value removed from its message and stack, for error reports (logs). */
+export function redactError(error: unknown, secrets: Readonly<Record<string, string>>): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redact(error, secrets) : error;
+  const text = `${error.message}\n${error.stack ?? ''}`;
+  if (redact(text, secrets) === text) return error;
+  const copy = new Error(redact(error.message, secrets));
+  copy.name = error.name;
+  copy.stack = error.stack === undefined ? undefined : redact(error.stack, secrets);
+  return copy;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -211,7 +222,7 @@ export class ConnectorRunner {
           }
           const failure = classify(error);
           outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
-          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
+          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(redactError(error, secrets));
           if (!failure.retryable || attempt === maxAttempts) break;
           await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
           if (signal.aborted) {
@@ -227,7 +238,7 @@ export class ConnectorRunner {
         outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
       } else {
         // The ledger itself could not be read or written (e.g. the database went away): the run failed.
-        this.options.reportError?.(error);
+        this.options.reportError?.(redactError(error, secrets));
         outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
       }
     } finally {

@@ -14,7 +14,7 @@ import type { OutboundGuard } from '../../security/outbound-guard';
 import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
-import { redact } from '../../ingestion/connector-runner';
+import { redact, redactError } from '../../ingestion/connector-runner';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret, RunTrigger } from './connector.entity';
 import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput } from './connector.types';
@@ -183,7 +183,10 @@ export class ConnectorService {
     const { context, session } = await this.runner.connectorContext(connector.id, AbortSignal.timeout(60_000));
     try {
       this.requireEndpointsAllowed(kind.endpoints(config), session.policy, 'config');
-      const check = await kind.check(config, context);
+      // A kind's unexpected failure reaches the caller and the logs without the secrets it may quote.
+      const check = await kind.check(config, context).catch((error: unknown) => {
+        throw redactError(error, context.secrets);
+      });
       if (!check.ok) return { ...check, message: redact(check.message, context.secrets), streams: [] };
       try {
         return { ...check, message: redact(check.message, context.secrets), streams: await kind.discover(config, context) };
