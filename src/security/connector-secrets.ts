@@ -2,7 +2,7 @@
  * Connector secrets in the database: written encrypted, read decrypted, plaintext rows of older versions
  * sealed at start-up, and every row re-encrypted under the active key by `npm run secrets:rotate`.
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
 import { ConnectorError } from '../../connectors/sdk/contract';
 import { HubError } from '../common/errors';
 import { ConnectorSecret } from '../modules/connectors/connector.entity';
@@ -15,7 +15,7 @@ export interface RotationReport {
   reencrypted: number;
   /** Stored in the clear before, encrypted now. */
   sealedPlaintext: number;
-  /** Already under the active key: left as they were. */
+  /** Already under the active key (when only sealing plaintext: already encrypted), left as they were. */
   alreadyCurrent: number;
   activeKeyId: string;
 }
@@ -86,8 +86,13 @@ export async function rotateSecrets(dataSource: DataSource, box: SecretBox, opti
   );
 }
 
-/** Encrypts secrets stored in the clear by an older version; start-up calls it. */
-export function sealPlaintextSecrets(dataSource: DataSource, box: SecretBox): Promise<RotationReport> {
+/** Encrypts secrets stored in the clear by an older version; start-up calls it (a count when there are none). */
+export async function sealPlaintextSecrets(dataSource: DataSource, box: SecretBox): Promise<RotationReport> {
+  const repository = dataSource.getRepository(ConnectorSecret);
+  if ((await repository.countBy({ legacyPlaintext: Not(IsNull()) })) === 0) {
+    const total = await repository.count();
+    return { total, reencrypted: 0, sealedPlaintext: 0, alreadyCurrent: total, activeKeyId: box.activeKeyId };
+  }
   return rotateSecrets(dataSource, box, { plaintextOnly: true });
 }
 
