@@ -6,7 +6,7 @@ import { startHubServices, type HubServices } from '../../src/hub-services';
 import { createLogger } from '../../src/observability/logger';
 import { HubMetrics } from '../../src/observability/metrics';
 import type { HostLookup } from '../../src/security/outbound-guard';
-import { allowServer, TEST_SECRETS_KEYS } from './outbound';
+import { allowServer, allowServerIn, TEST_SECRETS_KEYS } from './outbound';
 import { openTestDatabase, type TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -33,7 +33,7 @@ export async function startTestHub(
   options: {
     seed?: boolean;
     environment?: Record<string, string>;
-    /** Local servers connectors may reach (see allowServer). */
+    /** Local servers connectors may reach (exact host:port entries with allowPrivate, as allowServer adds). */
     allowServers?: string[];
     /** Host name resolution of the outbound guard. */
     lookup?: HostLookup;
@@ -42,6 +42,8 @@ export async function startTestHub(
   } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
+  // Written before the hub serves, so no request (metrics, statement counts) is spent on it.
+  for (const server of options.allowServers ?? []) await allowServerIn(database.dataSource, server);
   const hubConfig: HubConfig = {
     ...loadConfig({
       PORT: '0',
@@ -68,7 +70,6 @@ export async function startTestHub(
     schedulerRunning: () => services.schedules.running,
   });
   const adminHeaders: Record<string, string> = {};
-  for (const server of options.allowServers ?? []) await allowServer(hub.url, server, adminHeaders);
   return {
     ...database,
     hub,
