@@ -4,7 +4,12 @@
  * resolves to loopback, or redirects off the list. Real HTTP servers and the real MariaDB for the sql kind.
  */
 import { startTestServer, type TestServer } from '../../connectors/sdk/testing';
+import { graphql } from 'graphql';
+import { RequestLoaders } from '../../src/graphql/context';
+import { buildHubSchema } from '../../src/graphql/schema';
+import { OutboundHost } from '../../src/modules/outbound/outbound-host.entity';
 import type { HostLookup } from '../../src/security/outbound-guard';
+import { Role, SYSTEM_PRINCIPAL } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -77,6 +82,19 @@ describe('outbound allowlist', () => {
     expect(listed.outboundHosts).toEqual([{ pattern: 'data.soyt.nghean.gov.vn:8443', allowPrivate: false, note: 'Sở Y tế data server', createdBy: 'anonymous', createdAt: expect.any(String) }]);
     expect(await dataOf(hub, REMOVE, { id: added.id })).toEqual({ removeOutboundHost: true });
     expect((await errorOf(hub, REMOVE, { id: added.id })).extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('is closed to every role but ADMIN', async () => {
+    const schema = await buildHubSchema();
+    for (const role of [Role.DEPARTMENT_IT, Role.ANALYST, Role.VIEWER]) {
+      const principal = { ...SYSTEM_PRINCIPAL, role, departmentIds: role === Role.DEPARTMENT_IT ? [1] : null };
+      const contextValue = { dataSource: hub.dataSource, config: hub.hubConfig, principal, actor: 'someone', loaders: new RequestLoaders(hub.dataSource) };
+      for (const source of ['{ outboundHosts { id } }', 'mutation { addOutboundHost(input: { pattern: "evil.example.com" }) { id } }', 'mutation { removeOutboundHost(id: "1") }']) {
+        const result = await graphql({ schema, source, contextValue });
+        expect(result.errors?.[0]?.message).toMatch(/^Access denied/);
+      }
+    }
+    expect(await hub.dataSource.getRepository(OutboundHost).countBy({ pattern: 'evil.example.com' })).toBe(0);
   });
 
   it('refuses to register a connector whose host is not allowed, naming the configuration field', async () => {

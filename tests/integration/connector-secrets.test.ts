@@ -23,7 +23,7 @@ import { ConnectorSecretStore, rotateSecrets, sealPlaintextSecrets, SecretRotati
 import { formatSecretKeys, generateSecretKey, parseSecretKeys, SecretBox } from '../../src/security/secret-box';
 import { loadSecretBox, secretBoxFromConfig } from '../../src/security/secret-keys';
 import { dataOf } from '../helpers/api';
-import { databaseEnvironment } from '../helpers/hub-process';
+import { databaseEnvironment, startHubProcess, waitForUrl } from '../helpers/hub-process';
 import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 import { onServerDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -318,5 +318,15 @@ describe('secrets outside the running hub', () => {
     const store = new ConnectorSecretStore(dataSource, new SecretBox([next]));
     expect(await store.read(connectorId)).toEqual({ password: 'cli-password-value', token: 'cli-token-value' });
     expect(cli(formatSecretKeys([next, old])).stdout.trim()).toBe('2 connector secret(s): 0 re-encrypted under key "new", 0 stored in the clear encrypted, 2 already under it');
-  }, 120_000);
+
+    // A production hub on this database: refuses to start without the key, starts with it.
+    const production = { ...environment, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', PILOTHUB_DEMO: 'false' };
+    const keyless = startHubProcess({ ...production, SECRETS_KEYS: '' });
+    expect(await keyless.exited).toBe(1);
+    expect(keyless.stderr()).toContain('PilotHub cannot start: SECRETS_KEYS is not set, but the database holds 2 connector secret(s)');
+    const keyed = startHubProcess({ ...production, SECRETS_KEYS: formatSecretKeys([next]) });
+    await waitForUrl(keyed);
+    keyed.child.kill('SIGTERM');
+    expect(await keyed.exited).toBe(0);
+  }, 180_000);
 });
