@@ -25,6 +25,10 @@ import { ingestRows, type ImportSummary, type IngestionOrigin } from '../src/ing
 import type { ConnectorRun } from '../src/modules/connectors/connector-run.entity';
 import { RunStatus, RunTrigger } from '../src/modules/connectors/connector.entity';
 import { ConnectorService } from '../src/modules/connectors/connector.service';
+import { ensureOutboundHost } from '../src/modules/outbound/outbound-host.service';
+import { ConnectorSecretStore } from '../src/security/connector-secrets';
+import { OutboundGuard } from '../src/security/outbound-guard';
+import { generateSecretKey, SecretBox } from '../src/security/secret-box';
 import { seedCatalogue } from '../src/seed/seed';
 import type { BenchReport } from './run';
 import { createScratchDatabase } from './support';
@@ -117,8 +121,17 @@ async function startRowServer(rows: ObservationRow[]): Promise<{ url: string; cl
   return { url: `http://127.0.0.1:${port}/rows`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** The runner's collaborators: the bench feed (on loopback) is allowed explicitly, as an administrator would. */
+async function connectorParts(dataSource: DataSource, feedUrl: string) {
+  await ensureOutboundHost(dataSource, { pattern: new URL(feedUrl).host, allowPrivate: true, note: 'bench feed' }, 'bench');
+  return {
+    outbound: new OutboundGuard(dataSource, { allowedHosts: [], allowPrivateNetworks: false }),
+    secrets: new ConnectorSecretStore(dataSource, new SecretBox([generateSecretKey('bench')])),
+  };
+}
+
 async function registerFeedConnector(dataSource: DataSource, runner: ConnectorRunner, url: string): Promise<number> {
-  const service = new ConnectorService(dataSource, runner, { timeZone: 'Asia/Ho_Chi_Minh', onChange: async () => {} });
+  const service = new ConnectorService(dataSource, runner, { timeZone: 'Asia/Ho_Chi_Minh', onChange: async () => {}, ...(await connectorParts(dataSource, url)) });
   const connector = await service.register(
     {
       name: 'Bench feed',
@@ -184,7 +197,13 @@ export async function run(): Promise<BenchReport> {
     connection = await mysql.createConnection({ uri: scratch.mysqlUrl, timezone: 'Z', charset: 'utf8mb4_unicode_ci' });
 
     const feed = await startRowServer(rows);
-    const runner = new ConnectorRunner(dataSource, { owner: 'bench', timeZone: 'Asia/Ho_Chi_Minh', heartbeatMs: 15_000, maxAttempts: 1 });
+    const runner = new ConnectorRunner(dataSource, {
+      owner: 'bench',
+      timeZone: 'Asia/Ho_Chi_Minh',
+      heartbeatMs: 15_000,
+      maxAttempts: 1,
+      ...(await connectorParts(dataSource, feed.url)),
+    });
     const connectorId = await registerFeedConnector(dataSource, runner, feed.url);
     const times = { a: [] as number[], b: [] as number[], c: [] as number[], d: [] as number[] };
     for (let round = 1; round <= REPEAT; round += 1) {

@@ -602,7 +602,21 @@ export interface ConnectorNode {
 
 const RUN_FIELDS = 'id trigger status attempts errorClass errorMessage durationMs startedAt finishedAt summary { fetched imported updated unchanged rejected }';
 
+/** Allows the bench's local feed (loopback) for connectors, as an administrator would; once per host and port. */
+async function allowFeedHost(url: string, input: Record<string, unknown>): Promise<void> {
+  const config = (input.config ?? {}) as { url?: string; baseUrl?: string; source?: { url?: string } };
+  const target = config.url ?? config.baseUrl ?? config.source?.url;
+  if (!target) return;
+  const pattern = new URL(target).host;
+  const { outboundHosts } = await graphql<{ outboundHosts: Array<{ pattern: string }> }>(url, '{ outboundHosts { pattern } }');
+  if (outboundHosts.some((entry) => entry.pattern === pattern)) return;
+  await graphql(url, 'mutation($input: OutboundHostInput!) { addOutboundHost(input: $input) { id } }', {
+    input: { pattern, allowPrivate: true, note: 'bench feed simulator' },
+  });
+}
+
 export async function registerConnector(url: string, input: Record<string, unknown>): Promise<string> {
+  await allowFeedHost(url, input);
   const data = await graphql<{ registerConnector: { id: string } }>(url, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
     input,
   });

@@ -1,5 +1,19 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseHostPatterns, type HostPattern } from './security/outbound-policy';
+import { parseSecretKeys, type SecretKey } from './security/secret-box';
+
+/** A zod transform that parses with `parse` and reports its Error message as the issue. */
+function parsedWith<T>(parse: (text: string) => T) {
+  return (text: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  };
+}
 
 /** Every environment variable the hub reads, parsed and validated once at start-up. */
 const environmentSchema = z.object({
@@ -53,6 +67,18 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line) or `pretty` (for people); default pretty in development, json in production. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /**
+   * Keys that encrypt connector secrets: `id:base64(32 bytes)` separated by commas. New values use
+   * SECRETS_ACTIVE_KEY_ID, or the first key; the others only decrypt until `npm run secrets:rotate`.
+   */
+  SECRETS_KEYS: z.string().transform(parsedWith(parseSecretKeys)).optional(),
+  SECRETS_ACTIVE_KEY_ID: z.string().trim().optional(),
+  /** Development only: where the generated key is kept when SECRETS_KEYS is unset (default next to the SQLite file). */
+  SECRETS_KEY_FILE: z.string().trim().min(1).optional(),
+  /** Hosts connectors may always reach, besides the allowlist in the database: `host[:port]`, `*.domain[:port]`. */
+  CONNECTOR_ALLOWED_HOSTS: z.string().transform(parsedWith(parseHostPatterns)).optional(),
+  /** Whether allowlisted hosts may resolve to private-network addresses (on-premise department servers). */
+  CONNECTOR_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   /** `production` hides internal error details; anything else is treated as development. */
   NODE_ENV: z.string().trim().default('development'),
   /** An ADMIN API key ensured at start-up (bootstrap, automation); at least 32 characters. */
@@ -130,6 +156,15 @@ export interface HubConfig {
   /** Requests per caller; 0 turns a limit off (see src/security/rate-limit.ts). */
   rateLimit: { perMinute: number; burst: number };
   production: boolean;
+  secrets: {
+    /** SECRETS_KEYS; empty when unset. */
+    keys: SecretKey[];
+    /** Key for new values (SECRETS_ACTIVE_KEY_ID, else the first key); null without keys. */
+    activeKeyId: string | null;
+    /** Development without SECRETS_KEYS: file holding the generated key; null for an in-memory database. */
+    keyFile: string | null;
+  };
+  outbound: { allowedHosts: HostPattern[]; allowPrivateNetworks: boolean };
   auth: AuthConfig;
   graphql: GraphQLLimits;
 }
@@ -199,8 +234,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       throw new ConfigError('invalid configuration: JWT_JWKS_URL or JWT_SECRET: give exactly one of them');
     }
   }
+  const keys = env.SECRETS_KEYS ?? [];
+  if (env.SECRETS_ACTIVE_KEY_ID !== undefined && !keys.some((key) => key.id === env.SECRETS_ACTIVE_KEY_ID)) {
+    throw new ConfigError(`invalid configuration: SECRETS_ACTIVE_KEY_ID: "${env.SECRETS_ACTIVE_KEY_ID}" is not a key id of SECRETS_KEYS`);
+  }
+  const database = databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE);
+  const defaultKeyFile =
+    database.kind !== 'sqlite' ? path.resolve('data', 'pilothub.secret-key') : database.location === ':memory:' ? null : path.join(path.dirname(database.location), 'pilothub.secret-key');
   return {
-    database: databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE),
+    database,
     port: env.PORT,
     host: env.HOST,
     seedOnStart: env.SEED_ON_START,
@@ -247,5 +289,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxBatch: env.GRAPHQL_MAX_BATCH,
       maxBodyBytes: env.GRAPHQL_MAX_BODY_KB * 1024,
     },
+    secrets: {
+      keys,
+      activeKeyId: env.SECRETS_ACTIVE_KEY_ID ?? keys[0]?.id ?? null,
+      keyFile: env.SECRETS_KEY_FILE ? path.resolve(env.SECRETS_KEY_FILE) : defaultKeyFile,
+    },
+    outbound: { allowedHosts: env.CONNECTOR_ALLOWED_HOSTS ?? [], allowPrivateNetworks: env.CONNECTOR_ALLOW_PRIVATE_NETWORKS === 'true' },
   };
 }

@@ -1,7 +1,6 @@
 import { setLogger } from 'node-cron';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { createHttpClient } from '../connectors/sdk/http-client';
 import type { HubConfig } from './config';
 import type { ConnectorOperations } from './graphql/context';
 import { ConnectorRunner } from './ingestion/connector-runner';
@@ -10,12 +9,18 @@ import type { HubMetrics } from './observability/metrics';
 import { ConnectorSchedules } from './scheduler/connector-schedules';
 import { markInterruptedRuns } from './scheduler/interrupted-runs';
 import { processOwnerId } from './scheduler/process-owner';
+import { ConnectorSecretStore, sealPlaintextSecrets } from './security/connector-secrets';
+import { OutboundGuard, type HostLookup } from './security/outbound-guard';
+import { loadSecretBox } from './security/secret-keys';
 
 export interface HubServices {
   runner: ConnectorRunner;
   service: ConnectorService;
   schedules: ConnectorSchedules;
   operations: ConnectorOperations;
+  /** The outbound allowlist and connect-time checks connectors go through. */
+  outbound: OutboundGuard;
+  secrets: ConnectorSecretStore;
   /** Stops schedules and lets runs in progress record how they ended. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -26,11 +31,22 @@ export interface HubServiceOptions {
   metrics?: HubMetrics;
   /** Pause between attempts of a run (tests shorten it); default exponential backoff with jitter. */
   retryDelay?: (attempt: number) => number;
+  /** Host name resolution of the outbound guard (tests replace it); default the system resolver. */
+  lookup?: HostLookup;
 }
 
 /** Connector runner, registry and schedules of this process; runs left behind by a stopped process are closed first. */
 export async function startHubServices(config: HubConfig, dataSource: DataSource, options: HubServiceOptions): Promise<HubServices> {
   const owner = processOwnerId();
+  // Secrets: refuse to start without the keys stored secrets need (production), then encrypt what an older
+  // version stored in the clear, before anything reads them.
+  const box = await loadSecretBox(config, dataSource, options.logger);
+  if (box) {
+    const sealed = await sealPlaintextSecrets(dataSource, box);
+    if (sealed.sealedPlaintext > 0) options.logger?.info({ sealed: sealed.sealedPlaintext, keyId: box.activeKeyId }, 'connector secrets stored in the clear were encrypted');
+  }
+  const secrets = new ConnectorSecretStore(dataSource, box);
+  const outbound = new OutboundGuard(dataSource, { ...config.outbound, lookup: options.lookup });
   // node-cron's own notices (an overlapping fire skipped, a missed fire) go to the structured log.
   const cronLog = options.logger?.child({ component: 'node-cron' });
   if (cronLog) {
@@ -58,7 +74,9 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     observeRun: (run, kind, durationSeconds) => options.metrics?.runFinished(run, kind, durationSeconds),
     // One quick retry per request: the runner's attempts retry the whole read, so a hung source costs
     // attempts × 2 timeouts, not attempts × 3.
-    httpClient: createHttpClient({ timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes, retries: 1 }),
+    http: { timeoutMs: config.connectors.timeoutMs, maxBytes: config.connectors.maxResponseBytes, retries: 1 },
+    outbound,
+    secrets,
     reportError: options.reportError,
   });
   const schedules = new ConnectorSchedules(dataSource, runner, {
@@ -67,13 +85,15 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     reportError: options.reportError,
     refreshMs: config.connectors.scheduleRefreshMs,
   });
-  const service = new ConnectorService(dataSource, runner, { timeZone: config.timeZone, onChange: () => schedules.replan() });
+  const service = new ConnectorService(dataSource, runner, { timeZone: config.timeZone, onChange: () => schedules.replan(), secrets, outbound });
   await schedules.replan();
   return {
     runner,
     service,
     schedules,
     operations: { service, nextRunAt: (id) => schedules.nextRunAt(id) },
+    outbound,
+    secrets,
     async stop(deadlineMs = 10_000) {
       clearInterval(sweeper);
       // No new fires; then every run in progress, scheduled ones included, is stopped and records how it ended.

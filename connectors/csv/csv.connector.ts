@@ -19,6 +19,7 @@ import {
   type RawRecord,
   type ReadBatch,
   type ReadWindow,
+  urlEndpoint,
 } from '../sdk/contract';
 import { DEFAULT_MAX_BYTES } from '../sdk/http-client';
 import {
@@ -330,6 +331,10 @@ export const csvConnector: ConnectorKind<CsvConfig> = {
   // The schema fills defaults, so its input type is looser than CsvConfig; the contract names the output.
   configSchema: csvConfigSchema,
   secretNames,
+
+  endpoints(config) {
+    return isUrlSource(config.source) ? [urlEndpoint('source.url', config.source.url)] : [];
+  },
 
   async check(config, context): Promise<CheckResult> {
     const where = describeSource(config.source);

@@ -56,6 +56,7 @@ import {
   type RawRecord,
   type ReadBatch,
   type ReadWindow,
+  urlEndpoint,
 } from '../sdk/contract';
 import type { HttpResponse } from '../sdk/http-client';
 import { dhis2PeriodToPeriod, type Mapping } from '../sdk/mapping';
@@ -324,6 +325,10 @@ export const dhis2Connector: ConnectorKind<Dhis2Config> = {
   description: 'Pulls the data values of a DHIS2 data set (dataValueSets API), with Basic or personal-access-token authentication.',
   configSchema: dhis2ConfigSchema,
   secretNames: ['username', 'password', 'token'],
+
+  endpoints(config) {
+    return [urlEndpoint('baseUrl', config.baseUrl)];
+  },
 
   async check(config: Dhis2Config, context: ConnectorContext): Promise<CheckResult> {
     try {

@@ -14,6 +14,7 @@ import {
   type RawRecord,
   type ReadBatch,
   type ReadWindow,
+  urlEndpoint,
 } from '../sdk/contract';
 import type { HttpRequest } from '../sdk/http-client';
 import {
@@ -345,6 +346,10 @@ export const httpJsonConnector: ConnectorKind<HttpJsonConfig> = {
   // The schema fills defaults, so its input type is looser than HttpJsonConfig; the contract names the output.
   configSchema: httpJsonConfigSchema,
   secretNames,
+
+  endpoints(config) {
+    return [urlEndpoint('url', config.url)];
+  },
 
   async check(config, context): Promise<CheckResult> {
     try {

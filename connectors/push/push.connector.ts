@@ -18,6 +18,10 @@ export const pushConnector: ConnectorKind<PushConfig> = {
   description: 'The department sends rows to the hub through the API.',
   configSchema: pushConfigSchema,
   secretNames: [],
+
+  endpoints() {
+    return [];
+  },
   async check() {
     return { ok: true, message: 'push connectors receive rows through the API; there is no source to reach' };
   },

@@ -10,8 +10,12 @@
 import type { z } from 'zod';
 import type { HttpClient } from './http-client';
 
-/** Failure classes recorded in the run ledger. Only SOURCE_UNAVAILABLE and TIMEOUT are retried. */
-export type ConnectorErrorClass = 'SOURCE_UNAVAILABLE' | 'TIMEOUT' | 'BAD_PAYLOAD' | 'CONFIG' | 'INTERNAL';
+/**
+ * Failure classes recorded in the run ledger. Only SOURCE_UNAVAILABLE and TIMEOUT are retried.
+ * OUTBOUND_BLOCKED: the hub's outbound policy refused the destination (a host not on the allowlist, or an
+ * address connectors may not reach, such as loopback or the cloud metadata service).
+ */
+export type ConnectorErrorClass = 'SOURCE_UNAVAILABLE' | 'TIMEOUT' | 'BAD_PAYLOAD' | 'CONFIG' | 'OUTBOUND_BLOCKED' | 'INTERNAL';
 
 /** An error a connector raises on purpose, classified for the run ledger and for retries. */
 export class ConnectorError extends Error {
@@ -40,6 +44,12 @@ export interface ConnectorContext {
   http: HttpClient;
   /** Credentials of the connector by name (write-only in the API, never logged). */
   secrets: Readonly<Record<string, string>>;
+  /**
+   * For kinds that open their own TCP connections (sql): checks `host:port` against the hub's outbound policy,
+   * resolves the name once and returns the checked address to connect to (never resolve the name again).
+   * Throws a ConnectorError of class OUTBOUND_BLOCKED when the destination is refused. The hub always sets it.
+   */
+  connectAddress?: (host: string, port: number) => Promise<string>;
   /** Frequency of each known metric, for transforms that turn dates into periods. */
   metricFrequencies: ReadonlyMap<string, 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR'>;
 }
@@ -68,6 +78,20 @@ export interface DiscoveredStream {
   sample: RawRecord[];
 }
 
+/** A host the configuration makes the connector reach, and the configuration field that names it. */
+export interface OutboundEndpoint {
+  /** Dotted path in the configuration, e.g. `url` or `source.url`. */
+  field: string;
+  host: string;
+  port: number;
+}
+
+/** The endpoint of an http(s) URL (default port by scheme); the URL is assumed valid. */
+export function urlEndpoint(field: string, text: string): OutboundEndpoint {
+  const url = new URL(text);
+  return { field, host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80 };
+}
+
 export interface ConnectorKind<Config = unknown> {
   /** Identifier stored with each connector, e.g. `http-json`. */
   readonly kind: string;
@@ -76,6 +100,12 @@ export interface ConnectorKind<Config = unknown> {
   readonly configSchema: z.ZodType<Config, z.ZodTypeDef, unknown>;
   /** Names of the secrets the configuration may refer to (e.g. `token`). */
   readonly secretNames: readonly string[];
+  /**
+   * Hosts a (validated) configuration reaches, checked against the outbound allowlist when the connector is
+   * registered, changed, tested and run. Hosts found while reading (redirects, next links) are checked as
+   * they are contacted.
+   */
+  endpoints(config: Config): OutboundEndpoint[];
   /** Can the source be reached with this configuration? Never throws for an unreachable source. */
   check(config: Config, context: ConnectorContext): Promise<CheckResult>;
   /** Which records the source offers. */

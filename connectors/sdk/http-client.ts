@@ -329,6 +329,8 @@ async function attemptOnce(
   const timeoutMs = request.timeoutMs ?? settings.timeoutMs;
   const maxBytes = request.maxBytes ?? settings.maxBytes;
   let url = parseUrl(request.url, request.query);
+  /** The URL that redirected to `url`, if any. */
+  let redirectedFrom: URL | undefined;
 
   let headers: Record<string, string> = { 'user-agent': settings.userAgent };
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -364,6 +366,7 @@ async function attemptOnce(
         if (next.origin !== url.origin) {
           headers = Object.fromEntries(Object.entries(headers).filter(([name]) => CROSS_ORIGIN_SAFE_HEADERS.has(name)));
         }
+        redirectedFrom = url;
         url = next;
         continue;
       }
@@ -395,7 +398,12 @@ async function attemptOnce(
     if (timedOut) {
       throw new ConnectorError('TIMEOUT', `no complete response from ${displayUrl(url)} within ${timeoutMs} ms`);
     }
-    throw classify(error, url);
+    const failure = classify(error, url);
+    if (failure.errorClass === 'OUTBOUND_BLOCKED' && redirectedFrom) {
+      // The dispatcher refused the hop; say that a redirect led there.
+      throw new ConnectorError('OUTBOUND_BLOCKED', `redirect from ${displayUrl(redirectedFrom)} to ${displayUrl(url)} refused: ${failure.message}`, false);
+    }
+    throw failure;
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);

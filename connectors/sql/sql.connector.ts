@@ -179,6 +179,8 @@ interface Session {
   server: ServerKind;
   version: string;
   config: SqlConfig;
+  /** The address connected to: checked by the hub's outbound policy, never resolved again. */
+  address: string;
   password: string;
   signal: AbortSignal;
   /** Destroys the connection when the run is cancelled. */
@@ -256,8 +258,9 @@ function preparedColumns(connection: Connection, sql: string): Promise<string[]>
 async function openSession(config: SqlConfig, context: ConnectorContext): Promise<Session> {
   context.signal.throwIfAborted();
   const password = context.secrets.password ?? '';
+  const address = context.connectAddress ? await context.connectAddress(config.host, config.port) : config.host;
   const connection = createConnection({
-    host: config.host,
+    host: address,
     port: config.port,
     user: config.user,
     password,
@@ -274,7 +277,7 @@ async function openSession(config: SqlConfig, context: ConnectorContext): Promis
   connection.on('error', () => undefined);
   const onAbort = (): void => connection.destroy();
   context.signal.addEventListener('abort', onAbort, { once: true });
-  const session: Session = { connection, server: 'MySQL', version: '', config, password, signal: context.signal, onAbort, inFlight: false };
+  const session: Session = { connection, server: 'MySQL', version: '', config, address, password, signal: context.signal, onAbort, inFlight: false };
   const wait = <T>(work: Promise<T>, what: string): Promise<T> =>
     guarded(work, connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, what);
   try {
@@ -316,7 +319,7 @@ function stopStatement(session: Session): void {
   if (!Number.isInteger(threadId) || threadId <= 0) return;
   const { config, password } = session;
   const killer = createConnection({
-    host: config.host,
+    host: session.address,
     port: config.port,
     user: config.user,
     password,
@@ -428,6 +431,11 @@ export const sqlConnector: ConnectorKind<SqlConfig> = {
   description: 'Reads one SELECT from a MySQL or MariaDB database, read-only, with the window bound to :from and :to.',
   configSchema: sqlConfigSchema,
   secretNames: ['password'],
+
+  endpoints(config) {
+    // The host may be a bracketed IPv6 literal; the policy compares it in URL form.
+    return [{ field: 'host', host: config.host, port: config.port }];
+  },
 
   async check(config: SqlConfig, context: ConnectorContext): Promise<CheckResult> {
     const password = context.secrets.password ?? '';

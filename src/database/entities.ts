@@ -8,6 +8,7 @@ import { ConnectorRun, RunRejection } from '../modules/connectors/connector-run.
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { AuditEvent } from '../security/audit-event.entity';
+import { OutboundHost } from '../modules/outbound/outbound-host.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { ObservationRollup } from '../analytics/observation-rollup.entity';
@@ -36,4 +37,5 @@ export const entities = [
   SchedulerLease,
   ApiKey,
   AuditEvent,
+  OutboundHost,
 ];

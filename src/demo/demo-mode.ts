@@ -8,6 +8,7 @@ import type { HubServices } from '../hub-services';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
 import { SYSTEM_PRINCIPAL } from '../security/principal';
+import { ensureOutboundHost } from '../modules/outbound/outbound-host.service';
 import { demoConnectors } from './demo-connectors';
 import { issueDemoKeys, type DemoKey } from './demo-keys';
 
@@ -41,6 +42,9 @@ export async function startDemo(config: HubConfig, dataSource: DataSource, servi
     // `npm run feeds` is already serving on that port: use it.
   }
 
+  // The simulator listens on loopback, which connectors may only reach through an exact host:port entry
+  // allowed to: demo mode adds that one entry for its own simulator, visibly, like an administrator would.
+  await ensureOutboundHost(dataSource, { pattern: new URL(feedsUrl).host, allowPrivate: true, note: 'demo mode: the feed simulator' }, DEMO_ACTOR);
   const definitions = demoConnectors(feedsUrl);
   const existing = await dataSource.getRepository(Connector).findBy({ name: In(definitions.map((definition) => definition.name)) });
   const connectors: Connector[] = [...existing];

@@ -10,6 +10,7 @@ import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshne
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
 import { DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
+import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 import { ApiKeyResolver } from '../security/api-key.resolver';
 
@@ -38,6 +39,7 @@ export const resolvers = [
   SeriesResolver,
   AggregateMeasureResolver,
   AggregateRowResolver,
+  OutboundHostResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

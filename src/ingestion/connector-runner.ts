@@ -2,16 +2,19 @@ import type { Logger } from 'pino';
 import { In, Not, type DataSource } from 'typeorm';
 import { connectorKind } from '../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
-import { backoffDelay, createHttpClient, type HttpClient } from '../../connectors/sdk/http-client';
+import { backoffDelay, createHttpClient, type HttpClientOptions } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
 import { isDatabaseUnavailable } from '../common/errors';
 import { addDays } from '../common/period';
 import { todayIn } from '../common/clock';
 import type { Frequency } from '../common/period';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
-import { Connector, ConnectorSecret, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { Connector, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { withLogContext } from '../observability/logger';
+import type { ConnectorSecretStore } from '../security/connector-secrets';
+import type { OutboundGuard, OutboundSession } from '../security/outbound-guard';
+import { OutboundBlockedError } from '../security/outbound-policy';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
 
 export interface RunRequest {
@@ -32,8 +35,12 @@ export interface RunnerOptions {
   timeZone: string;
   /** Attempts per run, counting the first; only transient failures are retried. */
   maxAttempts?: number;
-  /** HTTP client for connectors; default one with the SDK's timeouts and size limit. */
-  httpClient?: HttpClient;
+  /** Timeouts, size limit and retries of the connectors' HTTP client (the SDK's defaults otherwise). */
+  http?: Omit<HttpClientOptions, 'dispatcher'>;
+  /** Where connectors may connect to: every run, test and connection goes through it. */
+  outbound: OutboundGuard;
+  /** The connectors' secrets, decrypted for runs. */
+  secrets: ConnectorSecretStore;
   /** Pause between attempts (ms) for attempt n (1-based); default exponential backoff with jitter. */
   retryDelay?: (attempt: number) => number;
   reportError?: (error: unknown) => void;
@@ -60,6 +67,17 @@ export function redact(message: string, secrets: Readonly<Record<string, string>
     .reduce((text, secret) => text.split(secret).join('***'), message);
 }
 
+/** The error with every secret value removed from its message and stack, for error reports (logs). */
+export function redactError(error: unknown, secrets: Readonly<Record<string, string>>): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redact(error, secrets) : error;
+  const text = `${error.message}\n${error.stack ?? ''}`;
+  if (redact(text, secrets) === text) return error;
+  const copy = new Error(redact(error.message, secrets));
+  copy.name = error.name;
+  copy.stack = error.stack === undefined ? undefined : redact(error.stack, secrets);
+  return copy;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -82,13 +100,27 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export class ConnectorRunner {
   private readonly active = new Map<number, { controller: AbortController; done: Promise<ConnectorRun> }>();
   private stopping = false;
-  readonly http: HttpClient;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: RunnerOptions,
-  ) {
-    this.http = options.httpClient ?? createHttpClient();
+  ) {}
+
+  /**
+   * What a connector call gets: its decrypted secrets, and an HTTP client and TCP address check bound to an
+   * outbound session (the allowlist as it is now). Close the session when the call is over.
+   */
+  async connectorContext(connectorId: number, signal: AbortSignal): Promise<{ context: ConnectorContext; session: OutboundSession }> {
+    const secrets = await this.options.secrets.read(connectorId);
+    const session = await this.options.outbound.session();
+    const context: ConnectorContext = {
+      signal,
+      http: createHttpClient({ ...this.options.http, dispatcher: session.dispatcher }),
+      secrets,
+      connectAddress: (host, port) => session.connectAddress(host, port),
+      metricFrequencies: await this.metricFrequencies(),
+    };
+    return { context, session };
   }
 
   get owner(): string {
@@ -168,17 +200,19 @@ export class ConnectorRunner {
     };
     // Incremental state resumes only routine runs; a backfill reads its whole window and leaves the state alone.
     const routine = run.trigger !== RunTrigger.BACKFILL;
-    let secrets: Record<string, string> = {};
+    let secrets: Readonly<Record<string, string>> = {};
     let state: unknown;
+    let session: OutboundSession | undefined;
 
     try {
-      const secretRows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId: connector.id });
-      secrets = Object.fromEntries(secretRows.map((secret) => [secret.name, secret.value]));
+      const prepared = await this.connectorContext(connector.id, signal);
+      session = prepared.session;
+      secrets = prepared.context.secrets;
       state = routine ? await this.previousState(connector.id) : undefined;
       for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
         await repository.update(run.id, { attempts: attempt });
         try {
-          state = await this.readAll(run, connector, secrets, state, counts, signal);
+          state = await this.readAll(run, connector, prepared.context, session, state, counts);
           outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
           break;
         } catch (error) {
@@ -188,7 +222,7 @@ export class ConnectorRunner {
           }
           const failure = classify(error);
           outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
-          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
+          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(redactError(error, secrets));
           if (!failure.retryable || attempt === maxAttempts) break;
           await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
           if (signal.aborted) {
@@ -198,10 +232,17 @@ export class ConnectorRunner {
         }
       }
     } catch (error) {
-      // The ledger itself could not be read or written (e.g. the database went away): the run failed.
-      this.options.reportError?.(error);
       const failure = classify(error);
-      outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+      if (error instanceof ConnectorError) {
+        // The run could not be prepared (a secret that cannot be decrypted): a configuration problem.
+        outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+      } else {
+        // The ledger itself could not be read or written (e.g. the database went away): the run failed.
+        this.options.reportError?.(redactError(error, secrets));
+        outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+      }
+    } finally {
+      await session?.close().catch((error: unknown) => this.options.reportError?.(error));
     }
     return this.recordOutcome(run.id, {
       ...outcome,
@@ -237,19 +278,27 @@ export class ConnectorRunner {
   private async readAll(
     run: ConnectorRun,
     connector: Connector,
-    secrets: Record<string, string>,
+    context: ConnectorContext,
+    session: OutboundSession,
     previousState: unknown,
     counts: Counts,
-    signal: AbortSignal,
   ): Promise<unknown> {
+    const { signal } = context;
     const kind = connectorKind(connector.kind);
     if (!kind) throw new ConnectorError('CONFIG', `unknown connector kind "${connector.kind}"`, false);
     const config = kind.configSchema.safeParse(JSON.parse(connector.config));
     if (!config.success) throw new ConnectorError('CONFIG', `invalid configuration: ${config.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`, false);
     const mapping = connectorMappingSchema.safeParse(JSON.parse(connector.mapping));
     if (!mapping.success) throw new ConnectorError('CONFIG', `invalid mapping: ${mapping.error.issues.map((issue) => issue.message).join('; ')}`, false);
-    const frequencies = await this.metricFrequencies();
-    const context: ConnectorContext = { signal, http: this.http, secrets, metricFrequencies: frequencies };
+    // A host removed from the allowlist since the connector was registered fails the run before any request.
+    for (const endpoint of kind.endpoints(config.data)) {
+      try {
+        session.policy.requireAllowed(endpoint.host, endpoint.port);
+      } catch (error) {
+        throw new OutboundBlockedError(`config.${endpoint.field}: ${(error as Error).message}`);
+      }
+    }
+    const frequencies = context.metricFrequencies;
     let state = previousState;
     for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
       for await (const batch of kind.read(config.data, window, state, context)) {
@@ -315,7 +364,7 @@ export class ConnectorRunner {
     return last?.state ? JSON.parse(last.state) : undefined;
   }
 
-  private async metricFrequencies(): Promise<Map<string, Frequency>> {
+  async metricFrequencies(): Promise<Map<string, Frequency>> {
     const metrics = await this.dataSource.getRepository(Metric).find({ select: { code: true, frequency: true } });
     return new Map(metrics.map((metric) => [metric.code, metric.frequency as Frequency]));
   }

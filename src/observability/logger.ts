@@ -37,13 +37,15 @@ export interface LoggerOptions {
   pretty: boolean;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
+/** A pino logger; `destination` (tests) receives the JSON lines instead of stdout. */
+export function createLogger(options: LoggerOptions, destination?: pino.DestinationStream): Logger {
   const settings = {
     level: options.level,
     base: { service: 'pilothub' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     mixin: () => ({ ...logContext.getStore() }),
   };
+  if (destination) return pino(settings, destination);
   // A synchronous pretty stream so lines written just before exit are not lost.
   return options.pretty ? pino(settings, pretty({ sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss.l' })) : pino(settings);
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_SECRETS_KEYS } from './outbound';
 import { testDatabaseConfig } from './test-database';
 import { TEST_ADMIN_HEADERS, TEST_ADMIN_KEY } from './test-hub';
 
@@ -20,7 +21,7 @@ export function startHubProcess(environment: Record<string, string>): HubProcess
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
     // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
-    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
+    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

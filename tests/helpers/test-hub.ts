@@ -1,9 +1,12 @@
+import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { startHub, type Hub } from '../../src/app';
 import { loadConfig, type HubConfig } from '../../src/config';
 import { startHubServices, type HubServices } from '../../src/hub-services';
 import { createLogger } from '../../src/observability/logger';
 import { HubMetrics } from '../../src/observability/metrics';
+import type { HostLookup } from '../../src/security/outbound-guard';
+import { allowServer, allowServerIn, TEST_SECRETS_KEYS } from './outbound';
 import { openTestDatabase, type TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -20,6 +23,8 @@ export interface TestHub extends TestDatabase {
   headers: Record<string, string>;
   /** Sends one GraphQL operation over HTTP to the running hub, as the administrator unless `headers` say otherwise. */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Lets connectors reach a local test server (an exact host:port allowlist entry with allowPrivate). */
+  allowServer(serverUrl: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,9 +34,20 @@ export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorizat
 
 /** A real hub on a free port over a freshly migrated (and by default seeded) test database. */
 export async function startTestHub(
-  options: { seed?: boolean; environment?: Record<string, string> } = {},
+  options: {
+    seed?: boolean;
+    environment?: Record<string, string>;
+    /** Local servers connectors may reach (exact host:port entries with allowPrivate, as allowServer adds). */
+    allowServers?: string[];
+    /** Host name resolution of the outbound guard. */
+    lookup?: HostLookup;
+    /** Receives the hub's log lines (JSON, level debug); default: no logging. */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
+  // Written before the hub serves, so no request (metrics, statement counts) is spent on it.
+  for (const server of options.allowServers ?? []) await allowServerIn(database.dataSource, server);
   const hubConfig: HubConfig = {
     ...loadConfig({
       PORT: '0',
@@ -42,15 +58,18 @@ export async function startTestHub(
       // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
       RATE_LIMIT_PER_MINUTE: '0',
       RATE_LIMIT_BURST: '0',
+      SECRETS_KEYS: TEST_SECRETS_KEYS,
       ...options.environment,
     }),
     database: database.config,
   };
   const reported: unknown[] = [];
   const reportError = (error: unknown) => reported.push(error);
-  const logger = createLogger({ level: 'silent', pretty: false });
+  const logger = options.logDestination
+    ? createLogger({ level: 'debug', pretty: false }, options.logDestination)
+    : createLogger({ level: 'silent', pretty: false });
   const metrics = new HubMetrics(database.dataSource, { timeZone: hubConfig.timeZone });
-  const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50 });
+  const services = await startHubServices(hubConfig, database.dataSource, { reportError, logger, metrics, retryDelay: () => 50, lookup: options.lookup });
   const hub = await startHub(hubConfig, database.dataSource, {
     logger,
     metrics,
@@ -78,6 +97,7 @@ export async function startTestHub(
       return { status: response.status, data: body.data as never, errors: body.errors };
     },
     services,
+    allowServer: (serverUrl) => allowServer(hub.url, serverUrl, adminHeaders),
     async close() {
       await services.schedules.stop(2_000);
       await hub.stop();

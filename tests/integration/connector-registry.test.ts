@@ -143,6 +143,7 @@ describe('connector registry and push ingestion', () => {
   });
 
   it('holds secrets apart and never returns them', async () => {
+    await hub.allowServer('http://127.0.0.1:9');
     const registered = await dataOf<Registered>(hub, REGISTER, {
       input: {
         name: 'DHIS2 with secret',

@@ -44,7 +44,7 @@ describe('pulled connector runs against the feed simulator', () => {
 
   beforeAll(async () => {
     feeds = await startFeedSimulator({ port: 0 });
-    hub = await startTestHub();
+    hub = await startTestHub({ allowServers: [feeds.url] });
     for (const definition of demoConnectors(feeds.url)) {
       const data = await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', { input: definition });
       ids[definition.department] = data.registerConnector.id;

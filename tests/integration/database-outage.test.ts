@@ -37,6 +37,7 @@ import { describeRecords, startGraphQLLoad, type RequestRecord } from '../helper
 import { postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { onServerDatabase, openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { allowServer } from '../helpers/outbound';
 
 const OUTAGE_MS = Number(process.env.PILOTHUB_OUTAGE_SECONDS ?? 30) * 1000;
 const HANG_MS = Number(process.env.PILOTHUB_HANG_SECONDS ?? 12) * 1000;
@@ -261,6 +262,7 @@ describeOnServer(title, () => {
     direct = createDataSource(testDatabaseConfig());
     await direct.initialize();
 
+    await allowServer(url, feeds.url);
     const registered = await postGraphQL<{ registerConnector: { id: string } }>(url, REGISTER, {
       input: {
         name: 'Every five seconds',

@@ -8,6 +8,7 @@ import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 
 interface DemoView {
   connectors: { totalCount: number; edges: Array<{ node: { kind: string; health: { status: string; nextRunAt: string | null } } }> };
+  outboundHosts: Array<{ pattern: string; allowPrivate: boolean; createdBy: string }>;
   metric: { latest: { period: string; value: number; level: string }; freshness: { status: string } };
   loans: { latest: { period: string; value: number } };
 }
@@ -32,8 +33,13 @@ describe('demo mode', () => {
   });
 
   it('starts the simulator, registers the demo connectors and backfills them: live values, health and freshness', async () => {
+    const keyFile = path.join(folder, 'pilothub.secret-key');
     hub = startHubProcess({
       ...databaseEnvironment(path.join(folder, 'demo.sqlite')),
+      // Out of the box: no SECRETS_KEYS, so the demo's secret is encrypted with a key generated into a local file
+      // (next to the SQLite file by default; named explicitly so a server database run writes it here too).
+      SECRETS_KEYS: '',
+      SECRETS_KEY_FILE: keyFile,
       PORT: '0',
       HOST: '127.0.0.1',
       PILOTHUB_DEMO: 'true',
@@ -46,14 +52,20 @@ describe('demo mode', () => {
     }
     expect(hub.stdout()).toMatch(/demo mode: feed simulator at http:\/\/127\.0\.0\.1:\d+/);
     expect(hub.stdout()).toMatch(/demo backfill finished/);
+    expect(hub.stdout()).toContain('SECRETS_KEYS is not set: connector secrets are encrypted with a key generated into the key file');
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    const feedsPort = /demo mode: feed simulator at http:\/\/127\.0\.0\.1:(\d+)/.exec(hub.stdout())![1];
 
     const view = await postGraphQL<DemoView>(
       url,
       `{ connectors(first: 10) { totalCount edges { node { kind health { status nextRunAt } } } }
+         outboundHosts { pattern allowPrivate createdBy }
          metric(code: "KCB_BIOMETRIC_VISITS") { latest { period value level } freshness { status } }
          loans: metric(code: "LOANS_UNSECURED_COUNT") { latest { period value } } }`,
     );
     expect(view.connectors.totalCount).toBe(4);
+    // The simulator is reachable through exactly one entry demo mode added, visibly.
+    expect(view.outboundHosts).toEqual([{ pattern: `127.0.0.1:${feedsPort}`, allowPrivate: true, createdBy: 'demo' }]);
     expect(view.connectors.edges.map((edge) => edge.node.kind).sort()).toEqual(['csv', 'dhis2', 'http-json', 'http-json']);
     expect(view.connectors.edges.every((edge) => edge.node.health.status === 'HEALTHY' && edge.node.health.nextRunAt !== null)).toBe(true);
     const yesterday = addDays(todayIn('Asia/Ho_Chi_Minh'), -1);

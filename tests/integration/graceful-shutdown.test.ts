@@ -22,6 +22,7 @@ import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulato
 import { describeRecords, startGraphQLLoad, type RequestRecord } from '../helpers/graphql-load';
 import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { allowServer } from '../helpers/outbound';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** main.ts: SHUTDOWN_DEADLINE_MS. */
@@ -113,6 +114,7 @@ describe('graceful shutdown of a hub process under load', () => {
   it('drains requests in flight, refuses new connections only, records the run in progress and exits 0', async () => {
     const url = await waitForUrl(hub!);
 
+    await allowServer(url, feeds.url);
     // A connector run that is still reading when SIGTERM arrives: the feed trickles its body out over ~5 s.
     const registered = await postGraphQL<{ registerConnector: { id: string } }>(url, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
       input: {

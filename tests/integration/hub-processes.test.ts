@@ -5,6 +5,7 @@ import { createDataSource } from '../../src/database/data-source';
 import { startFeedSimulator } from '../../src/feeds/simulator';
 import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { allowServer } from '../helpers/outbound';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -14,6 +15,7 @@ async function stopProcess(hub: HubProcess): Promise<number | null> {
 }
 
 async function register(url: string, input: Record<string, unknown>): Promise<string> {
+  await allowServer(url, (input.config as { url: string }).url);
   const data = await postGraphQL<{ registerConnector: { id: string } }>(url, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', { input });
   return data.registerConnector.id;
 }

@@ -14,6 +14,7 @@ import { dataOf, errorOf } from '../helpers/api';
 import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, TEST_ADMIN_HEADERS, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
+import { allowServer } from '../helpers/outbound';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PILOT_MODELS = fs.readFileSync(path.join(ROOT, 'schema', 'examples', 'PilotModels.graphql'), 'utf8');
@@ -78,7 +79,7 @@ describe('observability', () => {
     let baseUrl: string;
 
     beforeAll(async () => {
-      hub = await startTestHub();
+      hub = await startTestHub({ allowServers: [feeds.url] });
       baseUrl = hub.hub.url.replace(/\/graphql$/, '');
     }, 60_000);
     afterAll(async () => {
@@ -243,6 +244,7 @@ describe('observability', () => {
     });
 
     it('every line written for a request, the connector run it started included, carries its x-request-id', async () => {
+      await allowServer(url, feeds.url);
       const { registerConnector } = await postGraphQL<{ registerConnector: { id: string } }>(url, REGISTER, {
         input: {
           name: 'Health visits',
@@ -289,6 +291,7 @@ describe('observability', () => {
       expect(authorized.status).toBe(200);
 
       const port = await closedPort();
+      await allowServer(url, `http://127.0.0.1:${port}`);
       const dhis2 = await postGraphQL<{ registerConnector: { id: string } }>(url, REGISTER, {
         input: {
           name: 'NHCSXH DHIS2 (unreachable)',

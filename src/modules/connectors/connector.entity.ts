@@ -24,6 +24,8 @@ export enum RunErrorClass {
   TIMEOUT = 'TIMEOUT',
   BAD_PAYLOAD = 'BAD_PAYLOAD',
   CONFIG = 'CONFIG',
+  /** The outbound policy refused the destination: a host not on the allowlist, or a forbidden address. */
+  OUTBOUND_BLOCKED = 'OUTBOUND_BLOCKED',
   INTERNAL = 'INTERNAL',
 }
 
@@ -122,7 +124,10 @@ export class ConnectorMappingVersion {
   createdBy: string;
 }
 
-/** Credentials of a connector, held apart from its configuration and never returned by the API. */
+/**
+ * Credentials of a connector, held apart from its configuration, never returned by the API, and encrypted
+ * (AES-256-GCM, see src/security/secret-box.ts): ciphertext, IV and tag in base64, and the id of the key.
+ */
 @Entity('connector_secret')
 export class ConnectorSecret {
   @PrimaryColumn({ type: 'int' })
@@ -135,8 +140,23 @@ export class ConnectorSecret {
   @JoinColumn({ name: 'connectorId' })
   connector?: Connector;
 
-  @Column({ type: 'text' })
-  value: string;
+  /**
+   * The value in the clear, as stored before secrets were encrypted. Start-up encrypts such rows and clears
+   * this column in one transaction; nothing writes it any more.
+   */
+  @Column({ name: 'value', type: 'text', nullable: true })
+  legacyPlaintext: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ciphertext: string | null;
+
+  /** 96-bit IV, base64. */
+  @Column({ type: 'varchar', length: 24, nullable: true })
+  iv: string | null;
+
+  /** 128-bit GCM tag, base64. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  tag: string | null;
 
   /** Which key encrypted the value; null while stored in the clear. */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -1,15 +1,19 @@
 import { In, IsNull, type DataSource } from 'typeorm';
 import type { ZodError } from 'zod';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
+import type { ConnectorKind } from '../../../connectors/sdk/contract';
 import { connectorMappingSchema, IDENTITY_MAPPING, metricCodesOf, type ConnectorMapping, type ObservationRow } from '../../../connectors/sdk/mapping';
 import { isValidDate } from '../../common/period';
 import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
-import type { ConnectorRunner } from '../../ingestion/connector-runner';
+import { redact, redactError, type ConnectorRunner } from '../../ingestion/connector-runner';
 import { assertDepartmentAccess, assertRole, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { validateCron, validateTimeZone } from '../../scheduler/scheduler';
+import type { ConnectorSecretStore } from '../../security/connector-secrets';
+import type { OutboundGuard } from '../../security/outbound-guard';
+import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
@@ -49,7 +53,12 @@ export class ConnectorService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly runner: ConnectorRunner,
-    private readonly options: { timeZone: string; onChange: () => Promise<void> },
+    private readonly options: {
+      timeZone: string;
+      onChange: () => Promise<void>;
+      secrets: ConnectorSecretStore;
+      outbound: OutboundGuard;
+    },
   ) {}
 
   /** A connector that has not been deleted, or NOT_FOUND. */
@@ -113,10 +122,7 @@ export class ConnectorService {
       await manager.getRepository(ConnectorMappingVersion).insert({
         connectorId: saved.id, version: 1, mapping: saved.mapping, createdAt: now, createdBy: actor,
       });
-      const stored = secrets.filter((secret) => secret.value !== '');
-      if (stored.length > 0) {
-        await manager.getRepository(ConnectorSecret).insert(stored.map((secret) => ({ connectorId: saved.id, ...secret, keyId: null })));
-      }
+      await this.options.secrets.write(manager, saved.id, secrets.filter((secret) => secret.value !== ''));
       return saved;
     });
     await this.options.onChange();
@@ -159,10 +165,7 @@ export class ConnectorService {
           connectorId: id, version: mappingVersion, mapping: JSON.stringify(definition.mapping), createdAt: now, createdBy: actor,
         });
       }
-      for (const secret of secrets) {
-        await manager.getRepository(ConnectorSecret).delete({ connectorId: id, name: secret.name });
-        if (secret.value !== '') await manager.getRepository(ConnectorSecret).insert({ connectorId: id, ...secret, keyId: null });
-      }
+      await this.options.secrets.write(manager, id, secrets);
     });
     await this.options.onChange();
     return this.requireConnector(id);
@@ -195,13 +198,33 @@ export class ConnectorService {
     const connector = await this.requireManageable(id, principal, 'testConnector');
     const kind = connectorKind(connector.kind)!;
     const config = kind.configSchema.parse(JSON.parse(connector.config));
-    const context = await this.runnerContext(connector);
-    const check = await kind.check(config, context);
-    if (!check.ok) return { ...check, streams: [] };
+    const { context, session } = await this.runner.connectorContext(connector.id, AbortSignal.timeout(60_000));
     try {
-      return { ...check, streams: await kind.discover(config, context) };
-    } catch (error) {
-      return { ok: false, message: `reached, but discovery failed: ${error instanceof Error ? error.message : String(error)}`, streams: [] };
+      this.requireEndpointsAllowed(kind.endpoints(config), session.policy, 'config');
+      // A kind's unexpected failure reaches the caller and the logs without the secrets it may quote.
+      const check = await kind.check(config, context).catch((error: unknown) => {
+        throw redactError(error, context.secrets);
+      });
+      if (!check.ok) return { ...check, message: redact(check.message, context.secrets), streams: [] };
+      try {
+        return { ...check, message: redact(check.message, context.secrets), streams: await kind.discover(config, context) };
+      } catch (error) {
+        const message = redact(error instanceof Error ? error.message : String(error), context.secrets);
+        return { ok: false, message: `reached, but discovery failed: ${message}`, streams: [] };
+      }
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** BAD_USER_INPUT naming the configuration field whose host is not on the outbound allowlist. */
+  private requireEndpointsAllowed(endpoints: ReturnType<ConnectorKind['endpoints']>, policy: OutboundPolicy, prefix: string): void {
+    for (const endpoint of endpoints) {
+      try {
+        policy.requireAllowed(endpoint.host, endpoint.port);
+      } catch (error) {
+        throw badInput(`${prefix}.${endpoint.field}`, (error as Error).message);
+      }
     }
   }
 
@@ -256,17 +279,6 @@ export class ConnectorService {
     }
   }
 
-  private async runnerContext(connector: Connector) {
-    const secrets = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId: connector.id });
-    const metrics = await this.dataSource.getRepository(Metric).find({ select: { code: true, frequency: true } });
-    return {
-      signal: AbortSignal.timeout(60_000),
-      http: this.runner.http,
-      secrets: Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])),
-      metricFrequencies: new Map(metrics.map((metric) => [metric.code, metric.frequency])),
-    };
-  }
-
   private validName(name: string, field: string): string {
     const trimmed = name.trim();
     if (trimmed.length < 3 || trimmed.length > NAME_MAX) throw badInput(field, `must be 3 to ${NAME_MAX} characters`);
@@ -310,6 +322,7 @@ export class ConnectorService {
     }
     const config = kind.configSchema.safeParse(candidate.config);
     if (!config.success) throw zodToBadInput(config.error, 'input.config');
+    this.requireEndpointsAllowed(kind.endpoints(config.data), await this.options.outbound.policy(), 'input.config');
     if (candidate.mapping == null) throw badInput('input.mapping', 'a mapping is required for pulled connectors');
     const mapping = connectorMappingSchema.safeParse(candidate.mapping);
     if (!mapping.success) throw zodToBadInput(mapping.error, 'input.mapping');

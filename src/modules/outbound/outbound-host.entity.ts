@@ -1,0 +1,32 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A host connectors may reach; see src/security/outbound-policy.ts for the pattern syntax and the address rules. */
+@ObjectType({ description: 'An entry of the outbound allowlist: a host connectors may connect to.' })
+@Entity('outbound_host')
+@Index('UQ_outbound_host_pattern', ['pattern'], { unique: true })
+export class OutboundHost {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field({ description: 'Exact host, *.domain or IP address, optionally with :port; stored in canonical form.' })
+  @Column({ type: 'varchar', length: 300 })
+  pattern: string;
+
+  @Field({ description: 'Whether connections to this exact host and port may go to loopback and private-network addresses.' })
+  @Column({ type: 'boolean', default: false })
+  allowPrivate: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why the host is allowed (e.g. whose server it is).' })
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  note: string | null;
+
+  @Field()
+  @Column({ type: 'varchar', length: 200 })
+  createdBy: string;
+
+  @Field(() => Date)
+  @Column({ type: 'datetime' })
+  createdAt: Date;
+}
