@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { listCost } from '../../graphql/limits';
 import type { HubContext } from '../../graphql/context';
 import { ADMIN_ONLY } from '../../security/access';
 import { OutboundHost } from './outbound-host.entity';
@@ -8,7 +9,7 @@ import { OutboundHostInput } from './outbound-host.types';
 @Resolver(() => OutboundHost)
 export class OutboundHostResolver {
   @Authorized(...ADMIN_ONLY)
-  @Query(() => [OutboundHost], {
+  @Query(() => [OutboundHost], { complexity: listCost,
     description: 'The outbound allowlist: hosts connectors may reach (besides CONNECTOR_ALLOWED_HOSTS), by pattern.',
   })
   outboundHosts(@Ctx() context: HubContext): Promise<OutboundHost[]> {
