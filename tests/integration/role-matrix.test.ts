@@ -29,7 +29,7 @@ describe('role matrix', () => {
 
   beforeAll(async () => {
     feeds = await startFeedSimulator({ port: 0 });
-    hub = await startTestHub({ environment: { ANONYMOUS_READ: 'true' } });
+    hub = await startTestHub({ environment: { ANONYMOUS_READ: 'true' }, allowServers: [feeds.url] });
     headers.ADMIN = hub.headers;
     headers.IT_HEALTH = (await createKey(hub, Role.DEPARTMENT_IT, ['SO_YT'])).headers;
     headers.IT_JUSTICE = (await createKey(hub, Role.DEPARTMENT_IT, ['SO_TP'])).headers;
@@ -286,6 +286,52 @@ describe('role matrix', () => {
       ANONYMOUS: { role: 'VIEWER', authenticatedBy: 'ANONYMOUS', departments: null },
     };
     expect(outcome).toEqual({ data: { viewer: expected[caller] } });
+  });
+
+  /** GET of a download as the caller: its status, and the error code of a refusal. */
+  const download = async (caller: Caller, path: string): Promise<[number, string | undefined]> => {
+    const response = await fetch(hub.hub.url.replace('/graphql', path), { headers: caller === 'ANONYMOUS' ? {} : headers[caller] });
+    const text = await response.text();
+    if (response.ok) return [response.status, undefined];
+    const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: string } }>; error?: { code?: string } };
+    return [response.status, body.errors?.[0]?.extensions?.code ?? body.error?.code];
+  };
+  const ownsHealth = (caller: Caller) => caller !== 'IT_JUSTICE';
+  const ownsJustice = (caller: Caller) => caller !== 'IT_HEALTH';
+
+  it.each(CALLERS)('%s: series and aggregates of a health and a justice metric', async (caller) => {
+    const series = (metric: string) =>
+      call(caller, `{ series(metrics: ["${metric}"], from: "2024-04", to: "2024-04", granularity: MONTH) { points { period value } } }`);
+    const health = await series(HEALTH_METRIC);
+    const justice = await series(JUSTICE_METRIC);
+    expect(health.errors).toBe(ownsHealth(caller) ? undefined : 'FORBIDDEN');
+    expect(justice.errors).toBe(ownsJustice(caller) ? undefined : 'FORBIDDEN');
+    if (ownsJustice(caller)) expect(justice.data).toEqual({ series: [{ points: [{ period: '2024-04', value: 5 }] }] });
+    // Grouped by department: a department-scoped caller sees only its own departments' groups.
+    const grouped = await call(caller, `{ aggregate(metrics: ["${HEALTH_METRIC}", "${JUSTICE_METRIC}"], groupBy: [DEPARTMENT], from: "2024-04", to: "2024-04") { rows { department { code } } } }`);
+    const departments = (grouped.data as { aggregate?: { rows: Array<{ department: { code: string } }> } } | undefined)?.aggregate?.rows.map((row) => row.department.code);
+    if (caller === 'IT_HEALTH' || caller === 'IT_JUSTICE') expect(grouped.errors).toBe('FORBIDDEN');
+    else expect(departments?.sort()).toEqual(['SO_TP', 'SO_YT']);
+  });
+
+  it.each(CALLERS)('%s: CSV export of series (operational reads of own data; not viewers)', async (caller) => {
+    const exported = await download(caller, `/export/series?metrics=${JUSTICE_METRIC}&from=2024-04&to=2024-04&granularity=MONTH`);
+    const allowed = ['ADMIN', 'ANALYST', 'IT_JUSTICE'].includes(caller);
+    expect(exported).toEqual(allowed ? [200, undefined] : [403, 'FORBIDDEN']);
+  });
+
+  it.each(CALLERS)('%s: progress, scorecards and the report download', async (caller) => {
+    const progress = await call(caller, '{ progress(asOf: "2024-04-02") { tasks { overdue } } departmentScorecards(asOf: "2024-04-02", departments: ["SO_YT"]) { department { code } } }');
+    expect(progress).toEqual({ data: { progress: { tasks: { overdue: 10 } }, departmentScorecards: [{ department: { code: 'SO_YT' } }] } });
+    const report = await download(caller, '/reports/progress.csv?period=2024-Q1&asOf=2024-04-02');
+    expect(report).toEqual(['VIEWER', 'ANONYMOUS'].includes(caller) ? [403, 'FORBIDDEN'] : [200, undefined]);
+  });
+
+  it.each(CALLERS)('%s: the outbound allowlist and the audit log are for administrators', async (caller) => {
+    const listed = await call(caller, '{ outboundHosts { pattern } auditEvents(first: 1) { totalCount } }');
+    expect(listed.errors).toBe(caller === 'ADMIN' ? undefined : 'FORBIDDEN');
+    const added = await call(caller, `mutation { addOutboundHost(input: { pattern: "matrix-${caller.toLowerCase()}.example.gov.vn" }) { pattern } }`);
+    expect(added.errors).toBe(caller === 'ADMIN' ? undefined : 'FORBIDDEN');
   });
 
   it('every root query and mutation of the schema declares the roles it allows', async () => {
