@@ -5,6 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { ensureOutboundHost } from '../../src/modules/outbound/outbound-host.service';
+import { TEST_ADMIN_HEADERS } from './test-hub';
 
 /** A fixed key for test hubs (SECRETS_KEYS), so spawned processes and the test share it. */
 export const TEST_SECRETS_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -16,8 +17,8 @@ export function hostOf(url: string): string {
   return new URL(url).host;
 }
 
-/** Adds the server at `serverUrl` to the allowlist of the hub whose GraphQL endpoint is `graphqlUrl`. */
-export async function allowServer(graphqlUrl: string, serverUrl: string, headers: Record<string, string> = {}): Promise<void> {
+/** Adds the server at `serverUrl` to the allowlist of the hub whose GraphQL endpoint is `graphqlUrl` (as the test administrator by default). */
+export async function allowServer(graphqlUrl: string, serverUrl: string, headers: Record<string, string> = TEST_ADMIN_HEADERS): Promise<void> {
   const response = await fetch(graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

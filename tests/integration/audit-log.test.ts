@@ -17,12 +17,14 @@ const ACTOR = 'Sở Y tế';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A DHIS2 connector whose server cannot be reached (nothing listens on port 9). */
+/** Nothing listens there (port 9, discard): runs fail fast; the host is allowlisted like a real server. */
+const DHIS2_SERVER = 'http://127.0.0.1:9';
 const unreachableDhis2 = (name: string, schedule = '0 2 * * *') => ({
   name,
   kind: 'dhis2',
   department: 'NHCSXH',
   schedule,
-  config: { baseUrl: 'http://127.0.0.1:9/nhcsxh', dataSet: 'LOANS' },
+  config: { baseUrl: `${DHIS2_SERVER}/nhcsxh`, dataSet: 'LOANS' },
   mapping: { metric: { constant: 'LOANS_UNSECURED_COUNT' }, unit: { field: 'orgUnit' }, period: { field: 'period', transform: 'dhis2Period' }, value: { field: 'value' } },
 });
 
@@ -34,7 +36,7 @@ describe('audit log', () => {
 
   let actorKey: CreatedKey;
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ allowServers: [DHIS2_SERVER] });
     // An administrator key named after the department office: its name is the recorded actor.
     actorKey = await createKey(hub, Role.ADMIN, [], ACTOR);
   });
@@ -351,7 +353,7 @@ describe('audit log', () => {
 describe('audit log write failures', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ allowServers: [DHIS2_SERVER] });
   });
   afterAll(async () => {
     await hub.close();
