@@ -53,6 +53,10 @@ export function canonicalHost(text: string): string | null {
 
 const isIpLiteral = (host: string): boolean => host.startsWith('[') || ipaddr.IPv4.isValidFourPartDecimal(host);
 
+/** A DNS host name (RFC 1123, after IDN to punycode): letters, digits and inner hyphens, labels of 1–63. */
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const isHostName = (host: string): boolean => host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label));
+
 /** Parses an allowlist pattern: `host`, `host:port`, `*.domain`, `*.domain:port`, `[v6]:port`. */
 export function parseHostPattern(text: string): HostPattern {
   const trimmed = text.trim().toLowerCase();
@@ -72,7 +76,7 @@ export function parseHostPattern(text: string): HostPattern {
   const name = wildcard ? hostPart.slice(2) : hostPart;
   if (name.includes('*')) throw new Error('a wildcard may only be the first label, as in *.example.gov.vn');
   const host = canonicalHost(name);
-  if (!host) throw new Error(`"${text}" is not a valid host name or IP address`);
+  if (!host || !(isIpLiteral(host) || isHostName(host))) throw new Error(`"${text}" is not a valid host name or IP address`);
   if (wildcard && (isIpLiteral(host) || !host.includes('.'))) {
     throw new Error('a wildcard needs a domain of at least two labels below it, as in *.example.gov.vn');
   }

@@ -22,6 +22,14 @@ describe('allowlist patterns', () => {
     expect(() => parseHostPattern('')).toThrow();
   });
 
+  it('refuses names that are not DNS host names, and accepts international names in punycode', () => {
+    for (const text of ['_', 'bad_host.example.gov.vn', '-data.example.gov.vn', 'data-.example.gov.vn', `${'a'.repeat(64)}.vn`, 'a..b']) {
+      expect(() => parseHostPattern(text)).toThrow('is not a valid host name or IP address');
+    }
+    expect(parseHostPattern('sởytế.vn').pattern).toBe('xn--syt-9jz5g.vn');
+    expect(parseHostPattern('localhost:8080').pattern).toBe('localhost:8080');
+  });
+
   it('matches exact hosts, names below a wildcard (not the domain itself) and ports', () => {
     const policy = new OutboundPolicy([entry('*.nghean.gov.vn'), entry('api.example.com:8443'), entry('127.0.0.1:4100', true)], false);
     expect(policy.match('data.soyt.nghean.gov.vn', 443)?.pattern.pattern).toBe('*.nghean.gov.vn');
