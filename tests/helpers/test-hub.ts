@@ -29,6 +29,12 @@ export interface TestHub extends TestDatabase {
 }
 
 /** The PILOTHUB_ADMIN_KEY of every test hub (and of hub processes the tests start). */
+/**
+ * Environment that keeps a test hub's periodic work (schedule refresh, interrupted-run sweep) out of the way of
+ * tests that count SQL statements.
+ */
+export const QUIET_BACKGROUND = { SCHEDULE_REFRESH_SECONDS: '3600', RUN_HEARTBEAT_SECONDS: '600' } as const;
+
 export const TEST_ADMIN_KEY = 'ph_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
 export const TEST_ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 

@@ -9,7 +9,7 @@ import { todayIn } from '../../src/common/clock';
 import { ingestRows, type IngestionOrigin } from '../../src/ingestion/ingest';
 import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
 const TODAY = todayIn('Asia/Ho_Chi_Minh');
 const ORIGIN: IngestionOrigin = { runId: null, source: 'test', actor: 'analyst test', mappingVersion: null, today: TODAY };
@@ -64,7 +64,7 @@ describe('analytics: series and aggregates', () => {
   };
 
   beforeAll(async () => {
-    hub = await startTestHub({ environment: { MAX_AGGREGATE_ROWS: '200' } });
+    hub = await startTestHub({ environment: { ...QUIET_BACKGROUND, MAX_AGGREGATE_ROWS: '200' } });
     await ingest([
       // COUNT, monthly: 412 every month of Q1 2025, 413 without February.
       row('PAPERLESS_DOSSIERS', '412', '2025-01', 10),
@@ -273,7 +273,7 @@ describe('analytics: map editions, as-of and export', () => {
   const series = async (variables: Record<string, unknown>) => (await dataOf<{ series: Series[] }>(hub, SERIES, variables)).series;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     await hub.close();
@@ -416,7 +416,7 @@ describe('analytics: map editions, as-of and export', () => {
 describe('analytics: access', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     await hub.close();

@@ -5,7 +5,7 @@ import { RunStatus, RunTrigger } from '../../src/modules/connectors/connector.en
 import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
 import { createKey, keyHeaders } from '../helpers/auth';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
 /**
  * Expectations are worked out by hand from the seeded plan (src/seed/catalogue-data.ts) as reported on 2 April 2024:
@@ -83,7 +83,7 @@ describe('progress and accountability', () => {
   const download = (path: string) => fetch(hub.hub.url.replace('/graphql', path), { headers: { ...hub.headers } });
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     await hub.close();

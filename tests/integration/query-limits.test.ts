@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { dataOf } from '../helpers/api';
 import { onServerDatabase } from '../helpers/test-database';
-import { startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
+import { QUIET_BACKGROUND, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'schema', 'examples');
 
@@ -36,6 +36,7 @@ describe('query limits with small settings', () => {
   beforeAll(async () => {
     hub = await startTestHub({
       environment: {
+        ...QUIET_BACKGROUND,
         GRAPHQL_MAX_DEPTH: '8',
         GRAPHQL_MAX_ALIASES: '3',
         GRAPHQL_MAX_DIRECTIVES: '2',
@@ -228,7 +229,7 @@ describe('query limits with small settings', () => {
 describe('query limits with the default settings', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await startTestHub({ environment: { SCHEDULE_REFRESH_SECONDS: '3600', RUN_HEARTBEAT_SECONDS: '600' } });
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     await hub.close();
@@ -346,7 +347,7 @@ describe('error responses without NODE_ENV', () => {
   beforeAll(async () => {
     // Apollo decides on stack traces from NODE_ENV when it is not told: the hub must not depend on it.
     delete process.env.NODE_ENV;
-    hub = await startTestHub();
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     process.env.NODE_ENV = nodeEnv;

@@ -5,7 +5,7 @@ import { ProgressStatus } from '../../src/common/enums';
 import { PilotModel } from '../../src/modules/catalogue/pilot-model.entity';
 import { Role } from '../../src/security/principal';
 import { keyHeaders } from '../helpers/auth';
-import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'examples', `${name}.graphql`), 'utf8');
 
@@ -28,7 +28,7 @@ async function statementsFor(hub: TestHub, query: string): Promise<{ statements:
 describe('SQL statements do not grow with the number of rows', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
   });
   afterAll(async () => {
     await hub.close();
