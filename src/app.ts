@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -90,8 +89,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    // No cache hints are used: the default cache-control plugin would only add a hook to every field resolved.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), ApolloServerPluginCacheControlDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics)],
   });
   await server.start();
 
