@@ -149,7 +149,7 @@ async function emptyTables(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
     await runner.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const table of ['observation_revision', 'run_rejection', 'observation', 'bench_raw']) await runner.query(`TRUNCATE TABLE \`${table}\``);
+    for (const table of ['observation_revision', 'run_rejection', 'observation', 'observation_rollup', 'bench_raw']) await runner.query(`TRUNCATE TABLE \`${table}\``);
     await runner.query('SET FOREIGN_KEY_CHECKS = 1');
   } finally {
     await runner.release();

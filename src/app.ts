@@ -10,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
+import { exportRouter } from './analytics/export-endpoint';
 import { ingestRouter } from './http/ingest-endpoint';
 import { createErrorFormatter } from './graphql/errors';
 import { buildHubSchema } from './graphql/schema';
@@ -148,22 +149,19 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     response.setHeader('content-type', metrics.registry.contentType);
     response.end(await metrics.registry.metrics());
   });
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(server, {
-      context: async ({ req }) => ({
-        dataSource,
-        config,
-        loaders: new RequestLoaders(dataSource),
-        // Until authentication resolves the caller, every request acts as an administrator.
-        principal: { ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(req.headers[ACTOR_HEADER]) },
-        actor: actorFrom(req.headers[ACTOR_HEADER]),
-        requestId: String(req.id),
-        connectors: options.connectors,
-      }),
-    }),
-  );
+  const contextOf = async (req: express.Request): Promise<HubContext> => ({
+    dataSource,
+    config,
+    loaders: new RequestLoaders(dataSource),
+    // Until authentication resolves the caller, every request acts as an administrator.
+    principal: { ...SYSTEM_PRINCIPAL, subject: 'anonymous', name: actorFrom(req.headers[ACTOR_HEADER]) },
+    actor: actorFrom(req.headers[ACTOR_HEADER]),
+    requestId: String(req.id),
+    connectors: options.connectors,
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(server, { context: ({ req }) => contextOf(req) }));
+  // CSV downloads of series and aggregates run the same GraphQL operations with the same context.
+  app.use(exportRouter({ server, contextOf }));
   if (options.connectors) {
     app.use(
       ingestRouter({

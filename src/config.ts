@@ -21,6 +21,8 @@ const environmentSchema = z.object({
   SEED_ON_START: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Hard maximum of `first` / `last` on every connection. */
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Most rows an aggregate (or points a series request) may produce; larger answers are refused. */
+  MAX_AGGREGATE_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Page size used when a query gives neither `first` nor `last`. */
   DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
   /** IANA time zone that defines "today" for deadlines (and, later, schedules). */
@@ -75,6 +77,7 @@ export interface HubConfig {
   host: string;
   seedOnStart: 'auto' | 'always' | 'never';
   maxPageSize: number;
+  maxAggregateRows: number;
   defaultPageSize: number;
   timeZone: string;
   demo: { enabled: boolean; feedsPort: number };
@@ -113,6 +116,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     host: env.HOST,
     seedOnStart: env.SEED_ON_START,
     maxPageSize: env.MAX_PAGE_SIZE,
+    maxAggregateRows: env.MAX_AGGREGATE_ROWS,
     defaultPageSize: env.DEFAULT_PAGE_SIZE,
     timeZone: env.TIME_ZONE,
     connectors: {

@@ -9,6 +9,7 @@ import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/
 import { Metric } from '../modules/metrics/metric.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
+import { ObservationRollup } from '../analytics/observation-rollup.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 
 export const entities = [
@@ -24,6 +25,7 @@ export const entities = [
   Metric,
   Observation,
   ObservationRevision,
+  ObservationRollup,
   Connector,
   ConnectorMappingVersion,
   ConnectorSecret,

@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AggregateMeasureResolver, AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
 import { authChecker } from '../security/access';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
@@ -25,6 +26,10 @@ export const resolvers = [
   ConnectorResolver,
   ConnectorRunResolver,
   RunRejectionResolver,
+  AnalyticsResolver,
+  SeriesResolver,
+  AggregateMeasureResolver,
+  AggregateRowResolver,
 ] as const;
 
 export function buildHubSchema(): Promise<GraphQLSchema> {

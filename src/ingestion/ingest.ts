@@ -4,10 +4,12 @@
  * rows (new values, changed values with their revision) and the rejections in one transaction.
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
- * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row.
+ * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
+ * rollups of the months a batch touched are re-derived in the same transaction (analytics/rollups.ts).
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { refreshRollups, rollupKeysOf } from '../analytics/rollups';
 import type { MetricKind } from '../common/enums';
 import { isValidDate, type Frequency } from '../common/period';
 import {
@@ -440,6 +442,8 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
         (row, into) => pushObservation(row, into),
       );
     }
+    // The analytics rollups of the touched (metric, unit, month) keys, re-derived in this transaction.
+    await refreshRollups(manager, rollupKeysOf([...inserts, ...updates.map(({ row }) => row)]));
     imported = inserts.length;
     updated = updates.length;
   });

@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Observation } from '../modules/observations/observation.entity';
@@ -38,6 +38,7 @@ export class ObservationRevision {
   @Column({ type: 'varchar', length: 100 })
   source: string;
 
+  @Field(() => ID, { nullable: true, description: 'The connector run that had written the earlier value; null for seeded values.' })
   @Column({ type: 'int', nullable: true })
   runId: number | null;
 
@@ -53,6 +54,7 @@ export class ObservationRevision {
   @Column({ type: 'varchar', length: 200 })
   revisedBy: string;
 
+  @Field(() => ID, { nullable: true, description: 'The connector run whose value replaced it; null when no run did.' })
   @Column({ type: 'int', nullable: true })
   revisedByRunId: number | null;
 

@@ -9,6 +9,7 @@ import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { Observation } from '../modules/observations/observation.entity';
+import { rebuildRollups } from '../analytics/rollups';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
 import * as catalogue from './catalogue-data';
@@ -305,5 +306,7 @@ async function seedDemoObservations(
     }
   }
   await insertChunked(manager, Observation, rows);
+  // Seeded values reach the analytics like ingested ones: the rollups of the metrics seeded are re-derived.
+  await rebuildRollups(manager, [...new Set(rows.map((row) => row.metricId!))]);
   inserted.observations = rows.length;
 }

@@ -21,7 +21,14 @@ describe('schema/examples operations', () => {
   it('every example validates against the schema', async () => {
     const schema = await buildHubSchema();
     const files = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.graphql'));
-    expect(files.sort()).toEqual(['MetricObservations.graphql', 'PilotModels.graphql', 'ProgramOverview.graphql', 'Units.graphql']);
+    expect(files.sort()).toEqual([
+      'DashboardSeries.graphql',
+      'DistrictRanking.graphql',
+      'MetricObservations.graphql',
+      'PilotModels.graphql',
+      'ProgramOverview.graphql',
+      'Units.graphql',
+    ]);
     for (const file of files) {
       expect(validate(schema, parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')))).toEqual([]);
     }
@@ -101,6 +108,43 @@ describe('schema/examples operations', () => {
     const values = lastDay.data!.metric.observations.edges.map(({ node }) => node.value);
     expect(values).toHaveLength(21);
     expect(metric.latest).toEqual({ period: '2024-03-31', value: values.reduce((sum, value) => sum + value, 0) });
+  });
+
+  it('DashboardSeries: Q1 2024 months of a rate and a daily count, complete, equal to the sums of their observations', async () => {
+    const response = await hub.graphql<{ series: Array<{
+      metric: { code: string };
+      points: Array<{ period: string; value: number; numerator: number | null; denominator: number | null; expected: number; reported: number; complete: boolean }>;
+    }> }>(example('DashboardSeries'));
+    expect(response.errors).toBeUndefined();
+    const [rate, visits] = response.data!.series;
+    expect(rate.metric.code).toBe('DVC_ONLINE_RATE');
+    expect(rate.points.map((point) => point.period)).toEqual(['2024-01', '2024-02', '2024-03']);
+    for (const point of rate.points) {
+      expect(point.value).toBeCloseTo((100 * point.numerator!) / point.denominator!, 10);
+      expect(point).toMatchObject({ expected: 21, reported: 21, complete: true });
+    }
+    // 21 districts × 31 days in January.
+    expect(visits.points[0]).toMatchObject({ expected: 651, reported: 651, complete: true });
+    const [{ total }] = await hub.dataSource.query(
+      "SELECT SUM(o.value) AS total FROM observation o JOIN metric m ON m.id = o.metricId WHERE m.code = 'KCB_BIOMETRIC_VISITS' AND o.periodStart BETWEEN '2024-01-01' AND '2024-01-31'",
+    );
+    expect(visits.points[0].value).toBe(Number(total));
+  });
+
+  it('DistrictRanking: five districts by Q1 2024 visits, in descending order, each with its online rate', async () => {
+    const response = await hub.graphql<{ aggregate: { totalRows: number; rows: Array<{
+      unit: { code: string; name: string };
+      measures: Array<{ metric: { code: string }; value: number; complete: boolean }>;
+    }> } }>(example('DistrictRanking'));
+    expect(response.errors).toBeUndefined();
+    const { totalRows, rows } = response.data!.aggregate;
+    expect(totalRows).toBe(21);
+    expect(rows).toHaveLength(5);
+    const visits = rows.map((row) => row.measures.find((measure) => measure.metric.code === 'KCB_BIOMETRIC_VISITS')!.value);
+    expect([...visits].sort((a, b) => b - a)).toEqual(visits);
+    // The demo data gives Vinh the largest share.
+    expect(rows[0].unit).toEqual({ code: '412', name: 'Thành phố Vinh' });
+    expect(rows.every((row) => row.measures.length === 2 && row.measures.every((measure) => measure.complete))).toBe(true);
   });
 
   it('Units: 21 districts in force on 2024-04-02 whose communes add up to 460', async () => {

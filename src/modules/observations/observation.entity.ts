@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import { ConnectorRun } from '../connectors/connector-run.entity';
@@ -63,6 +63,7 @@ export class Observation {
   source: string;
 
   /** The connector run that wrote the current value; null for seeded values. */
+  @Field(() => ID, { nullable: true, description: 'The connector run that wrote the value; null for seeded values.' })
   @Column({ type: 'int', nullable: true })
   runId: number | null;
 

@@ -10,6 +10,7 @@ import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { findUnit } from '../units/unit.resolver';
+import { sqliteDatetime } from '../../ingestion/ingest';
 import { ObservationRevision } from '../../ingestion/observation-revision.entity';
 import { Observation } from './observation.entity';
 
@@ -28,6 +29,12 @@ export class ObservationFilter {
 
   @Field(() => PeriodScalar, { nullable: true, description: 'Periods ending on or before the end of this period.' })
   to?: Period | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'What was known at this time: observations recorded later are left out, values revised later show the value then.',
+  })
+  asOf?: Date | null;
 }
 
 @InputType({ description: 'Filters for observations across metrics.' })
@@ -70,12 +77,53 @@ async function filteredObservations(context: HubContext, filter: ObservationSear
     if (!unit) throw notFound('administrative unit', filter.unit);
     query.andWhere('observation.unitId = :unitId', { unitId: unit.id });
   }
+  if (filter?.asOf) {
+    const asOf = context.config.database.kind === 'sqlite' ? sqliteDatetime(filter.asOf) : filter.asOf;
+    query.andWhere(
+      '(observation.recordedAt <= :asOf OR EXISTS (SELECT 1 FROM observation_revision known ' +
+        'WHERE known.observationId = observation.id AND known.recordedAt <= :asOf AND known.revisedAt > :asOf))',
+      { asOf },
+    );
+  }
   if (filter?.level) {
     query
       .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
       .andWhere('unit.level = :level', { level: filter.level });
   }
   return query;
+}
+
+/**
+ * Observations of a page recorded after `asOf` show the revision that was current at `asOf` (the filter keeps
+ * only observations that had a value then); one statement per page set, through a per-request loader.
+ */
+async function asKnownAt(context: HubContext, asOf: Date | null | undefined, page: Promise<Connection<Observation>>): Promise<Connection<Observation>> {
+  const connection = await page;
+  if (!asOf) return connection;
+  const loader = context.loaders.get<number, ObservationRevision | null>(`Observation.knownAt:${asOf.toISOString()}`, async (ids) => {
+    const at = context.config.database.kind === 'sqlite' ? sqliteDatetime(asOf) : asOf;
+    const revisions = await context.dataSource
+      .getRepository(ObservationRevision)
+      .createQueryBuilder('revision')
+      .where('revision.observationId IN (:...ids)', { ids: [...ids] })
+      .andWhere('revision.recordedAt <= :at AND revision.revisedAt > :at', { at })
+      .getMany();
+    const byObservation = new Map(revisions.map((revision) => [revision.observationId, revision]));
+    return ids.map((id) => byObservation.get(id) ?? null);
+  });
+  const edges = await Promise.all(
+    connection.edges.map(async (edge) => {
+      if (new Date(edge.node.recordedAt).getTime() <= asOf.getTime()) return edge;
+      const revision = await loader.load(edge.node.id);
+      if (!revision) return edge;
+      const { value, numerator, denominator, recordedAt, source, runId, mappingVersion } = revision;
+      const node = Object.assign(Object.create(Object.getPrototypeOf(edge.node) as object) as Observation, edge.node, {
+        value, numerator, denominator, recordedAt, source, runId, mappingVersion,
+      });
+      return { ...edge, node };
+    }),
+  );
+  return { ...connection, edges };
 }
 
 @Resolver(() => Observation)
@@ -88,7 +136,7 @@ export class ObservationResolver {
     @Arg('filter', () => ObservationSearch, { nullable: true }) filter?: ObservationSearch,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    return rootConnection({ context, info, page, query: () => filteredObservations(context, filter), sort: sortKeys(orderBy) });
+    return asKnownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => filteredObservations(context, filter), sort: sortKeys(orderBy) }));
   }
 
   @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
@@ -118,7 +166,7 @@ export class MetricObservationsResolver {
     @Arg('filter', () => ObservationFilter, { nullable: true }) filter?: ObservationFilter,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    return nestedConnection({
+    return asKnownAt(context, filter?.asOf, nestedConnection({
       context,
       info,
       page,
@@ -128,6 +176,6 @@ export class MetricObservationsResolver {
       variant: [filter, orderBy],
       query: () => filteredObservations(context, filter),
       sort: sortKeys(orderBy),
-    });
+    }));
   }
 }

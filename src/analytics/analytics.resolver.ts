@@ -1,0 +1,263 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { todayIn } from '../common/clock';
+import { MetricFrequency, SortDirection, UnitLevel } from '../common/enums';
+import type { Period } from '../common/period';
+import { CalendarDateScalar, PeriodScalar } from '../common/scalars';
+import type { HubContext } from '../graphql/context';
+import { PilotModel } from '../modules/catalogue/pilot-model.entity';
+import { TaskGroup } from '../modules/catalogue/task-group.entity';
+import { Department } from '../modules/departments/department.entity';
+import { Metric } from '../modules/metrics/metric.entity';
+import { AdministrativeUnit } from '../modules/units/administrative-unit.entity';
+import { ALL_ROLES } from '../security/access';
+import {
+  Dimension,
+  OrderField,
+  runAggregate,
+  runSeries,
+  type AggregateMeasure,
+  type AggregateRow,
+  type Measure,
+  type SeriesPoint,
+  type SeriesResult,
+} from './engine';
+import { UnitEdition } from './unit-map';
+
+registerEnumType(Dimension, { name: 'AggregateDimension', description: 'What aggregate rows can be grouped by.' });
+registerEnumType(OrderField, { name: 'AggregateOrderField', description: 'A groupBy dimension, or VALUE: the value of one metric’s measure.' });
+
+@ObjectType('AnalyticsMeasure', { description: 'A combined value and the reports it rests on.' })
+class MeasureFields {
+  @Field(() => Float, { nullable: true, description: 'COUNT: sum; STOCK: latest value of each unit, summed; RATE: sum(numerator) / sum(denominator) × 100. Null when nothing was reported.' })
+  value: number | null;
+
+  @Field(() => Float, { nullable: true })
+  numerator: number | null;
+
+  @Field(() => Float, { nullable: true })
+  denominator: number | null;
+
+  @Field(() => Int, { description: 'Reports expected: units of the reporting level × periods of the metric’s frequency that had started by today (or asOf).' })
+  expected: number;
+
+  @Field(() => Int, { description: 'Reports that arrived.' })
+  reported: number;
+
+  @Field({ description: 'True when every expected report arrived.' })
+  complete: boolean;
+
+  @Field({ description: 'True when part of the value was re-expressed on another map through a PARTIAL predecessor share (split evenly).' })
+  approximate: boolean;
+
+  @Field(() => UnitLevel, { nullable: true, description: 'Level of the units whose reports were combined (the coarsest that reported).' })
+  level: UnitLevel | null;
+}
+
+@ObjectType('SeriesPoint', { description: 'A metric’s value for one period of a series.' })
+class SeriesPointType extends MeasureFields {
+  @Field(() => PeriodScalar)
+  period: Period;
+
+  @Field(() => CalendarDateScalar)
+  periodStart: string;
+
+  @Field(() => CalendarDateScalar)
+  periodEnd: string;
+}
+
+@ObjectType('Series', { description: 'Values of one metric (or several combined) for every period of a range, for all units or one unit.' })
+class SeriesType {
+  /** Internal: the metric ids, resolved to Metric objects by the field resolver. */
+  metricIds: number[];
+
+  @Field(() => [SeriesPointType])
+  points: SeriesPointType[];
+
+  @Field(() => AdministrativeUnit, { nullable: true, description: 'The unit of a per-unit series (level given); null: all units.' })
+  unit: AdministrativeUnit | null;
+}
+
+@ObjectType('AggregateMeasure', { description: 'One metric’s measure in an aggregate row.' })
+class AggregateMeasureType extends MeasureFields {
+  metricId: number;
+}
+
+@ObjectType('AggregateRow', { description: 'One group: its dimension values (null when not grouped by them) and its measures.' })
+class AggregateRowType {
+  @Field(() => PeriodScalar, { nullable: true })
+  period: Period | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true })
+  periodStart: string | null;
+
+  @Field(() => CalendarDateScalar, { nullable: true })
+  periodEnd: string | null;
+
+  @Field(() => AdministrativeUnit, { nullable: true })
+  unit: AdministrativeUnit | null;
+
+  departmentId: number | null;
+  pilotModelId: number | null;
+  taskGroupId: number | null;
+
+  @Field(() => [AggregateMeasureType], { description: 'One per requested metric of the row’s department, model or task group.' })
+  measures: AggregateMeasureType[];
+
+  @Field({ description: 'True when any measure is approximate.' })
+  approximate: boolean;
+}
+
+@ObjectType('AggregateResult')
+class AggregateResultType {
+  @Field(() => [AggregateRowType])
+  rows: AggregateRowType[];
+
+  @Field(() => Int, { description: 'Rows before limit.' })
+  totalRows: number;
+}
+
+@InputType('AggregateOrder', { description: 'One ordering key; rows are then ordered by every groupBy dimension ascending.' })
+class AggregateOrder {
+  @Field(() => OrderField)
+  field: OrderField;
+
+  @Field(() => String, { nullable: true, description: 'Metric code whose measure value orders the rows (field VALUE).' })
+  metric?: string | null;
+
+  @Field(() => SortDirection, { nullable: true, defaultValue: SortDirection.ASC })
+  direction?: SortDirection | null;
+}
+
+function measureFields(measure: Measure): MeasureFields {
+  const { value, numerator, denominator, expected, reported, complete, approximate, level } = measure;
+  return { value, numerator, denominator, expected, reported, complete, approximate, level };
+}
+
+function pointType(point: SeriesPoint): SeriesPointType {
+  return { ...measureFields(point), period: point.period, periodStart: point.period.start, periodEnd: point.period.end };
+}
+
+function seriesType(series: SeriesResult): SeriesType {
+  return {
+    metricIds: series.metrics.map((metric) => metric.id),
+    unit: series.unit as AdministrativeUnit | null,
+    points: series.points.map(pointType),
+  };
+}
+
+function rowType(row: AggregateRow): AggregateRowType {
+  return {
+    period: row.period,
+    periodStart: row.period?.start ?? null,
+    periodEnd: row.period?.end ?? null,
+    unit: row.unit as AdministrativeUnit | null,
+    departmentId: row.departmentId,
+    pilotModelId: row.pilotModelId,
+    taskGroupId: row.taskGroupId,
+    approximate: row.approximate,
+    measures: row.measures.map((measure: AggregateMeasure) => ({ ...measureFields(measure), metricId: measure.metric.id })),
+  };
+}
+
+const optionsOf = (context: HubContext) => ({
+  principal: context.principal,
+  maxRows: context.config.maxAggregateRows,
+  today: todayIn(context.config.timeZone),
+});
+
+@Resolver()
+export class AnalyticsResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => [SeriesType], {
+    description:
+      'Values of metrics per period of a range at a granularity (never finer than a metric’s frequency): one series per metric ' +
+      '(or one for all with combine), for all units or per unit of level.',
+  })
+  async series(
+    @Ctx() context: HubContext,
+    @Arg('metrics', () => [String], { description: 'Metric codes.' }) metrics: string[],
+    @Arg('from', () => PeriodScalar, { description: 'First period (widened to the start of its granule).' }) from: Period,
+    @Arg('to', () => PeriodScalar, { description: 'Last period (widened to the end of its granule).' }) to: Period,
+    @Arg('granularity', () => MetricFrequency) granularity: MetricFrequency,
+    @Arg('level', () => UnitLevel, { nullable: true, description: 'One series per unit of this level.' }) level?: UnitLevel | null,
+    @Arg('units', () => [String], { nullable: true, description: 'Only values of these units (codes) and the units below them.' }) units?: string[] | null,
+    @Arg('unitEdition', () => UnitEdition, { nullable: true, description: 'Re-express every value on this map.' }) unitEdition?: UnitEdition | null,
+    @Arg('asOf', () => Date, { nullable: true, description: 'Values as known at this time.' }) asOf?: Date | null,
+    @Arg('combine', () => Boolean, { nullable: true, description: 'One series for all metrics (same kind and unit of measure).' }) combine?: boolean | null,
+  ): Promise<SeriesType[]> {
+    const result = await runSeries(
+      context.dataSource,
+      { metrics, from, to, granularity, level, units, unitEdition, asOf, combine },
+      optionsOf(context),
+    );
+    return result.map(seriesType);
+  }
+
+  @Authorized(...ALL_ROLES)
+  @Query(() => AggregateResultType, {
+    description: 'Measures of metrics grouped by period, unit, department, pilot model and/or task group: the groups with at least one report.',
+  })
+  async aggregate(
+    @Ctx() context: HubContext,
+    @Arg('metrics', () => [String]) metrics: string[],
+    @Arg('groupBy', () => [Dimension]) groupBy: Dimension[],
+    @Arg('from', () => PeriodScalar) from: Period,
+    @Arg('to', () => PeriodScalar) to: Period,
+    @Arg('granularity', () => MetricFrequency, { nullable: true, description: 'Required with PERIOD.' }) granularity?: MetricFrequency | null,
+    @Arg('level', () => UnitLevel, { nullable: true, description: 'Required with UNIT.' }) level?: UnitLevel | null,
+    @Arg('units', () => [String], { nullable: true }) units?: string[] | null,
+    @Arg('departments', () => [String], { nullable: true, description: 'Only metrics of these departments (codes).' }) departments?: string[] | null,
+    @Arg('pilotModels', () => [String], { nullable: true, description: 'Only metrics of these pilot models (codes).' }) pilotModels?: string[] | null,
+    @Arg('taskGroups', () => [String], { nullable: true, description: 'Only metrics of these task groups (codes).' }) taskGroups?: string[] | null,
+    @Arg('unitEdition', () => UnitEdition, { nullable: true }) unitEdition?: UnitEdition | null,
+    @Arg('asOf', () => Date, { nullable: true }) asOf?: Date | null,
+    @Arg('orderBy', () => [AggregateOrder], { nullable: true }) orderBy?: AggregateOrder[] | null,
+    @Arg('limit', () => Int, { nullable: true, description: 'Rows returned after ordering (at most MAX_AGGREGATE_ROWS).' }) limit?: number | null,
+  ): Promise<AggregateResultType> {
+    const result = await runAggregate(
+      context.dataSource,
+      { metrics, groupBy, from, to, granularity, level, units, departments, pilotModels, taskGroups, unitEdition, asOf, orderBy, limit },
+      optionsOf(context),
+    );
+    return { rows: result.rows.map(rowType), totalRows: result.totalRows };
+  }
+}
+
+@Resolver(() => SeriesType)
+export class SeriesResolver {
+  @FieldResolver(() => Metric, { nullable: true, description: 'The metric (null when several are combined).' })
+  async metric(@Root() series: SeriesType, @Ctx() context: HubContext): Promise<Metric | null> {
+    return series.metricIds.length === 1 ? context.loaders.related(Metric, series.metricIds[0]) : null;
+  }
+
+  @FieldResolver(() => [Metric], { description: 'The metrics of the series (several when combined).' })
+  async metrics(@Root() series: SeriesType, @Ctx() context: HubContext): Promise<Metric[]> {
+    return Promise.all(series.metricIds.map((id) => context.loaders.related(Metric, id)));
+  }
+}
+
+@Resolver(() => AggregateMeasureType)
+export class AggregateMeasureResolver {
+  @FieldResolver(() => Metric)
+  metric(@Root() measure: AggregateMeasureType, @Ctx() context: HubContext): Promise<Metric> {
+    return context.loaders.related(Metric, measure.metricId);
+  }
+}
+
+@Resolver(() => AggregateRowType)
+export class AggregateRowResolver {
+  @FieldResolver(() => Department, { nullable: true })
+  department(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<Department | null> {
+    return row.departmentId === null ? Promise.resolve(null) : context.loaders.related(Department, row.departmentId);
+  }
+
+  @FieldResolver(() => PilotModel, { nullable: true })
+  pilotModel(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<PilotModel | null> {
+    return row.pilotModelId === null ? Promise.resolve(null) : context.loaders.related(PilotModel, row.pilotModelId);
+  }
+
+  @FieldResolver(() => TaskGroup, { nullable: true })
+  taskGroup(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<TaskGroup | null> {
+    return row.taskGroupId === null ? Promise.resolve(null) : context.loaders.related(TaskGroup, row.taskGroupId);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Maintenance of observation_rollup. Every writer of observations calls refreshRollups with the
+ * (metric, unit, month) keys it touched, inside its own transaction: those rows are re-derived from the raw
+ * observations with one set-based INSERT … SELECT … GROUP BY per chunk of keys, so new data is visible to
+ * the analytics as soon as the batch commits. rebuildRollups re-derives everything (migration, benchmarks).
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { addDays, parsePeriod, periodContaining, type Frequency } from '../common/period';
+
+export interface RollupKey {
+  metricId: number;
+  unitId: number;
+  /** 'YYYY-MM' */
+  month: string;
+  /**
+   * First and last period (of the metric's frequency) that can start in the month. Period texts of one
+   * frequency sort chronologically, so the observations of the key are one range of the unique
+   * (metricId, unitId, period) index.
+   */
+  firstPeriod: string;
+  lastPeriod: string;
+}
+
+type Dialect = 'sqlite' | 'mysql';
+type Queryable = DataSource | EntityManager;
+
+/** Keys per statement: 5 parameters each, far below SQLite's 32,766 bound parameters. */
+const KEYS_PER_STATEMENT = 2_000;
+
+function dialectOf(queryable: Queryable): Dialect {
+  const type = ('connection' in queryable ? queryable.connection : queryable).options.type;
+  return type === 'better-sqlite3' ? 'sqlite' : 'mysql';
+}
+
+const ROLLUP_COLUMNS = [
+  'metricId',
+  'unitId',
+  'month',
+  'level',
+  'valueSum',
+  'numeratorSum',
+  'denominatorSum',
+  'observationCount',
+  'numeratorCount',
+  'latestPeriodStart',
+  'latestValue',
+];
+const UPDATED = ROLLUP_COLUMNS.slice(3);
+
+function quote(dialect: Dialect, name: string): string {
+  return dialect === 'sqlite' ? `"${name}"` : `\`${name}\``;
+}
+
+/**
+ * INSERT … SELECT of rollup rows from `source` (observations `o` with a `month` expression, already filtered),
+ * replacing existing rows with the same key.
+ */
+function upsertStatement(dialect: Dialect, from: string, month: string): string {
+  const q = (name: string) => quote(dialect, name);
+  const columns = ROLLUP_COLUMNS.map(q).join(', ');
+  // The latest period of the month (a metric has one frequency, whose period texts sort like their starts) is
+  // joined back through the unique index for its value.
+  const grouped =
+    `SELECT o.${q('metricId')} AS ${q('metricId')}, o.${q('unitId')} AS ${q('unitId')}, ${month} AS ${q('month')}, ` +
+    `MIN(u.${q('level')}) AS ${q('level')}, SUM(o.${q('value')}) AS ${q('valueSum')}, ` +
+    `SUM(o.${q('numerator')}) AS ${q('numeratorSum')}, SUM(o.${q('denominator')}) AS ${q('denominatorSum')}, ` +
+    `COUNT(*) AS ${q('observationCount')}, COUNT(o.${q('numerator')}) AS ${q('numeratorCount')}, ` +
+    `MAX(o.${q('periodStart')}) AS ${q('latestPeriodStart')}, MAX(o.${q('period')}) AS ${q('latestPeriod')} ` +
+    `FROM ${from} JOIN ${q('administrative_unit')} u ON u.${q('id')} = o.${q('unitId')} ` +
+    `GROUP BY o.${q('metricId')}, o.${q('unitId')}, ${month}`;
+  const select =
+    `SELECT g.${q('metricId')}, g.${q('unitId')}, g.${q('month')}, g.${q('level')}, g.${q('valueSum')}, g.${q('numeratorSum')}, ` +
+    `g.${q('denominatorSum')}, g.${q('observationCount')}, g.${q('numeratorCount')}, g.${q('latestPeriodStart')}, l.${q('value')} ` +
+    `FROM (${grouped}) g JOIN ${q('observation')} l ON l.${q('metricId')} = g.${q('metricId')} ` +
+    `AND l.${q('unitId')} = g.${q('unitId')} AND l.${q('period')} = g.${q('latestPeriod')}`;
+  const insert = `INSERT INTO ${q('observation_rollup')} (${columns}) ${select}`;
+  if (dialect === 'sqlite') {
+    // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
+    const set = UPDATED.map((column) => `${q(column)} = excluded.${q(column)}`).join(', ');
+    return `${insert} WHERE true ON CONFLICT (${q('metricId')}, ${q('unitId')}, ${q('month')}) DO UPDATE SET ${set}`;
+  }
+  const set = UPDATED.map((column) => `${q(column)} = VALUES(${q(column)})`).join(', ');
+  return `${insert} ON DUPLICATE KEY UPDATE ${set}`;
+}
+
+/** First and last period of `frequency` starting in `month`. */
+function periodRange(month: string, frequency: Frequency): [string, string] {
+  const { start, end } = parsePeriod(month);
+  let first = periodContaining(start, frequency);
+  if (first.start < start) first = periodContaining(addDays(first.end, 1), frequency);
+  return [first.text, periodContaining(end, frequency).text];
+}
+
+/** Distinct (metric, unit, month) keys of written observations. */
+export function rollupKeysOf(rows: Iterable<{ metricId: number; unitId: number; period: string; periodStart: string }>): RollupKey[] {
+  const keys = new Map<string, RollupKey>();
+  const ranges = new Map<string, [string, string]>();
+  for (const row of rows) {
+    const month = row.periodStart.slice(0, 7);
+    const id = `${row.metricId}|${row.unitId}|${month}`;
+    if (keys.has(id)) continue;
+    const frequency = parsePeriod(row.period).frequency;
+    let range = ranges.get(`${frequency}|${month}`);
+    if (!range) ranges.set(`${frequency}|${month}`, (range = periodRange(month, frequency)));
+    keys.set(id, { metricId: row.metricId, unitId: row.unitId, month, firstPeriod: range[0], lastPeriod: range[1] });
+  }
+  return [...keys.values()];
+}
+
+/**
+ * Re-derives the rollup rows of `keys` from the raw observations; run it in the transaction that wrote them.
+ * Observations are only added or changed, never removed, so an upsert per key is enough.
+ */
+export async function refreshRollups(manager: Queryable, keys: readonly RollupKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  const dialect = dialectOf(manager);
+  const q = (name: string) => quote(dialect, name);
+  for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+    const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
+    const parameters: unknown[] = [];
+    for (const key of chunk) parameters.push(key.metricId, key.unitId, key.firstPeriod, key.lastPeriod, key.month);
+    // The keys as a derived table joined to the unique (metricId, unitId, period) index: one range per key.
+    const keyTable =
+      dialect === 'sqlite'
+        ? `(SELECT column1 AS m, column2 AS u, column3 AS s, column4 AS e, column5 AS mo FROM (VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}))`
+        : `(${['SELECT ? AS m, ? AS u, ? AS s, ? AS e, ? AS mo', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?, ?, ?')].join(' UNION ALL ')})`;
+    const from =
+      `${keyTable} k JOIN ${q('observation')} o ON o.${q('metricId')} = k.m AND o.${q('unitId')} = k.u ` +
+      `AND o.${q('period')} >= k.s AND o.${q('period')} <= k.e`;
+    await manager.query(upsertStatement(dialect, from, 'k.mo'), parameters);
+  }
+}
+
+/** Re-derives every rollup row (of the given metrics only, when given) from the raw observations. */
+export async function rebuildRollups(queryable: Queryable, metricIds?: readonly number[]): Promise<void> {
+  const dialect = dialectOf(queryable);
+  const q = (name: string) => quote(dialect, name);
+  const month = dialect === 'sqlite' ? `substr(o.${q('periodStart')}, 1, 7)` : `DATE_FORMAT(o.${q('periodStart')}, '%Y-%m')`;
+  if (metricIds && metricIds.length === 0) return;
+  const only = metricIds ? ` WHERE ${q('metricId')} IN (${metricIds.map(() => '?').join(', ')})` : '';
+  const parameters = metricIds ? [...metricIds] : [];
+  await queryable.query(`DELETE FROM ${q('observation_rollup')}${only}`, parameters);
+  const from = `${q('observation')} o${metricIds ? ` WHERE o.${q('metricId')} IN (${metricIds.map(() => '?').join(', ')})` : ''}`;
+  // The WHERE must follow the join to administrative_unit: wrap the filtered observations.
+  const source = metricIds ? `(SELECT * FROM ${from}) o` : `${q('observation')} o`;
+  await queryable.query(upsertStatement(dialect, source, month), parameters);
+}
