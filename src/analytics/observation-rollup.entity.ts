@@ -8,6 +8,8 @@ import { UnitLevel } from '../common/enums';
  */
 @Entity('observation_rollup')
 @Index(['metricId', 'month'])
+// The levels a metric was reported at, read without visiting its rows.
+@Index(['metricId', 'level'])
 export class ObservationRollup {
   @PrimaryColumn({ type: 'int' })
   metricId: number;

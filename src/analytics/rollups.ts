@@ -1,8 +1,9 @@
 /**
- * Maintenance of observation_rollup. Every writer of observations calls refreshRollups with the
- * (metric, unit, month) keys it touched, inside its own transaction: those rows are re-derived from the raw
- * observations with one set-based INSERT … SELECT … GROUP BY per chunk of keys, so new data is visible to
- * the analytics as soon as the batch commits. rebuildRollups re-derives everything (migration, benchmarks).
+ * Maintenance of observation_rollup, inside the transaction of every writer of observations, so new data is
+ * visible to the analytics as soon as the batch commits: new observations are added to their rollup rows with
+ * one multi-row upsert (addToRollups); the (metric, unit, month) keys of changed values are re-derived from the
+ * raw observations with one set-based INSERT … SELECT … GROUP BY per chunk of keys (refreshRollups).
+ * rebuildRollups re-derives everything (migration, seed, benchmarks).
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { addDays, parsePeriod, periodContaining, type Frequency } from '../common/period';
@@ -128,6 +129,107 @@ export async function refreshRollups(manager: Queryable, keys: readonly RollupKe
       `${keyTable} k JOIN ${q('observation')} o ON o.${q('metricId')} = k.m AND o.${q('unitId')} = k.u ` +
       `AND o.${q('period')} >= k.s AND o.${q('period')} <= k.e`;
     await manager.query(upsertStatement(dialect, from, 'k.mo'), parameters);
+  }
+}
+
+/** A newly inserted observation, as the ingestion path wrote it. */
+export interface InsertedObservation {
+  metricId: number;
+  unitId: number;
+  periodStart: string;
+  value: number;
+  numerator: number | null;
+  denominator: number | null;
+}
+
+/** Rows per delta statement: 11 parameters each, below SQLite's bound-parameter limit. */
+const DELTAS_PER_STATEMENT = 2_000;
+
+/**
+ * Adds newly inserted observations to their rollup rows without re-reading the month: one multi-row upsert
+ * that adds the sums and counts and keeps the later of the stored and the new latest period. Only for
+ * observations that did not exist before (a changed value goes through refreshRollups).
+ */
+export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[]): Promise<void> {
+  if (rows.length === 0) return;
+  const dialect = dialectOf(manager);
+  const q = (name: string) => quote(dialect, name);
+  const unitIds = [...new Set(rows.map((row) => row.unitId))];
+  const levels = new Map<number, string>();
+  for (let start = 0; start < unitIds.length; start += KEYS_PER_STATEMENT) {
+    const chunk = unitIds.slice(start, start + KEYS_PER_STATEMENT);
+    const found: Array<{ id: number | string; level: string }> = await manager.query(
+      `SELECT ${q('id')}, ${q('level')} FROM ${q('administrative_unit')} WHERE ${q('id')} IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    for (const unit of found) levels.set(Number(unit.id), unit.level);
+  }
+  interface Delta {
+    metricId: number;
+    unitId: number;
+    month: string;
+    valueSum: number;
+    numeratorSum: number | null;
+    denominatorSum: number | null;
+    observationCount: number;
+    numeratorCount: number;
+    latestPeriodStart: string;
+    latestValue: number;
+  }
+  const deltas = new Map<string, Delta>();
+  for (const row of rows) {
+    const month = row.periodStart.slice(0, 7);
+    const key = `${row.metricId}|${row.unitId}|${month}`;
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = { metricId: row.metricId, unitId: row.unitId, month, valueSum: 0, numeratorSum: null, denominatorSum: null, observationCount: 0, numeratorCount: 0, latestPeriodStart: row.periodStart, latestValue: row.value };
+      deltas.set(key, delta);
+    }
+    delta.valueSum += row.value;
+    if (row.numerator !== null) delta.numeratorSum = (delta.numeratorSum ?? 0) + row.numerator;
+    if (row.denominator !== null) delta.denominatorSum = (delta.denominatorSum ?? 0) + row.denominator;
+    delta.observationCount += 1;
+    if (row.numerator !== null) delta.numeratorCount += 1;
+    if (row.periodStart > delta.latestPeriodStart) {
+      delta.latestPeriodStart = row.periodStart;
+      delta.latestValue = row.value;
+    }
+  }
+  const stored = (column: string) => (dialect === 'sqlite' ? `${q('observation_rollup')}.${q(column)}` : q(column));
+  const added = (column: string) => (dialect === 'sqlite' ? `excluded.${q(column)}` : `VALUES(${q(column)})`);
+  // A sum stays null only while every report lacked it (as SUM does).
+  const nullableSum = (column: string) =>
+    `${q(column)} = CASE WHEN ${stored(column)} IS NULL AND ${added(column)} IS NULL THEN NULL ELSE COALESCE(${stored(column)}, 0) + COALESCE(${added(column)}, 0) END`;
+  // MySQL assigns left to right (later expressions see earlier assignments): latestValue before latestPeriodStart.
+  const set = [
+    `${q('valueSum')} = ${stored('valueSum')} + ${added('valueSum')}`,
+    nullableSum('numeratorSum'),
+    nullableSum('denominatorSum'),
+    `${q('observationCount')} = ${stored('observationCount')} + ${added('observationCount')}`,
+    `${q('numeratorCount')} = ${stored('numeratorCount')} + ${added('numeratorCount')}`,
+    `${q('latestValue')} = CASE WHEN ${added('latestPeriodStart')} > ${stored('latestPeriodStart')} THEN ${added('latestValue')} ELSE ${stored('latestValue')} END`,
+    `${q('latestPeriodStart')} = CASE WHEN ${added('latestPeriodStart')} > ${stored('latestPeriodStart')} THEN ${added('latestPeriodStart')} ELSE ${stored('latestPeriodStart')} END`,
+  ].join(', ');
+  const all = [...deltas.values()];
+  for (let start = 0; start < all.length; start += DELTAS_PER_STATEMENT) {
+    const chunk = all.slice(start, start + DELTAS_PER_STATEMENT);
+    const parameters: unknown[] = [];
+    for (const delta of chunk) {
+      const level = levels.get(delta.unitId);
+      if (!level) throw new Error(`administrative unit ${delta.unitId} is referenced but missing`);
+      parameters.push(
+        delta.metricId, delta.unitId, delta.month, level, delta.valueSum, delta.numeratorSum, delta.denominatorSum,
+        delta.observationCount, delta.numeratorCount, delta.latestPeriodStart, delta.latestValue,
+      );
+    }
+    const insert =
+      `INSERT INTO ${q('observation_rollup')} (${ROLLUP_COLUMNS.map(q).join(', ')}) VALUES ` +
+      chunk.map(() => `(${ROLLUP_COLUMNS.map(() => '?').join(', ')})`).join(', ');
+    const upsert =
+      dialect === 'sqlite'
+        ? `${insert} ON CONFLICT (${q('metricId')}, ${q('unitId')}, ${q('month')}) DO UPDATE SET ${set}`
+        : `${insert} ON DUPLICATE KEY UPDATE ${set}`;
+    await manager.query(upsert, parameters);
   }
 }
 

@@ -5,11 +5,11 @@
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
  * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
- * rollups of the months a batch touched are re-derived in the same transaction (analytics/rollups.ts).
+ * rollups of the months a batch touched are maintained in the same transaction (analytics/rollups.ts).
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
-import { refreshRollups, rollupKeysOf } from '../analytics/rollups';
+import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
 import type { MetricKind } from '../common/enums';
 import { isValidDate, type Frequency } from '../common/period';
 import {
@@ -442,8 +442,12 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
         (row, into) => pushObservation(row, into),
       );
     }
-    // The analytics rollups of the touched (metric, unit, month) keys, re-derived in this transaction.
-    await refreshRollups(manager, rollupKeysOf([...inserts, ...updates.map(({ row }) => row)]));
+    // Analytics rollups, in this transaction: months with a changed value are re-derived from the observations;
+    // new values elsewhere are added to their months.
+    const changed = rollupKeysOf(updates.map(({ row }) => row));
+    const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
+    await refreshRollups(manager, changed);
+    await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
     imported = inserts.length;
     updated = updates.length;
   });

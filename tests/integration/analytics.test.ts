@@ -1,9 +1,13 @@
+import type { AddressInfo } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
+import express from 'express';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { runAggregate, runSeries, Dimension } from '../../src/analytics/engine';
+import { exportRouter } from '../../src/analytics/export-endpoint';
 import { UnitEdition } from '../../src/analytics/unit-map';
 import { todayIn } from '../../src/common/clock';
 import { ingestRows, type IngestionOrigin } from '../../src/ingestion/ingest';
+import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -406,5 +410,48 @@ describe('analytics: map editions, as-of and export', () => {
   it('the 2025 map refuses districts; an edition keeps the 130 communes of 2025', async () => {
     const error = await errorOf(hub, SERIES, { metrics: ['LLTP_VNEID_ISSUED'], from: '2025-01', to: '2025-02', granularity: 'MONTH', level: 'DISTRICT', unitEdition: UnitEdition.E2025 });
     expect(error.message).toMatch(/^level: /);
+  });
+});
+
+describe('analytics: access', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('a department key reads only its departments’ metrics', async () => {
+    const [{ id }] = await hub.dataSource.query("SELECT id FROM department WHERE code = 'SO_YT'");
+    const principal = { subject: 'key:1', name: 'health IT', role: Role.DEPARTMENT_IT, departmentIds: [Number(id)], apiKeyId: 1 };
+    const own = await runSeries(hub.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS'], from: '2024-01', to: '2024-01', granularity: 'MONTH' }, { principal });
+    expect(own[0].points[0].value).toBeGreaterThan(0);
+    await expect(
+      runAggregate(hub.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS', 'DVC_ONLINE_RATE'], groupBy: [Dimension.DEPARTMENT], from: '2024-01', to: '2024-01' }, { principal }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/DVC_ONLINE_RATE/) });
+  });
+
+  it('exports are refused to viewers before anything runs', async () => {
+    const viewer = { subject: 'key:2', name: 'viewer', role: Role.VIEWER, departmentIds: null, apiKeyId: 2 };
+    let executed = 0;
+    const app = express();
+    app.use(
+      exportRouter({
+        server: { executeOperation: async () => ((executed += 1), { body: { kind: 'single', singleResult: { data: {} } } }) } as never,
+        contextOf: async () => ({ principal: viewer }) as never,
+      }),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/export/series?metrics=DVC_ONLINE_RATE&from=2024-01&to=2024-02&granularity=MONTH`, { headers: { ...hub.headers } });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(executed).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

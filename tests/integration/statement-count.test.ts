@@ -53,6 +53,22 @@ describe('SQL statements do not grow with the number of rows', () => {
     expect(all.statements).toBe(three.statements);
   });
 
+  it('DashboardSeries and DistrictRanking cost the same few statements for one metric as for two', async () => {
+    const count = async (query: string) => {
+      hub.counter.reset();
+      const response = await hub.graphql(query);
+      expect(response.errors).toBeUndefined();
+      return hub.counter.statements.length;
+    };
+    const series = await count(example('DashboardSeries'));
+    expect(await count(example('DashboardSeries').replace('"DVC_ONLINE_RATE", ', ''))).toBe(series);
+    const ranking = await count(example('DistrictRanking'));
+    expect(await count(example('DistrictRanking').replace(', "DVC_ONLINE_RATE"', ''))).toBe(ranking);
+    // metrics, units, predecessor links, reporting levels, values; then the Metric (and unit) loaders
+    expect(series).toBeLessThanOrEqual(6);
+    expect(ranking).toBeLessThanOrEqual(7);
+  });
+
   it('ProgramOverview and MetricObservations run a fixed, small number of statements', async () => {
     hub.counter.reset();
     await hub.graphql(example('ProgramOverview'));
