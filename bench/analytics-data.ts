@@ -240,8 +240,9 @@ export async function openAnalyticsDatabase(log: (line: string) => void = consol
     const dataSource = createDataSource(databaseConfigFromUrl(url, '', 2));
     await dataSource.initialize();
     try {
+      const started = performance.now();
       const applied = await migrate(dataSource);
-      if (applied.length > 0) log(`applied pending migrations: ${applied.join(', ')}`);
+      if (applied.length > 0) log(`applied pending migrations in ${((performance.now() - started) / 1000).toFixed(1)} s: ${applied.join(', ')}`);
     } finally {
       await dataSource.destroy();
     }

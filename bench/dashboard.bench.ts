@@ -15,7 +15,7 @@ import mysql from 'mysql2/promise';
 import { todayIn } from '../src/common/clock';
 import { openAnalyticsDatabase } from './analytics-data';
 import type { BenchReport } from './run';
-import { integer, median, ms, ROOT, startHub, summariseProblems, type HubChild } from './support';
+import { firstDifference, integer, median, ms, ROOT, startHub, summariseProblems, type HubChild } from './support';
 
 const ITERATIONS = Math.max(1, Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 200));
 const WARM_UP = Math.max(0, Number(process.env.BENCH_DASHBOARD_WARM_UP ?? 20));
@@ -229,31 +229,6 @@ function withoutCursors(answer: DashboardAnswer): DashboardAnswer {
       edges: answer.pilotModels.edges.map(({ node }) => ({ node })),
     },
   };
-}
-
-/** The first difference between two JSON values ("" when equal); numbers may differ by 1e-9 relatively. */
-export function firstDifference(actual: unknown, expected: unknown, where = '$'): string {
-  if (typeof actual === 'number' && typeof expected === 'number') {
-    const scale = Math.max(1, Math.abs(actual), Math.abs(expected));
-    return Math.abs(actual - expected) <= 1e-9 * scale ? '' : `${where}: ${actual} ≠ ${expected}`;
-  }
-  if (Array.isArray(actual) && Array.isArray(expected)) {
-    if (actual.length !== expected.length) return `${where}: ${actual.length} items ≠ ${expected.length}`;
-    for (const [index, item] of actual.entries()) {
-      const difference = firstDifference(item, expected[index], `${where}[${index}]`);
-      if (difference) return difference;
-    }
-    return '';
-  }
-  if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
-    const keys = [...new Set([...Object.keys(actual), ...Object.keys(expected)])].sort();
-    for (const key of keys) {
-      const difference = firstDifference((actual as Row)[key], (expected as Row)[key], `${where}.${key}`);
-      if (difference) return difference;
-    }
-    return '';
-  }
-  return actual === expected ? '' : `${where}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`;
 }
 
 async function graphqlAnswer(url: string, body: string): Promise<DashboardAnswer> {
