@@ -154,25 +154,33 @@ async function fromRawSql(pool: mysql.Pool, metrics: readonly BenchMetric[], tes
   const stockIds = metrics.filter((metric) => metric.kind === 'STOCK').map((metric) => metric.id);
   const query = async (sql: string, values: unknown[] = []) => (await pool.query(sql, values))[0] as Array<Record<string, unknown>>;
   const [sums, stocks, expectations, groups] = await Promise.all([
-    // COUNT and RATE: weighted sums over every report of the year; reports counted once per group they reach.
+    // COUNT and RATE: sums per unit over the year's reports, then weighted into the groups; reports are counted
+    // once per group they reach.
     query(
-      `WITH placement AS (${placement})
-       SELECT o.metricId, p.groupId, u.level, SUM(p.weight * o.value) AS value, SUM(p.weight * o.numerator) AS numerator,
-              SUM(p.weight * o.denominator) AS denominator, COUNT(*) AS reported, COUNT(o.numerator) AS numerators, MAX(p.approximate) AS approximate
-       FROM observation o FORCE INDEX (\`${index}\`) JOIN placement p ON p.unitId = o.unitId JOIN administrative_unit u ON u.id = o.unitId
-       WHERE o.metricId IN (?) AND o.periodStart >= ? AND o.periodStart <= ?
-       GROUP BY o.metricId, p.groupId, u.level`,
+      `WITH placement AS (${placement}),
+       perUnit AS (
+         SELECT o.metricId, o.unitId, SUM(o.value) AS value, SUM(o.numerator) AS numerator, SUM(o.denominator) AS denominator,
+                COUNT(*) AS reported, COUNT(o.numerator) AS numerators
+         FROM observation o FORCE INDEX (\`${index}\`)
+         WHERE o.metricId IN (?) AND o.periodStart >= ? AND o.periodStart <= ?
+         GROUP BY o.metricId, o.unitId
+       )
+       SELECT s.metricId, p.groupId, u.level, SUM(p.weight * s.value) AS value, SUM(p.weight * s.numerator) AS numerator,
+              SUM(p.weight * s.denominator) AS denominator, SUM(s.reported) AS reported, SUM(s.numerators) AS numerators, MAX(p.approximate) AS approximate
+       FROM perUnit s JOIN placement p ON p.unitId = s.unitId JOIN administrative_unit u ON u.id = s.unitId
+       GROUP BY s.metricId, p.groupId, u.level`,
       [ids, RANGE_START, RANGE_END],
     ),
-    // STOCK: each unit's value on its latest day of the year, weighted, summed per group.
+    // STOCK: each unit's value on its latest day of the year (read back through the unique (metric, unit,
+    // period) index: daily period texts sort like their dates), weighted, summed per group.
     stockIds.length === 0
       ? Promise.resolve([])
       : query(
           `WITH placement AS (${placement})
            SELECT o.metricId, p.groupId, SUM(p.weight * o.value) AS value
-           FROM (SELECT metricId, unitId, MAX(periodStart) AS periodStart FROM observation FORCE INDEX (\`${index}\`)
+           FROM (SELECT metricId, unitId, MAX(period) AS period FROM observation FORCE INDEX (\`${index}\`)
                  WHERE metricId IN (?) AND periodStart >= ? AND periodStart <= ? GROUP BY metricId, unitId) latest
-           JOIN observation o ON o.metricId = latest.metricId AND o.unitId = latest.unitId AND o.periodStart = latest.periodStart
+           STRAIGHT_JOIN observation o ON o.metricId = latest.metricId AND o.unitId = latest.unitId AND o.period = latest.period
            JOIN placement p ON p.unitId = o.unitId
            GROUP BY o.metricId, p.groupId`,
           [stockIds, RANGE_START, RANGE_END],
