@@ -678,6 +678,31 @@ export const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/** The first difference between two JSON values ("" when equal); numbers may differ by 1e-9 relatively. */
+export function firstDifference(actual: unknown, expected: unknown, where = '$'): string {
+  if (typeof actual === 'number' && typeof expected === 'number') {
+    const scale = Math.max(1, Math.abs(actual), Math.abs(expected));
+    return Math.abs(actual - expected) <= 1e-9 * scale ? '' : `${where}: ${actual} ≠ ${expected}`;
+  }
+  if (Array.isArray(actual) && Array.isArray(expected)) {
+    if (actual.length !== expected.length) return `${where}: ${actual.length} items ≠ ${expected.length}`;
+    for (const [index, item] of actual.entries()) {
+      const difference = firstDifference(item, expected[index], `${where}[${index}]`);
+      if (difference) return difference;
+    }
+    return '';
+  }
+  if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
+    const keys = [...new Set([...Object.keys(actual), ...Object.keys(expected)])].sort();
+    for (const key of keys) {
+      const difference = firstDifference((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${where}.${key}`);
+      if (difference) return difference;
+    }
+    return '';
+  }
+  return actual === expected ? '' : `${where}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`;
+}
+
 export const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
 export const ms = (value: number): string => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value.toFixed(1)) : '–');
 export const mib = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : '–');

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, Float, Info, InputType, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import { listCost } from '../graphql/limits';
 import { todayIn } from '../common/clock';
 import { MetricFrequency, SortDirection, UnitLevel } from '../common/enums';
@@ -81,6 +82,8 @@ class SeriesType {
 @ObjectType('AggregateMeasure', { description: 'One metric’s measure in an aggregate row.' })
 class AggregateMeasureType extends MeasureFields {
   metricId: number;
+  /** The metric, when the aggregate loaded it for all its measures at once. */
+  metricEntity?: Metric;
 }
 
 @ObjectType('AggregateRow', { description: 'One group: its dimension values (null when not grouped by them) and its measures.' })
@@ -166,6 +169,21 @@ const optionsOf = (context: HubContext) => ({
   today: todayIn(context.config.timeZone),
 });
 
+/** Whether the operation selects `path` below the current field (inline fragments and fragment spreads included). */
+function selectsPath(info: GraphQLResolveInfo | undefined, path: readonly string[]): boolean {
+  if (!info) return true;
+  const visit = (selectionSet: SelectionSetNode | undefined, depth: number): boolean =>
+    (selectionSet?.selections ?? []).some((selection) => {
+      if (selection.kind === Kind.FIELD) {
+        return selection.name.value === path[depth] && (depth === path.length - 1 || visit(selection.selectionSet, depth + 1));
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet, depth);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? visit(fragment.selectionSet, depth) : false;
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet, 0));
+}
+
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(...ALL_ROLES)
@@ -215,13 +233,21 @@ export class AnalyticsResolver {
     @Arg('asOf', () => Date, { nullable: true }) asOf?: Date | null,
     @Arg('orderBy', () => [AggregateOrder], { nullable: true }) orderBy?: AggregateOrder[] | null,
     @Arg('limit', () => Int, { nullable: true, description: 'Rows returned after ordering (at most MAX_AGGREGATE_ROWS).' }) limit?: number | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<AggregateResultType> {
     const result = await runAggregate(
       context.dataSource,
       { metrics, groupBy, from, to, granularity, level, units, departments, pilotModels, taskGroups, unitEdition, asOf, orderBy, limit },
       optionsOf(context),
     );
-    return { rows: result.rows.map(rowType), totalRows: result.totalRows };
+    const rows = result.rows.map(rowType);
+    if (selectsPath(info, ['rows', 'measures', 'metric'])) {
+      // Thousands of measures share a few metrics: each measure gets its metric's entity, not a promise of it.
+      const ids = [...new Set(rows.flatMap((row) => row.measures.map((measure) => measure.metricId)))];
+      const byId = new Map((await Promise.all(ids.map((id) => context.loaders.related(Metric, id)))).map((metric) => [metric.id, metric]));
+      for (const row of rows) for (const measure of row.measures) measure.metricEntity = byId.get(measure.metricId);
+    }
+    return { rows, totalRows: result.totalRows };
   }
 }
 
@@ -241,8 +267,8 @@ export class SeriesResolver {
 @Resolver(() => AggregateMeasureType)
 export class AggregateMeasureResolver {
   @FieldResolver(() => Metric)
-  metric(@Root() measure: AggregateMeasureType, @Ctx() context: HubContext): Promise<Metric> {
-    return context.loaders.related(Metric, measure.metricId);
+  metric(@Root() measure: AggregateMeasureType, @Ctx() context: HubContext): Metric | Promise<Metric> {
+    return measure.metricEntity ?? context.loaders.related(Metric, measure.metricId);
   }
 }
 

@@ -536,32 +536,51 @@ class Expectations {
 
   count(metric: AnalyticsMetric, bucket: Period, groupId: number, levelOfMonth: (month: string) => UnitLevel | null): number {
     let expected = 0;
-    for (const start of this.periodStarts(metric.frequency, bucket)) {
-      const level = levelOfMonth(start.slice(0, 7));
-      if (!level) continue;
-      for (const unit of this.unitsByLevelGroup.get(`${level}|${groupId}`) ?? []) {
-        if (this.plan.units.validOn(unit, start)) expected += 1;
-      }
+    for (const [month, starts] of this.periodStartsByMonth(metric.frequency, bucket)) {
+      const level = levelOfMonth(month);
+      if (level) expected += this.monthCount(metric.frequency, month, starts, level, groupId);
     }
     return expected;
   }
 
-  private readonly starts = new Map<string, string[]>();
+  /** Expected reports of one month for one (frequency, level, group): counted once, shared by every metric and cell. */
+  private readonly monthCounts = new Map<string, number>();
 
-  /** First days of the periods of `frequency` that start in the bucket, by today (or asOf). */
-  private periodStarts(frequency: Frequency, bucket: Period): string[] {
+  private monthCount(frequency: Frequency, month: string, starts: readonly string[], level: UnitLevel, groupId: number): number {
+    const key = `${frequency}|${month}|${starts[0]}|${starts.length}|${level}|${groupId}`;
+    let count = this.monthCounts.get(key);
+    if (count === undefined) {
+      count = 0;
+      const units = this.unitsByLevelGroup.get(`${level}|${groupId}`) ?? [];
+      for (const start of starts) {
+        for (const unit of units) if (this.plan.units.validOn(unit, start)) count += 1;
+      }
+      this.monthCounts.set(key, count);
+    }
+    return count;
+  }
+
+  private readonly starts = new Map<string, Map<string, string[]>>();
+
+  /** First days of the periods of `frequency` that start in the bucket, by today (or asOf), by month. */
+  private periodStartsByMonth(frequency: Frequency, bucket: Period): Map<string, string[]> {
     const key = `${frequency}|${bucket.start}|${bucket.end}`;
-    let starts = this.starts.get(key);
-    if (!starts) {
-      starts = [];
+    let byMonth = this.starts.get(key);
+    if (!byMonth) {
+      byMonth = new Map();
       const last = bucket.end < this.plan.today ? bucket.end : this.plan.today;
       let period = periodContaining(bucket.start, frequency);
       // A period belongs to the bucket it starts in.
       if (period.start < bucket.start) period = periodContaining(nextDay(period.end), frequency);
-      for (; period.start <= last; period = periodContaining(nextDay(period.end), frequency)) starts.push(period.start);
-      this.starts.set(key, starts);
+      for (; period.start <= last; period = periodContaining(nextDay(period.end), frequency)) {
+        const month = period.start.slice(0, 7);
+        const list = byMonth.get(month) ?? [];
+        list.push(period.start);
+        byMonth.set(month, list);
+      }
+      this.starts.set(key, byMonth);
     }
-    return starts;
+    return byMonth;
   }
 }
 

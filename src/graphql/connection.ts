@@ -221,15 +221,20 @@ export interface PageQuery<T extends { id: number }> {
   withRows: boolean;
 }
 
-/** One page of a root-level connection: one statement for the rows, one for the count. */
+/**
+ * One page of a root-level connection: one statement for the rows, one for the count, sent together so the
+ * fields below the page (and their statements) do not wait for the count as well.
+ */
 export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): Promise<Connection<T>> {
   const alias = page.query.alias;
   const keys = orderedKeys(page.sort);
-  const totalCount = page.withTotalCount ? await page.query.clone().getCount() : -1;
   const rowsQuery = page.query.clone();
   applyKeyset(rowsQuery, alias, keys, page.request);
-  // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
-  const rows = !page.withRows ? [] : await rowsQuery.take(page.request.size + 1).getMany();
+  const [totalCount, rows] = await Promise.all([
+    page.withTotalCount ? page.query.clone().getCount() : -1,
+    // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
+    page.withRows ? rowsQuery.take(page.request.size + 1).getMany() : [],
+  ]);
   return buildConnection(rows, keys, page.request, totalCount);
 }
 
