@@ -6,7 +6,7 @@
 import type { ApolloServer } from '@apollo/server';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import { HubError } from '../common/errors';
+import { HubError, httpStatusOf } from '../common/errors';
 import type { HubContext } from '../graphql/context';
 import { sendCsv, type CsvCell } from '../http/csv-download';
 import { assertRole, OPERATIONAL_READ_ROLES } from '../security/access';
@@ -94,7 +94,6 @@ function variablesOf(request: Request, argumentsOf: Record<string, [Kind, string
   return variables;
 }
 
-const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, GRAPHQL_VALIDATION_FAILED: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, SERVICE_UNAVAILABLE: 503 };
 
 type Named = { code: string; name?: string; nameVi?: string; level?: string; unit?: string } | null;
 type MeasureRow = {
@@ -217,7 +216,7 @@ export function exportRouter(options: {
         const { data, errors } = result.body.singleResult;
         if (errors && errors.length > 0) {
           const code = String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-          response.status(STATUS[code] ?? 500).json({ errors: errors.map((error: GraphQLFormattedError) => ({ message: error.message, extensions: error.extensions })) });
+          response.status(httpStatusOf(code)).json({ errors: errors.map((error: GraphQLFormattedError) => ({ message: error.message, extensions: error.extensions })) });
           return;
         }
         const csv = name === 'series' ? seriesCsv(data as never) : aggregateCsv(data as never);
@@ -225,7 +224,7 @@ export function exportRouter(options: {
         sendCsv(response, `${name}${stamp ? `_${stamp}` : ''}.csv`, csv.header, csv.rows);
       } catch (error) {
         if (error instanceof HubError) {
-          response.status(STATUS[error.code] ?? 500).json({ errors: [{ message: error.message, extensions: { code: error.code, field: error.field } }] });
+          response.status(httpStatusOf(error.code)).json({ errors: [{ message: error.message, extensions: { code: error.code, field: error.field } }] });
           return;
         }
         next(error);

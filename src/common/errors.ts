@@ -20,6 +20,27 @@ export class HubError extends Error {
   }
 }
 
+/** The HTTP status a REST or download endpoint answers for an error code. */
+const HTTP_STATUS: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+  TIMEOUT: 504,
+};
+
+/** HTTP status of an error code (a HubErrorCode, or a GraphQL or query-limit code); unknown codes are 400 when the caller's, else 500. */
+export function httpStatusOf(code: string): number {
+  return HTTP_STATUS[code] ?? (/^(QUERY_TOO_|TOO_MANY_|BATCH_TOO_LARGE|INTROSPECTION_DISABLED)/.test(code) ? 400 : 500);
+}
+
 export function badInput(field: string, message: string): HubError {
   return new HubError('BAD_USER_INPUT', `${field}: ${message}`, field);
 }

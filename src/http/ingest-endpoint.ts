@@ -1,20 +1,10 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
-import { HubError, type HubErrorCode } from '../common/errors';
+import { HubError, httpStatusOf } from '../common/errors';
 import { parseConnectorId, type ConnectorService } from '../modules/connectors/connector.service';
 import { assertRole, CONNECTOR_WRITE_ROLES } from '../security/access';
 import { principalOf } from '../security/authentication';
-
-const STATUS: Record<HubErrorCode, number> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL_SERVER_ERROR: 500,
-};
 
 const CSV_COLUMNS = ['metric', 'unit', 'period', 'value', 'numerator', 'denominator'];
 
@@ -91,7 +81,7 @@ export function ingestRouter(options: {
   );
   router.use('/ingest', (error: unknown, _request: Request, response: Response, _next: NextFunction) => {
     if (error instanceof HubError) {
-      response.status(STATUS[error.code]).json({ error: { code: error.code, message: error.message, field: error.field } });
+      response.status(httpStatusOf(error.code)).json({ error: { code: error.code, message: error.message, field: error.field } });
       return;
     }
     const status = (error as { status?: number }).status;

@@ -1,21 +1,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DataSource } from 'typeorm';
-import { HubError, badInput, isDatabaseUnavailable, type HubErrorCode } from '../../common/errors';
+import { HubError, badInput, httpStatusOf, isDatabaseUnavailable } from '../../common/errors';
 import { sendCsv } from '../../http/csv-download';
 import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { buildProgressReport, reportPeriod } from './progress-report';
 import { csvRows, CSV_HEADER, renderMarkdown } from './report-render';
-
-const STATUS: Record<HubErrorCode, number> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL_SERVER_ERROR: 500,
-};
 
 const PARAMETERS = ['period', 'asOf', 'program'];
 
@@ -69,7 +59,7 @@ export function progressReportRouter(options: {
   });
   router.use('/reports', (error: unknown, _request: Request, response: Response, next: NextFunction) => {
     if (error instanceof HubError) {
-      response.status(STATUS[error.code]).json({ error: { code: error.code, message: error.message, field: error.field } });
+      response.status(httpStatusOf(error.code)).json({ error: { code: error.code, message: error.message, field: error.field } });
       return;
     }
     if (response.headersSent) {
