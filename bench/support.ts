@@ -478,7 +478,7 @@ export interface HeapFigures {
 export async function heapMiB(baseUrl: string): Promise<HeapFigures> {
   const figures: HeapFigures = { heapUsed: NaN, heapTotal: NaN, external: NaN };
   try {
-    const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const text = await (await fetch(`${baseUrl}/metrics`, { headers: BENCH_HEADERS, signal: AbortSignal.timeout(10_000) })).text();
     const read = (name: string) => {
       const match = new RegExp(`^pilothub_${name} (\\S+)$`, 'm').exec(text);
       return match ? Number(match[1]) / 1024 / 1024 : NaN;

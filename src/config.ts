@@ -86,7 +86,7 @@ const environmentSchema = z.object({
   /** Requests without credentials act as a read-only anonymous viewer (public dashboards). */
   ANONYMOUS_READ: z.enum(['true', 'false']).default('false'),
   /** Whether GET /metrics answers without credentials (Prometheus scrapers inside the network). */
-  METRICS_PUBLIC: z.enum(['true', 'false']).default('true'),
+  METRICS_PUBLIC: z.enum(['true', 'false']).default('false'),
   /** Single sign-on: bearer JWTs from this issuer for this audience are accepted besides API keys. */
   JWT_ISSUER: z.string().trim().min(1).optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),

@@ -364,7 +364,7 @@ describe('audit log write failures', () => {
     const data = await dataOf<{ updatePilotModelStatus: { status: string } }>(hub, 'mutation { updatePilotModelStatus(code: "M07", status: COMPLETED, note: "done") { status } }');
     expect(data.updatePilotModelStatus.status).toBe('COMPLETED');
     expect((await hub.dataSource.getRepository(PilotModel).findOneByOrFail({ code: 'M07' })).status).toBe('COMPLETED');
-    const metrics = await (await fetch(`http://127.0.0.1:${hub.hub.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${hub.hub.port}/metrics`, { headers: hub.headers })).text();
     expect(metrics).toMatch(/^pilothub_audit_write_failures_total 1$/m);
   });
 });

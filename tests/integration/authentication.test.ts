@@ -57,8 +57,9 @@ describe('API keys', () => {
     const base = hub.hub.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    expect((await fetch(`${base}/metrics`)).status).toBe(200);
-    // Everything else needs credentials, the push endpoint included.
+    // Everything else needs credentials, the metrics and the push endpoint included.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: hub.headers })).status).toBe(200);
     const ingest = await fetch(`${base}/ingest/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
     expect([ingest.status, ((await ingest.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
     // The Sandbox page is static HTML and is served; the operations it sends are not.
@@ -228,7 +229,7 @@ describe('JWT single sign-on', () => {
     let hub: TestHub;
     beforeAll(async () => {
       hub = await startTestHub({
-        environment: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_SECONDS: '5', METRICS_PUBLIC: 'false' },
+        environment: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET, JWT_CLOCK_TOLERANCE_SECONDS: '5' },
       });
     });
     afterAll(async () => {
@@ -250,7 +251,7 @@ describe('JWT single sign-on', () => {
       });
       // API keys keep working next to tokens.
       expect((await post(hub, hub.headers)).status).toBe(200);
-      // METRICS_PUBLIC=false: the scrape needs credentials too (a token as well as a key).
+      // The scrape needs credentials too (a token as well as a key).
       const metricsUrl = hub.hub.url.replace(/\/graphql$/, '/metrics');
       expect((await fetch(metricsUrl)).status).toBe(401);
       expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${analyst}` } })).status).toBe(200);
@@ -327,10 +328,10 @@ describe('JWT single sign-on', () => {
   });
 });
 
-describe('anonymous read access (ANONYMOUS_READ=true)', () => {
+describe('anonymous read access (ANONYMOUS_READ=true) and public metrics (METRICS_PUBLIC=true)', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await startTestHub({ environment: { ANONYMOUS_READ: 'true' } });
+    hub = await startTestHub({ environment: { ANONYMOUS_READ: 'true', METRICS_PUBLIC: 'true' } });
   });
   afterAll(async () => {
     await hub.close();
@@ -346,5 +347,11 @@ describe('anonymous read access (ANONYMOUS_READ=true)', () => {
     // Invalid credentials are still refused, never downgraded to anonymous.
     expect((await post(hub, { authorization: 'Bearer ph_nope' })).status).toBe(401);
     expect((await dataOf<{ viewer: { role: string } }>(hub, '{ viewer { role } }')).viewer.role).toBe('ADMIN');
+  });
+
+  it('answers the Prometheus scrape without credentials', async () => {
+    const scrape = await fetch(hub.hub.url.replace(/\/graphql$/, '/metrics'));
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toMatch(/^pilothub_http_request_duration_seconds_bucket/m);
   });
 });

@@ -87,7 +87,7 @@ describe('observability', () => {
     });
 
     const scrape = async () => {
-      const response = await fetch(`${baseUrl}/metrics`);
+      const response = await fetch(`${baseUrl}/metrics`, { headers: TEST_ADMIN_HEADERS });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       return parseMetrics(await response.text());

@@ -3,15 +3,15 @@ import { ConfigError, loadConfig } from '../../src/config';
 describe('authentication settings', () => {
   const SECRET = 'x'.repeat(32);
 
-  it('defaults: no bootstrap key, no anonymous access, /metrics open, no JWT', () => {
-    expect(loadConfig({}).auth).toEqual({ adminKey: null, anonymousRead: false, metricsPublic: true, jwt: null });
+  it('defaults: no bootstrap key, no anonymous access, /metrics behind credentials, no JWT', () => {
+    expect(loadConfig({}).auth).toEqual({ adminKey: null, anonymousRead: false, metricsPublic: false, jwt: null });
   });
 
   it('reads the bootstrap key, the switches and a complete JWT setting', () => {
     const config = loadConfig({
       PILOTHUB_ADMIN_KEY: 'k'.repeat(40),
       ANONYMOUS_READ: 'true',
-      METRICS_PUBLIC: 'false',
+      METRICS_PUBLIC: 'true',
       JWT_ISSUER: 'https://sso.example/realms/hub',
       JWT_AUDIENCE: 'pilothub',
       JWT_JWKS_URL: 'https://sso.example/realms/hub/certs',
@@ -19,7 +19,7 @@ describe('authentication settings', () => {
     expect(config.auth).toEqual({
       adminKey: 'k'.repeat(40),
       anonymousRead: true,
-      metricsPublic: false,
+      metricsPublic: true,
       jwt: {
         issuer: 'https://sso.example/realms/hub',
         audience: 'pilothub',
