@@ -257,6 +257,29 @@ describe('audit log', () => {
       expect(await onlyEventOf('ingest-missing')).toMatchObject({ action: 'ingest.push', outcome: 'FAILURE', errorCode: 'NOT_FOUND', targetId: '999999' });
     });
 
+    it('records exports and report downloads with the caller, the arguments and the outcome', async () => {
+      const get = (path: string, requestId: string, headers = actorKey.headers) =>
+        fetch(`http://127.0.0.1:${hub.hub.port}${path}`, { headers: { ...headers, 'x-request-id': requestId } });
+      const series = await get('/export/series?metrics=KCB_BIOMETRIC_VISITS&from=2024-01&to=2024-02&granularity=MONTH', 'export-ok');
+      expect(series.status).toBe(200);
+      await series.text();
+      const exported = await onlyEventOf('export-ok');
+      expect(exported).toMatchObject({ action: 'export.analytics', outcome: 'SUCCESS', targetType: 'export', targetId: 'series', actorName: ACTOR });
+      expect(exported.parsed).toMatchObject({ method: 'GET', query: { metrics: 'KCB_BIOMETRIC_VISITS', from: '2024-01', to: '2024-02', granularity: 'MONTH' } });
+
+      const report = await get('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02', 'report-ok');
+      expect(report.status).toBe(200);
+      await report.text();
+      expect(await onlyEventOf('report-ok')).toMatchObject({ action: 'export.progressReport', outcome: 'SUCCESS', targetType: 'report', targetId: '2024-Q1', actorName: ACTOR });
+
+      // A viewer may not export: the refusal is recorded as DENIED.
+      const viewer = await createKey(hub, Role.VIEWER, [], 'Audited viewer');
+      const refused = await get('/export/series?metrics=KCB_BIOMETRIC_VISITS&from=2024-01&to=2024-02&granularity=MONTH', 'export-denied', viewer.headers);
+      expect(refused.status).toBe(403);
+      await refused.text();
+      expect(await onlyEventOf('export-denied')).toMatchObject({ action: 'export.analytics', outcome: 'DENIED', errorCode: 'FORBIDDEN', actorName: 'Audited viewer' });
+    });
+
     it('records runs started by a schedule, as the scheduler', async () => {
       const registered = await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
         input: unreachableDhis2('Every second', '* * * * * *'),
