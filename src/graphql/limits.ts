@@ -283,20 +283,13 @@ function inputError({ path, character }: InputProblem): GraphQLError {
 class Deadline {
   expired = false;
   private readonly endsAt: number;
-  readonly error: QueryRejection;
+  private timeoutError?: QueryRejection;
   /** Rejects when the time is up; never resolves. */
   readonly passed: Promise<never>;
   private timer?: NodeJS.Timeout;
 
-  constructor(timeoutMs: number) {
+  constructor(private readonly timeoutMs: number) {
     this.endsAt = performance.now() + timeoutMs;
-    const seconds = timeoutMs / 1000;
-    this.error = new QueryRejection(
-      'TIMEOUT',
-      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
-      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
-      504,
-    );
     this.passed = new Promise<never>((_resolve, reject) => {
       this.timer = setTimeout(() => {
         this.expired = true;
@@ -306,6 +299,17 @@ class Deadline {
     });
     // Fields that are no longer racing must not turn the rejection into an unhandled one.
     this.passed.catch(() => undefined);
+  }
+
+  /** The TIMEOUT refusal, built when first needed: almost every operation ends in time, and an error captures a stack. */
+  get error(): QueryRejection {
+    const seconds = this.timeoutMs / 1000;
+    return (this.timeoutError ??= new QueryRejection(
+      'TIMEOUT',
+      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
+      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
+      504,
+    ));
   }
 
   clear(): void {

@@ -106,7 +106,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
     })
     updateAccountability(
       @Arg('code') code: string,
-      @Arg('input', () => AccountabilityUpdate) input: AccountabilityUpdate,
+      @Arg('input', () => AccountabilityUpdate, { validate: { forbidUnknownValues: false } }) input: AccountabilityUpdate,
       @Ctx() context: HubContext,
     ): Promise<T> {
       return type.service.updateAccountability(context, code, input, type.hasTarget);
