@@ -89,6 +89,8 @@ function noStore(): ApolloServerPlugin<HubContext> {
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: hashing every response body costs time on each request, and GraphQL answers and downloads are no-store.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);

@@ -170,8 +170,35 @@ export const listCost: ComplexityEstimator = ({ childComplexity }) => 1 + childC
 
 const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
 
-/** The estimated cost of the operation of a request, or undefined when its variables are invalid (execution reports them). */
+/** Costs already computed, by document (Apollo reuses the parsed document of a repeated operation), then by operation name and variables. */
+const knownCosts = new WeakMap<object, Map<string, number | undefined>>();
+/** Distinct operation names and variables remembered per document: beyond that, costs are computed afresh. */
+const KNOWN_COSTS_PER_DOCUMENT = 64;
+
+/**
+ * The estimated cost of the operation of a request, or undefined when its variables are invalid (execution
+ * reports them). The cost depends only on the document, the operation and the variables: a repeated request
+ * (a dashboard) reuses it.
+ */
 export function operationCost(
+  schema: GraphQLSchema,
+  request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
+  pages: CostContext,
+): number | undefined {
+  const document = request.document!;
+  let costs = knownCosts.get(document);
+  if (!costs) {
+    costs = new Map();
+    knownCosts.set(document, costs);
+  }
+  const key = JSON.stringify([pages.defaultPageSize, pages.maxPageSize, request.request.operationName ?? null, request.request.variables ?? {}]);
+  if (costs.has(key)) return costs.get(key);
+  const cost = computeOperationCost(schema, request, pages);
+  if (costs.size < KNOWN_COSTS_PER_DOCUMENT) costs.set(key, cost);
+  return cost;
+}
+
+function computeOperationCost(
   schema: GraphQLSchema,
   request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
   pages: CostContext,
