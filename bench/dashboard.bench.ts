@@ -15,7 +15,7 @@ import mysql from 'mysql2/promise';
 import { todayIn } from '../src/common/clock';
 import { openAnalyticsDatabase } from './analytics-data';
 import type { BenchReport } from './run';
-import { firstDifference, integer, median, ms, ROOT, startHub, summariseProblems, type HubChild } from './support';
+import { BENCH_HEADERS, firstDifference, integer, median, ms, ROOT, startHub, summariseProblems, type HubChild } from './support';
 
 const ITERATIONS = Math.max(1, Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 200));
 const WARM_UP = Math.max(0, Number(process.env.BENCH_DASHBOARD_WARM_UP ?? 20));
@@ -232,7 +232,7 @@ function withoutCursors(answer: DashboardAnswer): DashboardAnswer {
 }
 
 async function graphqlAnswer(url: string, body: string): Promise<DashboardAnswer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pilothub-actor': 'bench' }, body });
+  const response = await fetch(url, { method: 'POST', headers: { ...BENCH_HEADERS, 'content-type': 'application/json' }, body });
   const answer = (await response.json()) as { data?: DashboardAnswer; errors?: unknown[] };
   if (!response.ok || answer.errors?.length || !answer.data) throw new Error(`Dashboard failed: HTTP ${response.status} ${JSON.stringify(answer.errors ?? answer)}`);
   return answer.data;
@@ -286,7 +286,7 @@ export async function run(): Promise<BenchReport> {
       const sql = await handWrittenAnswer(pool, today());
       const sqlMs = performance.now() - started;
       started = performance.now();
-      await (await fetch(hub.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: floorBody })).text();
+      await (await fetch(hub.graphqlUrl, { method: 'POST', headers: { ...BENCH_HEADERS, 'content-type': 'application/json' }, body: floorBody })).text();
       const floorMs = performance.now() - started;
       if (index >= WARM_UP) {
         graphqlTimes.push(graphqlMs);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -67,10 +68,29 @@ function operationMetrics(metrics: HubMetrics): ApolloServerPlugin<HubContext> {
   };
 }
 
+/**
+ * Every GraphQL response is `Cache-Control: no-store` (answers depend on the caller's credentials). This is what
+ * Apollo's default cache-control plugin sends when no field declares a cache hint, and none does; that plugin
+ * is disabled because it also hooks every field of every operation to collect hints.
+ */
+function noStore(): ApolloServerPlugin<HubContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
+  };
+}
+
 /** Starts the HTTP server with the GraphQL endpoint on an open database. */
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: hashing every response body costs time on each request, and GraphQL answers and downloads are no-store.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
@@ -95,7 +115,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin, auditPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), noStore(), operationMetrics(metrics), limitsPlugin, auditPlugin()],
   });
   await server.start();
 

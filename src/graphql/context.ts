@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { In } from 'typeorm';
 import type { HubConfig } from '../config';
 import type { ConnectorService } from '../modules/connectors/connector.service';
 import type { ApiKeyService } from '../security/api-key.service';
@@ -29,7 +28,8 @@ export class RequestLoaders {
   /** Rows of `target` by primary key; a missing row resolves to null. */
   byId<T extends ObjectLiteral & { id: number }>(target: EntityClass<T>): DataLoader<number, T | null> {
     return this.get<number, T | null>(`byId:${target.name}`, async (ids) => {
-      const rows = await this.dataSource.getRepository(target).findBy({ id: In([...ids]) } as never);
+      // A query builder rather than find options: the same SQL, built with less work on every request.
+      const rows = await this.dataSource.getRepository(target).createQueryBuilder('row').where('row.id IN (:...ids)', { ids: [...ids] }).getMany();
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     });
@@ -49,10 +49,9 @@ export class RequestLoaders {
     order: Partial<Record<keyof T & string, 'ASC' | 'DESC'>>,
   ): DataLoader<number, T[]> {
     return this.get<number, T[]>(`byForeignKey:${String(target instanceof Function ? target.name : target)}:${foreignKey}`, async (keys) => {
-      const rows = await this.dataSource.getRepository(target).find({
-        where: { [foreignKey]: In([...keys]) } as never,
-        order: order as never,
-      });
+      const query = this.dataSource.getRepository(target).createQueryBuilder('row').where(`row.${foreignKey} IN (:...keys)`, { keys: [...keys] });
+      for (const [property, direction] of Object.entries(order)) query.addOrderBy(`row.${property}`, direction as 'ASC' | 'DESC');
+      const rows = await query.getMany();
       const groups = new Map<number, T[]>(keys.map((key) => [key, []]));
       for (const row of rows) groups.get(Number(row[foreignKey]))?.push(row);
       return keys.map((key) => groups.get(key) ?? []);

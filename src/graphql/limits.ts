@@ -170,8 +170,35 @@ export const listCost: ComplexityEstimator = ({ childComplexity }) => 1 + childC
 
 const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
 
-/** The estimated cost of the operation of a request, or undefined when its variables are invalid (execution reports them). */
+/** Costs already computed, by document (Apollo reuses the parsed document of a repeated operation), then by operation name and variables. */
+const knownCosts = new WeakMap<object, Map<string, number | undefined>>();
+/** Distinct operation names and variables remembered per document: beyond that, costs are computed afresh. */
+const KNOWN_COSTS_PER_DOCUMENT = 64;
+
+/**
+ * The estimated cost of the operation of a request, or undefined when its variables are invalid (execution
+ * reports them). The cost depends only on the document, the operation and the variables: a repeated request
+ * (a dashboard) reuses it.
+ */
 export function operationCost(
+  schema: GraphQLSchema,
+  request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
+  pages: CostContext,
+): number | undefined {
+  const document = request.document!;
+  let costs = knownCosts.get(document);
+  if (!costs) {
+    costs = new Map();
+    knownCosts.set(document, costs);
+  }
+  const key = JSON.stringify([pages.defaultPageSize, pages.maxPageSize, request.request.operationName ?? null, request.request.variables ?? {}]);
+  if (costs.has(key)) return costs.get(key);
+  const cost = computeOperationCost(schema, request, pages);
+  if (costs.size < KNOWN_COSTS_PER_DOCUMENT) costs.set(key, cost);
+  return cost;
+}
+
+function computeOperationCost(
   schema: GraphQLSchema,
   request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
   pages: CostContext,
@@ -283,20 +310,13 @@ function inputError({ path, character }: InputProblem): GraphQLError {
 class Deadline {
   expired = false;
   private readonly endsAt: number;
-  readonly error: QueryRejection;
+  private timeoutError?: QueryRejection;
   /** Rejects when the time is up; never resolves. */
   readonly passed: Promise<never>;
   private timer?: NodeJS.Timeout;
 
-  constructor(timeoutMs: number) {
+  constructor(private readonly timeoutMs: number) {
     this.endsAt = performance.now() + timeoutMs;
-    const seconds = timeoutMs / 1000;
-    this.error = new QueryRejection(
-      'TIMEOUT',
-      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
-      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
-      504,
-    );
     this.passed = new Promise<never>((_resolve, reject) => {
       this.timer = setTimeout(() => {
         this.expired = true;
@@ -306,6 +326,17 @@ class Deadline {
     });
     // Fields that are no longer racing must not turn the rejection into an unhandled one.
     this.passed.catch(() => undefined);
+  }
+
+  /** The TIMEOUT refusal, built when first needed: almost every operation ends in time, and an error captures a stack. */
+  get error(): QueryRejection {
+    const seconds = this.timeoutMs / 1000;
+    return (this.timeoutError ??= new QueryRejection(
+      'TIMEOUT',
+      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
+      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
+      504,
+    ));
   }
 
   clear(): void {

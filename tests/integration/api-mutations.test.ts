@@ -103,6 +103,20 @@ describe('mutations of pilot models and tasks', () => {
     expect(history.pilotModel.statusHistory).toEqual([{ field: 'STATUS', toValue: 'IN_PROGRESS' }]);
   });
 
+  it('the declared lengths of an accountability update are checked: too short or too long is BAD_USER_INPUT and writes nothing', async () => {
+    const before = await storedTask('T01.03');
+    const changes = await allChanges();
+    const update = 'mutation($input: AccountabilityUpdate!) { updateTask(code: "T01.03", input: $input) { code } }';
+    const short = await errorOf(hub, update, { input: { responsiblePerson: 'X', note: 'một ký tự' } });
+    expect(short.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(short.message).toContain('responsiblePerson');
+    const long = await errorOf(hub, update, { input: { deadline: '2024-12-31', note: 'n'.repeat(2001) } });
+    expect(long.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(long.message).toContain('note');
+    expect(await storedTask('T01.03')).toEqual(before);
+    expect(await allChanges()).toBe(changes);
+  });
+
   it('an unknown code is NOT_FOUND and writes nothing', async () => {
     const changes = await allChanges();
     const statuses = await hub.dataSource.getRepository(PilotModel).find({ select: { code: true, status: true }, order: { code: 'ASC' } });

@@ -35,6 +35,14 @@ describe('schema/examples operations', () => {
     }
   });
 
+  it('GraphQL answers are never stored by caches (Cache-Control: no-store)', async () => {
+    for (const query of [example('ProgramOverview'), '{ __typename }']) {
+      const response = await fetch(hub.hub.url, { method: 'POST', headers: { ...hub.headers, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('ProgramOverview: 38 models 6/20/12 and 51 tasks in 10 groups', async () => {
     const response = await hub.graphql<{ program: {
       code: string;

@@ -97,6 +97,11 @@ describe('query limits with small settings', () => {
     // 1 + 300 × 3 = 901 passes; the 52 metrics fit in the page.
     const page = await dataOf<{ metrics: { edges: unknown[] } }>(hub, query, { size: 300 });
     expect(page.metrics.edges).toHaveLength(52);
+    // Costs are remembered per document and variables: the same operation is priced by the variables it is sent with, each time.
+    for (const size of [500, 300, 500]) {
+      if (size === 500) expect((await refused(hub, query, { size })).extensions.limit).toEqual({ setting: 'GRAPHQL_MAX_COST', maximum: 1000, actual: 1501 });
+      else expect((await dataOf<{ metrics: { edges: unknown[] } }>(hub, query, { size })).metrics.edges).toHaveLength(52);
+    }
     // Without first/last the default page size (50) counts: a nested 50 × 50 page costs 1 + 50 × (3 + 1 + 50 × 3) > 1000.
     const nested = await refused(hub, '{ metrics { edges { node { code observations { edges { node { value } } } } } } }');
     expect(nested.extensions.limit).toEqual({ setting: 'GRAPHQL_MAX_COST', maximum: 1000, actual: 1 + 50 * (1 + 1 + 1 + 1 + 50 * 3) });

@@ -19,8 +19,17 @@ const NOTE_MAX = 2000;
 
 /** Resolves the date deadlines are judged against: the one asked for, or today in the hub's zone. */
 export function judgementDate(context: HubContext, asOf?: string | null): string {
-  return asOf ?? todayIn(context.config.timeZone);
+  if (asOf) return asOf;
+  // One date per request: every item of a response is judged on the same day, and the formatting is done once.
+  let today = requestDates.get(context);
+  if (today === undefined) {
+    today = todayIn(context.config.timeZone);
+    requestDates.set(context, today);
+  }
+  return today;
 }
+
+const requestDates = new WeakMap<HubContext, string>();
 
 /** Days past the deadline: until asOf while open, until the (local) completion date once completed. */
 export function daysLate(item: AccountableItem, asOf: string, timeZone: string): number {

@@ -103,6 +103,50 @@ export function latestPointLoader(context: HubContext): DataLoader<Metric, Metri
  */
 export async function latestPoints(dataSource: DataSource, metrics: readonly Metric[], asOf?: string): Promise<Array<MetricPoint | null>> {
   if (metrics.length === 0) return [];
+  const [sql, parameters] = latestStatement(dataSource, metrics.length, Boolean(asOf));
+  const metricIds = metrics.map((metric) => metric.id);
+  const rows: SumRow[] = await dataSource.query(
+    sql,
+    parameters.map((parameter) => (parameter === ASOF_SLOT ? asOf : metricIds[parameter])),
+  );
+  const sums = rows.map(toLevelSum);
+  return metrics.map((metric) => {
+    const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
+    return chosen ? combine(metric.kind, chosen) : null;
+  });
+}
+
+/** Where a parameter of a cached latest statement comes from: an index into the metric ids, or `asOf`. */
+const ASOF_SLOT = -1;
+/** The latest statement by data source, number of metrics and whether asOf is given: built once, it is sent as soon as the metrics are known. */
+const latestStatements = new WeakMap<DataSource, Map<string, [string, number[]]>>();
+
+function latestStatement(dataSource: DataSource, metricCount: number, withAsOf: boolean): [string, number[]] {
+  let statements = latestStatements.get(dataSource);
+  if (!statements) {
+    statements = new Map();
+    latestStatements.set(dataSource, statements);
+  }
+  const key = `${metricCount}:${withAsOf}`;
+  let statement = statements.get(key);
+  if (!statement) {
+    // Built with stand-in values (negative ids, an impossible date) whose positions tell where each real value goes.
+    const standInIds = Array.from({ length: metricCount }, (_value, index) => -1 - index);
+    const standInAsOf = '0000-00-00#asOf';
+    const [sql, parameters] = buildLatestQuery(dataSource, standInIds, withAsOf ? standInAsOf : undefined).getQueryAndParameters();
+    const slots = parameters.map((parameter) => {
+      if (parameter === standInAsOf) return ASOF_SLOT;
+      if (typeof parameter === 'number' && parameter < 0) return -1 - parameter;
+      throw new Error(`unexpected parameter in the latest statement: ${String(parameter)}`);
+    });
+    statement = [sql, slots];
+    // Metric counts vary little (a page of models, a dashboard): a bounded number of shapes is kept.
+    if (statements.size < 256) statements.set(key, statement);
+  }
+  return statement;
+}
+
+function buildLatestQuery(dataSource: DataSource, metricIds: number[], asOf?: string) {
   const latestStart = dataSource
     .createQueryBuilder(Observation, 'recent')
     .select('recent.metricId', 'metricId')
@@ -110,7 +154,7 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
     .where('recent.metricId IN (:...metricIds)')
     .groupBy('recent.metricId');
   if (asOf) latestStart.andWhere('recent.periodEnd <= :asOf');
-  const rows = await dataSource
+  return dataSource
     .createQueryBuilder(Observation, 'observation')
     .innerJoin(`(${latestStart.getQuery()})`, 'latest', 'latest.metricId = observation.metricId AND latest.periodStart = observation.periodStart')
     .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
@@ -122,16 +166,10 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
     .addSelect('SUM(observation.denominator)', 'denominator')
     .addSelect('COUNT(*)', 'reportingUnits')
     .addSelect('COUNT(observation.numerator)', 'numeratorCount')
-    .setParameters({ metricIds: metrics.map((metric) => metric.id), ...(asOf ? { asOf } : {}) })
+    .setParameters({ metricIds, ...(asOf ? { asOf } : {}) })
     .groupBy('observation.metricId')
     .addGroupBy('observation.period')
-    .addGroupBy('unit.level')
-    .getRawMany<SumRow>();
-  const sums = rows.map(toLevelSum);
-  return metrics.map((metric) => {
-    const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
-    return chosen ? combine(metric.kind, chosen) : null;
-  });
+    .addGroupBy('unit.level');
 }
 
 /**
