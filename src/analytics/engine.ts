@@ -348,16 +348,48 @@ interface ValueRow {
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
 const dateText = (value: unknown): string => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value));
 
-async function loadValues(dataSource: Queryable, plan: Plan): Promise<ValueRow[]> {
+const ROLLUP_COLUMNS = 'valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue';
+
+/**
+ * Values of the plan's metrics. From the rollups, the metrics in `summable` (reported at one level only, so the
+ * per-month choice of level is always that level) come with each unit's months already summed in SQL — one row
+ * per unit carrying its latest month's latest period and value (for STOCK) — when the answer has a single bucket:
+ * far fewer rows to read and combine. The other metrics come month by month. One statement for both.
+ */
+async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlySet<number> = new Set()): Promise<ValueRow[]> {
   const metricIds = plan.metrics.map((metric) => metric.id);
   if (metricIds.length === 0) return [];
   const inList = metricIds.map(() => '?').join(', ');
   if (!plan.raw) {
-    const rows: Array<Record<string, unknown>> = await dataSource.query(
-      'SELECT metricId, unitId, `month`, `level`, valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue ' +
-        `FROM observation_rollup WHERE metricId IN (${inList}) AND \`month\` >= ? AND \`month\` <= ?`,
-      [...metricIds, plan.start.slice(0, 7), plan.end.slice(0, 7)],
-    );
+    const summed = plan.granularity === null ? metricIds.filter((id) => summable.has(id)) : [];
+    const monthly = metricIds.filter((id) => !summed.includes(id));
+    const firstMonth = plan.start.slice(0, 7);
+    const lastMonth = plan.end.slice(0, 7);
+    // Month rows count from their first day, which must lie in the range (see bucketIndexer).
+    const firstWholeMonth = plan.start.endsWith('-01') ? firstMonth : nextMonth(firstMonth);
+    const selects: string[] = [];
+    const parameters: unknown[] = [];
+    if (monthly.length > 0) {
+      selects.push(
+        `SELECT metricId, unitId, \`month\`, \`level\`, ${ROLLUP_COLUMNS} ` +
+          `FROM observation_rollup WHERE metricId IN (${monthly.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ?`,
+      );
+      parameters.push(...monthly, firstMonth, lastMonth);
+    }
+    if (summed.length > 0 && firstWholeMonth <= lastMonth) {
+      selects.push(
+        'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
+          's.numeratorCount, r.latestPeriodStart, r.latestValue ' +
+          'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, SUM(valueSum) AS valueSum, ' +
+          'SUM(numeratorSum) AS numeratorSum, SUM(denominatorSum) AS denominatorSum, SUM(observationCount) AS observationCount, ' +
+          'SUM(numeratorCount) AS numeratorCount FROM observation_rollup ' +
+          `WHERE metricId IN (${summed.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ? GROUP BY metricId, unitId) s ` +
+          'JOIN observation_rollup r ON r.metricId = s.metricId AND r.unitId = s.unitId AND r.`month` = s.lastMonth',
+      );
+      parameters.push(...summed, firstWholeMonth, lastMonth);
+    }
+    if (selects.length === 0) return [];
+    const rows: Array<Record<string, unknown>> = await dataSource.query(selects.join(' UNION ALL '), parameters);
     return rows.map((row) => ({
       metricId: Number(row.metricId),
       unitId: Number(row.unitId),
@@ -414,20 +446,28 @@ async function loadValues(dataSource: Queryable, plan: Plan): Promise<ValueRow[]
   });
 }
 
-/** The coarsest level each metric was ever reported at: what `expected` counts when a period has no data. */
-async function reportingLevels(dataSource: Queryable, metrics: readonly AnalyticsMetric[]): Promise<Map<number, UnitLevel>> {
-  if (metrics.length === 0) return new Map();
+interface ReportingLevels {
+  /** The coarsest level each metric was ever reported at: what `expected` counts when a period has no data. */
+  coarsest: Map<number, UnitLevel>;
+  /** Metrics only ever reported at one level: their months can be summed before they are combined. */
+  singleLevel: Set<number>;
+}
+
+async function reportingLevels(dataSource: Queryable, metrics: readonly AnalyticsMetric[]): Promise<ReportingLevels> {
+  const coarsest = new Map<number, UnitLevel>();
+  const levelCounts = new Map<number, number>();
+  if (metrics.length === 0) return { coarsest, singleLevel: new Set() };
   const rows: Array<{ metricId: number | string; level: UnitLevel }> = await dataSource.query(
     `SELECT DISTINCT metricId, \`level\` FROM observation_rollup WHERE metricId IN (${metrics.map(() => '?').join(', ')})`,
     metrics.map((metric) => metric.id),
   );
-  const result = new Map<number, UnitLevel>();
   for (const row of rows) {
     const id = Number(row.metricId);
-    const known = result.get(id);
-    if (!known || levelRank(row.level) < levelRank(known)) result.set(id, row.level);
+    const known = coarsest.get(id);
+    if (!known || levelRank(row.level) < levelRank(known)) coarsest.set(id, row.level);
+    levelCounts.set(id, (levelCounts.get(id) ?? 0) + 1);
   }
-  return result;
+  return { coarsest, singleLevel: new Set([...levelCounts].filter(([, count]) => count === 1).map(([id]) => id)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -584,6 +624,11 @@ class Expectations {
   }
 }
 
+function nextMonth(month: string): string {
+  const [year, monthNumber] = month.split('-').map(Number);
+  return monthNumber === 12 ? `${year + 1}-01` : `${year}-${String(monthNumber + 1).padStart(2, '0')}`;
+}
+
 function nextDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
@@ -694,7 +739,7 @@ export async function runSeries(dataSource: DataSource, request: SeriesRequest, 
   if (seriesCount * planned.buckets.length > maxRows) {
     throw badInput('level', `${seriesCount} series × ${planned.buckets.length} periods exceed the limit of ${maxRows} points`);
   }
-  const [rows, defaultLevels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+  const [rows, { coarsest: defaultLevels }] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
   const { cells } = accumulate(planned, rows, Number.MAX_SAFE_INTEGER, 'level');
   const expectations = new Expectations(planned);
   const measure = (metric: AnalyticsMetric, bucketIndex: number, groupId: number) =>
@@ -764,7 +809,13 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
     }
   });
 
-  const [values, defaultLevels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+  // Without periods the single-level metrics are read with their months summed, which needs their levels first.
+  const summing = !planned.raw && planned.granularity === null;
+  const levels = summing ? await reportingLevels(dataSource, planned.metrics) : undefined;
+  const [values, { coarsest: defaultLevels }] = await Promise.all([
+    loadValues(dataSource, planned, levels?.singleLevel),
+    levels ?? reportingLevels(dataSource, planned.metrics),
+  ]);
   // Cells are bounded too: a request that would need far more cells than rows is refused before it is combined.
   const { cells } = accumulate(planned, values, maxRows * Math.max(1, planned.metrics.length), 'groupBy');
   const expectations = new Expectations(planned);
