@@ -575,13 +575,36 @@ class Expectations {
   }
 
   count(metric: AnalyticsMetric, bucket: Period, groupId: number, levelOfMonth: (month: string) => UnitLevel | null): number {
-    let expected = 0;
-    for (const [month, starts] of this.periodStartsByMonth(metric.frequency, bucket)) {
+    const byMonth = this.periodStartsByMonth(metric.frequency, bucket);
+    // Usually every month has the same level: the bucket's total for that level is then counted once per group.
+    let uniform: UnitLevel | null | undefined;
+    for (const month of byMonth.keys()) {
       const level = levelOfMonth(month);
-      if (level) expected += this.monthCount(metric.frequency, month, starts, level, groupId);
+      if (uniform === undefined) uniform = level;
+      else if (level !== uniform) {
+        uniform = undefined;
+        break;
+      }
     }
+    const countMonths = (levelOf: (month: string) => UnitLevel | null) => {
+      let expected = 0;
+      for (const [month, starts] of byMonth) {
+        const level = levelOf(month);
+        if (level) expected += this.monthCount(metric.frequency, month, starts, level, groupId);
+      }
+      return expected;
+    };
+    if (uniform === undefined) return countMonths(levelOfMonth);
+    const level = uniform;
+    if (level === null) return 0;
+    const key = `${metric.frequency}|${bucket.start}|${bucket.end}|${level}|${groupId}`;
+    let expected = this.bucketCounts.get(key);
+    if (expected === undefined) this.bucketCounts.set(key, (expected = countMonths(() => level)));
     return expected;
   }
+
+  /** Expected reports of a whole bucket for one (frequency, level, group). */
+  private readonly bucketCounts = new Map<string, number>();
 
   /** Expected reports of one month for one (frequency, level, group): counted once, shared by every metric and cell. */
   private readonly monthCounts = new Map<string, number>();
