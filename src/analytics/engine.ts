@@ -481,8 +481,8 @@ interface LevelSums {
   observations: number;
   numerators: number;
   approximate: boolean;
-  /** STOCK: per unit, its latest period start and weighted value. */
-  latest: Map<number, { start: string; value: number }>;
+  /** STOCK only: per unit, its latest period start and weighted value. */
+  latest: Map<number, { start: string; value: number }> | null;
 }
 
 /** One (metric, bucket, group): month → level → sums. */
@@ -536,7 +536,8 @@ function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, gro
       if (!levels) cell.set(month, (levels = new Map()));
       let sums = levels.get(row.level);
       if (!sums) {
-        sums = { value: 0, numerator: 0, denominator: 0, observations: 0, numerators: 0, approximate: false, latest: new Map() };
+        const stock = kinds.get(row.metricId) === MetricKind.STOCK;
+        sums = { value: 0, numerator: 0, denominator: 0, observations: 0, numerators: 0, approximate: false, latest: stock ? new Map() : null };
         levels.set(row.level, sums);
       }
       sums.value += weight * row.valueSum;
@@ -545,7 +546,7 @@ function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, gro
       sums.observations += row.observationCount;
       sums.numerators += row.numeratorCount;
       sums.approximate ||= placement.approximate;
-      if (kinds.get(row.metricId) === MetricKind.STOCK) {
+      if (sums.latest) {
         const latest = sums.latest.get(row.unitId);
         if (!latest || latest.start < row.latestPeriodStart) sums.latest.set(row.unitId, { start: row.latestPeriodStart, value: weight * row.latestValue });
       }
@@ -682,7 +683,7 @@ function measureOf(
   let numerators = 0;
   let approximate = false;
   let level: UnitLevel | null = null;
-  const latest = new Map<number, { start: string; value: number }>();
+  const latest = metric.kind === MetricKind.STOCK ? new Map<number, { start: string; value: number }>() : null;
   for (const { level: monthLevel, sums } of chosen.values()) {
     value += sums.value;
     numerator += sums.numerator;
@@ -691,9 +692,9 @@ function measureOf(
     numerators += sums.numerators;
     approximate ||= sums.approximate;
     if (level === null || levelRank(monthLevel) < levelRank(level)) level = monthLevel;
-    for (const [unitId, entry] of sums.latest) {
-      const known = latest.get(unitId);
-      if (!known || known.start < entry.start) latest.set(unitId, entry);
+    for (const [unitId, entry] of sums.latest ?? []) {
+      const known = latest?.get(unitId);
+      if (!known || known.start < entry.start) latest?.set(unitId, entry);
     }
   }
   const reported = observations;
@@ -706,7 +707,7 @@ function measureOf(
     }
     case MetricKind.STOCK: {
       let total = 0;
-      for (const entry of latest.values()) total += entry.value;
+      for (const entry of latest?.values() ?? []) total += entry.value;
       return { ...base, value: total, numerator: null, denominator: null };
     }
     default:
