@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -67,6 +68,23 @@ function operationMetrics(metrics: HubMetrics): ApolloServerPlugin<HubContext> {
   };
 }
 
+/**
+ * GraphQL answers are never cached: `cache-control: no-store`, what Apollo's default cache-control plugin sends
+ * when no field carries a cache hint (none does here). That plugin is disabled: it computes a cache policy for every
+ * resolved field, tens of thousands in a large aggregate, only to reach that answer.
+ */
+function noStore(): ApolloServerPlugin<HubContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
+  };
+}
+
 /** Starts the HTTP server with the GraphQL endpoint on an open database. */
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
   const app = express();
@@ -95,7 +113,14 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationMetrics(metrics), limitsPlugin, auditPlugin()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginCacheControlDisabled(),
+      noStore(),
+      operationMetrics(metrics),
+      limitsPlugin,
+      auditPlugin(),
+    ],
   });
   await server.start();
 
