@@ -835,11 +835,16 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
 
   // Without periods the single-level metrics are read with their months summed, which needs their levels first.
   const summing = !planned.raw && planned.granularity === null;
-  const levels = summing ? await reportingLevels(dataSource, planned.metrics) : undefined;
-  const [values, { coarsest: defaultLevels }] = await Promise.all([
+  let levels = summing ? await reportingLevels(dataSource, planned.metrics) : undefined;
+  let [values, { coarsest: defaultLevels }] = await Promise.all([
     loadValues(dataSource, planned, levels?.singleLevel),
     levels ?? reportingLevels(dataSource, planned.metrics),
   ]);
+  // A level first reported between the two statements would mix levels in a summed metric: read month by month.
+  if (levels && values.some((row) => levels!.singleLevel.has(row.metricId) && row.level !== levels!.coarsest.get(row.metricId))) {
+    [values, levels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+    defaultLevels = levels.coarsest;
+  }
   // Cells are bounded too: a request that would need far more cells than rows is refused before it is combined.
   const { cells } = accumulate(planned, values, maxRows * Math.max(1, planned.metrics.length), 'groupBy');
   const expectations = new Expectations(planned);
