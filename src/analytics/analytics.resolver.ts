@@ -82,8 +82,13 @@ class SeriesType {
 @ObjectType('AggregateMeasure', { description: 'One metric’s measure in an aggregate row.' })
 class AggregateMeasureType extends MeasureFields {
   metricId: number;
-  /** The metric, when the aggregate loaded it for all its measures at once. */
-  metricEntity?: Metric;
+
+  /**
+   * Set by `aggregate` (which loads the few metrics once for all the measures) when the operation selects it: a
+   * plain property, so thousands of measures cost no resolver call.
+   */
+  @Field(() => Metric)
+  metric?: Metric;
 }
 
 @ObjectType('AggregateRow', { description: 'One group: its dimension values (null when not grouped by them) and its measures.' })
@@ -159,7 +164,7 @@ function rowType(row: AggregateRow): AggregateRowType {
     pilotModelId: row.pilotModelId,
     taskGroupId: row.taskGroupId,
     approximate: row.approximate,
-    measures: row.measures.map((measure: AggregateMeasure) => ({ ...measureFields(measure), metricId: measure.metric.id })),
+    measures: row.measures.map((measure: AggregateMeasure) => ({ ...measureFields(measure), metricId: measure.metric.id, metric: undefined })),
   };
 }
 
@@ -245,7 +250,7 @@ export class AnalyticsResolver {
       // Thousands of measures share a few metrics: each measure gets its metric's entity, not a promise of it.
       const ids = [...new Set(rows.flatMap((row) => row.measures.map((measure) => measure.metricId)))];
       const byId = new Map((await Promise.all(ids.map((id) => context.loaders.related(Metric, id)))).map((metric) => [metric.id, metric]));
-      for (const row of rows) for (const measure of row.measures) measure.metricEntity = byId.get(measure.metricId);
+      for (const row of rows) for (const measure of row.measures) measure.metric = byId.get(measure.metricId);
     }
     return { rows, totalRows: result.totalRows };
   }
@@ -261,14 +266,6 @@ export class SeriesResolver {
   @FieldResolver(() => [Metric], { complexity: listCost, description: 'The metrics of the series (several when combined).' })
   async metrics(@Root() series: SeriesType, @Ctx() context: HubContext): Promise<Metric[]> {
     return Promise.all(series.metricIds.map((id) => context.loaders.related(Metric, id)));
-  }
-}
-
-@Resolver(() => AggregateMeasureType)
-export class AggregateMeasureResolver {
-  @FieldResolver(() => Metric)
-  metric(@Root() measure: AggregateMeasureType, @Ctx() context: HubContext): Metric | Promise<Metric> {
-    return measure.metricEntity ?? context.loaders.related(Metric, measure.metricId);
   }
 }
 

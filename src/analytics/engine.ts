@@ -348,16 +348,48 @@ interface ValueRow {
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
 const dateText = (value: unknown): string => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value));
 
-async function loadValues(dataSource: Queryable, plan: Plan): Promise<ValueRow[]> {
+const ROLLUP_COLUMNS = 'valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue';
+
+/**
+ * Values of the plan's metrics. From the rollups, the metrics in `summable` (reported at one level only, so the
+ * per-month choice of level is always that level) come with each unit's months already summed in SQL — one row
+ * per unit carrying its latest month's latest period and value (for STOCK) — when the answer has a single bucket:
+ * far fewer rows to read and combine. The other metrics come month by month. One statement for both.
+ */
+async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlySet<number> = new Set()): Promise<ValueRow[]> {
   const metricIds = plan.metrics.map((metric) => metric.id);
   if (metricIds.length === 0) return [];
   const inList = metricIds.map(() => '?').join(', ');
   if (!plan.raw) {
-    const rows: Array<Record<string, unknown>> = await dataSource.query(
-      'SELECT metricId, unitId, `month`, `level`, valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue ' +
-        `FROM observation_rollup WHERE metricId IN (${inList}) AND \`month\` >= ? AND \`month\` <= ?`,
-      [...metricIds, plan.start.slice(0, 7), plan.end.slice(0, 7)],
-    );
+    const summed = plan.granularity === null ? metricIds.filter((id) => summable.has(id)) : [];
+    const monthly = metricIds.filter((id) => !summed.includes(id));
+    const firstMonth = plan.start.slice(0, 7);
+    const lastMonth = plan.end.slice(0, 7);
+    // Month rows count from their first day, which must lie in the range (see bucketIndexer).
+    const firstWholeMonth = plan.start.endsWith('-01') ? firstMonth : nextMonth(firstMonth);
+    const selects: string[] = [];
+    const parameters: unknown[] = [];
+    if (monthly.length > 0) {
+      selects.push(
+        `SELECT metricId, unitId, \`month\`, \`level\`, ${ROLLUP_COLUMNS} ` +
+          `FROM observation_rollup WHERE metricId IN (${monthly.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ?`,
+      );
+      parameters.push(...monthly, firstMonth, lastMonth);
+    }
+    if (summed.length > 0 && firstWholeMonth <= lastMonth) {
+      selects.push(
+        'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
+          's.numeratorCount, r.latestPeriodStart, r.latestValue ' +
+          'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, SUM(valueSum) AS valueSum, ' +
+          'SUM(numeratorSum) AS numeratorSum, SUM(denominatorSum) AS denominatorSum, SUM(observationCount) AS observationCount, ' +
+          'SUM(numeratorCount) AS numeratorCount FROM observation_rollup ' +
+          `WHERE metricId IN (${summed.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ? GROUP BY metricId, unitId) s ` +
+          'JOIN observation_rollup r ON r.metricId = s.metricId AND r.unitId = s.unitId AND r.`month` = s.lastMonth',
+      );
+      parameters.push(...summed, firstWholeMonth, lastMonth);
+    }
+    if (selects.length === 0) return [];
+    const rows: Array<Record<string, unknown>> = await dataSource.query(selects.join(' UNION ALL '), parameters);
     return rows.map((row) => ({
       metricId: Number(row.metricId),
       unitId: Number(row.unitId),
@@ -414,20 +446,28 @@ async function loadValues(dataSource: Queryable, plan: Plan): Promise<ValueRow[]
   });
 }
 
-/** The coarsest level each metric was ever reported at: what `expected` counts when a period has no data. */
-async function reportingLevels(dataSource: Queryable, metrics: readonly AnalyticsMetric[]): Promise<Map<number, UnitLevel>> {
-  if (metrics.length === 0) return new Map();
+interface ReportingLevels {
+  /** The coarsest level each metric was ever reported at: what `expected` counts when a period has no data. */
+  coarsest: Map<number, UnitLevel>;
+  /** Metrics only ever reported at one level: their months can be summed before they are combined. */
+  singleLevel: Set<number>;
+}
+
+async function reportingLevels(dataSource: Queryable, metrics: readonly AnalyticsMetric[]): Promise<ReportingLevels> {
+  const coarsest = new Map<number, UnitLevel>();
+  const levelCounts = new Map<number, number>();
+  if (metrics.length === 0) return { coarsest, singleLevel: new Set() };
   const rows: Array<{ metricId: number | string; level: UnitLevel }> = await dataSource.query(
     `SELECT DISTINCT metricId, \`level\` FROM observation_rollup WHERE metricId IN (${metrics.map(() => '?').join(', ')})`,
     metrics.map((metric) => metric.id),
   );
-  const result = new Map<number, UnitLevel>();
   for (const row of rows) {
     const id = Number(row.metricId);
-    const known = result.get(id);
-    if (!known || levelRank(row.level) < levelRank(known)) result.set(id, row.level);
+    const known = coarsest.get(id);
+    if (!known || levelRank(row.level) < levelRank(known)) coarsest.set(id, row.level);
+    levelCounts.set(id, (levelCounts.get(id) ?? 0) + 1);
   }
-  return result;
+  return { coarsest, singleLevel: new Set([...levelCounts].filter(([, count]) => count === 1).map(([id]) => id)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -441,8 +481,8 @@ interface LevelSums {
   observations: number;
   numerators: number;
   approximate: boolean;
-  /** STOCK: per unit, its latest period start and weighted value. */
-  latest: Map<number, { start: string; value: number }>;
+  /** STOCK only: per unit, its latest period start and weighted value. */
+  latest: Map<number, { start: string; value: number }> | null;
 }
 
 /** One (metric, bucket, group): month → level → sums. */
@@ -496,7 +536,8 @@ function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, gro
       if (!levels) cell.set(month, (levels = new Map()));
       let sums = levels.get(row.level);
       if (!sums) {
-        sums = { value: 0, numerator: 0, denominator: 0, observations: 0, numerators: 0, approximate: false, latest: new Map() };
+        const stock = kinds.get(row.metricId) === MetricKind.STOCK;
+        sums = { value: 0, numerator: 0, denominator: 0, observations: 0, numerators: 0, approximate: false, latest: stock ? new Map() : null };
         levels.set(row.level, sums);
       }
       sums.value += weight * row.valueSum;
@@ -505,7 +546,7 @@ function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, gro
       sums.observations += row.observationCount;
       sums.numerators += row.numeratorCount;
       sums.approximate ||= placement.approximate;
-      if (kinds.get(row.metricId) === MetricKind.STOCK) {
+      if (sums.latest) {
         const latest = sums.latest.get(row.unitId);
         if (!latest || latest.start < row.latestPeriodStart) sums.latest.set(row.unitId, { start: row.latestPeriodStart, value: weight * row.latestValue });
       }
@@ -535,13 +576,36 @@ class Expectations {
   }
 
   count(metric: AnalyticsMetric, bucket: Period, groupId: number, levelOfMonth: (month: string) => UnitLevel | null): number {
-    let expected = 0;
-    for (const [month, starts] of this.periodStartsByMonth(metric.frequency, bucket)) {
+    const byMonth = this.periodStartsByMonth(metric.frequency, bucket);
+    // Usually every month has the same level: the bucket's total for that level is then counted once per group.
+    let uniform: UnitLevel | null | undefined;
+    for (const month of byMonth.keys()) {
       const level = levelOfMonth(month);
-      if (level) expected += this.monthCount(metric.frequency, month, starts, level, groupId);
+      if (uniform === undefined) uniform = level;
+      else if (level !== uniform) {
+        uniform = undefined;
+        break;
+      }
     }
+    const countMonths = (levelOf: (month: string) => UnitLevel | null) => {
+      let expected = 0;
+      for (const [month, starts] of byMonth) {
+        const level = levelOf(month);
+        if (level) expected += this.monthCount(metric.frequency, month, starts, level, groupId);
+      }
+      return expected;
+    };
+    if (uniform === undefined) return countMonths(levelOfMonth);
+    const level = uniform;
+    if (level === null) return 0;
+    const key = `${metric.frequency}|${bucket.start}|${bucket.end}|${level}|${groupId}`;
+    let expected = this.bucketCounts.get(key);
+    if (expected === undefined) this.bucketCounts.set(key, (expected = countMonths(() => level)));
     return expected;
   }
+
+  /** Expected reports of a whole bucket for one (frequency, level, group). */
+  private readonly bucketCounts = new Map<string, number>();
 
   /** Expected reports of one month for one (frequency, level, group): counted once, shared by every metric and cell. */
   private readonly monthCounts = new Map<string, number>();
@@ -584,6 +648,11 @@ class Expectations {
   }
 }
 
+function nextMonth(month: string): string {
+  const [year, monthNumber] = month.split('-').map(Number);
+  return monthNumber === 12 ? `${year + 1}-01` : `${year}-${String(monthNumber + 1).padStart(2, '0')}`;
+}
+
 function nextDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
@@ -614,7 +683,7 @@ function measureOf(
   let numerators = 0;
   let approximate = false;
   let level: UnitLevel | null = null;
-  const latest = new Map<number, { start: string; value: number }>();
+  const latest = metric.kind === MetricKind.STOCK ? new Map<number, { start: string; value: number }>() : null;
   for (const { level: monthLevel, sums } of chosen.values()) {
     value += sums.value;
     numerator += sums.numerator;
@@ -623,9 +692,9 @@ function measureOf(
     numerators += sums.numerators;
     approximate ||= sums.approximate;
     if (level === null || levelRank(monthLevel) < levelRank(level)) level = monthLevel;
-    for (const [unitId, entry] of sums.latest) {
-      const known = latest.get(unitId);
-      if (!known || known.start < entry.start) latest.set(unitId, entry);
+    for (const [unitId, entry] of sums.latest ?? []) {
+      const known = latest?.get(unitId);
+      if (!known || known.start < entry.start) latest?.set(unitId, entry);
     }
   }
   const reported = observations;
@@ -638,7 +707,7 @@ function measureOf(
     }
     case MetricKind.STOCK: {
       let total = 0;
-      for (const entry of latest.values()) total += entry.value;
+      for (const entry of latest?.values() ?? []) total += entry.value;
       return { ...base, value: total, numerator: null, denominator: null };
     }
     default:
@@ -694,7 +763,7 @@ export async function runSeries(dataSource: DataSource, request: SeriesRequest, 
   if (seriesCount * planned.buckets.length > maxRows) {
     throw badInput('level', `${seriesCount} series × ${planned.buckets.length} periods exceed the limit of ${maxRows} points`);
   }
-  const [rows, defaultLevels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+  const [rows, { coarsest: defaultLevels }] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
   const { cells } = accumulate(planned, rows, Number.MAX_SAFE_INTEGER, 'level');
   const expectations = new Expectations(planned);
   const measure = (metric: AnalyticsMetric, bucketIndex: number, groupId: number) =>
@@ -764,7 +833,18 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
     }
   });
 
-  const [values, defaultLevels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+  // Without periods the single-level metrics are read with their months summed, which needs their levels first.
+  const summing = !planned.raw && planned.granularity === null;
+  let levels = summing ? await reportingLevels(dataSource, planned.metrics) : undefined;
+  let [values, { coarsest: defaultLevels }] = await Promise.all([
+    loadValues(dataSource, planned, levels?.singleLevel),
+    levels ?? reportingLevels(dataSource, planned.metrics),
+  ]);
+  // A level first reported between the two statements would mix levels in a summed metric: read month by month.
+  if (levels && values.some((row) => levels!.singleLevel.has(row.metricId) && row.level !== levels!.coarsest.get(row.metricId))) {
+    [values, levels] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
+    defaultLevels = levels.coarsest;
+  }
   // Cells are bounded too: a request that would need far more cells than rows is refused before it is combined.
   const { cells } = accumulate(planned, values, maxRows * Math.max(1, planned.metrics.length), 'groupBy');
   const expectations = new Expectations(planned);

@@ -1,6 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AggregateMeasureResolver, AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
+import { AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
 import { authChecker } from '../security/access';
 import { AuditEventResolver } from '../security/audit.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
@@ -37,7 +37,6 @@ export const resolvers = [
   AuditEventResolver,
   AnalyticsResolver,
   SeriesResolver,
-  AggregateMeasureResolver,
   AggregateRowResolver,
   OutboundHostResolver,
 ] as const;

@@ -212,4 +212,63 @@ describe('rollups agree with the raw observations', () => {
     await rebuildRollups(database.dataSource);
     expect(await stored()).toEqual(incremental);
   });
+
+  it('metrics reported at one level only: answers without periods (months summed in SQL) equal the raw computation', async () => {
+    const codes = await unitCodes();
+    const single: Array<{ code: string; frequency: Frequency; kind: 'COUNT' | 'RATE' | 'STOCK' }> = [
+      { code: 'KIOSK_NOTARIZATIONS', frequency: 'DAY', kind: 'COUNT' },
+      { code: 'KCB_FACILITIES_READY_RATE', frequency: 'MONTH', kind: 'RATE' },
+      { code: 'KIOSK_DEPLOYED', frequency: 'MONTH', kind: 'STOCK' },
+    ];
+    // Communes only: 2024 communes before July 2025, 2025 communes after (re-expressed across maps by the answers).
+    const rows: ObservationRow[] = [];
+    for (const metric of single) {
+      for (const late of [false, true]) {
+        for (const period of periodsOf(metric.frequency, late)) {
+          for (const unit of late ? codes.communes2025 : codes.communes2024) {
+            if (random() < 0.7) continue;
+            if (metric.kind === 'RATE') {
+              const denominator = 1 + Math.floor(random() * 500);
+              const numerator = Math.floor(random() * (denominator + 1));
+              rows.push({ metric: metric.code, unit, period: period.text, value: (100 * numerator) / denominator, numerator, denominator } as ObservationRow);
+            } else {
+              rows.push({ metric: metric.code, unit, period: period.text, value: Math.floor(random() * 1000) } as ObservationRow);
+            }
+          }
+        }
+      }
+    }
+    const origin = { runId: null, source: 'random', actor: 'random test', mappingVersion: null, today: '2025-12-31' };
+    expect((await ingestRows(database.dataSource, rows, origin)).rejections).toEqual([]);
+
+    const metrics = single.map((metric) => metric.code);
+    const statements: string[] = [];
+    const query = database.dataSource.query.bind(database.dataSource);
+    const spy = jest.spyOn(database.dataSource, 'query').mockImplementation((sql: string, parameters?: Parameters<typeof query>[1]) => {
+      statements.push(sql);
+      return query(sql, parameters);
+    });
+    try {
+      const requests: AggregateRequest[] = [
+        { metrics, groupBy: [Dimension.UNIT], level: UnitLevel.DISTRICT, unitEdition: UnitEdition.E2024, from: '2025-01', to: '2025-12' },
+        { metrics, groupBy: [Dimension.UNIT], level: UnitLevel.COMMUNE, unitEdition: UnitEdition.E2025, from: '2025-02', to: '2025-11' },
+        { metrics, groupBy: [Dimension.UNIT], level: UnitLevel.COMMUNE, from: '2025-03', to: '2025-10' },
+        { metrics, groupBy: [Dimension.DEPARTMENT], from: '2025-Q2', to: '2025-Q3' },
+        { metrics: [...metrics, 'KCB_BIOMETRIC_VISITS'], groupBy: [Dimension.UNIT], level: UnitLevel.PROVINCE, from: '2025', to: '2025' },
+      ];
+      const options = { today: '2025-12-31', maxRows: 100_000 };
+      let answered = 0;
+      for (const request of requests) {
+        statements.length = 0;
+        const fromRollups = await runAggregate(database.dataSource, request, options);
+        expect(statements.some((sql) => sql.includes('GROUP BY metricId, unitId'))).toBe(true);
+        const fromObservations = await runAggregate(database.dataSource, request, { ...options, source: 'raw' });
+        expect(sortedAggregate(fromRollups)).toEqual(sortedAggregate(fromObservations));
+        answered += fromRollups.rows.reduce((sum, row) => sum + row.measures.filter((measure) => measure.value !== null).length, 0);
+      }
+      expect(answered).toBeGreaterThan(100);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
