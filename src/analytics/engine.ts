@@ -309,7 +309,10 @@ async function plan(
   }
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const asOf = request.asOf ?? null;
-  const raw = options.source === 'raw' || asOf !== null || (granularity !== null && frequencyRank(granularity) < frequencyRank('MONTH'));
+  // Rollups hold whole months: a range that starts or ends inside a month is read from the observations.
+  const wholeMonths = periodContaining(start, 'MONTH').start === start && periodContaining(end, 'MONTH').end === end;
+  const raw =
+    options.source === 'raw' || asOf !== null || !wholeMonths || (granularity !== null && frequencyRank(granularity) < frequencyRank('MONTH'));
   return {
     metrics: metricsFilter ? metrics.filter(metricsFilter) : metrics,
     buckets,
