@@ -10,6 +10,7 @@ import { HubError, httpStatusOf } from '../common/errors';
 import type { HubContext } from '../graphql/context';
 import { sendCsv, type CsvCell } from '../http/csv-download';
 import { assertRole, OPERATIONAL_READ_ROLES } from '../security/access';
+import type { Measure } from './engine';
 
 type Kind = 'list' | 'scalar' | 'boolean' | 'int' | 'json';
 
@@ -96,18 +97,8 @@ function variablesOf(request: Request, argumentsOf: Record<string, [Kind, string
 
 
 type Named = { code: string; name?: string; nameVi?: string; level?: string; unit?: string } | null;
-type MeasureRow = {
-  value: number | null;
-  numerator: number | null;
-  denominator: number | null;
-  expected: number;
-  reported: number;
-  complete: boolean;
-  approximate: boolean;
-  level: string | null;
-};
 
-const measureCells = (measure: MeasureRow): CsvCell[] => [
+const measureCells = (measure: Measure): CsvCell[] => [
   measure.value,
   measure.numerator,
   measure.denominator,
@@ -119,7 +110,7 @@ const measureCells = (measure: MeasureRow): CsvCell[] => [
 ];
 const MEASURE_HEADER = ['value', 'numerator', 'denominator', 'expected', 'reported', 'complete', 'approximate', 'reporting_level'];
 
-function seriesCsv(data: { series: Array<{ metrics: Named[]; unit: Named; points: Array<MeasureRow & { period: string; periodStart: string; periodEnd: string }> }> }) {
+function seriesCsv(data: { series: Array<{ metrics: Named[]; unit: Named; points: Array<Measure & { period: string; periodStart: string; periodEnd: string }> }> }) {
   const header = ['metric', 'metric_name_vi', 'measure_unit', 'unit_code', 'unit_name', 'unit_level', 'period', 'period_start', 'period_end', ...MEASURE_HEADER];
   const rows = data.series.flatMap((series) =>
     series.points.map((point) => [
@@ -148,7 +139,7 @@ function aggregateCsv(data: {
       department: Named;
       pilotModel: Named;
       taskGroup: Named;
-      measures: Array<MeasureRow & { metric: Named }>;
+      measures: Array<Measure & { metric: Named }>;
     }>;
   };
 }) {
