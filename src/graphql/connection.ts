@@ -219,7 +219,16 @@ export interface PageQuery<T extends { id: number }> {
   withTotalCount: boolean;
   /** Skip loading rows when the caller asked only for totalCount. */
   withRows: boolean;
+  /** Loads sent together with the page's rows (see ConnectionQuery.alongside). */
+  alongside?: PageAlongside<T>;
 }
+
+/**
+ * A load that needs only which rows a page holds, so it can run with the page instead of after it: it gets the
+ * page's ids as a subquery (`id` column) and answers with what to do once the rows are known, typically priming
+ * a per-request loader so the fields under the nodes find their rows already fetched.
+ */
+export type PageAlongside<T extends { id: number }> = (pageIds: SelectQueryBuilder<T>) => Promise<(rows: readonly T[]) => void>;
 
 /**
  * One page of a root-level connection: one statement for the rows, one for the count, sent together so the
@@ -230,11 +239,14 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   const keys = orderedKeys(page.sort);
   const rowsQuery = page.query.clone();
   applyKeyset(rowsQuery, alias, keys, page.request);
-  const [totalCount, rows] = await Promise.all([
+  // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
+  const size = page.request.size + 1;
+  const [totalCount, rows, afterRows] = await Promise.all([
     page.withTotalCount ? page.query.clone().getCount() : -1,
-    // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
-    page.withRows ? rowsQuery.take(page.request.size + 1).getMany() : [],
+    page.withRows ? rowsQuery.clone().take(size).getMany() : [],
+    page.withRows && page.alongside ? page.alongside(rowsQuery.clone().select(`${alias}.id`, 'id').limit(size)) : undefined,
   ]);
+  afterRows?.(rows);
   return buildConnection(rows, keys, page.request, totalCount);
 }
 
@@ -304,16 +316,26 @@ export async function fetchPagesByParent<T extends { id: number }>(
   );
 }
 
-/** Whether the query selects `field` directly under the current field (fragments included). */
-function selectsField(info: GraphQLResolveInfo, field: string): boolean {
-  const visit = (selectionSet: SelectionSetNode | undefined): boolean =>
+/**
+ * Whether the query selects the field at `path` below the current field (fragments included), e.g.
+ * `['edges', 'node', 'metrics']`.
+ */
+export function selectsPath(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  const visit = (selectionSet: SelectionSetNode | undefined, depth: number): boolean =>
     (selectionSet?.selections ?? []).some((selection) => {
-      if (selection.kind === 'Field') return selection.name.value === field;
-      if (selection.kind === 'InlineFragment') return visit(selection.selectionSet);
+      if (selection.kind === 'Field') {
+        if (selection.name.value !== path[depth]) return false;
+        return depth === path.length - 1 || visit(selection.selectionSet, depth + 1);
+      }
+      if (selection.kind === 'InlineFragment') return visit(selection.selectionSet, depth);
       const fragment = info.fragments[selection.name.value];
-      return fragment ? visit(fragment.selectionSet) : false;
+      return fragment ? visit(fragment.selectionSet, depth) : false;
     });
-  return info.fieldNodes.some((node) => visit(node.selectionSet));
+  return info.fieldNodes.some((node) => visit(node.selectionSet, 0));
+}
+
+function selectsField(info: GraphQLResolveInfo, field: string): boolean {
+  return selectsPath(info, [field]);
 }
 
 /** Which parts of a connection the query asks for. */
@@ -331,6 +353,8 @@ export interface ConnectionQuery<T extends { id: number }> {
   /** Builds the filtered query; may throw BAD_USER_INPUT or NOT_FOUND. */
   query: () => Promise<SelectQueryBuilder<T>>;
   sort: Array<SortKey<T>>;
+  /** Root connections only: loads that run with the page (see PageAlongside). */
+  alongside?: PageAlongside<T>;
 }
 
 /** A root-level connection. */
@@ -340,6 +364,7 @@ export async function rootConnection<T extends { id: number }>(options: Connecti
     sort: options.sort,
     request: pageRequest(options.page, options.context.config),
     ...pageSelection(options.info),
+    alongside: options.alongside,
   });
 }
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { HubConfig } from '../config';
 import type { ConnectorService } from '../modules/connectors/connector.service';
 import type { ApiKeyService } from '../security/api-key.service';
@@ -43,20 +43,49 @@ export class RequestLoaders {
   }
 
   /** Rows of `target` grouped by a foreign key, in the given order. */
-  byForeignKey<T extends ObjectLiteral>(
-    target: EntityTarget<T>,
-    foreignKey: keyof T & string,
-    order: Partial<Record<keyof T & string, 'ASC' | 'DESC'>>,
-  ): DataLoader<number, T[]> {
+  byForeignKey<T extends ObjectLiteral>(target: EntityTarget<T>, foreignKey: keyof T & string, order: ForeignKeyOrder<T>): DataLoader<number, T[]> {
     return this.get<number, T[]>(`byForeignKey:${String(target instanceof Function ? target.name : target)}:${foreignKey}`, async (keys) => {
-      const query = this.dataSource.getRepository(target).createQueryBuilder('row').where(`row.${foreignKey} IN (:...keys)`, { keys: [...keys] });
-      for (const [property, direction] of Object.entries(order)) query.addOrderBy(`row.${property}`, direction as 'ASC' | 'DESC');
-      const rows = await query.getMany();
-      const groups = new Map<number, T[]>(keys.map((key) => [key, []]));
-      for (const row of rows) groups.get(Number(row[foreignKey]))?.push(row);
-      return keys.map((key) => groups.get(key) ?? []);
+      const rows = await this.foreignKeyQuery(target, order).where(`row.${foreignKey} IN (:...keys)`, { keys: [...keys] }).getMany();
+      return groupByKey(rows, foreignKey, keys);
     });
   }
+
+  /**
+   * Fetches what byForeignKey would for the parents a subquery selects (its `id` column: e.g. a page being read
+   * at the same time); `prime`, given the parents found, primes byForeignKey with their rows so no statement follows.
+   */
+  async preloadByForeignKey<T extends ObjectLiteral, P extends { id: number }>(
+    target: EntityTarget<T>,
+    foreignKey: keyof T & string,
+    order: ForeignKeyOrder<T>,
+    parentIds: SelectQueryBuilder<P>,
+  ): Promise<{ rows: T[]; prime: (parents: readonly P[]) => void }> {
+    const rows = await this.foreignKeyQuery(target, order)
+      .innerJoin(`(${parentIds.getQuery()})`, 'parent', `parent.id = row.${foreignKey}`)
+      .setParameters(parentIds.getParameters())
+      .getMany();
+    const prime = (parents: readonly P[]) => {
+      const keys = parents.map((parent) => parent.id);
+      const loader = this.byForeignKey(target, foreignKey, order);
+      groupByKey(rows, foreignKey, keys).forEach((group, index) => loader.prime(keys[index], group));
+    };
+    return { rows, prime };
+  }
+
+  private foreignKeyQuery<T extends ObjectLiteral>(target: EntityTarget<T>, order: ForeignKeyOrder<T>): SelectQueryBuilder<T> {
+    const query = this.dataSource.getRepository(target).createQueryBuilder('row');
+    for (const [property, direction] of Object.entries(order)) query.addOrderBy(`row.${property}`, direction as 'ASC' | 'DESC');
+    return query;
+  }
+}
+
+type ForeignKeyOrder<T> = Partial<Record<keyof T & string, 'ASC' | 'DESC'>>;
+
+/** Rows grouped by a foreign key, one list (possibly empty) per key, in the order of `keys`. */
+function groupByKey<T extends ObjectLiteral>(rows: T[], foreignKey: keyof T & string, keys: readonly number[]): T[][] {
+  const groups = new Map<number, T[]>(keys.map((key) => [key, []]));
+  for (const row of rows) groups.get(Number(row[foreignKey]))?.push(row);
+  return keys.map((key) => groups.get(key) ?? []);
 }
 
 /** Connector operations of this process (absent where connectors are not started). */

@@ -15,13 +15,14 @@ import {
 } from 'type-graphql';
 import { ProgressStatus, SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
-import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
+import { nestedConnection, PageArgs, rootConnection, selectsPath, type Connection, type PageAlongside } from '../../graphql/connection';
 import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { ADMIN_ONLY, ALL_ROLES } from '../../security/access';
 import { Metric } from '../metrics/metric.entity';
+import { prefetchLatestPoints } from '../observations/metric-values';
 import type { AccountableItem } from './accountable-item';
 import { AccountableItemService, daysLate, isOverdue, judgementDate, overdueCondition } from './accountable-item.service';
 import {
@@ -40,6 +41,10 @@ import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Task, TaskChange } from './task.entity';
 
+/** Metrics of a model, as `PilotModel.metrics` lists them. */
+const METRIC_ORDER = { code: 'ASC' } as const;
+const PAGE_METRICS = ['edges', 'node', 'metrics'];
+
 const taskService = new AccountableItemService(Task, TaskChange, 'task');
 const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model');
 
@@ -55,6 +60,8 @@ interface AccountableType<T extends AccountableItem & { taskGroupId: number }> {
   example: string;
   /** Whether the accountability update may set a target (tasks have one, models have metrics). */
   hasTarget: boolean;
+  /** Loads the fields under a page's nodes will need, sent with the page (see PageAlongside); undefined when none applies. */
+  alongsidePage?: (context: HubContext, info: GraphQLResolveInfo) => PageAlongside<T> | undefined;
 }
 
 /** Queries, mutations and fields that tasks and pilot models share, named after each type. */
@@ -82,6 +89,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
         page,
         query: () => type.service.filtered(context, filter),
         sort: type.service.sortKeys(orderBy),
+        alongside: type.alongsidePage?.(context, info),
       });
     }
 
@@ -173,6 +181,17 @@ export class PilotModelResolver extends accountableResolver({
   typeName: 'PilotModel',
   example: 'M03',
   hasTarget: false,
+  // A dashboard lists models with their metrics: those are read with the page, not after it, and their latest
+  // values (the slowest statement of a dashboard) start as soon as the metrics are known.
+  alongsidePage: (context, info) => {
+    if (!selectsPath(info, PAGE_METRICS)) return undefined;
+    const withLatest = selectsPath(info, [...PAGE_METRICS, 'latest']);
+    return async (pageIds) => {
+      const { rows, prime } = await context.loaders.preloadByForeignKey(Metric, 'pilotModelId', METRIC_ORDER, pageIds);
+      if (withLatest) await prefetchLatestPoints(context, rows);
+      return prime;
+    };
+  },
 }) {
   @FieldResolver(() => [Department], { complexity: listCost })
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
@@ -197,7 +216,7 @@ export class PilotModelResolver extends accountableResolver({
 
   @FieldResolver(() => [Metric], { complexity: listCost, description: 'Metrics that measure this model, by code.' })
   metrics(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Metric[]> {
-    return context.loaders.byForeignKey(Metric, 'pilotModelId', { code: 'ASC' }).load(model.id);
+    return context.loaders.byForeignKey(Metric, 'pilotModelId', METRIC_ORDER).load(model.id);
   }
 }
 
