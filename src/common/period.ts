@@ -143,7 +143,20 @@ export function isValidDate(text: string): boolean {
   return parseDay(text) !== null && inYearRange(Number(text.slice(0, 4)));
 }
 
+/** Parsed periods by text: ingestion and responses parse the same few thousand periods over and over. */
+const parsedPeriods = new Map<string, Period>();
+const PARSED_PERIODS_KEPT = 20_000;
+
 export function parsePeriod(text: string): Period {
+  const known = parsedPeriods.get(text);
+  if (known) return known;
+  const period = Object.freeze(parseNewPeriod(text));
+  if (parsedPeriods.size >= PARSED_PERIODS_KEPT) parsedPeriods.clear();
+  parsedPeriods.set(text, period);
+  return period;
+}
+
+function parseNewPeriod(text: string): Period {
   if (typeof text !== 'string' || text === '') fail('Period is empty');
   const shown = JSON.stringify(text);
   let m: RegExpExecArray | null;

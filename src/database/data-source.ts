@@ -50,6 +50,9 @@ export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtr
     // A new connection to a server that does not answer (frozen, or a network that drops packets) fails after
     // 3 s: requests then get SERVICE_UNAVAILABLE within a few seconds instead of waiting 10 s or more each.
     connectTimeout: 3_000,
+    // No stack captured on every statement for an error that almost never comes (the await chain still shows
+    // who sent a failing statement).
+    trace: false,
   };
 }
 

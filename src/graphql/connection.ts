@@ -221,6 +221,8 @@ export interface PageQuery<T extends { id: number }> {
   withRows: boolean;
   /** Loads sent together with the page's rows (see ConnectionQuery.alongside). */
   alongside?: PageAlongside<T>;
+  /** Many-to-one relations read in the page's own statement (see ConnectionQuery.joinable). */
+  joins?: ReadonlyArray<keyof T & string>;
 }
 
 /**
@@ -241,10 +243,13 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   applyKeyset(rowsQuery, alias, keys, page.request);
   // Even a page of 0 reads one row: it tells whether there is a next (or previous) page.
   const size = page.request.size + 1;
+  const pageIds = page.withRows && page.alongside ? rowsQuery.clone().select(`${alias}.id`, 'id').limit(size) : undefined;
+  // Many-to-one joins never repeat a node, so LIMIT bounds the page (TypeORM's take() would add a statement).
+  for (const relation of page.joins ?? []) rowsQuery.leftJoinAndSelect(`${alias}.${relation}`, `${alias}_${relation}`);
   const [totalCount, rows, afterRows] = await Promise.all([
     page.withTotalCount ? page.query.clone().getCount() : -1,
-    page.withRows ? rowsQuery.clone().take(size).getMany() : [],
-    page.withRows && page.alongside ? page.alongside(rowsQuery.clone().select(`${alias}.id`, 'id').limit(size)) : undefined,
+    page.withRows ? rowsQuery.limit(size).getMany() : [],
+    pageIds ? page.alongside!(pageIds) : undefined,
   ]);
   afterRows?.(rows);
   return buildConnection(rows, keys, page.request, totalCount);
@@ -355,18 +360,38 @@ export interface ConnectionQuery<T extends { id: number }> {
   sort: Array<SortKey<T>>;
   /** Root connections only: loads that run with the page (see PageAlongside). */
   alongside?: PageAlongside<T>;
+  /**
+   * Root connections only: many-to-one relations of the nodes exposed as node fields of the same name (e.g.
+   * `leadDepartment`); those the query selects are joined into the page's statement and their rows primed into
+   * the per-request `byId` loaders the fields read.
+   */
+  joinable?: ReadonlyArray<keyof T & string>;
 }
 
 /** A root-level connection. */
 export async function rootConnection<T extends { id: number }>(options: ConnectionQuery<T>): Promise<Connection<T>> {
-  return fetchPage({
-    query: await options.query(),
+  const query = await options.query();
+  const joins = (options.joinable ?? []).filter((relation) => selectsPath(options.info, ['edges', 'node', relation]));
+  const connection = await fetchPage({
+    query,
     sort: options.sort,
     request: pageRequest(options.page, options.context.config),
     ...pageSelection(options.info),
     alongside: options.alongside,
+    joins,
   });
+  for (const relation of joins) {
+    const target = query.expressionMap.mainAlias!.metadata.findRelationWithPropertyPath(relation)!.inverseEntityMetadata.target as EntityClass;
+    const loader = options.context.loaders.byId(target);
+    for (const { node } of connection.edges) {
+      const row = node[relation] as { id: number } | null | undefined;
+      if (row) loader.prime(row.id, row);
+    }
+  }
+  return connection;
 }
+
+type EntityClass = { new (): { id: number }; name: string };
 
 /**
  * A connection under a parent object, batched across all parents of the response through one DataLoader

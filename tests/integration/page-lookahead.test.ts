@@ -1,6 +1,6 @@
 /**
- * A page of pilot models reads its models' metrics, and their latest values, together with the page rather than
- * after it. These tests check that the answers are those the fields give one model at a time, whatever page,
+ * A page of pilot models reads its models' lead departments and task groups in the page's statement, and their
+ * metrics and latest values together with the page rather than after it. These tests check that the answers are those the fields give one model at a time, whatever page,
  * cursor, direction, fragment or caller.
  */
 import { PilotModel } from '../../src/modules/catalogue/pilot-model.entity';
@@ -14,6 +14,8 @@ interface MetricAnswer {
 }
 interface ModelAnswer {
   code: string;
+  leadDepartment: { code: string; name: string };
+  taskGroup: { code: string; number: number };
   metrics: MetricAnswer[];
 }
 interface PageAnswer {
@@ -23,7 +25,7 @@ interface PageAnswer {
 const PAGE = `query Page($first: Int, $after: String, $last: Int, $before: String) {
   pilotModels(first: $first, after: $after, last: $last, before: $before, orderBy: { field: DEADLINE, direction: DESC }) {
     pageInfo { startCursor endCursor }
-    edges { node { code metrics { code latest { period value } } } }
+    edges { node { code leadDepartment { code name } taskGroup { code number } metrics { code latest { period value } } } }
   }
 }`;
 
@@ -34,10 +36,12 @@ const PAGE_WITH_FRAGMENTS = `query Page($first: Int) {
     ...Models
   }
 }
-fragment Models on PilotModelConnection { edges { node { code ... on PilotModel { metrics { code latest { period value } } } } } }`;
+fragment Models on PilotModelConnection { edges { node { code ... on PilotModel { leadDepartment { code name } taskGroup { code number } metrics { code latest { period value } } } } } }`;
 
 /** One model at a time, through the lookup: what every page must agree with. */
-const ONE_MODEL = `query One($code: String!) { pilotModel(code: $code) { code metrics { code latest { period value } } } }`;
+const ONE_MODEL = `query One($code: String!) {
+  pilotModel(code: $code) { code leadDepartment { code name } taskGroup { code number } metrics { code latest { period value } } }
+}`;
 
 describe('a page of pilot models with their metrics and latest values', () => {
   let hub: TestHub;

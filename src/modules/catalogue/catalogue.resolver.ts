@@ -48,7 +48,7 @@ const PAGE_METRICS = ['edges', 'node', 'metrics'];
 const taskService = new AccountableItemService(Task, TaskChange, 'task');
 const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model');
 
-interface AccountableType<T extends AccountableItem & { taskGroupId: number }> {
+interface AccountableType<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }> {
   objectType: ClassType<T>;
   connectionType: ClassType<Connection<T>>;
   changeEntity: ClassType<ChangeRecord>;
@@ -65,7 +65,7 @@ interface AccountableType<T extends AccountableItem & { taskGroupId: number }> {
 }
 
 /** Queries, mutations and fields that tasks and pilot models share, named after each type. */
-function accountableResolver<T extends AccountableItem & { taskGroupId: number }>(type: AccountableType<T>) {
+function accountableResolver<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }>(type: AccountableType<T>) {
   @Resolver(() => type.objectType)
   abstract class AccountableResolver {
     @Authorized(...ALL_ROLES)
@@ -90,6 +90,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number }
         query: () => type.service.filtered(context, filter),
         sort: type.service.sortKeys(orderBy),
         alongside: type.alongsidePage?.(context, info),
+        joinable: ['leadDepartment', 'taskGroup'],
       });
     }
 
