@@ -3,7 +3,7 @@ import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../common/errors';
 import { SortDirection } from '../common/enums';
-import type { HubContext } from './context';
+import type { EntityClass, HubContext } from './context';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -381,7 +381,7 @@ export async function rootConnection<T extends { id: number }>(options: Connecti
     joins,
   });
   for (const relation of joins) {
-    const target = query.expressionMap.mainAlias!.metadata.findRelationWithPropertyPath(relation)!.inverseEntityMetadata.target as EntityClass;
+    const target = query.expressionMap.mainAlias!.metadata.findRelationWithPropertyPath(relation)!.inverseEntityMetadata.target as EntityClass<{ id: number }>;
     const loader = options.context.loaders.byId(target);
     for (const { node } of connection.edges) {
       const row = node[relation] as { id: number } | null | undefined;
@@ -390,8 +390,6 @@ export async function rootConnection<T extends { id: number }>(options: Connecti
   }
   return connection;
 }
-
-type EntityClass = { new (): { id: number }; name: string };
 
 /**
  * A connection under a parent object, batched across all parents of the response through one DataLoader

@@ -9,7 +9,7 @@ import type { Principal } from '../security/principal';
  * Per-request DataLoaders, created on first use and keyed by name (which includes any arguments that
  * change the result), so every relation a response follows costs one statement per level, not per row.
  */
-type EntityClass<T> = { new (): T; name: string };
+export type EntityClass<T> = { new (): T; name: string };
 
 export class RequestLoaders {
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();

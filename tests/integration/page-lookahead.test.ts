@@ -66,10 +66,7 @@ describe('a page of pilot models with their metrics and latest values', () => {
     await hub.close();
   });
 
-  const page = async (variables: Record<string, unknown>, query = PAGE, headers?: Record<string, string>) => {
-    const response = await hub.graphql<PageAnswer>(query, variables, headers);
-    return response;
-  };
+  const page = (variables: Record<string, unknown>, query = PAGE, headers?: Record<string, string>) => hub.graphql<PageAnswer>(query, variables, headers);
 
   it('walks every page forwards and backwards with the answers of the one-model lookups', async () => {
     // The seeded catalogue must give this test something to compare: models with and without metrics, and values.
@@ -78,25 +75,25 @@ describe('a page of pilot models with their metrics and latest values', () => {
     expect(models.some((model) => model.metrics.length === 0)).toBe(true);
     expect(models.some((model) => model.metrics.some((metric) => metric.latest !== null))).toBe(true);
 
-    const forwards: ModelAnswer[] = [];
-    let after: string | null = null;
-    do {
-      const response = await page({ first: 7, after });
-      expect(response.errors).toBeUndefined();
-      forwards.push(...response.data!.pilotModels.edges.map((edge) => edge.node));
-      after = response.data!.pilotModels.edges.length === 7 ? response.data!.pilotModels.pageInfo.endCursor : null;
-    } while (after);
+    /** Every model, page by page: forwards with first/after, or backwards with last/before. */
+    const walk = async (size: number, backwards: boolean): Promise<ModelAnswer[]> => {
+      const models: ModelAnswer[] = [];
+      let cursor: string | null = null;
+      do {
+        const response = await page(backwards ? { last: size, before: cursor } : { first: size, after: cursor });
+        expect(response.errors).toBeUndefined();
+        const { edges, pageInfo } = response.data!.pilotModels;
+        const nodes = edges.map((edge) => edge.node);
+        if (backwards) models.unshift(...nodes);
+        else models.push(...nodes);
+        cursor = edges.length === size ? (backwards ? pageInfo.startCursor : pageInfo.endCursor) : null;
+      } while (cursor);
+      return models;
+    };
+    const forwards = await walk(7, false);
     expect(forwards.map((model) => model.code).sort()).toEqual([...expected.keys()].sort());
     for (const model of forwards) expect(model).toEqual(expected.get(model.code));
-
-    const backwards: ModelAnswer[] = [];
-    let before: string | null = null;
-    do {
-      const response = await page({ last: 5, before });
-      expect(response.errors).toBeUndefined();
-      backwards.unshift(...response.data!.pilotModels.edges.map((edge) => edge.node));
-      before = response.data!.pilotModels.edges.length === 5 ? response.data!.pilotModels.pageInfo.startCursor : null;
-    } while (before);
+    const backwards = await walk(5, true);
     expect(backwards).toEqual(forwards);
   });
 
