@@ -1,19 +1,27 @@
 /**
- * Checks that a configured SQL query only reads, and binds the window to its `:from` / `:to` placeholders.
+ * Checks that a configured SQL query only reads data, and binds the window to its `:from` / `:to` placeholders.
  *
+ * Everything is an allowlist: what is not known to be a plain read of the department's own tables is refused.
  * Two independent checks, both at configuration time:
  *
  * 1. A small lexer that follows the MySQL/MariaDB server's own rules for strings, quoted identifiers and
- *    comments. It refuses what a parser could read differently from the server: executable comments
- *    (`/*! … *\/`, `/*M! … *\/`) and optimizer hints (`/*+ … *\/`), a `;` followed by more text, string
- *    literals whose end depends on `NO_BACKSLASH_ESCAPES` (`\'`), and words that only a writing or locking
- *    SELECT contains (`INTO`, `FOR UPDATE`, `FOR SHARE`, `LOCK IN SHARE MODE`, lock and sequence functions).
+ *    comments, so it sees the query as the server will, whatever a parser makes of it. It refuses what a
+ *    parser could read differently from the server: executable comments (`/*! … *\/`, `/*M! … *\/`) and
+ *    optimizer hints (`/*+ … *\/`), a `;` followed by more text, string literals whose end depends on
+ *    `NO_BACKSLASH_ESCAPES` (`\'`) and charset introducers (`_utf8'…'`); anything called like a function
+ *    (`name(`, quoted or not, with comments or line breaks before the parenthesis) that is not an allowed
+ *    function or a keyword; variables (`@name`, `@@name`); the server's own schemas (`mysql.`,
+ *    `information_schema.`, `performance_schema.`, `sys.`); and the words only a writing or locking SELECT
+ *    contains (`INTO`, `FOR UPDATE`, `FOR SHARE`, `LOCK IN SHARE MODE`, `PROCEDURE`, `NEXT VALUE FOR`).
  * 2. node-sql-parser (MariaDB and MySQL grammars): the text must parse as exactly one statement of type
- *    `select` (a UNION of SELECTs and a WITH … SELECT are selects) with no `INTO` and no locking clause
- *    anywhere, subqueries included.
+ *    `select` (a UNION of SELECTs and a WITH … SELECT are selects). Every node of the tree, subqueries and
+ *    CTEs included, must be of an allowed type (literals, column references, operators, CASE, CAST, …), every
+ *    function an allowed built-in one ({@link ALLOWED_FUNCTIONS}, never a stored function), every table one of
+ *    the connection's database or another non-system schema, with no `INTO` and no locking clause. Text the
+ *    parser cannot read is refused.
  *
  * At run time the connector adds its own defences (no multiple statements, a read-only transaction, a
- * statement time limit); see `sql.connector.ts`.
+ * statement time limit on the server); see `sql.connector.ts`.
  */
 import { Parser } from 'node-sql-parser';
 
@@ -21,46 +29,70 @@ import { Parser } from 'node-sql-parser';
 export const PLACEHOLDERS = ['from', 'to'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/** Functions a read-only report has no business calling: file access, locks, sequences, replication waits, UDF shells. */
-const DENIED_FUNCTIONS = new Set([
-  'LOAD_FILE',
-  'GET_LOCK',
-  'RELEASE_LOCK',
-  'RELEASE_ALL_LOCKS',
-  'NEXTVAL',
-  'SETVAL',
-  'MASTER_POS_WAIT',
-  'MASTER_GTID_WAIT',
-  'SOURCE_POS_WAIT',
-  'WAIT_FOR_EXECUTED_GTID_SET',
-  'WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS',
-  'SYS_EXEC',
-  'SYS_EVAL',
+/**
+ * Built-in functions a report query may call: arithmetic, text, dates, conversions, conditionals, aggregates
+ * and window functions. None reads a file, the server's state or another session's, waits, locks or writes.
+ * Informational functions (USER(), DATABASE(), VERSION(), CONNECTION_ID() …), file and lock functions
+ * (LOAD_FILE, GET_LOCK …), stalls (SLEEP, BENCHMARK …) and stored functions are absent, so refused.
+ */
+export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
+  // aggregates
+  'COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'GROUP_CONCAT', 'STD', 'STDDEV', 'STDDEV_POP', 'STDDEV_SAMP', 'VARIANCE', 'VAR_POP', 'VAR_SAMP',
+  'BIT_AND', 'BIT_OR', 'BIT_XOR',
+  // window functions
+  'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE', 'PERCENT_RANK', 'CUME_DIST',
+  // conditionals
+  'IF', 'IFNULL', 'NULLIF', 'COALESCE', 'GREATEST', 'LEAST', 'ISNULL', 'NVL',
+  // subquery comparisons (the parser reads `= ANY (SELECT …)` as a call)
+  'ANY', 'ALL', 'SOME',
+  // numbers
+  'ABS', 'CEIL', 'CEILING', 'FLOOR', 'ROUND', 'TRUNCATE', 'MOD', 'SIGN', 'POW', 'POWER', 'SQRT', 'EXP', 'LN', 'LOG', 'LOG10', 'LOG2',
+  // text
+  'CONCAT', 'CONCAT_WS', 'LENGTH', 'CHAR_LENGTH', 'CHARACTER_LENGTH', 'OCTET_LENGTH', 'LOWER', 'UPPER', 'LCASE', 'UCASE', 'TRIM', 'LTRIM',
+  'RTRIM', 'SUBSTRING', 'SUBSTR', 'MID', 'SUBSTRING_INDEX', 'LEFT', 'RIGHT', 'LPAD', 'RPAD', 'REPLACE', 'REVERSE', 'LOCATE', 'INSTR',
+  'POSITION', 'FORMAT', 'FIELD', 'FIND_IN_SET', 'ELT', 'STRCMP', 'ASCII', 'CHAR', 'HEX', 'UNHEX', 'REGEXP_REPLACE', 'REGEXP_SUBSTR',
+  'REGEXP_INSTR',
+  // conversions
+  'CONVERT', 'CAST',
+  // dates
+  'DATE', 'TIME', 'TIMESTAMP', 'DATE_FORMAT', 'STR_TO_DATE', 'DATE_ADD', 'DATE_SUB', 'ADDDATE', 'SUBDATE', 'DATEDIFF', 'TIMESTAMPDIFF',
+  'TIMESTAMPADD', 'YEAR', 'MONTH', 'DAY', 'DAYOFMONTH', 'DAYOFWEEK', 'DAYOFYEAR', 'WEEK', 'WEEKDAY', 'WEEKOFYEAR', 'YEARWEEK', 'QUARTER',
+  'HOUR', 'MINUTE', 'SECOND', 'LAST_DAY', 'MAKEDATE', 'TO_DAYS', 'FROM_DAYS', 'MONTHNAME', 'DAYNAME', 'EXTRACT', 'CURDATE',
+  'CURRENT_DATE', 'NOW', 'CURRENT_TIMESTAMP', 'UNIX_TIMESTAMP', 'FROM_UNIXTIME', 'CONVERT_TZ',
+  // JSON columns
+  'JSON_EXTRACT', 'JSON_UNQUOTE', 'JSON_VALUE',
 ]);
 
-const STATEMENT_TYPES_THAT_WRITE = new Set([
-  'insert',
-  'replace',
-  'update',
-  'delete',
-  'create',
-  'drop',
-  'alter',
-  'truncate',
-  'rename',
-  'set',
-  'call',
-  'lock',
-  'unlock',
-  'grant',
-  'revoke',
-  'load_data',
-  'transaction',
+/**
+ * Keywords a `(` may follow that are not calls: subqueries, lists, joins, windows, CAST/CONVERT target
+ * types with a length (`CHAR(10)`, `DECIMAL(10,2)`).
+ */
+const KEYWORDS_BEFORE_PARENTHESIS = new Set([
+  'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'XOR', 'ON', 'IN', 'EXISTS', 'AS', 'JOIN', 'BY', 'WHEN', 'THEN', 'ELSE', 'CASE', 'IS',
+  'LIKE', 'BETWEEN', 'DIV', 'MOD', 'UNION', 'INTERSECT', 'EXCEPT', 'OVER', 'USING', 'HAVING', 'WITH', 'DISTINCT', 'LATERAL', 'INTERVAL',
+  'REGEXP', 'RLIKE', 'ESCAPE', 'ALL', 'ANY', 'SOME', 'DECIMAL', 'NUMERIC', 'NCHAR', 'VARCHAR', 'BINARY', 'DATETIME', 'FLOAT', 'DOUBLE',
+  'SIGNED', 'UNSIGNED', 'INTEGER', 'INT',
+]);
+
+/** The server's own schemas: accounts, grants, other databases' structure, server state. */
+const SYSTEM_SCHEMAS = new Set(['MYSQL', 'INFORMATION_SCHEMA', 'PERFORMANCE_SCHEMA', 'SYS']);
+
+/** Whether `name` is one of the server's own schemas (accounts, grants, server state), whatever its case. */
+export function isSystemSchema(name: string): boolean {
+  return SYSTEM_SCHEMAS.has(name.toUpperCase());
+}
+
+/** Node types a read-only query's tree may hold: literals, names, operators, CASE/CAST, calls (checked by name). */
+const ALLOWED_NODE_TYPES = new Set([
+  'select', 'column_ref', 'expr_list', 'binary_expr', 'unary_expr', 'function', 'aggr_func', 'cast', 'case', 'when', 'else', 'extract',
+  'interval', 'star', 'param', 'number', 'bigint', 'bool', 'null', 'single_quote_string', 'double_quote_string', 'natural_string',
+  'hex_string', 'full_hex_string', 'bit_string', 'date', 'time', 'timestamp', 'datetime', 'default', 'backticks_quote_string', 'origin',
+  'window', 'collate', 'dual', 'ASC', 'DESC',
 ]);
 
 interface Token {
-  kind: 'word' | 'placeholder' | 'positional' | 'semicolon' | 'other';
-  /** Upper-cased word, or the placeholder's name. */
+  kind: 'word' | 'quoted' | 'string' | 'variable' | 'placeholder' | 'positional' | 'semicolon' | 'other';
+  /** Upper-cased word or quoted name (without its quotes), the placeholder's name, or the character. */
   text: string;
   start: number;
   end: number;
@@ -127,15 +159,14 @@ function lex(sql: string): Lexed {
         }
       }
       if (!closed) return { tokens, problem: `the query has a ${quote === '`' ? 'quoted name' : 'string'} that is never closed (${quote})` };
-      tokens.push({ kind: 'other', text: quote, start: i, end: j });
+      const body = sql.slice(i + 1, j - 1).split(`${quote}${quote}`).join(quote);
+      // A double-quoted text is a string, or a name under ANSI_QUOTES: both readings are checked.
+      tokens.push({ kind: quote === '`' ? 'quoted' : 'string', text: quote === "'" ? quote : body.toUpperCase(), start: i, end: j });
       i = j;
     } else if (ch === '@') {
-      // User and system variables: @name, @@name, @@session.name (a quoted @'name' is lexed as a string next).
-      let j = i;
-      while (sql[j] === '@') j += 1;
-      while (j < n && (isWordChar(sql[j]) || sql[j] === '.')) j += 1;
-      tokens.push({ kind: 'other', text: '@', start: i, end: j });
-      i = j;
+      // User and system variables: @name, @@name, @@session.name, @'name', @`name`.
+      tokens.push({ kind: 'variable', text: '@', start: i, end: i + 1 });
+      i += 1;
     } else if (ch === ':' && next !== undefined && /[A-Za-z_]/.test(next)) {
       let j = i + 1;
       while (j < n && /[A-Za-z0-9_]/.test(sql[j])) j += 1;
@@ -160,6 +191,9 @@ function lex(sql: string): Lexed {
   return { tokens };
 }
 
+const isName = (token: Token | undefined): token is Token =>
+  token !== undefined && (token.kind === 'word' || token.kind === 'quoted' || (token.kind === 'string' && token.text !== "'"));
+
 /** What the lexer alone can tell is wrong with the query, or undefined. */
 function tokenProblem(tokens: readonly Token[]): string | undefined {
   const first = tokens[0];
@@ -178,6 +212,20 @@ function tokenProblem(tokens: readonly Token[]): string | undefined {
     if (token.kind === 'placeholder' && !(PLACEHOLDERS as readonly string[]).includes(token.text)) {
       return `unknown placeholder :${token.text}: only :from and :to (the window’s first and last day, YYYY-MM-DD) are bound`;
     }
+    if (token.kind === 'variable') return 'variables (@name, @@name) are not allowed: the query may only read the department’s tables';
+    const introduced = following?.kind === 'string' || (following?.kind === 'word' && /^(?:[XBN]|0X[0-9A-F]*|0B[01]*)$/.test(following.text));
+    if (token.kind === 'word' && token.text.startsWith('_') && !afterDot && introduced) {
+      return `charset introducers (${token.text.toLowerCase()}'…') are not allowed: write the string without one`;
+    }
+    if (isName(token) && !afterDot && following?.text === '.' && SYSTEM_SCHEMAS.has(token.text)) {
+      return `${token.text.toLowerCase()}.… is one of the server's own schemas: the query may only read the department’s tables`;
+    }
+    if (isName(token) && following?.text === '(') {
+      const keyword = token.kind === 'word' && !afterDot && KEYWORDS_BEFORE_PARENTHESIS.has(token.text);
+      if (!keyword && (afterDot || !ALLOWED_FUNCTIONS.has(token.text))) {
+        return `${token.text}() is not an allowed function in a connector query (allowed: built-in functions for numbers, text, dates, conditions and aggregates)`;
+      }
+    }
     if (token.kind !== 'word' || afterDot) continue;
     if (token.text === 'INTO') return 'SELECT … INTO (OUTFILE, DUMPFILE or variables) is not allowed: the query may only read';
     if (token.text === 'FOR' && following?.kind === 'word' && (following.text === 'UPDATE' || following.text === 'SHARE')) {
@@ -190,14 +238,26 @@ function tokenProblem(tokens: readonly Token[]): string | undefined {
       return 'NEXT VALUE FOR advances a sequence: the query may only read';
     }
     if (token.text === 'PROCEDURE') return 'SELECT … PROCEDURE is not allowed: the query may only read';
-    if (DENIED_FUNCTIONS.has(token.text)) return `${token.text}() is not allowed in a connector query`;
   }
   return undefined;
 }
 
 type AstNode = Record<string, unknown>;
 
-/** What the parsed statement shows is wrong (anywhere in the tree), or undefined. */
+/** The upper-cased name of a function node, or undefined when it is schema-qualified (a stored function). */
+function functionName(node: AstNode): string | undefined {
+  const name = node.name;
+  if (typeof name === 'string') return name.toUpperCase();
+  if (name === null || typeof name !== 'object') return undefined;
+  const record = name as AstNode;
+  if (record.schema) return undefined;
+  const parts = record.name;
+  if (!Array.isArray(parts) || parts.length !== 1) return undefined;
+  const value = (parts[0] as AstNode | undefined)?.value;
+  return typeof value === 'string' ? value.toUpperCase() : undefined;
+}
+
+/** What the parsed statement shows is not a plain read (anywhere in the tree), or undefined. */
 function astProblem(node: unknown, depth = 0): string | undefined {
   if (depth > 200) return 'the query is nested too deeply';
   if (Array.isArray(node)) {
@@ -209,14 +269,25 @@ function astProblem(node: unknown, depth = 0): string | undefined {
   }
   if (node === null || typeof node !== 'object') return undefined;
   const record = node as AstNode;
-  if (typeof record.type === 'string' && STATEMENT_TYPES_THAT_WRITE.has(record.type.toLowerCase())) {
-    return `only SELECT statements are allowed; the query contains ${record.type.toUpperCase()}`;
+  if (typeof record.type === 'string' && !ALLOWED_NODE_TYPES.has(record.type)) {
+    if (record.type === 'var') return 'variables (@name, @@name) are not allowed: the query may only read the department’s tables';
+    return `${record.type.toUpperCase()} is not allowed in a connector query: only plain SELECTs of columns, literals, operators and built-in functions`;
+  }
+  if (record.type === 'function' || record.type === 'aggr_func') {
+    const name = functionName(record);
+    if (!name || !ALLOWED_FUNCTIONS.has(name)) {
+      return `${name ?? 'a stored function'}() is not an allowed function in a connector query (allowed: built-in functions for numbers, text, dates, conditions and aggregates)`;
+    }
   }
   const into = record.into as AstNode | undefined;
-  if (into && typeof into === 'object' && (into.keyword || into.position)) {
+  if (into && typeof into === 'object' && (into.keyword || into.position || into.expr)) {
     return 'SELECT … INTO (OUTFILE, DUMPFILE or variables) is not allowed: the query may only read';
   }
   if (record.locking_read || record.for_update) return 'a locking SELECT (FOR UPDATE, LOCK IN SHARE MODE) is not allowed: the query may not lock rows';
+  if (Array.isArray(record.options) && record.options.length > 0) return 'SELECT options (SQL_CALC_FOUND_ROWS, HIGH_PRIORITY …) are not allowed';
+  if (typeof record.db === 'string' && isSystemSchema(record.db)) {
+    return `${record.db}.… is one of the server's own schemas: the query may only read the department’s tables`;
+  }
   if (record.type === 'origin' && record.value === '?') {
     return 'positional placeholders (?) are not supported: use :from and :to for the window’s first and last day';
   }
@@ -230,17 +301,17 @@ function astProblem(node: unknown, depth = 0): string | undefined {
 const parser = new Parser();
 const DIALECTS = ['MariaDB', 'MySQL'] as const;
 
-/**
- * Why the query may not be used as a connector query, or undefined when it is a single read-only SELECT.
- * Every grammar that parses the text must agree it is one plain SELECT.
- */
-export function selectQueryProblem(sql: string): string | undefined {
-  if (sql.trim() === '') return 'the query is empty';
+/** What the lexer (the server's view of the text) shows is not a plain read, or undefined. */
+export function lexicalQueryProblem(sql: string): string | undefined {
   const lexed = lex(sql);
-  if (lexed.problem) return lexed.problem;
-  const fromTokens = tokenProblem(lexed.tokens);
-  if (fromTokens) return fromTokens;
+  return lexed.problem ?? tokenProblem(lexed.tokens);
+}
 
+/**
+ * What the parsed tree shows is not one plain read, or undefined. Every grammar that parses the text must
+ * agree it is one allowed SELECT; text no grammar parses is refused.
+ */
+export function parsedQueryProblem(sql: string): string | undefined {
   let parsed = 0;
   let firstError = '';
   for (const database of DIALECTS) {
@@ -265,6 +336,12 @@ export function selectQueryProblem(sql: string): string | undefined {
   return undefined;
 }
 
+/** Why the query may not be used as a connector query, or undefined when it is a single read-only SELECT. */
+export function selectQueryProblem(sql: string): string | undefined {
+  if (sql.trim() === '') return 'the query is empty';
+  return lexicalQueryProblem(sql) ?? parsedQueryProblem(sql);
+}
+
 export interface BoundQuery {
   /** The query with every `:from` / `:to` replaced by `?`. */
   sql: string;
@@ -274,9 +351,9 @@ export interface BoundQuery {
 
 /** Replaces the `:from` and `:to` placeholders by server-side parameters bound to the window's dates. */
 export function bindPlaceholders(sql: string, bounds: Readonly<Record<Placeholder, string>>): BoundQuery {
-  const lexed = lex(sql);
-  const problem = lexed.problem ?? tokenProblem(lexed.tokens);
+  const problem = lexicalQueryProblem(sql);
   if (problem) throw new Error(problem);
+  const lexed = lex(sql);
   let text = '';
   let last = 0;
   const values: string[] = [];

@@ -38,7 +38,7 @@ import {
   type ReadBatch,
   type ReadWindow,
 } from '../sdk/contract';
-import { bindPlaceholders, selectQueryProblem, type BoundQuery } from './sql-guard';
+import { bindPlaceholders, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
 
 export const SQL_BATCH_SIZE = 5_000;
 /** Extra time the client waits beyond `timeoutMs` before it gives up on a silent server. */
@@ -58,7 +58,11 @@ export const sqlConfigSchema = z
       .max(255)
       .regex(/^[A-Za-z0-9._:[\]-]+$/, 'host must be a host name or an IP address'),
     port: z.number().int().min(1).max(65_535).default(3306),
-    database: z.string().min(1, 'database is required').max(64),
+    database: z
+      .string()
+      .min(1, 'database is required')
+      .max(64)
+      .refine((name) => !isSystemSchema(name), "the database must be the department's own, not one of the server's schemas (mysql, information_schema, performance_schema, sys)"),
     user: z.string().min(1, 'user is required').max(80),
     /** One SELECT; `:from` / `:to` are bound to the window's first and last day. */
     query: z
