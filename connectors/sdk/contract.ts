@@ -68,6 +68,8 @@ export interface CheckResult {
   ok: boolean;
   /** What was checked and what was found, for the person registering the connector. */
   message: string;
+  /** What works but should be changed (e.g. a database account with more rights than it needs). */
+  warnings?: string[];
 }
 
 /** A stream of records the source offers and the fields its records carry. */

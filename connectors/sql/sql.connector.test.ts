@@ -13,6 +13,11 @@ const SERVER = { host: '127.0.0.1', port: 3306 };
 const DATABASE = `pilothub_sqlsrc_${process.pid}`;
 const READER = `pilothub_ro_${process.pid}`;
 const READER_PASSWORD = `Ro-secret-${process.pid}-xK9q`;
+/** The account the README tells departments to create: SELECT on the schema, nothing else. */
+const LEAST = `pilothub_least_${process.pid}`;
+/** An account with too many rights: FILE and PROCESS on the server, and the accounts table. */
+const BROAD = `pilothub_broad_${process.pid}`;
+const OTHER_PASSWORD = `Other-secret-${process.pid}-pQ2`;
 const UNITS = 300;
 const MARCH_DAYS = 31;
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -52,6 +57,9 @@ function config(overrides: Partial<Record<keyof SqlConfig, unknown>> = {}): unkn
   };
 }
 
+/** A query that runs far longer than any limit here (a three-way cross join of 9,330 rows), without SLEEP. */
+const SLOW_QUERY = 'SELECT COUNT(*) AS slept FROM kiosk_daily a CROSS JOIN kiosk_daily b CROSS JOIN kiosk_daily c';
+
 const readerContext = () => testContext({ secrets: { password: READER_PASSWORD } });
 
 async function readError(promise: Promise<unknown>): Promise<ConnectorError> {
@@ -86,10 +94,11 @@ beforeAll(async () => {
     'CREATE TABLE kiosk_daily (unit_code varchar(10) NOT NULL, unit_name varchar(100) NOT NULL, day date NOT NULL, notarizations int NOT NULL, PRIMARY KEY (unit_code, day))',
   );
   await admin.query('CREATE TABLE audit (note varchar(100))');
-  // A function that writes: a SELECT calling it passes the parser check, so only the read-only transaction stops it.
+  // A function that writes, and a view calling it: a SELECT of the view passes the guard, so only the read-only transaction stops it.
   await admin.query(
     "CREATE FUNCTION bump() RETURNS int MODIFIES SQL DATA NOT DETERMINISTIC BEGIN INSERT INTO audit VALUES ('written'); RETURN 1; END",
   );
+  await admin.query('CREATE VIEW bumping AS SELECT bump() AS bumped');
 
   // March 2024 for 300 units (9,300 rows), February 2024 and April 2024 around it, and the last 7 days for a few units.
   const rows: Array<[string, string, string, number]> = [];
@@ -108,11 +117,18 @@ beforeAll(async () => {
   await admin.query(`DROP USER IF EXISTS '${READER}'@'%'`);
   await admin.query(`CREATE USER '${READER}'@'%' IDENTIFIED BY '${READER_PASSWORD}'`);
   await admin.query(`GRANT SELECT, EXECUTE ON \`${DATABASE}\`.* TO '${READER}'@'%'`);
+  for (const user of [LEAST, BROAD]) {
+    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${OTHER_PASSWORD}'`);
+    await admin.query(`GRANT SELECT ON \`${DATABASE}\`.* TO '${user}'@'%'`);
+  }
+  await admin.query(`GRANT FILE, PROCESS ON *.* TO '${BROAD}'@'%'`);
+  await admin.query(`GRANT SELECT ON mysql.user TO '${BROAD}'@'%'`);
 });
 
 afterAll(async () => {
   if (!admin) return;
-  await admin.query(`DROP USER IF EXISTS '${READER}'@'%'`);
+  for (const user of [READER, LEAST, BROAD]) await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
   await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
   await admin.end();
 });
@@ -199,9 +215,20 @@ describe('sql read', () => {
   });
 
   it('runs in a read-only transaction: a SELECT calling a function that writes is refused and nothing is written', async () => {
-    const query = 'SELECT bump() AS bumped';
+    // The guard refuses a stored function called by name, and at run time too (an older stored configuration).
+    expect(sqlConfigSchema.safeParse(config({ query: 'SELECT bump() AS bumped' })).success).toBe(false);
+    const unchecked = { ...sqlConfigSchema.parse(config()), query: 'SELECT bump() AS bumped' };
+    const refusedAtRun = await readError(
+      (async () => {
+        for await (const batch of sqlConnector.read(unchecked, { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext())) void batch;
+      })(),
+    );
+    expect(refusedAtRun.message).toMatch(/BUMP\(\) is not an allowed function/);
+    // A view hides the call from any guard: only the read-only transaction stops it.
+    const query = 'SELECT bumped FROM bumping';
     expect(sqlConfigSchema.safeParse(config({ query })).success).toBe(true);
-    const error = await readError(collect(sqlConnector, config({ query }), { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext()));
+    const reading = collect(sqlConnector, config({ query }), { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext());
+    const error = await readError(reading);
     expect(error.errorClass).toBe('CONFIG');
     expect(error.message).toMatch(/READ ONLY|read-only|read only/i);
     const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM \`${DATABASE}\`.audit`);
@@ -249,7 +276,7 @@ describe('sql read', () => {
   it('stops a slow query at timeoutMs with TIMEOUT and closes the connection', async () => {
     const started = Date.now();
     const error = await readError(
-      collect(sqlConnector, config({ query: 'SELECT SLEEP(5) AS slept', timeoutMs: 1_000 }), { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext()),
+      collect(sqlConnector, config({ query: SLOW_QUERY, timeoutMs: 1_000 }), { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext()),
     );
     expect(error.errorClass).toBe('TIMEOUT');
     expect(error.retryable).toBe(true);
@@ -260,12 +287,12 @@ describe('sql read', () => {
 
   it('stops promptly when the run is cancelled', async () => {
     const context = readerContext();
-    const reading = collect(sqlConnector, config({ query: 'SELECT SLEEP(3) AS slept' }), { from: '2024-03-01', to: '2024-03-01' }, undefined, context);
+    const reading = collect(sqlConnector, config({ query: SLOW_QUERY }), { from: '2024-03-01', to: '2024-03-01' }, undefined, context);
     setTimeout(() => context.controller.abort(new Error('cancelled by the test')), 300);
     const started = Date.now();
     await expect(reading).rejects.toThrow('cancelled by the test');
     expect(Date.now() - started).toBeLessThan(2_000);
-    // The abandoned SLEEP is stopped on the server (KILL QUERY), not left running until it ends.
+    // The abandoned statement is stopped on the server (KILL QUERY), not left running until it ends.
     await expectNoReaderConnections();
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -280,9 +307,29 @@ describe('sql check and discover', () => {
     expect(result.message).not.toContain(READER_PASSWORD);
   });
 
+  it('check reads the account’s grants: none beyond SELECT on the schema, no warning', async () => {
+    const result = await sqlConnector.check(sqlConfigSchema.parse(config({ user: LEAST })), testContext({ secrets: { password: OTHER_PASSWORD } }));
+    expect(result).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it('check warns, in Vietnamese and English, about FILE and PROCESS on *.* and about mysql.* grants, never quoting the grant lines', async () => {
+    const result = await sqlConnector.check(sqlConfigSchema.parse(config({ user: BROAD })), testContext({ secrets: { password: OTHER_PASSWORD } }));
+    expect(result.ok).toBe(true);
+    const warnings = result.warnings ?? [];
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain(`Tài khoản ${BROAD} có quyền PROCESS, FILE trên *.*`);
+    expect(warnings[0]).toContain(`account ${BROAD} holds PROCESS, FILE on *.*`);
+    expect(warnings[0]).toContain(`GRANT SELECT ON \`${DATABASE}\`.*`);
+    expect(warnings[1]).toMatch(/SELECT trên `mysql`\.`user` \(cơ sở dữ liệu hệ thống/);
+    expect(JSON.stringify(result)).not.toMatch(/IDENTIFIED|PASSWORD|\*[0-9A-F]{40}/);
+    // The reader of the other tests also holds EXECUTE on its schema.
+    const reader = await sqlConnector.check(sqlConfigSchema.parse(config()), readerContext());
+    expect(reader.warnings).toEqual([expect.stringContaining(`holds EXECUTE on \`${DATABASE}\`.* (the department's database)`)]);
+  });
+
   it('check does not run the query', async () => {
     const started = Date.now();
-    const result = await sqlConnector.check(sqlConfigSchema.parse(config({ query: 'SELECT SLEEP(5) AS slept' })), readerContext());
+    const result = await sqlConnector.check(sqlConfigSchema.parse(config({ query: SLOW_QUERY })), readerContext());
     expect(result).toMatchObject({ ok: true });
     expect(result.message).toContain('slept');
     expect(Date.now() - started).toBeLessThan(3_000);

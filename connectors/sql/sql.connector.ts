@@ -18,7 +18,7 @@
  * Read-only, three times over: the query is checked when the configuration is validated (one SELECT, no
  * INTO, no locking; see `sql-guard.ts`); the connection cannot send several statements; and the query runs
  * in a READ ONLY transaction that is rolled back. Give the connector a database user with SELECT rights
- * only, all the same.
+ * on its schema only, all the same: `check` reads the account's grants and warns about anything more.
  *
  * `timeoutMs` limits the statement on the server (`max_statement_time` on MariaDB, `max_execution_time` on
  * MySQL) — streaming the rows included — and, with a few seconds' grace, every wait on the client side.
@@ -38,6 +38,7 @@ import {
   type ReadBatch,
   type ReadWindow,
 } from '../sdk/contract';
+import { grantWarnings } from './sql-grants';
 import { bindPlaceholders, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
 
 export const SQL_BATCH_SIZE = 5_000;
@@ -451,6 +452,8 @@ export const sqlConnector: ConnectorKind<SqlConfig> = {
       const current = session;
       const wait = <T>(work: Promise<T>, what: string): Promise<T> =>
         guarded(work, current.connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, what);
+      const grants = await wait(run<Array<Record<string, unknown>>>(current.connection, 'SHOW GRANTS'), 'reading the account’s grants');
+      const warnings = grantWarnings(grants.map((row) => String(Object.values(row)[0] ?? '')), config.database, config.user);
       current.inFlight = true;
       const columns = await wait(preparedColumns(current.connection, query.sql), 'preparing the query');
       await wait(execute(current.connection, { sql: `EXPLAIN ${query.sql}`, values: query.values }), 'explaining the query');
@@ -461,6 +464,7 @@ export const sqlConnector: ConnectorKind<SqlConfig> = {
         message:
           `connected to ${current.server} ${current.version} at ${describeSource(config)} as ${config.user}; ` +
           `the query is a valid read-only SELECT returning ${columns.length} column(s): ${columns.join(', ')}`,
+        warnings,
       };
     } catch (error) {
       if (context.signal.aborted) throw abortReason(context.signal);
