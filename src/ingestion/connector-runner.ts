@@ -12,7 +12,8 @@ import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { Connector, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { withLogContext } from '../observability/logger';
-import type { ConnectorSecretStore } from '../security/connector-secrets';
+import { secretDestination, type ConnectorSecretStore } from '../security/connector-secrets';
+import { SecretRedactor } from '../security/secret-redactor';
 import type { OutboundGuard, OutboundSession } from '../security/outbound-guard';
 import { OutboundBlockedError } from '../security/outbound-policy';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
@@ -60,24 +61,6 @@ const RECORD_RETRY_MAX_DELAY_MS = 5_000;
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
 type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
 
-/** Replaces every secret value in a message so credentials never reach the ledger or logs. */
-export function redact(message: string, secrets: Readonly<Record<string, string>>): string {
-  return Object.values(secrets)
-    .filter((secret) => secret.length >= 3)
-    .reduce((text, secret) => text.split(secret).join('***'), message);
-}
-
-/** The error with every secret value removed from its message and stack, for error reports (logs). */
-export function redactError(error: unknown, secrets: Readonly<Record<string, string>>): unknown {
-  if (!(error instanceof Error)) return typeof error === 'string' ? redact(error, secrets) : error;
-  const text = `${error.message}\n${error.stack ?? ''}`;
-  if (redact(text, secrets) === text) return error;
-  const copy = new Error(redact(error.message, secrets));
-  copy.name = error.name;
-  copy.stack = error.stack === undefined ? undefined : redact(error.stack, secrets);
-  return copy;
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -108,10 +91,21 @@ export class ConnectorRunner {
 
   /**
    * What a connector call gets: its decrypted secrets, and an HTTP client and TCP address check bound to an
-   * outbound session (the allowlist as it is now). Close the session when the call is over.
+   * outbound session (the allowlist as it is now); and the redactor every text from the source goes through
+   * before the hub shows or stores it. Close the session when the call is over.
+   *
+   * Secrets are bound to the destination they were set for: when the configuration now reaches another
+   * host or port, this fails (CONFIG) before anything is sent; with a configuration that is no longer
+   * valid, no secret is handed out at all.
    */
-  async connectorContext(connectorId: number, signal: AbortSignal): Promise<{ context: ConnectorContext; session: OutboundSession }> {
-    const secrets = await this.options.secrets.read(connectorId);
+  async connectorContext(
+    connectorId: number,
+    signal: AbortSignal,
+  ): Promise<{ context: ConnectorContext; session: OutboundSession; redactor: SecretRedactor }> {
+    const connector = await this.dataSource.getRepository(Connector).findOneByOrFail({ id: connectorId });
+    const kind = connectorKind(connector.kind);
+    const config = kind?.configSchema.safeParse(JSON.parse(connector.config));
+    const secrets = kind && config?.success ? await this.options.secrets.read(connectorId, secretDestination(kind, config.data)) : {};
     const session = await this.options.outbound.session();
     const context: ConnectorContext = {
       signal,
@@ -120,7 +114,7 @@ export class ConnectorRunner {
       connectAddress: (host, port) => session.connectAddress(host, port),
       metricFrequencies: await this.metricFrequencies(),
     };
-    return { context, session };
+    return { context, session, redactor: SecretRedactor.of(secrets) };
   }
 
   get owner(): string {
@@ -200,19 +194,19 @@ export class ConnectorRunner {
     };
     // Incremental state resumes only routine runs; a backfill reads its whole window and leaves the state alone.
     const routine = run.trigger !== RunTrigger.BACKFILL;
-    let secrets: Readonly<Record<string, string>> = {};
+    let redactor = new SecretRedactor([]);
     let state: unknown;
     let session: OutboundSession | undefined;
 
     try {
       const prepared = await this.connectorContext(connector.id, signal);
       session = prepared.session;
-      secrets = prepared.context.secrets;
+      redactor = prepared.redactor;
       state = routine ? await this.previousState(connector.id) : undefined;
       for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
         await repository.update(run.id, { attempts: attempt });
         try {
-          state = await this.readAll(run, connector, prepared.context, session, state, counts);
+          state = await this.readAll(run, connector, prepared.context, session, state, counts, redactor);
           outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
           break;
         } catch (error) {
@@ -221,8 +215,8 @@ export class ConnectorRunner {
             break;
           }
           const failure = classify(error);
-          outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
-          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(redactError(error, secrets));
+          outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: failure.message };
+          if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(redactor.error(error));
           if (!failure.retryable || attempt === maxAttempts) break;
           await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
           if (signal.aborted) {
@@ -234,18 +228,20 @@ export class ConnectorRunner {
     } catch (error) {
       const failure = classify(error);
       if (error instanceof ConnectorError) {
-        // The run could not be prepared (a secret that cannot be decrypted): a configuration problem.
-        outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+        // The run could not be prepared (a secret that cannot be decrypted or is bound elsewhere): a configuration problem.
+        outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: failure.message };
       } else {
         // The ledger itself could not be read or written (e.g. the database went away): the run failed.
-        this.options.reportError?.(redactError(error, secrets));
-        outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: redact(failure.message, secrets).slice(0, 2000) };
+        this.options.reportError?.(redactor.error(error));
+        outcome = { status: RunStatus.FAILED, errorClass: RunErrorClass.INTERNAL, errorMessage: failure.message };
       }
     } finally {
       await session?.close().catch((error: unknown) => this.options.reportError?.(error));
     }
     return this.recordOutcome(run.id, {
       ...outcome,
+      // The ledger's error is what health (lastError), the API and the logs show: redacted here, once.
+      errorMessage: outcome.errorMessage === null ? null : redactor.text(outcome.errorMessage).slice(0, 2000),
       ...counts,
       ...(routine && state !== undefined ? { state: JSON.stringify(state) } : {}),
       finishedAt: new Date(),
@@ -282,6 +278,7 @@ export class ConnectorRunner {
     session: OutboundSession,
     previousState: unknown,
     counts: Counts,
+    redactor: SecretRedactor,
   ): Promise<unknown> {
     const { signal } = context;
     const kind = connectorKind(connector.kind);
@@ -303,7 +300,7 @@ export class ConnectorRunner {
     for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
       for await (const batch of kind.read(config.data, window, state, context)) {
         const rows: ObservationRow[] = batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies));
-        const summary = await this.ingest(run, connector, rows, counts.fetched);
+        const summary = await this.ingest(run, connector, rows, counts.fetched, redactor);
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;
         await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
@@ -314,8 +311,9 @@ export class ConnectorRunner {
   }
 
   /** Sends one batch through the ingestion path on behalf of a run (pulled or pushed rows alike). */
-  ingest(run: ConnectorRun, connector: Connector, rows: readonly ObservationRow[], rowOffset = 0): Promise<ImportSummary> {
+  ingest(run: ConnectorRun, connector: Connector, rows: readonly ObservationRow[], rowOffset = 0, redactor?: SecretRedactor): Promise<ImportSummary> {
     const origin: IngestionOrigin = {
+      redactor,
       runId: run.id,
       source: `connector:${connector.id}`,
       actor: run.startedBy,

@@ -10,6 +10,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
+import type { SecretRedactor } from '../security/secret-redactor';
 import type { MetricKind } from '../common/enums';
 import { isValidDate, type Frequency } from '../common/period';
 import {
@@ -39,6 +40,8 @@ export interface IngestionOrigin {
   rowOffset?: number;
   /** YYYY-MM-DD; a period that starts after today is FUTURE_PERIOD. */
   today: string;
+  /** Rows read from a source with secrets: what a rejection keeps of a row (its values, its message) is redacted. */
+  redactor?: SecretRedactor;
 }
 
 export interface ImportSummary {
@@ -344,7 +347,14 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
   const refuse = (index: number, reason: RejectionReason, message: string) => {
     summary.rejected += 1;
     if (summary.rejections.length < MAX_REJECTIONS_STORED) {
-      summary.rejections.push({ rowIndex: index + offset, reason, message: truncate(message, MESSAGE_LIMIT), raw: rows[index] });
+      // A rejection is where values from the source are kept as text: the one place they are redacted.
+      const { redactor } = origin;
+      summary.rejections.push({
+        rowIndex: index + offset,
+        reason,
+        message: truncate(redactor ? redactor.text(message) : message, MESSAGE_LIMIT),
+        raw: redactor ? redactor.value(rows[index]) : rows[index],
+      });
     }
   };
   for (let index = 0; index < rows.length; index += 1) {

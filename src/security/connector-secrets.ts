@@ -3,7 +3,7 @@
  * sealed at start-up, and every row re-encrypted under the active key by `npm run secrets:rotate`.
  */
 import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
-import { ConnectorError } from '../../connectors/sdk/contract';
+import { ConnectorError, type ConnectorKind } from '../../connectors/sdk/contract';
 import { HubError } from '../common/errors';
 import { ConnectorSecret } from '../modules/connectors/connector.entity';
 import { SecretDecryptionError, type SecretBox } from './secret-box';
@@ -103,6 +103,15 @@ function sealedOf(row: ConnectorSecret) {
   return { ciphertext: row.ciphertext, iv: row.iv, tag: row.tag, keyId: row.keyId };
 }
 
+/**
+ * The destination a connector's secrets are bound to: the `host:port` of every endpoint its (validated)
+ * configuration reaches, lower-cased, sorted and space-separated ('' for a kind that reaches nothing).
+ */
+export function secretDestination(kind: ConnectorKind, config: unknown): string {
+  const endpoints = kind.endpoints(config).map((endpoint) => `${endpoint.host.toLowerCase().replace(/\.$/, '')}:${endpoint.port}`);
+  return [...new Set(endpoints)].sort().join(' ');
+}
+
 /** Reads and writes the secrets of connectors. Without a box (production without SECRETS_KEYS) nothing is stored. */
 export class ConnectorSecretStore {
   constructor(
@@ -110,8 +119,16 @@ export class ConnectorSecretStore {
     readonly box: SecretBox | null,
   ) {}
 
-  /** Sets (or, with an empty value, removes) secrets of a connector inside the caller's transaction. */
-  async write(manager: EntityManager, connectorId: number, secrets: ReadonlyArray<{ name: string; value: string }>): Promise<void> {
+  /**
+   * Sets (or, with an empty value, removes) secrets of a connector inside the caller's transaction, bound to
+   * `destination` (see {@link secretDestination}): they are never sent anywhere else.
+   */
+  async write(
+    manager: EntityManager,
+    connectorId: number,
+    secrets: ReadonlyArray<{ name: string; value: string }>,
+    destination: string,
+  ): Promise<void> {
     const repository = manager.getRepository(ConnectorSecret);
     for (const { name, value } of secrets) {
       await repository.delete({ connectorId, name });
@@ -119,15 +136,32 @@ export class ConnectorSecretStore {
       if (!this.box) {
         throw new HubError('SERVICE_UNAVAILABLE', 'connector secrets cannot be stored: this hub has no encryption key (set SECRETS_KEYS)', 'input.secrets');
       }
-      await repository.insert({ connectorId, name, legacyPlaintext: null, ...this.box.seal(value, { connectorId, name }) });
+      await repository.insert({ connectorId, name, legacyPlaintext: null, destination, ...this.box.seal(value, { connectorId, name }) });
     }
   }
 
-  /** The decrypted secrets of a connector; a CONFIG ConnectorError when one cannot be decrypted. */
-  async read(connectorId: number): Promise<Record<string, string>> {
+  /** Names of the secrets a connector has. */
+  async names(connectorId: number): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(ConnectorSecret).find({ where: { connectorId }, select: { name: true }, order: { name: 'ASC' } });
+    return rows.map((row) => row.name);
+  }
+
+  /**
+   * The decrypted secrets of a connector; a CONFIG ConnectorError when one cannot be decrypted, or (with
+   * `destination`) when one was set for another destination than the one the connector reaches now.
+   */
+  async read(connectorId: number, destination?: string): Promise<Record<string, string>> {
     const rows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId });
     const secrets: Record<string, string> = {};
     for (const row of rows) {
+      if (destination !== undefined && row.destination !== null && row.destination !== destination) {
+        throw new ConnectorError(
+          'CONFIG',
+          `secret "${row.name}" was set for ${row.destination || 'no destination'} and is never sent to ${destination || 'no destination'}: ` +
+            'set it again with the connector\'s current configuration (updateConnector input.secrets)',
+          false,
+        );
+      }
       if (row.legacyPlaintext !== null) {
         secrets[row.name] = row.legacyPlaintext;
         continue;

@@ -219,7 +219,7 @@ describe('connector secrets at rest', () => {
     );
     expect((await loadSecretBox(production, hub.dataSource))?.activeKeyId).toBe('test-1');
     const keyless = new ConnectorSecretStore(hub.dataSource, null);
-    const error = await hub.dataSource.transaction((manager) => keyless.write(manager, 1, [{ name: 'token', value: 'x' }])).catch((caught: unknown) => caught);
+    const error = await hub.dataSource.transaction((manager) => keyless.write(manager, 1, [{ name: 'token', value: 'x' }], 'feed.example:443')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HubError);
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'connector secrets cannot be stored: this hub has no encryption key (set SECRETS_KEYS)' });
   });

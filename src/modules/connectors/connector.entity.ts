@@ -161,4 +161,12 @@ export class ConnectorSecret {
   /** Which key encrypted the value; null while stored in the clear. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   keyId: string | null;
+
+  /**
+   * Where the secret may be sent: the `host:port` endpoints of the configuration it was set for (see
+   * `secretDestination`), space-separated; null for secrets set before destinations were recorded, which
+   * go only where the connector's configuration points now (a move needs the secrets again).
+   */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  destination: string | null;
 }

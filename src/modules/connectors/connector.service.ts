@@ -1,17 +1,17 @@
 import { In, IsNull, type DataSource } from 'typeorm';
 import type { ZodError } from 'zod';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
-import type { ConnectorKind } from '../../../connectors/sdk/contract';
+import { ConnectorError, type ConnectorContext, type ConnectorKind } from '../../../connectors/sdk/contract';
 import { connectorMappingSchema, IDENTITY_MAPPING, metricCodesOf, type ConnectorMapping, type ObservationRow } from '../../../connectors/sdk/mapping';
 import { isValidDate } from '../../common/period';
 import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
-import { redact, redactError, type ConnectorRunner } from '../../ingestion/connector-runner';
+import type { ConnectorRunner } from '../../ingestion/connector-runner';
 import { assertDepartmentAccess, assertRole, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { validateCron, validateTimeZone } from '../../scheduler/scheduler';
-import type { ConnectorSecretStore } from '../../security/connector-secrets';
+import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
 import type { OutboundGuard } from '../../security/outbound-guard';
 import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
@@ -122,7 +122,7 @@ export class ConnectorService {
       await manager.getRepository(ConnectorMappingVersion).insert({
         connectorId: saved.id, version: 1, mapping: saved.mapping, createdAt: now, createdBy: actor,
       });
-      await this.options.secrets.write(manager, saved.id, secrets.filter((secret) => secret.value !== ''));
+      await this.options.secrets.write(manager, saved.id, secrets.filter((secret) => secret.value !== ''), secretDestination(kind, definition.config));
       return saved;
     });
     await this.options.onChange();
@@ -145,6 +145,7 @@ export class ConnectorService {
       mapping: input.mapping ?? JSON.parse(current.mapping),
     });
     const secrets = this.validSecrets(current.kind, input.secrets ?? []);
+    const destination = await this.requireSecretsFollow(current, definition.config, secrets);
     await this.dataSource.transaction(async (manager) => {
       if (name !== current.name) await this.assertNameFree(manager.getRepository(Connector), name);
       const now = new Date();
@@ -165,7 +166,7 @@ export class ConnectorService {
           connectorId: id, version: mappingVersion, mapping: JSON.stringify(definition.mapping), createdAt: now, createdBy: actor,
         });
       }
-      await this.options.secrets.write(manager, id, secrets);
+      await this.options.secrets.write(manager, id, secrets, destination);
     });
     await this.options.onChange();
     return this.requireConnector(id);
@@ -197,24 +198,63 @@ export class ConnectorService {
   async test(id: number, principal: Principal): Promise<ConnectorTestResult> {
     const connector = await this.requireManageable(id, principal, 'testConnector');
     const kind = connectorKind(connector.kind)!;
-    const config = kind.configSchema.parse(JSON.parse(connector.config));
-    const { context, session } = await this.runner.connectorContext(connector.id, AbortSignal.timeout(60_000));
+    const config = kind.configSchema.safeParse(JSON.parse(connector.config));
+    if (!config.success) {
+      const problem = zodToBadInput(config.error, 'config');
+      return { ok: false, message: `the stored configuration is not valid any more: ${problem.message}; update the connector`, warnings: [], streams: [] };
+    }
+    let prepared: Awaited<ReturnType<ConnectorRunner['connectorContext']>>;
     try {
-      this.requireEndpointsAllowed(kind.endpoints(config), session.policy, 'config');
-      // A kind's unexpected failure reaches the caller and the logs without the secrets it may quote.
-      const check = await kind.check(config, context).catch((error: unknown) => {
-        throw redactError(error, context.secrets);
-      });
-      if (!check.ok) return { ...check, message: redact(check.message, context.secrets), streams: [] };
-      try {
-        return { ...check, message: redact(check.message, context.secrets), streams: await kind.discover(config, context) };
-      } catch (error) {
-        const message = redact(error instanceof Error ? error.message : String(error), context.secrets);
-        return { ok: false, message: `reached, but discovery failed: ${message}`, streams: [] };
-      }
+      prepared = await this.runner.connectorContext(connector.id, AbortSignal.timeout(60_000));
+    } catch (error) {
+      if (error instanceof ConnectorError) return { ok: false, message: error.message, warnings: [], streams: [] };
+      throw error;
+    }
+    const { context, session, redactor } = prepared;
+    try {
+      this.requireEndpointsAllowed(kind.endpoints(config.data), session.policy, 'config');
+      // Everything the source said (messages, samples, errors) reaches the caller and the logs redacted, here.
+      return redactor.value(await this.probe(kind, config.data, context));
+    } catch (error) {
+      throw redactor.error(error);
     } finally {
       await session.close();
     }
+  }
+
+  /** Checks the source, then discovers its streams; what the kind said, unredacted. */
+  private async probe(kind: ConnectorKind, config: unknown, context: ConnectorContext): Promise<ConnectorTestResult> {
+    const check = await kind.check(config, context);
+    const warnings = check.warnings ?? [];
+    if (!check.ok) return { ok: false, message: check.message, warnings, streams: [] };
+    try {
+      return { ok: true, message: check.message, warnings, streams: await kind.discover(config, context) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, message: `reached, but discovery failed: ${message}`, warnings, streams: [] };
+    }
+  }
+
+  /**
+   * Secrets go only to the destination they were set for. An update that moves the connector (another host or
+   * port in its configuration) must give every secret it has again, in the same call; returns the destination
+   * the written secrets are bound to.
+   */
+  private async requireSecretsFollow(current: Connector, config: unknown, secrets: ReadonlyArray<{ name: string }>): Promise<string> {
+    const kind = connectorKind(current.kind)!;
+    const destination = secretDestination(kind, config);
+    const before = kind.configSchema.safeParse(JSON.parse(current.config));
+    if (before.success && secretDestination(kind, before.data) === destination) return destination;
+    const given = new Set(secrets.map((secret) => secret.name));
+    const missing = (await this.options.secrets.names(current.id)).filter((name) => !given.has(name));
+    if (missing.length > 0) {
+      throw badInput(
+        'input.secrets',
+        `the connector now reaches ${destination || 'no host'}: give its secrets (${missing.join(', ')}) again in the same call, ` +
+          'or they would be sent to a destination they were not set for',
+      );
+    }
+    return destination;
   }
 
   /** BAD_USER_INPUT naming the configuration field whose host is not on the outbound allowlist. */

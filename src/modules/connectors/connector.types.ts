@@ -189,6 +189,12 @@ export class ConnectorTestResult {
   @Field()
   message: string;
 
+  @Field(() => [String], {
+    description:
+      'What works but should be changed, Vietnamese first, English beside (e.g. a sql account with more rights than SELECT on its schema).',
+  })
+  warnings: string[];
+
   @Field(() => [DiscoveredStream], { complexity: listCost })
   streams: DiscoveredStream[];
 }
