@@ -58,7 +58,8 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'DATE', 'TIME', 'TIMESTAMP', 'DATE_FORMAT', 'STR_TO_DATE', 'DATE_ADD', 'DATE_SUB', 'ADDDATE', 'SUBDATE', 'DATEDIFF', 'TIMESTAMPDIFF',
   'TIMESTAMPADD', 'YEAR', 'MONTH', 'DAY', 'DAYOFMONTH', 'DAYOFWEEK', 'DAYOFYEAR', 'WEEK', 'WEEKDAY', 'WEEKOFYEAR', 'YEARWEEK', 'QUARTER',
   'HOUR', 'MINUTE', 'SECOND', 'LAST_DAY', 'MAKEDATE', 'TO_DAYS', 'FROM_DAYS', 'MONTHNAME', 'DAYNAME', 'EXTRACT', 'CURDATE',
-  'CURRENT_DATE', 'NOW', 'CURRENT_TIMESTAMP', 'UNIX_TIMESTAMP', 'FROM_UNIXTIME', 'CONVERT_TZ',
+  'CURRENT_DATE', 'CURRENT_TIME', 'NOW', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_DATE', 'UTC_TIME', 'UTC_TIMESTAMP',
+  'UNIX_TIMESTAMP', 'FROM_UNIXTIME', 'CONVERT_TZ',
   // JSON columns
   'JSON_EXTRACT', 'JSON_UNQUOTE', 'JSON_VALUE',
 ]);
@@ -74,6 +75,12 @@ const KEYWORDS_BEFORE_PARENTHESIS = new Set([
   'SIGNED', 'UNSIGNED', 'INTEGER', 'INT',
 ]);
 
+/** Keywords the server evaluates as functions without parentheses; only the allowed ones may appear. */
+const NILADIC_FUNCTIONS = new Set([
+  'CURRENT_USER', 'CURRENT_ROLE', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_DATE',
+  'UTC_TIME', 'UTC_TIMESTAMP',
+]);
+
 /** The server's own schemas: accounts, grants, other databases' structure, server state. */
 const SYSTEM_SCHEMAS = new Set(['MYSQL', 'INFORMATION_SCHEMA', 'PERFORMANCE_SCHEMA', 'SYS']);
 
@@ -87,7 +94,7 @@ const ALLOWED_NODE_TYPES = new Set([
   'select', 'column_ref', 'expr_list', 'binary_expr', 'unary_expr', 'function', 'aggr_func', 'cast', 'case', 'when', 'else', 'extract',
   'interval', 'star', 'param', 'number', 'bigint', 'bool', 'null', 'single_quote_string', 'double_quote_string', 'natural_string',
   'hex_string', 'full_hex_string', 'bit_string', 'date', 'time', 'timestamp', 'datetime', 'default', 'backticks_quote_string', 'origin',
-  'window', 'collate', 'dual', 'ASC', 'DESC',
+  'window', 'collate', 'dual', 'datatype', 'ASC', 'DESC',
 ]);
 
 interface Token {
@@ -227,6 +234,9 @@ function tokenProblem(tokens: readonly Token[]): string | undefined {
       }
     }
     if (token.kind !== 'word' || afterDot) continue;
+    if (NILADIC_FUNCTIONS.has(token.text) && !ALLOWED_FUNCTIONS.has(token.text)) {
+      return `${token.text} is not allowed in a connector query: the query may only read the department’s tables`;
+    }
     if (token.text === 'INTO') return 'SELECT … INTO (OUTFILE, DUMPFILE or variables) is not allowed: the query may only read';
     if (token.text === 'FOR' && following?.kind === 'word' && (following.text === 'UPDATE' || following.text === 'SHARE')) {
       return `SELECT … FOR ${following.text} is not allowed: the query may not lock rows`;
