@@ -280,6 +280,8 @@ describe('sql read', () => {
     );
     expect(error.errorClass).toBe('TIMEOUT');
     expect(error.retryable).toBe(true);
+    // The server stopped it (max_statement_time), not the client's timer (timeoutMs plus a grace period).
+    expect(error.message).toMatch(/the query ran longer than timeoutMs \(1000 ms\).*\[.*SQLSTATE 70100\]/);
     expect(error.message).not.toContain(READER_PASSWORD);
     expect(Date.now() - started).toBeLessThan(4_000);
     await expectNoReaderConnections();
