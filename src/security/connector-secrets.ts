@@ -140,10 +140,11 @@ export class ConnectorSecretStore {
     }
   }
 
-  /** Names of the secrets a connector has. */
-  async names(connectorId: number): Promise<string[]> {
-    const rows = await this.dataSource.getRepository(ConnectorSecret).find({ where: { connectorId }, select: { name: true }, order: { name: 'ASC' } });
-    return rows.map((row) => row.name);
+  /** The secrets a connector has, by name, with the destination each was set for (null: not recorded). */
+  async bindings(connectorId: number): Promise<Array<{ name: string; destination: string | null }>> {
+    return this.dataSource
+      .getRepository(ConnectorSecret)
+      .find({ where: { connectorId }, select: { name: true, destination: true }, order: { name: 'ASC' } });
   }
 
   /**

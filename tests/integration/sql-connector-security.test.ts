@@ -107,6 +107,10 @@ describe('sql connectors read data only', () => {
     expect(run.runConnector).toMatchObject({ status: 'FAILED', errorClass: 'CONFIG' });
     expect(run.runConnector.errorMessage).toContain('LOAD_FILE() is not an allowed function');
     for (const text of [JSON.stringify(tested), JSON.stringify(run)]) expect(text).not.toContain(passwdLine.slice(0, 12));
+    // Fixing the query on the same server needs no password again.
+    await dataOf(hub, UPDATE, { id, input: { config: sqlConfig(FILE_USER) } }, department);
+    const fixed = await dataOf<{ testConnector: { ok: boolean } }>(hub, TEST, { id }, department);
+    expect(fixed.testConnector.ok).toBe(true);
   });
 
   it('testConnector warns, in Vietnamese and English, when the account holds more than SELECT on its schema', async () => {

@@ -243,10 +243,13 @@ export class ConnectorService {
   private async requireSecretsFollow(current: Connector, config: unknown, secrets: ReadonlyArray<{ name: string }>): Promise<string> {
     const kind = connectorKind(current.kind)!;
     const destination = secretDestination(kind, config);
+    // Secrets set before destinations were recorded are bound to where the connector points now.
     const before = kind.configSchema.safeParse(JSON.parse(current.config));
-    if (before.success && secretDestination(kind, before.data) === destination) return destination;
+    const now = before.success ? secretDestination(kind, before.data) : null;
     const given = new Set(secrets.map((secret) => secret.name));
-    const missing = (await this.options.secrets.names(current.id)).filter((name) => !given.has(name));
+    const missing = (await this.options.secrets.bindings(current.id))
+      .filter((secret) => (secret.destination ?? now) !== destination && !given.has(secret.name))
+      .map((secret) => secret.name);
     if (missing.length > 0) {
       throw badInput(
         'input.secrets',
