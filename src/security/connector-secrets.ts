@@ -149,10 +149,14 @@ export class ConnectorSecretStore {
 
   /**
    * The decrypted secrets of a connector; a CONFIG ConnectorError when one cannot be decrypted, or (with
-   * `destination`) when one was set for another destination than the one the connector reaches now.
+   * `destination`) when one was set for another destination than the one the connector reaches now. Secrets
+   * stored before destinations were recorded are bound, from then on, to `destination`.
    */
   async read(connectorId: number, destination?: string): Promise<Record<string, string>> {
     const rows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId });
+    if (destination !== undefined && rows.some((row) => row.destination === null)) {
+      await this.dataSource.getRepository(ConnectorSecret).update({ connectorId, destination: IsNull() }, { destination });
+    }
     const secrets: Record<string, string> = {};
     for (const row of rows) {
       if (destination !== undefined && row.destination !== null && row.destination !== destination) {

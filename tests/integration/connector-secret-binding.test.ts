@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { startTestServer, type TestServer } from '../../connectors/sdk/testing';
-import { Connector } from '../../src/modules/connectors/connector.entity';
+import { Connector, ConnectorSecret } from '../../src/modules/connectors/connector.entity';
 import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
@@ -129,6 +129,20 @@ describe('connector secrets bound to their destination', () => {
     expect(echo.requests.length).toBe(before);
   });
 
+  it('binds a secret stored before destinations were recorded to where the connector pointed when it was first used', async () => {
+    const id = await register('Older feed', `${source.url}/records`);
+    const secrets = hub.dataSource.getRepository(ConnectorSecret);
+    await secrets.update({ connectorId: Number(id) }, { destination: null });
+    expect(await dataOf<{ runConnector: { status: string } }>(hub, RUN, { id }, department)).toMatchObject({ runConnector: { status: 'SUCCEEDED' } });
+    expect((await secrets.findOneByOrFail({ connectorId: Number(id), name: 'token' })).destination).toBe(new URL(source.url).host);
+    await hub.dataSource.getRepository(Connector).update(Number(id), { config: JSON.stringify(headersConfig(`${echo.url}/moved`)) });
+    const before = echo.requests.length;
+    expect(await dataOf<{ runConnector: { status: string; errorClass: string } }>(hub, RUN, { id }, department)).toMatchObject({
+      runConnector: { status: 'FAILED', errorClass: 'CONFIG' },
+    });
+    expect(echo.requests.length).toBe(before);
+  });
+
   it('redacts the secret, its fragments and its encoded forms from test samples and rejected rows', async () => {
     const id = await register('Echoing records', `${source.url}/echo`);
     const tested = await dataOf<{ testConnector: { ok: boolean; streams: Array<{ sample: unknown[] }> } }>(hub, TEST, { id }, department);
@@ -162,5 +176,15 @@ describe('connector secrets bound to their destination', () => {
     for (const text of [run.runConnector.errorMessage, health.connector.health.lastError, tested.testConnector.message, logs.join('')]) {
       expect(leak(text)).toBeNull();
     }
+  });
+
+  it('leaves no trace of the secret in any table (audit log, ledger, rejections) nor in the logs', async () => {
+    const tables = [...new Set(hub.dataSource.entityMetadatas.map((metadata) => metadata.tableName))];
+    const quote = (table: string) => (hub.dataSource.options.type === 'better-sqlite3' ? `"${table}"` : `\`${table}\``);
+    const dump: string[] = [];
+    for (const table of tables) dump.push(JSON.stringify(await hub.dataSource.query(`SELECT * FROM ${quote(table)}`)));
+    expect(dump.join('\n')).toContain('testConnector');
+    expect(leak(dump.join('\n'))).toBeNull();
+    expect(leak(logs.join(''))).toBeNull();
   });
 });
