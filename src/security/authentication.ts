@@ -37,7 +37,7 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 /** A name fit to be shown and recorded as an author: NFC, no control or bidi characters, spaces collapsed, at most 200 characters. */
 export function cleanName(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const cleaned = value.normalize('NFC').replace(UNPRINTABLE, '').replace(/\s+/g, ' ').trim();
+  const cleaned = value.normalize('NFC').replace(/[\t\n\v\f\r\u2028\u2029]/g, ' ').replace(UNPRINTABLE, '').replace(/\s+/g, ' ').trim();
   return cleaned === '' ? null : Array.from(cleaned).slice(0, NAME_MAX).join('');
 }
 
