@@ -600,4 +600,32 @@ describe('department scope, derived from the schema', () => {
       if (allowed) expect(exported.text).toContain(JUSTICE_METRIC);
     }
   });
+
+  it('a department\'s IT caller manages and pushes to its own connectors, by key and by token', async () => {
+    const own = callers.filter((caller) => caller.departments?.join() === 'SO_YT');
+    expect(own.map((caller) => caller.name)).toEqual(['IT_HEALTH (key)', 'IT_HEALTH (token)']);
+    for (const [index, caller] of own.entries()) {
+      const registered = await hub.graphql<{ registerConnector: { department: { code: string } } }>(
+        `mutation { registerConnector(input: { name: "Own push ${index}", kind: "push", department: "SO_YT", config: {} }) { department { code } } }`,
+        undefined,
+        caller.headers,
+      );
+      expect(registered.data?.registerConnector).toEqual({ department: { code: 'SO_YT' } });
+      const enabled = await hub.graphql(`mutation { setConnectorEnabled(id: "${ids.healthPush}", enabled: true) { enabled } }`, undefined, caller.headers);
+      expect(enabled.data).toEqual({ setConnectorEnabled: { enabled: true } });
+      const pushed = await hub.graphql(
+        `mutation($rows: [ObservationInput!]!) { submitObservations(connectorId: "${ids.healthPush}", rows: $rows) { summary { imported rejected } rejections { reason } } }`,
+        { rows: [{ metric: HEALTH_METRIC, unit: '413', period: `2024-05-0${index + 1}`, value: 10 }, { metric: JUSTICE_METRIC, unit: '413', period: '2024-05-01', value: 1 }] },
+        caller.headers,
+      );
+      // A connector only writes its own department's metrics, whoever sends the row.
+      expect(pushed.data).toEqual({ submitObservations: { summary: { imported: 1, rejected: 1 }, rejections: [{ reason: 'METRIC_NOT_ALLOWED' }] } });
+      const response = await fetch(hub.hub.url.replace('/graphql', `/ingest/${ids.healthPush}`), {
+        method: 'POST',
+        headers: { ...caller.headers, 'content-type': 'text/csv' },
+        body: `metric,unit,period,value\n${HEALTH_METRIC},413,2024-06-0${index + 1},20\n`,
+      });
+      expect([response.status, ((await response.json()) as { summary: { imported: number } }).summary.imported]).toEqual([200, 1]);
+    }
+  });
 });
