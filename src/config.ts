@@ -100,6 +100,8 @@ const environmentSchema = z.object({
   JWT_DEPARTMENTS_CLAIM: z.string().trim().min(1).default('pilothub_departments'),
   /** Clock difference tolerated on exp/nbf/iat. */
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+  /** Longest lifetime a token may claim (exp − iat, or exp − now without iat); longer-lived tokens are refused. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
   // Limits of the GraphQL endpoint, all checked before any resolver (or SQL) runs; see src/graphql/limits.ts.
   /** Deepest nesting of selections an operation may have. */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
@@ -178,6 +180,8 @@ export interface JwtConfig {
   roleClaim: string;
   departmentsClaim: string;
   clockToleranceSeconds: number;
+  /** Tokens whose `exp` lies further than this after their `iat` (or after now) are refused. */
+  maxLifetimeSeconds: number;
 }
 
 export interface AuthConfig {
@@ -274,6 +278,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
             roleClaim: env.JWT_ROLE_CLAIM,
             departmentsClaim: env.JWT_DEPARTMENTS_CLAIM,
             clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+            maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS,
           }
         : null,
     },

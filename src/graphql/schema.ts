@@ -9,7 +9,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
-import { DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
+import { DepartmentScorecardFieldsResolver, DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 import { ApiKeyResolver } from '../security/api-key.resolver';
@@ -33,6 +33,7 @@ export const resolvers = [
   ProgressResolver,
   ProgressReportResolver,
   DepartmentScorecardResolver,
+  DepartmentScorecardFieldsResolver,
   ApiKeyResolver,
   AuditEventResolver,
   AnalyticsResolver,

@@ -43,3 +43,40 @@ export function departmentScope(principal: Principal): readonly number[] | null 
 export function assertRole(principal: Principal, roles: readonly Role[], what: string): void {
   if (!roles.includes(principal.role)) throw forbidden(`${what} is not allowed for role ${principal.role}`);
 }
+
+/**
+ * Whether the caller may read the operational data (connectors, runs, run statistics, rejected rows, revisions)
+ * of `departmentId`: an operational read role, within its departments.
+ */
+export function canReadOperational(principal: Principal, departmentId: number): boolean {
+  return (OPERATIONAL_READ_ROLES as readonly Role[]).includes(principal.role) && canAccessDepartment(principal, departmentId);
+}
+
+/**
+ * Throws `missing` — the very error an unknown id gets — unless the caller may see objects of `departmentId`:
+ * a department-owned object (connector, run) outside the caller's departments is answered as if it did not
+ * exist, so its id tells nothing.
+ */
+export function assertVisible(principal: Principal, departmentId: number, missing: () => HubError): void {
+  if (!canAccessDepartment(principal, departmentId)) throw missing();
+}
+
+/**
+ * A figure the caller may not see, kept in place of its value in objects built for that caller (scorecards,
+ * reports): GraphQL answers the field `null` with a FORBIDDEN error at its path ({@link reveal}); the Markdown
+ * and CSV renderings leave it empty.
+ */
+export class Withheld {
+  constructor(readonly reason: string) {}
+}
+
+/** The value, or FORBIDDEN when it was withheld from this caller. */
+export function reveal<T>(value: T | Withheld): T {
+  if (value instanceof Withheld) throw forbidden(value.reason);
+  return value;
+}
+
+/** The value, or null when it was withheld (renderings: an empty cell). */
+export function shown<T>(value: T | Withheld): T | null {
+  return value instanceof Withheld ? null : value;
+}

@@ -9,7 +9,7 @@ import { ApiKeyService } from './api-key.service';
 import { Role, type Principal } from './principal';
 
 /** Who calls without credentials when ANONYMOUS_READ is on: dashboard reads only. */
-export const ANONYMOUS_PRINCIPAL: Principal = { subject: 'anonymous', name: 'anonymous', role: Role.VIEWER, departmentIds: null, apiKeyId: null };
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ subject: 'anonymous', name: 'anonymous', role: Role.VIEWER, departmentIds: null, apiKeyId: null });
 
 /** Why a request was refused; logged, never sent (the caller only learns that its credentials were refused). */
 export type Refusal = 'missing credentials' | 'malformed authorization header' | 'unknown, revoked or expired API key' | `invalid token: ${string}`;
@@ -27,19 +27,78 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const ROLES = new Set<string>(Object.values(Role));
 /** Department codes change only with a new catalogue: a short cache spares a statement per JWT request. */
 const DEPARTMENT_CACHE_MS = 60_000;
+/** Longest accepted `sub`, and most department codes one token may name. */
+const SUBJECT_MAX = 255;
+const DEPARTMENT_CODES_MAX = 50;
+const NAME_MAX = 200;
+/** Control, format (bidi overrides, zero-width), lone surrogate and line/paragraph separator characters. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/** A name fit to be shown and recorded as an author: NFC, no control or bidi characters, spaces collapsed, at most 200 characters. */
+export function cleanName(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const cleaned = value.normalize('NFC').replace(/[\t\n\v\f\r\u2028\u2029]/g, ' ').replace(UNPRINTABLE, '').replace(/\s+/g, ' ').trim();
+  return cleaned === '' ? null : Array.from(cleaned).slice(0, NAME_MAX).join('');
+}
 
 /** A database or key server that cannot be reached while authenticating: 503, not 401. */
 export class AuthenticationUnavailable extends Error {}
 
+/** What a verified credential says about its holder: the only input of {@link principalFrom}. */
+export interface CredentialClaims {
+  /** `key:<id>` or `jwt:<sub>`. */
+  subject: string;
+  /** Candidate names, the first usable one wins (falls back to the subject). */
+  names: readonly unknown[];
+  role: unknown;
+  /** The departments the credential itself names, resolved to ids (unknown codes already refused). */
+  departmentIds: readonly number[];
+  apiKeyId: number | null;
+}
+
+/**
+ * The one place a caller becomes a principal, whether it signed on with an API key or a token: the role must be
+ * known, a DEPARTMENT_IT caller is scoped to exactly the departments its credential names (at least one), every
+ * other role to none, and the name is cleaned. The principal is frozen: nothing later can widen it.
+ */
+export function principalFrom(claims: CredentialClaims): Principal | Refusal {
+  if (typeof claims.role !== 'string' || !ROLES.has(claims.role)) return 'invalid token: no known role';
+  const role = claims.role as Role;
+  let departmentIds: readonly number[] | null = null;
+  if (role === Role.DEPARTMENT_IT) {
+    if (claims.departmentIds.length === 0) return 'invalid token: a DEPARTMENT_IT caller names no department';
+    departmentIds = Object.freeze([...new Set(claims.departmentIds)].sort((a, b) => a - b));
+  }
+  const name = claims.names.map(cleanName).find((candidate) => candidate !== null) ?? claims.subject;
+  return Object.freeze({ subject: claims.subject, name, role, departmentIds, apiKeyId: claims.apiKeyId });
+}
+
+/** `sub` must be a printable string: `["a"]` or `123` would otherwise be recorded like the string `"a"` or `"123"`. */
+function subjectOf(payload: JWTPayload): string | null {
+  const sub: unknown = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > SUBJECT_MAX) return null;
+  UNPRINTABLE.lastIndex = 0;
+  return UNPRINTABLE.test(sub) || sub.trim() !== sub ? null : sub;
+}
+
+/** Department codes of the departments claim: a list of codes or a comma-separated string; null when malformed. */
+function departmentCodesOf(claimed: unknown): string[] | null {
+  const items: unknown[] | null = Array.isArray(claimed) ? claimed : typeof claimed === 'string' ? claimed.split(',') : claimed === undefined ? [] : null;
+  if (items === null || items.length > DEPARTMENT_CODES_MAX || !items.every((item) => typeof item === 'string' && item.length <= 50)) return null;
+  return [...new Set((items as string[]).map((code) => code.trim()).filter((code) => code !== ''))];
+}
+
 /**
  * Resolves the caller of a request: an API key (`Authorization: Bearer ph_…`), a JWT from the configured issuer
- * (single sign-on), or — when ANONYMOUS_READ is on and no credentials are sent — the anonymous viewer.
+ * (single sign-on), or — when ANONYMOUS_READ is on and no credentials are sent — the anonymous viewer. Keys and
+ * tokens end in the same {@link principalFrom}.
  */
 export class Authenticator {
   readonly apiKeys: ApiKeyService;
   /** Verifies a token's signature and claims; null when JWT verification is not configured. */
   private readonly verifyToken: ((token: string) => Promise<JWTPayload>) | null;
-  private departmentCodes: { at: number; ids: Map<string, number> } | null = null;
+  /** Every department code → id; only ever read for the codes a token names. */
+  private departmentCodes: { at: number; ids: ReadonlyMap<string, number> } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,7 +115,7 @@ export class Authenticator {
       return this.config.anonymousRead ? { principal: ANONYMOUS_PRINCIPAL } : { refused: token };
     }
     if (token === 'malformed authorization header') return { refused: token };
-    if (this.config.jwt && this.verifyToken && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.verifyToken);
+    if (this.config.jwt && this.verifyToken && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.verifyToken, now);
     return this.verifyApiKey(token, now);
   }
 
@@ -70,20 +129,14 @@ export class Authenticator {
     }
     if (!found) return { refused: 'unknown, revoked or expired API key' };
     const { apiKey, departmentIds } = found;
+    const principal = principalFrom({ subject: `key:${apiKey.id}`, names: [apiKey.name], role: apiKey.role, departmentIds, apiKeyId: apiKey.id });
+    if (typeof principal === 'string') return { refused: principal };
     // Recording the use must never delay or fail the request.
     this.apiKeys.touch(apiKey, now).catch((error: unknown) => this.logger?.warn({ err: error, apiKeyId: apiKey.id }, 'could not record API key use'));
-    return {
-      principal: {
-        subject: `key:${apiKey.id}`,
-        name: apiKey.name,
-        role: apiKey.role,
-        departmentIds: apiKey.role === Role.DEPARTMENT_IT ? departmentIds : null,
-        apiKeyId: apiKey.id,
-      },
-    };
+    return { principal };
   }
 
-  private async verifyJwt(token: string, jwt: JwtConfig, verify: (token: string) => Promise<JWTPayload>): Promise<AuthenticationResult> {
+  private async verifyJwt(token: string, jwt: JwtConfig, verify: (token: string) => Promise<JWTPayload>, now: Date): Promise<AuthenticationResult> {
     let payload: JWTPayload;
     try {
       payload = await verify(token);
@@ -94,41 +147,62 @@ export class Authenticator {
       }
       return { refused: `invalid token: ${error.code}` };
     }
-    const role = payload[jwt.roleClaim];
-    if (typeof role !== 'string' || !ROLES.has(role)) return { refused: `invalid token: claim ${jwt.roleClaim} is not a role` };
-    let departmentIds: number[] | null = null;
+    const refusal = lifetimeRefusal(payload, jwt, now);
+    if (refusal) return { refused: refusal };
+    const subject = subjectOf(payload);
+    if (subject === null) return { refused: 'invalid token: claim sub is not a printable string' };
+    const role: unknown = payload[jwt.roleClaim];
+    let departmentIds: number[] = [];
     if (role === Role.DEPARTMENT_IT) {
-      const claimed = payload[jwt.departmentsClaim];
-      const codes = (Array.isArray(claimed) ? claimed : typeof claimed === 'string' ? claimed.split(',') : [])
-        .filter((code): code is string => typeof code === 'string')
-        .map((code) => code.trim())
-        .filter((code) => code !== '');
-      if (codes.length === 0) return { refused: `invalid token: claim ${jwt.departmentsClaim} names no department` };
+      const codes = departmentCodesOf(payload[jwt.departmentsClaim]);
+      if (codes === null) return { refused: `invalid token: claim ${jwt.departmentsClaim} is not a list of department codes` };
       const ids = await this.departmentIds(codes);
       const unknown = codes.filter((code) => !ids.has(code));
       if (unknown.length > 0) return { refused: `invalid token: unknown department ${unknown.join(', ')}` };
-      departmentIds = [...new Set(ids.values())].sort((a, b) => a - b);
+      departmentIds = codes.map((code) => ids.get(code)!);
     }
-    const name = [payload.name, payload.preferred_username, payload.email, payload.sub].find((value) => typeof value === 'string' && value.trim() !== '');
-    return {
-      principal: { subject: `jwt:${payload.sub}`, name: String(name).slice(0, 200), role: role as Role, departmentIds, apiKeyId: null },
-    };
+    const principal = principalFrom({
+      subject: `jwt:${subject}`,
+      names: [payload.name, payload.preferred_username, payload.email, subject],
+      role,
+      departmentIds,
+      apiKeyId: null,
+    });
+    return typeof principal === 'string' ? { refused: principal } : { principal };
   }
 
-  private async departmentIds(codes: string[]): Promise<Map<string, number>> {
-    const cached = this.departmentCodes;
-    if (cached && Date.now() - cached.at < DEPARTMENT_CACHE_MS && codes.every((code) => cached.ids.has(code))) return cached.ids;
-    let departments: Department[];
-    try {
-      departments = await this.dataSource.getRepository(Department).find({ select: { id: true, code: true } });
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) throw new AuthenticationUnavailable('the database is unavailable; try again shortly');
-      throw error;
+  /** The ids of exactly these codes (a code not in the map is unknown): never more than was asked for. */
+  private async departmentIds(codes: readonly string[]): Promise<Map<string, number>> {
+    let cached = this.departmentCodes;
+    if (!cached || Date.now() - cached.at >= DEPARTMENT_CACHE_MS || !codes.every((code) => cached!.ids.has(code))) {
+      let departments: Department[];
+      try {
+        departments = await this.dataSource.getRepository(Department).find({ select: { id: true, code: true } });
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw new AuthenticationUnavailable('the database is unavailable; try again shortly');
+        throw error;
+      }
+      cached = { at: Date.now(), ids: new Map(departments.map((department) => [department.code, department.id])) };
+      this.departmentCodes = cached;
     }
-    const ids = new Map(departments.map((department) => [department.code, department.id]));
-    this.departmentCodes = { at: Date.now(), ids };
-    return new Map(codes.filter((code) => ids.has(code)).map((code) => [code, ids.get(code)!]));
+    const all = cached.ids;
+    return new Map(codes.filter((code) => all.has(code)).map((code) => [code, all.get(code)!]));
   }
+}
+
+/**
+ * `exp` must be a finite time no further than JWT_MAX_LIFETIME_SECONDS after `iat` and after now (jose checks
+ * that it has not passed, and the types of `iat` and `nbf`): `exp: 1e400` is infinity and would never expire.
+ */
+function lifetimeRefusal(payload: JWTPayload, jwt: JwtConfig, now: Date): Refusal | null {
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'invalid token: claim exp is not a finite time';
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return 'invalid token: claim iat is not a finite time';
+  const longest = jwt.maxLifetimeSeconds + jwt.clockToleranceSeconds;
+  if (exp - now.getTime() / 1000 > longest || (iat !== undefined && exp - iat > longest)) {
+    return `invalid token: lives longer than JWT_MAX_LIFETIME_SECONDS (${jwt.maxLifetimeSeconds} s)`;
+  }
+  return null;
 }
 
 /** Signature and claim checks of the configured issuer: its JWKS (fetched and cached by jose) or an HS256 secret. */

@@ -12,7 +12,7 @@ import { ApiKey } from '../../src/security/api-key.entity';
 import { ApiKeyService } from '../../src/security/api-key.service';
 import { Role } from '../../src/security/principal';
 import { dataOf, errorOf } from '../helpers/api';
-import { createKey } from '../helpers/auth';
+import { createKey, signPayloadText, signToken, TEST_JWT, tokenHeaders } from '../helpers/auth';
 import { startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 
 const VIEWER_QUERY = '{ viewer { subject name role authenticatedBy departments { code } } }';
@@ -280,6 +280,106 @@ describe('JWT single sign-on', () => {
       // Within the clock tolerance an expiry just passed is still accepted.
       const justExpired = await sign({ pilothub_role: 'VIEWER' }, { expiresIn: Math.floor(Date.now() / 1000) - 1 });
       expect((await post(hub, { authorization: `Bearer ${justExpired}` })).status).toBe(200);
+    });
+  });
+
+  describe('one principal, whatever the credential (HS256 tokens of the test issuer)', () => {
+    let hub: TestHub;
+    let justiceConnector: string;
+    beforeAll(async () => {
+      hub = await startTestHub({ environment: { ...TEST_JWT, JWT_CLOCK_TOLERANCE_SECONDS: '5', JWT_MAX_LIFETIME_SECONDS: '3600' } });
+      justiceConnector = (
+        await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation { registerConnector(input: { name: "Justice push", kind: "push", department: "SO_TP", config: {} }) { id } }')
+      ).registerConnector.id;
+    });
+    afterAll(async () => {
+      await hub.close();
+    });
+
+    const SCOPED_CALLS = `query($connector: ID!) {
+      viewer { role departments { code } }
+      connectors(first: 50) { edges { node { department { code } } } }
+      connector(id: $connector) { id }
+      metric(code: "KIOSK_NOTARIZATIONS") { latest { value } }
+    }`;
+
+    it('a DEPARTMENT_IT token keeps exactly its departments on every request, as a key with the same scope does', async () => {
+      const key = await createKey(hub, Role.DEPARTMENT_IT, ['SO_YT']);
+      const token = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: ['SO_YT'] });
+      const outcome = async (headers: Record<string, string>) => {
+        const response = await hub.graphql(SCOPED_CALLS, { connector: justiceConnector }, headers);
+        return { data: response.data, errors: response.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]) };
+      };
+      const expected = {
+        data: { viewer: { role: 'DEPARTMENT_IT', departments: [{ code: 'SO_YT' }] }, connectors: { edges: [] }, connector: null, metric: { latest: null } },
+        errors: [['connector', 'NOT_FOUND'], ['metric.latest', 'FORBIDDEN']],
+      };
+      // The first request fills the department cache; the next ones are served from it.
+      for (let request = 0; request < 4; request += 1) {
+        expect(await outcome(token)).toEqual(expected);
+        expect(await outcome(key.headers)).toEqual(expected);
+      }
+      // And the token may not enable another department's connector.
+      for (let request = 0; request < 2; request += 1) {
+        const enabled = await hub.graphql(`mutation { setConnectorEnabled(id: "${justiceConnector}", enabled: false) { id } }`, undefined, token);
+        expect(enabled.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
+      }
+      expect(await hub.dataSource.query('SELECT enabled FROM connector WHERE id = ?', [Number(justiceConnector)])).toEqual([{ enabled: 1 }]);
+      // A token naming two departments gets both, and one naming the other department only that one.
+      const both = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: 'SO_TP, SO_YT' });
+      const justice = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: ['SO_TP'] });
+      for (let request = 0; request < 2; request += 1) {
+        expect((await dataOf<{ viewer: unknown }>(hub, '{ viewer { departments { code } } }', undefined, both)).viewer).toEqual({ departments: [{ code: 'SO_TP' }, { code: 'SO_YT' }] });
+        expect((await dataOf<{ viewer: unknown }>(hub, '{ viewer { departments { code } } }', undefined, justice)).viewer).toEqual({ departments: [{ code: 'SO_TP' }] });
+      }
+    });
+
+    it('refuses claims of the wrong type or an unbounded lifetime with 401, never 500', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const base = { iss: TEST_JWT.JWT_ISSUER, aud: TEST_JWT.JWT_AUDIENCE, iat: now, pilothub_role: 'ADMIN' };
+      const raw = (claims: Record<string, unknown>, extra = '') => signPayloadText(JSON.stringify({ ...base, sub: 'x', exp: now + 600, ...claims }).replace(/}$/, `${extra}}`));
+      const refused: Record<string, string> = {
+        subNull: await signToken({ ...base, sub: null }),
+        subArray: await signToken({ ...base, sub: ['a'] }),
+        subNumber: await signToken({ ...base, sub: 123 }),
+        subObject: await signToken({ ...base, sub: { toString: 1 } }),
+        subEmpty: await signToken({ ...base, sub: '' }),
+        subControl: await signToken({ ...base, sub: 'a\u0000b' }),
+        subBidi: await signToken({ ...base, sub: 'admin\u202e' }),
+        expInfinite: raw({ exp: undefined }, ',"exp":1e400'),
+        expText: await signToken({ ...base, exp: String(now + 600) }),
+        expTooFar: await signToken({ ...base, exp: now + 7200 }),
+        iatTooEarly: await signToken({ ...base, iat: now - 7200, exp: now + 600 }),
+        iatInfinite: raw({ iat: undefined }, ',"iat":-1e400'),
+        roleArray: await signToken({ ...base, pilothub_role: ['ADMIN'] }),
+        departmentsNumbers: await signToken({ ...base, pilothub_role: 'DEPARTMENT_IT', pilothub_departments: [1, 2] }),
+        departmentsObject: await signToken({ ...base, pilothub_role: 'DEPARTMENT_IT', pilothub_departments: { SO_YT: true } }),
+        departmentsMixed: await signToken({ ...base, pilothub_role: 'DEPARTMENT_IT', pilothub_departments: ['SO_YT', ['SO_TP']] }),
+        departmentsEmpty: await signToken({ ...base, pilothub_role: 'DEPARTMENT_IT', pilothub_departments: [] }),
+      };
+      const outcomes: Record<string, unknown> = {};
+      for (const [name, token] of Object.entries(refused)) {
+        const response = await post(hub, { authorization: `Bearer ${token}` });
+        outcomes[name] = [response.status, response.body.errors?.[0]?.extensions?.code];
+      }
+      expect(outcomes).toEqual(Object.fromEntries(Object.keys(refused).map((name) => [name, [401, 'UNAUTHENTICATED']])));
+      // Within the limits the same claims are accepted: a lifetime of exactly JWT_MAX_LIFETIME_SECONDS, no iat.
+      const accepted = [await signToken({ ...base, exp: now + 3600 }), raw({ iat: undefined })];
+      for (const token of accepted) expect((await post(hub, { authorization: `Bearer ${token}` })).status).toBe(200);
+    });
+
+    it('names lose control and bidi characters before they are shown or recorded as the author, for tokens and keys alike', async () => {
+      const token = await tokenHeaders({ pilothub_role: 'ADMIN', sub: 'tran.b', name: 'Trần\u0000 Thị\u202e B\u2066\n' });
+      const viewer = await dataOf<{ viewer: { subject: string; name: string } }>(hub, '{ viewer { subject name } }', undefined, token);
+      expect(viewer.viewer).toEqual({ subject: 'jwt:tran.b', name: 'Trần Thị B' });
+      // A name that is nothing but such characters falls back to the next claim.
+      const blank = await tokenHeaders({ pilothub_role: 'VIEWER', sub: 'le.c', name: '\u202e\u0000', preferred_username: 'le.c.user' });
+      expect((await dataOf<{ viewer: { name: string } }>(hub, '{ viewer { name } }', undefined, blank)).viewer.name).toBe('le.c.user');
+      await dataOf(hub, 'mutation { updatePilotModel(code: "M07", input: { note: "bidi" }) { code } }', undefined, token);
+      const rows: Array<{ actorName: string }> = await hub.dataSource.query("SELECT actorName FROM audit_event WHERE action = 'updatePilotModel' ORDER BY id DESC");
+      expect(rows[0].actorName).toBe('Trần Thị B');
+      const key = await createKey(hub, Role.VIEWER, [], 'Sở Y tế \u202epush\u2067');
+      expect((await dataOf<{ viewer: { name: string } }>(hub, '{ viewer { name } }', undefined, key.headers)).viewer.name).toBe('Sở Y tế push');
     });
   });
 

@@ -28,6 +28,7 @@ describe('authentication settings', () => {
         roleClaim: 'pilothub_role',
         departmentsClaim: 'pilothub_departments',
         clockToleranceSeconds: 30,
+        maxLifetimeSeconds: 86_400,
       },
     });
   });
@@ -41,6 +42,9 @@ describe('authentication settings', () => {
     [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://sso.example/certs' }, 'JWT_JWKS_URL or JWT_SECRET'],
     [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: 'too-short' }, 'JWT_SECRET'],
     [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_JWKS_URL: 'not a url' }, 'JWT_JWKS_URL'],
+    [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: SECRET, JWT_MAX_LIFETIME_SECONDS: '0' }, 'JWT_MAX_LIFETIME_SECONDS'],
+    [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: SECRET, JWT_MAX_LIFETIME_SECONDS: '1e400' }, 'JWT_MAX_LIFETIME_SECONDS'],
+    [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: SECRET, JWT_MAX_LIFETIME_SECONDS: '31536000' }, 'JWT_MAX_LIFETIME_SECONDS'],
   ])('refuses %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

@@ -8,7 +8,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { requireByCode } from '../../database/by-code';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
-import { assertDepartmentAccess, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
+import { assertVisible, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { connectorHealth } from './connector-health';
@@ -49,9 +49,7 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => Connector, { nullable: true, description: 'A connector by id.' })
   async connector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<Connector> {
-    const connector = await service(context).requireConnector(parseConnectorId(id));
-    assertDepartmentAccess(context.principal, connector.departmentId, `connector ${id}`);
-    return connector;
+    return service(context).requireConnector(parseConnectorId(id), context.principal);
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
@@ -85,10 +83,12 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
   async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
-    const run = await context.dataSource.getRepository(ConnectorRun).findOneBy({ id: parseConnectorId(id) });
-    if (!run) throw notFound('connector run', id);
-    const connector = await context.loaders.related(Connector, run.connectorId);
-    assertDepartmentAccess(context.principal, connector.departmentId, `connector run ${id}`);
+    const runId = parseConnectorId(id);
+    const missing = () => notFound('connector run', String(runId));
+    const run = await context.dataSource.getRepository(ConnectorRun).findOneBy({ id: runId });
+    if (!run) throw missing();
+    // Another department's run is answered as if it did not exist.
+    assertVisible(context.principal, (await context.loaders.related(Connector, run.connectorId)).departmentId, missing);
     return run;
   }
 

@@ -8,7 +8,7 @@ import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
-import { assertDepartmentAccess, assertRole, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
+import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
@@ -61,10 +61,15 @@ export class ConnectorService {
     },
   ) {}
 
-  /** A connector that has not been deleted, or NOT_FOUND. */
-  async requireConnector(id: number): Promise<Connector> {
+  /**
+   * A connector that has not been deleted, or NOT_FOUND; with `principal`, a connector outside the caller's
+   * departments is NOT_FOUND too, with the same message, so an id tells nothing about other departments.
+   */
+  async requireConnector(id: number, principal?: Principal): Promise<Connector> {
     const connector = await this.dataSource.getRepository(Connector).findOneBy({ id, deletedAt: IsNull() });
-    if (!connector) throw notFound('connector', String(id));
+    const missing = () => notFound('connector', String(id));
+    if (!connector) throw missing();
+    if (principal) assertVisible(principal, connector.departmentId, missing);
     return connector;
   }
 
@@ -74,9 +79,7 @@ export class ConnectorService {
    */
   async requireManageable(id: number, principal: Principal, action: string): Promise<Connector> {
     assertRole(principal, CONNECTOR_WRITE_ROLES, action);
-    const connector = await this.requireConnector(id);
-    assertDepartmentAccess(principal, connector.departmentId, `connector ${id}`);
-    return connector;
+    return this.requireConnector(id, principal);
   }
 
   async register(input: ConnectorInput, principal: Principal): Promise<Connector> {

@@ -3,6 +3,7 @@ import { todayIn } from '../../common/clock';
 import { badInput } from '../../common/errors';
 import { isValidDate, tryParsePeriod, type Period } from '../../common/period';
 import { requireByCode } from '../../database/by-code';
+import type { Principal } from '../../security/principal';
 import { Program } from '../catalogue/program.entity';
 import { judgement, ProgressSnapshot, type Judgement } from './progress.service';
 import type { ProgressReport } from './progress.types';
@@ -36,11 +37,11 @@ function downloadPath(format: 'csv' | 'md', program: string, period: Period, asO
   return `/reports/progress.${format}?${query.toString()}`;
 }
 
-/** The periodic report of a programme, from a snapshot judged on the report's window. */
+/** The periodic report of a programme as `options.principal` may see it, from a snapshot judged on the report's window. */
 export async function buildProgressReport(
   dataSource: DataSource,
   timeZone: string,
-  options: { program?: string | null; period: Period; asOf?: string | null },
+  options: { program?: string | null; period: Period; asOf?: string | null; principal: Principal },
   snapshotFor: (window: Judgement) => Promise<ProgressSnapshot> = (window) => ProgressSnapshot.load(dataSource, window, timeZone),
 ): Promise<ProgressReport> {
   const programCode = options.program ?? DEFAULT_PROGRAM;
@@ -50,5 +51,5 @@ export async function buildProgressReport(
   return snapshot.report(program, options.period, {
     csvUrl: downloadPath('csv', programCode, options.period, window.asOf),
     markdownUrl: downloadPath('md', programCode, options.period, window.asOf),
-  });
+  }, options.principal);
 }

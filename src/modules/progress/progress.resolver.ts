@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { listCost } from '../../graphql/limits';
 import { todayIn } from '../../common/clock';
 import { badInput } from '../../common/errors';
@@ -6,12 +6,12 @@ import type { Period } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import { requireByCode } from '../../database/by-code';
 import type { HubContext } from '../../graphql/context';
-import { ALL_ROLES } from '../../security/access';
+import { ALL_ROLES, reveal } from '../../security/access';
 import { Program } from '../catalogue/program.entity';
 import { Department } from '../departments/department.entity';
 import { buildProgressReport, DEFAULT_PROGRAM, reportPeriod } from './progress-report';
 import { judgement, ProgressSnapshot, type Judgement } from './progress.service';
-import { DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
+import { DataQuality, DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
 import { renderMarkdown } from './report-render';
 
 /** One snapshot per window per request, shared by every field that asks for it. */
@@ -37,7 +37,7 @@ export class ProgressResolver {
     @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
   ): Promise<ProgramProgress> {
     const program = await requireByCode(context.dataSource, Program, 'programme', programCode);
-    return (await snapshot(context, window(context, asOf))).programProgress(program);
+    return (await snapshot(context, window(context, asOf))).programProgress(program, context.principal);
   }
 
   @Authorized(...ALL_ROLES)
@@ -61,7 +61,7 @@ export class ProgressResolver {
       if (unknown.length > 0) throw badInput('departments', `unknown department ${unknown.join(', ')}`);
       departments = codes.map((code) => data.department(code)!);
     }
-    return departments.map((department) => data.scorecard(department));
+    return departments.map((department) => data.scorecard(department, context.principal));
   }
 
   @Authorized(...ALL_ROLES)
@@ -79,7 +79,7 @@ export class ProgressResolver {
     return buildProgressReport(
       context.dataSource,
       context.config.timeZone,
-      { program, period: reportPeriod(period), asOf },
+      { program, period: reportPeriod(period), asOf, principal: context.principal },
       (judged) => snapshot(context, judged),
     );
   }
@@ -103,6 +103,20 @@ export class DepartmentScorecardResolver {
     @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
     @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
   ): Promise<DepartmentScorecard> {
-    return (await snapshot(context, window(context, asOf, from, to))).scorecard(department);
+    return (await snapshot(context, window(context, asOf, from, to))).scorecard(department, context.principal);
+  }
+}
+
+/** The operational figures of a scorecard: FORBIDDEN (null) where they were withheld from the caller. */
+@Resolver(() => DepartmentScorecard)
+export class DepartmentScorecardFieldsResolver {
+  @FieldResolver(() => Int, { nullable: true })
+  connectors(@Root() scorecard: DepartmentScorecard): number {
+    return reveal(scorecard.connectors);
+  }
+
+  @FieldResolver(() => DataQuality, { nullable: true })
+  dataQuality(@Root() scorecard: DepartmentScorecard): DataQuality {
+    return reveal(scorecard.dataQuality);
   }
 }

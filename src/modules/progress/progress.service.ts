@@ -9,6 +9,8 @@ import { PilotModel, PilotModelChange } from '../catalogue/pilot-model.entity';
 import type { Program } from '../catalogue/program.entity';
 import { TaskGroup } from '../catalogue/task-group.entity';
 import { Task, TaskChange } from '../catalogue/task.entity';
+import { canAccessDepartment, canReadOperational, Withheld } from '../../security/access';
+import type { Principal } from '../../security/principal';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Connector, RunStatus } from '../connectors/connector.entity';
 import { Department } from '../departments/department.entity';
@@ -255,8 +257,17 @@ export class ProgressSnapshot {
     return this.departments.find((department) => department.code === code);
   }
 
-  scorecard(department: Department): DepartmentScorecard {
+  /**
+   * A department's scorecard as `principal` may see it: tasks, models and freshness are catalogue figures; the
+   * connector count and the run statistics are operational data, withheld from viewers and from callers scoped
+   * to other departments.
+   */
+  scorecard(department: Department, principal: Principal): DepartmentScorecard {
     const { asOf, from, to } = this.judgement;
+    const operational = canReadOperational(principal, department.id);
+    const withheld = new Withheld(
+      `DepartmentScorecard: connectors and run statistics of ${department.code} are not visible to this caller (role ${principal.role})`,
+    );
     const led = (items: Tracked[]) => items.filter(({ item }) => item.leadDepartmentId === department.id);
     const connectors = this.connectors.filter((connector) =>
       connector.departmentId === department.id &&
@@ -269,13 +280,14 @@ export class ProgressSnapshot {
       to,
       tasks: deadlineScore(led(this.tasks).filter(({ state }) => state.deadline >= from && state.deadline <= to)),
       pilotModels: statusCounts(led(this.models)),
-      connectors: connectors.length,
+      connectors: operational ? connectors.length : withheld,
       freshness: summarize(this.standings.filter((standing) => standing.department.id === department.id).map((standing) => standing.freshness.status)),
-      dataQuality: this.runs.get(department.id) ?? { runs: 0, failedRuns: 0, fetched: 0, rejected: 0, rejectionRate: null },
+      dataQuality: operational ? (this.runs.get(department.id) ?? { runs: 0, failedRuns: 0, fetched: 0, rejected: 0, rejectionRate: null }) : withheld,
     };
   }
 
-  programProgress(program: Program): ProgramProgress {
+  /** A programme's progress as `principal` may see it: a department-scoped caller's metric standings are its departments' only. */
+  programProgress(program: Program, principal: Principal): ProgramProgress {
     const groups = this.taskGroups.filter((group) => group.programId === program.id);
     const groupIds = new Set(groups.map((group) => group.id));
     const inProgram = (items: Tracked[]) => items.filter(({ item }) => groupIds.has(item.taskGroupId));
@@ -313,14 +325,15 @@ export class ProgressSnapshot {
       })),
       overdue: [...overdueOf(tasks), ...overdueOf(models)],
       metricsNeedingAttention: this.standings
+        .filter((standing) => canAccessDepartment(principal, standing.department.id))
         .filter((standing) => modelIds.has(standing.pilotModel.id) && (standing.behindTarget || standing.stale))
         .sort((a, b) => a.pilotModel.code.localeCompare(b.pilotModel.code) || a.metric.code.localeCompare(b.metric.code)),
     };
   }
 
-  /** The periodic report: the snapshot must be judged with the period as its window. */
-  report(program: Program, period: Period, links: { csvUrl: string; markdownUrl: string }): ProgressReport {
-    const progress = this.programProgress(program);
+  /** The periodic report as `principal` may see it: the snapshot must be judged with the period as its window. */
+  report(program: Program, period: Period, links: { csvUrl: string; markdownUrl: string }, principal: Principal): ProgressReport {
+    const progress = this.programProgress(program, principal);
     const groupIds = new Set(progress.taskGroups.map(({ taskGroup }) => taskGroup.id));
     const dueInPeriod = (items: Tracked[]) =>
       items.filter(({ item, state }) => groupIds.has(item.taskGroupId) && state.deadline >= period.start && state.deadline <= period.end);
@@ -347,7 +360,7 @@ export class ProgressSnapshot {
       period: period.text,
       tasksDueInPeriod: deadlineScore(dueInPeriod(this.tasks)),
       pilotModelsDueInPeriod: deadlineScore(dueInPeriod(this.models)),
-      departments: this.departmentsInWindow().map((department) => this.scorecard(department)),
+      departments: this.departmentsInWindow().map((department) => this.scorecard(department, principal)),
       statusChanges,
       ...links,
     };

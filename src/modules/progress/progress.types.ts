@@ -1,3 +1,4 @@
+import type { Withheld } from '../../security/access';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { listCost } from '../../graphql/limits';
 import { ProgressStatus } from '../../common/enums';
@@ -83,14 +84,20 @@ export class DepartmentScorecard {
   @Field(() => StatusCounts, { description: 'Pilot models the department leads, by status on asOf.' })
   pilotModels: StatusCounts;
 
-  @Field(() => Int, { description: 'Connectors of the department that existed on asOf.' })
-  connectors: number;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Connectors of the department that existed on asOf; FORBIDDEN for viewers and outside a department-scoped caller’s departments.',
+  })
+  connectors: number | Withheld;
 
   @Field(() => FreshnessSummary, { description: 'Freshness on asOf of the metrics the department reports.' })
   freshness: FreshnessSummary;
 
-  @Field(() => DataQuality, { description: 'Runs of its connectors started in the window, up to asOf.' })
-  dataQuality: DataQuality;
+  @Field(() => DataQuality, {
+    nullable: true,
+    description: 'Runs of its connectors started in the window, up to asOf; FORBIDDEN for viewers and outside a department-scoped caller’s departments.',
+  })
+  dataQuality: DataQuality | Withheld;
 }
 
 @ObjectType({ description: '"Clear person, clear task, clear time": an item open past its deadline.' })

@@ -33,7 +33,8 @@ export function progressReportRouter(options: {
     try {
       const format = request.params.format;
       if (format !== 'csv' && format !== 'md') throw new HubError('NOT_FOUND', 'report format: expected progress.csv or progress.md');
-      assertRole(options.principalOf(request), OPERATIONAL_READ_ROLES, 'the progress report download');
+      const principal = options.principalOf(request);
+      assertRole(principal, OPERATIONAL_READ_ROLES, 'the progress report download');
       const unknown = Object.keys(request.query).filter((name) => !PARAMETERS.includes(name));
       if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${PARAMETERS.join(', ')}`);
       const periodText = single(request, 'period');
@@ -43,6 +44,7 @@ export function progressReportRouter(options: {
         period,
         asOf: single(request, 'asOf'),
         program: single(request, 'program'),
+        principal,
       });
       const filename = `progress-${report.program.code}-${report.period}-asof-${report.asOf}`;
       if (format === 'csv') {

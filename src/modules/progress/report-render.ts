@@ -1,4 +1,5 @@
 import type { CsvCell } from '../../http/csv-download';
+import { shown } from '../../security/access';
 import type { StatusCounts } from '../catalogue/catalogue.types';
 import type { DeadlineScore, DepartmentScorecard, ProgressReport } from './progress.types';
 
@@ -96,10 +97,10 @@ export function renderMarkdown(report: ProgressReport): string {
       scorecard.tasks.openOverdue,
       scorecard.tasks.openNotYetDue,
       models(scorecard.pilotModels),
-      scorecard.connectors,
+      shown(scorecard.connectors),
       `${scorecard.freshness.onTime} / ${scorecard.freshness.late} / ${scorecard.freshness.missing}`,
-      scorecard.dataQuality.runs,
-      percent(scorecard.dataQuality.rejectionRate),
+      shown(scorecard.dataQuality)?.runs,
+      percent(shown(scorecard.dataQuality)?.rejectionRate ?? null),
     ])),
     '',
     '## Metrics behind target or stale',
@@ -171,17 +172,18 @@ export function csvRows(report: ProgressReport): CsvCell[][] {
     const { code, nameVi } = scorecard.department;
     score('department', 'DEPARTMENT', code, nameVi, code, 'tasks', scorecard.tasks);
     counts('department', 'DEPARTMENT', code, nameVi, code, 'pilot_models', scorecard.pilotModels);
-    const quality = scorecard.dataQuality;
+    // Figures withheld from the caller are empty cells, like missing values.
+    const quality = shown(scorecard.dataQuality);
     for (const [measure, value] of Object.entries({
-      connectors: scorecard.connectors,
+      connectors: shown(scorecard.connectors),
       metrics_on_time: scorecard.freshness.onTime,
       metrics_late: scorecard.freshness.late,
       metrics_missing: scorecard.freshness.missing,
-      runs: quality.runs,
-      failed_runs: quality.failedRuns,
-      rows_fetched: quality.fetched,
-      rows_rejected: quality.rejected,
-      rejection_rate: quality.rejectionRate,
+      runs: quality?.runs,
+      failed_runs: quality?.failedRuns,
+      rows_fetched: quality?.fetched,
+      rows_rejected: quality?.rejected,
+      rejection_rate: quality?.rejectionRate,
     })) {
       row({ section: 'department', kind: 'DEPARTMENT', code, name: nameVi, department: code, measure, value });
     }

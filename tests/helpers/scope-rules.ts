@@ -1,0 +1,164 @@
+/**
+ * The department-scope rule of every field of the schema, keyed by `Type.field`: what a caller of each role (and,
+ * for DEPARTMENT_IT, of which departments) may read or do through it. tests/integration/department-scope.test.ts
+ * walks the schema, fails on any field missing here, and checks every rule against the running hub.
+ */
+import { Role } from '../../src/security/principal';
+
+const ALL = [Role.ADMIN, Role.DEPARTMENT_IT, Role.ANALYST, Role.VIEWER];
+/** Operational reads: connectors, runs, run statistics, rejected rows, revisions (src/security/access.ts). */
+export const OPERATIONAL = [Role.ADMIN, Role.DEPARTMENT_IT, Role.ANALYST];
+const CONNECTOR_WRITERS = [Role.ADMIN, Role.DEPARTMENT_IT];
+const ADMIN = [Role.ADMIN];
+
+export type Rule =
+  /** Catalogue and plan (programme, tasks, models, departments, units, metric definitions, freshness): every caller. */
+  | { kind: 'catalogue' }
+  /** Pagination plumbing (connections, edges, page info): visible exactly when the list is. */
+  | { kind: 'structure' }
+  /** Who the caller is. */
+  | { kind: 'self' }
+  /** Not owned by a department, allowed to some roles only; FORBIDDEN for the others. */
+  | { kind: 'roles'; roles: readonly Role[] }
+  /** Values of a department's metrics: every role, a DEPARTMENT_IT caller its departments only; else null with FORBIDDEN at the path. */
+  | { kind: 'values' }
+  /** Operational data of a department: the operational read roles, a DEPARTMENT_IT caller its departments only; else null with FORBIDDEN. */
+  | { kind: 'operational' }
+  /** A list of department-owned items: items outside the caller's departments are left out (totals count what is listed). */
+  | { kind: 'list'; roles: readonly Role[] }
+  /** A department-owned object looked up by id: outside the caller's departments it is NOT_FOUND, exactly as a missing id. */
+  | { kind: 'lookup'; roles: readonly Role[] }
+  /** A field of a department-owned object: visible exactly when its object is (every such object in an answer is checked). */
+  | { kind: 'inherited' }
+  /** Text rendered from a report built for the caller: holds only what the caller may see. */
+  | { kind: 'rendered' }
+  /** What a write returns to the caller it was allowed to. */
+  | { kind: 'result' }
+  /** A mutation: the roles that may make it; `owned`: on a department-owned object (`id`) or for a department (`department`). */
+  | { kind: 'write'; roles: readonly Role[]; owned?: 'id' | 'department' };
+
+export const SCOPE_RULES: Record<string, Rule> = {};
+
+function rule(value: Rule, type: string, fields: string): void {
+  for (const field of fields.trim().split(/\s+/)) {
+    const key = `${type}.${field}`;
+    if (SCOPE_RULES[key]) throw new Error(`${key} has two scope rules`);
+    SCOPE_RULES[key] = value;
+  }
+}
+
+const catalogue: Rule = { kind: 'catalogue' };
+const structure: Rule = { kind: 'structure' };
+const inherited: Rule = { kind: 'inherited' };
+const values: Rule = { kind: 'values' };
+const operational: Rule = { kind: 'operational' };
+const result: Rule = { kind: 'result' };
+
+// Root queries.
+rule(catalogue, 'Query', 'administrativeUnit administrativeUnits department departments metric metrics pilotModel pilotModels program programs task tasks taskGroup taskGroups progress progressReport departmentScorecards');
+rule(values, 'Query', 'series aggregate');
+rule({ kind: 'list', roles: ALL }, 'Query', 'observations');
+rule({ kind: 'list', roles: OPERATIONAL }, 'Query', 'connectors');
+rule({ kind: 'lookup', roles: OPERATIONAL }, 'Query', 'connector connectorRun');
+rule({ kind: 'roles', roles: OPERATIONAL }, 'Query', 'connectorKinds');
+rule({ kind: 'roles', roles: ADMIN }, 'Query', 'auditEvents apiKeys outboundHosts');
+rule({ kind: 'self' }, 'Query', 'viewer');
+
+// Catalogue and plan.
+rule(catalogue, 'Program', 'code name nameVi decision planYear taskGroups pilotModelCounts taskCounts');
+rule(catalogue, 'TaskGroup', 'code number name nameVi basis program leadDepartment tasks pilotModels');
+rule(catalogue, 'Task', 'code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit leadDepartment taskGroup overdue daysLate history statusHistory');
+rule(catalogue, 'PilotModel', 'code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
+rule(catalogue, 'Department', 'code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
+rule(catalogue, 'AdministrativeUnit', 'code name type level validFrom validTo parent children predecessors successors');
+rule(catalogue, 'UnitPredecessorLink', 'unit share');
+rule(catalogue, 'Metric', 'code name nameVi unit kind frequency target targetDate reportingLagDays basis isDemo freshness pilotModel department');
+rule(values, 'Metric', 'latest progress observations');
+rule(catalogue, 'MetricFreshness', 'status latestPeriod expectedPeriod nextDueDate reportingLagDays');
+rule(catalogue, 'FreshnessSummary', 'status onTime late missing');
+rule(catalogue, 'StatusCounts', 'total completed inProgress notStarted overdue');
+rule(catalogue, 'DeadlineScore', 'total doneOnTime doneLate doneUndated openOverdue openNotYetDue');
+rule(catalogue, 'ChangeRecord', 'field fromValue toValue changedAt author note');
+
+// Progress, scorecards, reports.
+rule(catalogue, 'ProgramProgress', 'program asOf tasks pilotModels taskGroups overdue');
+rule(catalogue, 'ProgressReport', 'program asOf tasks pilotModels taskGroups overdue period tasksDueInPeriod pilotModelsDueInPeriod departments statusChanges csvUrl markdownUrl');
+rule({ kind: 'list', roles: ALL }, 'ProgramProgress', 'metricsNeedingAttention');
+rule({ kind: 'list', roles: ALL }, 'ProgressReport', 'metricsNeedingAttention');
+rule({ kind: 'rendered' }, 'ProgressReport', 'markdown');
+rule(catalogue, 'TaskGroupProgress', 'taskGroup leadDepartment tasks pilotModels');
+rule(catalogue, 'OverdueItem', 'kind code name nameVi status taskGroup leadDepartment responsiblePerson deadline daysLate');
+rule(catalogue, 'StatusChangeEntry', 'kind code name nameVi leadDepartment fromStatus toStatus changedAt changedOn author note');
+rule(catalogue, 'DepartmentScorecard', 'department asOf from to tasks pilotModels freshness');
+rule(operational, 'DepartmentScorecard', 'connectors dataQuality');
+rule(inherited, 'DataQuality', 'runs failedRuns fetched rejected rejectionRate');
+rule(inherited, 'MetricStanding', 'metric pilotModel pilotModelStatus department latestPeriod latestValue target targetDate actual ratio behindTarget stale freshness');
+
+// Values.
+rule(inherited, 'MetricPoint', 'period periodStart periodEnd value numerator denominator level reportingUnits');
+rule(inherited, 'MetricProgress', 'target targetDate actual ratio achieved');
+rule(inherited, 'Observation', 'period periodStart periodEnd value numerator denominator recordedAt source runId mappingVersion isDemo unit metric');
+rule(operational, 'Observation', 'revisions');
+rule(inherited, 'ObservationRevision', 'value numerator denominator recordedAt source runId mappingVersion revisedAt revisedBy revisedByRunId');
+rule(inherited, 'Series', 'points unit metric metrics');
+rule(inherited, 'SeriesPoint', 'value numerator denominator expected reported complete approximate level period periodStart periodEnd');
+rule(inherited, 'AggregateResult', 'rows totalRows');
+rule(inherited, 'AggregateRow', 'period periodStart periodEnd unit measures approximate department pilotModel taskGroup');
+rule(inherited, 'AggregateMeasure', 'value numerator denominator expected reported complete approximate level metric');
+
+// Connectors and runs.
+rule(inherited, 'Connector', 'id name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion createdAt updatedAt department');
+rule(operational, 'Connector', 'config mapping secretNames health runs');
+rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
+rule(inherited, 'ConnectorRun', 'id trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs');
+rule(operational, 'ConnectorRun', 'rejections');
+rule(inherited, 'ImportSummary', 'fetched imported updated unchanged rejected');
+rule(inherited, 'RunRejection', 'rowIndex reason message');
+rule(operational, 'RunRejection', 'raw');
+rule(inherited, 'ConnectorKindInfo', 'kind description secretNames');
+
+// Administration (reached through administrator-only roots, or the caller's own key).
+rule(inherited, 'AuditEvent', 'id at actorSubject actorName actorRole action targetType targetId outcome errorCode requestId clientIp details');
+rule(inherited, 'OutboundHost', 'id pattern allowPrivate note createdBy createdAt');
+rule(inherited, 'ApiKey', 'id name role prefix createdAt createdBy lastUsedAt revokedAt expiresAt departments active');
+rule({ kind: 'self' }, 'Viewer', 'subject name role authenticatedBy departments apiKey');
+
+// Pagination of every list.
+for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 'Department', 'Connector', 'ConnectorRun', 'Metric', 'AdministrativeUnit', 'Observation', 'ApiKey', 'RunRejection']) {
+  rule(structure, `${node}Connection`, 'edges pageInfo totalCount');
+  rule(structure, `${node}Edge`, 'cursor node');
+}
+rule(structure, 'PageInfo', 'hasNextPage hasPreviousPage startCursor endCursor');
+
+// Writes, and what they return.
+rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask setMetricTarget addOutboundHost removeOutboundHost createApiKey revokeApiKey');
+rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector');
+rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
+rule(result, 'PushResult', 'run summary rejections');
+rule(result, 'ConnectorTestResult', 'ok message streams');
+rule(result, 'DiscoveredStream', 'name fields sample');
+rule(result, 'CreatedApiKey', 'key apiKey');
+
+/** Roles a rule admits (undefined: every role). */
+export function rolesOf(value: Rule): readonly Role[] | undefined {
+  if (value.kind === 'operational') return OPERATIONAL;
+  return 'roles' in value ? value.roles : undefined;
+}
+
+/**
+ * Objects owned by a department, and how an answer names the owner: every such object in any answer must belong
+ * to a department the caller may see (with `operational`: and the caller must hold an operational read role).
+ */
+export const OWNED_TYPES: Record<string, { owner: string; operational: boolean }> = {
+  Metric: { owner: 'department { code }', operational: false },
+  Observation: { owner: 'metric { department { code } }', operational: false },
+  MetricStanding: { owner: 'department { code }', operational: false },
+  AggregateMeasure: { owner: 'metric { department { code } }', operational: false },
+  Series: { owner: 'metrics { department { code } }', operational: false },
+  DepartmentScorecard: { owner: 'department { code }', operational: false },
+  Connector: { owner: 'department { code }', operational: true },
+  ConnectorRun: { owner: 'connector { department { code } }', operational: true },
+};
+
+/** Types whose every object is owned by a department (Metric, Department and scorecards are catalogue: only some of their fields are). */
+export const DEPARTMENTAL_TYPES = new Set(['Observation', 'MetricStanding', 'AggregateMeasure', 'Series', 'Connector', 'ConnectorRun']);
