@@ -17,8 +17,9 @@ describe('loadConfig', () => {
   });
 
   it('limits each caller to 600 requests a minute and 100 a second unless told otherwise; 0 turns a limit off', () => {
-    expect(loadConfig({}).rateLimit).toEqual({ perMinute: 600, burst: 100 });
-    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0 });
+    const defaults = { authFailures: 20, authWindowSeconds: 60, store: 'memory', redisUrl: null };
+    expect(loadConfig({}).rateLimit).toEqual({ perMinute: 600, burst: 100, ...defaults });
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0, ...defaults });
   });
 
   it('treats empty variables as unset', () => {
