@@ -45,7 +45,7 @@ function shorten(text: string, limit: number): string {
 /**
  * A serialized error (pino's `err` serializer output) bounded in size: SQL parameters (TypeORM's
  * QueryFailedError `parameters`, which hold what callers sent, credentials among them) are replaced by their
- * count, strings (SQL text in `query` / `sql`, messages, stacks) are cut after 2 KB, nested objects (a driver
+ * count and mysql2's `sql` (the statement with those values written in) is dropped; strings (SQL text in `query` / `sql`, messages, stacks) are cut after 2 KB, nested objects (a driver
  * error, a cause) after a few levels, lists after 10 items.
  */
 export function boundErrorFields(value: unknown, depth = 0): unknown {
@@ -56,6 +56,8 @@ export function boundErrorFields(value: unknown, depth = 0): unknown {
   const bounded: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value).slice(0, 30)) {
     if (key === 'parameters' || key === 'values') bounded[key] = Array.isArray(item) ? `[${item.length} parameters omitted]` : '[omitted]';
+    // mysql2's `sql` is the statement with its parameters written in: the values again.
+    else if (key === 'sql') bounded[key] = '[omitted: the statement with its values; see query]';
     else if (SENSITIVE_KEY.test(key)) bounded[key] = REDACTED;
     else bounded[key] = boundErrorFields(item, depth + 1);
   }

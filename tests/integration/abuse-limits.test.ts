@@ -14,6 +14,8 @@ import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/9';
+/** Starting hub processes (ts-node) takes a while on a busy machine. */
+const PROCESS_TEST_TIMEOUT_MS = 240_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function stopProcess(hub: HubProcess): Promise<void> {
@@ -89,7 +91,7 @@ describe('limits that hold', () => {
     } finally {
       await stopAll();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it('with REDIS_URL the counters live in Redis and the combined limit holds', async () => {
     const redis = new Redis(REDIS_URL);
@@ -107,7 +109,7 @@ describe('limits that hold', () => {
     } finally {
       redis.disconnect();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it('thousands of slow connections from one address neither exhaust the file descriptors nor stop /healthz', async () => {
     // 1,024 descriptors for the hub, 3,000 connections sending headers that never end.
@@ -149,5 +151,5 @@ describe('limits that hold', () => {
       for (const socket of sockets) socket.destroy();
       await stopAll();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });
