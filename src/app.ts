@@ -18,7 +18,7 @@ import { progressReportRouter } from './modules/progress/report-endpoint';
 import { createErrorFormatter } from './graphql/errors';
 import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
-import { withLogContext } from './observability/logger';
+import { boundErrorFields, serializeRequest, withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
 import { readiness } from './observability/readiness';
 import { onAuditWriteFailure } from './security/audit';
@@ -26,7 +26,9 @@ import { auditRequests } from './security/audit-http';
 import { auditPlugin } from './security/audit-plugin';
 import { authenticationMiddleware, Authenticator, principalOf } from './security/authentication';
 import type { Principal } from './security/principal';
-import { createRateLimit } from './security/rate-limit';
+import { AuthenticationFailures, createRateLimit, LimiterStore } from './security/rate-limit';
+import { auditRefusedWrites } from './security/refusal-audit';
+import { limitConnectionsPerAddress, securityHeaders } from './http/hardening';
 
 export interface Hub {
   url: string;
@@ -91,7 +93,17 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.disable('x-powered-by');
   // No ETag: hashing every response body costs time on each request, and GraphQL answers and downloads are no-store.
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  // Which forwarded address is the client's (request.ip, hence audit records and rate limits) and whether the
+  // request came over https (request.secure, hence HSTS).
+  app.set('trust proxy', config.http.trustProxy);
+  // Slow clients are cut off: headers within HTTP_HEADERS_TIMEOUT_SECONDS, the whole request within
+  // HTTP_REQUEST_TIMEOUT_SECONDS, both checked every second (Node's default check runs every 30 s).
+  const httpServer = http.createServer(
+    { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1_000 },
+    app,
+  );
+  limitConnectionsPerAddress(httpServer, config.http.maxConnectionsPerAddress, app.get('trust proxy fn') as (address: string, hop: number) => boolean);
+  app.use(securityHeaders(config));
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
   // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
@@ -100,12 +112,13 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   boundStatementsByDeadline(dataSource);
   // A lost audit record is logged and counted; it never turns the action it describes into an error.
   onAuditWriteFailure(dataSource, (error, events) => {
-    options.logger.error({ err: error, actions: events.map((event) => event.action) }, 'audit event could not be stored');
+    options.logger.error({ err: error, events: events.length, actions: events.slice(0, 10).map((event) => event.action) }, 'audit event could not be stored');
     metrics.auditWriteFailures.inc(events.length);
   });
+  const schema = withDeadlines(await buildHubSchema());
   const server = new ApolloServer<HubContext>({
     ...limits,
-    schema: withDeadlines(await buildHubSchema()),
+    schema,
     formatError: (formatted, error) => {
       const result = removeSuggestions(formatError(formatted, error));
       metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
@@ -151,7 +164,18 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         return id;
       },
       autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics' },
-      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+      // Refusals that are counted rather than logged (repeated failed authentications, rate-limited requests)
+      // write no request line either.
+      customLogLevel: (_request, response, error) =>
+        (response as unknown as { locals?: { quietLog?: boolean } }).locals?.quietLog
+          ? 'silent'
+          : error || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : 'info',
+      // Credentials sent in a query string are redacted; errors are bounded (SQL text and parameters).
+      serializers: { req: serializeRequest, err: boundErrorFields },
     }),
   );
   app.use((request, response, next) => {
@@ -179,7 +203,14 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   // Everything below needs credentials (or ANONYMOUS_READ). The Sandbox page itself is static HTML that Apollo
   // serves before any operation runs; the operations it sends carry the headers set in its connection settings.
   const authenticator = options.authenticator ?? new Authenticator(dataSource, config.auth, options.logger);
-  const authenticate = authenticationMiddleware(authenticator, reportError, options.logger);
+  const limiterStore = LimiterStore.open(config.rateLimit.store, dataSource, config.rateLimit.redisUrl);
+  const failures = new AuthenticationFailures(limiterStore, config.rateLimit.authFailures, config.rateLimit.authWindowSeconds);
+  const authenticate = authenticationMiddleware(authenticator, reportError, {
+    logger: options.logger,
+    failures,
+    onLimited: () => metrics.rateLimited.inc({ limit: 'authentication' }),
+    onRefused: auditRefusedWrites({ dataSource, schema, maxBodyBytes: config.graphql.maxBodyBytes, maxTokens: config.graphql.maxTokens }),
+  });
   app.use((request, response, next) => {
     // The same negotiation Apollo makes: HTML only when preferred to every response type it can send.
     const landingPage =
@@ -192,7 +223,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   if (!config.auth.metricsPublic) app.get('/metrics', serveMetrics);
   // Every endpoint registered from here on (GraphQL, push, downloads) is rate limited per caller; health,
   // readiness and metrics above are not. Reads response.locals.principal: authentication must run before.
-  app.use(createRateLimit(config.rateLimit, { onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));
+  app.use(createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));
   /** The request context of GraphQL operations and of the downloads that run them. */
   const contextOf = async (req: express.Request): Promise<HubContext> => {
     // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
@@ -268,7 +299,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       }),
     );
   }
-  // Unreadable bodies and errors no route answered become JSON errors, never express's HTML page.
+  // A path no route serves, unreadable bodies and errors no route answered become JSON errors, never express's
+  // HTML page (which would also replace the security headers' CSP with its own).
+  app.use((_request, response) => {
+    response.status(404).json({ errors: [{ message: 'not found', extensions: { code: 'NOT_FOUND' } }] });
+  });
   app.use(requestErrorHandler(reportError));
 
   if (config.auth.adminKey) {
@@ -291,6 +326,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
       // Stops accepting, waits for the requests in flight (the drain plugin), then stops Apollo.
       await server.stop();
+      await limiterStore.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseHostPatterns, type HostPattern } from './security/outbound-policy';
 import { parseSecretKeys, type SecretKey } from './security/secret-box';
@@ -63,6 +64,26 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Requests each caller may make within one second, capping bursts inside the minute; 0 = no burst limit. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /** Failed authentications (401) each client address may cause per window before it is answered 429; 0 = no limit. */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  /** Window of RATE_LIMIT_AUTH_FAILURES, and how long an address over it is refused. */
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Where rate-limit counters live: `memory` (this process), `database` (shared by the processes on it), `redis`. */
+  RATE_LIMIT_STORE: z.enum(['memory', 'database', 'redis']).optional(),
+  /** Redis server for shared rate-limit counters: `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  REDIS_URL: z.string().trim().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  /**
+   * Which forwarded client address to believe (express's `trust proxy`): `false` (the TCP peer), `true` (the
+   * left-most X-Forwarded-For address), a hop count, or a comma-separated list of proxy addresses / CIDR ranges
+   * (`loopback`, `linklocal`, `uniquelocal` too).
+   */
+  TRUST_PROXY: z.string().trim().transform(parsedWith(parseTrustProxy)).default('false'),
+  /** Longest a client may take to send a request's headers; the connection is closed after it. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  /** Longest a client may take to send a whole request (headers and body). */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+  /** Most connections open at once from one client address (trusted proxies excepted); 0 = no cap. */
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(256),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line) or `pretty` (for people); default pretty in development, json in production. */
@@ -125,6 +146,31 @@ const environmentSchema = z.object({
   GRAPHQL_MAX_BODY_KB: z.coerce.number().int().min(1).max(100 * 1024).default(1024),
 });
 
+/** express's `trust proxy` value. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: `false`, `true`, a hop count, or addresses / CIDR ranges / `loopback`, `linklocal`, `uniquelocal`. */
+export function parseTrustProxy(text: string): TrustProxy {
+  if (text === 'false' || text === '') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops < 1 || hops > 10) throw new Error('a hop count must be between 1 and 10');
+    return hops;
+  }
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const valid = extra === undefined && ipaddr.isValid(address) && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipaddr.parse(address).kind() === 'ipv4' ? 32 : 128)));
+    if (!valid) throw new Error(`"${entry}" is not an address, a CIDR range, loopback, linklocal or uniquelocal (expected false, true, a hop count or a comma-separated list)`);
+  }
+  if (entries.length === 0) throw new Error('expected false, true, a hop count or a comma-separated list of addresses');
+  return entries;
+}
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -156,7 +202,8 @@ export interface HubConfig {
   connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
   log: { level: string; pretty: boolean };
   /** Requests per caller; 0 turns a limit off (see src/security/rate-limit.ts). */
-  rateLimit: { perMinute: number; burst: number };
+  rateLimit: RateLimitConfig;
+  http: HttpConfig;
   production: boolean;
   secrets: {
     /** SECRETS_KEYS; empty when unset. */
@@ -169,6 +216,27 @@ export interface HubConfig {
   outbound: { allowedHosts: HostPattern[]; allowPrivateNetworks: boolean };
   auth: AuthConfig;
   graphql: GraphQLLimits;
+}
+
+export type RateLimitStore = 'memory' | 'database' | 'redis';
+
+export interface RateLimitConfig {
+  perMinute: number;
+  burst: number;
+  /** Failed authentications per address per window before 429; 0 = no limit. */
+  authFailures: number;
+  authWindowSeconds: number;
+  /** Where the counters live (default: redis with REDIS_URL, else the database when it is a server, else memory). */
+  store: RateLimitStore;
+  redisUrl: string | null;
+}
+
+export interface HttpConfig {
+  trustProxy: TrustProxy;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** 0: no cap. */
+  maxConnectionsPerAddress: number;
 }
 
 export interface JwtConfig {
@@ -243,6 +311,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     throw new ConfigError(`invalid configuration: SECRETS_ACTIVE_KEY_ID: "${env.SECRETS_ACTIVE_KEY_ID}" is not a key id of SECRETS_KEYS`);
   }
   const database = databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE);
+  if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
   const defaultKeyFile =
     database.kind !== 'sqlite' ? path.resolve('data', 'pilothub.secret-key') : database.location === ':memory:' ? null : path.join(path.dirname(database.location), 'pilothub.secret-key');
   return {
@@ -262,7 +334,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
     },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
-    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
+    rateLimit: {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      burst: env.RATE_LIMIT_BURST,
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES,
+      authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+      store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : database.kind === 'sqlite' ? 'memory' : 'database'),
+      redisUrl: env.REDIS_URL ?? null,
+    },
+    http: {
+      trustProxy: env.TRUST_PROXY,
+      headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
+      requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
+      maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production: env.NODE_ENV === 'production',
     auth: {

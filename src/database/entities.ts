@@ -14,6 +14,7 @@ import { Observation } from '../modules/observations/observation.entity';
 import { ObservationRollup } from '../analytics/observation-rollup.entity';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { ApiKey } from '../security/api-key.entity';
+import { RateLimitCounter } from '../security/rate-limit-counter.entity';
 
 export const entities = [
   Department,
@@ -37,5 +38,6 @@ export const entities = [
   SchedulerLease,
   ApiKey,
   AuditEvent,
+  RateLimitCounter,
   OutboundHost,
 ];

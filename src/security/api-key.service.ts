@@ -132,6 +132,15 @@ export class ApiKeyService {
 
   /** The key with this value if it may be used at `now` (not revoked, not expired): one statement. */
   async findActive(key: string, now = new Date()): Promise<ActiveApiKey | null> {
+    const found = await this.lookup(key, now);
+    return found && 'departmentIds' in found ? found : null;
+  }
+
+  /**
+   * The key `key` names: active (with its departments), `{ inactive }` when it exists but is revoked or expired
+   * (so a refusal can name the key that was used), or null when no key has that value.
+   */
+  async lookup(key: string, now = new Date()): Promise<ActiveApiKey | { inactive: ApiKey } | null> {
     const hash = hashApiKey(key);
     const rows = await this.dataSource
       .getRepository(ApiKey)
@@ -143,7 +152,7 @@ export class ApiKeyService {
     const apiKey = rows.entities[0];
     // The index found the row; comparing the hashes again in constant time keeps timing out of the decision.
     if (!apiKey || !timingSafeEqual(Buffer.from(apiKey.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime())) return null;
+    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime())) return { inactive: apiKey };
     const departmentIds = rows.raw
       .map((row: { scopeDepartmentId: number | string | null }) => row.scopeDepartmentId)
       .filter((id): id is number | string => id != null)

@@ -31,7 +31,7 @@ export class AuditEvent {
   @Column({ type: 'datetime', precision: 3 })
   at: Date;
 
-  @Field({ description: 'Stable id of the caller: `key:<id>`, `jwt:<sub>`, `anonymous` or `system`.' })
+  @Field({ description: 'Stable id of the caller: `key:<id>`, `jwt:<sub>`, `anonymous`, `unauthenticated` (a write refused at authentication) or `system`.' })
   @Column({ type: 'varchar', length: 200 })
   actorSubject: string;
 

@@ -8,6 +8,7 @@ import {
   Kind,
   type GraphQLFormattedError,
   type GraphQLOutputType,
+  type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
 import { HubError } from '../common/errors';
@@ -101,6 +102,40 @@ function rootFieldNames(selectionSet: SelectionSetNode): string[] {
   });
 }
 
+/** Longest `action` stored (the column holds 100 characters). */
+const MAX_ACTION_LENGTH = 100;
+
+/** The root fields an operation refused before it ran asked for, as one audit record describes them. */
+export interface RefusedFields {
+  /** The names of mutation fields that exist, each once, or a summary (`+1897 unknown fields`) when none does. */
+  action: string;
+  details: { fields: string[]; unknownFields?: number };
+}
+
+/**
+ * Describes the root fields of a refused mutation for its one audit record: only names that are mutation fields
+ * of `schema` are kept (each once); the others, whatever the caller wrote, are only counted. The action lists
+ * the known names (`runConnector,deleteConnector`), then `+N unknown fields`, within 100 characters.
+ */
+export function describeRefusedFields(schema: GraphQLSchema, selectionSet: SelectionSetNode): RefusedFields {
+  const mutationFields = schema.getMutationType()?.getFields() ?? {};
+  const names = rootFieldNames(selectionSet);
+  const known = [...new Set(names.filter((name) => Object.hasOwn(mutationFields, name)))];
+  const unknown = names.filter((name) => !Object.hasOwn(mutationFields, name)).length;
+  const parts: string[] = [];
+  const suffix = (left: number) => [left > 0 ? `+${left} more` : '', unknown > 0 ? `+${unknown} unknown field${unknown === 1 ? '' : 's'}` : ''].filter(Boolean).join(' ');
+  for (const [index, name] of known.entries()) {
+    const candidate = [...parts, name].join(',');
+    const rest = suffix(known.length - index - 1);
+    if ((rest ? `${candidate} ${rest}` : candidate).length > MAX_ACTION_LENGTH) break;
+    parts.push(name);
+  }
+  const listed = parts.join(',');
+  const rest = suffix(known.length - parts.length);
+  const action = [listed, rest].filter(Boolean).join(' ') || 'mutation';
+  return { action, details: { fields: known, ...(unknown > 0 ? { unknownFields: unknown } : {}) } };
+}
+
 function formattedErrors(context: GraphQLRequestContextWillSendResponse<HubContext>): readonly GraphQLFormattedError[] {
   const body = context.response.body;
   return (body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors) ?? [];
@@ -154,17 +189,21 @@ export function auditPlugin(): ApolloServerPlugin<HubContext> {
               };
             });
           } else {
-            // Refused before execution: no resolved arguments, so the variables sent are kept (redacted). The
-            // error message is not: graphql-js quotes invalid variable values in it, a secret among them.
+            // Refused before execution: one record for the operation, whatever it asked for. No resolved arguments,
+            // so the variables sent are kept (redacted, and shortened with the rest of the details). The error
+            // message is not: graphql-js quotes invalid variable values in it, a secret among them.
             const code = errorCode(undefined, errors[0]);
-            events = rootFieldNames(operation.selectionSet).map((name) => ({
-              ...common,
-              action: name,
-              target: null,
-              outcome: outcomeOf(code),
-              errorCode: code,
-              details: { notExecuted: true, variables: context.request.variables },
-            }));
+            const refused = describeRefusedFields(context.schema, operation.selectionSet);
+            events = [
+              {
+                ...common,
+                action: refused.action,
+                target: null,
+                outcome: outcomeOf(code),
+                errorCode: code,
+                details: { notExecuted: true, ...refused.details, variables: context.request.variables },
+              },
+            ];
           }
           const written = recordAuditEvents(dataSource, events);
           // With the database unreachable the write (which will be reported as lost) would only add its connect

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { HubContext } from '../graphql/context';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import { SENSITIVE_KEY } from './sensitive';
 
 export { AuditEvent, AuditOutcome } from './audit-event.entity';
 
@@ -40,6 +41,9 @@ export const SCHEDULER_ACTOR: AuditActor = { subject: 'system', name: 'scheduler
 /** The actor of a request that carries no authenticated principal. */
 export const ANONYMOUS_ACTOR: AuditActor = { subject: 'anonymous', name: 'anonymous', role: null };
 
+/** The actor of a write refused at authentication whose credential names no known key (missing, unknown, invalid token). */
+export const UNAUTHENTICATED_ACTOR: AuditActor = { subject: 'unauthenticated', name: 'unauthenticated', role: null };
+
 export type AuditFailureHandler = (error: unknown, events: readonly AuditEventInput[]) => void;
 
 const failureHandlers = new WeakMap<DataSource, AuditFailureHandler>();
@@ -50,13 +54,16 @@ export function onAuditWriteFailure(dataSource: DataSource, handler: AuditFailur
 }
 
 const REDACTED = '[REDACTED]';
-/** Keys whose values are credentials: never stored, whatever their shape. */
-const SENSITIVE_KEY = /secret|passw|pwd|token|api[-_]?key|authori[sz]ation|cookie|credential|private[-_]?key|^key$/i;
 const MAX_ARRAY_ITEMS = 20;
 const MAX_STRING_LENGTH = 2_000;
 const MAX_DEPTH = 8;
-/** Bytes, not characters: a MySQL TEXT column holds 65,535 bytes, and Vietnamese text takes 2–3 per character. */
-const MAX_DETAILS_BYTES = 60_000;
+/**
+ * Largest `details` stored, in bytes (UTF-8: Vietnamese text takes 2–3 per character). Whatever a caller sends,
+ * one audit row stays small: larger details are stored shortened (strings 200 characters, lists 5 items), and if
+ * that is still too large, as a note of their size and top-level keys.
+ */
+export const MAX_DETAILS_BYTES = 8 * 1024;
+const SHORT_LIMITS = { items: 5, string: 200 };
 
 /** Every value under a sensitive key is replaced; only `name` fields (e.g. which secret was set) are kept. */
 function redactAll(value: unknown, depth: number): unknown {
@@ -74,30 +81,37 @@ function redactAll(value: unknown, depth: number): unknown {
  * A copy of `value` fit for the audit log: values under credential-like keys (`secrets`, `password`, `token`,
  * `apiKey`, `authorization`, …) redacted, long lists and strings shortened.
  */
-export function redactForAudit(value: unknown, depth = 0): unknown {
+export function redactForAudit(value: unknown, depth = 0, limits = { items: MAX_ARRAY_ITEMS, string: MAX_STRING_LENGTH }): unknown {
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'string') return value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH)}…` : value;
+  if (typeof value === 'string') return value.length > limits.string ? `${value.slice(0, limits.string)}…` : value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (depth >= MAX_DEPTH) return '[…]';
   if (Array.isArray(value)) {
-    const items = value.slice(0, MAX_ARRAY_ITEMS).map((item) => redactForAudit(item, depth + 1));
-    return value.length > MAX_ARRAY_ITEMS ? [...items, `… ${value.length - MAX_ARRAY_ITEMS} more`] : items;
+    const items = value.slice(0, limits.items).map((item) => redactForAudit(item, depth + 1, limits));
+    return value.length > limits.items ? [...items, `… ${value.length - limits.items} more`] : items;
   }
   if (typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, SENSITIVE_KEY.test(key) ? redactAll(item, depth + 1) : redactForAudit(item, depth + 1)]),
-    );
+    const entries = Object.entries(value);
+    // An object with thousands of keys (variables sent to be refused) is cut like a list.
+    const kept = entries.slice(0, limits.items * 5).map(([key, item]) => [key, SENSITIVE_KEY.test(key) ? redactAll(item, depth + 1) : redactForAudit(item, depth + 1, limits)]);
+    if (entries.length > kept.length) kept.push(['…', `${entries.length - kept.length} more keys`]);
+    return Object.fromEntries(kept);
   }
   return String(value);
 }
 
-function detailsText(details: unknown): string | null {
+/** The stored JSON of `details`: redacted, and at most {@link MAX_DETAILS_BYTES} bytes. */
+export function detailsText(details: unknown): string | null {
   if (details === undefined || details === null) return null;
   const text = JSON.stringify(redactForAudit(details));
   if (text === undefined) return null;
   const bytes = Buffer.byteLength(text, 'utf8');
-  return bytes > MAX_DETAILS_BYTES ? JSON.stringify({ truncated: true, bytes }) : text;
+  if (bytes <= MAX_DETAILS_BYTES) return text;
+  const shortened = JSON.stringify({ ...(redactForAudit(details, 0, SHORT_LIMITS) as object), truncated: true, bytes });
+  if (Buffer.byteLength(shortened, 'utf8') <= MAX_DETAILS_BYTES) return shortened;
+  const keys = details !== null && typeof details === 'object' && !Array.isArray(details) ? Object.keys(details).slice(0, 20).map((key) => key.slice(0, 100)) : undefined;
+  return JSON.stringify({ truncated: true, bytes, keys });
 }
 
 function bounded(value: string | number | null | undefined, length: number): string | null {

@@ -6,7 +6,9 @@ import { isDatabaseUnavailable } from '../common/errors';
 import type { AuthConfig, JwtConfig } from '../config';
 import { Department } from '../modules/departments/department.entity';
 import { ApiKeyService } from './api-key.service';
+import { redactUrl } from '../observability/logger';
 import { Role, type Principal } from './principal';
+import { clientAddress, type AuthenticationFailures } from './rate-limit';
 
 /** Who calls without credentials when ANONYMOUS_READ is on: dashboard reads only. */
 export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ subject: 'anonymous', name: 'anonymous', role: Role.VIEWER, departmentIds: null, apiKeyId: null });
@@ -14,7 +16,14 @@ export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ subject: 'anonymou
 /** Why a request was refused; logged, never sent (the caller only learns that its credentials were refused). */
 export type Refusal = 'missing credentials' | 'malformed authorization header' | 'unknown, revoked or expired API key' | `invalid token: ${string}`;
 
-export type AuthenticationResult = { principal: Principal } | { refused: Refusal };
+/** A revoked or expired key that was used: refusals name it in the audit log. */
+export interface RefusedKey {
+  id: number;
+  name: string;
+  role: string;
+}
+
+export type AuthenticationResult = { principal: Principal } | { refused: Refusal; key?: RefusedKey };
 
 /** The token of an `Authorization: Bearer <token>` header, or why there is none. */
 export function bearerToken(header: string | undefined): string | Refusal {
@@ -122,12 +131,16 @@ export class Authenticator {
   private async verifyApiKey(token: string, now: Date): Promise<AuthenticationResult> {
     let found;
     try {
-      found = await this.apiKeys.findActive(token, now);
+      found = await this.apiKeys.lookup(token, now);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw new AuthenticationUnavailable('the database is unavailable; try again shortly');
       throw error;
     }
     if (!found) return { refused: 'unknown, revoked or expired API key' };
+    if ('inactive' in found) {
+      const { id, name, role } = found.inactive;
+      return { refused: 'unknown, revoked or expired API key', key: { id, name, role } };
+    }
     const { apiKey, departmentIds } = found;
     const principal = principalFrom({ subject: `key:${apiKey.id}`, names: [apiKey.name], role: apiKey.role, departmentIds, apiKeyId: apiKey.id });
     if (typeof principal === 'string') return { refused: principal };
@@ -221,35 +234,73 @@ function errorBody(code: string, message: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
 
+export interface AuthenticationMiddlewareOptions {
+  logger?: Logger;
+  /** Counts failures per client address; past its allowance an address is answered 429. */
+  failures?: AuthenticationFailures;
+  /** Called for each refusal answered 401 (not for 429s), before the answer is sent: the hub audits refused writes. */
+  onRefused?: (request: Request, result: Extract<AuthenticationResult, { refused: Refusal }>) => Promise<unknown>;
+  /** Counts an answer 429 (metrics). */
+  onLimited?: () => void;
+}
+
 /**
  * Express middleware: every request passing it carries `response.locals.principal`, or is answered 401 with
  * `WWW-Authenticate: Bearer` (nothing says which keys exist), or 503 when the credentials cannot be checked.
+ *
+ * Refusals are counted per client address ({@link AuthenticationFailures}): past the allowance the address gets
+ * 429 with Retry-After, without its credentials being looked up. A refusal is logged once per window per
+ * address (the first; the request log line of every refusal is silenced with `response.locals.quietLog`).
  */
-export function authenticationMiddleware(authenticator: Authenticator, reportError: (error: unknown) => void, logger?: Logger): RequestHandler {
+export function authenticationMiddleware(authenticator: Authenticator, reportError: (error: unknown) => void, options: AuthenticationMiddlewareOptions = {}): RequestHandler {
+  const { logger, failures } = options;
+  const tooMany = (response: Response, retryAfter: number) => {
+    options.onLimited?.();
+    failures!.refuse(response, retryAfter);
+  };
   return (request: Request, response: Response, next: NextFunction) => {
-    authenticator.authenticate(request.headers.authorization).then(
-      (result) => {
+    const address = clientAddress(request);
+    const wait = failures?.blocked(address) ?? 0;
+    if (wait > 0) {
+      tooMany(response, wait);
+      return;
+    }
+    authenticator
+      .authenticate(request.headers.authorization)
+      .then(async (result) => {
         if ('principal' in result) {
           response.locals.principal = result.principal;
           next();
           return;
         }
+        const verdict = failures ? await failures.fail(address) : { limited: false, retryAfterSeconds: 0, first: true };
+        if (verdict.limited) {
+          tooMany(response, verdict.retryAfterSeconds);
+          return;
+        }
+        response.locals.quietLog = true;
+        if (verdict.first) {
+          const window = failures?.limiterOn ? ` (further refusals from this address within ${failures.windowSeconds} s are counted, not logged)` : '';
+          logger?.warn(
+            { reason: result.refused, clientIp: address, method: request.method, url: redactUrl(request.originalUrl), ...(result.key ? { apiKeyId: result.key.id } : {}) },
+            `request refused: not authenticated${window}`,
+          );
+        }
+        await options.onRefused?.(request, result);
         const given = result.refused !== 'missing credentials';
-        logger?.warn({ reason: result.refused }, 'request refused: not authenticated');
         response
           .status(401)
           .setHeader('www-authenticate', given ? 'Bearer realm="pilothub", error="invalid_token"' : 'Bearer realm="pilothub"')
           .json(errorBody('UNAUTHENTICATED', given ? 'the credentials are not valid' : 'authentication required: send Authorization: Bearer <API key>'));
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         if (error instanceof AuthenticationUnavailable) {
           response.status(503).setHeader('retry-after', '5').json(errorBody('SERVICE_UNAVAILABLE', error.message));
           return;
         }
         reportError(error);
-        response.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'internal error'));
-      },
-    );
+        if (!response.headersSent) response.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'internal error'));
+      });
   };
 }
 

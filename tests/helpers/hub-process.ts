@@ -14,14 +14,17 @@ export interface HubProcess {
 }
 
 /** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
-export function startHubProcess(environment: Record<string, string>): HubProcess {
+export function startHubProcess(environment: Record<string, string>, options: { fileLimit?: number } = {}): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const command = [process.execPath, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  // With a file limit the hub runs under `ulimit -n` (a shell that then becomes the hub: same pid, same signals).
+  const [file, ...args] = options.fileLimit ? ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...command] : command;
+  const child = spawn(file, args, {
     cwd: ROOT,
     // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
-    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
+    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', RATE_LIMIT_AUTH_FAILURES: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -64,6 +64,7 @@ export async function startTestHub(
       // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
       RATE_LIMIT_PER_MINUTE: '0',
       RATE_LIMIT_BURST: '0',
+      RATE_LIMIT_AUTH_FAILURES: '0',
       SECRETS_KEYS: TEST_SECRETS_KEYS,
       ...options.environment,
     }),

@@ -177,12 +177,22 @@ describe('recordAuditEvent', () => {
     expect(JSON.parse(rows[0].details!)).toEqual({ from: '2024-01', to: '2024-03', rows: 1234, token: '[REDACTED]' });
   });
 
-  it('replaces details too large for the column (counted in bytes) by a marker', async () => {
-    // 20 notes of 2,000 three-byte characters: 40,000 characters (under the limit), 120,000 bytes (over it).
+  it('shortens details over 8 KB (counted in bytes), and replaces them by a marker when that is not enough', async () => {
+    // 20 notes of 2,000 three-byte characters: 40,000 characters, 120,000 bytes.
     const notes = Array.from({ length: 20 }, () => 'ệ'.repeat(2_000));
     expect(await recordAuditEvent(database.dataSource, { actor: SCHEDULER_ACTOR, action: 'large', outcome: AuditOutcome.SUCCESS, details: { notes } })).toBe(true);
     const row = await database.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'large' });
-    expect(JSON.parse(row.details!)).toEqual({ truncated: true, bytes: Buffer.byteLength(JSON.stringify({ notes }), 'utf8') });
+    expect(Buffer.byteLength(row.details!, 'utf8')).toBeLessThanOrEqual(8 * 1024);
+    expect(JSON.parse(row.details!)).toEqual({
+      notes: [...Array.from({ length: 5 }, () => `${'ệ'.repeat(200)}…`), '… 15 more'],
+      truncated: true,
+      bytes: Buffer.byteLength(JSON.stringify({ notes }), 'utf8'),
+    });
+    // 3,000 keys of 2,000 characters each: even shortened over the limit; the marker names the top-level keys.
+    const wide = { variables: Object.fromEntries(Array.from({ length: 3_000 }, (_, index) => [`${'k'.repeat(1_990)}${index}`, 1])) };
+    expect(await recordAuditEvent(database.dataSource, { actor: SCHEDULER_ACTOR, action: 'wide', outcome: AuditOutcome.SUCCESS, details: wide })).toBe(true);
+    const marker = await database.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'wide' });
+    expect(JSON.parse(marker.details!)).toEqual({ truncated: true, bytes: expect.any(Number), keys: ['variables'] });
   });
 
   it('never throws: a failed write goes to the registered handler and returns false', async () => {

@@ -17,8 +17,9 @@ describe('loadConfig', () => {
   });
 
   it('limits each caller to 600 requests a minute and 100 a second unless told otherwise; 0 turns a limit off', () => {
-    expect(loadConfig({}).rateLimit).toEqual({ perMinute: 600, burst: 100 });
-    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0 });
+    const defaults = { authFailures: 20, authWindowSeconds: 60, store: 'memory', redisUrl: null };
+    expect(loadConfig({}).rateLimit).toEqual({ perMinute: 600, burst: 100, ...defaults });
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0, ...defaults });
   });
 
   it('treats empty variables as unset', () => {
@@ -37,8 +38,35 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_BURST: 'lots' }, 'RATE_LIMIT_BURST'],
+    [{ RATE_LIMIT_AUTH_FAILURES: '-3' }, 'RATE_LIMIT_AUTH_FAILURES'],
+    [{ RATE_LIMIT_AUTH_WINDOW_SECONDS: '0' }, 'RATE_LIMIT_AUTH_WINDOW_SECONDS'],
+    [{ RATE_LIMIT_STORE: 'postgres' }, 'RATE_LIMIT_STORE'],
+    [{ RATE_LIMIT_STORE: 'redis' }, 'RATE_LIMIT_STORE=redis needs REDIS_URL'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '0' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.1, proxy.example' }, 'TRUST_PROXY'],
+    [{ HTTP_HEADERS_TIMEOUT_SECONDS: '0' }, 'HTTP_HEADERS_TIMEOUT_SECONDS'],
+    [{ HTTP_HEADERS_TIMEOUT_SECONDS: '30', HTTP_REQUEST_TIMEOUT_SECONDS: '20' }, 'HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS'],
+    [{ HTTP_MAX_CONNECTIONS_PER_ADDRESS: 'many' }, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);
+  });
+
+  it('reads TRUST_PROXY as express reads trust proxy: false, true, a hop count, or addresses and ranges', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::1' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+  });
+
+  it('keeps rate-limit counters in the database with a server database, in Redis with REDIS_URL, else in memory', () => {
+    expect(loadConfig({}).rateLimit.store).toBe('memory');
+    expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub' }).rateLimit.store).toBe('database');
+    expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub', REDIS_URL: 'redis://127.0.0.1:6379' }).rateLimit).toMatchObject({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ RATE_LIMIT_STORE: 'database' }).rateLimit.store).toBe('database');
+    expect(loadConfig({}).http).toEqual({ trustProxy: false, headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, maxConnectionsPerAddress: 256 });
   });
 });

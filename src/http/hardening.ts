@@ -1,0 +1,59 @@
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { HubConfig } from '../config';
+
+/** One year: the usual HSTS lifetime. */
+const HSTS_MAX_AGE_SECONDS = 31_536_000;
+
+/**
+ * Security headers on every response (helmet): `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and
+ * CSP `frame-ancestors 'none'` (no page may frame the hub), `Referrer-Policy: no-referrer`, and helmet's
+ * cross-origin isolation defaults. The CSP holds only `frame-ancestors`: the Apollo Sandbox page loads its
+ * scripts from Apollo's CDN. `Strict-Transport-Security` only when TRUST_PROXY is set and the request came over
+ * https (X-Forwarded-Proto from a trusted proxy): the hub itself speaks plain HTTP, so without a TLS proxy the
+ * header would be a lie (and is ignored by browsers on http anyway).
+ */
+export function securityHeaders(config: Pick<HubConfig, 'http'>): RequestHandler {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: helmet.contentSecurityPolicy.dangerouslyDisableDefaultSrc, frameAncestors: ["'none'"] },
+    },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+  });
+  const behindProxy = config.http.trustProxy !== false;
+  return (request, response, next) => {
+    if (behindProxy && request.secure) response.setHeader('strict-transport-security', `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains`);
+    headers(request, response, next);
+  };
+}
+
+/**
+ * Caps the connections open at once from one client address (HTTP_MAX_CONNECTIONS_PER_ADDRESS): past the cap a
+ * new connection is closed at once, before any byte of it is read, so slow clients from one address cannot hold
+ * every file descriptor of the process. Trusted proxies (TRUST_PROXY) are not capped: every client behind them
+ * shares their address. 0 turns the cap off.
+ */
+export function limitConnectionsPerAddress(server: http.Server, cap: number, trusted: (address: string, hop: number) => boolean): void {
+  if (cap <= 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress;
+    if (address === undefined || trusted(address, 0)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > cap) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
