@@ -10,12 +10,14 @@ const MISSING = '—';
  * every character that Markdown (GitHub's dialect included) or inline HTML acts on mid-line is backslash-escaped,
  * so a name cannot become a link, an autolink (`https:`, `www.`, an e-mail address), an image that calls a
  * server, raw HTML, emphasis, code or a table cell of its own; line breaks become spaces, so nothing starts a
- * line (a heading, a list). Letters, digits, dates, `.`, `-` and the like are left as they are.
+ * line (a heading, a list). Letters, digits, dates, codes (`SO_GTVT`), `.`, `-` and the like are left as they are.
  */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/\r\n|[\r\n]/g, ' ')
-    .replace(/[\\`*_{}[\]()<>#!|~&:@$^]/g, (character) => `\\${character}`)
+    .replace(/[\\`*{}[\]()<>#!|~&:@$^]/g, (character) => `\\${character}`)
+    // An underscore inside a word (SO_GTVT) never emphasises anything; at a word's edge it could.
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
     .replace(/\b(www)\./gi, '$1\\.');
 }
 
