@@ -21,6 +21,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0 });
   });
 
+  it('lets department staff schedule a connector at most every 5 minutes unless MIN_SCHEDULE_MINUTES says otherwise', () => {
+    expect(loadConfig({}).connectors.minScheduleIntervalMs).toBe(5 * 60_000);
+    expect(loadConfig({ MIN_SCHEDULE_MINUTES: '15' }).connectors.minScheduleIntervalMs).toBe(15 * 60_000);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('sqlite');
   });
@@ -37,6 +42,10 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_BURST: 'lots' }, 'RATE_LIMIT_BURST'],
+    [{ MIN_SCHEDULE_MINUTES: '0' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: '2.5' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: '1441' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: 'often' }, 'MIN_SCHEDULE_MINUTES'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);
