@@ -188,7 +188,15 @@ export class ConnectorRunner {
         if (!isDuplicateKeyError(error)) throw error;
         const lock = await this.dataSource.getRepository(ConnectorRunLock).findOneBy({ connectorId: connector.id });
         const holder = lock ? await this.dataSource.getRepository(ConnectorRun).findOneBy({ id: lock.runId }) : null;
-        if (holder?.status === RunStatus.RUNNING || attempt === 3) throw new RunInProgressError(connector.id, holder);
+        if (holder?.status === RunStatus.RUNNING && holder.owner === this.options.owner && !this.active.has(holder.id)) {
+          // Ours, yet not executing here: its start was recorded but reported as failed (the connection dropped
+          // while committing), so nobody will ever end it. Closed, and its lock taken over below.
+          await this.dataSource
+            .getRepository(ConnectorRun)
+            .update({ id: holder.id, status: RunStatus.RUNNING }, { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'its start could not be confirmed', finishedAt: new Date() });
+        } else if (holder?.status === RunStatus.RUNNING || attempt === 3) {
+          throw new RunInProgressError(connector.id, holder);
+        }
         // Left behind by a run that has ended (its process died before releasing it, and the run was marked
         // INTERRUPTED): taken over. Only that very lock row is deleted, so two takers cannot both win.
         if (lock) await this.dataSource.getRepository(ConnectorRunLock).delete({ connectorId: connector.id, runId: lock.runId });

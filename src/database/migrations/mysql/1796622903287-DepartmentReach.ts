@@ -32,7 +32,11 @@ export class DepartmentReach1796622903287 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE \`outbound_host_department\` DROP FOREIGN KEY \`FK_8926271922e709462c56ee48ad9\``);
     await queryRunner.query(`ALTER TABLE \`outbound_host_department\` DROP FOREIGN KEY \`FK_d3a21ddea331aa0f168b21fc07f\``);
     await queryRunner.query(`ALTER TABLE \`connector_run_lock\` DROP FOREIGN KEY \`FK_fcd315be28cbae760bcdf6e5b2d\``);
+    // The unique index also serves the department foreign key (MySQL dropped the key's own index when it was
+    // created): the key is re-added after it, which gives it an index again.
+    await queryRunner.query(`ALTER TABLE \`connector\` DROP FOREIGN KEY \`FK_abe2687c516bb885106c3f24372\``);
     await queryRunner.query(`DROP INDEX \`UQ_connector_department_name\` ON \`connector\``);
+    await queryRunner.query(`ALTER TABLE \`connector\` ADD CONSTRAINT \`FK_abe2687c516bb885106c3f24372\` FOREIGN KEY (\`departmentId\`) REFERENCES \`department\`(\`id\`) ON DELETE RESTRICT ON UPDATE NO ACTION`);
     await queryRunner.query(`ALTER TABLE \`connector\` DROP COLUMN \`configuredByAdmin\``);
     await queryRunner.query(`ALTER TABLE \`connector\` MODIFY \`name\` varchar(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL`);
     await queryRunner.query(`DROP TABLE \`outbound_host_department\``);
