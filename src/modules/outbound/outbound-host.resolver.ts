@@ -19,6 +19,7 @@ export class OutboundHostResolver {
 
   @Authorized(...ADMIN_ONLY)
   @FieldResolver(() => [Department], {
+    complexity: listCost,
     description: 'Departments whose connectors may use this entry, by code; empty: only connectors an administrator configured.',
   })
   async departments(@Root() entry: OutboundHost, @Ctx() context: HubContext): Promise<Department[]> {
