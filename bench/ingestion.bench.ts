@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import type { ObservationRow } from '../connectors/sdk/mapping';
-import { databaseConfigFromUrl } from '../src/config';
+import { databaseConfigFromUrl, loadConfig } from '../src/config';
 import { createDataSource, migrate } from '../src/database/data-source';
 import { addDays, parsePeriod } from '../src/common/period';
 import { ConnectorRunner } from '../src/ingestion/connector-runner';
@@ -131,7 +131,12 @@ async function connectorParts(dataSource: DataSource, feedUrl: string) {
 }
 
 async function registerFeedConnector(dataSource: DataSource, runner: ConnectorRunner, url: string): Promise<number> {
-  const service = new ConnectorService(dataSource, runner, { timeZone: 'Asia/Ho_Chi_Minh', onChange: async () => {}, ...(await connectorParts(dataSource, url)) });
+  const service = new ConnectorService(dataSource, runner, {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    onChange: async () => {},
+    minScheduleIntervalMs: loadConfig({}).connectors.minScheduleIntervalMs,
+    ...(await connectorParts(dataSource, url)),
+  });
   const connector = await service.register(
     {
       name: 'Bench feed',

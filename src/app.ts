@@ -20,6 +20,7 @@ import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, req
 import { buildHubSchema } from './graphql/schema';
 import { boundErrorFields, serializeRequest, withLogContext } from './observability/logger';
 import type { HubMetrics } from './observability/metrics';
+import { adminMetricsAccess, openMetricsAccess } from './observability/metrics-access';
 import { readiness } from './observability/readiness';
 import { onAuditWriteFailure } from './security/audit';
 import { auditRequests } from './security/audit-http';
@@ -198,7 +199,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     response.setHeader('content-type', metrics.registry.contentType);
     response.end(await metrics.registry.metrics());
   };
-  if (config.auth.metricsPublic) app.get('/metrics', serveMetrics);
+  app.get('/metrics', openMetricsAccess({ metricsPublic: config.auth.metricsPublic, scrapeKey: config.auth.metricsScrapeKey }, serveMetrics));
 
   // Everything below needs credentials (or ANONYMOUS_READ). The Sandbox page itself is static HTML that Apollo
   // serves before any operation runs; the operations it sends carry the headers set in its connection settings.
@@ -220,7 +221,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     if (landingPage) next();
     else authenticate(request, response, next);
   });
-  if (!config.auth.metricsPublic) app.get('/metrics', serveMetrics);
+  app.get('/metrics', adminMetricsAccess(serveMetrics));
   // Every endpoint registered from here on (GraphQL, push, downloads) is rate limited per caller; health,
   // readiness and metrics above are not. Reads response.locals.principal: authentication must run before.
   app.use(createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) }));

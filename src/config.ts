@@ -56,6 +56,11 @@ const environmentSchema = z.object({
   RUN_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(600).default(15),
   /** How often each process re-reads the connectors table to pick up schedules changed elsewhere. */
   SCHEDULE_REFRESH_SECONDS: z.coerce.number().min(0.5).max(3600).default(30),
+  /**
+   * Shortest time between two fires of a schedule a DEPARTMENT_IT caller sets (administrators are exempt); a
+   * schedule that fires sooner, even once a day, is refused.
+   */
+  MIN_SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
   /** Port of the feed simulator demo mode starts (or finds already running); 0 = any free port. */
@@ -108,6 +113,8 @@ const environmentSchema = z.object({
   ANONYMOUS_READ: z.enum(['true', 'false']).default('false'),
   /** Whether GET /metrics answers without credentials (Prometheus scrapers inside the network). */
   METRICS_PUBLIC: z.enum(['true', 'false']).default('false'),
+  /** A bearer credential that may read GET /metrics and nothing else (a Prometheus scrape job); at least 32 characters. */
+  METRICS_SCRAPE_KEY: z.string().trim().min(32, 'must be at least 32 characters').max(512).optional(),
   /** Single sign-on: bearer JWTs from this issuer for this audience are accepted besides API keys. */
   JWT_ISSUER: z.string().trim().min(1).optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
@@ -199,7 +206,15 @@ export interface HubConfig {
   defaultPageSize: number;
   timeZone: string;
   demo: { enabled: boolean; feedsPort: number };
-  connectors: { timeoutMs: number; maxResponseBytes: number; maxAttempts: number; scheduleRefreshMs: number; heartbeatMs: number };
+  connectors: {
+    timeoutMs: number;
+    maxResponseBytes: number;
+    maxAttempts: number;
+    scheduleRefreshMs: number;
+    heartbeatMs: number;
+    /** MIN_SCHEDULE_MINUTES, in ms: the most frequent schedule a DEPARTMENT_IT caller may set. */
+    minScheduleIntervalMs: number;
+  };
   log: { level: string; pretty: boolean };
   /** Requests per caller; 0 turns a limit off (see src/security/rate-limit.ts). */
   rateLimit: RateLimitConfig;
@@ -256,6 +271,8 @@ export interface AuthConfig {
   adminKey: string | null;
   anonymousRead: boolean;
   metricsPublic: boolean;
+  /** METRICS_SCRAPE_KEY: reads /metrics only; null when unset. */
+  metricsScrapeKey: string | null;
   jwt: JwtConfig | null;
 }
 
@@ -332,6 +349,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxAttempts: env.CONNECTOR_MAX_ATTEMPTS,
       scheduleRefreshMs: Math.round(env.SCHEDULE_REFRESH_SECONDS * 1000),
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
+      minScheduleIntervalMs: env.MIN_SCHEDULE_MINUTES * 60_000,
     },
     demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
     rateLimit: {
@@ -354,6 +372,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
       anonymousRead: env.ANONYMOUS_READ === 'true',
       metricsPublic: env.METRICS_PUBLIC === 'true',
+      metricsScrapeKey: env.METRICS_SCRAPE_KEY ?? null,
       jwt: jwtGiven
         ? {
             issuer: env.JWT_ISSUER!,

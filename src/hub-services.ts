@@ -85,7 +85,13 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     reportError: options.reportError,
     refreshMs: config.connectors.scheduleRefreshMs,
   });
-  const service = new ConnectorService(dataSource, runner, { timeZone: config.timeZone, onChange: () => schedules.replan(), secrets, outbound });
+  const service = new ConnectorService(dataSource, runner, {
+    timeZone: config.timeZone,
+    onChange: () => schedules.replan(),
+    secrets,
+    outbound,
+    minScheduleIntervalMs: config.connectors.minScheduleIntervalMs,
+  });
   await schedules.replan();
   return {
     runner,

@@ -15,6 +15,8 @@ export class HubError extends Error {
     message: string,
     /** The argument or input field at fault, e.g. `filter.from`. */
     readonly field?: string,
+    /** More facts for programs, sent beside `code` in `extensions` (e.g. `runningRunId`). */
+    readonly details?: Readonly<Record<string, string | number>>,
   ) {
     super(message);
   }

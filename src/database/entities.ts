@@ -4,11 +4,11 @@ import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
 import { ObservationRevision } from '../ingestion/observation-revision.entity';
-import { ConnectorRun, RunRejection } from '../modules/connectors/connector-run.entity';
+import { ConnectorRun, ConnectorRunLock, RunRejection } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { AuditEvent } from '../security/audit-event.entity';
-import { OutboundHost } from '../modules/outbound/outbound-host.entity';
+import { OutboundHost, OutboundHostDepartment } from '../modules/outbound/outbound-host.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { ObservationRollup } from '../analytics/observation-rollup.entity';
@@ -35,9 +35,11 @@ export const entities = [
   ConnectorSecret,
   ConnectorRun,
   RunRejection,
+  ConnectorRunLock,
   SchedulerLease,
   ApiKey,
   AuditEvent,
   RateLimitCounter,
   OutboundHost,
+  OutboundHostDepartment,
 ];

@@ -53,7 +53,7 @@ export function createErrorFormatter(report: ErrorReporter) {
       return { ...base, message: rejected.message, extensions: { code: rejected.code, limit: rejected.limit } };
     }
     if (original instanceof HubError) {
-      return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
+      return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...original.details } };
     }
     if (original instanceof ArgumentValidationError) {
       const problems = original.extensions.validationErrors as Array<{ property: string; constraints?: Record<string, string> }> | undefined;

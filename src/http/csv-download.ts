@@ -7,9 +7,27 @@ const UTF8_BOM = '\ufeff';
 /** A value a CSV cell can hold; null and undefined become empty cells (missing, never zero). */
 export type CsvCell = string | number | boolean | null | undefined;
 
-/** RFC 4180 CSV text (CRLF line ends) with a UTF-8 BOM, header row first. */
+/**
+ * Text a spreadsheet would read as a formula (OWASP "CSV injection"): a cell starting with `=`, `+`, `-`, `@`,
+ * tab, CR or LF — also after leading spaces, and in the full-width forms some spreadsheet locales accept.
+ */
+const FORMULA_START = /^(?:[\t\r\n]|[ \u00a0]*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
+
+/**
+ * The cell as written. Text that would start a formula gets a leading single quote, which spreadsheets show as
+ * text and do not evaluate (`=HYPERLINK(…)` becomes `'=HYPERLINK(…)`). Numbers are written as numbers, negative
+ * ones included: every numeric column (values, counts, rates) holds numbers, never numeric text, so `-12.5` stays
+ * a number a spreadsheet can sum, while the text `-12.5` (in a name or a note) is neutralised like any other.
+ */
+export function csvCell(cell: CsvCell): string | number | boolean {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell !== 'string') return cell;
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/** RFC 4180 CSV text (CRLF line ends) with a UTF-8 BOM, header row first; every cell goes through {@link csvCell}. */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly CsvCell[]>): string {
-  return UTF8_BOM + stringify([header as string[], ...rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : cell)))], { record_delimiter: 'windows' });
+  return UTF8_BOM + stringify([header.map(csvCell), ...rows.map((row) => row.map(csvCell))], { record_delimiter: 'windows' });
 }
 
 /** Sends CSV as a download named `filename` (ASCII; a UTF-8 form is given for other characters). */

@@ -4,18 +4,20 @@ import { connectorKind } from '../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
 import { backoffDelay, createHttpClient, type HttpClientOptions } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
-import { isDatabaseUnavailable } from '../common/errors';
+import { HubError, isDatabaseUnavailable } from '../common/errors';
 import { addDays } from '../common/period';
 import { todayIn } from '../common/clock';
 import type { Frequency } from '../common/period';
-import { ConnectorRun } from '../modules/connectors/connector-run.entity';
+import { ConnectorRun, ConnectorRunLock } from '../modules/connectors/connector-run.entity';
 import { Connector, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { Department } from '../modules/departments/department.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { withLogContext } from '../observability/logger';
 import { secretDestination, type ConnectorSecretStore } from '../security/connector-secrets';
 import { SecretRedactor } from '../security/secret-redactor';
 import type { OutboundGuard, OutboundSession } from '../security/outbound-guard';
-import { OutboundBlockedError } from '../security/outbound-policy';
+import { OutboundBlockedError, type ConnectorReach } from '../security/outbound-policy';
+import { isDuplicateKeyError } from '../scheduler/run-coordinator';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
 
 export interface RunRequest {
@@ -53,6 +55,23 @@ export interface RunnerOptions {
    * this process (the ledger's timestamps have whole-second precision on MySQL/MariaDB).
    */
   observeRun?: (run: ConnectorRun, kind: string, durationSeconds: number) => void;
+}
+
+/** A pulled run refused because another pulled run of the same connector is RUNNING (CONFLICT, naming that run). */
+export class RunInProgressError extends HubError {
+  constructor(
+    readonly connectorId: number,
+    readonly running: Pick<ConnectorRun, 'id' | 'trigger' | 'startedAt'> | null,
+  ) {
+    super(
+      'CONFLICT',
+      running
+        ? `connector ${connectorId} is already running: run ${running.id} (${running.trigger}, started ${running.startedAt.toISOString()}); wait until it ends`
+        : `connector ${connectorId} is already running; wait until its run ends`,
+      'id',
+      running ? { runningRunId: String(running.id) } : undefined,
+    );
+  }
 }
 
 /** Longest pause between attempts to record how a run ended while the database is unreachable. */
@@ -99,14 +118,13 @@ export class ConnectorRunner {
    * valid, no secret is handed out at all.
    */
   async connectorContext(
-    connectorId: number,
+    connector: Connector,
     signal: AbortSignal,
   ): Promise<{ context: ConnectorContext; session: OutboundSession; redactor: SecretRedactor }> {
-    const connector = await this.dataSource.getRepository(Connector).findOneByOrFail({ id: connectorId });
     const kind = connectorKind(connector.kind);
     const config = kind?.configSchema.safeParse(JSON.parse(connector.config));
-    const secrets = kind && config?.success ? await this.options.secrets.read(connectorId, secretDestination(kind, config.data)) : {};
-    const session = await this.options.outbound.session();
+    const secrets = kind && config?.success ? await this.options.secrets.read(connector.id, secretDestination(kind, config.data)) : {};
+    const session = await this.options.outbound.session(await this.reachOf(connector));
     const context: ConnectorContext = {
       signal,
       http: createHttpClient({ ...this.options.http, dispatcher: session.dispatcher }),
@@ -117,15 +135,25 @@ export class ConnectorRunner {
     return { context, session, redactor: SecretRedactor.of(secrets) };
   }
 
+  /** Whose connector this is, for the allowlist: its department, and whether an administrator configured it. */
+  async reachOf(connector: Pick<Connector, 'departmentId' | 'configuredByAdmin'>): Promise<ConnectorReach> {
+    const department = await this.dataSource.getRepository(Department).findOneByOrFail({ id: connector.departmentId });
+    return { departmentId: department.id, departmentCode: department.code, configuredByAdmin: connector.configuredByAdmin };
+  }
+
   get owner(): string {
     return this.options.owner;
   }
 
-  /** Records a RUNNING run; the caller then executes it with {@link execute}. */
+  /**
+   * Records a RUNNING run; the caller then executes it with {@link execute}. A pulled run (any trigger but PUSH)
+   * takes the connector's run lock in the same transaction: while another pulled run of the connector is RUNNING,
+   * in this process or another, it is refused with {@link RunInProgressError}.
+   */
   async begin(request: RunRequest, connector: Connector): Promise<ConnectorRun> {
     const today = todayIn(this.options.timeZone);
     const window = request.window ?? { from: addDays(today, -connector.lookbackDays), to: today };
-    return this.dataSource.getRepository(ConnectorRun).save({
+    const fields: Partial<ConnectorRun> = {
       connectorId: connector.id,
       trigger: request.trigger,
       status: RunStatus.RUNNING,
@@ -140,7 +168,41 @@ export class ConnectorRunner {
       owner: this.options.owner,
       requestId: request.requestId ?? null,
       startedBy: request.actor,
-    });
+    };
+    if (request.trigger === RunTrigger.PUSH) return this.dataSource.getRepository(ConnectorRun).save(fields);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction(async (manager) => {
+          const run = await manager.getRepository(ConnectorRun).save(fields);
+          await manager.getRepository(ConnectorRunLock).insert({ connectorId: connector.id, runId: run.id, acquiredAt: new Date() });
+          return run;
+        });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const lock = await this.dataSource.getRepository(ConnectorRunLock).findOneBy({ connectorId: connector.id });
+        const holder = lock ? await this.dataSource.getRepository(ConnectorRun).findOneBy({ id: lock.runId }) : null;
+        if (holder?.status === RunStatus.RUNNING && holder.owner === this.options.owner && !this.active.has(holder.id)) {
+          // Ours, yet not executing here: its start was recorded but reported as failed (the connection dropped
+          // while committing), so nobody will ever end it. Closed, and its lock taken over below.
+          await this.dataSource
+            .getRepository(ConnectorRun)
+            .update({ id: holder.id, status: RunStatus.RUNNING }, { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'its start could not be confirmed', finishedAt: new Date() });
+        } else if (holder?.status === RunStatus.RUNNING || attempt === 3) {
+          throw new RunInProgressError(connector.id, holder);
+        }
+        // Left behind by a run that has ended (its process died before releasing it, and the run was marked
+        // INTERRUPTED): taken over. Only that very lock row is deleted, so two takers cannot both win.
+        if (lock) await this.dataSource.getRepository(ConnectorRunLock).delete({ connectorId: connector.id, runId: lock.runId });
+      }
+    }
+  }
+
+  /** Frees the connector's run lock held by `run` (a lock left behind is taken over by the next run, see begin). */
+  private async release(run: ConnectorRun): Promise<void> {
+    await this.dataSource
+      .getRepository(ConnectorRunLock)
+      .delete({ connectorId: run.connectorId, runId: run.id })
+      .catch((error: unknown) => this.options.reportError?.(error));
   }
 
   /** Starts a pull run and returns its RUNNING ledger row; the run goes on in the background. */
@@ -150,7 +212,10 @@ export class ConnectorRunner {
     const controller = new AbortController();
     const finished = withLogContext({ runId: run.id, connectorId: connector.id, requestId: request.requestId }, () =>
       this.execute(run, connector, controller.signal),
-    ).finally(() => this.active.delete(run.id));
+    ).finally(async () => {
+      this.active.delete(run.id);
+      await this.release(run);
+    });
     this.active.set(run.id, { controller, done: finished });
     return { run, finished };
   }
@@ -199,7 +264,7 @@ export class ConnectorRunner {
     let session: OutboundSession | undefined;
 
     try {
-      const prepared = await this.connectorContext(connector.id, signal);
+      const prepared = await this.connectorContext(connector, signal);
       session = prepared.session;
       redactor = prepared.redactor;
       state = routine ? await this.previousState(connector.id) : undefined;

@@ -1,5 +1,5 @@
 import { IsNull, Not, type DataSource } from 'typeorm';
-import type { ConnectorRunner } from '../ingestion/connector-runner';
+import { RunInProgressError, type ConnectorRunner } from '../ingestion/connector-runner';
 import { Connector, RunTrigger } from '../modules/connectors/connector.entity';
 import { logContext } from '../observability/logger';
 import { AuditOutcome, recordAuditEvent, SCHEDULER_ACTOR } from '../security/audit';
@@ -81,6 +81,12 @@ export class ConnectorSchedules {
       try {
         started = await this.runner.start({ connectorId, trigger: RunTrigger.SCHEDULE, scheduledFor: slot, actor: 'scheduler' });
       } catch (error) {
+        if (error instanceof RunInProgressError) {
+          // Another run of the connector (a manual one, typically) is still going: this fire is skipped, as
+          // node-cron skips a fire that would overlap the schedule's own previous run.
+          await this.audit(connectorId, slot, AuditOutcome.FAILURE, { skipped: true, runningRunId: error.running?.id ?? null, message: error.message });
+          return;
+        }
         const delay = Math.min(START_RETRY_MAX_DELAY_MS, START_RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1));
         if (this.stopped || Date.now() + delay > giveUpAt) {
           await this.audit(connectorId, slot, AuditOutcome.FAILURE, { message: error instanceof Error ? error.message : String(error) });

@@ -28,6 +28,31 @@ export function validateCron(expression: unknown): string | null {
   return null;
 }
 
+/**
+ * The shortest time between two consecutive fires of a valid `expression` in `timeZone` (ms), as far as it
+ * matters for a floor of `floorMs`: the answer is exact whenever it is at least `floorMs`, and below `floorMs`
+ * whenever the schedule ever fires sooner. A schedule that never fires sooner than the floor fires at most
+ * 86,400,000 / floorMs times a day, so two days of fires are sampled: every firing day repeats the same hours,
+ * minutes and seconds, and two days include the step from one firing day to the next.
+ */
+export function shortestInterval(expression: string, timeZone: string, floorMs: number): number {
+  const probe = createTask(expression, () => undefined, { timezone: timeZone });
+  try {
+    const shortestOf = (count: number) => {
+      const runs = probe.getNextRuns(count);
+      let shortest = Number.POSITIVE_INFINITY;
+      for (let index = 1; index < runs.length; index += 1) shortest = Math.min(shortest, runs[index].getTime() - runs[index - 1].getTime());
+      return shortest;
+    };
+    // A frequent schedule shows itself in its first fires; only schedules that look slow enough pay for two days.
+    const first = shortestOf(20);
+    if (first < floorMs) return first;
+    return Math.min(first, shortestOf(Math.min(20_000, Math.ceil((2 * 86_400_000) / floorMs) + 2)));
+  } finally {
+    void probe.destroy();
+  }
+}
+
 /** Why `zone` is not an IANA time zone this runtime knows, or null when it is. */
 export function validateTimeZone(zone: unknown): string | null {
   if (typeof zone !== 'string' || zone.trim() === '') return 'a time zone is required';

@@ -1,6 +1,6 @@
 /**
  * The outbound guard connectors go through. Each registration, test and run takes a {@link OutboundSession}:
- * the allowlist as it is at that moment, an undici dispatcher whose connect step checks every connection
+ * the allowlist entries the connector may use (see ConnectorReach) as they are at that moment, an undici dispatcher whose connect step checks every connection
  * (redirect hops and next links included), and `connectAddress` for kinds that open their own sockets (sql).
  * A connection checks the host against the allowlist, resolves it once, checks every address the name
  * resolves to, and connects to the checked address — no second resolution a DNS-rebinding answer could change.
@@ -10,7 +10,8 @@ import { isIP } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { Agent, buildConnector } from 'undici';
 import { OutboundHost } from '../modules/outbound/outbound-host.entity';
-import { OutboundBlockedError, OutboundPolicy, parseHostPattern, type AllowEntry, type HostPattern } from './outbound-policy';
+import { departmentIdsByEntry } from '../modules/outbound/outbound-host.service';
+import { OutboundBlockedError, OutboundPolicy, parseHostPattern, type AllowEntry, type ConnectorReach, type HostPattern } from './outbound-policy';
 
 export interface ResolvedAddress {
   address: string;
@@ -88,21 +89,25 @@ export class OutboundGuard {
     this.configured = options.allowedHosts.map((pattern) => ({ pattern, allowPrivate: false }));
   }
 
-  /** The allowlist as it is now (read on every call: another process or an administrator may have changed it). */
-  async policy(): Promise<OutboundPolicy> {
+  /**
+   * The allowlist entries a connector of `reach` may use, as they are now (read on every call: another process or
+   * an administrator may have changed them). CONNECTOR_ALLOWED_HOSTS entries are granted to no department.
+   */
+  async policy(reach: ConnectorReach): Promise<OutboundPolicy> {
     const rows = await this.dataSource.getRepository(OutboundHost).find();
+    const grants = await departmentIdsByEntry(this.dataSource);
     const stored = rows.flatMap((row): AllowEntry[] => {
       try {
-        return [{ pattern: parseHostPattern(row.pattern), allowPrivate: row.allowPrivate }];
+        return [{ pattern: parseHostPattern(row.pattern), allowPrivate: row.allowPrivate, departmentIds: grants.get(row.id) ?? [] }];
       } catch {
         return []; // a row edited by hand into something unreadable allows nothing
       }
     });
-    return new OutboundPolicy([...this.configured, ...stored], this.options.allowPrivateNetworks);
+    return new OutboundPolicy([...this.configured, ...stored], this.options.allowPrivateNetworks).forConnector(reach);
   }
 
-  async session(): Promise<OutboundSession> {
-    return new OutboundSession(await this.policy(), this.options.lookup ?? systemLookup);
+  async session(reach: ConnectorReach): Promise<OutboundSession> {
+    return new OutboundSession(await this.policy(reach), this.options.lookup ?? systemLookup);
   }
 }
 

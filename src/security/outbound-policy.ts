@@ -35,6 +35,23 @@ export interface AllowEntry {
   pattern: HostPattern;
   /** May reach loopback and private addresses (exact host and port only). */
   allowPrivate: boolean;
+  /** Departments whose connectors may use the entry; empty: only connectors an administrator configured. */
+  departmentIds?: readonly number[];
+}
+
+/** Whose connector is connecting: the allowlist entries it may use depend on it. */
+export interface ConnectorReach {
+  departmentId: number;
+  /** Shown in refusals. */
+  departmentCode: string;
+  /** An administrator wrote the connector's configuration. */
+  configuredByAdmin: boolean;
+}
+
+/** Whether `entry` serves a connector of `reach`: granted to its department, or granted to none and configured by an administrator. */
+export function entryServes(entry: AllowEntry, reach: ConnectorReach): boolean {
+  const departments = entry.departmentIds ?? [];
+  return departments.length === 0 ? reach.configuredByAdmin : departments.includes(reach.departmentId);
 }
 
 /** The host of `text` as the WHATWG URL parser writes it (what every request uses), or null if unusable. */
@@ -136,7 +153,14 @@ export class OutboundPolicy {
   constructor(
     readonly entries: readonly AllowEntry[],
     readonly allowPrivateNetworks: boolean,
+    /** The connector the policy was narrowed to ({@link forConnector}), named in refusals. */
+    readonly reach: ConnectorReach | null = null,
   ) {}
+
+  /** The entries a connector of `reach` may use (see {@link entryServes}). */
+  forConnector(reach: ConnectorReach): OutboundPolicy {
+    return new OutboundPolicy(this.entries.filter((entry) => entryServes(entry, reach)), this.allowPrivateNetworks, reach);
+  }
 
   /** The entry allowing `host:port` (one with allowPrivate first), or null. */
   match(host: string, port: number): AllowEntry | null {
@@ -151,7 +175,14 @@ export class OutboundPolicy {
     const entry = this.match(host, port);
     if (!entry) {
       const shown = describeDestination(canonicalHost(host) ?? host, port);
-      throw new OutboundBlockedError(`host ${shown} is not on the outbound allowlist; an administrator must add it (addOutboundHost, or CONNECTOR_ALLOWED_HOSTS)`);
+      // The same words whether the host is missing or allowed to other departments only: nothing here tells a
+      // department which hosts other departments reach.
+      const reach = this.reach;
+      if (!reach) throw new OutboundBlockedError(`host ${shown} is not on the outbound allowlist; an administrator must add it (addOutboundHost, or CONNECTOR_ALLOWED_HOSTS)`);
+      const how = reach.configuredByAdmin
+        ? 'an administrator must add it (addOutboundHost, or CONNECTOR_ALLOWED_HOSTS)'
+        : `an administrator must add it for ${reach.departmentCode} (addOutboundHost with departments, or setOutboundHostDepartments)`;
+      throw new OutboundBlockedError(`host ${shown} is not on the outbound allowlist of ${reach.departmentCode}; ${how}`);
     }
     return entry;
   }

@@ -251,10 +251,12 @@ describe('JWT single sign-on', () => {
       });
       // API keys keep working next to tokens.
       expect((await post(hub, hub.headers)).status).toBe(200);
-      // The scrape needs credentials too (a token as well as a key).
+      // The scrape needs credentials too, and an administrator's (a token as well as a key).
       const metricsUrl = hub.hub.url.replace(/\/graphql$/, '/metrics');
       expect((await fetch(metricsUrl)).status).toBe(401);
-      expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${analyst}` } })).status).toBe(200);
+      expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${analyst}` } })).status).toBe(403);
+      const admin = await sign({ pilothub_role: 'ADMIN' });
+      expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
     });
 
     it('refuses a wrong issuer or audience, an expired token, a bad signature and a token without a usable role', async () => {

@@ -1,7 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { FactBasis } from '../../src/common/enums';
 import { createDataSource, migrate } from '../../src/database/data-source';
+import { Connector } from '../../src/modules/connectors/connector.entity';
 import { Department } from '../../src/modules/departments/department.entity';
+import { OutboundHostDepartment } from '../../src/modules/outbound/outbound-host.entity';
+import { AuditOutcome } from '../../src/security/audit';
+import { AuditEvent } from '../../src/security/audit-event.entity';
 import { onServerDatabase, testDatabaseConfig } from '../helpers/test-database';
 
 /** Every table the entities map to, the many-to-many junction table included. */
@@ -66,7 +70,7 @@ describe('migrations', () => {
     expect(await executedMigrations(dataSource)).toBe(allMigrations.length);
   });
 
-  it('creates every hub table with utf8mb4_unicode_ci on the server database', async () => {
+  it('creates every hub table with utf8mb4_unicode_ci on the server database (connector names utf8mb4_bin)', async () => {
     if (!onServerDatabase()) return;
     const rows: Array<{ name: string; collation: string | null }> = await dataSource.query(
       'SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
@@ -82,7 +86,8 @@ describe('migrations', () => {
     );
     const hubColumns = columns.filter((column) => hubTables(dataSource).includes(column.tableName));
     expect(hubColumns.length).toBeGreaterThan(0);
-    expect(hubColumns.filter((column) => column.collation !== 'utf8mb4_unicode_ci')).toEqual([]);
+    // Except connector names, compared byte for byte (unique per department: "Sở Y tế" and "So Y te" differ).
+    expect(hubColumns.filter((column) => column.collation !== 'utf8mb4_unicode_ci')).toEqual([{ tableName: 'connector', columnName: 'name', collation: 'utf8mb4_bin' }]);
   });
 
   describe('Vietnamese text round-trips byte-exact', () => {
@@ -175,5 +180,42 @@ describe('migrations', () => {
     for (const table of hubTables(dataSource)) expect(tables).toContain(table);
     // The tables were dropped and recreated: the earlier rows are gone.
     expect(await dataSource.getRepository(Department).count()).toBe(0);
+  });
+
+  it('DepartmentReach: existing entries serve administrator-configured connectors; staff connectors are told apart by the audit log', async () => {
+    // Back to just before the migration, with the rows an earlier version held.
+    const name = allMigrations.find((migration) => migration.startsWith('DepartmentReach'))!;
+    const applied = async () => ((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map((row) => row.name);
+    while ((await applied()).includes(name)) await dataSource.undoLastMigration();
+    const q = (identifier: string) => dataSource.driver.escape(identifier);
+    const department = await dataSource.getRepository(Department).save({ code: 'SO_YT', name: 'Health', nameVi: 'Sở Y tế', validFrom: null, validTo: null, basis: FactBasis.SOURCE });
+    const now = new Date();
+    const stamp = now.toISOString().slice(0, 19).replace('T', ' ');
+    const ids: number[] = [];
+    for (const connector of ['registered by staff', 'changed by staff', 'registered by an administrator', 'from before the audit log']) {
+      await dataSource.query(
+        `INSERT INTO ${q('connector')} (${['name', 'kind', 'departmentId', 'schedule', 'timeZone', 'enabled', 'lookbackDays', 'config', 'mapping', 'mappingVersion', 'createdAt', 'updatedAt'].map(q).join(', ')})
+         VALUES (?, 'http-json', ?, '0 17 * * *', 'Asia/Ho_Chi_Minh', 1, 7, '{}', '{}', 1, ?, ?)`,
+        [connector, department.id, stamp, stamp],
+      );
+      ids.push(Number(((await dataSource.query(`SELECT MAX(${q('id')}) AS id FROM ${q('connector')}`)) as Array<{ id: number }>)[0].id));
+    }
+    await dataSource.query(`INSERT INTO ${q('outbound_host')} (${['pattern', 'allowPrivate', 'note', 'createdBy', 'createdAt'].map(q).join(', ')}) VALUES ('data.soyte.example.gov.vn', 0, NULL, 'admin', ?)`, [stamp]);
+    const audit = (role: string, action: string, id: number, details: unknown) =>
+      dataSource.getRepository(AuditEvent).insert({
+        at: now, actorSubject: 'key:1', actorName: 'key', actorRole: role, action, targetType: 'connector', targetId: String(id),
+        outcome: AuditOutcome.SUCCESS, errorCode: null, requestId: null, clientIp: null, details: JSON.stringify(details),
+      });
+    await audit('DEPARTMENT_IT', 'registerConnector', ids[0], { arguments: { input: { name: 'x', config: {} } } });
+    await audit('ADMIN', 'registerConnector', ids[1], { arguments: { input: { name: 'x', config: {} } } });
+    await audit('DEPARTMENT_IT', 'updateConnector', ids[1], { arguments: { id: String(ids[1]), input: { config: { url: 'https://x' } } } });
+    await audit('DEPARTMENT_IT', 'updateConnector', ids[2], { arguments: { id: String(ids[2]), input: { name: 'renamed' } } });
+    await audit('ADMIN', 'registerConnector', ids[2], { arguments: { input: { name: 'x', config: {} } } });
+
+    expect(await migrate(dataSource)).toEqual(allMigrations.slice(allMigrations.indexOf(name)));
+    const flags = await dataSource.getRepository(Connector).find({ order: { id: 'ASC' }, select: { id: true, configuredByAdmin: true } });
+    expect(flags.map((connector) => connector.configuredByAdmin)).toEqual([false, false, true, true]);
+    expect(await dataSource.getRepository(OutboundHostDepartment).count()).toBe(0);
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
   });
 });

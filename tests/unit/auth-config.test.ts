@@ -4,7 +4,7 @@ describe('authentication settings', () => {
   const SECRET = 'x'.repeat(32);
 
   it('defaults: no bootstrap key, no anonymous access, /metrics behind credentials, no JWT', () => {
-    expect(loadConfig({}).auth).toEqual({ adminKey: null, anonymousRead: false, metricsPublic: false, jwt: null });
+    expect(loadConfig({}).auth).toEqual({ adminKey: null, anonymousRead: false, metricsPublic: false, metricsScrapeKey: null, jwt: null });
   });
 
   it('reads the bootstrap key, the switches and a complete JWT setting', () => {
@@ -12,6 +12,7 @@ describe('authentication settings', () => {
       PILOTHUB_ADMIN_KEY: 'k'.repeat(40),
       ANONYMOUS_READ: 'true',
       METRICS_PUBLIC: 'true',
+      METRICS_SCRAPE_KEY: 's'.repeat(32),
       JWT_ISSUER: 'https://sso.example/realms/hub',
       JWT_AUDIENCE: 'pilothub',
       JWT_JWKS_URL: 'https://sso.example/realms/hub/certs',
@@ -20,6 +21,7 @@ describe('authentication settings', () => {
       adminKey: 'k'.repeat(40),
       anonymousRead: true,
       metricsPublic: true,
+      metricsScrapeKey: 's'.repeat(32),
       jwt: {
         issuer: 'https://sso.example/realms/hub',
         audience: 'pilothub',
@@ -36,6 +38,7 @@ describe('authentication settings', () => {
   it.each([
     [{ PILOTHUB_ADMIN_KEY: 'short' }, 'PILOTHUB_ADMIN_KEY'],
     [{ ANONYMOUS_READ: 'yes' }, 'ANONYMOUS_READ'],
+    [{ METRICS_SCRAPE_KEY: 'too short' }, 'METRICS_SCRAPE_KEY'],
     [{ JWT_ISSUER: 'https://sso.example', JWT_SECRET: SECRET }, 'JWT_AUDIENCE'],
     [{ JWT_AUDIENCE: 'pilothub', JWT_SECRET: SECRET }, 'JWT_ISSUER'],
     [{ JWT_ISSUER: 'https://sso.example', JWT_AUDIENCE: 'pilothub' }, 'JWT_JWKS_URL or JWT_SECRET'],

@@ -22,6 +22,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0, ...defaults });
   });
 
+  it('lets department staff schedule a connector at most every 5 minutes unless MIN_SCHEDULE_MINUTES says otherwise', () => {
+    expect(loadConfig({}).connectors.minScheduleIntervalMs).toBe(5 * 60_000);
+    expect(loadConfig({ MIN_SCHEDULE_MINUTES: '15' }).connectors.minScheduleIntervalMs).toBe(15 * 60_000);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('sqlite');
   });
@@ -50,6 +55,10 @@ describe('loadConfig', () => {
     [{ HTTP_HEADERS_TIMEOUT_SECONDS: '0' }, 'HTTP_HEADERS_TIMEOUT_SECONDS'],
     [{ HTTP_HEADERS_TIMEOUT_SECONDS: '30', HTTP_REQUEST_TIMEOUT_SECONDS: '20' }, 'HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS'],
     [{ HTTP_MAX_CONNECTIONS_PER_ADDRESS: 'many' }, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS'],
+    [{ MIN_SCHEDULE_MINUTES: '0' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: '2.5' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: '1441' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ MIN_SCHEDULE_MINUTES: 'often' }, 'MIN_SCHEDULE_MINUTES'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

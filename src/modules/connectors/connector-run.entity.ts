@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { CalendarDateScalar } from '../../common/scalars';
 import { Connector, RunErrorClass, RunStatus, RunTrigger } from './connector.entity';
 
@@ -130,4 +130,25 @@ export class RunRejection {
   /** The row as received, as JSON. */
   @Column({ type: 'text' })
   raw: string;
+}
+
+/**
+ * The one pulled run a connector may have at a time: inserted in the transaction that records the run (the
+ * primary key makes a second one fail, across processes), deleted when the run has recorded how it ended. A row
+ * whose run is no longer RUNNING (its process died and the run was marked INTERRUPTED) is taken over.
+ */
+@Entity('connector_run_lock')
+export class ConnectorRunLock {
+  @PrimaryColumn({ type: 'int' })
+  connectorId: number;
+
+  @ManyToOne(() => Connector, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connectorId' })
+  connector?: Connector;
+
+  @Column({ type: 'int' })
+  runId: number;
+
+  @Column({ type: 'datetime' })
+  acquiredAt: Date;
 }

@@ -36,7 +36,9 @@ registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run
 /** A department feed the hub pulls (or receives) on a schedule. Deleted connectors are kept for their ledger. */
 @ObjectType({ description: 'A department feed: where values come from, on what schedule, mapped how.' })
 @Entity('connector')
-@Index('UQ_connector_name', ['name'], { unique: true })
+// Names are unique within a department, compared byte for byte (NFC-normalised on write; on MySQL/MariaDB the
+// column is utf8mb4_bin, so "So Y te" and "Sở Y tế", or two emoji, are different names).
+@Index('UQ_connector_department_name', ['departmentId', 'name'], { unique: true })
 export class Connector {
   @Field(() => ID)
   @PrimaryGeneratedColumn()
@@ -99,6 +101,13 @@ export class Connector {
 
   @Column({ type: 'datetime', nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * Whether an administrator wrote the current configuration (registered the connector, or last changed its
+   * `config`). Allowlist entries granted to no department serve only such connectors.
+   */
+  @Column({ type: 'boolean', default: false })
+  configuredByAdmin: boolean;
 }
 
 /** Every mapping a connector has had, so values can be traced to the mapping that produced them. */

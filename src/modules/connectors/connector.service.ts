@@ -9,8 +9,9 @@ import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
 import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
-import type { Principal } from '../../security/principal';
-import { validateCron, validateTimeZone } from '../../scheduler/scheduler';
+import { Role, type Principal } from '../../security/principal';
+import { isDuplicateKeyError } from '../../scheduler/run-coordinator';
+import { shortestInterval, validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
 import type { OutboundGuard } from '../../security/outbound-guard';
 import type { OutboundPolicy } from '../../security/outbound-policy';
@@ -32,6 +33,17 @@ function zodToBadInput(error: ZodError, prefix: string): HubError {
   return badInput(path, `${issue.message}${others}`);
 }
 
+function nameConflict(name: string): HubError {
+  return new HubError('CONFLICT', `this department already has a connector named "${name}"`, 'input.name');
+}
+
+/** Turns the unique index's refusal (a concurrent writer took the name first) into the same CONFLICT. */
+function nameTaken(name: string): (error: unknown) => never {
+  return (error) => {
+    throw isDuplicateKeyError(error) ? nameConflict(name) : error;
+  };
+}
+
 export function parseConnectorId(id: string, field = 'id'): number {
   if (!/^\d{1,9}$/.test(id)) throw badInput(field, `"${id}" is not a connector id`);
   return Number(id);
@@ -40,6 +52,8 @@ export function parseConnectorId(id: string, field = 'id'): number {
 interface Definition {
   kind: string;
   departmentId: number;
+  /** Whether an administrator writes this configuration (which allowlist entries it may use). */
+  configuredByAdmin: boolean;
   schedule: string | null;
   timeZone: string;
   lookbackDays: number;
@@ -58,6 +72,8 @@ export class ConnectorService {
       onChange: () => Promise<void>;
       secrets: ConnectorSecretStore;
       outbound: OutboundGuard;
+      /** MIN_SCHEDULE_MINUTES in ms: the most frequent schedule a DEPARTMENT_IT caller may set. */
+      minScheduleIntervalMs: number;
     },
   ) {}
 
@@ -95,16 +111,17 @@ export class ConnectorService {
     const definition = await this.validDefinition({
       kind: input.kind,
       departmentId: department.id,
+      configuredByAdmin: principal.role === Role.ADMIN,
       schedule: input.schedule ?? null,
       timeZone: input.timeZone ?? this.options.timeZone,
       lookbackDays: input.lookbackDays ?? 7,
       maxWindowDays: input.maxWindowDays ?? null,
       config: input.config,
       mapping: input.mapping ?? (input.kind === 'push' ? IDENTITY_MAPPING : undefined),
-    });
+    }, { principal, scheduleSet: true });
     const secrets = this.validSecrets(input.kind, input.secrets ?? []);
     const connector = await this.dataSource.transaction(async (manager) => {
-      await this.assertNameFree(manager.getRepository(Connector), name);
+      await this.assertNameFree(manager.getRepository(Connector), definition.departmentId, name);
       const now = new Date();
       const saved = await manager.getRepository(Connector).save({
         name,
@@ -121,13 +138,14 @@ export class ConnectorService {
         createdAt: now,
         updatedAt: now,
         deletedAt: null,
+        configuredByAdmin: definition.configuredByAdmin,
       });
       await manager.getRepository(ConnectorMappingVersion).insert({
         connectorId: saved.id, version: 1, mapping: saved.mapping, createdAt: now, createdBy: actor,
       });
       await this.options.secrets.write(manager, saved.id, secrets.filter((secret) => secret.value !== ''), secretDestination(kind, definition.config));
       return saved;
-    });
+    }).catch(nameTaken(name));
     await this.options.onChange();
     return connector;
   }
@@ -137,20 +155,23 @@ export class ConnectorService {
     const actor = principal.name;
     const name = input.name != null ? this.validName(input.name, 'input.name') : current.name;
     const mappingChanged = input.mapping != null && JSON.stringify(input.mapping) !== current.mapping;
+    // Whoever changes the configuration answers for where it points: the allowlist entries it may use follow.
+    const configChanged = input.config != null && JSON.stringify(input.config) !== current.config;
     const definition = await this.validDefinition({
       kind: current.kind,
       departmentId: current.departmentId,
+      configuredByAdmin: configChanged ? principal.role === Role.ADMIN : current.configuredByAdmin,
       schedule: input.schedule !== undefined ? input.schedule : current.schedule,
       timeZone: input.timeZone ?? current.timeZone,
       lookbackDays: input.lookbackDays ?? current.lookbackDays,
       maxWindowDays: input.maxWindowDays !== undefined ? input.maxWindowDays : current.maxWindowDays,
       config: input.config ?? JSON.parse(current.config),
       mapping: input.mapping ?? JSON.parse(current.mapping),
-    });
+    }, { principal, scheduleSet: input.schedule !== undefined });
     const secrets = this.validSecrets(current.kind, input.secrets ?? []);
     const destination = await this.requireSecretsFollow(current, definition.config, secrets);
     await this.dataSource.transaction(async (manager) => {
-      if (name !== current.name) await this.assertNameFree(manager.getRepository(Connector), name);
+      if (name !== current.name) await this.assertNameFree(manager.getRepository(Connector), current.departmentId, name);
       const now = new Date();
       const mappingVersion = mappingChanged ? current.mappingVersion + 1 : current.mappingVersion;
       await manager.getRepository(Connector).update(id, {
@@ -162,6 +183,7 @@ export class ConnectorService {
         config: JSON.stringify(definition.config),
         mapping: JSON.stringify(definition.mapping),
         mappingVersion,
+        configuredByAdmin: definition.configuredByAdmin,
         updatedAt: now,
       });
       if (mappingChanged) {
@@ -170,7 +192,7 @@ export class ConnectorService {
         });
       }
       await this.options.secrets.write(manager, id, secrets, destination);
-    });
+    }).catch(nameTaken(name));
     await this.options.onChange();
     return this.requireConnector(id);
   }
@@ -208,7 +230,7 @@ export class ConnectorService {
     }
     let prepared: Awaited<ReturnType<ConnectorRunner['connectorContext']>>;
     try {
-      prepared = await this.runner.connectorContext(connector.id, AbortSignal.timeout(60_000));
+      prepared = await this.runner.connectorContext(connector, AbortSignal.timeout(60_000));
     } catch (error) {
       if (error instanceof ConnectorError) return { ok: false, message: error.message, warnings: [], streams: [] };
       throw error;
@@ -261,6 +283,21 @@ export class ConnectorService {
       );
     }
     return destination;
+  }
+
+  /**
+   * Department staff may not schedule a connector more often than MIN_SCHEDULE_MINUTES: a source a department
+   * chooses must not keep the hub (and the source) busy every second. Administrators are exempt.
+   */
+  private requireScheduleFloor(schedule: string, timeZone: string): void {
+    const floorMs = this.options.minScheduleIntervalMs;
+    const shortest = shortestInterval(schedule, timeZone, floorMs);
+    if (shortest >= floorMs) return;
+    const every = shortest < 60_000 ? `${Math.round(shortest / 1000)} s` : `${Math.round(shortest / 60_000)} min`;
+    throw badInput(
+      'input.schedule',
+      `"${schedule}" fires ${every} after a previous fire; a department's connector may fire at most every ${floorMs / 60_000} min (MIN_SCHEDULE_MINUTES), e.g. "*/${Math.max(5, floorMs / 60_000)} * * * *"; an administrator may set a more frequent schedule`,
+    );
   }
 
   /** BAD_USER_INPUT naming the configuration field whose host is not on the outbound allowlist. */
@@ -325,14 +362,19 @@ export class ConnectorService {
     }
   }
 
+  /** The name as stored: NFC (one encoding for "ở", however it was typed), trimmed. */
   private validName(name: string, field: string): string {
-    const trimmed = name.trim();
+    const trimmed = name.normalize('NFC').trim();
     if (trimmed.length < 3 || trimmed.length > NAME_MAX) throw badInput(field, `must be 3 to ${NAME_MAX} characters`);
     return trimmed;
   }
 
-  private async assertNameFree(repository: ReturnType<DataSource['getRepository']>, name: string): Promise<void> {
-    if (await repository.findOneBy({ name })) throw new HubError('CONFLICT', `a connector named "${name}" exists`, 'input.name');
+  /**
+   * Names are unique within a department only (byte for byte: see the Connector entity), so a conflict never
+   * reveals what another department called its connectors. The unique index settles two writers at once.
+   */
+  private async assertNameFree(repository: ReturnType<DataSource['getRepository']>, departmentId: number, name: string): Promise<void> {
+    if (await repository.findOneBy({ departmentId, name })) throw nameConflict(name);
   }
 
   private validSecrets(kindName: string, secrets: SecretInput[]): Array<{ name: string; value: string }> {
@@ -349,16 +391,20 @@ export class ConnectorService {
     });
   }
 
-  private async validDefinition(candidate: Omit<Definition, 'mapping'> & { mapping: unknown }): Promise<Definition> {
+  private async validDefinition(
+    candidate: Omit<Definition, 'mapping'> & { mapping: unknown },
+    change: { principal: Principal; scheduleSet: boolean },
+  ): Promise<Definition> {
     const kind = connectorKind(candidate.kind)!;
+    const zoneProblem = validateTimeZone(candidate.timeZone);
     if (candidate.kind === 'push') {
       if (candidate.schedule) throw badInput('input.schedule', 'push connectors have no schedule');
     } else {
       if (!candidate.schedule) throw badInput('input.schedule', 'a cron schedule is required, e.g. "0 17 * * *"');
       const problem = validateCron(candidate.schedule);
       if (problem) throw badInput('input.schedule', problem);
+      if (change.scheduleSet && change.principal.role !== Role.ADMIN && !zoneProblem) this.requireScheduleFloor(candidate.schedule, candidate.timeZone);
     }
-    const zoneProblem = validateTimeZone(candidate.timeZone);
     if (zoneProblem) throw badInput('input.timeZone', zoneProblem);
     if (!Number.isInteger(candidate.lookbackDays) || candidate.lookbackDays < 0 || candidate.lookbackDays > LOOKBACK_MAX) {
       throw badInput('input.lookbackDays', `must be a whole number from 0 to ${LOOKBACK_MAX}`);
@@ -368,7 +414,8 @@ export class ConnectorService {
     }
     const config = kind.configSchema.safeParse(candidate.config);
     if (!config.success) throw zodToBadInput(config.error, 'input.config');
-    this.requireEndpointsAllowed(kind.endpoints(config.data), await this.options.outbound.policy(), 'input.config');
+    const reach = await this.runner.reachOf(candidate);
+    this.requireEndpointsAllowed(kind.endpoints(config.data), await this.options.outbound.policy(reach), 'input.config');
     if (candidate.mapping == null) throw badInput('input.mapping', 'a mapping is required for pulled connectors');
     const mapping = connectorMappingSchema.safeParse(candidate.mapping);
     if (!mapping.success) throw zodToBadInput(mapping.error, 'input.mapping');

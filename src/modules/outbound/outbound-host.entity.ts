@@ -1,7 +1,12 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Department } from '../departments/department.entity';
 
-/** A host connectors may reach; see src/security/outbound-policy.ts for the pattern syntax and the address rules. */
+/**
+ * A host connectors may reach; see src/security/outbound-policy.ts for the pattern syntax and the address rules.
+ * Who may use it: the connectors of the departments granted it (`outbound_host_department`); an entry granted to
+ * no department serves only connectors whose configuration an administrator wrote.
+ */
 @ObjectType({ description: 'An entry of the outbound allowlist: a host connectors may connect to.' })
 @Entity('outbound_host')
 @Index('UQ_outbound_host_pattern', ['pattern'], { unique: true })
@@ -29,4 +34,22 @@ export class OutboundHost {
   @Field(() => Date)
   @Column({ type: 'datetime' })
   createdAt: Date;
+}
+
+/** A department whose connectors may use an allowlist entry. */
+@Entity('outbound_host_department')
+export class OutboundHostDepartment {
+  @PrimaryColumn({ type: 'int' })
+  outboundHostId: number;
+
+  @PrimaryColumn({ type: 'int' })
+  departmentId: number;
+
+  @ManyToOne(() => OutboundHost, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'outboundHostId' })
+  outboundHost?: OutboundHost;
+
+  @ManyToOne(() => Department, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'departmentId' })
+  department?: Department;
 }

@@ -1,9 +1,10 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { listCost } from '../../graphql/limits';
 import type { HubContext } from '../../graphql/context';
 import { ADMIN_ONLY } from '../../security/access';
-import { OutboundHost } from './outbound-host.entity';
-import { addOutboundHost, removeOutboundHost } from './outbound-host.service';
+import { Department } from '../departments/department.entity';
+import { OutboundHost, OutboundHostDepartment } from './outbound-host.entity';
+import { addOutboundHost, removeOutboundHost, setOutboundHostDepartments } from './outbound-host.service';
 import { OutboundHostInput } from './outbound-host.types';
 
 @Resolver(() => OutboundHost)
@@ -17,9 +18,32 @@ export class OutboundHostResolver {
   }
 
   @Authorized(...ADMIN_ONLY)
-  @Mutation(() => OutboundHost, { description: 'Allows connectors to reach a host.' })
+  @FieldResolver(() => [Department], {
+    complexity: listCost,
+    description: 'Departments whose connectors may use this entry, by code; empty: only connectors an administrator configured.',
+  })
+  async departments(@Root() entry: OutboundHost, @Ctx() context: HubContext): Promise<Department[]> {
+    const grants = await context.loaders.byForeignKey(OutboundHostDepartment, 'outboundHostId', { departmentId: 'ASC' }).load(entry.id);
+    const departments = await Promise.all(grants.map((grant) => context.loaders.related(Department, grant.departmentId)));
+    return departments.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  }
+
+  @Authorized(...ADMIN_ONLY)
+  @Mutation(() => OutboundHost, { description: 'Allows connectors to reach a host: those of `departments`, or with none only connectors an administrator configured.' })
   addOutboundHost(@Arg('input', () => OutboundHostInput) input: OutboundHostInput, @Ctx() context: HubContext): Promise<OutboundHost> {
     return addOutboundHost(context.dataSource, input, context.actor);
+  }
+
+  @Authorized(...ADMIN_ONLY)
+  @Mutation(() => OutboundHost, {
+    description: 'Sets the departments whose connectors may use an allowlist entry; [] leaves it to connectors an administrator configured.',
+  })
+  setOutboundHostDepartments(
+    @Arg('id', () => ID) id: string,
+    @Arg('departments', () => [String]) departments: string[],
+    @Ctx() context: HubContext,
+  ): Promise<OutboundHost> {
+    return setOutboundHostDepartments(context.dataSource, id, departments);
   }
 
   @Authorized(...ADMIN_ONLY)

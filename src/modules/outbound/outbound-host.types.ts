@@ -14,4 +14,10 @@ export class OutboundHostInput {
 
   @Field(() => String, { nullable: true })
   note?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Codes of the departments whose connectors may use this entry. None: only connectors an administrator configured.',
+  })
+  departments?: string[] | null;
 }

@@ -6,10 +6,26 @@ import type { DeadlineScore, DepartmentScorecard, ProgressReport } from './progr
 
 const MISSING = '—';
 
-/** A Markdown table cell: pipes escaped, line breaks flattened, missing values shown as a dash (never 0). */
+/**
+ * Catalogue text (names, responsible persons, notes, authors: anything people typed) as literal Markdown text:
+ * every character that Markdown (GitHub's dialect included) or inline HTML acts on mid-line is backslash-escaped,
+ * so a name cannot become a link, an autolink (`https:`, `www.`, an e-mail address), an image that calls a
+ * server, raw HTML, emphasis, code or a table cell of its own; line breaks become spaces, so nothing starts a
+ * line (a heading, a list). Letters, digits, dates, codes (`SO_GTVT`), `.`, `-` and the like are left as they are.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r\n|[\r\n]/g, ' ')
+    .replace(/[\\`*{}[\]()<>#!|~&:@$^]/g, (character) => `\\${character}`)
+    // An underscore inside a word (SO_GTVT) never emphasises anything; at a word's edge it could.
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+    .replace(/\b(www)\./gi, '$1\\.');
+}
+
+/** A Markdown table cell: text escaped, missing values shown as a dash (never 0). */
 function cell(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return MISSING;
-  return String(value).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return typeof value === 'number' ? String(value) : escapeMarkdown(value);
 }
 
 function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
@@ -37,9 +53,9 @@ const models = (counts: StatusCounts) => `${counts.completed} / ${counts.inProgr
 /** The report as Markdown: headings and tables, names in Vietnamese as the catalogue holds them. */
 export function renderMarkdown(report: ProgressReport): string {
   const lines: string[] = [
-    `# ${report.program.nameVi} — progress report ${report.period}`,
+    `# ${escapeMarkdown(report.program.nameVi)} — progress report ${report.period}`,
     '',
-    `Programme **${report.program.code}** (${report.program.decision}). Period **${report.period}**, situation as of **${report.asOf}**.`,
+    `Programme **${escapeMarkdown(report.program.code)}** (${escapeMarkdown(report.program.decision)}). Period **${report.period}**, situation as of **${report.asOf}**.`,
     '',
     '## Headline',
     '',
