@@ -4,7 +4,7 @@ import { connectorKind } from '../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
 import { backoffDelay, createHttpClient, type HttpClientOptions } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
-import { isDatabaseUnavailable } from '../common/errors';
+import { HubError, isDatabaseUnavailable } from '../common/errors';
 import { addDays } from '../common/period';
 import { todayIn } from '../common/clock';
 import type { Frequency } from '../common/period';
@@ -386,6 +386,8 @@ export function classify(error: unknown): { errorClass: RunErrorClass; message: 
   if (error instanceof ConnectorError) {
     return { errorClass: error.errorClass as RunErrorClass, message: error.message, retryable: error.retryable };
   }
+  // The ingestion path retried a write that kept colliding with other writers: a later attempt may pass.
+  if (error instanceof HubError && error.code === 'CONFLICT') return { errorClass: RunErrorClass.CONFLICT, message: error.message, retryable: true };
   const message = error instanceof Error ? error.message : String(error);
   return { errorClass: RunErrorClass.INTERNAL, message, retryable: false };
 }

@@ -1,4 +1,4 @@
-import { In, IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ZodError } from 'zod';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
 import type { ConnectorKind } from '../../../connectors/sdk/contract';
@@ -7,6 +7,7 @@ import { isValidDate } from '../../common/period';
 import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
+import { retryWriteConflicts } from '../../database/write-conflicts';
 import { redact, redactError, type ConnectorRunner } from '../../ingestion/connector-runner';
 import { assertDepartmentAccess, assertRole, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import type { Principal } from '../../security/principal';
@@ -115,6 +116,7 @@ export class ConnectorService {
         config: JSON.stringify(definition.config),
         mapping: JSON.stringify(definition.mapping),
         mappingVersion: 1,
+        version: 1,
         createdAt: now,
         updatedAt: now,
         deletedAt: null,
@@ -129,51 +131,96 @@ export class ConnectorService {
     return connector;
   }
 
+  /**
+   * Changes a connector. The change is applied inside one transaction to the definition as it is when the
+   * transaction holds it (the row is locked on MySQL/MariaDB; SQLite runs one write transaction at a time):
+   * concurrent changes apply one after the other, each keeping what the others changed, and each one is a new
+   * `version`. With `expectedVersion` a change made against an older definition is refused CONFLICT.
+   */
   async update(id: number, input: ConnectorUpdateInput, principal: Principal): Promise<Connector> {
-    const current = await this.requireManageable(id, principal, 'updateConnector');
+    // The department and kind of a connector never change: access and secret names are checked before locking.
+    const found = await this.requireManageable(id, principal, 'updateConnector');
     const actor = principal.name;
-    const name = input.name != null ? this.validName(input.name, 'input.name') : current.name;
-    const mappingChanged = input.mapping != null && JSON.stringify(input.mapping) !== current.mapping;
-    const definition = await this.validDefinition({
-      kind: current.kind,
-      departmentId: current.departmentId,
-      schedule: input.schedule !== undefined ? input.schedule : current.schedule,
-      timeZone: input.timeZone ?? current.timeZone,
-      lookbackDays: input.lookbackDays ?? current.lookbackDays,
-      maxWindowDays: input.maxWindowDays !== undefined ? input.maxWindowDays : current.maxWindowDays,
-      config: input.config ?? JSON.parse(current.config),
-      mapping: input.mapping ?? JSON.parse(current.mapping),
-    });
-    const secrets = this.validSecrets(current.kind, input.secrets ?? []);
-    await this.dataSource.transaction(async (manager) => {
-      if (name !== current.name) await this.assertNameFree(manager.getRepository(Connector), name);
-      const now = new Date();
-      const mappingVersion = mappingChanged ? current.mappingVersion + 1 : current.mappingVersion;
-      await manager.getRepository(Connector).update(id, {
-        name,
-        schedule: definition.schedule,
-        timeZone: definition.timeZone,
-        lookbackDays: definition.lookbackDays,
-        maxWindowDays: definition.maxWindowDays,
-        config: JSON.stringify(definition.config),
-        mapping: JSON.stringify(definition.mapping),
-        mappingVersion,
-        updatedAt: now,
-      });
-      if (mappingChanged) {
-        await manager.getRepository(ConnectorMappingVersion).insert({
-          connectorId: id, version: mappingVersion, mapping: JSON.stringify(definition.mapping), createdAt: now, createdBy: actor,
-        });
-      }
-      await this.options.secrets.write(manager, id, secrets);
-    });
+    const name = input.name != null ? this.validName(input.name, 'input.name') : null;
+    const secrets = this.validSecrets(found.kind, input.secrets ?? []);
+    const policy = await this.options.outbound.policy();
+    await retryWriteConflicts(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const current = await this.lockConnector(manager, id);
+          if (input.expectedVersion != null && input.expectedVersion !== current.version) {
+            throw new HubError(
+              'CONFLICT',
+              `input.expectedVersion: connector ${id} is at version ${current.version}, not ${input.expectedVersion}; it was changed since it was read: read it again and reapply the change`,
+              'input.expectedVersion',
+            );
+          }
+          const definition = await this.validDefinition({
+            kind: current.kind,
+            departmentId: current.departmentId,
+            schedule: input.schedule !== undefined ? input.schedule : current.schedule,
+            timeZone: input.timeZone ?? current.timeZone,
+            lookbackDays: input.lookbackDays ?? current.lookbackDays,
+            maxWindowDays: input.maxWindowDays !== undefined ? input.maxWindowDays : current.maxWindowDays,
+            config: input.config ?? JSON.parse(current.config),
+            mapping: input.mapping ?? JSON.parse(current.mapping),
+          }, { manager, policy });
+          const newName = name ?? current.name;
+          if (newName !== current.name) await this.assertNameFree(manager.getRepository(Connector), newName);
+          const mapping = JSON.stringify(definition.mapping);
+          const mappingChanged = input.mapping != null && mapping !== current.mapping;
+          const mappingVersion = mappingChanged ? (await this.newestMappingVersion(manager, current)) + 1 : current.mappingVersion;
+          const now = new Date();
+          await manager.getRepository(Connector).update(id, {
+            name: newName,
+            schedule: definition.schedule,
+            timeZone: definition.timeZone,
+            lookbackDays: definition.lookbackDays,
+            maxWindowDays: definition.maxWindowDays,
+            config: JSON.stringify(definition.config),
+            mapping,
+            mappingVersion,
+            version: current.version + 1,
+            updatedAt: now,
+          });
+          if (mappingChanged) {
+            await manager.getRepository(ConnectorMappingVersion).insert({ connectorId: id, version: mappingVersion, mapping, createdAt: now, createdBy: actor });
+          }
+          await this.options.secrets.write(manager, id, secrets);
+        }),
+      { what: `updateConnector ${id}` },
+    );
     await this.options.onChange();
     return this.requireConnector(id);
   }
 
+  /** The connector, locked for the rest of the transaction (a write lock on MySQL/MariaDB), or NOT_FOUND. */
+  private async lockConnector(manager: EntityManager, id: number): Promise<Connector> {
+    // SQLite has no row locks; its write transactions run one at a time (database/sqlite-transactions.ts).
+    const lock = this.dataSource.options.type === 'better-sqlite3' ? undefined : { mode: 'pessimistic_write' as const };
+    const connector = await manager.getRepository(Connector).findOne({ where: { id, deletedAt: IsNull() }, lock });
+    if (!connector) throw notFound('connector', String(id));
+    return connector;
+  }
+
+  /**
+   * The newest mapping version of a locked connector: its mappingVersion, or a newer stored version (left by a
+   * lost race before changes were serialized), so the next version never collides with a stored one.
+   */
+  private async newestMappingVersion(manager: EntityManager, connector: Connector): Promise<number> {
+    const stored = await manager.getRepository(ConnectorMappingVersion).maximum('version', { connectorId: connector.id });
+    return Math.max(connector.mappingVersion, Number(stored ?? 0));
+  }
+
   async setEnabled(id: number, enabled: boolean, principal: Principal): Promise<Connector> {
     await this.requireManageable(id, principal, 'setConnectorEnabled');
-    await this.dataSource.getRepository(Connector).update(id, { enabled, updatedAt: new Date() });
+    await this.dataSource
+      .getRepository(Connector)
+      .createQueryBuilder()
+      .update()
+      .set({ enabled, updatedAt: new Date(), version: () => 'version + 1' })
+      .where('id = :id', { id })
+      .execute();
     await this.options.onChange();
     return this.requireConnector(id);
   }
@@ -303,7 +350,14 @@ export class ConnectorService {
     });
   }
 
-  private async validDefinition(candidate: Omit<Definition, 'mapping'> & { mapping: unknown }): Promise<Definition> {
+  /**
+   * The candidate definition, validated. Inside a transaction pass its manager and the outbound policy read
+   * before it: the checks then take no second pool connection while the transaction holds one.
+   */
+  private async validDefinition(
+    candidate: Omit<Definition, 'mapping'> & { mapping: unknown },
+    within?: { manager: EntityManager; policy: OutboundPolicy },
+  ): Promise<Definition> {
     const kind = connectorKind(candidate.kind)!;
     if (candidate.kind === 'push') {
       if (candidate.schedule) throw badInput('input.schedule', 'push connectors have no schedule');
@@ -322,13 +376,13 @@ export class ConnectorService {
     }
     const config = kind.configSchema.safeParse(candidate.config);
     if (!config.success) throw zodToBadInput(config.error, 'input.config');
-    this.requireEndpointsAllowed(kind.endpoints(config.data), await this.options.outbound.policy(), 'input.config');
+    this.requireEndpointsAllowed(kind.endpoints(config.data), within?.policy ?? (await this.options.outbound.policy()), 'input.config');
     if (candidate.mapping == null) throw badInput('input.mapping', 'a mapping is required for pulled connectors');
     const mapping = connectorMappingSchema.safeParse(candidate.mapping);
     if (!mapping.success) throw zodToBadInput(mapping.error, 'input.mapping');
     const codes = metricCodesOf(mapping.data);
     if (codes.length > 0) {
-      const metrics = await this.dataSource.getRepository(Metric).findBy({ code: In(codes) });
+      const metrics = await (within?.manager ?? this.dataSource.manager).getRepository(Metric).findBy({ code: In(codes) });
       for (const code of codes) {
         const metric = metrics.find((candidateMetric) => candidateMetric.code === code);
         if (!metric) throw badInput('input.mapping.metric', `unknown metric "${code}"`);
