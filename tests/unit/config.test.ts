@@ -21,6 +21,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0' }).rateLimit).toEqual({ perMinute: 0, burst: 0 });
   });
 
+  it('keeps serving for 5 s after SIGTERM unless SHUTDOWN_DELAY_SECONDS says otherwise (0 closes at once)', () => {
+    expect(loadConfig({}).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '0.25' }).shutdownDelayMs).toBe(250);
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '0' }).shutdownDelayMs).toBe(0);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('sqlite');
   });
@@ -37,6 +43,9 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ RATE_LIMIT_BURST: 'lots' }, 'RATE_LIMIT_BURST'],
+    [{ SHUTDOWN_DELAY_SECONDS: '-1' }, 'SHUTDOWN_DELAY_SECONDS'],
+    [{ SHUTDOWN_DELAY_SECONDS: '301' }, 'SHUTDOWN_DELAY_SECONDS'],
+    [{ SHUTDOWN_DELAY_SECONDS: 'soon' }, 'SHUTDOWN_DELAY_SECONDS'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);
