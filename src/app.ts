@@ -34,6 +34,12 @@ import { limitConnectionsPerAddress, securityHeaders } from './http/hardening';
 export interface Hub {
   url: string;
   port: number;
+  /**
+   * First step of a shutdown: /readyz answers 503 from now on, so load balancers take this process out of
+   * rotation, while everything else is still accepted and served as before.
+   */
+  markNotReady(): void;
+  /** Stops accepting connections and drains the requests in flight. */
   stop(): Promise<void>;
 }
 
@@ -191,9 +197,24 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  // Shutting down: the balancer must stop sending here, at once; the process still serves what it is sent meanwhile.
+  let notReady = false;
+  const shuttingDown = (response: express.Response) => response.status(503).json({ status: 'shutting down' });
+  /** Readiness checks under way (under load they take a while): answered 503 the moment the shutdown begins. */
+  const checking = new Set<express.Response>();
   app.get('/readyz', async (_request, response) => {
-    const result = await readiness(dataSource, options.schedulerRunning ?? (() => true));
-    response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+    if (notReady) {
+      shuttingDown(response);
+      return;
+    }
+    checking.add(response);
+    try {
+      const result = await readiness(dataSource, options.schedulerRunning ?? (() => true));
+      if (response.headersSent) return;
+      response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+    } finally {
+      checking.delete(response);
+    }
   });
   const serveMetrics: express.RequestHandler = async (_request, response) => {
     response.setHeader('content-type', metrics.registry.contentType);
@@ -318,11 +339,17 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
+  function markNotReady(): void {
+    notReady = true;
+    for (const response of checking) if (!response.headersSent) shuttingDown(response);
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
     url: `http://${host}:${port}/graphql`,
     port,
+    markNotReady,
     stop: async () => {
+      markNotReady();
       stopping = true;
       for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
       // Stops accepting, waits for the requests in flight (the drain plugin), then stops Apollo.

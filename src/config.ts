@@ -32,6 +32,11 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** Interface the HTTP server binds to. */
   HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /**
+   * After SIGTERM, /readyz answers 503 while the hub keeps accepting and serving this long, so a load balancer
+   * stops sending before the listener closes; then requests in flight are drained.
+   */
+  SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(5),
   /** Seed the catalogue at start-up: `auto` = only into an empty embedded database, `always`, `never`. */
   SEED_ON_START: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Hard maximum of `first` / `last` on every connection. */
@@ -200,6 +205,8 @@ export interface HubConfig {
   database: DatabaseConfig;
   port: number;
   host: string;
+  /** SHUTDOWN_DELAY_SECONDS in ms: how long a stopping hub stays not-ready but serving before it closes its listener. */
+  shutdownDelayMs: number;
   seedOnStart: 'auto' | 'always' | 'never';
   maxPageSize: number;
   maxAggregateRows: number;
@@ -338,6 +345,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     database,
     port: env.PORT,
     host: env.HOST,
+    shutdownDelayMs: Math.round(env.SHUTDOWN_DELAY_SECONDS * 1000),
     seedOnStart: env.SEED_ON_START,
     maxPageSize: env.MAX_PAGE_SIZE,
     maxAggregateRows: env.MAX_AGGREGATE_ROWS,

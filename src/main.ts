@@ -10,7 +10,7 @@ import { createLogger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
 import { seedCatalogue } from './seed/seed';
 
-/** Longest a shutdown waits for requests in flight and runs to record how they ended. */
+/** Longest a shutdown waits (after SHUTDOWN_DELAY_SECONDS) for requests in flight and runs to record how they ended. */
 const SHUTDOWN_DEADLINE_MS = 20_000;
 
 async function main(): Promise<void> {
@@ -46,24 +46,43 @@ async function main(): Promise<void> {
     demo.backfilled.then(() => logger.info('demo backfill finished'), reportError);
   }
 
+  // Shutdown, in the order a rolling restart behind a load balancer needs:
+  //   1. /readyz answers 503 at once, while the hub keeps accepting and serving for SHUTDOWN_DELAY_SECONDS so
+  //      the balancer sees it and stops sending (closing the listener at once resets the connections the
+  //      balancer has just opened and that wait in the listen backlog);
+  //   2. the listener closes and the requests in flight are drained (responses then say Connection: close);
+  //   3. schedules stop (no new fires) and runs in progress are stopped and record how they ended (a batch
+  //      commits or rolls back); a run stuck on a slow source is not waited for beyond the deadline;
+  //   4. the database is closed.
+  // A second signal during the delay cuts it short.
   let stopping = false;
+  let endDelay: (() => void) | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      endDelay?.();
+      return;
+    }
     stopping = true;
-    logger.info(`${signal} received: draining requests`);
+    hub.markNotReady();
+    const delayMs = config.shutdownDelayMs;
+    logger.info({ delaySeconds: delayMs / 1000 }, `${signal} received: not ready; serving for ${delayMs / 1000} s, then draining requests`);
     const deadline = setTimeout(() => {
-      logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      logger.error(`shutdown did not finish within ${(delayMs + SHUTDOWN_DEADLINE_MS) / 1000} s; exiting`);
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, delayMs + SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    // Schedules first (no new fires), then HTTP (drains requests in flight), then runs record how they ended
-    // (a batch commits or rolls back), then the database. Fires in progress are runs: they are not waited for
-    // here (a run stuck on a slow source would hold the shutdown) but stopped with the other runs below.
-    const schedulesStopped = services.schedules.stop(SHUTDOWN_DEADLINE_MS / 2);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      endDelay = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    logger.info('closing the listener: draining requests in flight');
     await hub.stop();
     await demo?.stop();
+    logger.info('requests drained: stopping schedules and runs');
     await services.stop(SHUTDOWN_DEADLINE_MS / 2);
-    await schedulesStopped;
     await dataSource.destroy();
     logger.info('stopped');
     process.exit(0);

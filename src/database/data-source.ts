@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions, type Logger } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { entities } from './entities';
+import { serializeSqliteTransactions } from './sqlite-transactions';
 
 /** Migrations live in one folder per dialect: DDL and constraint names differ. */
 export function migrationsFolder(kind: DatabaseConfig['kind']): string {
@@ -60,7 +61,9 @@ export function createDataSource(config: DatabaseConfig, extras: DataSourceExtra
   if (config.kind === 'sqlite' && config.location !== ':memory:') {
     fs.mkdirSync(path.dirname(config.location), { recursive: true });
   }
-  return new DataSource(dataSourceOptions(config, extras));
+  const dataSource = new DataSource(dataSourceOptions(config, extras));
+  serializeSqliteTransactions(dataSource);
+  return dataSource;
 }
 
 /** Applies every pending migration; returns the names of those it ran. */

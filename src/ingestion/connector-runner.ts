@@ -17,7 +17,7 @@ import { secretDestination, type ConnectorSecretStore } from '../security/connec
 import { SecretRedactor } from '../security/secret-redactor';
 import type { OutboundGuard, OutboundSession } from '../security/outbound-guard';
 import { OutboundBlockedError, type ConnectorReach } from '../security/outbound-policy';
-import { isDuplicateKeyError } from '../scheduler/run-coordinator';
+import { isDuplicateKeyError } from '../database/write-conflicts';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
 
 export interface RunRequest {
@@ -449,6 +449,8 @@ export function classify(error: unknown): { errorClass: RunErrorClass; message: 
   if (error instanceof ConnectorError) {
     return { errorClass: error.errorClass as RunErrorClass, message: error.message, retryable: error.retryable };
   }
+  // The ingestion path retried a write that kept colliding with other writers: a later attempt may pass.
+  if (error instanceof HubError && error.code === 'CONFLICT') return { errorClass: RunErrorClass.CONFLICT, message: error.message, retryable: true };
   const message = error instanceof Error ? error.message : String(error);
   return { errorClass: RunErrorClass.INTERNAL, message, retryable: false };
 }

@@ -13,6 +13,7 @@ import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups
 import type { SecretRedactor } from '../security/secret-redactor';
 import type { MetricKind } from '../common/enums';
 import { isValidDate, type Frequency } from '../common/period';
+import { retryWriteConflicts } from '../database/write-conflicts';
 import {
   isRejected,
   RejectionReason,
@@ -269,11 +270,14 @@ async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly Val
       // The keys as a derived table joined, in that order, to the unique index: one eq_ref lookup per key.
       // (OR-ed key conditions and tuple IN lists let the optimizer pick a range over the unitId index,
       // which reads the whole table once a batch names every unit.)
+      // A locking read: a concurrent batch writing the same keys waits here for the other to commit and then
+      // reads its values, so the value it replaces is the one kept as a revision (a plain read would see the
+      // snapshot from before the other batch, and that batch's value would be lost from the history).
       const keys = ['SELECT ? AS m, ? AS u, ? AS p', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?')].join(' UNION ALL ');
       statement =
         `SELECT STRAIGHT_JOIN ${selected} FROM (${keys}) k ` +
         `JOIN ${sql.id('observation')} o FORCE INDEX (${sql.id('UQ_observation_metric_unit_period')}) ` +
-        `ON o.${sql.id('metricId')} = k.m AND o.${sql.id('unitId')} = k.u AND o.${sql.id('period')} = k.p`;
+        `ON o.${sql.id('metricId')} = k.m AND o.${sql.id('unitId')} = k.u AND o.${sql.id('period')} = k.p FOR UPDATE`;
     }
     const found: ExistingObservation[] = await manager.query(statement, parameters);
     for (const row of found) {
@@ -388,10 +392,14 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
   let updated = 0;
   let unchanged = 0;
 
-  await dataSource.transaction(async (manager) => {
+  // Concurrent batches of the same keys: on MySQL/MariaDB two writers inserting one new key collide (a duplicate
+  // key, or a deadlock over the index gap both locked); the loser's whole transaction is run again and then
+  // finds the key and updates it. SQLite runs one write transaction at a time (database/sqlite-transactions.ts).
+  await retryWriteConflicts(() => dataSource.transaction(async (manager) => {
     const existing = await loadExisting(manager, sql, accepted);
     const inserts: ValidRow[] = [];
     const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
+    unchanged = 0;
     for (const row of accepted) {
       const previous = existing.get(keyOf(row.metricId, row.unitId, row.period));
       if (!previous) inserts.push(row);
@@ -460,7 +468,7 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
     await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
     imported = inserts.length;
     updated = updates.length;
-  });
+  }), { duplicateKeys: true, what: 'the batch' });
 
   function pushObservation(row: ValidRow, into: unknown[]): void {
     into.push(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RunCoordinator } from 'node-cron';
 import type { DataSource } from 'typeorm';
+import { isDuplicateKeyError } from '../database/write-conflicts';
 import { OWNER_MAX_LENGTH, processOwnerId } from './process-owner';
 import { SchedulerLease } from './scheduler-lease.entity';
 
@@ -17,24 +18,6 @@ export function leaseKey(key: string): string {
   if (characters.length <= LEASE_KEY_MAX_LENGTH) return key;
   const digest = createHash('sha256').update(key, 'utf8').digest('hex');
   return `${characters.slice(0, LEASE_KEY_MAX_LENGTH - digest.length - 1).join('')}#${digest}`;
-}
-
-const DUPLICATE_KEY_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE', 'ER_DUP_ENTRY']);
-const MYSQL_DUPLICATE_ENTRY = 1062;
-
-/**
- * Whether an error is a primary-key / unique violation: better-sqlite3 reports
- * `SQLITE_CONSTRAINT_PRIMARYKEY`, mysql2 (MySQL and MariaDB) `ER_DUP_ENTRY` / errno 1062. TypeORM wraps both
- * in a QueryFailedError that copies the driver's fields and keeps the original as `driverError`.
- */
-export function isDuplicateKeyError(error: unknown): boolean {
-  for (let candidate = error, depth = 0; candidate && typeof candidate === 'object' && depth < 3; depth += 1) {
-    const { code, errno } = candidate as { code?: unknown; errno?: unknown };
-    if (typeof code === 'string' && DUPLICATE_KEY_CODES.has(code)) return true;
-    if (errno === MYSQL_DUPLICATE_ENTRY) return true;
-    candidate = (candidate as { driverError?: unknown }).driverError;
-  }
-  return false;
 }
 
 /** Outcome of one claim: `claimed` false with no error means another process holds the fire. */

@@ -58,6 +58,11 @@ export interface LoadOptions {
   stopAfterConnectFailures?: number;
   /** Headers of every request; default the test administrator's credentials. */
   headers?: Record<string, string>;
+  /**
+   * Asked before each request, as a load balancer asks its health checks: once false, the client sends no new
+   * request (the one in flight finishes) and stops.
+   */
+  inRotation?: () => boolean;
 }
 
 export interface Load {
@@ -133,7 +138,7 @@ export function startGraphQLLoad(options: LoadOptions): Load {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
     let connectFailures = 0;
-    for (let n = 0; !stopping; n += 1) {
+    for (let n = 0; !stopping && (options.inRotation?.() ?? true); n += 1) {
       const operation = options.operations[(index + n) % options.operations.length];
       const record = await sendGraphQL(options.url, operation, {
         agent,
@@ -177,4 +182,51 @@ export function describeRecords(records: readonly RequestRecord[], limit = 5): s
     null,
     1,
   );
+}
+
+export interface ReadinessWatch {
+  /** Whether the last answer of /readyz was 200 (true until the first other answer). */
+  inRotation(): boolean;
+  /** When /readyz first answered something other than 200 (ms since the epoch), if it has. */
+  notReadyAt(): number | undefined;
+  /** The status /readyz answered when it first was not 200; undefined if it could not be reached at all. */
+  notReadyStatus(): number | undefined;
+  stop(): void;
+}
+
+/**
+ * Polls `<base>/readyz` every `intervalMs` over one keep-alive connection, as a load balancer's health check
+ * does, until it answers something other than 200 (or cannot be reached): the hub is then out of rotation.
+ */
+export function watchReadiness(baseUrl: string, intervalMs = 100): ReadinessWatch {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let notReadyAt: number | undefined;
+  let notReadyStatus: number | undefined;
+  let stopped = false;
+  const poll = () => {
+    if (stopped || notReadyAt !== undefined) return;
+    const request = http.get(`${baseUrl}/readyz`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        if (response.statusCode !== 200 && notReadyAt === undefined) {
+          notReadyAt = Date.now();
+          notReadyStatus = response.statusCode;
+        }
+        setTimeout(poll, intervalMs).unref();
+      });
+    });
+    request.on('error', () => {
+      notReadyAt ??= Date.now();
+    });
+  };
+  poll();
+  return {
+    inRotation: () => notReadyAt === undefined,
+    notReadyAt: () => notReadyAt,
+    notReadyStatus: () => notReadyStatus,
+    stop() {
+      stopped = true;
+      agent.destroy();
+    },
+  };
 }

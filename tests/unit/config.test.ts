@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ MIN_SCHEDULE_MINUTES: '15' }).connectors.minScheduleIntervalMs).toBe(15 * 60_000);
   });
 
+  it('keeps serving for 5 s after SIGTERM unless SHUTDOWN_DELAY_SECONDS says otherwise (0 closes at once)', () => {
+    expect(loadConfig({}).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '0.25' }).shutdownDelayMs).toBe(250);
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '0' }).shutdownDelayMs).toBe(0);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('sqlite');
   });
@@ -59,6 +65,9 @@ describe('loadConfig', () => {
     [{ MIN_SCHEDULE_MINUTES: '2.5' }, 'MIN_SCHEDULE_MINUTES'],
     [{ MIN_SCHEDULE_MINUTES: '1441' }, 'MIN_SCHEDULE_MINUTES'],
     [{ MIN_SCHEDULE_MINUTES: 'often' }, 'MIN_SCHEDULE_MINUTES'],
+    [{ SHUTDOWN_DELAY_SECONDS: '-1' }, 'SHUTDOWN_DELAY_SECONDS'],
+    [{ SHUTDOWN_DELAY_SECONDS: '301' }, 'SHUTDOWN_DELAY_SECONDS'],
+    [{ SHUTDOWN_DELAY_SECONDS: 'soon' }, 'SHUTDOWN_DELAY_SECONDS'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

@@ -26,6 +26,8 @@ export enum RunErrorClass {
   CONFIG = 'CONFIG',
   /** The outbound policy refused the destination: a host not on the allowlist, or a forbidden address. */
   OUTBOUND_BLOCKED = 'OUTBOUND_BLOCKED',
+  /** Concurrent writers kept changing the same values, after every retry; nothing of the batch was stored. */
+  CONFLICT = 'CONFLICT',
   INTERNAL = 'INTERNAL',
 }
 
@@ -90,6 +92,12 @@ export class Connector {
   @Field(() => Int, { description: 'Version of the current mapping; every stored value records the version that produced it.' })
   @Column({ type: 'int', default: 1 })
   mappingVersion: number;
+
+  @Field(() => Int, {
+    description: 'Version of the definition: 1 when registered, one more at every change. Pass it as updateConnector’s expectedVersion to refuse a change made against an older definition.',
+  })
+  @Column({ type: 'int', default: 1 })
+  version: number;
 
   @Field(() => Date)
   @Column({ type: 'datetime' })

@@ -1,4 +1,4 @@
-import { In, IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ZodError } from 'zod';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
 import { ConnectorError, type ConnectorContext, type ConnectorKind } from '../../../connectors/sdk/contract';
@@ -7,10 +7,10 @@ import { isValidDate } from '../../common/period';
 import { todayIn } from '../../common/clock';
 import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
+import { isDuplicateKeyError, retryWriteConflicts } from '../../database/write-conflicts';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
 import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import { Role, type Principal } from '../../security/principal';
-import { isDuplicateKeyError } from '../../scheduler/run-coordinator';
 import { shortestInterval, validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
 import type { OutboundGuard } from '../../security/outbound-guard';
@@ -135,6 +135,7 @@ export class ConnectorService {
         config: JSON.stringify(definition.config),
         mapping: JSON.stringify(definition.mapping),
         mappingVersion: 1,
+        version: 1,
         createdAt: now,
         updatedAt: now,
         deletedAt: null,
@@ -150,56 +151,111 @@ export class ConnectorService {
     return connector;
   }
 
+  /**
+   * Changes a connector. The change is applied inside one transaction to the definition as it is when the
+   * transaction holds it (the row is locked on MySQL/MariaDB; SQLite runs one write transaction at a time):
+   * concurrent changes apply one after the other, each keeping what the others changed, and each one is a new
+   * `version`. With `expectedVersion` a change made against an older definition is refused CONFLICT.
+   */
   async update(id: number, input: ConnectorUpdateInput, principal: Principal): Promise<Connector> {
-    const current = await this.requireManageable(id, principal, 'updateConnector');
+    // The department and kind of a connector never change: access and secret names are checked before locking.
+    const found = await this.requireManageable(id, principal, 'updateConnector');
     const actor = principal.name;
-    const name = input.name != null ? this.validName(input.name, 'input.name') : current.name;
-    const mappingChanged = input.mapping != null && JSON.stringify(input.mapping) !== current.mapping;
-    // Whoever changes the configuration answers for where it points: the allowlist entries it may use follow.
-    const configChanged = input.config != null && JSON.stringify(input.config) !== current.config;
-    const definition = await this.validDefinition({
-      kind: current.kind,
-      departmentId: current.departmentId,
-      configuredByAdmin: configChanged ? principal.role === Role.ADMIN : current.configuredByAdmin,
-      schedule: input.schedule !== undefined ? input.schedule : current.schedule,
-      timeZone: input.timeZone ?? current.timeZone,
-      lookbackDays: input.lookbackDays ?? current.lookbackDays,
-      maxWindowDays: input.maxWindowDays !== undefined ? input.maxWindowDays : current.maxWindowDays,
-      config: input.config ?? JSON.parse(current.config),
-      mapping: input.mapping ?? JSON.parse(current.mapping),
-    }, { principal, scheduleSet: input.schedule !== undefined });
-    const secrets = this.validSecrets(current.kind, input.secrets ?? []);
-    const destination = await this.requireSecretsFollow(current, definition.config, secrets);
-    await this.dataSource.transaction(async (manager) => {
-      if (name !== current.name) await this.assertNameFree(manager.getRepository(Connector), current.departmentId, name);
-      const now = new Date();
-      const mappingVersion = mappingChanged ? current.mappingVersion + 1 : current.mappingVersion;
-      await manager.getRepository(Connector).update(id, {
-        name,
-        schedule: definition.schedule,
-        timeZone: definition.timeZone,
-        lookbackDays: definition.lookbackDays,
-        maxWindowDays: definition.maxWindowDays,
-        config: JSON.stringify(definition.config),
-        mapping: JSON.stringify(definition.mapping),
-        mappingVersion,
-        configuredByAdmin: definition.configuredByAdmin,
-        updatedAt: now,
-      });
-      if (mappingChanged) {
-        await manager.getRepository(ConnectorMappingVersion).insert({
-          connectorId: id, version: mappingVersion, mapping: JSON.stringify(definition.mapping), createdAt: now, createdBy: actor,
-        });
-      }
-      await this.options.secrets.write(manager, id, secrets, destination);
-    }).catch(nameTaken(name));
+    const name = input.name != null ? this.validName(input.name, 'input.name') : null;
+    const kind = connectorKind(found.kind)!;
+    const secrets = this.validSecrets(found.kind, input.secrets ?? []);
+    // Checked before locking (they read other tables): a move needs the secrets again, and the allowlist entries
+    // the connector may use depend on whether an administrator writes its configuration.
+    const intended = kind.configSchema.safeParse(input.config ?? JSON.parse(found.config));
+    if (intended.success) await this.requireSecretsFollow(found, intended.data, secrets);
+    const reach = await this.runner.reachOf(found);
+    const policies = new Map<boolean, OutboundPolicy>();
+    for (const configuredByAdmin of new Set([found.configuredByAdmin, principal.role === Role.ADMIN])) {
+      policies.set(configuredByAdmin, await this.options.outbound.policy({ ...reach, configuredByAdmin }));
+    }
+    await retryWriteConflicts(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const current = await this.lockConnector(manager, id);
+          if (input.expectedVersion != null && input.expectedVersion !== current.version) {
+            throw new HubError(
+              'CONFLICT',
+              `input.expectedVersion: connector ${id} is at version ${current.version}, not ${input.expectedVersion}; it was changed since it was read: read it again and reapply the change`,
+              'input.expectedVersion',
+            );
+          }
+          // Whoever changes the configuration answers for where it points: the allowlist entries it may use follow.
+          const configChanged = input.config != null && JSON.stringify(input.config) !== current.config;
+          const configuredByAdmin = configChanged ? principal.role === Role.ADMIN : current.configuredByAdmin;
+          const policy = policies.get(configuredByAdmin) ?? (await this.options.outbound.policy({ ...reach, configuredByAdmin }));
+          const definition = await this.validDefinition({
+            kind: current.kind,
+            departmentId: current.departmentId,
+            configuredByAdmin,
+            schedule: input.schedule !== undefined ? input.schedule : current.schedule,
+            timeZone: input.timeZone ?? current.timeZone,
+            lookbackDays: input.lookbackDays ?? current.lookbackDays,
+            maxWindowDays: input.maxWindowDays !== undefined ? input.maxWindowDays : current.maxWindowDays,
+            config: input.config ?? JSON.parse(current.config),
+            mapping: input.mapping ?? JSON.parse(current.mapping),
+          }, { principal, scheduleSet: input.schedule !== undefined, within: { manager, policy } });
+          const newName = name ?? current.name;
+          if (newName !== current.name) await this.assertNameFree(manager.getRepository(Connector), current.departmentId, newName);
+          const mapping = JSON.stringify(definition.mapping);
+          const mappingChanged = input.mapping != null && mapping !== current.mapping;
+          const mappingVersion = mappingChanged ? (await this.newestMappingVersion(manager, current)) + 1 : current.mappingVersion;
+          const now = new Date();
+          await manager.getRepository(Connector).update(id, {
+            name: newName,
+            schedule: definition.schedule,
+            timeZone: definition.timeZone,
+            lookbackDays: definition.lookbackDays,
+            maxWindowDays: definition.maxWindowDays,
+            config: JSON.stringify(definition.config),
+            mapping,
+            mappingVersion,
+            version: current.version + 1,
+            configuredByAdmin: definition.configuredByAdmin,
+            updatedAt: now,
+          });
+          if (mappingChanged) {
+            await manager.getRepository(ConnectorMappingVersion).insert({ connectorId: id, version: mappingVersion, mapping, createdAt: now, createdBy: actor });
+          }
+          await this.options.secrets.write(manager, id, secrets, secretDestination(kind, definition.config));
+        }),
+      { what: `updateConnector ${id}` },
+    ).catch(nameTaken(name ?? found.name));
     await this.options.onChange();
     return this.requireConnector(id);
   }
 
+  /** The connector, locked for the rest of the transaction (a write lock on MySQL/MariaDB), or NOT_FOUND. */
+  private async lockConnector(manager: EntityManager, id: number): Promise<Connector> {
+    // SQLite has no row locks; its write transactions run one at a time (database/sqlite-transactions.ts).
+    const lock = this.dataSource.options.type === 'better-sqlite3' ? undefined : { mode: 'pessimistic_write' as const };
+    const connector = await manager.getRepository(Connector).findOne({ where: { id, deletedAt: IsNull() }, lock });
+    if (!connector) throw notFound('connector', String(id));
+    return connector;
+  }
+
+  /**
+   * The newest mapping version of a locked connector: its mappingVersion, or a newer stored version (left by a
+   * lost race before changes were serialized), so the next version never collides with a stored one.
+   */
+  private async newestMappingVersion(manager: EntityManager, connector: Connector): Promise<number> {
+    const stored = await manager.getRepository(ConnectorMappingVersion).maximum('version', { connectorId: connector.id });
+    return Math.max(connector.mappingVersion, Number(stored ?? 0));
+  }
+
   async setEnabled(id: number, enabled: boolean, principal: Principal): Promise<Connector> {
     await this.requireManageable(id, principal, 'setConnectorEnabled');
-    await this.dataSource.getRepository(Connector).update(id, { enabled, updatedAt: new Date() });
+    await this.dataSource
+      .getRepository(Connector)
+      .createQueryBuilder()
+      .update()
+      .set({ enabled, updatedAt: new Date(), version: () => 'version + 1' })
+      .where('id = :id', { id })
+      .execute();
     await this.options.onChange();
     return this.requireConnector(id);
   }
@@ -391,9 +447,13 @@ export class ConnectorService {
     });
   }
 
+  /**
+   * The candidate definition, validated. Inside a transaction pass its manager and the outbound policy read
+   * before it: the checks then take no second pool connection while the transaction holds one.
+   */
   private async validDefinition(
     candidate: Omit<Definition, 'mapping'> & { mapping: unknown },
-    change: { principal: Principal; scheduleSet: boolean },
+    change: { principal: Principal; scheduleSet: boolean; within?: { manager: EntityManager; policy: OutboundPolicy } },
   ): Promise<Definition> {
     const kind = connectorKind(candidate.kind)!;
     const zoneProblem = validateTimeZone(candidate.timeZone);
@@ -414,14 +474,14 @@ export class ConnectorService {
     }
     const config = kind.configSchema.safeParse(candidate.config);
     if (!config.success) throw zodToBadInput(config.error, 'input.config');
-    const reach = await this.runner.reachOf(candidate);
-    this.requireEndpointsAllowed(kind.endpoints(config.data), await this.options.outbound.policy(reach), 'input.config');
+    const policy = change.within?.policy ?? (await this.options.outbound.policy(await this.runner.reachOf(candidate)));
+    this.requireEndpointsAllowed(kind.endpoints(config.data), policy, 'input.config');
     if (candidate.mapping == null) throw badInput('input.mapping', 'a mapping is required for pulled connectors');
     const mapping = connectorMappingSchema.safeParse(candidate.mapping);
     if (!mapping.success) throw zodToBadInput(mapping.error, 'input.mapping');
     const codes = metricCodesOf(mapping.data);
     if (codes.length > 0) {
-      const metrics = await this.dataSource.getRepository(Metric).findBy({ code: In(codes) });
+      const metrics = await (change.within?.manager ?? this.dataSource.manager).getRepository(Metric).findBy({ code: In(codes) });
       for (const code of codes) {
         const metric = metrics.find((candidateMetric) => candidateMetric.code === code);
         if (!metric) throw badInput('input.mapping.metric', `unknown metric "${code}"`);

@@ -57,8 +57,18 @@ export class ConnectorInput {
   secrets?: SecretInput[] | null;
 }
 
-@InputType({ description: 'Changes to a connector; omitted fields stay as they are. A new mapping gets a new version.' })
+@InputType({
+  description:
+    'Changes to a connector; omitted fields stay as they are. A new mapping gets a new mapping version. Concurrent changes are applied one after ' +
+    'the other, each to the definition as the previous one left it, so changes to different fields all survive.',
+})
 export class ConnectorUpdateInput {
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The connector’s version this change was made against; if the connector has changed since, nothing is changed and the answer is CONFLICT.',
+  })
+  expectedVersion?: number | null;
+
   @Field(() => String, { nullable: true })
   name?: string | null;
 

@@ -1,0 +1,19 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ConnectorVersion1796623239528 implements MigrationInterface {
+  name = 'ConnectorVersion1796623239528';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE \`connector\` ADD \`version\` int NOT NULL DEFAULT '1'`);
+    // A connector left behind its stored mapping versions by concurrent changes (before they were serialized)
+    // takes the newest stored version of the mapping it holds.
+    await queryRunner.query(
+      'UPDATE `connector` c SET c.`mappingVersion` = (SELECT MAX(v.`version`) FROM `connector_mapping_version` v WHERE v.`connectorId` = c.`id` AND v.`mapping` = c.`mapping`) ' +
+        'WHERE EXISTS (SELECT 1 FROM `connector_mapping_version` v WHERE v.`connectorId` = c.`id` AND v.`mapping` = c.`mapping` AND v.`version` > c.`mappingVersion`)',
+    );
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE \`connector\` DROP COLUMN \`version\``);
+  }
+}
