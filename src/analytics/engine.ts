@@ -16,10 +16,10 @@
  * read the raw observations (and their revisions). Both feed the same accumulation, so they agree.
  *
  * A request costs a fixed number of statements whatever the number of metrics, units and periods: metrics,
- * units, predecessor links, reporting levels, values — except that a large read (more than ROWS_PER_READ estimated
- * rows, see volume.ts) is split into several values statements over ranges of units, with a turn of the event loop
- * between them, and values are combined in slices with turns between them too: on the embedded database every
- * statement runs on the main thread, and the process must keep answering meanwhile.
+ * units, predecessor links, reporting levels, values — except that a large read (more than ROWS_PER_READ, 25,000
+ * estimated rows, see volume.ts) is split into several values statements over ranges of units, with a turn of the
+ * event loop between them, and values are combined in slices of 10 ms with turns between them too: on the embedded
+ * database every statement runs on the main thread, and the process must keep answering meanwhile.
  */
 import type { DataSource } from 'typeorm';
 import { MetricKind, UnitLevel } from '../common/enums';

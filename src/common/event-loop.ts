@@ -15,7 +15,7 @@ export function yieldToEventLoop(): Promise<void> {
 export class Slicer {
   private sliceStart = performance.now();
 
-  constructor(private readonly sliceMs = 20) {}
+  constructor(private readonly sliceMs = 10) {}
 
   /** True (and a new slice starts) once the current slice has lasted `sliceMs`. */
   due(): boolean {
