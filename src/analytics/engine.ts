@@ -16,10 +16,10 @@
  * read the raw observations (and their revisions). Both feed the same accumulation, so they agree.
  *
  * A request costs a fixed number of statements whatever the number of metrics, units and periods: metrics,
- * units, predecessor links, reporting levels, values — except that a large read (more than ROWS_PER_READ, 25,000
- * estimated rows, see volume.ts) is split into several values statements over ranges of units, with a turn of the
- * event loop between them, and values are combined in slices of 10 ms with turns between them too: on the embedded
- * database every statement runs on the main thread, and the process must keep answering meanwhile.
+ * units, predecessor links, reporting levels, values — except that a large read (more than SPLIT_ABOVE, 25,000
+ * estimated rows, see volume.ts) is split into values statements of 10,000 estimated rows over ranges of units,
+ * with a turn of the event loop between them, and values are combined in slices of 10 ms with turns between them
+ * too: on the embedded database every statement runs on the main thread, and the process must keep answering.
  */
 import type { DataSource } from 'typeorm';
 import { MetricKind, UnitLevel } from '../common/enums';
@@ -373,14 +373,16 @@ async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlyS
   return rows;
 }
 
-/** Estimated rows one values statement reads at most: a few tens of milliseconds of SQLite on the main thread. */
-const ROWS_PER_READ = 25_000;
+/** Estimated rows above which the values are read in several statements (below it: one, whatever the metrics). */
+const SPLIT_ABOVE = 25_000;
+/** Estimated rows one of those statements reads at most: a few tens of milliseconds of SQLite on the main thread. */
+const ROWS_PER_READ = 10_000;
 
 /** Unit ids from `from` (inclusive) to `to` (exclusive); null: unbounded. */
 type UnitRange = { from: number | null; to: number | null };
 
 /**
- * The unit-id ranges the values are read in: one unbounded range when the estimated rows fit ROWS_PER_READ, else
+ * The unit-id ranges the values are read in: one unbounded range when the estimated rows fit SPLIT_ABOVE, else
  * consecutive ranges of the units in force during the range, each estimated at ROWS_PER_READ rows at most (the
  * first and last are open-ended, so every row is read exactly once whatever units exist).
  */
@@ -390,8 +392,8 @@ function unitRanges(plan: Plan): UnitRange[] {
     .filter((unit) => unit.validFrom <= plan.end && (unit.validTo === null || unit.validTo >= plan.start))
     .map((unit) => unit.id)
     .sort((a, b) => a - b);
+  if (perUnit * ids.length <= SPLIT_ABOVE) return [{ from: null, to: null }];
   const perRange = Math.max(1, Math.floor(ROWS_PER_READ / Math.max(1, perUnit)));
-  if (ids.length <= perRange) return [{ from: null, to: null }];
   const ranges: UnitRange[] = [];
   for (let index = 0; index < ids.length; index += perRange) {
     ranges.push({ from: index === 0 ? null : ids[index], to: index + perRange < ids.length ? ids[index + perRange] : null });
