@@ -13,6 +13,7 @@ import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
 import { exportRouter } from './analytics/export-endpoint';
+import { AnalyticsCatalogue } from './analytics/volume';
 import { ingestRouter } from './http/ingest-endpoint';
 import { progressReportRouter } from './modules/progress/report-endpoint';
 import { createErrorFormatter } from './graphql/errors';
@@ -113,8 +114,9 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(securityHeaders(config));
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
-  // Depth, alias, directive, token and cost limits, introspection, suggestions, batching, CSRF, deadline.
-  const { plugin: limitsPlugin, ...limits } = limitOptions(config);
+  // Depth, alias, directive, token, cost and volume limits, introspection, suggestions, batching, CSRF, deadline.
+  // The volume limit measures analytics requests against a snapshot of the catalogue taken now, so it sends no SQL.
+  const { plugin: limitsPlugin, ...limits } = limitOptions(config, await AnalyticsCatalogue.load(dataSource));
   const removeSuggestions = suggestionsRemover(config.graphql);
   boundStatementsByDeadline(dataSource);
   // A lost audit record is logged and counted; it never turns the action it describes into an error.

@@ -146,6 +146,11 @@ const environmentSchema = z.object({
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(50).max(1_000_000).default(2000),
   /** Largest estimated cost of one operation: each field 1, list fields multiplied by their page size. */
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(25_000),
+  /**
+   * Most rows (raw observations, or month rollup rows where those serve) the analytics fields of one operation may
+   * read, estimated from their arguments and summed over every aliased field; see src/analytics/volume.ts.
+   */
+  MAX_QUERY_ROWS: z.coerce.number().int().min(1_000).max(1_000_000_000).default(500_000),
   /** Longest an operation may execute; after it no further resolver starts and the request answers TIMEOUT. */
   GRAPHQL_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(3600).default(30),
   /** Whether `__schema` / `__type` introspection is answered. */
@@ -290,6 +295,8 @@ export interface GraphQLLimits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** MAX_QUERY_ROWS: estimated rows the analytics fields of one operation may read. */
+  maxQueryRows: number;
   timeoutMs: number;
   introspection: boolean;
   fieldSuggestions: boolean;
@@ -400,6 +407,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
       maxCost: env.GRAPHQL_MAX_COST,
+      maxQueryRows: env.MAX_QUERY_ROWS,
       timeoutMs: Math.round(env.GRAPHQL_TIMEOUT_SECONDS * 1000),
       introspection: env.GRAPHQL_INTROSPECTION === 'true',
       fieldSuggestions: (env.GRAPHQL_FIELD_SUGGESTIONS ?? (env.NODE_ENV === 'production' ? 'false' : 'true')) === 'true',

@@ -16,7 +16,10 @@
  * read the raw observations (and their revisions). Both feed the same accumulation, so they agree.
  *
  * A request costs a fixed number of statements whatever the number of metrics, units and periods: metrics,
- * units, predecessor links, reporting levels, values.
+ * units, predecessor links, reporting levels, values — except that a large read (more than SPLIT_ABOVE, 25,000
+ * estimated rows, see volume.ts) is split into values statements of 10,000 estimated rows over ranges of units,
+ * with a turn of the event loop between them, and values are combined in slices of 10 ms with turns between them
+ * too: on the embedded database every statement runs on the main thread, and the process must keep answering.
  */
 import type { DataSource } from 'typeorm';
 import { MetricKind, UnitLevel } from '../common/enums';
@@ -30,10 +33,12 @@ import {
   type Frequency,
   type Period,
 } from '../common/period';
+import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { sqliteDatetime } from '../ingestion/ingest';
 import { assertDepartmentAccess, departmentScope } from '../security/access';
 import type { Principal } from '../security/principal';
 import { levelRank, UnitEdition, UnitMap, type UnitRecord } from './unit-map';
+import { estimateRows, readsRaw } from './volume';
 
 export { UnitEdition } from './unit-map';
 
@@ -310,9 +315,7 @@ async function plan(
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const asOf = request.asOf ?? null;
   // Rollups hold whole months: a range that starts or ends inside a month is read from the observations.
-  const wholeMonths = periodContaining(start, 'MONTH').start === start && periodContaining(end, 'MONTH').end === end;
-  const raw =
-    options.source === 'raw' || asOf !== null || !wholeMonths || (granularity !== null && frequencyRank(granularity) < frequencyRank('MONTH'));
+  const raw = readsRaw({ start, end }, granularity, asOf, options.source);
   return {
     metrics: metricsFilter ? metrics.filter(metricsFilter) : metrics,
     buckets,
@@ -360,8 +363,60 @@ const ROLLUP_COLUMNS = 'valueSum, numeratorSum, denominatorSum, observationCount
  * far fewer rows to read and combine. The other metrics come month by month. One statement for both.
  */
 async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlySet<number> = new Set()): Promise<ValueRow[]> {
+  if (plan.metrics.length === 0) return [];
+  const ranges = unitRanges(plan);
+  const rows: ValueRow[] = [];
+  for (const [index, range] of ranges.entries()) {
+    if (index > 0) await yieldToEventLoop();
+    for (const row of await loadValuesOf(dataSource, plan, summable, range)) rows.push(row);
+  }
+  return rows;
+}
+
+/** Estimated rows above which the values are read in several statements (below it: one, whatever the metrics). */
+const SPLIT_ABOVE = 25_000;
+/** Estimated rows one of those statements reads at most: a few tens of milliseconds of SQLite on the main thread. */
+const ROWS_PER_READ = 10_000;
+
+/** Unit ids from `from` (inclusive) to `to` (exclusive); null: unbounded. */
+type UnitRange = { from: number | null; to: number | null };
+
+/**
+ * The unit-id ranges the values are read in: one unbounded range when the estimated rows fit SPLIT_ABOVE, else
+ * consecutive ranges of the units in force during the range, each estimated at ROWS_PER_READ rows at most (the
+ * first and last are open-ended, so every row is read exactly once whatever units exist).
+ */
+function unitRanges(plan: Plan): UnitRange[] {
+  const perUnit = estimateRows(plan.metrics.map((metric) => metric.frequency), plan.start, plan.end, plan.raw, 1, plan.today);
+  const ids = [...plan.units.byId.values()]
+    .filter((unit) => unit.validFrom <= plan.end && (unit.validTo === null || unit.validTo >= plan.start))
+    .map((unit) => unit.id)
+    .sort((a, b) => a - b);
+  if (perUnit * ids.length <= SPLIT_ABOVE) return [{ from: null, to: null }];
+  const perRange = Math.max(1, Math.floor(ROWS_PER_READ / Math.max(1, perUnit)));
+  const ranges: UnitRange[] = [];
+  for (let index = 0; index < ids.length; index += perRange) {
+    ranges.push({ from: index === 0 ? null : ids[index], to: index + perRange < ids.length ? ids[index + perRange] : null });
+  }
+  return ranges;
+}
+
+/** " AND <column> >= ? AND <column> < ?" for the bounds of the range that are set. */
+function unitCondition(column: string, range: UnitRange, parameters: unknown[]): string {
+  let condition = '';
+  if (range.from !== null) {
+    condition += ` AND ${column} >= ?`;
+    parameters.push(range.from);
+  }
+  if (range.to !== null) {
+    condition += ` AND ${column} < ?`;
+    parameters.push(range.to);
+  }
+  return condition;
+}
+
+async function loadValuesOf(dataSource: Queryable, plan: Plan, summable: ReadonlySet<number>, range: UnitRange): Promise<ValueRow[]> {
   const metricIds = plan.metrics.map((metric) => metric.id);
-  if (metricIds.length === 0) return [];
   const inList = metricIds.map(() => '?').join(', ');
   if (!plan.raw) {
     const summed = plan.granularity === null ? metricIds.filter((id) => summable.has(id)) : [];
@@ -373,23 +428,25 @@ async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlyS
     const selects: string[] = [];
     const parameters: unknown[] = [];
     if (monthly.length > 0) {
+      parameters.push(...monthly, firstMonth, lastMonth);
       selects.push(
         `SELECT metricId, unitId, \`month\`, \`level\`, ${ROLLUP_COLUMNS} ` +
-          `FROM observation_rollup WHERE metricId IN (${monthly.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ?`,
+          `FROM observation_rollup WHERE metricId IN (${monthly.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ?` +
+          unitCondition('unitId', range, parameters),
       );
-      parameters.push(...monthly, firstMonth, lastMonth);
     }
     if (summed.length > 0 && firstWholeMonth <= lastMonth) {
+      parameters.push(...summed, firstWholeMonth, lastMonth);
+      const units = unitCondition('unitId', range, parameters);
       selects.push(
         'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
           's.numeratorCount, r.latestPeriodStart, r.latestValue ' +
           'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, SUM(valueSum) AS valueSum, ' +
           'SUM(numeratorSum) AS numeratorSum, SUM(denominatorSum) AS denominatorSum, SUM(observationCount) AS observationCount, ' +
           'SUM(numeratorCount) AS numeratorCount FROM observation_rollup ' +
-          `WHERE metricId IN (${summed.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ? GROUP BY metricId, unitId) s ` +
+          `WHERE metricId IN (${summed.map(() => '?').join(', ')}) AND \`month\` >= ? AND \`month\` <= ?${units} GROUP BY metricId, unitId) s ` +
           'JOIN observation_rollup r ON r.metricId = s.metricId AND r.unitId = s.unitId AND r.`month` = s.lastMonth',
       );
-      parameters.push(...summed, firstWholeMonth, lastMonth);
     }
     if (selects.length === 0) return [];
     const rows: Array<Record<string, unknown>> = await dataSource.query(selects.join(' UNION ALL '), parameters);
@@ -421,11 +478,13 @@ async function loadValues(dataSource: Queryable, plan: Plan, summable: ReadonlyS
       'FROM observation o LEFT JOIN observation_revision r ON r.observationId = o.id AND o.recordedAt > ? AND r.recordedAt <= ? AND r.revisedAt > ? ' +
       `WHERE o.metricId IN (${inList}) AND o.periodStart >= ? AND o.periodStart <= ? AND (o.recordedAt <= ? OR r.id IS NOT NULL)`;
     parameters.push(at, at, at, at, at, at, ...metricIds, plan.start, plan.end, at);
+    statement += unitCondition('o.unitId', range, parameters);
   } else {
     statement =
       'SELECT o.metricId, o.unitId, o.periodStart, o.value, o.numerator, o.denominator FROM observation o ' +
       `WHERE o.metricId IN (${inList}) AND o.periodStart >= ? AND o.periodStart <= ?`;
     parameters.push(...metricIds, plan.start, plan.end);
+    statement += unitCondition('o.unitId', range, parameters);
   }
   const rows: Array<Record<string, unknown>> = await dataSource.query(statement, parameters);
   return rows.map((row) => {
@@ -513,12 +572,14 @@ function bucketIndexer(plan: Plan): (start: string) => number {
   };
 }
 
-function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, groupsField: string): Accumulated {
+async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells: number, groupsField: string): Promise<Accumulated> {
   const cells = new Map<string, Cell>();
+  const slicer = new Slicer();
   const bucketOf = bucketIndexer(plan);
   const kinds = new Map(plan.metrics.map((metric) => [metric.id, metric.kind]));
   const included = new Map<number, boolean>();
   for (const row of rows) {
+    if (slicer.due()) await yieldToEventLoop();
     const bucket = bucketOf(row.start);
     if (bucket < 0) continue;
     let inFilter = included.get(row.unitId);
@@ -767,12 +828,14 @@ export async function runSeries(dataSource: DataSource, request: SeriesRequest, 
     throw badInput('level', `${seriesCount} series × ${planned.buckets.length} periods exceed the limit of ${maxRows} points`);
   }
   const [rows, { coarsest: defaultLevels }] = await Promise.all([loadValues(dataSource, planned), reportingLevels(dataSource, planned.metrics)]);
-  const { cells } = accumulate(planned, rows, Number.MAX_SAFE_INTEGER, 'level');
+  const { cells } = await accumulate(planned, rows, Number.MAX_SAFE_INTEGER, 'level');
   const expectations = new Expectations(planned);
   const measure = (metric: AnalyticsMetric, bucketIndex: number, groupId: number) =>
     measureOf(metric, cells.get(`${metric.id}|${bucketIndex}|${groupId}`), planned.buckets[bucketIndex], groupId, expectations, defaultLevels.get(metric.id) ?? null);
   const result: SeriesResult[] = [];
+  const slicer = new Slicer();
   for (const group of groups) {
+    if (slicer.due()) await yieldToEventLoop();
     const groupId = group ? group.id : TOTAL;
     const metricSets = request.combine ? [planned.metrics] : planned.metrics.map((metric) => [metric]);
     for (const metrics of metricSets) {
@@ -849,12 +912,14 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
     defaultLevels = levels.coarsest;
   }
   // Cells are bounded too: a request that would need far more cells than rows is refused before it is combined.
-  const { cells } = accumulate(planned, values, maxRows * Math.max(1, planned.metrics.length), 'groupBy');
+  const { cells } = await accumulate(planned, values, maxRows * Math.max(1, planned.metrics.length), 'groupBy');
   const expectations = new Expectations(planned);
 
   // Rows: the cells' (bucket, group) combined with the dimensions of their metric.
   const rows = new Map<string, AggregateRow & { cells: Map<number, Measure> }>();
+  const slicer = new Slicer();
   for (const key of cells.keys()) {
+    if (slicer.due()) await yieldToEventLoop();
     const [metricId, bucketIndex, groupId] = key.split('|').map(Number);
     const metric = planned.metrics.find((candidate) => candidate.id === metricId)!;
     const measure = measureOf(metric, cells.get(key), planned.buckets[bucketIndex], groupId, expectations, defaultLevels.get(metricId) ?? null);
@@ -881,6 +946,7 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
   }
   const result: AggregateRow[] = [];
   for (const row of rows.values()) {
+    if (slicer.due()) await yieldToEventLoop();
     // Every metric of the request that belongs to the row's department / model / task group has a measure.
     const belongs = (metric: AnalyticsMetric) =>
       (row.departmentId === null || metric.departmentId === row.departmentId) &&

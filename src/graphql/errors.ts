@@ -50,7 +50,7 @@ export function createErrorFormatter(report: ErrorReporter) {
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     const rejected = queryRejectionOf(original);
     if (rejected) {
-      return { ...base, message: rejected.message, extensions: { code: rejected.code, limit: rejected.limit } };
+      return { ...base, message: rejected.message, extensions: { code: rejected.code, limit: rejected.limit, ...rejected.details } };
     }
     if (original instanceof HubError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...original.details } };

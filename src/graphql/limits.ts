@@ -7,7 +7,10 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { NextFunction, Request, Response } from 'express';
 import {
   defaultFieldResolver,
+  getDirectiveValues,
   getOperationAST,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   GraphQLError,
   isObjectType,
   Kind,
@@ -19,9 +22,11 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { estimateFieldRows, type AnalyticsArguments, type AnalyticsCatalogue } from '../analytics/volume';
+import { todayIn } from '../common/clock';
 import type { GraphQLLimits, HubConfig } from '../config';
 
 /**
@@ -39,6 +44,7 @@ export type QueryRejectionCode =
   | 'TOO_MANY_DIRECTIVES'
   | 'TOO_MANY_TOKENS'
   | 'QUERY_TOO_COMPLEX'
+  | 'QUERY_TOO_LARGE'
   | 'BATCH_TOO_LARGE'
   | 'INTROSPECTION_DISABLED'
   | 'TIMEOUT';
@@ -56,8 +62,10 @@ export class QueryRejection extends GraphQLError {
     message: string,
     readonly limit: LimitDetails,
     status = 400,
+    /** More extensions sent with the error (the volume limit's estimate and what to narrow). */
+    readonly details: Record<string, unknown> = {},
   ) {
-    super(message, { extensions: { code, limit, http: { status, headers: new HeaderMap() } } });
+    super(message, { extensions: { code, limit, ...details, http: { status, headers: new HeaderMap() } } });
   }
 }
 
@@ -222,6 +230,86 @@ function computeOperationCost(
     // The only remaining failure is the node budget of the calculator (fragments spread many times).
     return Number.POSITIVE_INFINITY;
   }
+}
+
+// ---- Data volume -----------------------------------------------------------------------------------------------
+
+/** Root query fields whose cost is the data they read (src/analytics/volume.ts estimates it). */
+const ANALYTICS_FIELDS = new Set(['aggregate', 'series']);
+
+export interface FieldVolume {
+  /** Response key: the alias, or the field name. */
+  field: string;
+  rows: number;
+  /** 'raw' observations or month 'rollups'. */
+  source: 'raw' | 'rollups';
+}
+
+export interface OperationVolume {
+  rows: number;
+  fields: FieldVolume[];
+}
+
+/**
+ * Estimated rows the analytics fields of the operation read, summed over every aliased field (fragments read,
+ * `@skip`/`@include` honoured); undefined when the operation or its variables are invalid (execution reports them).
+ */
+export function operationVolume(
+  schema: GraphQLSchema,
+  request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
+  catalogue: AnalyticsCatalogue,
+  today: string,
+): OperationVolume | undefined {
+  const document = request.document!;
+  const operation = getOperationAST(document, request.request.operationName ?? undefined);
+  const queryType = schema.getQueryType();
+  if (!operation || operation.operation !== 'query' || !queryType) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.request.variables ?? {}, { maxErrors: 1 });
+  if (coerced.errors) return undefined;
+  const variables = coerced.coerced;
+  const fragments = new Map(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])));
+  const byKey = new Map<string, FieldVolume>();
+  const included = (node: SelectionNode) =>
+    getDirectiveValues(GraphQLSkipDirective, node, variables)?.if !== true && getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+  const visit = (selections: readonly SelectionNode[], seen: ReadonlySet<string>): void => {
+    for (const selection of selections) {
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet.selections, seen);
+      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value)) visit(fragment.selectionSet.selections, new Set([...seen, fragment.name.value]));
+      } else if (ANALYTICS_FIELDS.has(selection.name.value)) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const definition = queryType.getFields()[selection.name.value];
+        if (!definition || byKey.has(key)) continue;
+        let estimate: ReturnType<typeof estimateFieldRows> = null;
+        try {
+          estimate = estimateFieldRows(catalogue, getArgumentValues(definition, selection, variables) as AnalyticsArguments, today);
+        } catch {
+          // Invalid arguments: execution refuses them before reading anything.
+        }
+        if (estimate) byKey.set(key, { field: key, rows: estimate.rows, source: estimate.raw ? 'raw' : 'rollups' });
+      }
+    }
+  };
+  visit(operation.selectionSet.selections, new Set());
+  const fields = [...byKey.values()];
+  return { rows: fields.reduce((sum, field) => sum + field.rows, 0), fields };
+}
+
+/** The QUERY_TOO_LARGE refusal: the estimate, the field that reads most, and what to narrow. */
+function volumeRejection(volume: OperationVolume, maximum: number): QueryRejection {
+  const largest = volume.fields.reduce((best, field) => (field.rows > best.rows ? field : best));
+  const narrow =
+    largest.source === 'raw'
+      ? { field: largest.field, arguments: ['from', 'to', 'metrics'], hint: 'a shorter range, fewer metrics, or whole months (e.g. from: "2024-01") at MONTH granularity or coarser without asOf, which read the monthly rollups' }
+      : { field: largest.field, arguments: ['from', 'to', 'metrics'], hint: 'a shorter range or fewer metrics, or fewer aliased fields' };
+  const limit: LimitDetails = { setting: 'MAX_QUERY_ROWS', maximum, actual: volume.rows };
+  const message =
+    `${limitMessage('estimated rows read', limit)}; ${largest.field} reads about ${largest.rows} ${largest.source === 'raw' ? 'observations' : 'rollup rows'}: ` +
+    `narrow ${narrow.arguments.join(', ')} (${narrow.hint})`;
+  return new QueryRejection('QUERY_TOO_LARGE', message, limit, 400, { estimate: { rows: volume.rows, fields: volume.fields }, narrow });
 }
 
 // ---- Input text ---------------------------------------------------------------------------------------------
@@ -433,8 +521,14 @@ export function boundStatementsByDeadline(dataSource: DataSource): void {
 
 // ---- Apollo ---------------------------------------------------------------------------------------------------
 
-/** Cost and input checks once the operation is known, and the execution deadline. */
-function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPlugin<object> {
+/** What the volume limit needs: the catalogue snapshot and the hub's time zone (for "today"). */
+export interface VolumeSettings {
+  catalogue: AnalyticsCatalogue;
+  timeZone: string;
+}
+
+/** Cost, volume and input checks once the operation is known, and the execution deadline. */
+function limitsPlugin(limits: GraphQLLimits, pages: CostContext, volume?: VolumeSettings): ApolloServerPlugin<object> {
   return {
     async requestDidStart() {
       return {
@@ -445,6 +539,10 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPl
           if (cost !== undefined && cost > limits.maxCost) {
             const actual = Number.isFinite(cost) ? cost : undefined;
             throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
+          }
+          if (volume) {
+            const read = operationVolume(request.schema, request, volume.catalogue, todayIn(volume.timeZone));
+            if (read && read.rows > limits.maxQueryRows) throw volumeRejection(read, limits.maxQueryRows);
           }
         },
         async executionDidStart(request) {
@@ -465,8 +563,8 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext): ApolloServerPl
   };
 }
 
-/** The Apollo Server options that enforce the limits (merged into the server's own options). */
-export function limitOptions(config: HubConfig): Pick<
+/** The Apollo Server options that enforce the limits (merged into the server's own options); the volume limit needs `catalogue`. */
+export function limitOptions(config: HubConfig, catalogue?: AnalyticsCatalogue): Pick<
   ApolloServerOptions<object>,
   'validationRules' | 'parseOptions' | 'hideSchemaDetailsFromClientErrors' | 'allowBatchedHttpRequests' | 'csrfPrevention' | 'includeStacktraceInErrorResponses'
 > & { plugin: ApolloServerPlugin<object> } {
@@ -481,7 +579,11 @@ export function limitOptions(config: HubConfig): Pick<
     // Refuses requests a browser could send cross-site without a preflight (simple GET/POST without a JSON body).
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugin: limitsPlugin(limits, { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize }),
+    plugin: limitsPlugin(
+      limits,
+      { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize },
+      catalogue ? { catalogue, timeZone: config.timeZone } : undefined,
+    ),
   };
 }
 

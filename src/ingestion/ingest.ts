@@ -1,7 +1,10 @@
 /**
  * The one ingestion path: every observation the hub stores — pulled by a connector, pushed by a department,
  * backfilled — goes through ingestRows. A call is one batch: it validates every row, then writes the accepted
- * rows (new values, changed values with their revision) and the rejections in one transaction.
+ * rows (new values, changed values with their revision) and the rejections in one transaction — or, for a batch
+ * of more than ROWS_PER_TRANSACTION accepted rows, in one transaction per slice of that many rows, with a turn of
+ * the event loop between them (and during validation): on the embedded database every statement runs on the main
+ * thread, and a batch of a whole feed page (160,000 rows) must not stop the process from answering meanwhile.
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
  * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
@@ -12,6 +15,7 @@ import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
 import type { MetricKind } from '../common/enums';
+import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate, type Frequency } from '../common/period';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import {
@@ -72,6 +76,12 @@ const ROWS_PER_STATEMENT = 2_000;
  * stay under 2 MB, well below MySQL's smallest default max_allowed_packet (4 MB).
  */
 const REJECTIONS_PER_STATEMENT = 100;
+/**
+ * Accepted rows written per transaction: a few tens of milliseconds of SQLite work. A larger batch commits slice by
+ * slice; if the database fails, the slices already committed stay, and sending the batch again is safe (their rows
+ * are then unchanged and skipped).
+ */
+export const ROWS_PER_TRANSACTION = 5_000;
 /** Natural keys per existence query (3 parameters each). */
 const KEYS_PER_QUERY = 2_000;
 /** Unit codes per lookup query. */
@@ -327,9 +337,10 @@ function checkOrigin(origin: IngestionOrigin): void {
 }
 
 /**
- * Validates `rows` and stores the accepted ones in one transaction: new natural keys are inserted, changed
- * values replace the stored one after its revision is kept, identical values are left untouched. Rejections
- * are stored against origin.runId when it is set. If the database fails, nothing of the call remains.
+ * Validates `rows` and stores the accepted ones in one transaction (one per ROWS_PER_TRANSACTION accepted rows):
+ * new natural keys are inserted, changed values replace the stored one after its revision is kept, identical
+ * values are left untouched. Rejections are stored against origin.runId when it is set. If the database fails,
+ * nothing of the call remains (of a larger call, nothing of the slice that failed nor of those after it).
  */
 export async function ingestRows(dataSource: DataSource, rows: readonly ObservationRow[], origin: IngestionOrigin): Promise<ImportSummary> {
   checkOrigin(origin);
@@ -361,7 +372,9 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       });
     }
   };
+  const slicer = new Slicer();
   for (let index = 0; index < rows.length; index += 1) {
+    if (slicer.due()) await yieldToEventLoop();
     const result = validator.validate(rows[index], index);
     if (isRejected(result)) {
       refuse(index, result.reason, result.message);
@@ -393,24 +406,24 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
   let unchanged = 0;
 
   // Concurrent batches of the same keys: on MySQL/MariaDB two writers inserting one new key collide (a duplicate
-  // key, or a deadlock over the index gap both locked); the loser's whole transaction is run again and then
+  // key, or a deadlock over the index gap both locked); the loser's slice transaction is run again and then
   // finds the key and updates it. SQLite runs one write transaction at a time (database/sqlite-transactions.ts).
-  await retryWriteConflicts(() => dataSource.transaction(async (manager) => {
-    const existing = await loadExisting(manager, sql, accepted);
+  const writeSlice = async (manager: EntityManager, sliceRows: readonly ValidRow[], sliceRejections: readonly RowRejection[]) => {
+    const existing = await loadExisting(manager, sql, sliceRows);
+    let unchangedRows = 0;
     const inserts: ValidRow[] = [];
     const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
-    unchanged = 0;
-    for (const row of accepted) {
+    for (const row of sliceRows) {
       const previous = existing.get(keyOf(row.metricId, row.unitId, row.period));
       if (!previous) inserts.push(row);
-      else if (previous.value === row.value && previous.numerator === row.numerator && previous.denominator === row.denominator) unchanged += 1;
+      else if (previous.value === row.value && previous.numerator === row.numerator && previous.denominator === row.denominator) unchangedRows += 1;
       else updates.push({ row, previous });
     }
 
-    if (storedRejections.length > 0) {
+    if (sliceRejections.length > 0) {
       await writeRows(
         manager,
-        storedRejections,
+        sliceRejections,
         REJECTIONS_PER_STATEMENT,
         REJECTION_COLUMNS.length,
         (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
@@ -466,9 +479,21 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
     const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
     await refreshRollups(manager, changed);
     await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
-    imported = inserts.length;
-    updated = updates.length;
-  }), { duplicateKeys: true, what: 'the batch' });
+    return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
+  };
+
+  // The rejections go with the first slice. Each slice's counts are added once its transaction has committed.
+  for (let start = 0; start === 0 || start < accepted.length; start += ROWS_PER_TRANSACTION) {
+    if (start > 0) await yieldToEventLoop();
+    const slice = accepted.slice(start, start + ROWS_PER_TRANSACTION);
+    const written = await retryWriteConflicts(
+      () => dataSource.transaction((manager) => writeSlice(manager, slice, start === 0 ? storedRejections : [])),
+      { duplicateKeys: true, what: 'the batch' },
+    );
+    imported += written.imported;
+    updated += written.updated;
+    unchanged += written.unchanged;
+  }
 
   function pushObservation(row: ValidRow, into: unknown[]): void {
     into.push(

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { addDays } from '../../src/common/period';
-import { ingestRows, RejectionReason, type ImportSummary, type IngestionOrigin } from '../../src/ingestion/ingest';
+import { ingestRows, RejectionReason, ROWS_PER_TRANSACTION, type ImportSummary, type IngestionOrigin } from '../../src/ingestion/ingest';
 import { ObservationRevision } from '../../src/ingestion/observation-revision.entity';
 import { ConnectorRun, RunRejection } from '../../src/modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
@@ -467,6 +467,30 @@ describe('ingestion path', () => {
       const again = await ingestRows(dataSource, changed, ORIGIN);
       expect(again).toMatchObject({ imported: 0, updated: 10_000, unchanged: 10_000, rejected: 0 });
       expect(await dataSource.getRepository(ObservationRevision).count()).toBe(10_000);
+    });
+
+    it('writes a batch larger than ROWS_PER_TRANSACTION slice by slice, letting the event loop turn meanwhile', async () => {
+      // Turns of the event loop while the batch is validated and written: on the embedded database, where every
+      // statement runs on the main thread, none happen unless the ingestion path yields.
+      let turns = 0;
+      let counting = true;
+      const tick = () => {
+        if (!counting) return;
+        turns += 1;
+        setImmediate(tick);
+      };
+      const rolledUp = async () => Number(((await dataSource.query('SELECT SUM(observationCount) AS total FROM observation_rollup')) as Array<{ total: number | string | null }>)[0].total ?? 0);
+      const before = await rolledUp();
+      setImmediate(tick);
+      const rows = dailyRows(2 * ROWS_PER_TRANSACTION + 2_000, '2024-06-01');
+      const summary = await ingestRows(dataSource, rows, ORIGIN);
+      counting = false;
+      expectConsistent(summary, rows.length);
+      expect(summary.imported).toBe(rows.length);
+      expect(turns).toBeGreaterThanOrEqual(2);
+      // Every slice is stored, rollups included.
+      expect(await dataSource.getRepository(Observation).count()).toBe(rows.length);
+      expect((await rolledUp()) - before).toBe(rows.length);
     });
 
     it('sends a number of statements that grows by chunks, not by rows', async () => {

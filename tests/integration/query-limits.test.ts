@@ -1,13 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
+import { Role } from '../../src/security/principal';
 import { dataOf } from '../helpers/api';
+import { keyHeaders } from '../helpers/auth';
 import { onServerDatabase } from '../helpers/test-database';
 import { QUIET_BACKGROUND, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'schema', 'examples');
 
-type LimitError = { message: string; extensions: { code: string; limit?: { setting: string; maximum: number; actual?: number }; stacktrace?: unknown } };
+type LimitError = {
+  message: string;
+  extensions: {
+    code: string;
+    limit?: { setting: string; maximum: number; actual?: number };
+    stacktrace?: unknown;
+    estimate?: { rows: number; fields: Array<{ field: string; rows: number; source: string }> };
+    narrow?: { field: string; arguments: string[]; hint: string };
+  };
+};
+
+/** The catalogue's seven daily metrics. */
+const DAILY_METRICS = ['KCB_BIOMETRIC_VISITS', 'KIOSK_NOTARIZATIONS', 'ACCOM_NOTICES', 'PATIENT_RECORDS_LINKED', 'DRIVE_TESTS_MONITORED', 'DRIVE_TEST_ID_MISMATCH', 'AUTH_TRANSACTIONS'];
+
+/** `count` aliased aggregates of the daily metrics by commune over [from, to]. */
+const dailyAggregates = (count: number, from: string, to: string) =>
+  `{ ${aliased(count, `aggregate(metrics: ${JSON.stringify(DAILY_METRICS)}, groupBy: [UNIT], level: COMMUNE, from: "${from}", to: "${to}") { totalRows rows { unit { code } measures { value } } }`)} }`;
 
 async function post(hub: TestHub, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: () => { errors?: LimitError[]; data?: unknown } }> {
   const response = await fetch(hub.hub.url, { method: 'POST', headers: { 'content-type': 'application/json', ...hub.headers, ...headers }, body });
@@ -16,9 +34,9 @@ async function post(hub: TestHub, body: string | Buffer, headers: Record<string,
 }
 
 /** Sends an operation that must be refused before any SQL statement of the query runs, and returns its single error. */
-async function refused(hub: TestHub, query: string, variables?: Record<string, unknown>): Promise<LimitError> {
+async function refused(hub: TestHub, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<LimitError> {
   hub.counter.reset();
-  const response = await post(hub, JSON.stringify({ query, variables }));
+  const response = await post(hub, JSON.stringify({ query, variables }), headers);
   expect(response.status).toBe(400);
   const body = response.json();
   expect(body.data).toBeUndefined();
@@ -248,6 +266,50 @@ describe('query limits with the default settings', () => {
     const introspection = await hub.graphql<{ __schema: { types: unknown[] } }>(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }));
     expect(introspection.errors).toBeUndefined();
     expect(introspection.data!.__schema.types.length).toBeGreaterThan(50);
+  });
+
+  it('refuses, before any SQL, 15 aliased aggregates of the 7 daily metrics by commune from 2024 to today (MAX_QUERY_ROWS)', async () => {
+    const viewer = await keyHeaders(hub, Role.VIEWER);
+    const today = new Date().toISOString().slice(0, 10);
+    const error = await refused(hub, dailyAggregates(15, '2024-01-01', today), undefined, viewer);
+    expect(error.extensions.code).toBe('QUERY_TOO_LARGE');
+    expect(error.extensions.limit).toMatchObject({ setting: 'MAX_QUERY_ROWS', maximum: 500_000 });
+    // 7 daily metrics × the units in force × every day since 2024-01-01, for each of the 15 fields: raw observations.
+    const { estimate, narrow } = error.extensions;
+    expect(estimate!.fields).toHaveLength(15);
+    expect(estimate!.fields.every((field) => field.source === 'raw' && field.rows === estimate!.fields[0].rows)).toBe(true);
+    expect(estimate!.rows).toBe(15 * estimate!.fields[0].rows);
+    expect(estimate!.fields[0].rows).toBeGreaterThan(7 * 590 * 700);
+    expect(error.extensions.limit!.actual).toBe(estimate!.rows);
+    expect(narrow).toMatchObject({ field: 'a0', arguments: ['from', 'to', 'metrics'] });
+    expect(error.message).toMatch(/^estimated rows read: \d+, more than the maximum of 500000 \(MAX_QUERY_ROWS\); a0 reads about \d+ observations: narrow from, to, metrics/);
+  });
+
+  it('sums the volume over aliases and fragments, reads whole months from the rollups, and lets the dashboards through', async () => {
+    // Half a year of the daily metrics by commune over whole months (rollups: one row per unit and month) passes ...
+    const months = await hub.graphql<Record<string, { totalRows: number }>>(dailyAggregates(1, '2024-01', '2024-06'));
+    expect(months.errors).toBeUndefined();
+    // ... nearly the same days as a day range read the raw observations: 7 × units × 181 days, refused.
+    const raw = await refused(hub, dailyAggregates(1, '2024-01-02', '2024-06-30'));
+    expect(raw.extensions.estimate!.fields[0]).toMatchObject({ field: 'a0', source: 'raw' });
+    expect(raw.extensions.narrow!.hint).toMatch(/whole months/);
+    // A year of whole months fits once; many aliases of it do not, nor do they in a fragment.
+    const year = await refused(hub, dailyAggregates(15, '2024-01', '2024-12'));
+    expect(year.extensions.estimate!.fields[0].source).toBe('rollups');
+    const perField = year.extensions.estimate!.fields[0].rows;
+    expect(year.extensions.estimate!.rows).toBe(15 * perField);
+    const aliases = Math.floor(500_000 / perField);
+    expect(aliases).toBeGreaterThanOrEqual(1);
+    expect((await hub.graphql(dailyAggregates(aliases, '2024-01', '2024-12'))).errors).toBeUndefined();
+    const inFragment = dailyAggregates(aliases + 1, '2024-01', '2024-12').replace(/^\{ (.*) \}$/, '{ ...F } fragment F on Query { $1 }');
+    expect((await refused(hub, inFragment)).extensions.code).toBe('QUERY_TOO_LARGE');
+    // Skipped fields read nothing.
+    const skipped = dailyAggregates(15, '2024-01', '2024-12').replace(/\) \{ totalRows/g, ') @skip(if: $skip) { totalRows').replace(/^\{/, 'query($skip: Boolean!) {');
+    expect((await hub.graphql(skipped, { skip: true })).errors).toBeUndefined();
+    // The series and aggregate examples of the README are far below the limit.
+    for (const file of ['DashboardSeries.graphql', 'DistrictRanking.graphql']) {
+      expect((await hub.graphql(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))).errors).toBeUndefined();
+    }
   });
 
   it('accepts the connector overview of the README (depth 10, cost 8,821)', async () => {

@@ -25,6 +25,7 @@ describe('GraphQL limit settings', () => {
       maxDirectives: 20,
       maxTokens: 2000,
       maxCost: 25_000,
+      maxQueryRows: 500_000,
       timeoutMs: 30_000,
       introspection: true,
       fieldSuggestions: true,

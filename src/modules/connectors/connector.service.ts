@@ -397,13 +397,21 @@ export class ConnectorService {
     return wait ? started.finished : started.run;
   }
 
-  /** Rows a department sends: one PUSH run, one pass through the ingestion path, one summary. */
-  async push(id: number, rows: readonly ObservationRow[], principal: Principal, requestId?: string): Promise<PushResult> {
+  /**
+   * The push connector `id` the caller may send rows to, and the most rows one push may carry (its maxRowsPerPush):
+   * checked before a pushed body is read, so the limit applies while it is parsed.
+   */
+  async pushTarget(id: number, principal: Principal): Promise<{ connector: Connector; maxRows: number }> {
     const connector = await this.requireManageable(id, principal, 'submitObservations');
-    const actor = principal.name;
     if (connector.kind !== 'push') throw badInput('connectorId', `connector ${id} is of kind ${connector.kind}, not push`);
     if (!connector.enabled) throw new HubError('CONFLICT', `connector ${id} is disabled`);
-    const limit = (JSON.parse(connector.config) as { maxRowsPerPush?: number }).maxRowsPerPush ?? 50_000;
+    return { connector, maxRows: (JSON.parse(connector.config) as { maxRowsPerPush?: number }).maxRowsPerPush ?? 50_000 };
+  }
+
+  /** Rows a department sends: one PUSH run, one pass through the ingestion path, one summary. */
+  async push(id: number, rows: readonly ObservationRow[], principal: Principal, requestId?: string): Promise<PushResult> {
+    const { connector, maxRows: limit } = await this.pushTarget(id, principal);
+    const actor = principal.name;
     if (rows.length === 0) throw badInput('rows', 'send at least one row');
     if (rows.length > limit) throw badInput('rows', `at most ${limit} rows per push, got ${rows.length}`);
     const run = await this.runner.begin({ connectorId: id, trigger: RunTrigger.PUSH, actor, requestId }, connector);

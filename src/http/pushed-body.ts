@@ -1,0 +1,277 @@
+/**
+ * Reading a pushed body (POST /ingest/<id>) as a stream: decompressed (gzip, deflate, br) and decoded as it
+ * arrives, parsed chunk by chunk (csv-parse's stream API, @streamparser/json for JSON), with every limit applied
+ * while it is read — the body's size (before and after decompression), the rows of the connector
+ * (maxRowsPerPush) and, for CSV, the fields and length of a line (a header of millions of columns is refused
+ * within its first few hundred bytes). A body that breaks a limit is refused as soon as it does, without
+ * decompressing or parsing the rest; each chunk is a few milliseconds of work, so the process answers other
+ * requests while a large body is read.
+ */
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { JSONParser } from '@streamparser/json';
+import { parse as csvParser, type CsvError } from 'csv-parse';
+import type { Request } from 'express';
+import iconv from 'iconv-lite';
+import type { ObservationRow } from '../../connectors/sdk/mapping';
+
+export const CSV_COLUMNS = ['metric', 'unit', 'period', 'value', 'numerator', 'denominator'];
+/** Longest CSV line (the header included): a line of the six columns is well under 1 KiB. */
+export const MAX_CSV_LINE_BYTES = 64 * 1024;
+/**
+ * Most fields in a CSV line (six are used). Counted before csv-parse sees the text: its time per line grows with
+ * the square of the fields in it (64 KiB of a header of two million columns alone took it two seconds).
+ */
+export const MAX_CSV_FIELDS = 64;
+
+/** A pushed body refused: HTTP status, and the message of the error answered. */
+export class PushedBodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field = 'body',
+  ) {
+    super(message);
+  }
+}
+
+export interface PushedBodyLimits {
+  /** Largest body, after decompression. */
+  maxBytes: number;
+  /** Most rows (the connector's maxRowsPerPush). */
+  maxRows: number;
+}
+
+interface RowSink {
+  write(text: string): void;
+  end(): void;
+}
+
+const tooManyRows = (maxRows: number) => new PushedBodyError(413, `rows: at most ${maxRows} rows per push; the body has more`, 'rows');
+
+function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | null {
+  switch (encoding) {
+    case '':
+    case 'identity':
+      return null;
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      throw new PushedBodyError(415, `body: unsupported content encoding "${encoding}" (gzip, deflate, br or none)`);
+  }
+}
+
+/** A streaming decoder of the body's charset (UTF-8 by default, refusing bytes that are not). */
+function decoder(charset: string): { write(chunk: Buffer): string; end(): string } {
+  if (charset === 'utf-8' || charset === 'utf8') {
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+    const decode = (chunk?: Buffer) => {
+      try {
+        return chunk ? utf8.decode(chunk, { stream: true }) : utf8.decode();
+      } catch {
+        throw new PushedBodyError(400, 'body: not valid UTF-8');
+      }
+    };
+    return { write: (chunk) => decode(chunk), end: () => decode() };
+  }
+  if (!iconv.encodingExists(charset)) throw new PushedBodyError(415, `body: unsupported charset "${charset}"`);
+  const other = iconv.getDecoder(charset);
+  return { write: (chunk) => other.write(chunk), end: () => other.end() ?? '' };
+}
+
+function jsonRows(maxRows: number, rows: ObservationRow[]): RowSink {
+  const parser = new JSONParser({ paths: ['$.*', '$.rows.*'], keepStack: false });
+  let root: 'array' | 'object' | 'other' | null = null;
+  let sawRows = false;
+  let failure: unknown = null;
+  const add = (value: unknown) => {
+    if (rows.length >= maxRows) throw tooManyRows(maxRows);
+    rows.push(value && typeof value === 'object' && !Array.isArray(value) ? (value as ObservationRow) : ({ metric: value } as unknown as ObservationRow));
+  };
+  // `stack` holds the containers above the value's parent: [root] for an element of the root, [root, rows] below "rows".
+  parser.onValue = ({ value, key, parent, stack }) => {
+    if (root === 'array' && stack.length === 1) add(value);
+    else if (root === 'object' && stack.length === 1 && key === 'rows') sawRows = Array.isArray(value);
+    else if (root === 'object' && stack.length === 2 && stack[1].key === 'rows' && Array.isArray(parent)) add(value);
+  };
+  parser.onError = (error) => {
+    failure ??= error;
+  };
+  const shapeError = () => new PushedBodyError(400, 'rows: send a JSON array of rows, or { "rows": [...] }', 'rows');
+  const rethrow = () => {
+    if (failure === null) return;
+    if (failure instanceof PushedBodyError) throw failure;
+    throw new PushedBodyError(400, 'body: malformed JSON');
+  };
+  return {
+    write(text) {
+      if (root === null) {
+        const first = /\S/.exec(text)?.[0];
+        if (first === undefined) return;
+        root = first === '[' ? 'array' : first === '{' ? 'object' : 'other';
+        if (root === 'other') throw shapeError();
+      }
+      // The parser ends with the root value: only blanks may follow it.
+      if (parser.isEnded) {
+        if (/\S/.test(text)) throw new PushedBodyError(400, 'body: malformed JSON');
+        return;
+      }
+      try {
+        parser.write(text);
+      } catch (error) {
+        failure ??= error;
+      }
+      rethrow();
+    },
+    end() {
+      if (root === null) throw new PushedBodyError(400, 'body: malformed JSON');
+      if (!parser.isEnded) {
+        try {
+          parser.end();
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      rethrow();
+      if (!parser.isEnded) throw new PushedBodyError(400, 'body: malformed JSON');
+      if (root === 'object' && !sawRows) throw shapeError();
+    },
+  };
+}
+
+function csvRows(maxRows: number, rows: ObservationRow[]): RowSink {
+  let failure: unknown = null;
+  const parser = csvParser({
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    delimiter: [',', ';', '\t'],
+    max_record_size: MAX_CSV_LINE_BYTES,
+    columns: (header: string[]) => {
+      const unknown = header.filter((column) => !CSV_COLUMNS.includes(column));
+      if (unknown.length > 0) {
+        const shown = unknown.length > 10 ? `${unknown.slice(0, 10).join(', ')} and ${unknown.length - 10} more` : unknown.join(', ');
+        throw new PushedBodyError(400, `body: unknown CSV columns ${shown}; expected ${CSV_COLUMNS.join(', ')}`);
+      }
+      return header;
+    },
+  });
+  parser.on('data', (record: Record<string, string>) => {
+    if (failure !== null) return;
+    if (rows.length >= maxRows) {
+      failure = tooManyRows(maxRows);
+      return;
+    }
+    // Empty cells are absent values, not empty strings.
+    rows.push(Object.fromEntries(Object.entries(record).filter(([, value]) => value !== '')) as unknown as ObservationRow);
+  });
+  parser.on('error', (error: CsvError | PushedBodyError) => {
+    failure ??= error;
+  });
+  const rethrow = () => {
+    if (failure === null) return;
+    if (failure instanceof PushedBodyError) throw failure;
+    const error = failure as CsvError;
+    if (error.code === 'CSV_MAX_RECORD_SIZE') throw new PushedBodyError(413, `body: a CSV line is longer than ${MAX_CSV_LINE_BYTES} bytes`);
+    // csv-parse reports an error thrown by the columns function as its own cause.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof PushedBodyError) throw cause;
+    throw new PushedBodyError(400, `body: malformed CSV: ${error.message}`);
+  };
+  // Fields of the current line so far (separators outside quotes), carried from one chunk to the next.
+  let fields = 1;
+  let quoted = false;
+  const countFields = (text: string) => {
+    for (let index = 0; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code === 0x22) quoted = !quoted;
+      else if (code === 0x0a && !quoted) fields = 1;
+      else if ((code === 0x2c || code === 0x3b || code === 0x09) && !quoted && ++fields > MAX_CSV_FIELDS) {
+        throw new PushedBodyError(413, `body: a CSV line has more than ${MAX_CSV_FIELDS} fields`);
+      }
+    }
+  };
+  return {
+    write(text) {
+      countFields(text);
+      parser.write(text);
+      rethrow();
+    },
+    end() {
+      parser.end();
+      rethrow();
+    },
+  };
+}
+
+/** The charset parameter of a content type, lower-cased; utf-8 when absent. */
+function charsetOf(contentType: string): string {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match ? match[1].toLowerCase() : 'utf-8';
+}
+
+/**
+ * The rows of a pushed body: a JSON array (or `{ "rows": [...] }`) for a JSON content type, else CSV. Throws a
+ * PushedBodyError (413 for a limit, 415 for an unknown encoding or charset, 400 for a malformed body) as soon as the
+ * body breaks a rule; the rest of the request is then read and discarded without being decompressed or parsed.
+ */
+export async function readPushedRows(request: Request, limits: PushedBodyLimits): Promise<ObservationRow[]> {
+  const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+  const json = contentType.includes('json');
+  if (!json && !/^(text\/csv|text\/plain|application\/csv)\b/.test(contentType)) {
+    throw new PushedBodyError(415, 'body: send application/json or text/csv');
+  }
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) throw new PushedBodyError(413, `body: larger than ${limits.maxBytes} bytes`);
+  const inflate = decompressor(String(request.headers['content-encoding'] ?? '').trim().toLowerCase());
+  const text = decoder(charsetOf(contentType));
+  const rows: ObservationRow[] = [];
+  const sink = json ? jsonRows(limits.maxRows, rows) : csvRows(limits.maxRows, rows);
+  const source: Readable = inflate ? request.pipe(inflate) : request;
+  let received = 0;
+  let compressed = 0;
+  const countCompressed = (chunk: Buffer) => (compressed += chunk.length);
+  // pipe() does not pass on a client that goes away: the decompressor is ended with an error then.
+  const aborted = () => {
+    if (!request.complete) inflate?.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' }));
+  };
+  if (inflate) {
+    request.on('data', countCompressed);
+    request.once('close', aborted);
+  }
+  try {
+    // Leaving the loop early must not destroy the request: the refusal is still to be answered on its connection.
+    for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > limits.maxBytes || compressed > limits.maxBytes) {
+        throw new PushedBodyError(413, `body: larger than ${limits.maxBytes} bytes${inflate ? ' once decompressed' : ''}`);
+      }
+      sink.write(text.write(chunk));
+    }
+    sink.write(text.end());
+    sink.end();
+  } catch (error) {
+    if (inflate) {
+      request.unpipe(inflate);
+      inflate.destroy();
+    }
+    // The rest of the body is read and discarded (not parsed, not decompressed), so the client can read the answer
+    // and send its next request on the connection. On the next turn: until then the iterator's 'readable' listener
+    // counts, and resume() would leave the request paused.
+    setImmediate(() => request.resume());
+    if (error instanceof PushedBodyError) throw error;
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('Z_') || code.startsWith('ERR__')) throw new PushedBodyError(400, 'body: not valid compressed data');
+    if (code === 'ECONNRESET' || code === 'ECONNABORTED' || !request.complete) throw new PushedBodyError(400, 'body: the request was aborted');
+    throw error;
+  } finally {
+    request.off('data', countCompressed);
+    request.off('close', aborted);
+  }
+  return rows;
+}

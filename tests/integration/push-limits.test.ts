@@ -1,0 +1,119 @@
+import { gzipSync } from 'node:zlib';
+import { dataOf } from '../helpers/api';
+import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
+
+/**
+ * POST /ingest/<id> reads its body as a stream and applies its limits while reading: bodies built to be expensive
+ * to parse (a few KB of gzip holding ten million rows, a header of millions of columns) are refused as soon as they
+ * break a limit, and the process keeps answering meanwhile. The latency bound is a coarse guard (figures: the
+ * liveness bench).
+ */
+describe('push bodies are limited while they are read', () => {
+  let hub: TestHub;
+  let connectorId: string;
+  let url: string;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ environment: QUIET_BACKGROUND });
+    const registered = await dataOf<{ registerConnector: { id: string } }>(
+      hub,
+      'mutation { registerConnector(input: { name: "push limits", kind: "push", department: "SO_YT", config: { maxRowsPerPush: 3 } }) { id } }',
+    );
+    connectorId = registered.registerConnector.id;
+    url = hub.hub.url.replace('/graphql', `/ingest/${connectorId}`);
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  /** Runs `work` while GET /healthz is asked every 20 ms; the slowest answer, in ms. */
+  async function whileProbing<T>(work: () => Promise<T>): Promise<{ result: T; slowestHealthMs: number; seconds: number }> {
+    let running = true;
+    let slowest = 0;
+    const health = `http://127.0.0.1:${hub.hub.port}/healthz`;
+    const probe = (async () => {
+      while (running) {
+        const started = performance.now();
+        const response = await fetch(health);
+        await response.arrayBuffer();
+        expect(response.status).toBe(200);
+        slowest = Math.max(slowest, performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    try {
+      const result = await work();
+      return { result, slowestHealthMs: slowest, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      running = false;
+      await probe;
+    }
+  }
+
+  async function push(body: Buffer | string, headers: Record<string, string>, id = connectorId): Promise<{ status: number; error?: { code: string; message: string } }> {
+    const response = await fetch(url.replace(/\/ingest\/\d+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
+    const answer = (await response.json()) as { error?: { code: string; message: string } };
+    return { status: response.status, error: answer.error };
+  }
+
+  const runsOf = async (id: string) =>
+    Number(((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ${Number(id)}`)) as Array<{ n: number | string }>)[0].n);
+
+  it('refuses a 20 KB gzip CSV of ten million rows at the connector row limit, answering /healthz meanwhile', async () => {
+    const defaultLimit = await dataOf<{ registerConnector: { id: string } }>(
+      hub,
+      'mutation { registerConnector(input: { name: "push default limit", kind: "push", department: "SO_YT", config: {} }) { id } }',
+    );
+    const id = defaultLimit.registerConnector.id;
+    const bomb = gzipSync(Buffer.concat([Buffer.from('metric\n'), Buffer.alloc(2 * 10_000_000, '1\n')]), { level: 9 });
+    expect(bomb.length).toBeLessThan(40_000);
+    const { result, slowestHealthMs, seconds } = await whileProbing(() => push(bomb, { 'content-type': 'text/csv', 'content-encoding': 'gzip' }, id));
+    expect(result).toEqual({ status: 413, error: { code: 'BAD_USER_INPUT', message: 'rows: at most 50000 rows per push; the body has more', field: 'rows' } });
+    expect(slowestHealthMs).toBeLessThan(1_000);
+    expect(seconds).toBeLessThan(10);
+    // Refused before a run began.
+    expect(await runsOf(id)).toBe(0);
+  });
+
+  it('refuses a CSV header of two million columns at its 65th field', async () => {
+    const header = `${new Array(2_000_000).fill('metricxx').join(',')}\n`;
+    const { result, slowestHealthMs, seconds } = await whileProbing(() => push(header, { 'content-type': 'text/csv' }));
+    expect(result).toMatchObject({ status: 413, error: { code: 'BAD_USER_INPUT', message: 'body: a CSV line has more than 64 fields' } });
+    expect(slowestHealthMs).toBeLessThan(1_000);
+    expect(seconds).toBeLessThan(10);
+    expect(await runsOf(connectorId)).toBe(0);
+  });
+
+  it('caps the body after decompression, and applies the row limit while parsing JSON', async () => {
+    // A single CSV field longer than 64 KiB.
+    expect(await push(`metric,unit\n${'x'.repeat(70_000)},1\n`, { 'content-type': 'text/csv' })).toMatchObject({ status: 413, error: { message: 'body: a CSV line is longer than 65536 bytes' } });
+    const inflating = gzipSync(Buffer.concat([Buffer.from('['), Buffer.alloc(21 * 1024 * 1024, ' '), Buffer.from(']')]));
+    expect(await push(inflating, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toMatchObject({
+      status: 413,
+      error: { message: `body: larger than ${20 * 1024 * 1024} bytes once decompressed` },
+    });
+    const row = (day: number) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: `2024-05-0${day}`, value: day });
+    expect(await push(JSON.stringify({ rows: [1, 2, 3, 4].map(row) }), { 'content-type': 'application/json' })).toMatchObject({
+      status: 413,
+      error: { message: 'rows: at most 3 rows per push; the body has more' },
+    });
+    expect(await runsOf(connectorId)).toBe(0);
+    // Within the limits, compressed or not, CSV or JSON, the rows are ingested.
+    expect(await push(gzipSync(JSON.stringify([1, 2, 3].map(row))), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toEqual({ status: 200, error: undefined });
+    expect(await push('metric,unit,period,value\nKCB_BIOMETRIC_VISITS,413,2024-05-04,4\n', { 'content-type': 'text/csv; charset=utf-8' })).toEqual({ status: 200, error: undefined });
+    const stored = (await hub.dataSource.query(`SELECT period, value FROM observation WHERE source = 'connector:${connectorId}' ORDER BY period`)) as Array<{ period: string; value: number }>;
+    expect(stored.map((observation) => [observation.period, Number(observation.value)])).toEqual([
+      ['2024-05-01', 1],
+      ['2024-05-02', 2],
+      ['2024-05-03', 3],
+      ['2024-05-04', 4],
+    ]);
+    // Malformed bodies and unknown encodings are refused as before.
+    expect((await push('{"rows": [', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await push('{"data": []}', { 'content-type': 'application/json' })).error?.message).toBe('rows: send a JSON array of rows, or { "rows": [...] }');
+    expect((await push('[]', { 'content-type': 'application/json', 'content-encoding': 'compress' })).status).toBe(415);
+    expect((await push(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
+  }, 180_000);
+});
