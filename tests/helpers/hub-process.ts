@@ -13,12 +13,18 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * Node arguments that run a TypeScript file as `ts-node --transpile-only` (`npm start`, the CLIs) would, with the
+ * compiled output cached across the processes of a run (tests/helpers/ts-register.js).
+ */
+export const TYPESCRIPT_NODE_ARGUMENTS: readonly string[] = ['-r', path.join(__dirname, 'ts-register.js')];
+
 /** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
 export function startHubProcess(environment: Record<string, string>): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGUMENTS, 'src/main.ts'], {
     cwd: ROOT,
     // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
     env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
