@@ -54,6 +54,8 @@ module.exports = {
   projects,
   maxWorkers: Number.isInteger(workers) && workers > 0 ? workers : 3,
   testTimeout: 60000,
+  // Without timings of an earlier run, files that start hub processes (the longest) go first.
+  testSequencer: '<rootDir>/tests/helpers/test-sequencer.js',
   // The run's ten slowest files (and tests), after jest's summary.
   reporters: ['default', '<rootDir>/tests/helpers/slowest-reporter.js'],
 };

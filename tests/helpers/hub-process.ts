@@ -39,7 +39,7 @@ export function startHubProcess(environment: Record<string, string>): HubProcess
 }
 
 /** The GraphQL URL the process prints once it serves. */
-export async function waitForUrl(started: HubProcess, timeoutMs = 60_000): Promise<string> {
+export async function waitForUrl(started: HubProcess, timeoutMs = 120_000): Promise<string> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     const match = /ready at (http:\/\/\S+)/.exec(started.stdout());
     if (match) return match[1];

@@ -30,10 +30,10 @@ const SHUTDOWN_DEADLINE_MS = 20_000;
 const CLIENTS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Polls `condition` every 50 ms until it holds; fails after 30 s. */
+/** Polls `condition` every 50 ms until it holds; fails after 60 s. */
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (const deadline = Date.now() + 30_000; !(await condition()); await sleep(50)) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within 30 s`);
+  for (const deadline = Date.now() + 60_000; !(await condition()); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s`);
   }
 }
 /** A timer that does not keep the test process alive (for races against something that should win). */

@@ -113,7 +113,7 @@ describe('several hub processes on one database', () => {
     expect(afterStop.length).toBeGreaterThanOrEqual(3);
     expect(new Set(afterStop.map((run) => run.owner)).size).toBe(1);
     expect(await stopProcess(second)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('kill -9 in the middle of a large ingestion: whole batches only, the run INTERRUPTED after restart, the next run completes', async () => {
     const crashing = startHubProcess(environment);
