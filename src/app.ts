@@ -298,7 +298,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
       dataSource,
       action: 'export.analytics',
       target: (request) => ({ type: 'export', id: String(request.params.name).slice(0, 40) }),
-      details: (request) => ({ method: request.method, query: request.query }),
+      // A POST export carries its arguments in the JSON body (parsed by the export router before it answers).
+      details: (request) => ({ method: request.method, query: request.query, ...(request.method === 'POST' ? { arguments: request.body as unknown } : {}) }),
     }),
   );
   app.use(exportRouter({ server, contextOf }));

@@ -52,34 +52,43 @@ export interface RequestAuditOptions {
 
 /**
  * Middleware recording one audit event per request of the route it is mounted on, outcome from the status
- * (2xx/3xx SUCCESS, 401/403 DENIED, else FAILURE with the body's error code). An event for a JSON response is
- * stored before the response is sent; for any other response, once it has been sent.
+ * (2xx/3xx SUCCESS, 401/403 DENIED, else FAILURE with the body's error code). The event is stored before any
+ * body sent with `response.send` or `response.json` leaves (JSON answers, CSV and Markdown downloads): a caller
+ * who has the response can find its event, and a download is never out without a trace should the process die.
+ * A response ended some other way (`response.end`) is recorded once it has been sent.
  */
 export function auditRequests(options: RequestAuditOptions): RequestHandler {
   return (request, response, next) => {
     // Read now: later middleware (a router, its error handler) sees other route parameters.
     const target = options.target?.(request) ?? null;
     let recorded = false;
-    const record = (body: unknown): Promise<boolean> => {
+    let jsonBody: unknown;
+    const record = (): Promise<boolean> => {
       recorded = true;
-      const errorCode = errorCodeOf(response.statusCode, body);
+      const errorCode = errorCodeOf(response.statusCode, jsonBody);
       return recordRequestAuditEvent(options.dataSource, request, response, {
         actor: requestActor(response, options.fallbackActor?.(request)),
         action: options.action,
         target,
         outcome: outcomeOf(errorCode),
         errorCode,
-        details: options.details?.(request, body),
+        details: options.details?.(request, jsonBody),
       });
     };
+    // express's json() serialises the body and hands it to send(): keep the object for the event's details.
     const json = response.json.bind(response);
     response.json = (body: unknown) => {
-      if (recorded) return json(body);
-      void record(body).then(() => json(body));
+      if (!recorded) jsonBody = body;
+      return json(body);
+    };
+    const send = response.send.bind(response);
+    response.send = (body?: unknown) => {
+      if (recorded) return send(body);
+      void record().then(() => send(body));
       return response;
     };
     response.once('finish', () => {
-      if (!recorded) void record(undefined);
+      if (!recorded) void record();
     });
     next();
   };

@@ -13,12 +13,18 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * Node arguments that run a TypeScript file as `ts-node --transpile-only` (`npm start`, the CLIs) would, with the
+ * compiled output cached across the processes of a run (tests/helpers/ts-register.js).
+ */
+export const TYPESCRIPT_NODE_ARGUMENTS: readonly string[] = ['-r', path.join(__dirname, 'ts-register.js')];
+
 /** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
 export function startHubProcess(environment: Record<string, string>, options: { fileLimit?: number } = {}): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );
-  const command = [process.execPath, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const command = [process.execPath, ...TYPESCRIPT_NODE_ARGUMENTS, 'src/main.ts'];
   // With a file limit the hub runs under `ulimit -n` (a shell that then becomes the hub: same pid, same signals).
   const [file, ...args] = options.fileLimit ? ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...command] : command;
   const child = spawn(file, args, {
@@ -31,12 +37,20 @@ export function startHubProcess(environment: Record<string, string>, options: { 
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A process a failed test left running does not outlive the jest worker that started it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 /** The GraphQL URL the process prints once it serves. */
-export async function waitForUrl(started: HubProcess, timeoutMs = 60_000): Promise<string> {
+export async function waitForUrl(started: HubProcess, timeoutMs = 120_000): Promise<string> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     const match = /ready at (http:\/\/\S+)/.exec(started.stdout());
     if (match) return match[1];

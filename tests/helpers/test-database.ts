@@ -2,13 +2,18 @@ import { DataSource, type Logger } from 'typeorm';
 import { databaseConfigFromUrl, type DatabaseConfig } from '../../src/config';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { seedCatalogue } from '../../src/seed/seed';
+import { workerDatabaseUrl } from './server-databases';
 
-/** The database this test run targets: embedded SQLite in memory, or the server of TEST_DATABASE_URL. */
+/**
+ * The database this test file targets: embedded SQLite in memory, or, in the server-database project, this jest
+ * worker's own database on the server of TEST_DATABASE_URL (`<its database>_w<JEST_WORKER_ID>`, created by the
+ * run's global setup: see server-databases.ts).
+ */
 export function testDatabaseConfig(): DatabaseConfig {
   if (process.env.PILOTHUB_TEST_ON_SERVER === '1') {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE_URL must be set for the server-database project');
-    return databaseConfigFromUrl(url, '', 4);
+    return databaseConfigFromUrl(workerDatabaseUrl(url), '', 4);
   }
   return databaseConfigFromUrl(undefined, ':memory:');
 }
@@ -54,7 +59,7 @@ export interface TestDatabase {
 }
 
 /**
- * A freshly migrated database: every table of the server database is dropped first, so each test file
+ * A freshly migrated database: every table of the worker's server database is dropped first, so each test file
  * starts from the migrations alone. Seeds the catalogue unless told not to.
  */
 export async function openTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {

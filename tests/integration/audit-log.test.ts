@@ -35,8 +35,19 @@ describe('audit log', () => {
   let requestNumber = 0;
 
   let actorKey: CreatedKey;
+  /**
+   * What the hub did, in order: `sent <request id>` once a response has been sent (pino-http logs "request
+   * completed" then), and whatever a test adds while it watches the hub's statements.
+   */
+  const hubEvents: string[] = [];
   beforeAll(async () => {
-    hub = await startTestHub({ allowServers: [DHIS2_SERVER] });
+    const logDestination = {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg?: string; req?: { id?: string } };
+        if (entry.msg === 'request completed' && entry.req?.id) hubEvents.push(`sent ${entry.req.id}`);
+      },
+    };
+    hub = await startTestHub({ allowServers: [DHIS2_SERVER], logDestination });
     // An administrator key named after the department office: its name is the recorded actor.
     actorKey = await createKey(hub, Role.ADMIN, [], ACTOR);
   });
@@ -278,6 +289,39 @@ describe('audit log', () => {
       expect(refused.status).toBe(403);
       await refused.text();
       expect(await onlyEventOf('export-denied')).toMatchObject({ action: 'export.analytics', outcome: 'DENIED', errorCode: 'FORBIDDEN', actorName: 'Audited viewer' });
+    });
+
+    it('stores the event of an export or a report download before the response is sent, with the arguments of a POST export', async () => {
+      // Each audit INSERT of these requests joins hubEvents as its statement goes out.
+      const logQuery = hub.counter.logQuery.bind(hub.counter);
+      hub.counter.logQuery = (query: string, parameters?: unknown[]) => {
+        const requestId = parameters?.find((parameter) => typeof parameter === 'string' && parameter.startsWith('download-'));
+        if (/insert into\s+["`]audit_event["`]/i.test(query) && requestId) hubEvents.push(`stored ${String(requestId)}`);
+        logQuery(query);
+      };
+      const body = { metrics: ['KCB_BIOMETRIC_VISITS'], groupBy: ['DEPARTMENT', 'UNIT'], level: 'DISTRICT', from: '2024-Q1', to: '2024-Q1' };
+      try {
+        const request = async (path: string, requestId: string, init: RequestInit = {}) => {
+          const response = await fetch(`http://127.0.0.1:${hub.hub.port}${path}`, { ...init, headers: { ...actorKey.headers, 'x-request-id': requestId, ...init.headers } });
+          await response.text();
+          return response.status;
+        };
+        expect(await request('/export/series?metrics=KCB_BIOMETRIC_VISITS&from=2024-01&to=2024-02&granularity=MONTH', 'download-get')).toBe(200);
+        expect(await request('/export/aggregate', 'download-post', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).toBe(200);
+        expect(await request('/reports/progress.md?period=2024-Q1', 'download-report')).toBe(200);
+        expect(await request('/export/series?metrics=NO_SUCH_METRIC&from=2024-01&to=2024-02&granularity=MONTH', 'download-failed')).toBe(404);
+      } finally {
+        hub.counter.logQuery = logQuery;
+      }
+      // Every response went out after its event was stored (the order the hub did things in, not arrival times).
+      expect(hubEvents.filter((event) => event.includes(' download-'))).toEqual(
+        ['download-get', 'download-post', 'download-report', 'download-failed'].flatMap((id) => [`stored ${id}`, `sent ${id}`]),
+      );
+      // The POST export's arguments are in its event, as sent.
+      const posted = await onlyEventOf('download-post');
+      expect(posted).toMatchObject({ action: 'export.analytics', outcome: 'SUCCESS', targetId: 'aggregate', actorName: ACTOR });
+      expect(posted.parsed).toMatchObject({ method: 'POST', arguments: body });
+      expect((await onlyEventOf('download-failed')).parsed).toMatchObject({ method: 'GET', query: { metrics: 'NO_SUCH_METRIC' } });
     });
 
     it('records runs started by a schedule, as the scheduler', async () => {

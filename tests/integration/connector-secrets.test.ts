@@ -23,7 +23,7 @@ import { ConnectorSecretStore, rotateSecrets, sealPlaintextSecrets, SecretRotati
 import { formatSecretKeys, generateSecretKey, parseSecretKeys, SecretBox } from '../../src/security/secret-box';
 import { loadSecretBox, secretBoxFromConfig } from '../../src/security/secret-keys';
 import { dataOf } from '../helpers/api';
-import { databaseEnvironment, startHubProcess, waitForUrl } from '../helpers/hub-process';
+import { databaseEnvironment, startHubProcess, TYPESCRIPT_NODE_ARGUMENTS, waitForUrl } from '../helpers/hub-process';
 import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 import { onServerDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -300,7 +300,7 @@ describe('secrets outside the running hub', () => {
       await repository.insert({ connectorId, name, legacyPlaintext: null, ...new SecretBox([old]).seal(`cli-${name}-value`, { connectorId, name }) });
     }
     const cli = (keys: string) =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/security/rotate-secrets.cli.ts'], {
+      spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGUMENTS, 'src/security/rotate-secrets.cli.ts'], {
         cwd: ROOT,
         env: { ...process.env, ...environment, SECRETS_KEYS: keys, SECRETS_ACTIVE_KEY_ID: '', LOG_LEVEL: 'silent' },
         encoding: 'utf8',

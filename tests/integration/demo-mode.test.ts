@@ -47,8 +47,8 @@ describe('demo mode', () => {
       SEED_ON_START: 'always',
     });
     const url = await waitForUrl(hub);
-    for (let waited = 0; !/demo backfill finished/.test(hub.stdout()) && hub.child.exitCode === null && waited < 150_000; waited += 500) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let waited = 0; !/demo backfill finished/.test(hub.stdout()) && hub.child.exitCode === null && waited < 150_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(hub.stdout()).toMatch(/demo mode: feed simulator at http:\/\/127\.0\.0\.1:\d+/);
     expect(hub.stdout()).toMatch(/demo backfill finished/);

@@ -30,6 +30,12 @@ const SHUTDOWN_DEADLINE_MS = 20_000;
 const CLIENTS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls `condition` every 50 ms until it holds; fails after 60 s. */
+async function waitUntil(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; !(await condition()); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s`);
+  }
+}
 /** A timer that does not keep the test process alive (for races against something that should win). */
 const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -146,18 +152,26 @@ describe('graceful shutdown of a hub process under load', () => {
     const scheduledId = scheduled.registerConnector.id;
 
     const load = startGraphQLLoad({ url, clients: CLIENTS, operations: OPERATIONS, timeoutMs: 30_000, requestIdPrefix: 'shutdown', stopAfterConnectFailures: 3 });
-    await sleep(2_000);
+    // Load runs until every client has been answered twice and an Observations page came back (waiting for
+    // answers, not for a time: on a busy machine two seconds may not be enough).
+    const answeredSoFar = () => load.records.filter((record) => record.status !== undefined);
+    await waitUntil(() => answeredSoFar().length > 2 * CLIENTS && answeredSoFar().some((record) => record.operation === 'Observations' && record.status === 200), 'answers to the load');
     const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(
       url,
       `mutation { runConnector(id: "${connectorId}", from: "2024-08-01", to: "2024-08-05", wait: false) { id status } }`,
     );
     expect(started.runConnector.status).toBe('RUNNING');
-    await sleep(1_500);
-    const scheduledRuns = await postGraphQL<{ connector: { runs: { edges: Array<{ node: { status: string; trigger: string } }> } } }>(
-      url,
-      `{ connector(id: "${scheduledId}") { runs(first: 5) { edges { node { status trigger } } } } }`,
-    );
-    expect(scheduledRuns.connector.runs.edges.map((edge) => edge.node)).toEqual([{ status: 'RUNNING', trigger: 'SCHEDULE' }]);
+    // The every-second schedule has started its (hanging) run.
+    const scheduledRuns = async () =>
+      (
+        await postGraphQL<{ connector: { runs: { edges: Array<{ node: { status: string; trigger: string } }> } } }>(
+          url,
+          `{ connector(id: "${scheduledId}") { runs(first: 5) { edges { node { status trigger } } } } }`,
+        )
+      ).connector.runs.edges.map((edge) => edge.node);
+    let scheduledSoFar: Array<{ status: string; trigger: string }> = [];
+    await waitUntil(async () => (scheduledSoFar = await scheduledRuns()).length > 0, 'scheduled run');
+    expect(scheduledSoFar).toEqual([{ status: 'RUNNING', trigger: 'SCHEDULE' }]);
 
     const sigtermAt = Date.now();
     hub!.child.kill('SIGTERM');

@@ -214,6 +214,10 @@ describe('observability', () => {
       }
       throw new Error(`run ${id} did not finish`);
     };
+    /** Lines reach this process through a pipe: wait (up to 30 s) until those a test expects are there. */
+    const waitForLines = async (arrived: (all: LogLine[]) => boolean) => {
+      for (const deadline = Date.now() + 30_000; !arrived(lines()) && Date.now() < deadline; ) await sleep(50);
+    };
 
     beforeAll(async () => {
       folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-logs-'));
@@ -265,7 +269,7 @@ describe('observability', () => {
       const body = (await response.json()) as { data: { runConnector: { id: string; status: string } } };
       const runId = Number(body.data.runConnector.id);
       expect((await waitForRun(body.data.runConnector.id)).status).toBe('SUCCEEDED');
-      await sleep(200);
+      await waitForLines((all) => all.some((line) => line.req?.id === 'test-req-1') && all.some((line) => line.runId === runId && line.msg === 'connector run finished'));
 
       const all = lines();
       const httpLine = all.filter((line) => line.req?.id === 'test-req-1');
@@ -315,7 +319,7 @@ describe('observability', () => {
           secrets: [{ name: 'token', value: 'very-secret-token' }],
         },
       });
-      const failures = [];
+      const failures: Array<{ id: string; status: string; errorClass: string; errorMessage: string }> = [];
       for (const id of [dhis2.registerConnector.id, keyed.registerConnector.id]) {
         const tested = await fetch(url, {
           method: 'POST',
@@ -342,7 +346,11 @@ describe('observability', () => {
         ['FAILED', 'SOURCE_UNAVAILABLE'],
       ]);
       for (const failure of failures) expect(failure.errorMessage).not.toContain('very-secret-token');
-      await sleep(200);
+      await waitForLines(
+        (all) =>
+          all.some((line) => line.req?.id === 'test-auth-1') &&
+          failures.every((failure) => all.some((line) => line.runId === Number(failure.id) && line.msg === 'connector run failed')),
+      );
 
       const output = hub.stdout() + hub.stderr();
       // The request was logged, its Authorization header redacted.

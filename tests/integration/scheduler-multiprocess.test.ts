@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Like, type DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { SchedulerLease } from '../../src/scheduler/scheduler-lease.entity';
+import { TYPESCRIPT_NODE_ARGUMENTS } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 
 /**
@@ -29,7 +30,7 @@ interface Worker {
 }
 
 function startWorker(name: string, environment: Record<string, string>): Worker {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', WORKER], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGUMENTS, WORKER], {
     cwd: ROOT,
     env: { ...process.env, ...environment, WORKER_NAME: name },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,6 +70,18 @@ async function stopWorker(worker: Worker, timeoutMs = 15_000): Promise<number | 
     throw new Error(`${worker.name} did not exit within ${timeoutMs} ms of SIGTERM`);
   }
   return code;
+}
+
+/** Slot times (ms) of the fires a worker has printed. */
+function firesOf(worker: Worker): number[] {
+  return [...worker.stdout().matchAll(/^fire (\S+)$/gm)].map((match) => new Date(match[1]).getTime());
+}
+
+/** Polls `condition` (every 50 ms) until it holds; fails, showing the workers' output, after 60 s. */
+async function waitUntil(condition: () => boolean, what: string, workers: Worker[]): Promise<void> {
+  for (const deadline = Date.now() + 60_000; !condition(); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s: ${workers.map((worker) => `${worker.name}: ${worker.stdout()} ${worker.stderr()}`).join('; ')}`);
+  }
 }
 
 describe('scheduler across processes', () => {
@@ -114,10 +127,14 @@ describe('scheduler across processes', () => {
     workers.push(a, b);
     await Promise.all([waitReady(a), waitReady(b)]);
 
-    await sleep(6_000);
+    // Both run until five slots have fired (between them); then A stops, and B runs on until it has fired the
+    // slots of more than five seconds after that on its own. Waiting for the fires, not for a time, keeps the
+    // counts below true on a busy machine.
+    await waitUntil(() => firesOf(a).length + firesOf(b).length >= 5, 'five fires from A and B', [a, b]);
     expect(await stopWorker(a)).toBe(0);
     const aStoppedAt = Date.now();
-    await sleep(7_000);
+    const firedAfterA = () => firesOf(b).filter((slot) => slot > aStoppedAt);
+    await waitUntil(() => firedAfterA().length >= 5 && firedAfterA().some((slot) => slot > aStoppedAt + 5_000), 'five fires from B after A stopped', [b]);
     expect(await stopWorker(b)).toBe(0);
 
     for (const worker of [a, b]) {
