@@ -13,7 +13,8 @@ import { databaseEnvironment, startHubProcess, waitForUrl, type HubProcess } fro
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/9';
+// A Redis database per jest worker: the SQLite and MariaDB runs of this file may run at the same time.
+const REDIS_URL = `redis://127.0.0.1:6379/${8 + (Number(process.env.JEST_WORKER_ID ?? '1') % 8)}`;
 /** Starting hub processes (ts-node) takes a while on a busy machine. */
 const PROCESS_TEST_TIMEOUT_MS = 240_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
