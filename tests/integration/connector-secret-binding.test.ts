@@ -70,6 +70,13 @@ describe('connector secrets bound to their destination', () => {
         res.end(`${' '.repeat(2_037)}${req.headers.authorization?.slice(7)} and more`);
         return;
       }
+      if (req.url?.startsWith('/dhis/api/dataValueSets')) {
+        // A DHIS2 server that puts the token it received where the newest lastUpdated is read from.
+        const token = String(req.headers.authorization ?? '').replace(/^ApiToken /, '');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ dataValues: [{ dataElement: 'deX', period: '20240801', orgUnit: 'ouX', value: '1', lastUpdated: `x${token}` }] }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(req.url?.startsWith('/echo') ? echoRecords(req.headers.authorization) : { data: [] }));
     });
@@ -176,6 +183,24 @@ describe('connector secrets bound to their destination', () => {
     for (const text of [run.runConnector.errorMessage, health.connector.health.lastError, tested.testConnector.message, logs.join('')]) {
       expect(leak(text)).toBeNull();
     }
+  });
+
+  it('keeps a secret the source echoes into its incremental state out of the stored run state', async () => {
+    const data = await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, {
+      input: {
+        name: 'Echoing DHIS2', kind: 'dhis2', department: 'SO_YT', schedule: '0 0 1 1 *',
+        config: { baseUrl: `${source.url}/dhis`, dataSet: 'dsAbc123456' },
+        mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'orgUnit' }, period: { field: 'period', transform: 'dhis2Period' }, value: { field: 'value' } },
+        secrets: [{ name: 'token', value: TOKEN }],
+      },
+    });
+    // A routine run (not a backfill): its state is what the next run resumes from.
+    const routine = 'mutation($id: ID!) { runConnector(id: $id, wait: true) { id status } }';
+    const run = await dataOf<{ runConnector: { id: string; status: string } }>(hub, routine, { id: data.registerConnector.id }, department);
+    expect(run.runConnector.status).toBe('PARTIAL');
+    const [row] = await hub.dataSource.query(`SELECT state FROM connector_run WHERE id = ${Number(run.runConnector.id)}`);
+    expect(typeof row.state).toBe('string');
+    expect(leak(row.state as string)).toBeNull();
   });
 
   it('leaves no trace of the secret in any table (audit log, ledger, rejections) nor in the logs', async () => {
