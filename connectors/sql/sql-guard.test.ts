@@ -108,6 +108,7 @@ const REFUSED: Array<[string, string, string]> = [
   ['write', 'VALUES', 'VALUES (1)'],
   ['write', 'a stored function', 'SELECT bump() AS b'],
   ['write', 'a schema-qualified stored function', 'SELECT src.bump() AS b'],
+  ['write', 'a name only MariaDB has built in (on MySQL, a stored function)', 'SELECT NVL(a, 0) AS a FROM t'],
   ['write', 'NEXTVAL', 'SELECT NEXTVAL(s) AS n'],
   ['write', 'NEXT VALUE FOR', 'SELECT NEXT VALUE FOR s AS n'],
   ['write', 'SETVAL', 'SELECT SETVAL(s, 1) AS n'],

@@ -42,7 +42,8 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   // window functions
   'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE', 'PERCENT_RANK', 'CUME_DIST',
   // conditionals
-  'IF', 'IFNULL', 'NULLIF', 'COALESCE', 'GREATEST', 'LEAST', 'ISNULL', 'NVL',
+  // (not NVL: MySQL has no such built-in, so there `NVL(…)` calls a stored function of that name)
+  'IF', 'IFNULL', 'NULLIF', 'COALESCE', 'GREATEST', 'LEAST', 'ISNULL',
   // subquery comparisons (the parser reads `= ANY (SELECT …)` as a call)
   'ANY', 'ALL', 'SOME',
   // numbers
