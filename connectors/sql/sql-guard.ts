@@ -353,6 +353,20 @@ export function selectQueryProblem(sql: string): string | undefined {
   return lexicalQueryProblem(sql) ?? parsedQueryProblem(sql);
 }
 
+/**
+ * The upper-cased names the query calls unqualified (`name(`, as the server reads the text). A database
+ * function of one of these names would be called instead wherever the server has no such built-in (an older
+ * version, or MySQL rather than MariaDB): `sql.connector.ts` refuses to run the query against such a database.
+ */
+export function calledFunctions(sql: string): string[] {
+  const { tokens } = lex(sql);
+  const names = new Set<string>();
+  tokens.forEach((token, k) => {
+    if (isName(token) && tokens[k + 1]?.text === '(' && tokens[k - 1]?.text !== '.') names.add(token.text);
+  });
+  return [...names];
+}
+
 export interface BoundQuery {
   /** The query with every `:from` / `:to` replaced by `?`. */
   sql: string;

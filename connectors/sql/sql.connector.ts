@@ -39,7 +39,7 @@ import {
   type ReadWindow,
 } from '../sdk/contract';
 import { grantWarnings } from './sql-grants';
-import { bindPlaceholders, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
+import { bindPlaceholders, calledFunctions, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
 
 export const SQL_BATCH_SIZE = 5_000;
 /** Extra time the client waits beyond `timeoutMs` before it gives up on a silent server. */
@@ -356,6 +356,30 @@ function closeSession(session: Session, clean: boolean): Promise<void> {
   ).catch(() => connection.destroy());
 }
 
+/**
+ * Refuses a query that calls a name the connection's database defines as a stored function. The guard only
+ * lets built-in names through, but a server without that built-in (MySQL 5.7 has no REGEXP_REPLACE nor window
+ * functions, MySQL no NVL) calls the database's function of the same name instead, with its definer's rights.
+ * The account sees the functions it may execute, so every function it could call is among them.
+ */
+async function requireNoStoredFunctions(session: Session): Promise<void> {
+  const called = new Set(calledFunctions(session.config.query));
+  if (called.size === 0) return;
+  const rows = await run<Array<{ name: string }>>(
+    session.connection,
+    "SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'",
+  );
+  const shadowed = rows.map((row) => String(row.name)).filter((name) => called.has(name.toUpperCase()));
+  if (shadowed.length > 0) {
+    throw new ConnectorError(
+      'CONFIG',
+      `query: the database ${session.config.database} defines the function(s) ${shadowed.join(', ')}, which the query calls by name: ` +
+        'the server could run the stored function instead of the built-in one; rename or drop the stored function(s)',
+      false,
+    );
+  }
+}
+
 function recentWindow(): ReadWindow {
   const today = new Date().toISOString().slice(0, 10);
   return { from: addDays(today, -(RECENT_DAYS - 1)), to: today };
@@ -386,6 +410,12 @@ async function* streamRows(
   const { connection } = session;
   let clean = false;
   try {
+    try {
+      await guarded(requireNoStoredFunctions(session), connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, 'listing the database’s functions');
+    } catch (error) {
+      clean = !context.signal.aborted && (error instanceof ConnectorError || typeof (error as Partial<QueryError>).sqlState === 'string');
+      throw context.signal.aborted ? abortReason(context.signal) : toConnectorError(error, config, session.password);
+    }
     session.inFlight = true;
     const stream = connection.execute({ sql: query.sql, values: query.values }).stream({ highWaterMark: batchSize });
     if (onFields) stream.on('fields', (fields: FieldPacket[]) => onFields(fields.map((field) => field.name)));
@@ -454,6 +484,7 @@ export const sqlConnector: ConnectorKind<SqlConfig> = {
         guarded(work, current.connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, what);
       const grants = await wait(run<Array<Record<string, unknown>>>(current.connection, 'SHOW GRANTS'), 'reading the account’s grants');
       const warnings = grantWarnings(grants.map((row) => String(Object.values(row)[0] ?? '')), config.database, config.user);
+      await wait(requireNoStoredFunctions(current), 'listing the database’s functions');
       current.inFlight = true;
       const columns = await wait(preparedColumns(current.connection, query.sql), 'preparing the query');
       await wait(execute(current.connection, { sql: `EXPLAIN ${query.sql}`, values: query.values }), 'explaining the query');
