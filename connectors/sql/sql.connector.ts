@@ -23,7 +23,10 @@
  * `timeoutMs` limits the statement on the server (`max_statement_time` on MariaDB, `max_execution_time` on
  * MySQL) — streaming the rows included — and, with a few seconds' grace, every wait on the client side.
  * `maxRows` stops a run whose query returns more rows than expected (BAD_PAYLOAD) instead of reading on.
- * Rows arrive in batches of {@link SQL_BATCH_SIZE}. The kind is not incremental: every run reads its window.
+ * Rows arrive in batches of {@link SQL_BATCH_SIZE}, or fewer when their text passes {@link SQL_BATCH_BYTES}; the
+ * client holds at most {@link SQL_BUFFERED_ROWS} rows the hub has not taken yet, so a query of a few huge rows
+ * (each up to the server's max_allowed_packet) cannot fill the hub's memory. The kind is not incremental:
+ * every run reads its window.
  */
 import { createConnection, type Connection, type FieldPacket, type QueryError } from 'mysql2';
 import { z } from 'zod';
@@ -42,6 +45,10 @@ import { grantWarnings } from './sql-grants';
 import { bindPlaceholders, calledFunctions, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
 
 export const SQL_BATCH_SIZE = 5_000;
+/** A batch is handed on once its rows hold this many characters, however few they are. */
+export const SQL_BATCH_BYTES = 8 * 1024 * 1024;
+/** Rows the client reads ahead of the hub before it stops reading from the server. */
+const SQL_BUFFERED_ROWS = 32;
 /** Extra time the client waits beyond `timeoutMs` before it gives up on a silent server. */
 const CLIENT_GRACE_MS = 5_000;
 /** Sample rows `discover` returns. */
@@ -393,6 +400,17 @@ function bind(config: SqlConfig, window: ReadWindow): BoundQuery {
   }
 }
 
+/** About how much memory a row's values take: their characters or bytes. */
+function rowSize(row: RawRecord): number {
+  let size = 0;
+  for (const value of Object.values(row)) {
+    if (typeof value === 'string') size += value.length;
+    else if (Buffer.isBuffer(value)) size += value.length;
+    else size += 8;
+  }
+  return size;
+}
+
 /**
  * Streams the rows of the query for `window`, in batches of `batchSize`, with the server's back-pressure:
  * the connection is paused while a batch is being handled. `onFields` receives the column names first.
@@ -417,10 +435,11 @@ async function* streamRows(
       throw context.signal.aborted ? abortReason(context.signal) : toConnectorError(error, config, session.password);
     }
     session.inFlight = true;
-    const stream = connection.execute({ sql: query.sql, values: query.values }).stream({ highWaterMark: batchSize });
+    const stream = connection.execute({ sql: query.sql, values: query.values }).stream({ highWaterMark: Math.min(batchSize, SQL_BUFFERED_ROWS) });
     if (onFields) stream.on('fields', (fields: FieldPacket[]) => onFields(fields.map((field) => field.name)));
     const rows = stream[Symbol.asyncIterator]() as AsyncIterator<RawRecord>;
     let batch: RawRecord[] = [];
+    let batchBytes = 0;
     let count = 0;
     for (;;) {
       let next: IteratorResult<RawRecord>;
@@ -446,9 +465,11 @@ async function* streamRows(
         );
       }
       batch.push({ ...next.value });
-      if (batch.length >= batchSize) {
+      batchBytes += rowSize(next.value);
+      if (batch.length >= batchSize || batchBytes >= SQL_BATCH_BYTES) {
         yield batch;
         batch = [];
+        batchBytes = 0;
       }
     }
     clean = true;
