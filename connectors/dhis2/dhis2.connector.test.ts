@@ -163,6 +163,21 @@ describe('dhis2 read', () => {
     expect(result.state).toEqual({ lastUpdated: '2024-04-09T15:02:47.006', from: '2024-01-01', to: '2024-03-31' });
   });
 
+  it('takes only a DHIS2 timestamp as the newest lastUpdated: whatever else a server puts there is no cursor', async () => {
+    override = (req, res) => {
+      if (!req.url?.startsWith('/api/dataValueSets.json')) return false;
+      const values = [
+        { dataElement: LOANS_COUNT, period: '202403', orgUnit: VINH, value: '1', lastUpdated: '2024-04-09T15:02:47.006' },
+        { dataElement: LOANS_COUNT, period: '202403', orgUnit: CUA_LO, value: '2', lastUpdated: `zz ${PASSWORD}` },
+      ];
+      sendJson(res, 200, JSON.stringify({ dataValues: values }));
+      return true;
+    };
+    const result = await collect(dhis2Connector, config(), { from: '2024-01-01', to: '2024-03-31' }, undefined, basicContext());
+    expect(result.records).toHaveLength(2);
+    expect(result.state).toEqual({ lastUpdated: '2024-04-09T15:02:47.006', from: '2024-01-01', to: '2024-03-31' });
+  });
+
   it('sends orgUnit without children, and a personal access token as ApiToken', async () => {
     const result = await collect(dhis2Connector, config({ orgUnit: VINH, children: undefined }), { from: '2024-01-01', to: '2024-03-31' }, undefined, testContext({ secrets: { token: TOKEN } }));
     expect(server.requests[0].url).toBe(`/api/dataValueSets.json?dataSet=${DATA_SET}&startDate=2024-01-01&endDate=2024-03-31&orgUnit=${VINH}`);

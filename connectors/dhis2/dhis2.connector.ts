@@ -298,11 +298,14 @@ export function parseState(state: unknown): Dhis2State | undefined {
   return { lastUpdated, from, to };
 }
 
+const DHIS2_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
 function newestLastUpdated(records: readonly RawRecord[], since: string | undefined): string | undefined {
   let newest = since;
   for (const record of records) {
     const value = record.lastUpdated;
-    if (typeof value === 'string' && value !== '' && (newest === undefined || value > newest)) newest = value;
+    // Only a DHIS2 timestamp (2024-04-03T09:12:44.512) may become the cursor: it is sent back as lastUpdated=.
+    if (typeof value === 'string' && DHIS2_TIMESTAMP.test(value) && (newest === undefined || value > newest)) newest = value;
   }
   return newest;
 }

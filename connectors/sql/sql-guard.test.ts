@@ -3,7 +3,7 @@
  * server's reading of the text (lexer) and on the parsed tree, so that no spelling of a file read, a look at
  * the server's internals, a stall, a lock or a write gets through.
  */
-import { lexicalQueryProblem, parsedQueryProblem, selectQueryProblem } from './sql-guard';
+import { calledFunctions, lexicalQueryProblem, parsedQueryProblem, selectQueryProblem } from './sql-guard';
 
 const ACCEPTED: Array<[string, string]> = [
   ['a plain window query', 'SELECT unit_code, day, notarizations FROM kiosk_daily WHERE day BETWEEN :from AND :to'],
@@ -108,6 +108,7 @@ const REFUSED: Array<[string, string, string]> = [
   ['write', 'VALUES', 'VALUES (1)'],
   ['write', 'a stored function', 'SELECT bump() AS b'],
   ['write', 'a schema-qualified stored function', 'SELECT src.bump() AS b'],
+  ['write', 'a name only MariaDB has built in (on MySQL, a stored function)', 'SELECT NVL(a, 0) AS a FROM t'],
   ['write', 'NEXTVAL', 'SELECT NEXTVAL(s) AS n'],
   ['write', 'NEXT VALUE FOR', 'SELECT NEXT VALUE FOR s AS n'],
   ['write', 'SETVAL', 'SELECT SETVAL(s, 1) AS n'],
@@ -163,5 +164,10 @@ describe('sql query guard', () => {
     // node-sql-parser reads "_utf8mb4 'x'" as a column with an alias; the server reads a string.
     expect(parsedQueryProblem("SELECT _utf8mb4 'abc'")).toBeUndefined();
     expect(selectQueryProblem("SELECT _utf8mb4 'abc'")).toMatch(/charset introducer/);
+  });
+
+  it('lists the names a query calls, as the server reads them (not inside strings or comments, not qualified)', () => {
+    const query = "SELECT ROUND (a) AS r, `lpad`(b, 2, '0') AS p, 'x(' AS s /* ceil( */, t.c FROM t WHERE d IN (SELECT MAX(d) FROM u)";
+    expect(calledFunctions(query).sort()).toEqual(['IN', 'LPAD', 'MAX', 'ROUND']);
   });
 });

@@ -42,7 +42,8 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   // window functions
   'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE', 'PERCENT_RANK', 'CUME_DIST',
   // conditionals
-  'IF', 'IFNULL', 'NULLIF', 'COALESCE', 'GREATEST', 'LEAST', 'ISNULL', 'NVL',
+  // (not NVL: MySQL has no such built-in, so there `NVL(…)` calls a stored function of that name)
+  'IF', 'IFNULL', 'NULLIF', 'COALESCE', 'GREATEST', 'LEAST', 'ISNULL',
   // subquery comparisons (the parser reads `= ANY (SELECT …)` as a call)
   'ANY', 'ALL', 'SOME',
   // numbers
@@ -350,6 +351,20 @@ export function parsedQueryProblem(sql: string): string | undefined {
 export function selectQueryProblem(sql: string): string | undefined {
   if (sql.trim() === '') return 'the query is empty';
   return lexicalQueryProblem(sql) ?? parsedQueryProblem(sql);
+}
+
+/**
+ * The upper-cased names the query calls unqualified (`name(`, as the server reads the text). A database
+ * function of one of these names would be called instead wherever the server has no such built-in (an older
+ * version, or MySQL rather than MariaDB): `sql.connector.ts` refuses to run the query against such a database.
+ */
+export function calledFunctions(sql: string): string[] {
+  const { tokens } = lex(sql);
+  const names = new Set<string>();
+  tokens.forEach((token, k) => {
+    if (isName(token) && tokens[k + 1]?.text === '(' && tokens[k - 1]?.text !== '.') names.add(token.text);
+  });
+  return [...names];
 }
 
 export interface BoundQuery {

@@ -7,7 +7,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { addDays } from '../../src/common/period';
 import { ConnectorError } from '../sdk/contract';
 import { collect, testContext } from '../sdk/testing';
-import { sqlConfigSchema, sqlConnector, SQL_BATCH_SIZE, type SqlConfig } from './sql.connector';
+import { sqlConfigSchema, sqlConnector, SQL_BATCH_BYTES, SQL_BATCH_SIZE, type SqlConfig } from './sql.connector';
 
 const SERVER = { host: '127.0.0.1', port: 3306 };
 const DATABASE = `pilothub_sqlsrc_${process.pid}`;
@@ -198,6 +198,17 @@ describe('sql read', () => {
     for (const day of days) expect(day).toMatch(/^2024-03-\d{2}$/);
     expect(result.records[0]).toEqual({ unit_code: '400', unit_name: 'Phường Hưng Bình 0', day: '2024-03-01', notarizations: 1 });
     expect(result.records.find((record) => record.unit_code === '401')).toMatchObject({ unit_name: 'Xã Nghi Phú 1' });
+    await expectNoReaderConnections();
+  });
+
+  it('hands on a batch of huge rows once it holds SQL_BATCH_BYTES, however few rows it has', async () => {
+    // 40 rows of 1 MiB each: in batches of 5,000 rows the hub would hold them all at once (and 5,000 rows of
+    // the server's max_allowed_packet would exhaust its memory).
+    const query = "SELECT unit_code, LPAD('x', 1048576, 'y') AS padding FROM kiosk_daily WHERE day = :from ORDER BY unit_code LIMIT 40";
+    const result = await collect(sqlConnector, config({ query }), { from: '2024-03-01', to: '2024-03-01' }, undefined, readerContext());
+    expect(result.records).toHaveLength(40);
+    const perBatch = Math.ceil(SQL_BATCH_BYTES / 1_048_576);
+    expect(result.batchSizes).toEqual([perBatch, perBatch, perBatch, perBatch, perBatch].slice(0, Math.floor(40 / perBatch)).concat(40 % perBatch ? [40 % perBatch] : []));
     await expectNoReaderConnections();
   });
 

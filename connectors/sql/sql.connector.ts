@@ -23,7 +23,10 @@
  * `timeoutMs` limits the statement on the server (`max_statement_time` on MariaDB, `max_execution_time` on
  * MySQL) — streaming the rows included — and, with a few seconds' grace, every wait on the client side.
  * `maxRows` stops a run whose query returns more rows than expected (BAD_PAYLOAD) instead of reading on.
- * Rows arrive in batches of {@link SQL_BATCH_SIZE}. The kind is not incremental: every run reads its window.
+ * Rows arrive in batches of {@link SQL_BATCH_SIZE}, or fewer when their text passes {@link SQL_BATCH_BYTES}; the
+ * client holds at most {@link SQL_BUFFERED_ROWS} rows the hub has not taken yet, so a query of a few huge rows
+ * (each up to the server's max_allowed_packet) cannot fill the hub's memory. The kind is not incremental:
+ * every run reads its window.
  */
 import { createConnection, type Connection, type FieldPacket, type QueryError } from 'mysql2';
 import { z } from 'zod';
@@ -39,9 +42,13 @@ import {
   type ReadWindow,
 } from '../sdk/contract';
 import { grantWarnings } from './sql-grants';
-import { bindPlaceholders, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
+import { bindPlaceholders, calledFunctions, isSystemSchema, selectQueryProblem, type BoundQuery } from './sql-guard';
 
 export const SQL_BATCH_SIZE = 5_000;
+/** A batch is handed on once its rows hold this many characters, however few they are. */
+export const SQL_BATCH_BYTES = 8 * 1024 * 1024;
+/** Rows the client reads ahead of the hub before it stops reading from the server. */
+const SQL_BUFFERED_ROWS = 32;
 /** Extra time the client waits beyond `timeoutMs` before it gives up on a silent server. */
 const CLIENT_GRACE_MS = 5_000;
 /** Sample rows `discover` returns. */
@@ -356,6 +363,30 @@ function closeSession(session: Session, clean: boolean): Promise<void> {
   ).catch(() => connection.destroy());
 }
 
+/**
+ * Refuses a query that calls a name the connection's database defines as a stored function. The guard only
+ * lets built-in names through, but a server without that built-in (MySQL 5.7 has no REGEXP_REPLACE nor window
+ * functions, MySQL no NVL) calls the database's function of the same name instead, with its definer's rights.
+ * The account sees the functions it may execute, so every function it could call is among them.
+ */
+async function requireNoStoredFunctions(session: Session): Promise<void> {
+  const called = new Set(calledFunctions(session.config.query));
+  if (called.size === 0) return;
+  const rows = await run<Array<{ name: string }>>(
+    session.connection,
+    "SELECT ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'",
+  );
+  const shadowed = rows.map((row) => String(row.name)).filter((name) => called.has(name.toUpperCase()));
+  if (shadowed.length > 0) {
+    throw new ConnectorError(
+      'CONFIG',
+      `query: the database ${session.config.database} defines the function(s) ${shadowed.join(', ')}, which the query calls by name: ` +
+        'the server could run the stored function instead of the built-in one; rename or drop the stored function(s)',
+      false,
+    );
+  }
+}
+
 function recentWindow(): ReadWindow {
   const today = new Date().toISOString().slice(0, 10);
   return { from: addDays(today, -(RECENT_DAYS - 1)), to: today };
@@ -367,6 +398,17 @@ function bind(config: SqlConfig, window: ReadWindow): BoundQuery {
   } catch (error) {
     throw new ConnectorError('CONFIG', `query: ${error instanceof Error ? error.message : String(error)}`, false);
   }
+}
+
+/** About how much memory a row's values take: their characters or bytes. */
+function rowSize(row: RawRecord): number {
+  let size = 0;
+  for (const value of Object.values(row)) {
+    if (typeof value === 'string') size += value.length;
+    else if (Buffer.isBuffer(value)) size += value.length;
+    else size += 8;
+  }
+  return size;
 }
 
 /**
@@ -386,11 +428,18 @@ async function* streamRows(
   const { connection } = session;
   let clean = false;
   try {
+    try {
+      await guarded(requireNoStoredFunctions(session), connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, 'listing the database’s functions');
+    } catch (error) {
+      clean = !context.signal.aborted && (error instanceof ConnectorError || typeof (error as Partial<QueryError>).sqlState === 'string');
+      throw context.signal.aborted ? abortReason(context.signal) : toConnectorError(error, config, session.password);
+    }
     session.inFlight = true;
-    const stream = connection.execute({ sql: query.sql, values: query.values }).stream({ highWaterMark: batchSize });
+    const stream = connection.execute({ sql: query.sql, values: query.values }).stream({ highWaterMark: Math.min(batchSize, SQL_BUFFERED_ROWS) });
     if (onFields) stream.on('fields', (fields: FieldPacket[]) => onFields(fields.map((field) => field.name)));
     const rows = stream[Symbol.asyncIterator]() as AsyncIterator<RawRecord>;
     let batch: RawRecord[] = [];
+    let batchBytes = 0;
     let count = 0;
     for (;;) {
       let next: IteratorResult<RawRecord>;
@@ -416,9 +465,11 @@ async function* streamRows(
         );
       }
       batch.push({ ...next.value });
-      if (batch.length >= batchSize) {
+      batchBytes += rowSize(next.value);
+      if (batch.length >= batchSize || batchBytes >= SQL_BATCH_BYTES) {
         yield batch;
         batch = [];
+        batchBytes = 0;
       }
     }
     clean = true;
@@ -454,6 +505,7 @@ export const sqlConnector: ConnectorKind<SqlConfig> = {
         guarded(work, current.connection, context.signal, config.timeoutMs + CLIENT_GRACE_MS, what);
       const grants = await wait(run<Array<Record<string, unknown>>>(current.connection, 'SHOW GRANTS'), 'reading the account’s grants');
       const warnings = grantWarnings(grants.map((row) => String(Object.values(row)[0] ?? '')), config.database, config.user);
+      await wait(requireNoStoredFunctions(current), 'listing the database’s functions');
       current.inFlight = true;
       const columns = await wait(preparedColumns(current.connection, query.sql), 'preparing the query');
       await wait(execute(current.connection, { sql: `EXPLAIN ${query.sql}`, values: query.values }), 'explaining the query');

@@ -308,7 +308,8 @@ export class ConnectorRunner {
       // The ledger's error is what health (lastError), the API and the logs show: redacted here, once.
       errorMessage: outcome.errorMessage === null ? null : redactor.text(outcome.errorMessage).slice(0, 2000),
       ...counts,
-      ...(routine && state !== undefined ? { state: JSON.stringify(state) } : {}),
+      // The state is built from what the source sent (a cursor, a newest timestamp): redacted like any of it.
+      ...(routine && state !== undefined ? { state: JSON.stringify(redactor.value(state)) } : {}),
       finishedAt: new Date(),
     });
   }

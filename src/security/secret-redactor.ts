@@ -3,13 +3,20 @@
  * and messages), run errors (and so connector health and the logs that quote them).
  *
  * A source may echo a credential whole, in part (a body cut to its first characters), URL-encoded (a query
- * string, a form), base64-encoded (an echoed `Authorization: Basic …`) or JSON-escaped. Every run of 6 or
- * more characters of a secret, or of one of those encodings, is replaced by `***`; a secret shorter than 6
- * characters (3 at least) is replaced where it appears whole.
+ * string, a form), base64-encoded (an echoed `Authorization: Basic …`), JSON-escaped, upper- or lower-cased
+ * (a message that shouts, a case-insensitive key) or hex-encoded (a debug dump of the request bytes). Every
+ * run of 6 or more characters of a secret, or of one of those encodings, is replaced by `***`, whatever its
+ * case; in hex, every run of 12 or more digits (6 bytes: shorter runs would hit ordinary numbers); a secret
+ * shorter than 6 characters (3 at least) is replaced where it appears whole, whatever its case.
+ *
+ * Not covered: a secret the source transforms otherwise (reversed, split by other text, hashed, encrypted);
+ * a source that knows the secret can always say it in a way no redactor recognises.
  */
 
 /** Shortest run of a secret's characters that is redacted on its own. */
 export const FRAGMENT_LENGTH = 6;
+/** Shortest run of hex digits of a secret's bytes that is redacted on its own (6 bytes). */
+export const HEX_FRAGMENT_LENGTH = 12;
 /** Secrets shorter than this are not redacted (they would blank out ordinary text). */
 const MIN_SECRET_LENGTH = 3;
 const MASK = '***';
@@ -36,24 +43,46 @@ function encodedForms(secret: string): string[] {
   return [...forms];
 }
 
+/**
+ * The text lower-cased character by character, so that every index still points at the same character
+ * (a character whose lower case is longer, such as `İ`, is kept as it is).
+ */
+function foldCase(text: string): string {
+  let folded = '';
+  for (const ch of text) {
+    const lower = ch.toLowerCase();
+    folded += lower.length === ch.length ? lower : ch;
+  }
+  return folded;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export class SecretRedactor {
-  /** Every run of FRAGMENT_LENGTH characters of a secret or one of its forms. */
+  /** Every run of FRAGMENT_LENGTH characters of a secret or one of its forms, case-folded. */
   private readonly fragments = new Set<string>();
-  /** Secrets (and forms) too short for fragments, redacted whole. */
-  private readonly whole: string[] = [];
+  /** Every run of HEX_FRAGMENT_LENGTH hex digits of a secret's bytes, lower case. */
+  private readonly hexFragments = new Set<string>();
+  /** Secrets (and forms) too short for fragments, redacted whole, whatever their case. */
+  private readonly whole: RegExp | null;
 
   constructor(secrets: Iterable<string>) {
+    const whole = new Set<string>();
     for (const secret of secrets) {
       if (secret.length < MIN_SECRET_LENGTH) continue;
       for (const form of encodedForms(secret)) {
         if (form.length < FRAGMENT_LENGTH) {
-          if (form.length >= MIN_SECRET_LENGTH) this.whole.push(form);
+          if (form.length >= MIN_SECRET_LENGTH) whole.add(form);
           continue;
         }
-        for (let start = 0; start + FRAGMENT_LENGTH <= form.length; start += 1) this.fragments.add(form.slice(start, start + FRAGMENT_LENGTH));
+        const folded = foldCase(form);
+        for (let start = 0; start + FRAGMENT_LENGTH <= folded.length; start += 1) this.fragments.add(folded.slice(start, start + FRAGMENT_LENGTH));
       }
+      const hex = Buffer.from(secret, 'utf8').toString('hex');
+      for (let start = 0; start + HEX_FRAGMENT_LENGTH <= hex.length; start += 1) this.hexFragments.add(hex.slice(start, start + HEX_FRAGMENT_LENGTH));
     }
-    this.whole.sort((a, b) => b.length - a.length);
+    const longestFirst = [...whole].sort((a, b) => b.length - a.length);
+    this.whole = longestFirst.length > 0 ? new RegExp(longestFirst.map(escapeRegExp).join('|'), 'giu') : null;
   }
 
   static of(secrets: Readonly<Record<string, string>>): SecretRedactor {
@@ -62,22 +91,27 @@ export class SecretRedactor {
 
   /** Whether there is nothing to redact. */
   get empty(): boolean {
-    return this.fragments.size === 0 && this.whole.length === 0;
+    return this.fragments.size === 0 && this.hexFragments.size === 0 && this.whole === null;
   }
 
-  /** The text with every secret, fragment and encoded form replaced by `***`. */
+  /** The text with every secret, fragment and encoded form, in any case, replaced by `***`. */
   text(text: string): string {
     if (this.empty || text.length < MIN_SECRET_LENGTH) return text;
     let result = text;
-    if (this.fragments.size > 0 && text.length >= FRAGMENT_LENGTH) {
+    if ((this.fragments.size > 0 || this.hexFragments.size > 0) && text.length >= FRAGMENT_LENGTH) {
+      const folded = foldCase(text);
       const covered = new Uint8Array(text.length);
       let any = false;
-      for (let start = 0; start + FRAGMENT_LENGTH <= text.length; start += 1) {
-        if (this.fragments.has(text.slice(start, start + FRAGMENT_LENGTH))) {
-          covered.fill(1, start, start + FRAGMENT_LENGTH);
-          any = true;
+      const mark = (fragments: ReadonlySet<string>, length: number): void => {
+        for (let start = 0; start + length <= folded.length; start += 1) {
+          if (fragments.has(folded.slice(start, start + length))) {
+            covered.fill(1, start, start + length);
+            any = true;
+          }
         }
-      }
+      };
+      mark(this.fragments, FRAGMENT_LENGTH);
+      mark(this.hexFragments, HEX_FRAGMENT_LENGTH);
       if (any) {
         result = '';
         for (let index = 0; index < text.length; index += 1) {
@@ -86,7 +120,7 @@ export class SecretRedactor {
         }
       }
     }
-    for (const secret of this.whole) result = result.split(secret).join(MASK);
+    if (this.whole) result = result.replace(this.whole, MASK);
     return result;
   }
 

@@ -70,6 +70,26 @@ describe('connector secrets bound to their destination', () => {
         res.end(`${' '.repeat(2_037)}${req.headers.authorization?.slice(7)} and more`);
         return;
       }
+      if (req.url?.startsWith('/dhis/api/dataValueSets')) {
+        // A DHIS2 server that puts the token it received where the newest lastUpdated is read from.
+        const token = String(req.headers.authorization ?? '').replace(/^ApiToken /, '');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ dataValues: [
+          { dataElement: 'deX', period: '20240801', orgUnit: 'ouX', value: '1', lastUpdated: '2024-08-02T10:00:00.000' },
+          { dataElement: 'deX', period: '20240801', orgUnit: 'ouY', value: '1', lastUpdated: `x${token}` },
+        ] }));
+        return;
+      }
+      if (req.url?.startsWith('/shout')) {
+        // The token upper-cased, and the request's credentials as a hex dump.
+        const authorization = req.headers.authorization ?? '';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: [
+          { communeCode: authorization.toUpperCase(), date: '2024-08-01', visits: 1 },
+          { communeCode: Buffer.from(authorization).toString('hex'), date: '2024-08-01', visits: 2 },
+        ] }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(req.url?.startsWith('/echo') ? echoRecords(req.headers.authorization) : { data: [] }));
     });
@@ -161,6 +181,26 @@ describe('connector secrets bound to their destination', () => {
     expect(leak(JSON.stringify(stored))).toBeNull();
   });
 
+  it('redacts the secret echoed upper-cased or hex-encoded from test samples and rejected rows', async () => {
+    const id = await register('Shouting records', `${source.url}/shout`);
+    const hex = Buffer.from(TOKEN).toString('hex');
+    const leaks = (text: string) => {
+      const lower = text.toLowerCase();
+      for (let start = 0; start + 6 <= TOKEN.length; start += 1) if (lower.includes(TOKEN.slice(start, start + 6).toLowerCase())) return true;
+      for (let start = 0; start + 12 <= hex.length; start += 1) if (lower.includes(hex.slice(start, start + 12))) return true;
+      return false;
+    };
+    const tested = await dataOf<{ testConnector: { ok: boolean; streams: Array<{ sample: unknown[] }> } }>(hub, TEST, { id }, department);
+    expect(tested.testConnector.streams[0].sample).toHaveLength(2);
+    expect(leaks(JSON.stringify(tested))).toBe(false);
+    const run = await dataOf<{ runConnector: { id: string; status: string; rejections: { edges: unknown[] } } }>(hub, RUN, { id }, department);
+    expect(run.runConnector.rejections.edges).toHaveLength(2);
+    expect(leaks(JSON.stringify(run))).toBe(false);
+    const stored = await hub.dataSource.query(`SELECT message, raw FROM run_rejection WHERE runId = ${Number(run.runConnector.id)}`);
+    expect(stored).toHaveLength(2);
+    expect(leaks(JSON.stringify(stored))).toBe(false);
+  });
+
   it('keeps a token cut inside a 200 body out of the run error, connector health and the logs', async () => {
     const id = await register('Cut body', `${source.url}/cut`);
     const run = await dataOf<{ runConnector: { status: string; errorMessage: string } }>(hub, RUN, { id }, department);
@@ -176,6 +216,24 @@ describe('connector secrets bound to their destination', () => {
     for (const text of [run.runConnector.errorMessage, health.connector.health.lastError, tested.testConnector.message, logs.join('')]) {
       expect(leak(text)).toBeNull();
     }
+  });
+
+  it('keeps a secret the source echoes into its incremental state out of the stored run state', async () => {
+    const data = await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, {
+      input: {
+        name: 'Echoing DHIS2', kind: 'dhis2', department: 'SO_YT', schedule: '0 0 1 1 *',
+        config: { baseUrl: `${source.url}/dhis`, dataSet: 'dsAbc123456' },
+        mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'orgUnit' }, period: { field: 'period', transform: 'dhis2Period' }, value: { field: 'value' } },
+        secrets: [{ name: 'token', value: TOKEN }],
+      },
+    });
+    // A routine run (not a backfill): its state is what the next run resumes from.
+    const routine = 'mutation($id: ID!) { runConnector(id: $id, wait: true) { id status } }';
+    const run = await dataOf<{ runConnector: { id: string; status: string } }>(hub, routine, { id: data.registerConnector.id }, department);
+    expect(run.runConnector.status).toBe('PARTIAL');
+    const [row] = await hub.dataSource.query(`SELECT state FROM connector_run WHERE id = ${Number(run.runConnector.id)}`);
+    expect(JSON.parse(row.state as string)).toMatchObject({ lastUpdated: '2024-08-02T10:00:00.000' });
+    expect(leak(row.state as string)).toBeNull();
   });
 
   it('leaves no trace of the secret in any table (audit log, ledger, rejections) nor in the logs', async () => {

@@ -136,4 +136,28 @@ describe('sql connectors read data only', () => {
     // With a password given again, it may move.
     await dataOf(hub, UPDATE, { id, input: { config: sqlConfig(LEAST, undefined, 3307), secrets: [{ name: 'password', value: 'another-password' }] } }, department);
   });
+
+  it('refuses to run a query that calls a name the database defines as a stored function', async () => {
+    // Where the server has no built-in of that name (MySQL 5.7 and REGEXP_REPLACE, MySQL and NVL), this stored
+    // function, running with its definer's rights, would be called instead and read a file for the account.
+    await admin.query(
+      `CREATE DEFINER='root'@'localhost' FUNCTION \`${SOURCE}\`.\`round\`(x INT) RETURNS TEXT READS SQL DATA RETURN LEFT(LOAD_FILE('/etc/passwd'), 40)`,
+    );
+    await admin.query(`GRANT EXECUTE ON FUNCTION \`${SOURCE}\`.\`round\` TO '${LEAST}'@'%'`);
+    try {
+      const id = await register(LEAST, 'SELECT unit_code, day, ROUND(notarizations) AS notarizations FROM kiosk_daily WHERE day BETWEEN :from AND :to');
+      const department = await keyHeaders(hub, Role.DEPARTMENT_IT, ['SO_YT']);
+      const tested = await dataOf<{ testConnector: { ok: boolean; message: string } }>(hub, TEST, { id }, department);
+      expect(tested.testConnector.ok).toBe(false);
+      expect(tested.testConnector.message).toContain('defines the function(s) round');
+      const run = await dataOf<{ runConnector: { status: string; errorClass: string; errorMessage: string } }>(hub, RUN, { id }, department);
+      expect(run.runConnector).toMatchObject({ status: 'FAILED', errorClass: 'CONFIG' });
+      expect(run.runConnector.errorMessage).toContain('defines the function(s) round');
+      // A query that does not call it runs.
+      await dataOf(hub, UPDATE, { id, input: { config: sqlConfig(LEAST) } }, department);
+      expect((await dataOf<{ runConnector: { status: string } }>(hub, RUN, { id }, department)).runConnector.status).not.toBe('FAILED');
+    } finally {
+      await admin.query(`DROP FUNCTION IF EXISTS \`${SOURCE}\`.\`round\``);
+    }
+  });
 });

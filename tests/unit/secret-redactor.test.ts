@@ -24,11 +24,19 @@ describe('secret redactor', () => {
     ['base64 after a two-byte prefix', Buffer.from(`ab${TOKEN}`).toString('base64')],
     ['base64url', Buffer.from(`a${TOKEN}`).toString('base64url')],
     ['JSON-escaped', JSON.stringify({ echoed: TOKEN })],
+    ['upper-cased (a message that shouts)', `INVALID TOKEN ${TOKEN.toUpperCase()}`],
+    ['a fragment in mixed case', `unit "${TOKEN.slice(4, 16).replace(/[a-z]/g, (ch, index: number) => (index % 2 ? ch.toUpperCase() : ch))}"`],
+    ['hex-encoded (a dump of the request bytes)', `request: ${Buffer.from(`Bearer ${TOKEN}`).toString('hex')}`],
+    ['hex-encoded in upper case', `0x${Buffer.from(TOKEN).toString('hex').toUpperCase()}`],
+    ['hex-encoded, cut to its first 8 bytes', `dump ${Buffer.from(TOKEN).toString('hex').slice(0, 16)}…`],
   ])('removes %s', (_form, text) => {
     const redacted = redactor.text(text);
     expect(redacted).toContain('***');
     expect(leaksFragment(redacted, TOKEN)).toBe(false);
+    expect(leaksFragment(redacted.toLowerCase(), TOKEN.toLowerCase())).toBe(false);
     for (const encoded of [encodeURIComponent(TOKEN), Buffer.from(TOKEN).toString('base64').slice(0, -2)]) expect(leaksFragment(redacted, encoded)).toBe(false);
+    const hex = Buffer.from(TOKEN).toString('hex');
+    for (let start = 0; start + 12 <= hex.length; start += 1) expect(redacted.toLowerCase()).not.toContain(hex.slice(start, start + 12));
   });
 
   it('removes the forms of a secret with spaces and non-ASCII characters', () => {
@@ -44,8 +52,15 @@ describe('secret redactor', () => {
     expect(redactor.text('tok-9 and 8e7d6')).toBe('tok-9 and 8e7d6');
   });
 
-  it('redacts a secret shorter than 6 characters where it appears whole', () => {
-    expect(SecretRedactor.of({ apiKey: 'k3y9' }).text('key=k3y9;')).toBe('key=***;');
+  it('redacts a secret shorter than 6 characters where it appears whole, in any case', () => {
+    expect(SecretRedactor.of({ apiKey: 'k3y9' }).text('key=k3y9; KEY=K3Y9')).toBe('key=***; KEY=***');
+  });
+
+  it('leaves ordinary numbers alone: a hex form is redacted from 12 digits (6 bytes) on', () => {
+    const digits = SecretRedactor.of({ password: 'abc123xyz' });
+    // 616263 is "abc" in hex: six digits of it are a number like any other.
+    expect(digits.text('unit 616263, 31 visits')).toBe('unit 616263, 31 visits');
+    expect(digits.text(`x ${Buffer.from('abc123').toString('hex')} y`)).toBe('x *** y');
   });
 
   it('redacts every string of a value, keys included, and keeps the value when nothing changed', () => {
