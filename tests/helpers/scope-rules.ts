@@ -135,7 +135,7 @@ rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus update
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');
-rule(result, 'ConnectorTestResult', 'ok message streams');
+rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'DiscoveredStream', 'name fields sample');
 rule(result, 'CreatedApiKey', 'key apiKey');
 
