@@ -35,7 +35,7 @@ import {
 } from '../common/period';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { sqliteDatetime } from '../ingestion/ingest';
-import { assertDepartmentAccess, departmentScope } from '../security/access';
+import { assertDepartmentAccess } from '../security/access';
 import type { Principal } from '../security/principal';
 import { levelRank, UnitEdition, UnitMap, type UnitRecord } from './unit-map';
 import { estimateRows, readsRaw } from './volume';
@@ -198,6 +198,11 @@ function toPeriod(value: Period | string, field: string): Period {
   }
 }
 
+/**
+ * The named metrics, each within the caller's departments (FORBIDDEN otherwise): the one scope check of series,
+ * aggregates and their CSV exports. Every total is made of the named metrics only, so no grouping (DEPARTMENT,
+ * PILOT_MODEL, TASK_GROUP) can fold another department's values into a scoped caller's answer.
+ */
 async function loadMetrics(dataSource: Queryable, codes: readonly string[], principal: Principal | undefined): Promise<AnalyticsMetric[]> {
   if (!Array.isArray(codes) || codes.length === 0) throw badInput('metrics', 'name at least one metric');
   if (codes.length > MAX_METRICS) throw badInput('metrics', `at most ${MAX_METRICS} metrics per request`);
@@ -873,7 +878,6 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
     throw badInput('limit', `must be between 0 and ${maxRows}`);
   }
 
-  const scope = options.principal ? departmentScope(options.principal) : null;
   const codeFilter = (codes: readonly string[] | null | undefined, field: string) => {
     if (codes == null) return null;
     if (codes.length === 0) throw badInput(field, 'give at least one code, or leave it out');
@@ -885,8 +889,7 @@ export async function runAggregate(dataSource: DataSource, request: AggregateReq
   const planned = await plan(dataSource, request, options, (metric) =>
     (!departments || departments.has(metric.departmentCode)) &&
     (!pilotModels || pilotModels.has(metric.pilotModelCode)) &&
-    (!taskGroups || taskGroups.has(metric.taskGroupCode)) &&
-    (!scope || !groupBy.includes(Dimension.DEPARTMENT) || scope.includes(metric.departmentId)),
+    (!taskGroups || taskGroups.has(metric.taskGroupCode)),
   );
   const orderBy = request.orderBy ?? [];
   const metricByCode = new Map(planned.metrics.map((metric) => [metric.code, metric]));
