@@ -107,7 +107,7 @@ rule(inherited, 'AggregateRow', 'period periodStart periodEnd unit measures appr
 rule(inherited, 'AggregateMeasure', 'value numerator denominator expected reported complete approximate level metric');
 
 // Connectors and runs.
-rule(inherited, 'Connector', 'id name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion createdAt updatedAt department');
+rule(inherited, 'Connector', 'id name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion version createdAt updatedAt department');
 rule(operational, 'Connector', 'config mapping secretNames health runs');
 rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
 rule(inherited, 'ConnectorRun', 'id trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs');
@@ -120,6 +120,7 @@ rule(inherited, 'ConnectorKindInfo', 'kind description secretNames');
 // Administration (reached through administrator-only roots, or the caller's own key).
 rule(inherited, 'AuditEvent', 'id at actorSubject actorName actorRole action targetType targetId outcome errorCode requestId clientIp details');
 rule(inherited, 'OutboundHost', 'id pattern allowPrivate note createdBy createdAt');
+rule({ kind: 'roles', roles: ADMIN }, 'OutboundHost', 'departments');
 rule(inherited, 'ApiKey', 'id name role prefix createdAt createdBy lastUsedAt revokedAt expiresAt departments active');
 rule({ kind: 'self' }, 'Viewer', 'subject name role authenticatedBy departments apiKey');
 
@@ -131,7 +132,7 @@ for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 
 rule(structure, 'PageInfo', 'hasNextPage hasPreviousPage startCursor endCursor');
 
 // Writes, and what they return.
-rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask setMetricTarget addOutboundHost removeOutboundHost createApiKey revokeApiKey');
+rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');

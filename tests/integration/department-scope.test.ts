@@ -223,6 +223,9 @@ describe('department scope, derived from the schema', () => {
     ids.healthPush = await register('Health push', 'SO_YT');
     ids.justicePush = await register('Justice push', 'SO_TP');
     await register('Health second push', 'SO_YT');
+    // An allowlist entry granted to a department, so its grants are read (and their refusal checked).
+    const granted = await hub.graphql('mutation { addOutboundHost(input: { pattern: "data.health.example.gov.vn", departments: ["SO_YT"] }) { id } }');
+    expect(granted.errors).toBeUndefined();
     const push = async (connector: string, metric: string, value: number) => {
       const response = await hub.graphql<{ submitObservations: { run: { id: string } } }>(
         `mutation($rows: [ObservationInput!]!) { submitObservations(connectorId: "${connector}", rows: $rows) { run { id } } }`,
@@ -478,7 +481,7 @@ describe('department scope, derived from the schema', () => {
 
   /** A snapshot of what a refused write could have changed. */
   const fingerprint = async () => {
-    const tables = ['connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'task_change', 'pilot_model_change'];
+    const tables = ['connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'outbound_host_department', 'task_change', 'pilot_model_change'];
     const counts: Record<string, unknown> = {};
     for (const table of tables) counts[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     counts.connectors = await hub.dataSource.query('SELECT id, enabled, lookbackDays, deletedAt FROM connector ORDER BY id');
@@ -496,6 +499,7 @@ describe('department scope, derived from the schema', () => {
       updateTask: () => `updateTask(code: "${taskCode}", input: { responsiblePerson: "Giám đốc", note: "scope" }) { code }`,
       setMetricTarget: () => `setMetricTarget(code: "${JUSTICE_METRIC}", targetValue: 1, targetDate: "2030-12-31") { code }`,
       addOutboundHost: () => 'addOutboundHost(input: { pattern: "scope.example.gov.vn" }) { id }',
+      setOutboundHostDepartments: () => 'setOutboundHostDepartments(id: "1", departments: ["SO_TP"]) { id }',
       removeOutboundHost: () => 'removeOutboundHost(id: "1")',
       createApiKey: () => 'createApiKey(input: { name: "scope", role: ADMIN }) { key }',
       revokeApiKey: () => 'revokeApiKey(id: "1") { id }',
