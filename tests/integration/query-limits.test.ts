@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
+import type { QueryRunner } from 'typeorm';
 import { Role } from '../../src/security/principal';
 import { dataOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
@@ -175,15 +176,23 @@ describe('query limits with small settings', () => {
   });
 
   it('answers TIMEOUT at the deadline and starts no resolver after it', async () => {
-    // The database answers the observation page 1 s late (a slow statement).
-    const runner = hub.dataSource.createQueryRunner();
-    const prototype = Object.getPrototypeOf(runner) as { query: (...args: unknown[]) => Promise<unknown> };
-    await runner.release();
-    const query = Object.prototype.hasOwnProperty.call(prototype, 'query') ? prototype.query : undefined;
-    const original = prototype.query;
-    prototype.query = async function slowObservations(this: unknown, ...args: unknown[]) {
-      if (/observation/.test(String(args[0])) && !/administrative_unit/.test(String(args[0]))) await new Promise((resolve) => setTimeout(resolve, 1000));
-      return original.apply(this, args);
+    // The database answers the observation page 1 s late (a slow statement). The delay wraps the runners the
+    // driver hands out, outside the hub's own wrappers: SQLite's single query runner is created (and given its own
+    // `query`) when the hub starts, so a patch of the runner prototype would no longer reach it.
+    const driver = hub.dataSource.driver;
+    const createQueryRunner = driver.createQueryRunner;
+    const slowed: Array<[QueryRunner, QueryRunner['query']]> = [];
+    driver.createQueryRunner = function slowObservationRunner(this: typeof driver, mode) {
+      const runner = createQueryRunner.call(this, mode);
+      if (slowed.some(([known]) => known === runner)) return runner;
+      const query = runner.query;
+      slowed.push([runner, query]);
+      runner.query = (async (...args: Parameters<QueryRunner['query']>) => {
+        const result: unknown = await query.apply(runner, args);
+        if (/observation/.test(String(args[0])) && !/administrative_unit/.test(String(args[0]))) await new Promise((resolve) => setTimeout(resolve, 1000));
+        return result;
+      }) as QueryRunner['query'];
+      return runner;
     };
     try {
       hub.counter.reset();
@@ -206,8 +215,8 @@ describe('query limits with small settings', () => {
       expect(hub.counter.statements.some((statement) => /observation/.test(statement))).toBe(true);
       expect(hub.counter.statements.filter((statement) => /administrative_unit/.test(statement))).toEqual([]);
     } finally {
-      if (query) prototype.query = query;
-      else delete (prototype as Partial<typeof prototype>).query;
+      driver.createQueryRunner = createQueryRunner;
+      for (const [runner, query] of slowed) runner.query = query;
     }
     // The next request is served normally.
     expect(await dataOf(hub, '{ program(code: "DA06") { code } }')).toEqual({ program: { code: 'DA06' } });
