@@ -29,7 +29,10 @@ export async function allowServer(graphqlUrl: string, serverUrl: string, headers
   if (body.errors && body.errors[0]?.extensions?.code !== 'CONFLICT') throw new Error(`addOutboundHost failed: ${JSON.stringify(body.errors)}`);
 }
 
-/** Adds the server at `serverUrl` to the allowlist directly in the database (before a hub runs). */
-export async function allowServerIn(dataSource: DataSource, serverUrl: string): Promise<void> {
-  await ensureOutboundHost(dataSource, { pattern: hostOf(serverUrl), allowPrivate: true, note: 'test server' }, 'test');
+/**
+ * Adds the server at `serverUrl` to the allowlist directly in the database (before a hub runs), granted to
+ * `departments` (none: only connectors an administrator configured may use it).
+ */
+export async function allowServerIn(dataSource: DataSource, serverUrl: string, departments: string[] = []): Promise<void> {
+  await ensureOutboundHost(dataSource, { pattern: hostOf(serverUrl), allowPrivate: true, note: 'test server', departments }, 'test');
 }

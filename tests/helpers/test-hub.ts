@@ -45,6 +45,8 @@ export async function startTestHub(
     environment?: Record<string, string>;
     /** Local servers connectors may reach (exact host:port entries with allowPrivate, as allowServer adds). */
     allowServers?: string[];
+    /** Departments those allowlist entries are granted to (default none: administrator-configured connectors only). */
+    allowServersFor?: string[];
     /** Host name resolution of the outbound guard. */
     lookup?: HostLookup;
     /** Receives the hub's log lines (JSON, level debug); default: no logging. */
@@ -53,7 +55,7 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const database = await openTestDatabase({ seed: options.seed });
   // Written before the hub serves, so no request (metrics, statement counts) is spent on it.
-  for (const server of options.allowServers ?? []) await allowServerIn(database.dataSource, server);
+  for (const server of options.allowServers ?? []) await allowServerIn(database.dataSource, server, options.allowServersFor);
   const hubConfig: HubConfig = {
     ...loadConfig({
       PORT: '0',

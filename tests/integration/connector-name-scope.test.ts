@@ -45,7 +45,7 @@ describe('connector names and department scope', () => {
     // Within its department a name is still unique, for registering and for renaming.
     const twice = await register(justiceNames[0], 'SO_YT', headers);
     expect(twice.errors?.map((error) => [error.extensions?.code, error.extensions?.field, error.message])).toEqual([
-      ['CONFLICT', 'input.name', `a connector named "${justiceNames[0]}" exists in this department`],
+      ['CONFLICT', 'input.name', `this department already has a connector named "${justiceNames[0]}"`],
     ]);
     const renamedAgain = await hub.graphql(RENAME, { id: own.data!.registerConnector.id, name: justiceNames[0] }, headers);
     expect(renamedAgain.errors?.map((error) => error.extensions?.code)).toEqual(['CONFLICT']);

@@ -103,7 +103,8 @@ describe('connector secrets bound to their destination', () => {
         callback();
       },
     });
-    hub = await startTestHub({ allowServers: [source.url, echo.url], logDestination });
+    // SO_YT's staff move these connectors themselves: the servers are granted to SO_YT.
+    hub = await startTestHub({ allowServers: [source.url, echo.url], allowServersFor: ['SO_YT'], logDestination });
     department = await keyHeaders(hub, Role.DEPARTMENT_IT, ['SO_YT']);
   });
   afterAll(async () => {
