@@ -1,10 +1,10 @@
 /**
  * The one ingestion path: every observation the hub stores — pulled by a connector, pushed by a department,
  * backfilled — goes through ingestRows. A call is one batch: it validates every row, then writes the accepted
- * rows (new values, changed values with their revision) and the rejections in one transaction — or, for a batch
- * of more than ROWS_PER_TRANSACTION accepted rows, in one transaction per slice of that many rows, with a turn of
- * the event loop between them (and during validation): on the embedded database every statement runs on the main
- * thread, and a batch of a whole feed page (160,000 rows) must not stop the process from answering meanwhile.
+ * rows (new values, changed values with their revision) and the rejections in one transaction, written in slices of
+ * ROWS_PER_TRANSACTION rows with a turn of the event loop between them (and during validation), so a batch of a whole
+ * feed page (160,000 rows) does not stop the process from answering meanwhile. On the embedded database, whose one
+ * connection every request shares and whose statements run on the main thread, each slice is its own transaction.
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
  * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
@@ -77,9 +77,9 @@ const ROWS_PER_STATEMENT = 2_000;
  */
 const REJECTIONS_PER_STATEMENT = 100;
 /**
- * Accepted rows written per transaction: a few tens of milliseconds of SQLite work. A larger batch commits slice by
- * slice; if the database fails, the slices already committed stay, and sending the batch again is safe (their rows
- * are then unchanged and skipped).
+ * Accepted rows written between turns of the event loop: a few tens of milliseconds of SQLite work. On SQLite a larger
+ * batch commits slice by slice; if the database fails, the slices already committed stay, and sending the batch
+ * again is safe (their rows are then unchanged and skipped). A server database commits the batch whole.
  */
 export const ROWS_PER_TRANSACTION = 5_000;
 /** Natural keys per existence query (3 parameters each). */
@@ -340,7 +340,8 @@ function checkOrigin(origin: IngestionOrigin): void {
  * Validates `rows` and stores the accepted ones in one transaction (one per ROWS_PER_TRANSACTION accepted rows):
  * new natural keys are inserted, changed values replace the stored one after its revision is kept, identical
  * values are left untouched. Rejections are stored against origin.runId when it is set. If the database fails,
- * nothing of the call remains (of a larger call, nothing of the slice that failed nor of those after it).
+ * nothing of the call remains (on SQLite, of a call larger than one slice: nothing of the slice that failed nor of
+ * those after it).
  */
 export async function ingestRows(dataSource: DataSource, rows: readonly ObservationRow[], origin: IngestionOrigin): Promise<ImportSummary> {
   checkOrigin(origin);
@@ -482,12 +483,29 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
     return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
   };
 
-  // The rejections go with the first slice. Each slice's counts are added once its transaction has committed.
-  for (let start = 0; start === 0 || start < accepted.length; start += ROWS_PER_TRANSACTION) {
-    if (start > 0) await yieldToEventLoop();
-    const slice = accepted.slice(start, start + ROWS_PER_TRANSACTION);
+  const slices: ValidRow[][] = [];
+  for (let start = 0; start === 0 || start < accepted.length; start += ROWS_PER_TRANSACTION) slices.push(accepted.slice(start, start + ROWS_PER_TRANSACTION));
+  // The rejections go with the first slice. A server database keeps the whole batch in one transaction, yielding
+  // between slices: other requests have connections of their own meanwhile. The embedded database has a single
+  // connection that every request would share with an open transaction, so there each slice commits on its own.
+  const slicesPerTransaction = sql.dialect === 'sqlite' ? 1 : slices.length;
+  const writeSlices = async (manager: EntityManager, first: number, end: number) => {
+    const totals = { imported: 0, updated: 0, unchanged: 0 };
+    for (let index = first; index < end; index += 1) {
+      if (index > first) await yieldToEventLoop();
+      const written = await writeSlice(manager, slices[index], index === 0 ? storedRejections : []);
+      totals.imported += written.imported;
+      totals.updated += written.updated;
+      totals.unchanged += written.unchanged;
+    }
+    return totals;
+  };
+  // Counts are added once their transaction has committed.
+  for (let first = 0; first < slices.length; first += slicesPerTransaction) {
+    if (first > 0) await yieldToEventLoop();
+    const end = Math.min(first + slicesPerTransaction, slices.length);
     const written = await retryWriteConflicts(
-      () => dataSource.transaction((manager) => writeSlice(manager, slice, start === 0 ? storedRejections : [])),
+      () => dataSource.transaction((manager) => writeSlices(manager, first, end)),
       { duplicateKeys: true, what: 'the batch' },
     );
     imported += written.imported;
