@@ -310,7 +310,9 @@ describe('JWT single sign-on', () => {
       const token = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: ['SO_YT'] });
       const outcome = async (headers: Record<string, string>) => {
         const response = await hub.graphql(SCOPED_CALLS, { connector: justiceConnector }, headers);
-        return { data: response.data, errors: response.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]) };
+        // Root fields resolve concurrently: their errors come in the order they finished.
+        const errors = response.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]);
+        return { data: response.data, errors: errors?.sort((a, b) => String(a[0]).localeCompare(String(b[0]))) };
       };
       const expected = {
         data: { viewer: { role: 'DEPARTMENT_IT', departments: [{ code: 'SO_YT' }] }, connectors: { edges: [] }, connector: null, metric: { latest: null } },
