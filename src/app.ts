@@ -105,9 +105,15 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   // request came over https (request.secure, hence HSTS).
   app.set('trust proxy', config.http.trustProxy);
   // Slow clients are cut off: headers within HTTP_HEADERS_TIMEOUT_SECONDS, the whole request within
-  // HTTP_REQUEST_TIMEOUT_SECONDS, both checked every second (Node's default check runs every 30 s).
+  // HTTP_REQUEST_TIMEOUT_SECONDS, both checked every second (Node's default check runs every 30 s). Idle keep-alive
+  // connections outlive the clients' and balancers' pools (Node's 5 s default races them: a reset request).
   const httpServer = http.createServer(
-    { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1_000 },
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
     app,
   );
   limitConnectionsPerAddress(httpServer, config.http.maxConnectionsPerAddress, app.get('trust proxy fn') as (address: string, hop: number) => boolean);

@@ -92,6 +92,11 @@ const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
   /** Longest a client may take to send a whole request (headers and body). */
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the idle timeout of the usual load balancers
+   * (60 s) and of HTTP clients' own pools, so a client never sends on a connection the hub is closing.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(65),
   /** Most connections open at once from one client address (trusted proxies excepted); 0 = no cap. */
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(256),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
@@ -262,6 +267,7 @@ export interface HttpConfig {
   trustProxy: TrustProxy;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   /** 0: no cap. */
   maxConnectionsPerAddress: number;
 }
@@ -379,6 +385,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       trustProxy: env.TRUST_PROXY,
       headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
+      keepAliveTimeoutMs: Math.round(env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000),
       maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
     },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
