@@ -69,7 +69,7 @@ export interface TestDatabase {
  * migrations alone. In SQLite (in memory) the file's database is a copy of an image of that same state, built
  * once by migrating (and seeding) an empty database and kept under the system's temporary folder, named after a
  * hash of the hub's source (src/: migrations, entities, seed): migrating and seeding again for every file costs
- * seconds of CPU, the copy milliseconds. Tests of the migrations themselves open their own databases.
+ * seconds of CPU, the copy milliseconds. The migrations tests and hub processes still migrate their own databases.
  */
 export async function openTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
   const config = testDatabaseConfig();
