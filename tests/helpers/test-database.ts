@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DataSource, type Logger } from 'typeorm';
 import { databaseConfigFromUrl, type DatabaseConfig } from '../../src/config';
 import { createDataSource, migrate } from '../../src/database/data-source';
@@ -59,17 +63,91 @@ export interface TestDatabase {
 }
 
 /**
- * A freshly migrated database: every table of the worker's server database is dropped first, so each test file
- * starts from the migrations alone. Seeds the catalogue unless told not to.
+ * A freshly migrated database, seeded with the catalogue unless told not to.
+ *
+ * On the server, every table of the worker's database is dropped first, so each test file starts from the
+ * migrations alone. In SQLite (in memory) the file's database is a copy of an image of that same state, built
+ * once by migrating (and seeding) an empty database and kept under the system's temporary folder, named after a
+ * hash of the hub's source (src/: migrations, entities, seed): migrating and seeding again for every file costs
+ * seconds of CPU, the copy milliseconds. The migrations tests and hub processes still migrate their own databases.
  */
 export async function openTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
   const config = testDatabaseConfig();
   const counter = new StatementCounter();
+  const seed = options.seed !== false;
+  if (config.kind === 'sqlite') {
+    const dataSource = createDataSource(config, { logger: counter, sqliteContents: await sqliteImage(config, seed) });
+    await dataSource.initialize();
+    counter.reset();
+    return { dataSource, config, counter };
+  }
   const dataSource = createDataSource(config, { logger: counter });
   await dataSource.initialize();
-  if (config.kind !== 'sqlite') await dataSource.dropDatabase();
+  await dataSource.dropDatabase();
   await migrate(dataSource);
-  if (options.seed !== false) await seedCatalogue(dataSource);
+  if (seed) await seedCatalogue(dataSource);
   counter.reset();
   return { dataSource, config, counter };
+}
+
+const IMAGE_FOLDER = path.join(os.tmpdir(), 'pilothub-test-databases');
+/** Images unused for this long are removed when a new one is written. */
+const IMAGE_LIFETIME_MS = 24 * 3600_000;
+
+/** The contents of a freshly migrated (and seeded) SQLite database of the current source; built on first use. */
+async function sqliteImage(config: DatabaseConfig, seed: boolean): Promise<Buffer> {
+  const file = path.join(IMAGE_FOLDER, `${sourceHash()}-${seed ? 'seeded' : 'migrated'}.sqlite`);
+  try {
+    const contents = fs.readFileSync(file);
+    fs.utimesSync(file, new Date(), new Date());
+    return contents;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  try {
+    await migrate(dataSource);
+    if (seed) await seedCatalogue(dataSource);
+    const contents = (dataSource.driver as unknown as { databaseConnection: { serialize(): Buffer } }).databaseConnection.serialize();
+    fs.mkdirSync(IMAGE_FOLDER, { recursive: true });
+    // Written aside then renamed: a worker building the same image at the same time never reads half of it.
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, contents);
+    fs.renameSync(partial, file);
+    removeOldImages();
+    return contents;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function removeOldImages(): void {
+  for (const name of fs.readdirSync(IMAGE_FOLDER)) {
+    const file = path.join(IMAGE_FOLDER, name);
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > IMAGE_LIFETIME_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // Removed meanwhile by another worker.
+    }
+  }
+}
+
+let hashed: string | undefined;
+
+/** A hash of every file under src/ (path and contents): an image is reused only by the source that built it. */
+function sourceHash(): string {
+  if (hashed) return hashed;
+  const root = path.join(__dirname, '..', '..', 'src');
+  const hash = createHash('sha256');
+  const visit = (folder: string): void => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile()) hash.update(`${path.relative(root, full)}\0`).update(fs.readFileSync(full)).update('\0');
+    }
+  };
+  visit(root);
+  hashed = hash.digest('hex').slice(0, 24);
+  return hashed;
 }
