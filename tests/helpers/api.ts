@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { GraphQLResponse, TestHub } from './test-hub';
 
 export type GraphQLError = NonNullable<GraphQLResponse['errors']>[number];
@@ -50,3 +51,22 @@ export function utf8Header(text: string): string {
 
 /** Model codes M01 … M38 in catalogue order. */
 export const MODEL_CODES = Array.from({ length: 38 }, (_, index) => `M${String(index + 1).padStart(2, '0')}`);
+
+export interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One raw HTTP request to a local server (any method, path and headers; `from` picks the source address), on a connection of its own. */
+export function sendRaw(port: number, method: string, path: string, options: { body?: string; headers?: Record<string, string>; from?: string } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const sent = http.request({ host: '127.0.0.1', port, method, path, localAddress: options.from, agent: false, headers: options.headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    sent.on('error', reject);
+    sent.end(options.body);
+  });
+}

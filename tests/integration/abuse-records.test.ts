@@ -4,46 +4,21 @@
  * log, writes refused at authentication are audited, failed authentications are limited and logged once per window
  * per address, and every response carries the security headers (HSTS and forwarded addresses only with TRUST_PROXY).
  */
-import http from 'node:http';
 import { Writable } from 'node:stream';
 import { ApiKeyService } from '../../src/security/api-key.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { createLogger, MAX_LOG_LINE_BYTES } from '../../src/observability/logger';
 import { Role } from '../../src/security/principal';
+import { sendRaw, type RawAnswer } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** A raw request (any method, path, headers, source address) to a test hub. */
-function send(hub: TestHub, method: string, path: string, options: { body?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const sent = http.request(
-      {
-        host: '127.0.0.1',
-        port: hub.hub.port,
-        method,
-        path,
-        localAddress: options.from,
-        agent: false,
-        headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
-      },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
-      },
-    );
-    sent.on('error', reject);
-    sent.end(options.body);
-  });
+function send(hub: TestHub, method: string, path: string, options: { body?: string; headers?: Record<string, string>; from?: string } = {}): Promise<RawAnswer> {
+  const headers = { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
+  return sendRaw(hub.hub.port, method, path, { ...options, headers });
 }
 
-/** A log destination keeping every line written. */
 function captureLog(): { destination: Writable; lines: string[] } {
   const lines: string[] = [];
   let pending = '';

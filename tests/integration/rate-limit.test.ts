@@ -3,38 +3,16 @@
  * metrics are never limited, a refused request does nothing (no audit record), another caller is unaffected,
  * and a caller gets in again once the window is over.
  */
-import http from 'node:http';
 import { ApiKeyService } from '../../src/security/api-key.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { Role } from '../../src/security/principal';
+import { sendRaw, type RawAnswer } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** A request as the test administrator, or with the given headers (another caller's key). */
-function request(hub: TestHub, method: string, path: string, options: { body?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const sent = http.request(
-      {
-        host: '127.0.0.1',
-        port: hub.hub.port,
-        method,
-        path,
-        headers: { ...(options.headers ?? hub.headers), ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
-      },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
-      },
-    );
-    sent.on('error', reject);
-    sent.end(options.body);
-  });
+function request(hub: TestHub, method: string, path: string, options: { body?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
+  const headers = { ...(options.headers ?? hub.headers), ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) };
+  return sendRaw(hub.hub.port, method, path, { body: options.body, headers });
 }
 
 const graphql = (hub: TestHub, query: string, headers?: Record<string, string>) => request(hub, 'POST', '/graphql', { body: JSON.stringify({ query }), headers });
