@@ -30,6 +30,7 @@ import { authenticationMiddleware, Authenticator, principalOf } from './security
 import type { Principal } from './security/principal';
 import { AuthenticationFailures, createRateLimit, LimiterStore } from './security/rate-limit';
 import { auditRefusedWrites } from './security/refusal-audit';
+import { fairTurns } from './http/fair-turns';
 import { limitConnectionsPerAddress, securityHeaders } from './http/hardening';
 
 export interface Hub {
@@ -229,6 +230,9 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     response.end(await metrics.registry.metrics());
   };
   app.get('/metrics', openMetricsAccess({ metricsPublic: config.auth.metricsPublic, scrapeKey: config.auth.metricsScrapeKey }, serveMetrics));
+
+  // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.
+  app.use(fairTurns());
 
   // Everything below needs credentials (or ANONYMOUS_READ). The Sandbox page itself is static HTML that Apollo
   // serves before any operation runs; the operations it sends carry the headers set in its connection settings.
