@@ -44,9 +44,69 @@ export async function createWorkerDatabases(url: string, workers: number): Promi
   });
 }
 
-/** Drops the databases of workers 1 … `workers`. */
+/** Drops the databases of workers 1 … `workers` and the run's template databases. */
 export async function dropWorkerDatabases(url: string, workers: number): Promise<void> {
   await onServer(url, async (query) => {
-    for (const name of workerDatabaseNames(url, workers)) await query(`DROP DATABASE IF EXISTS \`${name}\``);
+    for (const name of [...workerDatabaseNames(url, workers), ...TEMPLATE_KINDS.map((kind) => templateDatabaseName(url, kind))]) {
+      await query(`DROP DATABASE IF EXISTS \`${name}\``);
+    }
+  });
+}
+
+/**
+ * Template databases. Migrating and seeding a database on the server takes seconds; copying a migrated (and
+ * seeded) template into a worker's database takes a fraction of that. Each template is built once per run by
+ * the first worker that needs it (under a server-side lock, so two workers never build it together), marked
+ * ready by a table of its own, and dropped by the global teardown with the workers' databases.
+ */
+export type TemplateKind = 'migrated' | 'seeded';
+const TEMPLATE_KINDS: readonly TemplateKind[] = ['migrated', 'seeded'];
+const READY_MARK = 'template_ready';
+
+/** `<database of TEST_DATABASE_URL>_wtemplate_<kind>`: matched, like the workers' databases, by `<name>\_w%`. */
+export function templateDatabaseName(url: string, kind: TemplateKind): string {
+  return `${decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))}_wtemplate_${kind}`;
+}
+
+/** The URL of a database on the same server as `url`. */
+export function databaseUrl(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * Makes `target` (dropped and created again) an exact copy of the `kind` template of the run of `url`, building
+ * the template with `build` (given the template's URL) if no worker has yet. Tables are created from the
+ * template's own `SHOW CREATE TABLE` (keys, foreign keys and counters included), then filled from it.
+ */
+export async function copyTemplateDatabase(url: string, kind: TemplateKind, target: string, build: (templateUrl: string) => Promise<void>): Promise<void> {
+  const template = templateDatabaseName(url, kind);
+  await onServer(url, async (query) => {
+    const rows = async (sql: string) => (await query(sql)) as [Array<Record<string, string>>];
+    await query(`SELECT GET_LOCK('${template}', 600)`);
+    try {
+      const [ready] = await rows(`SELECT 1 AS ready FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${template}' AND TABLE_NAME = '${READY_MARK}'`);
+      if (ready.length === 0) {
+        await query(`DROP DATABASE IF EXISTS \`${template}\``);
+        await query(`CREATE DATABASE \`${template}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        await build(databaseUrl(url, template));
+        await query(`CREATE TABLE \`${template}\`.\`${READY_MARK}\` (ready int)`);
+      }
+    } finally {
+      await query(`SELECT RELEASE_LOCK('${template}')`);
+    }
+    const [tables] = await rows(
+      `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${template}' AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '${READY_MARK}'`,
+    );
+    await query(`DROP DATABASE IF EXISTS \`${target}\``);
+    await query(`CREATE DATABASE \`${target}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await query(`USE \`${target}\``);
+    await query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const { name } of tables) {
+      const [[created]] = await rows(`SHOW CREATE TABLE \`${template}\`.\`${name}\``);
+      await query(created['Create Table']);
+      await query(`INSERT INTO \`${name}\` SELECT * FROM \`${template}\`.\`${name}\``);
+    }
   });
 }

@@ -6,7 +6,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { databaseConfigFromUrl, type DatabaseConfig } from '../../src/config';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { seedCatalogue } from '../../src/seed/seed';
-import { workerDatabaseUrl } from './server-databases';
+import { copyTemplateDatabase, workerDatabaseUrl } from './server-databases';
 
 /**
  * The database this test file targets: embedded SQLite in memory, or, in the server-database project, this jest
@@ -65,7 +65,8 @@ export interface TestDatabase {
 /**
  * A freshly migrated database, seeded with the catalogue unless told not to.
  *
- * On the server, every table of the worker's database is dropped first, so each test file starts from the
+ * On the server, the worker's database is made a copy of a template database of the run, migrated (and seeded)
+ * once by the first worker that needs it (see copyTemplateDatabase), so each test file starts from the
  * migrations alone. In SQLite (in memory) the file's database is a copy of an image of that same state, built
  * once by migrating (and seeding) an empty database and kept under the system's temporary folder, named after a
  * hash of the hub's source (src/: migrations, entities, seed): migrating and seeding again for every file costs
@@ -81,11 +82,18 @@ export async function openTestDatabase(options: { seed?: boolean } = {}): Promis
     counter.reset();
     return { dataSource, config, counter };
   }
+  await copyTemplateDatabase(process.env.TEST_DATABASE_URL!, seed ? 'seeded' : 'migrated', decodeURIComponent(new URL(config.location).pathname.slice(1)), async (templateUrl) => {
+    const template = createDataSource(databaseConfigFromUrl(templateUrl, '', 1));
+    await template.initialize();
+    try {
+      await migrate(template);
+      if (seed) await seedCatalogue(template);
+    } finally {
+      await template.destroy();
+    }
+  });
   const dataSource = createDataSource(config, { logger: counter });
   await dataSource.initialize();
-  await dataSource.dropDatabase();
-  await migrate(dataSource);
-  if (seed) await seedCatalogue(dataSource);
   counter.reset();
   return { dataSource, config, counter };
 }
