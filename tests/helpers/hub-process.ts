@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { DatabaseConfig } from '../../src/config';
+import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
 import { TEST_SECRETS_KEYS } from './outbound';
-import { testDatabaseConfig } from './test-database';
+import { openTestDatabase, testDatabaseConfig } from './test-database';
 import { TEST_ADMIN_HEADERS, TEST_ADMIN_KEY } from './test-hub';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -72,4 +76,45 @@ export async function postGraphQL<T>(url: string, query: string, variables?: Rec
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data as T;
+}
+
+export interface HubProcessFixture {
+  hub: HubProcess;
+  /** The project's feed simulator on an open port (allowed as an outbound server by the tests that use it). */
+  feeds: FeedSimulator;
+  /** The database the process uses: a SQLite file of the fixture's own, or this worker's database on the server. */
+  databaseConfig: DatabaseConfig;
+  /** Kills the process if it still runs, closes the feeds, removes the fixture's folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * A hub process of its own on an empty database (it migrates and seeds it: SEED_ON_START=always), with JSON logs on
+ * an open port, plus a feed simulator: the set-up of the tests that stop or restart a hub under load.
+ */
+export async function startHubProcessFixture(environment: Record<string, string>): Promise<HubProcessFixture> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-process-'));
+  const sqliteFile = path.join(folder, 'hub.sqlite');
+  const config = testDatabaseConfig();
+  const databaseConfig: DatabaseConfig = config.kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : config;
+  if (config.kind !== 'sqlite') {
+    const database = await openTestDatabase({ seed: false });
+    await database.dataSource.dropDatabase();
+    await database.dataSource.destroy();
+  }
+  const feeds = await startFeedSimulator({ port: 0 });
+  const hub = startHubProcess({ ...databaseEnvironment(sqliteFile), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'always', LOG_FORMAT: 'json', ...environment });
+  return {
+    hub,
+    feeds,
+    databaseConfig,
+    async close() {
+      if (hub.child.exitCode === null && hub.child.signalCode === null) {
+        hub.child.kill('SIGKILL');
+        await hub.exited;
+      }
+      await feeds.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }

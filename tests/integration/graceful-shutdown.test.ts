@@ -14,14 +14,12 @@
  * after the process is gone; on MariaDB the hub uses TEST_DATABASE_URL.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 import { createDataSource } from '../../src/database/data-source';
-import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
+import type { FeedSimulator } from '../../src/feeds/simulator';
 import { describeRecords, startGraphQLLoad, type RequestRecord } from '../helpers/graphql-load';
-import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
-import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { postGraphQL, startHubProcessFixture, waitForUrl, type HubProcess, type HubProcessFixture } from '../helpers/hub-process';
 import { allowServer } from '../helpers/outbound';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -81,43 +79,22 @@ async function readDatabase<T>(config: DatabaseConfig, sql: string, parameters: 
 }
 
 describe('graceful shutdown of a hub process under load', () => {
-  let folder: string;
+  let fixture: HubProcessFixture;
   let databaseConfig: DatabaseConfig;
   let feeds: FeedSimulator;
   let hub: HubProcess | undefined;
 
   beforeAll(async () => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-shutdown-'));
-    const sqliteFile = path.join(folder, 'hub.sqlite');
-    databaseConfig = testDatabaseConfig().kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : testDatabaseConfig();
-    if (databaseConfig.kind !== 'sqlite') {
-      // The hub process migrates and seeds an empty database itself.
-      const database = await openTestDatabase({ seed: false });
-      await database.dataSource.dropDatabase();
-      await database.dataSource.destroy();
-    }
-    feeds = await startFeedSimulator({ port: 0 });
-    hub = startHubProcess({
-      ...databaseEnvironment(sqliteFile),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SEED_ON_START: 'always',
+    fixture = await startHubProcessFixture({
       PILOTHUB_DEMO: 'false',
-      LOG_FORMAT: 'json',
       RUN_HEARTBEAT_SECONDS: '1',
       // These clients do not watch /readyz: the time a balancer needs to notice is not what this test is about.
       SHUTDOWN_DELAY_SECONDS: '0.5',
     });
+    ({ hub, feeds, databaseConfig } = fixture);
   }, 90_000);
 
-  afterAll(async () => {
-    if (hub && hub.child.exitCode === null && hub.child.signalCode === null) {
-      hub.child.kill('SIGKILL');
-      await hub.exited;
-    }
-    await feeds?.close();
-    fs.rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('drains requests in flight, refuses new connections only, records the run in progress and exits 0', async () => {
     const url = await waitForUrl(hub!);

@@ -12,13 +12,11 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
+import type { FeedSimulator } from '../../src/feeds/simulator';
 import { describeRecords, sendGraphQL, startGraphQLLoad, watchReadiness } from '../helpers/graphql-load';
-import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { postGraphQL, startHubProcessFixture, waitForUrl, type HubProcess, type HubProcessFixture } from '../helpers/hub-process';
 import { allowServer } from '../helpers/outbound';
-import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -69,38 +67,16 @@ function slowUpload(baseUrl: string, connectorId: string, rows: string[], durati
 }
 
 describe('shutdown behind a load balancer', () => {
-  let folder: string;
+  let fixture: HubProcessFixture;
   let feeds: FeedSimulator;
   let hub: HubProcess | undefined;
 
   beforeAll(async () => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-rolling-'));
-    const sqliteFile = path.join(folder, 'hub.sqlite');
-    if (testDatabaseConfig().kind !== 'sqlite') {
-      // The hub process migrates and seeds an empty database itself.
-      const database = await openTestDatabase({ seed: false });
-      await database.dataSource.dropDatabase();
-      await database.dataSource.destroy();
-    }
-    feeds = await startFeedSimulator({ port: 0 });
-    hub = startHubProcess({
-      ...databaseEnvironment(sqliteFile),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SEED_ON_START: 'always',
-      LOG_FORMAT: 'json',
-      SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS),
-    });
+    fixture = await startHubProcessFixture({ SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS) });
+    ({ hub, feeds } = fixture);
   }, 90_000);
 
-  afterAll(async () => {
-    if (hub && hub.child.exitCode === null && hub.child.signalCode === null) {
-      hub.child.kill('SIGKILL');
-      await hub.exited;
-    }
-    await feeds?.close();
-    fs.rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('answers /readyz 503 at once, serves through the delay, resets nothing and completes slow requests', async () => {
     const url = await waitForUrl(hub!);
