@@ -311,7 +311,10 @@ export interface GraphQLLimits {
   maxBodyBytes: number;
 }
 
-export class ConfigError extends Error {}
+/** An error that stops start-up, reported as one line without a stack (a setting, an unreachable database). */
+export class StartupError extends Error {}
+
+export class ConfigError extends StartupError {}
 
 export function databaseConfigFromUrl(url: string | undefined, sqlitePath: string, poolSize = 10): DatabaseConfig {
   if (!url) {

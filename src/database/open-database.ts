@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../config';
+import { StartupError, type DatabaseConfig } from '../config';
 import { createDataSource, migrate, type DataSourceExtras } from './data-source';
 
-export class DatabaseStartError extends Error {}
+export class DatabaseStartError extends StartupError {}
 
 function describe(config: DatabaseConfig): string {
   if (config.kind === 'sqlite') return `SQLite file ${config.location}`;
