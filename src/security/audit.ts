@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { HubContext } from '../graphql/context';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import type { Principal } from './principal';
 import { SENSITIVE_KEY } from './sensitive';
 
 export { AuditEvent, AuditOutcome } from './audit-event.entity';
@@ -176,9 +176,9 @@ export function recordAuditEvent(dataSource: DataSource, event: AuditEventInput)
   return recordAuditEvents(dataSource, [event]);
 }
 
-/** {@link recordAuditEvent} for code running inside a GraphQL resolver: actor, request id and address come from the context. */
+/** {@link recordAuditEvent} for code serving a request: actor, request id and address come from the request's context. */
 export function recordAuditEventFor(
-  context: HubContext,
+  context: { dataSource: DataSource; principal: Principal; requestId?: string; clientIp?: string },
   event: Omit<AuditEventInput, 'actor' | 'requestId' | 'clientIp'>,
 ): Promise<boolean> {
   return recordAuditEvent(context.dataSource, {
