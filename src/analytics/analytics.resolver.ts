@@ -1,11 +1,10 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, Info, InputType, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import { listCost } from '../graphql/limits';
-import { todayIn } from '../common/clock';
 import { MetricFrequency, SortDirection, UnitLevel } from '../common/enums';
 import type { Period } from '../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../common/scalars';
-import type { HubContext } from '../graphql/context';
+import { scopeOf, type HubContext } from '../graphql/context';
 import { PilotModel } from '../modules/catalogue/pilot-model.entity';
 import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Department } from '../modules/departments/department.entity';
@@ -168,11 +167,10 @@ function rowType(row: AggregateRow): AggregateRowType {
   };
 }
 
-const optionsOf = (context: HubContext) => ({
-  principal: context.principal,
-  maxRows: context.config.maxAggregateRows,
-  today: todayIn(context.config.timeZone),
-});
+const optionsOf = (context: HubContext) => {
+  const scope = scopeOf(context);
+  return { principal: scope.principal, maxRows: context.config.maxAggregateRows, today: scope.today };
+};
 
 /** Whether the operation selects `path` below the current field (inline fragments and fragment spreads included). */
 function selectsPath(info: GraphQLResolveInfo | undefined, path: readonly string[]): boolean {

@@ -363,7 +363,7 @@ export interface ConnectionQuery<T extends { id: number }> {
   /**
    * Root connections only: many-to-one relations of the nodes exposed as node fields of the same name (e.g.
    * `leadDepartment`); those the query selects are joined into the page's statement and their rows primed into
-   * the per-request `byId` loaders the fields read.
+   * the per-request by-id loaders the fields read (RequestLoaders.loaderFor).
    */
   joinable?: ReadonlyArray<keyof T & string>;
 }
@@ -382,7 +382,7 @@ export async function rootConnection<T extends { id: number }>(options: Connecti
   });
   for (const relation of joins) {
     const target = query.expressionMap.mainAlias!.metadata.findRelationWithPropertyPath(relation)!.inverseEntityMetadata.target as EntityClass<{ id: number }>;
-    const loader = options.context.loaders.byId(target);
+    const loader = options.context.loaders.loaderFor(target);
     for (const { node } of connection.edges) {
       const row = node[relation] as { id: number } | null | undefined;
       if (row) loader.prime(row.id, row);
@@ -402,7 +402,7 @@ export function nestedConnection<T extends { id: number }>(
   const selection = pageSelection(options.info);
   const key = JSON.stringify([options.name, request.signature, options.variant ?? null, selection]);
   return options.context.loaders
-    .get<number, Connection<T>>(key, async (parentIds) => {
+    .connectionPages<Connection<T>>(key, async (parentIds) => {
       const pages = await fetchPagesByParent(
         { query: await options.query(), sort: options.sort, request, ...selection },
         options.parentProperty,

@@ -8,6 +8,7 @@ import type { HubContext } from '../graphql/context';
 import { Department } from '../modules/departments/department.entity';
 import { ADMIN_ONLY, ALL_ROLES } from './access';
 import { ApiKey } from './api-key.entity';
+import { apiKeysQuery } from './api-key.service';
 import { Role } from './principal';
 
 const ApiKeyConnection = connectionType(ApiKey, 'ApiKey');
@@ -78,14 +79,14 @@ export class ApiKeyResolver {
     const departments =
       principal.departmentIds === null
         ? null
-        : (await context.loaders.byId(Department).loadMany([...principal.departmentIds])).filter((row): row is Department => row instanceof Department);
+        : (await context.loaders.departments.loadMany([...principal.departmentIds])).filter((row): row is Department => row instanceof Department);
     return {
       subject: principal.subject,
       name: principal.name,
       role: principal.role,
       authenticatedBy: principal.apiKeyId !== null ? AuthenticationMethod.API_KEY : principal.subject.startsWith('jwt:') ? AuthenticationMethod.JWT : AuthenticationMethod.ANONYMOUS,
       departments: departments?.sort((a, b) => a.code.localeCompare(b.code)) ?? null,
-      apiKey: principal.apiKeyId === null ? null : await context.loaders.byId(ApiKey).load(principal.apiKeyId),
+      apiKey: principal.apiKeyId === null ? null : await context.loaders.apiKeys.load(principal.apiKeyId),
     };
   }
 
@@ -101,11 +102,7 @@ export class ApiKeyResolver {
       context,
       info,
       page,
-      query: async () => {
-        const query = context.dataSource.getRepository(ApiKey).createQueryBuilder('apiKey');
-        if (!includeRevoked) query.where('apiKey.revokedAt IS NULL');
-        return query;
-      },
+      query: () => apiKeysQuery(context.dataSource, includeRevoked),
       sort: [{ property: 'id', direction: SortDirection.DESC }],
     });
   }
@@ -124,24 +121,7 @@ export class ApiKeyResolver {
 
   @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments a DEPARTMENT_IT key is scoped to, by code.' })
   departments(@Root() apiKey: ApiKey, @Ctx() context: HubContext): Promise<Department[]> {
-    return context.loaders
-      .get<number, Department[]>('ApiKey.departments', async (keyIds) => {
-        const rows = await context.dataSource
-          .createQueryBuilder(Department, 'department')
-          .innerJoin('api_key_department', 'scope', 'scope.departmentId = department.id')
-          .addSelect('scope.apiKeyId', 'apiKeyId')
-          .where('scope.apiKeyId IN (:...keyIds)', { keyIds: [...keyIds] })
-          .orderBy('department.code')
-          .getRawAndEntities();
-        const byId = new Map(rows.entities.map((department) => [department.id, department]));
-        const groups = new Map<number, Department[]>(keyIds.map((id) => [id, []]));
-        rows.raw.forEach((raw: { apiKeyId: number | string; department_id: number | string }) => {
-          const department = byId.get(Number(raw.department_id));
-          if (department) groups.get(Number(raw.apiKeyId))?.push(department);
-        });
-        return keyIds.map((id) => groups.get(id) ?? []);
-      })
-      .load(apiKey.id);
+    return context.loaders.apiKeyDepartments.load(apiKey.id);
   }
 
   @FieldResolver(() => Boolean, { description: 'Neither revoked nor expired.' })

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { In, IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { badInput, notFound } from '../common/errors';
 import { Department } from '../modules/departments/department.entity';
 import { ApiKey } from './api-key.entity';
@@ -41,6 +41,31 @@ export interface ActiveApiKey {
 }
 
 /** Creation, revocation and lookup of API keys; only hashes are stored. */
+/** API keys, revoked ones only with `includeRevoked` (a connection orders and pages them). */
+export async function apiKeysQuery(dataSource: DataSource, includeRevoked: boolean): Promise<SelectQueryBuilder<ApiKey>> {
+  const query = dataSource.getRepository(ApiKey).createQueryBuilder('apiKey');
+  if (!includeRevoked) query.where('apiKey.revokedAt IS NULL');
+  return query;
+}
+
+/** The departments each key is scoped to, by code, one list per key id, in one statement. */
+export async function departmentsOfApiKeys(dataSource: DataSource, keyIds: readonly number[]): Promise<Department[][]> {
+  const rows = await dataSource
+    .createQueryBuilder(Department, 'department')
+    .innerJoin('api_key_department', 'scope', 'scope.departmentId = department.id')
+    .addSelect('scope.apiKeyId', 'apiKeyId')
+    .where('scope.apiKeyId IN (:...keyIds)', { keyIds: [...keyIds] })
+    .orderBy('department.code')
+    .getRawAndEntities();
+  const byId = new Map(rows.entities.map((department) => [department.id, department]));
+  const groups = new Map<number, Department[]>(keyIds.map((id) => [id, []]));
+  rows.raw.forEach((raw: { apiKeyId: number | string; department_id: number | string }) => {
+    const department = byId.get(Number(raw.department_id));
+    if (department) groups.get(Number(raw.apiKeyId))?.push(department);
+  });
+  return keyIds.map((id) => groups.get(id) ?? []);
+}
+
 export class ApiKeyService {
   /** When this process last recorded each key's use: concurrent requests with one key write once. */
   private readonly recordedUse = new Map<number, number>();

@@ -3,11 +3,11 @@ import { connectionCost } from '../graphql/limits';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, InputType, Info, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../common/enums';
-import { badInput } from '../common/errors';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../graphql/connection';
 import type { HubContext } from '../graphql/context';
 import { ADMIN_ONLY } from './access';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import { auditEventsQuery } from './audit';
 
 @InputType({ description: 'Audit events matching every field given.' })
 export class AuditEventFilter {
@@ -49,17 +49,7 @@ export class AuditEventResolver {
       context,
       info,
       page,
-      query: async () => {
-        if (filter?.from && filter.to && filter.from >= filter.to) throw badInput('filter.from', 'must be before filter.to');
-        const query = context.dataSource.getRepository(AuditEvent).createQueryBuilder('event');
-        for (const key of ['actorSubject', 'action', 'targetType', 'targetId', 'outcome'] as const) {
-          const value = filter?.[key];
-          if (value != null) query.andWhere(`event.${key} = :${key}`, { [key]: value });
-        }
-        if (filter?.from) query.andWhere('event.at >= :from', { from: filter.from });
-        if (filter?.to) query.andWhere('event.at < :to', { to: filter.to });
-        return query;
-      },
+      query: () => auditEventsQuery(context.dataSource, filter),
       sort: [{ property: 'id', direction: SortDirection.DESC }],
     });
   }

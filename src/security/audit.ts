@@ -1,6 +1,7 @@
-import type { DataSource } from 'typeorm';
-import type { HubContext } from '../graphql/context';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { badInput } from '../common/errors';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import type { Principal } from './principal';
 import { SENSITIVE_KEY } from './sensitive';
 
 export { AuditEvent, AuditOutcome } from './audit-event.entity';
@@ -176,9 +177,9 @@ export function recordAuditEvent(dataSource: DataSource, event: AuditEventInput)
   return recordAuditEvents(dataSource, [event]);
 }
 
-/** {@link recordAuditEvent} for code running inside a GraphQL resolver: actor, request id and address come from the context. */
+/** {@link recordAuditEvent} for code serving a request: actor, request id and address come from the request's context. */
 export function recordAuditEventFor(
-  context: HubContext,
+  context: { dataSource: DataSource; principal: Principal; requestId?: string; clientIp?: string },
   event: Omit<AuditEventInput, 'actor' | 'requestId' | 'clientIp'>,
 ): Promise<boolean> {
   return recordAuditEvent(context.dataSource, {
@@ -196,4 +197,30 @@ const DENIED_CODES = new Set(['FORBIDDEN', 'UNAUTHORIZED', 'UNAUTHENTICATED']);
 export function outcomeOf(errorCode: string | null | undefined): AuditOutcome {
   if (errorCode === null || errorCode === undefined) return AuditOutcome.SUCCESS;
   return DENIED_CODES.has(errorCode) ? AuditOutcome.DENIED : AuditOutcome.FAILURE;
+}
+
+/** Filters of the audit log; every field given must match. */
+export interface AuditEventCriteria {
+  actorSubject?: string | null;
+  action?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+  outcome?: AuditOutcome | null;
+  /** Recorded at or after this instant. */
+  from?: Date | null;
+  /** Recorded before this instant (exclusive). */
+  to?: Date | null;
+}
+
+/** Audit events matching `criteria` (a connection orders and pages them). */
+export async function auditEventsQuery(dataSource: DataSource, criteria: AuditEventCriteria | null | undefined): Promise<SelectQueryBuilder<AuditEvent>> {
+  if (criteria?.from && criteria.to && criteria.from >= criteria.to) throw badInput('filter.from', 'must be before filter.to');
+  const query = dataSource.getRepository(AuditEvent).createQueryBuilder('event');
+  for (const key of ['actorSubject', 'action', 'targetType', 'targetId', 'outcome'] as const) {
+    const value = criteria?.[key];
+    if (value != null) query.andWhere(`event.${key} = :${key}`, { [key]: value });
+  }
+  if (criteria?.from) query.andWhere('event.at >= :from', { from: criteria.from });
+  if (criteria?.to) query.andWhere('event.at < :to', { to: criteria.to });
+  return query;
 }

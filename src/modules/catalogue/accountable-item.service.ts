@@ -3,7 +3,7 @@ import { daysBetween, todayIn } from '../../common/clock';
 import { ProgressStatus, SortDirection } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
-import type { HubContext } from '../../graphql/context';
+import { isSqlite, type RequestScope } from '../../common/request-scope';
 import type { SortKey } from '../../graphql/connection';
 import { Department } from '../departments/department.entity';
 import type { AccountableItem } from './accountable-item';
@@ -17,19 +17,10 @@ interface Subject extends AccountableItem {
 
 const NOTE_MAX = 2000;
 
-/** Resolves the date deadlines are judged against: the one asked for, or today in the hub's zone. */
-export function judgementDate(context: HubContext, asOf?: string | null): string {
-  if (asOf) return asOf;
-  // One date per request: every item of a response is judged on the same day, and the formatting is done once.
-  let today = requestDates.get(context);
-  if (today === undefined) {
-    today = todayIn(context.config.timeZone);
-    requestDates.set(context, today);
-  }
-  return today;
+/** Resolves the date deadlines are judged against: the one asked for, or the request's today in the hub's zone. */
+export function judgementDate(scope: RequestScope, asOf?: string | null): string {
+  return asOf || scope.today;
 }
-
-const requestDates = new WeakMap<HubContext, string>();
 
 /** Days past the deadline: until asOf while open, until the (local) completion date once completed. */
 export function daysLate(item: AccountableItem, asOf: string, timeZone: string): number {
@@ -54,21 +45,21 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     private readonly what: string,
   ) {}
 
-  async filtered(context: HubContext, filter: AccountableItemFilter | null | undefined): Promise<SelectQueryBuilder<T>> {
-    const query = context.dataSource.getRepository(this.entity).createQueryBuilder('item');
+  async filtered(scope: RequestScope, filter: AccountableItemFilter | null | undefined): Promise<SelectQueryBuilder<T>> {
+    const query = scope.dataSource.getRepository(this.entity).createQueryBuilder('item');
     if (!filter) return query;
     if (filter.status) query.andWhere('item.status = :status', { status: filter.status });
     if (filter.leadDepartment) {
-      const department = await requireByCode(context.dataSource, Department, 'department', filter.leadDepartment);
+      const department = await requireByCode(scope.dataSource, Department, 'department', filter.leadDepartment);
       query.andWhere('item.leadDepartmentId = :departmentId', { departmentId: department.id });
     }
     if (filter.taskGroup) {
-      const taskGroup = await requireByCode(context.dataSource, TaskGroup, 'task group', filter.taskGroup);
+      const taskGroup = await requireByCode(scope.dataSource, TaskGroup, 'task group', filter.taskGroup);
       query.andWhere('item.taskGroupId = :taskGroupId', { taskGroupId: taskGroup.id });
     }
     if (filter.overdue != null) {
       const condition = overdueCondition('item');
-      query.andWhere(filter.overdue ? condition : `NOT ${condition}`, { overdueAsOf: judgementDate(context, filter.asOf) });
+      query.andWhere(filter.overdue ? condition : `NOT ${condition}`, { overdueAsOf: judgementDate(scope, filter.asOf) });
     }
     return query;
   }
@@ -78,17 +69,17 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     return [{ property: field, direction: order?.direction ?? SortDirection.ASC }];
   }
 
-  requireByCode(context: HubContext, code: string): Promise<T> {
-    return requireByCode(context.dataSource, this.entity, this.what, code);
+  requireByCode(scope: RequestScope, code: string): Promise<T> {
+    return requireByCode(scope.dataSource, this.entity, this.what, code);
   }
 
   /** Changes the status and appends a history record, both or neither. */
-  async changeStatus(context: HubContext, code: string, status: ProgressStatus, note: string): Promise<T> {
+  async changeStatus(scope: RequestScope, code: string, status: ProgressStatus, note: string): Promise<T> {
     const trimmedNote = note.trim();
     if (trimmedNote.length === 0) throw badInput('note', 'say why the status changes');
     if (trimmedNote.length > NOTE_MAX) throw badInput('note', `must be at most ${NOTE_MAX} characters`);
-    return context.dataSource.transaction(async (manager) => {
-      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(context) });
+    return scope.dataSource.transaction(async (manager) => {
+      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(scope) });
       if (item.status === status) return item;
       const changedAt = new Date();
       await manager.getRepository(this.entity).update(item.id, {
@@ -101,7 +92,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
         fromValue: item.status,
         toValue: status,
         changedAt,
-        author: context.actor,
+        author: scope.actor,
         note: trimmedNote,
       } as never);
       return (await manager.getRepository(this.entity).findOneOrFail({ where: { id: item.id } as never }));
@@ -110,7 +101,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
 
   /** Applies deadline / responsible person / target changes, one history record per changed fact. */
   async updateAccountability(
-    context: HubContext,
+    scope: RequestScope,
     code: string,
     update: AccountabilityUpdate,
     targetAllowed: boolean,
@@ -124,9 +115,9 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     const responsiblePerson = update.responsiblePerson?.trim();
     if (update.responsiblePerson != null && !responsiblePerson) throw badInput('input.responsiblePerson', 'must not be blank');
     const note = update.note?.trim() || null;
-    return context.dataSource.transaction(async (manager) => {
+    return scope.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(this.entity);
-      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(context) });
+      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(scope) });
       const current = item as T & { targetValue?: number | null };
       const changes: Array<{ field: ChangedField; property: string; from: unknown; to: unknown }> = [];
       if (update.deadline != null && update.deadline !== item.deadline) {
@@ -148,7 +139,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
           fromValue: change.from == null ? null : String(change.from),
           toValue: String(change.to),
           changedAt,
-          author: context.actor,
+          author: scope.actor,
           note,
         })) as never,
       );
@@ -157,7 +148,7 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
   }
 
   /** Row lock for read-modify-write; SQLite serialises writers already and has no SELECT … FOR UPDATE. */
-  private lockFor(context: HubContext) {
-    return context.config.database.kind === 'sqlite' ? undefined : ({ mode: 'pessimistic_write' } as const);
+  private lockFor(scope: RequestScope) {
+    return isSqlite(scope.dataSource) ? undefined : ({ mode: 'pessimistic_write' } as const);
   }
 }

@@ -1,3 +1,4 @@
+import type DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import {
   Arg,
@@ -16,15 +17,24 @@ import {
 import { ProgressStatus, SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { nestedConnection, PageArgs, rootConnection, selectsPath, type Connection, type PageAlongside } from '../../graphql/connection';
-import { requireByCode } from '../../database/by-code';
-import type { HubContext } from '../../graphql/context';
+import { scopeOf, type HubContext } from '../../graphql/context';
+import type { RequestLoaders } from '../../graphql/loaders';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { ADMIN_ONLY, ALL_ROLES } from '../../security/access';
 import { Metric } from '../metrics/metric.entity';
-import { prefetchLatestPoints } from '../observations/metric-values';
 import type { AccountableItem } from './accountable-item';
-import { AccountableItemService, daysLate, isOverdue, judgementDate, overdueCondition } from './accountable-item.service';
+import { AccountableItemService, daysLate, isOverdue, judgementDate } from './accountable-item.service';
+import {
+  pilotModelService,
+  preloadModelMetrics,
+  programCounts,
+  programsQuery,
+  requireProgram,
+  requireTaskGroup,
+  taskGroupsQuery,
+  taskService,
+} from './catalogue.service';
 import {
   AccountabilityUpdate,
   AccountableItemFilter,
@@ -36,22 +46,18 @@ import {
   TaskGroupConnection,
 } from './catalogue.types';
 import { ChangedField, ChangeRecord } from './change-record';
-import { PilotModel, PilotModelChange } from './pilot-model.entity';
+import { PilotModel } from './pilot-model.entity';
 import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
-import { Task, TaskChange } from './task.entity';
+import { Task } from './task.entity';
 
-/** Metrics of a model, as `PilotModel.metrics` lists them. */
-const METRIC_ORDER = { code: 'ASC' } as const;
 const PAGE_METRICS = ['edges', 'node', 'metrics'];
-
-const taskService = new AccountableItemService(Task, TaskChange, 'task');
-const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model');
 
 interface AccountableType<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }> {
   objectType: ClassType<T>;
   connectionType: ClassType<Connection<T>>;
-  changeEntity: ClassType<ChangeRecord>;
+  /** The request's loader of an item's recorded changes, oldest first. */
+  changes: (loaders: RequestLoaders) => DataLoader<number, ChangeRecord[]>;
   service: AccountableItemService<T, ChangeRecord>;
   /** GraphQL names: `task` → task, tasks, updateTaskStatus, updateTask. */
   singular: string;
@@ -71,7 +77,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
     @Authorized(...ALL_ROLES)
     @Query(() => type.objectType, { name: type.singular, nullable: true, description: `A ${type.singular} by code, e.g. ${type.example}.` })
     lookup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<T> {
-      return type.service.requireByCode(context, code);
+      return type.service.requireByCode(scopeOf(context), code);
     }
 
     @Authorized(...ALL_ROLES)
@@ -87,7 +93,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
         context,
         info,
         page,
-        query: () => type.service.filtered(context, filter),
+        query: () => type.service.filtered(scopeOf(context), filter),
         sort: type.service.sortKeys(orderBy),
         alongside: type.alongsidePage?.(context, info),
         joinable: ['leadDepartment', 'taskGroup'],
@@ -105,7 +111,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Arg('note', { description: 'Why the status changes (required).' }) note: string,
       @Ctx() context: HubContext,
     ): Promise<T> {
-      return type.service.changeStatus(context, code, status, note);
+      return type.service.changeStatus(scopeOf(context), code, status, note);
     }
 
     @Authorized(...ADMIN_ONLY)
@@ -118,7 +124,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Arg('input', () => AccountabilityUpdate, { validate: { forbidUnknownValues: false } }) input: AccountabilityUpdate,
       @Ctx() context: HubContext,
     ): Promise<T> {
-      return type.service.updateAccountability(context, code, input, type.hasTarget);
+      return type.service.updateAccountability(scopeOf(context), code, input, type.hasTarget);
     }
 
     @FieldResolver(() => Department)
@@ -137,7 +143,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Ctx() context: HubContext,
       @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
     ): boolean {
-      return isOverdue(item, judgementDate(context, asOf));
+      return isOverdue(item, judgementDate(scopeOf(context), asOf));
     }
 
     @FieldResolver(() => Int, {
@@ -148,7 +154,8 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Ctx() context: HubContext,
       @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
     ): number {
-      return daysLate(item, judgementDate(context, asOf), context.config.timeZone);
+      const scope = scopeOf(context);
+      return daysLate(item, judgementDate(scope, asOf), scope.timeZone);
     }
 
     @FieldResolver(() => [ChangeRecord], { complexity: listCost, description: 'Recorded changes, oldest first; only one field when `field` is given.' })
@@ -157,9 +164,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Ctx() context: HubContext,
       @Arg('field', () => ChangedField, { nullable: true }) field?: ChangedField | null,
     ): Promise<ChangeRecord[]> {
-      const records = await context.loaders
-        .byForeignKey(type.changeEntity, 'subjectId', { changedAt: 'ASC', id: 'ASC' })
-        .load(item.id);
+      const records = await type.changes(context.loaders).load(item.id);
       return field ? records.filter((record) => record.field === field) : records;
     }
 
@@ -175,7 +180,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
 export class PilotModelResolver extends accountableResolver({
   objectType: PilotModel,
   connectionType: PilotModelConnection,
-  changeEntity: PilotModelChange,
+  changes: (loaders) => loaders.pilotModelChanges,
   service: pilotModelService,
   singular: 'pilotModel',
   plural: 'pilotModels',
@@ -187,37 +192,17 @@ export class PilotModelResolver extends accountableResolver({
   alongsidePage: (context, info) => {
     if (!selectsPath(info, PAGE_METRICS)) return undefined;
     const withLatest = selectsPath(info, [...PAGE_METRICS, 'latest']);
-    return async (pageIds) => {
-      const { rows, prime } = await context.loaders.preloadByForeignKey(Metric, 'pilotModelId', METRIC_ORDER, pageIds);
-      if (withLatest) await prefetchLatestPoints(context, rows);
-      return prime;
-    };
+    return (pageIds) => preloadModelMetrics(scopeOf(context), pageIds, withLatest);
   },
 }) {
   @FieldResolver(() => [Department], { complexity: listCost })
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
-    return context.loaders
-      .get<number, Department[]>('supportingDepartments', async (modelIds) => {
-        const rows = await context.dataSource
-          .createQueryBuilder(Department, 'department')
-          .innerJoin('pilot_model_supporting_department', 'link', 'link.departmentId = department.id')
-          .addSelect('link.pilotModelId', 'pilotModelId')
-          .where('link.pilotModelId IN (:...modelIds)', { modelIds: [...modelIds] })
-          .orderBy('department.code')
-          .getRawAndEntities();
-        const groups = new Map<number, Department[]>(modelIds.map((id) => [id, []]));
-        rows.raw.forEach((raw: { pilotModelId: number | string; department_id: number }) => {
-          const department = rows.entities.find((entity) => entity.id === Number(raw.department_id));
-          if (department) groups.get(Number(raw.pilotModelId))?.push(department);
-        });
-        return modelIds.map((id) => groups.get(id) ?? []);
-      })
-      .load(model.id);
+    return context.loaders.supportingDepartments.load(model.id);
   }
 
   @FieldResolver(() => [Metric], { complexity: listCost, description: 'Metrics that measure this model, by code.' })
   metrics(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Metric[]> {
-    return context.loaders.byForeignKey(Metric, 'pilotModelId', METRIC_ORDER).load(model.id);
+    return context.loaders.metricsByPilotModel.load(model.id);
   }
 }
 
@@ -225,7 +210,7 @@ export class PilotModelResolver extends accountableResolver({
 export class TaskResolver extends accountableResolver({
   objectType: Task,
   connectionType: TaskConnection,
-  changeEntity: TaskChange,
+  changes: (loaders) => loaders.taskChanges,
   service: taskService,
   singular: 'task',
   plural: 'tasks',
@@ -239,7 +224,7 @@ export class TaskGroupResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => TaskGroup, { nullable: true })
   taskGroup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
-    return requireByCode(context.dataSource, TaskGroup, 'task group', code);
+    return requireTaskGroup(context.dataSource, code);
   }
 
   @Authorized(...ALL_ROLES)
@@ -254,14 +239,7 @@ export class TaskGroupResolver {
       context,
       info,
       page,
-      query: async () => {
-        const query = context.dataSource.getRepository(TaskGroup).createQueryBuilder('taskGroup');
-        if (programCode) {
-          const program = await requireByCode(context.dataSource, Program, 'programme', programCode);
-          query.andWhere('taskGroup.programId = :programId', { programId: program.id });
-        }
-        return query;
-      },
+      query: () => taskGroupsQuery(context.dataSource, programCode),
       sort: [{ property: 'programId', direction: SortDirection.ASC }, { property: 'number', direction: SortDirection.ASC }],
     });
   }
@@ -293,61 +271,15 @@ export class TaskGroupResolver {
       parentProperty: 'taskGroupId',
       parentId: group.id,
       variant: [filter, orderBy],
-      query: () => taskService.filtered(context, filter),
+      query: () => taskService.filtered(scopeOf(context), filter),
       sort: taskService.sortKeys(orderBy),
     });
   }
 
   @FieldResolver(() => [PilotModel], { complexity: listCost, description: 'Pilot models filed under this group, by code.' })
   pilotModels(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<PilotModel[]> {
-    return context.loaders.byForeignKey(PilotModel, 'taskGroupId', { code: 'ASC' }).load(group.id);
+    return context.loaders.pilotModelsByTaskGroup.load(group.id);
   }
-}
-
-type Counted = 'model' | 'task';
-type CountRow = { what: Counted; programId: number | string; status: ProgressStatus; total: number | string; overdue: number | string | null };
-type ProgramCounts = Record<Counted, StatusCounts>;
-
-/**
- * Status and overdue counts per programme of pilot models and of tasks, in one statement (two grouped SELECTs
- * joined by UNION ALL): a dashboard asks for both, and the statement for the other costs almost nothing.
- */
-async function statusCounts(context: HubContext, programIds: readonly number[], asOf: string): Promise<ProgramCounts[]> {
-  const grouped = (entity: typeof Task | typeof PilotModel, what: Counted) =>
-    context.dataSource
-      .createQueryBuilder(entity, 'item')
-      .innerJoin(TaskGroup, 'taskGroup', 'taskGroup.id = item.taskGroupId')
-      .select(`'${what}'`, 'what')
-      .addSelect('taskGroup.programId', 'programId')
-      .addSelect('item.status', 'status')
-      .addSelect('COUNT(*)', 'total')
-      .addSelect(`SUM(CASE WHEN ${overdueCondition('item')} THEN 1 ELSE 0 END)`, 'overdue')
-      .where('taskGroup.programId IN (:...programIds)', { programIds: [...programIds], overdueAsOf: asOf })
-      .groupBy('taskGroup.programId')
-      .addGroupBy('item.status')
-      .getQueryAndParameters();
-  const [modelSql, modelParameters] = grouped(PilotModel, 'model');
-  const [taskSql, taskParameters] = grouped(Task, 'task');
-  const rows: CountRow[] = await context.dataSource.query(`${modelSql} UNION ALL ${taskSql}`, [...modelParameters, ...taskParameters]);
-  const tally = (programId: number, what: Counted): StatusCounts => {
-    const counts: StatusCounts = { total: 0, completed: 0, inProgress: 0, notStarted: 0, overdue: 0 };
-    for (const row of rows.filter((candidate) => candidate.what === what && Number(candidate.programId) === programId)) {
-      const total = Number(row.total);
-      counts.total += total;
-      counts.overdue += Number(row.overdue ?? 0);
-      if (row.status === ProgressStatus.COMPLETED) counts.completed += total;
-      else if (row.status === ProgressStatus.IN_PROGRESS) counts.inProgress += total;
-      else counts.notStarted += total;
-    }
-    return counts;
-  };
-  return programIds.map((programId) => ({ model: tally(programId, 'model'), task: tally(programId, 'task') }));
-}
-
-/** The counts of a programme judged on `date`, through the request's loader shared by pilotModelCounts and taskCounts. */
-async function programCounts(context: HubContext, programId: number, date: string, what: Counted): Promise<StatusCounts> {
-  const counts = await context.loaders.get<number, ProgramCounts>(`statusCounts:${date}`, (ids) => statusCounts(context, ids, date)).load(programId);
-  return counts[what];
 }
 
 @Resolver(() => Program)
@@ -355,7 +287,7 @@ export class ProgramResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Program, { nullable: true, description: 'A programme by code, e.g. DA06.' })
   program(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Program> {
-    return requireByCode(context.dataSource, Program, 'programme', code);
+    return requireProgram(context.dataSource, code);
   }
 
   @Authorized(...ALL_ROLES)
@@ -369,14 +301,14 @@ export class ProgramResolver {
       context,
       info,
       page,
-      query: async () => context.dataSource.getRepository(Program).createQueryBuilder('program'),
+      query: () => programsQuery(context.dataSource),
       sort: [{ property: 'code', direction: SortDirection.ASC }],
     });
   }
 
   @FieldResolver(() => [TaskGroup], { complexity: listCost, description: 'Task groups in plan order.' })
   taskGroups(@Root() program: Program, @Ctx() context: HubContext): Promise<TaskGroup[]> {
-    return context.loaders.byForeignKey(TaskGroup, 'programId', { number: 'ASC' }).load(program.id);
+    return context.loaders.taskGroupsByProgram.load(program.id);
   }
 
   @FieldResolver(() => StatusCounts, { description: 'Pilot models by status; overdue judged on asOf (default today).' })
@@ -385,8 +317,7 @@ export class ProgramResolver {
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
   ): Promise<StatusCounts> {
-    const date = judgementDate(context, asOf);
-    return programCounts(context, program.id, date, 'model');
+    return programCounts(scopeOf(context), program.id, 'model', asOf);
   }
 
   @FieldResolver(() => StatusCounts, { description: 'Tasks by status; overdue judged on asOf (default today).' })
@@ -395,7 +326,6 @@ export class ProgramResolver {
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
   ): Promise<StatusCounts> {
-    const date = judgementDate(context, asOf);
-    return programCounts(context, program.id, date, 'task');
+    return programCounts(scopeOf(context), program.id, 'task', asOf);
   }
 }

@@ -3,17 +3,16 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
 import { SortDirection } from '../../common/enums';
-import { HubError, notFound } from '../../common/errors';
+import { HubError } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
-import { requireByCode } from '../../database/by-code';
 import { nestedConnection, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
-import type { HubContext } from '../../graphql/context';
-import { assertVisible, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
+import { scopeOf, type HubContext } from '../../graphql/context';
+import { CONNECTOR_WRITE_ROLES, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
-import { connectorHealth } from './connector-health';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
-import { Connector, ConnectorSecret, RunStatus } from './connector.entity';
+import { Connector, RunStatus } from './connector.entity';
+import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery } from './connector.queries';
 import { parseConnectorId, type ConnectorService } from './connector.service';
 import {
   ConnectorConnection,
@@ -64,18 +63,7 @@ export class ConnectorResolver {
       context,
       info,
       page,
-      query: async () => {
-        const query = context.dataSource.getRepository(Connector).createQueryBuilder('connector').where('connector.deletedAt IS NULL');
-        if (filter?.department) {
-          const department = await requireByCode(context.dataSource, Department, 'department', filter.department);
-          query.andWhere('connector.departmentId = :departmentId', { departmentId: department.id });
-        }
-        const scope = departmentScope(context.principal);
-        if (scope) query.andWhere('connector.departmentId IN (:...scope)', { scope: [...scope, -1] });
-        if (filter?.kind) query.andWhere('connector.kind = :kind', { kind: filter.kind });
-        if (filter?.enabled != null) query.andWhere('connector.enabled = :enabled', { enabled: filter.enabled });
-        return query;
-      },
+      query: () => connectorsQuery(scopeOf(context), filter),
       sort: [{ property: 'name', direction: SortDirection.ASC }],
     });
   }
@@ -83,13 +71,7 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
   async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
-    const runId = parseConnectorId(id);
-    const missing = () => notFound('connector run', String(runId));
-    const run = await context.dataSource.getRepository(ConnectorRun).findOneBy({ id: runId });
-    if (!run) throw missing();
-    // Another department's run is answered as if it did not exist.
-    assertVisible(context.principal, (await context.loaders.related(Connector, run.connectorId)).departmentId, missing);
-    return run;
+    return requireVisibleRun(scopeOf(context), parseConnectorId(id));
   }
 
   @FieldResolver(() => Department)
@@ -112,16 +94,14 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => [String], { description: 'Names of the secrets set; their values are write-only.' })
   async secretNames(@Root() connector: Connector, @Ctx() context: HubContext): Promise<string[]> {
-    const secrets = await context.loaders.byForeignKey(ConnectorSecret, 'connectorId', { name: 'ASC' }).load(connector.id);
+    const secrets = await context.loaders.connectorSecrets.load(connector.id);
     return secrets.map((secret) => secret.name);
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => ConnectorHealth)
   async health(@Root() connector: Connector, @Ctx() context: HubContext): Promise<ConnectorHealth> {
-    const health = await context.loaders
-      .get<Connector, Omit<ConnectorHealth, 'nextRunAt'>>('Connector.health', (connectors) => connectorHealth(context.dataSource, connectors))
-      .load(connector);
+    const health = await context.loaders.connectorHealth.load(connector);
     return { ...health, nextRunAt: connector.enabled ? (context.connectors?.nextRunAt(connector.id) ?? null) : null };
   }
 
@@ -142,11 +122,7 @@ export class ConnectorResolver {
       parentProperty: 'connectorId',
       parentId: connector.id,
       variant: status,
-      query: async () => {
-        const query = context.dataSource.getRepository(ConnectorRun).createQueryBuilder('run');
-        if (status) query.andWhere('run.status = :status', { status });
-        return query;
-      },
+      query: () => runsQuery(context.dataSource, status),
       sort: [{ property: 'id', direction: SortDirection.DESC }],
     });
   }
@@ -243,7 +219,7 @@ export class ConnectorRunResolver {
       parentProperty: 'runId',
       parentId: run.id,
       variant: null,
-      query: async () => context.dataSource.getRepository(RunRejection).createQueryBuilder('rejection'),
+      query: () => rejectionsQuery(context.dataSource),
       sort: [{ property: 'rowIndex', direction: SortDirection.ASC }],
     });
   }

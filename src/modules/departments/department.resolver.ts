@@ -5,10 +5,10 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { connectionCost, listCost } from '../../graphql/limits';
-import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { ALL_ROLES } from '../../security/access';
 import { Department } from './department.entity';
+import { departmentsQuery, requireDepartment } from './department.service';
 
 const DepartmentConnection = connectionType(Department, 'Department');
 
@@ -23,7 +23,7 @@ export class DepartmentResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Department, { nullable: true, description: 'A department by code, e.g. SO_YT.' })
   async department(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Department> {
-    return requireByCode(context.dataSource, Department, 'department', code);
+    return requireDepartment(context.dataSource, code);
   }
 
   @Authorized(...ALL_ROLES)
@@ -34,17 +34,11 @@ export class DepartmentResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => DepartmentFilter, { nullable: true }) filter?: DepartmentFilter,
   ): Promise<Connection<Department>> {
-    const query = context.dataSource.getRepository(Department).createQueryBuilder('department');
-    if (filter?.asOf) {
-      query
-        .andWhere('(department.validFrom IS NULL OR department.validFrom <= :asOf)', { asOf: filter.asOf })
-        .andWhere('(department.validTo IS NULL OR department.validTo > :asOf)');
-    }
     return rootConnection({
       context,
       info,
       page,
-      query: async () => query,
+      query: () => departmentsQuery(context.dataSource, filter?.asOf),
       sort: [{ property: 'code', direction: SortDirection.ASC }],
     });
   }
@@ -52,11 +46,11 @@ export class DepartmentResolver {
   @FieldResolver(() => Department, { nullable: true, description: 'The department that took over its work.' })
   successor(@Root() department: Department, @Ctx() context: HubContext): Promise<Department | null> {
     if (department.successorId == null) return Promise.resolve(null);
-    return context.loaders.byId(Department).load(department.successorId);
+    return context.loaders.departments.load(department.successorId);
   }
 
   @FieldResolver(() => [PilotModel], { complexity: listCost, description: 'Pilot models this department leads, by code.' })
   pilotModels(@Root() department: Department, @Ctx() context: HubContext): Promise<PilotModel[]> {
-    return context.loaders.byForeignKey(PilotModel, 'leadDepartmentId', { code: 'ASC' }).load(department.id);
+    return context.loaders.pilotModelsByLeadDepartment.load(department.id);
   }
 }

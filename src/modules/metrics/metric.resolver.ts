@@ -1,17 +1,16 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Float, Info, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
-import { badInput } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { connectionCost } from '../../graphql/limits';
-import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
-import { cumulativeTotals, latestPointLoader, MetricPoint } from '../observations/metric-values';
+import { MetricPoint } from '../observations/metric-values';
 import { ADMIN_ONLY, ALL_ROLES, assertDepartmentAccess } from '../../security/access';
 import { Metric } from './metric.entity';
+import { metricsQuery, requireMetric, setMetricTarget } from './metric.service';
 
 const MetricConnection = connectionType(Metric, 'Metric');
 
@@ -56,7 +55,7 @@ export class MetricResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Metric, { nullable: true, description: 'A metric by code, e.g. KCB_BIOMETRIC_VISITS.' })
   async metric(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Metric> {
-    return requireByCode(context.dataSource, Metric, 'metric', code);
+    return requireMetric(context.dataSource, code);
   }
 
   @Authorized(...ALL_ROLES)
@@ -67,17 +66,7 @@ export class MetricResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MetricFilter, { nullable: true }) filter?: MetricFilter,
   ): Promise<Connection<Metric>> {
-    const query = context.dataSource.getRepository(Metric).createQueryBuilder('metric');
-    if (filter?.pilotModel) {
-      const model = await requireByCode(context.dataSource, PilotModel, 'pilot model', filter.pilotModel);
-      query.andWhere('metric.pilotModelId = :pilotModelId', { pilotModelId: model.id });
-    }
-    if (filter?.department) {
-      const department = await requireByCode(context.dataSource, Department, 'department', filter.department);
-      query.andWhere('metric.departmentId = :departmentId', { departmentId: department.id });
-    }
-    if (filter?.kind) query.andWhere('metric.kind = :kind', { kind: filter.kind });
-    if (filter?.frequency) query.andWhere('metric.frequency = :frequency', { frequency: filter.frequency });
+    const query = await metricsQuery(context.dataSource, filter);
     return rootConnection({
       context,
       info,
@@ -104,7 +93,7 @@ export class MetricResolver {
   })
   latest(@Root() metric: Metric, @Ctx() context: HubContext): Promise<MetricPoint | null> {
     assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
-    return latestPointLoader(context).load(metric);
+    return context.loaders.latestPoints.load(metric);
   }
 
   @FieldResolver(() => MetricProgress, { nullable: true, description: 'Progress against the target; null when the metric has none.' })
@@ -113,13 +102,7 @@ export class MetricResolver {
     if (metric.targetValue == null) return null;
     let actual: number | null;
     if (metric.kind === MetricKind.COUNT && metric.targetDate) {
-      const totals = await context.loaders
-        .get<Metric, number | null>('Metric.cumulative', async (metrics) => {
-          const sums = await cumulativeTotals(context.dataSource, metrics);
-          return metrics.map((candidate) => sums.get(candidate.id)?.value ?? null);
-        })
-        .load(metric);
-      actual = totals;
+      actual = await context.loaders.cumulativeTotals.load(metric);
     } else {
       actual = (await this.latest(metric, context))?.value ?? null;
     }
@@ -135,20 +118,6 @@ export class MetricResolver {
     @Ctx() context: HubContext,
     @Arg('targetDate', () => CalendarDateScalar, { nullable: true }) targetDate?: string | null,
   ): Promise<Metric> {
-    const repository = context.dataSource.getRepository(Metric);
-    const metric = await requireByCode(context.dataSource, Metric, 'metric', code);
-    // An omitted targetValue keeps the current one (only the date moves); an explicit null removes the target.
-    const value = targetValue === undefined ? metric.targetValue : targetValue;
-    if (value == null && targetDate) throw badInput('targetDate', 'there is no target value to date; give targetValue too');
-    if (value != null) {
-      if (!Number.isFinite(value) || value < 0) throw badInput('targetValue', 'must be a non-negative number');
-      if (metric.kind === MetricKind.RATE && value > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');
-      if (!targetDate && !metric.targetDate) throw badInput('targetDate', 'a target needs a date');
-    }
-    await repository.update(metric.id, {
-      targetValue: value,
-      targetDate: value == null ? null : (targetDate ?? metric.targetDate),
-    });
-    return repository.findOneOrFail({ where: { id: metric.id } });
+    return setMetricTarget(context.dataSource, code, targetValue, targetDate);
   }
 }

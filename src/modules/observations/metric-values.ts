@@ -1,7 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import type { HubContext } from '../../graphql/context';
+import type { RequestScope } from '../../common/request-scope';
 import { canAccessDepartment } from '../../security/access';
 import { MetricKind, UnitLevel } from '../../common/enums';
 import { parsePeriod } from '../../common/period';
@@ -93,22 +92,17 @@ function toLevelSum(row: SumRow): LevelSum {
   };
 }
 
-/** Per-request loader of each metric's latest point. */
-export function latestPointLoader(context: HubContext): DataLoader<Metric, MetricPoint | null> {
-  return context.loaders.get<Metric, MetricPoint | null>('Metric.latest', (metrics) => latestPoints(context.dataSource, metrics));
-}
-
 /**
  * Sends the statement of the latest points of the metrics the caller may read now, before any `latest` field
- * asks (the loader would send it only after GraphQL has walked the rest of the response), and resolves once it
+ * asks (the request's latestPoints loader would send it only after GraphQL has walked the rest of the response), and resolves once it
  * has left: the `latest` fields then find their points on the way. A failure reaches them through the loader.
  */
-export async function prefetchLatestPoints(context: HubContext, metrics: readonly Metric[]): Promise<void> {
-  const readable = metrics.filter((metric) => canAccessDepartment(context.principal, metric.departmentId));
+export async function prefetchLatestPoints(scope: RequestScope, metrics: readonly Metric[]): Promise<void> {
+  const readable = metrics.filter((metric) => canAccessDepartment(scope.principal, metric.departmentId));
   if (readable.length === 0) return;
-  const points = latestPoints(context.dataSource, readable);
+  const points = latestPoints(scope.dataSource, readable);
   points.catch(() => undefined);
-  const loader = latestPointLoader(context);
+  const loader = scope.loaders.latestPoints;
   readable.forEach((metric, index) => loader.prime(metric, points.then((all) => all[index])));
   // The pool hands out its connection on a later tick: one turn of the event loop and the statement is sent.
   await new Promise((resolve) => setImmediate(resolve));

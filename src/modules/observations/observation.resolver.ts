@@ -1,20 +1,17 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, InputType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import { SortDirection, UnitLevel } from '../../common/enums';
-import { badInput, notFound } from '../../common/errors';
 import type { Period } from '../../common/period';
 import { PeriodScalar } from '../../common/scalars';
 import { connectionType, nestedConnection, PageArgs, rootConnection, type Connection, type SortKey } from '../../graphql/connection';
-import type { HubContext } from '../../graphql/context';
+import { scopeOf, type HubContext } from '../../graphql/context';
 import { connectionCost, listCost } from '../../graphql/limits';
-import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
-import { findUnit } from '../units/unit.resolver';
-import { sqliteDatetime } from '../../ingestion/ingest';
 import { ObservationRevision } from '../../ingestion/observation-revision.entity';
-import { ALL_ROLES, assertDepartmentAccess, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
+import { ALL_ROLES, assertDepartmentAccess, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { Observation } from './observation.entity';
+import { asKnownAt, observationsQuery } from './observation.service';
 
 const ObservationConnection = connectionType(Observation, 'Observation');
 
@@ -63,78 +60,12 @@ function sortKeys(order: ObservationOrder | null | undefined): Array<SortKey<Obs
   }
 }
 
-async function filteredObservations(context: HubContext, filter: ObservationSearch | null | undefined) {
-  const query = context.dataSource.getRepository(Observation).createQueryBuilder('observation');
-  if (filter?.from && filter.to && filter.from.start > filter.to.end) {
-    throw badInput('filter.from', `${filter.from.text} is after filter.to ${filter.to.text}`);
-  }
-  if (filter?.from) query.andWhere('observation.periodStart >= :from', { from: filter.from.start });
-  if (filter?.to) query.andWhere('observation.periodEnd <= :to', { to: filter.to.end });
-  if (filter?.metric) {
-    const metric = await requireByCode(context.dataSource, Metric, 'metric', filter.metric);
-    assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
-    query.andWhere('observation.metricId = :metricId', { metricId: metric.id });
-  }
-  // A department-scoped caller sees the values of its departments' metrics only (counts included).
-  const scope = departmentScope(context.principal);
-  if (scope) {
-    query.andWhere(
-      `observation.metricId IN ${query.subQuery().select('scopeMetric.id').from(Metric, 'scopeMetric').where('scopeMetric.departmentId IN (:...scope)').getQuery()}`,
-      { scope: [...scope, -1] },
-    );
-  }
-  if (filter?.unit) {
-    const unit = await findUnit(context.dataSource, filter.unit);
-    if (!unit) throw notFound('administrative unit', filter.unit);
-    query.andWhere('observation.unitId = :unitId', { unitId: unit.id });
-  }
-  if (filter?.asOf) {
-    const asOf = context.config.database.kind === 'sqlite' ? sqliteDatetime(filter.asOf) : filter.asOf;
-    query.andWhere(
-      '(observation.recordedAt <= :asOf OR EXISTS (SELECT 1 FROM observation_revision known ' +
-        'WHERE known.observationId = observation.id AND known.recordedAt <= :asOf AND known.revisedAt > :asOf))',
-      { asOf },
-    );
-  }
-  if (filter?.level) {
-    query
-      .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
-      .andWhere('unit.level = :level', { level: filter.level });
-  }
-  return query;
-}
-
-/**
- * Observations of a page recorded after `asOf` show the revision that was current at `asOf` (the filter keeps
- * only observations that had a value then); one statement per page set, through a per-request loader.
- */
-async function asKnownAt(context: HubContext, asOf: Date | null | undefined, page: Promise<Connection<Observation>>): Promise<Connection<Observation>> {
+/** The page with its observations as known at `asOf` (see observation.service asKnownAt). */
+async function knownAt(context: HubContext, asOf: Date | null | undefined, page: Promise<Connection<Observation>>): Promise<Connection<Observation>> {
   const connection = await page;
   if (!asOf) return connection;
-  const loader = context.loaders.get<number, ObservationRevision | null>(`Observation.knownAt:${asOf.toISOString()}`, async (ids) => {
-    const at = context.config.database.kind === 'sqlite' ? sqliteDatetime(asOf) : asOf;
-    const revisions = await context.dataSource
-      .getRepository(ObservationRevision)
-      .createQueryBuilder('revision')
-      .where('revision.observationId IN (:...ids)', { ids: [...ids] })
-      .andWhere('revision.recordedAt <= :at AND revision.revisedAt > :at', { at })
-      .getMany();
-    const byObservation = new Map(revisions.map((revision) => [revision.observationId, revision]));
-    return ids.map((id) => byObservation.get(id) ?? null);
-  });
-  const edges = await Promise.all(
-    connection.edges.map(async (edge) => {
-      if (new Date(edge.node.recordedAt).getTime() <= asOf.getTime()) return edge;
-      const revision = await loader.load(edge.node.id);
-      if (!revision) return edge;
-      const { value, numerator, denominator, recordedAt, source, runId, mappingVersion } = revision;
-      const node = Object.assign(Object.create(Object.getPrototypeOf(edge.node) as object) as Observation, edge.node, {
-        value, numerator, denominator, recordedAt, source, runId, mappingVersion,
-      });
-      return { ...edge, node };
-    }),
-  );
-  return { ...connection, edges };
+  const nodes = await asKnownAt(scopeOf(context), asOf, connection.edges.map((edge) => edge.node));
+  return { ...connection, edges: connection.edges.map((edge, index) => (nodes[index] === edge.node ? edge : { ...edge, node: nodes[index] })) };
 }
 
 @Resolver(() => Observation)
@@ -151,7 +82,7 @@ export class ObservationResolver {
     @Arg('filter', () => ObservationSearch, { nullable: true }) filter?: ObservationSearch,
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    return asKnownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => filteredObservations(context, filter), sort: sortKeys(orderBy) }));
+    return knownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => observationsQuery(scopeOf(context), filter), sort: sortKeys(orderBy) }));
   }
 
   @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
@@ -162,7 +93,7 @@ export class ObservationResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => [ObservationRevision], { complexity: listCost, description: 'Earlier values of this observation, oldest first.' })
   revisions(@Root() observation: Observation, @Ctx() context: HubContext): Promise<ObservationRevision[]> {
-    return context.loaders.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' }).load(observation.id);
+    return context.loaders.observationRevisions.load(observation.id);
   }
 
   @FieldResolver(() => Metric)
@@ -187,7 +118,7 @@ export class MetricObservationsResolver {
     @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
     assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
-    return asKnownAt(context, filter?.asOf, nestedConnection({
+    return knownAt(context, filter?.asOf, nestedConnection({
       context,
       info,
       page,
@@ -195,7 +126,7 @@ export class MetricObservationsResolver {
       parentProperty: 'metricId',
       parentId: metric.id,
       variant: [filter, orderBy],
-      query: () => filteredObservations(context, filter),
+      query: () => observationsQuery(scopeOf(context), filter),
       sort: sortKeys(orderBy),
     }));
   }

@@ -1,10 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { listCost } from '../../graphql/limits';
-import type { HubContext } from '../../graphql/context';
+import { scopeOf, type HubContext } from '../../graphql/context';
 import { ADMIN_ONLY } from '../../security/access';
 import { Department } from '../departments/department.entity';
-import { OutboundHost, OutboundHostDepartment } from './outbound-host.entity';
-import { addOutboundHost, removeOutboundHost, setOutboundHostDepartments } from './outbound-host.service';
+import { OutboundHost } from './outbound-host.entity';
+import { addOutboundHost, listOutboundHosts, outboundHostDepartments, removeOutboundHost, setOutboundHostDepartments } from './outbound-host.service';
 import { OutboundHostInput } from './outbound-host.types';
 
 @Resolver(() => OutboundHost)
@@ -14,7 +14,7 @@ export class OutboundHostResolver {
     description: 'The outbound allowlist: hosts connectors may reach (besides CONNECTOR_ALLOWED_HOSTS), by pattern.',
   })
   outboundHosts(@Ctx() context: HubContext): Promise<OutboundHost[]> {
-    return context.dataSource.getRepository(OutboundHost).find({ order: { pattern: 'ASC' } });
+    return listOutboundHosts(context.dataSource);
   }
 
   @Authorized(...ADMIN_ONLY)
@@ -22,10 +22,8 @@ export class OutboundHostResolver {
     complexity: listCost,
     description: 'Departments whose connectors may use this entry, by code; empty: only connectors an administrator configured.',
   })
-  async departments(@Root() entry: OutboundHost, @Ctx() context: HubContext): Promise<Department[]> {
-    const grants = await context.loaders.byForeignKey(OutboundHostDepartment, 'outboundHostId', { departmentId: 'ASC' }).load(entry.id);
-    const departments = await Promise.all(grants.map((grant) => context.loaders.related(Department, grant.departmentId)));
-    return departments.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  departments(@Root() entry: OutboundHost, @Ctx() context: HubContext): Promise<Department[]> {
+    return outboundHostDepartments(scopeOf(context), entry.id);
   }
 
   @Authorized(...ADMIN_ONLY)

@@ -1,10 +1,23 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, HubError, notFound } from '../../common/errors';
+import type { RequestScope } from '../../common/request-scope';
 import { parseHostPattern, type HostPattern } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { OutboundHost, OutboundHostDepartment } from './outbound-host.entity';
 
 const NOTE_MAX = 500;
+
+/** The outbound allowlist, by pattern. */
+export function listOutboundHosts(dataSource: DataSource): Promise<OutboundHost[]> {
+  return dataSource.getRepository(OutboundHost).find({ order: { pattern: 'ASC' } });
+}
+
+/** Departments whose connectors may use an entry, by code, through the request's loaders. */
+export async function outboundHostDepartments(scope: RequestScope, hostId: number): Promise<Department[]> {
+  const grants = await scope.loaders.outboundHostGrants.load(hostId);
+  const departments = await Promise.all(grants.map((grant) => scope.loaders.related(Department, grant.departmentId)));
+  return departments.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
 
 export interface NewOutboundHost {
   pattern: string;

@@ -1,31 +1,14 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { listCost } from '../../graphql/limits';
-import { todayIn } from '../../common/clock';
-import { badInput } from '../../common/errors';
 import type { Period } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
-import { requireByCode } from '../../database/by-code';
-import type { HubContext } from '../../graphql/context';
+import { scopeOf, type HubContext } from '../../graphql/context';
 import { ALL_ROLES, reveal } from '../../security/access';
-import { Program } from '../catalogue/program.entity';
 import { Department } from '../departments/department.entity';
-import { buildProgressReport, DEFAULT_PROGRAM, reportPeriod } from './progress-report';
-import { judgement, ProgressSnapshot, type Judgement } from './progress.service';
+import { DEFAULT_PROGRAM } from './progress-report';
+import { departmentScorecard, departmentScorecards, programProgress, progressReport } from './progress.queries';
 import { DataQuality, DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
 import { renderMarkdown } from './report-render';
-
-/** One snapshot per window per request, shared by every field that asks for it. */
-function snapshot(context: HubContext, window: Judgement): Promise<ProgressSnapshot> {
-  return context.loaders
-    .get<string, ProgressSnapshot>('progress:snapshot', (keys) =>
-      Promise.all(keys.map((key) => ProgressSnapshot.load(context.dataSource, JSON.parse(key) as Judgement, context.config.timeZone))),
-    )
-    .load(JSON.stringify({ asOf: window.asOf, from: window.from, to: window.to }));
-}
-
-function window(context: HubContext, asOf?: string | null, from?: string | null, to?: string | null): Judgement {
-  return judgement(asOf ?? todayIn(context.config.timeZone), from, to);
-}
 
 @Resolver()
 export class ProgressResolver {
@@ -36,8 +19,7 @@ export class ProgressResolver {
     @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) programCode: string,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
   ): Promise<ProgramProgress> {
-    const program = await requireByCode(context.dataSource, Program, 'programme', programCode);
-    return (await snapshot(context, window(context, asOf))).programProgress(program, context.principal);
+    return programProgress(scopeOf(context), programCode, asOf);
   }
 
   @Authorized(...ALL_ROLES)
@@ -54,14 +36,7 @@ export class ProgressResolver {
     @Arg('to', () => CalendarDateScalar, { nullable: true, description: 'Last day of the window; default 31 December of asOf’s year.' }) to?: string | null,
     @Arg('departments', () => [String], { nullable: true, description: 'Only these department codes.' }) codes?: string[] | null,
   ): Promise<DepartmentScorecard[]> {
-    const data = await snapshot(context, window(context, asOf, from, to));
-    let departments = data.departmentsInWindow();
-    if (codes) {
-      const unknown = codes.filter((code) => !data.department(code));
-      if (unknown.length > 0) throw badInput('departments', `unknown department ${unknown.join(', ')}`);
-      departments = codes.map((code) => data.department(code)!);
-    }
-    return departments.map((department) => data.scorecard(department, context.principal));
+    return departmentScorecards(scopeOf(context), { asOf, from, to }, codes);
   }
 
   @Authorized(...ALL_ROLES)
@@ -76,12 +51,7 @@ export class ProgressResolver {
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Report later than the period’s end, e.g. on the meeting day.' }) asOf?: string | null,
     @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) program?: string,
   ): Promise<ProgressReport> {
-    return buildProgressReport(
-      context.dataSource,
-      context.config.timeZone,
-      { program, period: reportPeriod(period), asOf, principal: context.principal },
-      (judged) => snapshot(context, judged),
-    );
+    return progressReport(scopeOf(context), period, asOf, program);
   }
 }
 
@@ -103,7 +73,7 @@ export class DepartmentScorecardResolver {
     @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
     @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
   ): Promise<DepartmentScorecard> {
-    return (await snapshot(context, window(context, asOf, from, to))).scorecard(department, context.principal);
+    return departmentScorecard(scopeOf(context), department, { asOf, from, to });
   }
 }
 
