@@ -12,7 +12,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
-import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
+import { addToRollups, refreshRollups, rollupKeysOf } from '../modules/observations/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
 import type { MetricKind } from '../common/enums';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';

@@ -9,7 +9,7 @@ import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { Observation } from '../modules/observations/observation.entity';
-import { rebuildRollups } from '../analytics/rollups';
+import { rebuildRollups } from '../modules/observations/rollups';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
 import * as catalogue from './catalogue-data';

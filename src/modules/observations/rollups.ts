@@ -6,7 +6,7 @@
  * rebuildRollups re-derives everything (migration, seed, benchmarks).
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { addDays, parsePeriod, periodContaining, type Frequency } from '../common/period';
+import { addDays, parsePeriod, periodContaining, type Frequency } from '../../common/period';
 
 export interface RollupKey {
   metricId: number;
