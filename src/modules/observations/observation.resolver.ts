@@ -11,7 +11,7 @@ import { requireByCode } from '../../database/by-code';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { findUnit } from '../units/unit.resolver';
-import { sqliteDatetime } from '../../ingestion/ingest';
+import { sqliteDatetime } from '../../database/sql-dialect';
 import { ObservationRevision } from './observation-revision.entity';
 import { ALL_ROLES, assertDepartmentAccess, departmentScope, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { Observation } from './observation.entity';
