@@ -16,7 +16,7 @@
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { runAggregate, Dimension, UnitEdition, type AggregateRequest, type AggregateResult } from '../src/analytics/engine';
-import { rebuildRollups } from '../src/analytics/rollups';
+import { rebuildRollups } from '../src/modules/observations/rollups';
 import { UnitLevel } from '../src/common/enums';
 import { databaseConfigFromUrl } from '../src/config';
 import { createDataSource } from '../src/database/data-source';

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { DataSource } from 'typeorm';
-import { rebuildRollups } from '../src/analytics/rollups';
+import { rebuildRollups } from '../src/modules/observations/rollups';
 import { databaseConfigFromUrl, type DatabaseConfig } from '../src/config';
 import { createDataSource, migrate } from '../src/database/data-source';
 import { seedCatalogue } from '../src/seed/seed';

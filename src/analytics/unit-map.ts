@@ -7,6 +7,7 @@ import { registerEnumType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import { PredecessorShare, UnitLevel } from '../common/enums';
 import { addDays } from '../common/period';
+import { dateText } from '../database/sql-dialect';
 
 export enum UnitEdition {
   /** The 2024 map: province, 21 districts, 460 communes. */
@@ -55,8 +56,6 @@ interface Link {
   predecessorId: number;
   share: PredecessorShare;
 }
-
-const dateText = (value: unknown): string => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value));
 
 export class UnitMap {
   readonly byId = new Map<number, UnitRecord>();

@@ -12,6 +12,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { frequencyRank, periodContaining, type Frequency, type Period } from '../common/period';
+import { dateText } from '../database/sql-dialect';
 
 /** Whether a read of [start, end] must use the raw observations rather than the month rollups. */
 export function readsRaw(range: { start: string; end: string }, granularity: Frequency | null, asOf: Date | null, source: 'auto' | 'raw' = 'auto'): boolean {
@@ -103,10 +104,6 @@ export class AnalyticsCatalogue {
     for (const unit of this.units) if (unit.validFrom <= end && (unit.validTo === null || unit.validTo >= start)) count += 1;
     return count;
   }
-}
-
-function dateText(value: unknown): string {
-  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
 }
 
 /** The arguments of `series` and `aggregate` the estimate reads (as GraphQL coerced them). */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { isSqlite } from './sql-dialect';
 
 /**
  * One transaction at a time on SQLite. TypeORM's better-sqlite3 driver has a single connection and a single
@@ -14,7 +15,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
  * callback is nested (a savepoint), as before.
  */
 export function serializeSqliteTransactions(dataSource: DataSource): void {
-  if (dataSource.options.type !== 'better-sqlite3') return;
+  if (!isSqlite(dataSource)) return;
   const inTransaction = new AsyncLocalStorage<true>();
   let queue: Promise<unknown> = Promise.resolve();
 

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { foreignKeyQuery, groupByKey, rowsById, type ForeignKeyOrder } from '../database/batched';
-import { ObservationRevision } from '../ingestion/observation-revision.entity';
+import { ObservationRevision } from '../modules/observations/observation-revision.entity';
 import { statusCounts, supportingDepartmentsOf, METRIC_ORDER, type ProgramCounts } from '../modules/catalogue/catalogue.service';
 import { PilotModel, PilotModelChange } from '../modules/catalogue/pilot-model.entity';
 import { Program } from '../modules/catalogue/program.entity';

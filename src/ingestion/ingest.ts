@@ -1,6 +1,6 @@
 /**
  * The one ingestion path: every observation the hub stores — pulled by a connector, pushed by a department,
- * backfilled — goes through ingestRows. A call is one batch: it validates every row, then writes the accepted
+ * backfilled, seeded as demo values — goes through ingestRows. A call is one batch: it validates every row, then writes the accepted
  * rows (new values, changed values with their revision) and the rejections in one transaction, written in slices of
  * ROWS_PER_TRANSACTION rows with a turn of the event loop between them (and during validation), so a batch of a whole
  * feed page (160,000 rows) does not stop the process from answering meanwhile. On the embedded database, whose one
@@ -8,15 +8,16 @@
  *
  * Set-based throughout: the catalogue is read once per call, existing observations are read in chunked
  * set-based statements, and writes are multi-row INSERTs / upserts, never one statement per row. The analytics
- * rollups of the months a batch touched are maintained in the same transaction (analytics/rollups.ts).
+ * rollups of the months a batch touched are maintained in the same transaction (modules/observations/rollups.ts).
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
-import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
+import { addToRollups, refreshRollups, rollupKeysOf } from '../modules/observations/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
 import type { MetricKind } from '../common/enums';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate, type Frequency } from '../common/period';
+import { dateText, inChunks, parameterList, placeholders, Sql } from '../database/sql-dialect';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import {
   isRejected,
@@ -29,6 +30,11 @@ import {
 } from './validation';
 
 export { RejectionReason, type RowRejection } from './validation';
+/**
+ * Only for src/analytics/engine.ts, which still imports it from here: remove this line once it imports
+ * sqliteDatetime (or datetimeParameter) from database/sql-dialect.
+ */
+export { sqliteDatetime } from '../database/sql-dialect';
 
 export interface IngestionOrigin {
   /** The connector_run the rows belong to; rejections are stored against it when set. */
@@ -47,6 +53,13 @@ export interface IngestionOrigin {
   today: string;
   /** Rows read from a source with secrets: what a rejection keeps of a row (its values, its message) is redacted. */
   redactor?: SecretRedactor;
+  /** Stored in observation.isDemo: generated demo values (the demo seed). Default false. */
+  isDemo?: boolean;
+  /**
+   * Stored in observation.recordedAt: when each value was recorded. Default: the time of the call. The demo seed
+   * dates its values the morning after their period ended.
+   */
+  recordedAt?: (row: { period: string; periodStart: string; periodEnd: string }) => Date;
 }
 
 export interface ImportSummary {
@@ -63,8 +76,6 @@ export interface ImportSummary {
 export const MAX_REJECTIONS_STORED = 1_000;
 const MESSAGE_LIMIT = 500;
 const RAW_LIMIT = 4_000;
-
-type Dialect = 'sqlite' | 'mysql';
 
 /**
  * Rows per statement. SQLite binds at most 32,766 parameters (observation rows bind 13, revisions 11);
@@ -89,23 +100,6 @@ const CODES_PER_QUERY = 2_000;
 /** Longest code the administrative_unit table holds (varchar(10)). */
 const UNIT_CODE_LENGTH = 10;
 
-function dialectOf(dataSource: DataSource): Dialect {
-  const type = dataSource.options.type;
-  if (type === 'better-sqlite3') return 'sqlite';
-  if (type === 'mysql' || type === 'mariadb') return 'mysql';
-  throw new Error(`the ingestion path does not support database type ${type}`);
-}
-
-/** The text TypeORM writes to a datetime column on SQLite: 'YYYY-MM-DD HH:MM:SS.SSS' in UTC. */
-export function sqliteDatetime(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 23);
-}
-
-/** What a datetime column takes from raw SQL: mysql2 formats Date objects itself (timezone 'Z'). */
-function datetimeParameter(dialect: Dialect, date: Date): Date | string {
-  return dialect === 'sqlite' ? sqliteDatetime(date) : date;
-}
-
 function truncate(text: string, limit: number): string {
   if (text.length <= limit) return text;
   let cut = text.slice(0, limit - 1);
@@ -125,17 +119,6 @@ function rawJson(row: ObservationRow): string {
   } catch {
     return truncate(String(row), RAW_LIMIT);
   }
-}
-
-/** Runs `body` for each slice of `size` items. */
-async function inChunks<T>(items: readonly T[], size: number, body: (chunk: readonly T[]) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += size) await body(items.slice(start, start + size));
-}
-
-/** "(?, ?, …), (?, ?, …), …" for `rows` rows of `columns` parameters. */
-function placeholders(rows: number, columns: number): string {
-  const tuple = `(${new Array(columns).fill('?').join(', ')})`;
-  return new Array(rows).fill(tuple).join(', ');
 }
 
 interface ExistingObservation {
@@ -188,36 +171,8 @@ const REVISION_COLUMNS = [
 
 const REJECTION_COLUMNS = ['runId', 'rowIndex', 'reason', 'message', 'raw'] as const;
 
-/** Raw SQL for one dialect: identifier quoting, multi-row inserts and upserts. */
-class Sql {
-  constructor(readonly dialect: Dialect) {}
-
-  id(name: string): string {
-    return this.dialect === 'sqlite' ? `"${name}"` : `\`${name}\``;
-  }
-
-  list(names: readonly string[]): string {
-    return names.map((name) => this.id(name)).join(', ');
-  }
-
-  insert(table: string, columns: readonly string[], rows: number): string {
-    return `INSERT INTO ${this.id(table)} (${this.list(columns)}) VALUES ${placeholders(rows, columns.length)}`;
-  }
-
-  /** Multi-row insert that replaces `updated` columns of rows whose natural key exists; both MySQL 8 and MariaDB accept VALUES(col). */
-  upsert(table: string, columns: readonly string[], key: readonly string[], updated: readonly string[], rows: number): string {
-    const insert = this.insert(table, columns, rows);
-    if (this.dialect === 'sqlite') {
-      const set = updated.map((column) => `${this.id(column)} = excluded.${this.id(column)}`).join(', ');
-      return `${insert} ON CONFLICT (${this.list(key)}) DO UPDATE SET ${set}`;
-    }
-    const set = updated.map((column) => `${this.id(column)} = VALUES(${this.id(column)})`).join(', ');
-    return `${insert} ON DUPLICATE KEY UPDATE ${set}`;
-  }
-}
-
 /** Metrics are few: all of them, with their department's code for messages. */
-async function loadMetrics(dataSource: DataSource, sql: Sql): Promise<Map<string, CatalogueMetric>> {
+async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Promise<Map<string, CatalogueMetric>> {
   const rows: Array<{ id: number; code: string; kind: MetricKind; frequency: Frequency; departmentId: number; departmentCode: string | null }> =
     await dataSource.query(
       `SELECT m.${sql.id('id')} AS ${sql.id('id')}, m.${sql.id('code')} AS ${sql.id('code')}, m.${sql.id('kind')} AS ${sql.id('kind')}, ` +
@@ -228,10 +183,8 @@ async function loadMetrics(dataSource: DataSource, sql: Sql): Promise<Map<string
   return new Map(rows.map((row) => [row.code, { ...row, id: Number(row.id), departmentId: Number(row.departmentId) }]));
 }
 
-const dateText = (value: unknown): string => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value));
-
 /** Every edition of the unit codes the rows name, in one statement per CODES_PER_QUERY codes. */
-async function loadUnits(dataSource: DataSource, sql: Sql, rows: readonly ObservationRow[]): Promise<Map<string, UnitVersion[]>> {
+async function loadUnits(dataSource: DataSource | EntityManager, sql: Sql, rows: readonly ObservationRow[]): Promise<Map<string, UnitVersion[]>> {
   const codes = new Set<string>();
   for (const row of rows) {
     const unit = row?.unit;
@@ -242,7 +195,7 @@ async function loadUnits(dataSource: DataSource, sql: Sql, rows: readonly Observ
   await inChunks([...codes], CODES_PER_QUERY, async (chunk) => {
     const found: Array<{ id: number; code: string; name: string; validFrom: unknown; validTo: unknown }> = await dataSource.query(
       `SELECT ${sql.list(['id', 'code', 'name', 'validFrom', 'validTo'])} FROM ${sql.id('administrative_unit')} ` +
-        `WHERE ${sql.id('code')} IN (${new Array(chunk.length).fill('?').join(', ')})`,
+        `WHERE ${sql.id('code')} IN (${parameterList(chunk.length)})`,
       [...chunk],
     );
     for (const unit of found) {
@@ -334,6 +287,7 @@ function checkOrigin(origin: IngestionOrigin): void {
   if (origin.runId !== null && !Number.isSafeInteger(origin.runId)) throw problem('runId must be an integer or null');
   if (origin.mappingVersion !== null && !Number.isSafeInteger(origin.mappingVersion)) throw problem('mappingVersion must be an integer or null');
   if (origin.rowOffset !== undefined && !(Number.isSafeInteger(origin.rowOffset) && origin.rowOffset >= 0)) throw problem('rowOffset must be a whole number');
+  if (origin.recordedAt !== undefined && typeof origin.recordedAt !== 'function') throw problem('recordedAt must be a function of the row');
 }
 
 /**
@@ -342,17 +296,27 @@ function checkOrigin(origin: IngestionOrigin): void {
  * values are left untouched. Rejections are stored against origin.runId when it is set. If the database fails,
  * nothing of the call remains (on SQLite, of a call larger than one slice: nothing of the slice that failed nor of
  * those after it).
+ *
+ * Given an entity manager instead of the data source, the call reads and writes in the caller's transaction (the
+ * demo seed's): it commits or rolls back with it, and write conflicts are the caller's to handle.
  */
-export async function ingestRows(dataSource: DataSource, rows: readonly ObservationRow[], origin: IngestionOrigin): Promise<ImportSummary> {
+export async function ingestRows(
+  target: DataSource | EntityManager,
+  rows: readonly ObservationRow[],
+  origin: IngestionOrigin,
+): Promise<ImportSummary> {
   checkOrigin(origin);
+  if (!(target instanceof DataSource) && !target.queryRunner?.isTransactionActive) {
+    throw new Error('ingestRows: an entity manager must be one of a transaction (or pass the data source)');
+  }
   const offset = origin.rowOffset ?? 0;
   const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
   if (rows.length === 0) return summary;
 
-  const sql = new Sql(dialectOf(dataSource));
+  const sql = Sql.of(target);
   const validator = new RowValidator({
-    metricsByCode: await loadMetrics(dataSource, sql),
-    unitsByCode: await loadUnits(dataSource, sql, rows),
+    metricsByCode: await loadMetrics(target, sql),
+    unitsByCode: await loadUnits(target, sql, rows),
     departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
     today: origin.today,
   });
@@ -400,7 +364,9 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
   if (accepted.length === 0 && storedRejections.length === 0) return summary;
 
   const now = new Date();
-  const nowParameter = datetimeParameter(sql.dialect, now);
+  const nowParameter = sql.datetime(now);
+  const recordedAt = origin.recordedAt;
+  const isDemo = origin.isDemo ? 1 : 0;
   const runId = origin.runId;
   let imported = 0;
   let updated = 0;
@@ -500,17 +466,22 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
     }
     return totals;
   };
-  // Counts are added once their transaction has committed.
-  for (let first = 0; first < slices.length; first += slicesPerTransaction) {
-    if (first > 0) await yieldToEventLoop();
-    const end = Math.min(first + slicesPerTransaction, slices.length);
-    const written = await retryWriteConflicts(
-      () => dataSource.transaction((manager) => writeSlices(manager, first, end)),
-      { duplicateKeys: true, what: 'the batch' },
-    );
-    imported += written.imported;
-    updated += written.updated;
-    unchanged += written.unchanged;
+  if (target instanceof DataSource) {
+    // Counts are added once their transaction has committed.
+    for (let first = 0; first < slices.length; first += slicesPerTransaction) {
+      if (first > 0) await yieldToEventLoop();
+      const end = Math.min(first + slicesPerTransaction, slices.length);
+      const written = await retryWriteConflicts(
+        () => target.transaction((manager) => writeSlices(manager, first, end)),
+        { duplicateKeys: true, what: 'the batch' },
+      );
+      imported += written.imported;
+      updated += written.updated;
+      unchanged += written.unchanged;
+    }
+  } else {
+    // The caller's transaction: every slice is written in it.
+    ({ imported, updated, unchanged } = await writeSlices(target, 0, slices.length));
   }
 
   function pushObservation(row: ValidRow, into: unknown[]): void {
@@ -523,11 +494,11 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       row.value,
       row.numerator,
       row.denominator,
-      nowParameter,
+      recordedAt ? sql.datetime(recordedAt(row)) : nowParameter,
       origin.source,
       runId,
       origin.mappingVersion,
-      0, // isDemo
+      isDemo,
     );
   }
 

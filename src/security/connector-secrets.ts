@@ -5,6 +5,7 @@
 import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
 import { ConnectorError, type ConnectorKind } from '../../connectors/sdk/contract';
 import { HubError } from '../common/errors';
+import { isSqlite } from '../database/sql-dialect';
 import { ConnectorSecret } from '../modules/connectors/connector.entity';
 import { SecretDecryptionError, type SecretBox } from './secret-box';
 
@@ -31,7 +32,7 @@ export function describeRotation(report: RotationReport): string {
 
 /** Overwrites freed SQLite pages with zeros while `work` runs, and folds the WAL into the file afterwards. */
 async function withSecureDelete<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
-  if (dataSource.options.type !== 'better-sqlite3') return work();
+  if (!isSqlite(dataSource)) return work();
   await dataSource.query('PRAGMA secure_delete = ON');
   try {
     const result = await work();
@@ -53,7 +54,7 @@ export async function rotateSecrets(dataSource: DataSource, box: SecretBox, opti
     dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ConnectorSecret);
       const query = repository.createQueryBuilder('secret').orderBy('secret.connectorId').addOrderBy('secret.name');
-      if (dataSource.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
+      if (!isSqlite(dataSource)) query.setLock('pessimistic_write');
       const rows = await query.getMany();
       const report: RotationReport = { total: rows.length, reencrypted: 0, sealedPlaintext: 0, alreadyCurrent: 0, activeKeyId: box.activeKeyId };
       const plan: Array<{ row: ConnectorSecret; plaintext: string }> = [];

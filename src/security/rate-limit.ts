@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterMySQL, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import type { RateLimitStore } from '../config';
+import { isSqlite } from '../database/sql-dialect';
 import type { Principal } from './principal';
 
 /** Requests allowed per caller; 0 turns a limit off. */
@@ -58,7 +59,7 @@ export class LimiterStore {
     if (kind === 'database') {
       const driver = dataSource.driver as unknown as { pool?: unknown; database?: string; databaseConnection?: unknown };
       const table = { tableName: 'rate_limit_counter', tableCreated: true };
-      if (dataSource.options.type === 'better-sqlite3') {
+      if (isSqlite(dataSource)) {
         return new LimiterStore('database', (options) => new RateLimiterSQLite({ ...insured(options), ...table, storeClient: driver.databaseConnection, storeType: 'better-sqlite3' }));
       }
       return new LimiterStore('database', (options) => new RateLimiterMySQL({ ...insured(options), ...table, storeClient: driver.pool, storeType: 'pool', dbName: driver.database }));

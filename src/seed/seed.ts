@@ -8,8 +8,9 @@ import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
 import { Metric } from '../modules/metrics/metric.entity';
-import { Observation } from '../modules/observations/observation.entity';
-import { rebuildRollups } from '../analytics/rollups';
+import { inChunks, isSqlite, Sql } from '../database/sql-dialect';
+import { ingestRows } from '../ingestion/ingest';
+import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
 import * as catalogue from './catalogue-data';
@@ -38,9 +39,9 @@ async function insertChunked<T extends ObjectLiteral>(
   target: EntityTarget<T>,
   rows: Array<Partial<T>>,
 ): Promise<void> {
-  for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
-    await manager.insert(target, rows.slice(index, index + INSERT_CHUNK) as never);
-  }
+  await inChunks(rows, INSERT_CHUNK, async (chunk) => {
+    await manager.insert(target, chunk as never);
+  });
 }
 
 /** Code → id of every row of a catalogue table, read in one statement. */
@@ -192,8 +193,8 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
       },
     })));
 
-    const unitIds = await seedUnits(manager, inserted);
-    await seedDemoObservations(manager, unitIds, new Set(newMetrics.map((metric) => metric.code!)), inserted);
+    await seedUnits(manager, inserted);
+    await seedDemoObservations(manager, new Set(newMetrics.map((metric) => metric.code!)), inserted);
   });
   await refreshStatistics(dataSource, inserted);
   return { inserted };
@@ -208,9 +209,9 @@ const SEEDED_TABLES = ['department', 'program', 'task_group', 'task', 'pilot_mod
  * recounts them itself. SQLite plans from its indexes and needs nothing.
  */
 async function refreshStatistics(dataSource: DataSource, inserted: Record<string, number>): Promise<void> {
-  if (dataSource.options.type !== 'mysql' && dataSource.options.type !== 'mariadb') return;
+  if (isSqlite(dataSource)) return;
   if (!Object.values(inserted).some((count) => count > 0)) return;
-  await dataSource.query(`ANALYZE TABLE ${SEEDED_TABLES.map((table) => `\`${table}\``).join(', ')}`);
+  await dataSource.query(`ANALYZE TABLE ${Sql.of(dataSource).list(SEEDED_TABLES)}`);
 }
 
 function initialStatusRecord(subjectId: number, status: ProgressStatus) {
@@ -228,7 +229,7 @@ function initialStatusRecord(subjectId: number, status: ProgressStatus) {
 const unitKey = (code: string, validFrom: string) => `${code}@${validFrom}`;
 
 /** Province, the 2024 districts and communes, the 2025 communes and the 2024→2025 predecessor map. */
-async function seedUnits(manager: EntityManager, inserted: Record<string, number>): Promise<Map<string, number>> {
+async function seedUnits(manager: EntityManager, inserted: Record<string, number>): Promise<void> {
   const edition2024 = adminUnits.edition2024;
   const edition2025 = adminUnits.edition2025;
   const loadKeys = async () => {
@@ -284,44 +285,45 @@ async function seedUnits(manager: EntityManager, inserted: Record<string, number
   }))).filter((link) => !linked.has(`${link.unitId}:${link.predecessorId}`));
   await insertChunked(manager, UnitPredecessor, links);
   inserted.unitPredecessors = links.length;
-  return units;
 }
 
 /**
  * Demo values for the metrics this run inserted whose models are under way, against the 2024 districts (or the
- * province). Metrics that already existed keep their observations as they are: a model started through the API
- * later gets real data, not demo values (which could also collide with that data on the natural key).
+ * province), written through the ingestion path in the seed's transaction (validated, with their rollups) as
+ * demo values of the source DEMO_SOURCE, recorded the morning after their period closed. Metrics that already
+ * existed keep their observations as they are: a model started through the API later gets real data, not demo
+ * values (which could also collide with that data on the natural key).
  */
-async function seedDemoObservations(
-  manager: EntityManager,
-  units: Map<string, number>,
-  newMetricCodes: Set<string>,
-  inserted: Record<string, number>,
-) {
+async function seedDemoObservations(manager: EntityManager, newMetricCodes: Set<string>, inserted: Record<string, number>) {
   const metrics = await manager.getRepository(Metric).find({ relations: { pilotModel: true } });
   const districts = adminUnits.edition2024.districts.map((district) => ({ code: district.code }));
-  const rows: Array<Partial<Observation>> = [];
+  const rows: ObservationRow[] = [];
   for (const metric of metrics) {
     if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || !newMetricCodes.has(metric.code)) continue;
     for (const value of demoValues(metric, adminUnits.province.code, districts)) {
       rows.push({
-        metricId: metric.id,
-        unitId: required(units, unitKey(value.unitCode, EDITION_2024_VALID_FROM), 'unit'),
+        metric: metric.code,
+        unit: value.unitCode,
         period: value.period.text,
-        periodStart: value.period.start,
-        periodEnd: value.period.end,
         value: value.value,
         numerator: value.numerator,
         denominator: value.denominator,
-        // Reported the morning after the period closed.
-        recordedAt: new Date(`${addDays(value.period.end, 1)}T03:00:00Z`),
-        source: DEMO_SOURCE,
-        isDemo: true,
       });
     }
   }
-  await insertChunked(manager, Observation, rows);
-  // Seeded values reach the analytics like ingested ones: the rollups of the metrics seeded are re-derived.
-  await rebuildRollups(manager, [...new Set(rows.map((row) => row.metricId!))]);
-  inserted.observations = rows.length;
+  const summary = await ingestRows(manager, rows, {
+    runId: null,
+    source: DEMO_SOURCE,
+    actor: SEED_AUTHOR,
+    mappingVersion: null,
+    today: new Date().toISOString().slice(0, 10),
+    isDemo: true,
+    // Reported the morning after the period closed.
+    recordedAt: (row) => new Date(`${addDays(row.periodEnd, 1)}T03:00:00Z`),
+  });
+  if (summary.rejected > 0) {
+    const [first] = summary.rejections;
+    throw new Error(`the demo seed produced ${summary.rejected} invalid value(s), e.g. row ${first.rowIndex}: ${first.reason} ${first.message}`);
+  }
+  inserted.observations = summary.imported;
 }

@@ -1,6 +1,6 @@
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { Dimension, runAggregate, runSeries, type AggregateRequest, type AggregateResult, type SeriesRequest, type SeriesResult } from '../../src/analytics/engine';
-import { rebuildRollups } from '../../src/analytics/rollups';
+import { rebuildRollups } from '../../src/modules/observations/rollups';
 import { UnitEdition } from '../../src/analytics/unit-map';
 import { UnitLevel } from '../../src/common/enums';
 import { periodContaining, periodsBetween, type Frequency, type Period } from '../../src/common/period';

@@ -1,7 +1,7 @@
 import { startFeedSimulator } from '../../src/feeds/simulator';
 import { demoConnectors } from '../../src/demo/demo-connectors';
 import { Observation } from '../../src/modules/observations/observation.entity';
-import { ObservationRevision } from '../../src/ingestion/observation-revision.entity';
+import { ObservationRevision } from '../../src/modules/observations/observation-revision.entity';
 import { dataOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 

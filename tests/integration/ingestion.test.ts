@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { addDays } from '../../src/common/period';
 import { ingestRows, RejectionReason, ROWS_PER_TRANSACTION, type ImportSummary, type IngestionOrigin } from '../../src/ingestion/ingest';
-import { ObservationRevision } from '../../src/ingestion/observation-revision.entity';
+import { ObservationRevision } from '../../src/modules/observations/observation-revision.entity';
 import { ConnectorRun, RunRejection } from '../../src/modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
 import { Department } from '../../src/modules/departments/department.entity';

@@ -8,7 +8,7 @@ import { scopeOf, type HubContext } from '../../graphql/context';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
-import { ObservationRevision } from '../../ingestion/observation-revision.entity';
+import { ObservationRevision } from './observation-revision.entity';
 import { ALL_ROLES, assertDepartmentAccess, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { Observation } from './observation.entity';
 import { asKnownAt, observationsQuery } from './observation.service';

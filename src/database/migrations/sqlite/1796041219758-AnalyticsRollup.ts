@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { rebuildRollups } from '../../../analytics/rollups';
+import { rebuildRollups } from '../../../modules/observations/rollups';
 
 export class AnalyticsRollup1796041219758 implements MigrationInterface {
   name = 'AnalyticsRollup1796041219758';

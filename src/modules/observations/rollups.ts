@@ -6,7 +6,8 @@
  * rebuildRollups re-derives everything (migration, seed, benchmarks).
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { addDays, parsePeriod, periodContaining, type Frequency } from '../common/period';
+import { addDays, parsePeriod, periodContaining, type Frequency } from '../../common/period';
+import { inChunks, parameterList, placeholders, Sql } from '../../database/sql-dialect';
 
 export interface RollupKey {
   metricId: number;
@@ -22,16 +23,10 @@ export interface RollupKey {
   lastPeriod: string;
 }
 
-type Dialect = 'sqlite' | 'mysql';
 type Queryable = DataSource | EntityManager;
 
 /** Keys per statement: 5 parameters each, far below SQLite's 32,766 bound parameters. */
 const KEYS_PER_STATEMENT = 2_000;
-
-function dialectOf(queryable: Queryable): Dialect {
-  const type = ('connection' in queryable ? queryable.connection : queryable).options.type;
-  return type === 'better-sqlite3' ? 'sqlite' : 'mysql';
-}
 
 const ROLLUP_COLUMNS = [
   'metricId',
@@ -46,19 +41,16 @@ const ROLLUP_COLUMNS = [
   'latestPeriodStart',
   'latestValue',
 ];
+const KEY = ROLLUP_COLUMNS.slice(0, 3);
 const UPDATED = ROLLUP_COLUMNS.slice(3);
-
-function quote(dialect: Dialect, name: string): string {
-  return dialect === 'sqlite' ? `"${name}"` : `\`${name}\``;
-}
 
 /**
  * INSERT … SELECT of rollup rows from `source` (observations `o` with a `month` expression, already filtered),
  * replacing existing rows with the same key.
  */
-function upsertStatement(dialect: Dialect, from: string, month: string): string {
-  const q = (name: string) => quote(dialect, name);
-  const columns = ROLLUP_COLUMNS.map(q).join(', ');
+function upsertStatement(sql: Sql, from: string, month: string): string {
+  const q = (name: string) => sql.id(name);
+  const columns = sql.list(ROLLUP_COLUMNS);
   // The latest period of the month (a metric has one frequency, whose period texts sort like their starts) is
   // joined back through the unique index for its value.
   const grouped =
@@ -75,13 +67,9 @@ function upsertStatement(dialect: Dialect, from: string, month: string): string 
     `FROM (${grouped}) g JOIN ${q('observation')} l ON l.${q('metricId')} = g.${q('metricId')} ` +
     `AND l.${q('unitId')} = g.${q('unitId')} AND l.${q('period')} = g.${q('latestPeriod')}`;
   const insert = `INSERT INTO ${q('observation_rollup')} (${columns}) ${select}`;
-  if (dialect === 'sqlite') {
-    // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
-    const set = UPDATED.map((column) => `${q(column)} = excluded.${q(column)}`).join(', ');
-    return `${insert} WHERE true ON CONFLICT (${q('metricId')}, ${q('unitId')}, ${q('month')}) DO UPDATE SET ${set}`;
-  }
-  const set = UPDATED.map((column) => `${q(column)} = VALUES(${q(column)})`).join(', ');
-  return `${insert} ON DUPLICATE KEY UPDATE ${set}`;
+  const set = UPDATED.map((column) => `${q(column)} = ${sql.proposed(column)}`).join(', ');
+  // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
+  return `${insert}${sql.dialect === 'sqlite' ? ' WHERE true' : ''} ${sql.onConflict(KEY, set)}`;
 }
 
 /** First and last period of `frequency` starting in `month`. */
@@ -114,22 +102,21 @@ export function rollupKeysOf(rows: Iterable<{ metricId: number; unitId: number; 
  */
 export async function refreshRollups(manager: Queryable, keys: readonly RollupKey[]): Promise<void> {
   if (keys.length === 0) return;
-  const dialect = dialectOf(manager);
-  const q = (name: string) => quote(dialect, name);
-  for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
-    const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
+  const sql = Sql.of(manager);
+  const q = (name: string) => sql.id(name);
+  await inChunks(keys, KEYS_PER_STATEMENT, async (chunk) => {
     const parameters: unknown[] = [];
     for (const key of chunk) parameters.push(key.metricId, key.unitId, key.firstPeriod, key.lastPeriod, key.month);
     // The keys as a derived table joined to the unique (metricId, unitId, period) index: one range per key.
     const keyTable =
-      dialect === 'sqlite'
-        ? `(SELECT column1 AS m, column2 AS u, column3 AS s, column4 AS e, column5 AS mo FROM (VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}))`
+      sql.dialect === 'sqlite'
+        ? `(SELECT column1 AS m, column2 AS u, column3 AS s, column4 AS e, column5 AS mo FROM (VALUES ${placeholders(chunk.length, 5)}))`
         : `(${['SELECT ? AS m, ? AS u, ? AS s, ? AS e, ? AS mo', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?, ?, ?')].join(' UNION ALL ')})`;
     const from =
       `${keyTable} k JOIN ${q('observation')} o ON o.${q('metricId')} = k.m AND o.${q('unitId')} = k.u ` +
       `AND o.${q('period')} >= k.s AND o.${q('period')} <= k.e`;
-    await manager.query(upsertStatement(dialect, from, 'k.mo'), parameters);
-  }
+    await manager.query(upsertStatement(sql, from, 'k.mo'), parameters);
+  });
 }
 
 /** A newly inserted observation, as the ingestion path wrote it. */
@@ -152,18 +139,17 @@ const DELTAS_PER_STATEMENT = 2_000;
  */
 export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[]): Promise<void> {
   if (rows.length === 0) return;
-  const dialect = dialectOf(manager);
-  const q = (name: string) => quote(dialect, name);
+  const sql = Sql.of(manager);
+  const q = (name: string) => sql.id(name);
   const unitIds = [...new Set(rows.map((row) => row.unitId))];
   const levels = new Map<number, string>();
-  for (let start = 0; start < unitIds.length; start += KEYS_PER_STATEMENT) {
-    const chunk = unitIds.slice(start, start + KEYS_PER_STATEMENT);
+  await inChunks(unitIds, KEYS_PER_STATEMENT, async (chunk) => {
     const found: Array<{ id: number | string; level: string }> = await manager.query(
-      `SELECT ${q('id')}, ${q('level')} FROM ${q('administrative_unit')} WHERE ${q('id')} IN (${chunk.map(() => '?').join(', ')})`,
-      chunk,
+      `SELECT ${q('id')}, ${q('level')} FROM ${q('administrative_unit')} WHERE ${q('id')} IN (${parameterList(chunk.length)})`,
+      [...chunk],
     );
     for (const unit of found) levels.set(Number(unit.id), unit.level);
-  }
+  });
   interface Delta {
     metricId: number;
     unitId: number;
@@ -195,8 +181,8 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
       delta.latestValue = row.value;
     }
   }
-  const stored = (column: string) => (dialect === 'sqlite' ? `${q('observation_rollup')}.${q(column)}` : q(column));
-  const added = (column: string) => (dialect === 'sqlite' ? `excluded.${q(column)}` : `VALUES(${q(column)})`);
+  const stored = (column: string) => sql.stored('observation_rollup', column);
+  const added = (column: string) => sql.proposed(column);
   // A sum stays null only while every report lacked it (as SUM does).
   const nullableSum = (column: string) =>
     `${q(column)} = CASE WHEN ${stored(column)} IS NULL AND ${added(column)} IS NULL THEN NULL ELSE COALESCE(${stored(column)}, 0) + COALESCE(${added(column)}, 0) END`;
@@ -210,9 +196,7 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
     `${q('latestValue')} = CASE WHEN ${added('latestPeriodStart')} > ${stored('latestPeriodStart')} THEN ${added('latestValue')} ELSE ${stored('latestValue')} END`,
     `${q('latestPeriodStart')} = CASE WHEN ${added('latestPeriodStart')} > ${stored('latestPeriodStart')} THEN ${added('latestPeriodStart')} ELSE ${stored('latestPeriodStart')} END`,
   ].join(', ');
-  const all = [...deltas.values()];
-  for (let start = 0; start < all.length; start += DELTAS_PER_STATEMENT) {
-    const chunk = all.slice(start, start + DELTAS_PER_STATEMENT);
+  await inChunks([...deltas.values()], DELTAS_PER_STATEMENT, async (chunk) => {
     const parameters: unknown[] = [];
     for (const delta of chunk) {
       const level = levels.get(delta.unitId);
@@ -222,28 +206,21 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
         delta.observationCount, delta.numeratorCount, delta.latestPeriodStart, delta.latestValue,
       );
     }
-    const insert =
-      `INSERT INTO ${q('observation_rollup')} (${ROLLUP_COLUMNS.map(q).join(', ')}) VALUES ` +
-      chunk.map(() => `(${ROLLUP_COLUMNS.map(() => '?').join(', ')})`).join(', ');
-    const upsert =
-      dialect === 'sqlite'
-        ? `${insert} ON CONFLICT (${q('metricId')}, ${q('unitId')}, ${q('month')}) DO UPDATE SET ${set}`
-        : `${insert} ON DUPLICATE KEY UPDATE ${set}`;
-    await manager.query(upsert, parameters);
-  }
+    await manager.query(`${sql.insert('observation_rollup', ROLLUP_COLUMNS, chunk.length)} ${sql.onConflict(KEY, set)}`, parameters);
+  });
 }
 
 /** Re-derives every rollup row (of the given metrics only, when given) from the raw observations. */
 export async function rebuildRollups(queryable: Queryable, metricIds?: readonly number[]): Promise<void> {
-  const dialect = dialectOf(queryable);
-  const q = (name: string) => quote(dialect, name);
-  const month = dialect === 'sqlite' ? `substr(o.${q('periodStart')}, 1, 7)` : `DATE_FORMAT(o.${q('periodStart')}, '%Y-%m')`;
+  const sql = Sql.of(queryable);
+  const q = (name: string) => sql.id(name);
+  const month = sql.monthOf(`o.${q('periodStart')}`);
   if (metricIds && metricIds.length === 0) return;
-  const only = metricIds ? ` WHERE ${q('metricId')} IN (${metricIds.map(() => '?').join(', ')})` : '';
+  const only = metricIds ? ` WHERE ${q('metricId')} IN (${parameterList(metricIds.length)})` : '';
   const parameters = metricIds ? [...metricIds] : [];
   await queryable.query(`DELETE FROM ${q('observation_rollup')}${only}`, parameters);
-  const from = `${q('observation')} o${metricIds ? ` WHERE o.${q('metricId')} IN (${metricIds.map(() => '?').join(', ')})` : ''}`;
+  const from = `${q('observation')} o${metricIds ? ` WHERE o.${q('metricId')} IN (${parameterList(metricIds.length)})` : ''}`;
   // The WHERE must follow the join to administrative_unit: wrap the filtered observations.
   const source = metricIds ? `(SELECT * FROM ${from}) o` : `${q('observation')} o`;
-  await queryable.query(upsertStatement(dialect, source, month), parameters);
+  await queryable.query(upsertStatement(sql, source, month), parameters);
 }

@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { ConnectorRun } from '../modules/connectors/connector-run.entity';
-import { Observation } from '../modules/observations/observation.entity';
+import { ConnectorRun } from '../connectors/connector-run.entity';
+import { Observation } from './observation.entity';
 
 /** A value an observation held before it was replaced: history is never lost. */
 @ObjectType({ description: 'An earlier value of an observation and when, by whom and by which run it was replaced.' })

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { UnitLevel } from '../common/enums';
+import { UnitLevel } from '../../common/enums';
 
 /**
  * Month × unit × metric totals of the observations reported for that unit itself (not its descendants),
