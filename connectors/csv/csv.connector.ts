@@ -249,6 +249,9 @@ export function parseCsvText(text: string, config: CsvConfig): ParsedCsv {
   try {
     rows = parseCsv(text.replace(/^\uFEFF/, ''), {
       delimiter: config.delimiter,
+      // Exports pieced together from several systems mix line endings: every one ends a record (inside quotes
+      // they stay part of the value).
+      record_delimiter: ['\r\n', '\n', '\r'],
       from_line: firstLine,
       skip_empty_lines: true,
       skip_records_with_empty_values: true,

@@ -10,7 +10,7 @@ import { parsePeriod } from '../../src/common/period';
 import { ConnectorError } from '../sdk/contract';
 import { applyMapping, dhis2PeriodToPeriod, mappingSchema } from '../sdk/mapping';
 import { collect, startTestServer, testContext, type TestServer } from '../sdk/testing';
-import { dhis2ConfigSchema, dhis2Connector, dhis2Mapping, yearlyChunks, type Dhis2Config } from './dhis2.connector';
+import { applyCombos, dhis2ConfigSchema, dhis2Connector, dhis2Mapping, yearlyChunks, type Dhis2Config } from './dhis2.connector';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -356,5 +356,28 @@ describe('dhis2 check, discover and mapping', () => {
     });
     const row = applyMapping(record!, mapping, basicContext().metricFrequencies);
     expect(row).toMatchObject({ metric: 'LOANS_UNSECURED_COUNT', unit: '412', period: '2024-03', value: 123 });
+  });
+});
+
+describe('dhis2 category option combos', () => {
+  const value = (categoryOptionCombo: string, text: string, extra: Record<string, unknown> = {}) => ({
+    dataElement: 'hN6kTq2LmPa', period: '202403', orgUnit: 'XkM3pQ9vT2a', categoryOptionCombo, attributeOptionCombo: 'HllvX50cXC0', value: text, lastUpdated: '2024-04-01T00:00:00.000', ...extra,
+  });
+
+  it('sums the combos of one observation exactly, keeping the newest lastUpdated and the combos summed', () => {
+    const records = applyCombos([value('M', '0.1'), value('F', '0.2', { lastUpdated: '2024-04-05T00:00:00.000' }), value('M', '7', { orgUnit: 'Bq7YtR2nLs8' })], 'sum');
+    expect(records).toEqual([
+      { ...value('total', '0.3', { lastUpdated: '2024-04-05T00:00:00.000' }), categoryOptionCombos: ['M', 'F'] },
+      value('M', '7', { orgUnit: 'Bq7YtR2nLs8' }),
+    ]);
+    expect(applyCombos([value('M', '-1.50'), value('F', '12')], 'sum')[0].value).toBe('10.5');
+  });
+
+  it('leaves values that are not all numbers as they are, for validation to name', () => {
+    expect(applyCombos([value('M', '3'), value('F', 'n/a')], 'sum')).toEqual([value('M', '3'), value('F', 'n/a')]);
+  });
+
+  it('keeps every combo apart under "separate", each with its dataElementCombo', () => {
+    expect(applyCombos([value('M', '3'), value('F', '4')], 'separate').map((record) => record.dataElementCombo)).toEqual(['hN6kTq2LmPa.M', 'hN6kTq2LmPa.F']);
   });
 });

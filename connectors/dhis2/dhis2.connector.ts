@@ -29,9 +29,15 @@
  *     value:  { field: 'value', transform: 'number' },
  *   }
  *
- * A data element disaggregated by category option combos (e.g. by sex) gives one record per combo, which
- * this mapping would send to the same observation: use data elements with the default combo, or a data set
- * of totals.
+ * Category option combos (a data element disaggregated, e.g. by sex) follow `categoryOptionCombos`:
+ *   - `"sum"` (default): the values of every combo of a data element, organisation unit, period and attribute
+ *     option combo are added up into one record (`categoryOptionCombo: "total"`, the combos summed listed in
+ *     `categoryOptionCombos`), so the mapping above gets the data element's total. Values that are not all
+ *     numbers are not added up: each stays a record of its own, and validation names the one at fault.
+ *   - `"separate"`: one record per combo, each with `dataElementCombo: "<dataElement>.<categoryOptionCombo>"`,
+ *     for a mapping that sends each combo to its own metric: `metric: { field: 'dataElementCombo', lookup:
+ *     { 'hN6kTq2LmPa.Mh7RcW2Lq1x': 'VISITS_MALE', 'hN6kTq2LmPa.Fk2QeV8Tn3a': 'VISITS_FEMALE' } }`. A combo
+ *     the mapping leaves out is not dropped silently: it is rejected (UNKNOWN_METRIC or DUPLICATE_KEY).
  *
  * Windows: DHIS2 returns the values whose period lies entirely inside startDate..endDate, so a window must
  * span whole periods (e.g. a look-back of 62+ days for monthly data). A window longer than 366 days is read
@@ -129,6 +135,8 @@ export const dhis2ConfigSchema = z
     children: z.boolean().optional(),
     /** Per-request timeout (ms), overriding the HTTP client's. */
     timeoutMs: z.number().int().min(1_000).max(600_000).optional(),
+    /** Category option combos: added up per data element (`sum`), or one record each for separate metrics. */
+    categoryOptionCombos: z.enum(['sum', 'separate']).default('sum'),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -261,6 +269,85 @@ async function fetchDataValues(config: Dhis2Config, context: ConnectorContext, w
 }
 
 // ---------------------------------------------------------------------------
+// Category option combos
+
+/** The id of DHIS2's default category option combo (the same on every DHIS2 server). */
+export const DHIS2_DEFAULT_COMBO = 'HllvX50cXC0';
+
+/** The observation a data value feeds, whatever its category option combo. */
+function comboGroupKey(record: RawRecord): string {
+  return JSON.stringify([record.dataElement, record.orgUnit, record.period, record.attributeOptionCombo ?? null]);
+}
+
+/** A DHIS2 value as an exact decimal: digits and the number of them after the point; null when not a number. */
+function decimalOf(value: unknown): { digits: bigint; scale: number } | null {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const match = /^([+-]?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) return null;
+  const fraction = match[3] ?? '';
+  const digits = BigInt(`${match[2]}${fraction}`);
+  return { digits: match[1] === '-' ? -digits : digits, scale: fraction.length };
+}
+
+/** Exact sum of decimals, as DHIS2 writes numbers (no exponent, no trailing zeros after the point). */
+function sumDecimals(values: { digits: bigint; scale: number }[]): string {
+  const scale = Math.max(0, ...values.map((value) => value.scale));
+  const total = values.reduce((sum, value) => sum + value.digits * 10n ** BigInt(scale - value.scale), 0n);
+  const negative = total < 0n;
+  const text = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  const whole = text.slice(0, text.length - scale);
+  const fraction = text.slice(text.length - scale).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * The records of a request under the configuration's `categoryOptionCombos`: every combo kept with its
+ * `dataElementCombo` (separate), or the combos of one observation added up into one record (sum).
+ */
+export function applyCombos(records: RawRecord[], mode: Dhis2Config['categoryOptionCombos']): RawRecord[] {
+  if (mode === 'separate') {
+    return records.map((record) => ({ ...record, dataElementCombo: `${String(record.dataElement)}.${String(record.categoryOptionCombo ?? '')}` }));
+  }
+  const groups = new Map<string, RawRecord[]>();
+  for (const record of records) {
+    const key = comboGroupKey(record);
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
+  }
+  const result: RawRecord[] = [];
+  for (const group of groups.values()) {
+    const combos = new Set(group.map((record) => record.categoryOptionCombo));
+    const decimals = group.map((record) => decimalOf(record.value));
+    // One value, the same combo listed twice (a duplicate DHIS2 sent), or values that are not numbers: as read.
+    if (group.length === 1 || combos.size !== group.length || decimals.some((value) => value === null)) {
+      result.push(...group);
+      continue;
+    }
+    const lastUpdated = group.map((record) => record.lastUpdated).filter((value): value is string => typeof value === 'string').sort().pop();
+    const total: RawRecord = { ...group[0], categoryOptionCombo: 'total', categoryOptionCombos: group.map((record) => String(record.categoryOptionCombo)), value: sumDecimals(decimals as { digits: bigint; scale: number }[]) };
+    if (lastUpdated !== undefined) total.lastUpdated = lastUpdated;
+    result.push(total);
+  }
+  return result;
+}
+
+/**
+ * The records of one request: with `since` (an incremental read), DHIS2 sends only the combos changed since,
+ * so under `sum` the observations they belong to are read again in full, or a total would be replaced by the
+ * sum of its changed combos alone.
+ */
+async function readChunk(config: Dhis2Config, context: ConnectorContext, chunk: ReadWindow, since: string | undefined): Promise<RawRecord[]> {
+  const changed = await fetchDataValues(config, context, chunk, since);
+  // Data elements without disaggregation have only DHIS2's default combo: nothing to add up, nothing to read again.
+  const disaggregated = changed.some((record) => record.categoryOptionCombo !== undefined && record.categoryOptionCombo !== DHIS2_DEFAULT_COMBO);
+  if (since === undefined || config.categoryOptionCombos !== 'sum' || !disaggregated) return applyCombos(changed, config.categoryOptionCombos);
+  const touched = new Set(changed.map(comboGroupKey));
+  const full = (await fetchDataValues(config, context, chunk)).filter((record) => touched.has(comboGroupKey(record)));
+  return applyCombos(full, 'sum');
+}
+
+// ---------------------------------------------------------------------------
 // Windows and state
 
 function daysIn(window: ReadWindow): number {
@@ -354,7 +441,7 @@ export const dhis2Connector: ConnectorKind<Dhis2Config> = {
     const today = utcToday();
     const monthStart = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 - DISCOVER_MONTHS, 1));
     const window = { from: monthStart.toISOString().slice(0, 10), to: today };
-    const records = await fetchDataValues(config, context, window);
+    const records = applyCombos(await fetchDataValues(config, context, window), config.categoryOptionCombos);
     const count = (field: 'dataElement' | 'orgUnit'): RawRecord[] => {
       const counts = new Map<string, number>();
       for (const record of records) {
@@ -367,7 +454,11 @@ export const dhis2Connector: ConnectorKind<Dhis2Config> = {
         .map(([id, values]) => ({ [field]: id, values }));
     };
     return [
-      { name: 'dataValues', fields: [...DHIS2_RECORD_FIELDS], sample: records.slice(0, 3) },
+      {
+        name: 'dataValues',
+        fields: [...DHIS2_RECORD_FIELDS, ...(config.categoryOptionCombos === 'separate' ? ['dataElementCombo'] : ['categoryOptionCombos'])],
+        sample: records.slice(0, 3),
+      },
       { name: 'dataElements', fields: ['dataElement', 'values'], sample: count('dataElement') },
       { name: 'orgUnits', fields: ['orgUnit', 'values'], sample: count('orgUnit') },
     ];
@@ -384,7 +475,7 @@ export const dhis2Connector: ConnectorKind<Dhis2Config> = {
     let newest = since;
     let previousChunkEnd: string | undefined;
     for (const chunk of chunks) {
-      let records = await fetchDataValues(config, context, chunk, since);
+      let records = await readChunk(config, context, chunk, since);
       if (previousChunkEnd !== undefined) {
         // Values of periods that fit in the previous request were read there.
         const before = previousChunkEnd;

@@ -3,6 +3,7 @@
  * secrets), query parameters (with the window's dates), where the records are in the body and how to page.
  * One batch per page; the state is the last window read.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { addDays } from '../../src/common/period';
 import {
@@ -16,7 +17,7 @@ import {
   type ReadWindow,
   urlEndpoint,
 } from '../sdk/contract';
-import type { HttpRequest } from '../sdk/http-client';
+import { bilingual, type HttpRequest } from '../sdk/http-client';
 import {
   DATE_FORMATS,
   fillHeaders,
@@ -226,6 +227,11 @@ async function* pages(config: HttpJsonConfig, window: ReadWindow, context: Conne
   let offset = 0;
   let cursor: string | null = null;
   let nextUrl: string | null = null;
+  // Loops are found whenever something repeats, not only on consecutive pages: the cursors and links already
+  // followed (with the page that gave them), and a fingerprint of each page's records.
+  const seenCursors = new Map<string, number>();
+  const seenLinks = new Map<string, number>([[new URL(config.url).toString(), 1]]);
+  const seenPages = new Map<string, number>();
 
   for (let count = 1; ; count++) {
     const request: HttpRequest = { url: config.url, method: config.method, headers, body, query: { ...baseQuery } };
@@ -254,6 +260,12 @@ async function* pages(config: HttpJsonConfig, window: ReadWindow, context: Conne
     const response = await context.http.request(request, context.signal);
     const payload = response.json();
     const records = extractRecords(payload, config.recordsPath);
+    if (pagination.type !== 'none' && records.length > 0) {
+      const fingerprint = createHash('sha256').update(JSON.stringify(records)).digest('hex');
+      const earlier = seenPages.get(fingerprint);
+      if (earlier !== undefined) throw repeated('page', `${earlier}`, count, `page ${count} holds the same records as page ${earlier}`);
+      seenPages.set(fingerprint, count);
+    }
 
     let more: boolean;
     switch (pagination.type) {
@@ -270,8 +282,10 @@ async function* pages(config: HttpJsonConfig, window: ReadWindow, context: Conne
         break;
       case 'cursor': {
         const next = continuation(payload, pagination.cursorPath, 'the cursor');
-        if (next !== null && next === cursor) {
-          throw new ConnectorError('BAD_PAYLOAD', `the source returned the same cursor twice ("${pagination.cursorPath}"); stopping`);
+        if (next !== null) {
+          const earlier = next === cursor ? count : seenCursors.get(next);
+          if (earlier !== undefined) throw repeated('cursor', next, count, `page ${count} gives the cursor page ${earlier} gave`);
+          seenCursors.set(next, count);
         }
         more = next !== null;
         cursor = next;
@@ -291,10 +305,12 @@ async function* pages(config: HttpJsonConfig, window: ReadWindow, context: Conne
           if (next.origin !== configuredOrigin) {
             throw new ConnectorError('BAD_PAYLOAD', `the next link at "${pagination.nextPath}" leaves ${configuredOrigin} (to ${next.origin})`);
           }
-          if (next.toString() === (nextUrl ?? response.url)) {
-            throw new ConnectorError('BAD_PAYLOAD', `the next link at "${pagination.nextPath}" points to the same page; stopping`);
+          const earlier = next.toString() === (nextUrl ?? response.url) ? count : seenLinks.get(next.toString());
+          if (earlier !== undefined) {
+            throw repeated('page', displayLink(next), count, `the next link at "${pagination.nextPath}" of page ${count} points back to page ${earlier}`);
           }
           nextUrl = next.toString();
+          seenLinks.set(nextUrl, count + 1);
         }
         break;
       }
@@ -309,6 +325,25 @@ async function* pages(config: HttpJsonConfig, window: ReadWindow, context: Conne
       );
     }
   }
+}
+
+/** A source that walks in a circle: named with what repeated, so nobody raises maxPages to "fix" it. */
+function repeated(what: 'page' | 'cursor', value: string, page: number, detail: string): ConnectorError {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return new ConnectorError(
+    'BAD_PAYLOAD',
+    bilingual(
+      `Nguồn dữ liệu lặp lại ${what === 'page' ? 'trang' : 'con trỏ (cursor)'} ${shown} ở trang ${page}: phân trang của nguồn bị vòng lặp, cần sửa ở phía nguồn`,
+      `the source repeated ${what} ${shown} (${detail}): its pagination loops; this is for the source to fix, not maxPages`,
+    ),
+    false,
+  );
+}
+
+/** A next link as shown in messages: origin, path and the names of its query parameters (values may be keys). */
+function displayLink(url: URL): string {
+  const names = [...new Set(url.searchParams.keys())];
+  return `${url.origin}${url.pathname}${names.length ? `?${names.map((name) => `${name}=…`).join('&')}` : ''}`;
 }
 
 async function firstPage(config: HttpJsonConfig, context: ConnectorContext): Promise<RawRecord[]> {

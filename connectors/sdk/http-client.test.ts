@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { Agent } from 'undici';
 import { ConnectorError } from './contract';
 import { backoffDelay, createHttpClient, HttpStatusError, parseRetryAfter, withRetries } from './http-client';
@@ -437,5 +438,47 @@ describe('withRetries and backoffDelay', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('createHttpClient: bodies as the source meant them', () => {
+  const document = JSON.stringify({ data: [{ commune: 'Xã Nghi Phú', visits: 12 }] });
+
+  it.each([
+    ['gzip', zlib.gzipSync(document)],
+    ['deflate', zlib.deflateSync(document)],
+    ['br', zlib.brotliCompressSync(document)],
+  ])('decompresses a body sent with Content-Encoding: %s', async (coding, body) => {
+    server = await startTestServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+      res.end(body);
+    });
+    const response = await createHttpClient().request({ url: server.url });
+    expect(response.json()).toEqual(JSON.parse(document));
+  });
+
+  it('names Content-Encoding when a gzip body is not labelled, or labelled with a coding it is not', async () => {
+    server = await startTestServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(req.url === '/wrong' ? { 'content-encoding': 'identity' } : req.url === '/bad' ? { 'content-encoding': 'gzip' } : req.url === '/zstd' ? { 'content-encoding': 'zstd' } : {}) });
+      res.end(req.url === '/bad' ? Buffer.from('not gzip at all') : zlib.gzipSync(document));
+    });
+    const client = createHttpClient({ retries: 0 });
+    const missing = await failure(client.request({ url: `${server.url}/none` }));
+    expect(missing.errorClass).toBe('BAD_PAYLOAD');
+    expect(missing.message).toContain('is gzip-compressed but it has no Content-Encoding header');
+    expect(missing.message).toMatch(/^Dữ liệu từ .* được nén gzip/);
+    expect((await failure(client.request({ url: `${server.url}/wrong` }))).message).toContain('its Content-Encoding says "identity"');
+    expect((await failure(client.request({ url: `${server.url}/bad` }))).message).toContain('says Content-Encoding "gzip" but its body is not valid gzip');
+    expect((await failure(client.request({ url: `${server.url}/zstd` }))).message).toContain('Content-Encoding "zstd", which the hub cannot decode');
+  });
+
+  it('stops a compressed body that inflates past the size limit', async () => {
+    server = await startTestServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(Buffer.alloc(5_000_000, 0x20)));
+    });
+    const error = await failure(createHttpClient({ maxBytes: 1_000_000 }).request({ url: server.url }));
+    expect(error.errorClass).toBe('BAD_PAYLOAD');
+    expect(error.message).toContain('larger than 1000000 bytes');
   });
 });

@@ -1,4 +1,5 @@
 /** The HTTP client every connector kind uses (implementation below the types). */
+import zlib from 'node:zlib';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { ConnectorError, type ConnectorErrorClass } from './contract';
 
@@ -224,11 +225,32 @@ const NETWORK_MESSAGES: Record<string, string> = {
   UND_ERR_CLOSED: 'connection closed',
 };
 
-/** Turns what undici or the network threw into a classified ConnectorError. */
+/** A message for department staff: Vietnamese first, English beside it. */
+export function bilingual(vi: string, en: string): string {
+  return `${vi} — ${en}`;
+}
+
+/**
+ * Turns what undici or the network threw into a classified ConnectorError. Whatever the source did (answered in
+ * another protocol, reset the connection, failed the TLS handshake, sent endless headers) is a source error,
+ * never INTERNAL: INTERNAL is left for what the hub itself got wrong.
+ */
 function classify(error: unknown, url: URL): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
   const where = displayUrl(url);
+  // undici's parser error carries no code in every version: known by its name.
+  if (name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_'))) {
+    return new ConnectorError(
+      'BAD_PAYLOAD',
+      bilingual(
+        `${where} không trả lời bằng giao thức HTTP (có thể sai cổng hoặc sai máy chủ): kiểm tra địa chỉ và cổng`,
+        `${where} did not answer in HTTP (${(error as Error).message}): is the port that of a web server? Check the URL and port`,
+      ),
+      false,
+    );
+  }
   if (typeof code === 'string') {
     if (TIMEOUT_CODES.has(code)) return new ConnectorError('TIMEOUT', `timed out reaching ${where} (${code})`);
     if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || code === 'ERR_INVALID_CHAR') {
@@ -237,11 +259,47 @@ function classify(error: unknown, url: URL): ConnectorError {
     if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
       return new ConnectorError('SOURCE_UNAVAILABLE', `incomplete response from ${where} (${code})`);
     }
+    if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'HPE_HEADER_OVERFLOW') {
+      return new ConnectorError(
+        'BAD_PAYLOAD',
+        bilingual(`${where} gửi phần tiêu đề (headers) quá lớn`, `${where} sent response headers larger than the hub accepts (${code})`),
+        false,
+      );
+    }
+    if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO' || TLS_CERT_CODES.has(code)) {
+      const plainHttp = code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+      return new ConnectorError(
+        'SOURCE_UNAVAILABLE',
+        plainHttp
+          ? bilingual(
+              `Kết nối TLS tới ${where} thất bại: máy chủ có thể không dùng https ở cổng này`,
+              `TLS handshake with ${where} failed (${code}): the server may not speak https on this port; check the URL's scheme and port`,
+            )
+          : bilingual(`Kết nối TLS tới ${where} thất bại (chứng chỉ hoặc giao thức)`, `TLS handshake with ${where} failed (${code}): check the server's certificate and TLS settings`),
+        false,
+      );
+    }
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+      return new ConnectorError(
+        'SOURCE_UNAVAILABLE',
+        bilingual(`${where} đã ngắt kết nối trước khi trả lời xong`, `${where} closed the connection before answering in full (${NETWORK_MESSAGES[code]})`),
+      );
+    }
     return new ConnectorError('SOURCE_UNAVAILABLE', `cannot reach ${where}: ${NETWORK_MESSAGES[code] ?? code}`);
   }
   const message = error instanceof Error ? error.message : String(error);
   return new ConnectorError('INTERNAL', `request to ${where} failed: ${message}`);
 }
+
+const TLS_CERT_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
+]);
 
 /** Abandons a response body (closing its connection) without an unhandled 'error' event. */
 function discard(body: Dispatcher.ResponseData['body']): void {
@@ -279,6 +337,63 @@ async function readBody(
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+/**
+ * The body as the source meant it: decompressed as its Content-Encoding says (gzip, deflate, br), within the size
+ * limit. A compressed body whose Content-Encoding does not say so (a proxy that strips the header, a server that
+ * serves a .gz file as the document) is refused, naming the header, rather than read as noise.
+ */
+export function decodeContent(body: Buffer, headers: Record<string, string>, maxBytes: number, url: URL): Buffer {
+  const declared = (headers['content-encoding'] ?? '').trim().toLowerCase();
+  const codings = declared === '' ? [] : declared.split(/\s*,\s*/).filter((coding) => coding !== 'identity');
+  const where = displayUrl(url);
+  if (codings.length === 0) {
+    if (body.subarray(0, 3).equals(GZIP_MAGIC)) {
+      const said = declared === '' ? 'không có Content-Encoding' : `Content-Encoding là "${declared}"`;
+      const saidEn = declared === '' ? 'it has no Content-Encoding header' : `its Content-Encoding says "${declared}"`;
+      throw new ConnectorError(
+        'BAD_PAYLOAD',
+        bilingual(
+          `Dữ liệu từ ${where} được nén gzip nhưng ${said}: máy chủ (hoặc proxy) cần gửi "Content-Encoding: gzip" hoặc gửi dữ liệu không nén`,
+          `the response from ${where} is gzip-compressed but ${saidEn} (Content-Type "${headers['content-type'] ?? ''}"): the server or a proxy must send "Content-Encoding: gzip", or send it uncompressed`,
+        ),
+        false,
+      );
+    }
+    return body;
+  }
+  let decoded = body;
+  // Codings are listed in the order they were applied: undone from the last.
+  for (const coding of [...codings].reverse()) {
+    const options = { maxOutputLength: maxBytes };
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') decoded = zlib.gunzipSync(decoded, options);
+      else if (coding === 'deflate') decoded = decoded[0] === 0x78 ? zlib.inflateSync(decoded, options) : zlib.inflateRawSync(decoded, options);
+      else if (coding === 'br') decoded = zlib.brotliDecompressSync(decoded, options);
+      else {
+        throw new ConnectorError(
+          'BAD_PAYLOAD',
+          bilingual(`${where} dùng kiểu nén "${coding}" mà hệ thống không đọc được`, `the response from ${where} has Content-Encoding "${coding}", which the hub cannot decode (gzip, deflate or br)`),
+          false,
+        );
+      }
+    } catch (error) {
+      if (error instanceof ConnectorError) throw error;
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new SizeLimitError(maxBytes, url);
+      throw new ConnectorError(
+        'BAD_PAYLOAD',
+        bilingual(
+          `Content-Encoding của ${where} là "${declared}" nhưng dữ liệu không phải ${coding} hợp lệ`,
+          `the response from ${where} says Content-Encoding "${declared}" but its body is not valid ${coding} (${(error as Error).message})`,
+        ),
+        false,
+      );
+    }
+  }
+  return decoded;
 }
 
 function makeResponse(status: number, headers: Record<string, string>, url: URL, body: Buffer): HttpResponse {
@@ -377,7 +492,7 @@ async function attemptOnce(
           discard(response.body);
           throw new SizeLimitError(maxBytes, url);
         }
-        const body = await readBody(response.body, maxBytes, url);
+        const body = decodeContent(await readBody(response.body, maxBytes, url), responseHeaders, maxBytes, url);
         return makeResponse(status, responseHeaders, url, body);
       }
 

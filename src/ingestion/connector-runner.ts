@@ -10,6 +10,7 @@ import { todayIn } from '../common/clock';
 import type { Frequency } from '../common/period';
 import { ConnectorRun, ConnectorRunLock } from '../modules/connectors/connector-run.entity';
 import { Connector, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
+import { RunRejection } from '../modules/connectors/connector-run.entity';
 import { Department } from '../modules/departments/department.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { withLogContext } from '../observability/logger';
@@ -79,6 +80,20 @@ const RECORD_RETRY_MAX_DELAY_MS = 5_000;
 
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
 type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
+
+function emptyCounts(): Counts {
+  return { fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 };
+}
+
+/**
+ * The counts of the last attempt, with the values earlier attempts of the run wrote counted as imported or updated
+ * (the last attempt found them unchanged): `fetched = imported + updated + unchanged + rejected` still holds.
+ */
+export function withEarlierWrites(last: Counts, written: { imported: number; updated: number }): Counts {
+  const carried = Math.min(last.unchanged, written.imported + written.updated);
+  const imported = Math.min(carried, written.imported);
+  return { ...last, imported: last.imported + imported, updated: last.updated + (carried - imported), unchanged: last.unchanged - carried };
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -250,7 +265,11 @@ export class ConnectorRunner {
 
   private async executeAttempts(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
-    const counts: Counts = { fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 };
+    // The counts of the attempt in progress; each attempt reads the source from the start.
+    let counts: Counts = emptyCounts();
+    // Values an attempt that failed wrote (they stay: every batch commits), so the attempt that finishes reads
+    // them back as unchanged; it reports them as what they were for the run: imported or updated.
+    const written = { imported: 0, updated: 0 };
     const maxAttempts = this.options.maxAttempts ?? 3;
     let outcome: Pick<ConnectorRun, 'status' | 'errorClass' | 'errorMessage'> = {
       status: RunStatus.FAILED,
@@ -269,7 +288,17 @@ export class ConnectorRunner {
       redactor = prepared.redactor;
       state = routine ? await this.previousState(connector.id) : undefined;
       for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-        await repository.update(run.id, { attempts: attempt });
+        if (attempt > 1) {
+          // A retry reads the source again from a clean state: the run's counts and rejections become those of
+          // this attempt, so every source row is counted once and no rejected row is listed twice.
+          written.imported += counts.imported;
+          written.updated += counts.updated;
+          counts = emptyCounts();
+          await this.dataSource.getRepository(RunRejection).delete({ runId: run.id });
+          await repository.update(run.id, { ...counts, attempts: attempt });
+        } else {
+          await repository.update(run.id, { attempts: attempt });
+        }
         try {
           state = await this.readAll(run, connector, prepared.context, session, state, counts, redactor);
           outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
@@ -303,6 +332,7 @@ export class ConnectorRunner {
     } finally {
       await session?.close().catch((error: unknown) => this.options.reportError?.(error));
     }
+    counts = withEarlierWrites(counts, written);
     return this.recordOutcome(run.id, {
       ...outcome,
       // The ledger's error is what health (lastError), the API and the logs show: redacted here, once.
