@@ -2,7 +2,7 @@
  * Validation of observation rows against the catalogue: pure functions, no database access. Every refused row
  * gets one reason code and a message that names the field and the value at fault.
  */
-import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { invisibleCharacter, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
 import { MetricKind } from '../common/enums';
 import { parsePeriod, PeriodError, type Frequency, type Period } from '../common/period';
 
@@ -20,6 +20,8 @@ export enum RejectionReason {
   NUMERATOR_EXCEEDS_DENOMINATOR = 'NUMERATOR_EXCEEDS_DENOMINATOR',
   DUPLICATE_KEY = 'DUPLICATE_KEY',
   METRIC_NOT_ALLOWED = 'METRIC_NOT_ALLOWED',
+  VALUE_OUT_OF_RANGE = 'VALUE_OUT_OF_RANGE',
+  NOT_AN_INTEGER = 'NOT_AN_INTEGER',
 }
 
 /** A row the ingestion path refused: its position in what the run read, why, and the row as received. */
@@ -38,6 +40,30 @@ export interface CatalogueMetric {
   frequency: Frequency;
   departmentId: number;
   departmentCode: string | null;
+  /** The metric's own bounds (null: the kind's); they only narrow the kind's range. */
+  minValue?: number | null;
+  maxValue?: number | null;
+}
+
+/** Values of COUNT and STOCK metrics stay below this (and so do numerators and denominators): sums of them stay exact enough and finite. */
+export const VALUE_LIMIT = 1e15;
+
+/** The range a metric's values must fall in, and whether they must be whole numbers. */
+export function valueRange(metric: Pick<CatalogueMetric, 'kind' | 'minValue' | 'maxValue'>): { min: number; max: number; integer: boolean; maxExclusive: boolean } {
+  const kindMax = metric.kind === MetricKind.RATE ? 100 : VALUE_LIMIT;
+  const own = (bound: number | null | undefined): number | null => (typeof bound === 'number' && Number.isFinite(bound) ? bound : null);
+  const min = Math.max(0, own(metric.minValue) ?? 0);
+  const ownMax = own(metric.maxValue);
+  const narrower = ownMax !== null && ownMax < kindMax;
+  return { min, max: narrower ? ownMax : kindMax, integer: metric.kind === MetricKind.COUNT, maxExclusive: !narrower && metric.kind !== MetricKind.RATE };
+}
+
+/** Vietnamese names of the fields a message names. */
+const FIELD_VI: Record<string, string> = { value: 'giá trị', numerator: 'tử số', denominator: 'mẫu số', period: 'kỳ', unit: 'đơn vị', metric: 'chỉ tiêu' };
+
+/** A message for department staff: Vietnamese first, English beside it. */
+export function bilingual(vi: string, en: string): string {
+  return `${vi} — ${en}`;
 }
 
 /** One edition of an administrative unit: in force from validFrom (inclusive) to validTo (exclusive). */
@@ -145,11 +171,23 @@ export class RowValidator {
     if (row === null || typeof row !== 'object') {
       return reject(RejectionReason.MISSING_VALUE, `row is ${describe(row)}, not an object with metric, unit, period and value`);
     }
+    const refused = refusedField(row);
+    if (refused) return refused;
     const metric = this.metric(row.metric);
     if (metric instanceof Rejected) return metric;
 
     const unitCode = codeText(row.unit);
     if (unitCode === null || !this.context.unitsByCode.has(unitCode)) {
+      const invisible = typeof row.unit === 'string' ? invisibleCharacter(row.unit) : null;
+      if (invisible) {
+        return reject(
+          RejectionReason.UNKNOWN_UNIT,
+          bilingual(
+            `đơn vị ${describe(row.unit)} không phải là mã đơn vị hành chính đã biết: mã chứa ${invisible.vi}`,
+            `unit ${describe(row.unit)} is not a known administrative unit code: the code contains ${invisible.en}`,
+          ),
+        );
+      }
       return reject(RejectionReason.UNKNOWN_UNIT, `unit ${describe(row.unit)} is not a known administrative unit code`);
     }
 
@@ -176,6 +214,16 @@ export class RowValidator {
   private metric(code: unknown): CatalogueMetric | Rejected {
     const metric = typeof code === 'string' ? this.context.metricsByCode.get(code) : undefined;
     if (!metric) {
+      const invisible = typeof code === 'string' ? invisibleCharacter(code) : null;
+      if (invisible) {
+        return reject(
+          RejectionReason.UNKNOWN_METRIC,
+          bilingual(
+            `chỉ tiêu ${describe(code)} không phải là mã chỉ tiêu đã biết: mã chứa ${invisible.vi}`,
+            `metric ${describe(code)} is not a known metric code: the code contains ${invisible.en}`,
+          ),
+        );
+      }
       const problem = isAbsent(code) ? 'is missing' : 'is not a known metric code';
       return reject(RejectionReason.UNKNOWN_METRIC, `metric ${describe(code)} ${problem}`);
     }
@@ -242,15 +290,81 @@ export class RowValidator {
 
 type Values = Pick<ValidRow, 'value' | 'numerator' | 'denominator'>;
 
+const TARGETS = ['metric', 'unit', 'period', 'value', 'numerator', 'denominator'] as const;
+
+/** A field whose transform refused the source's value: the row is rejected naming the transform and the value as sent. */
+function refusedField(row: ObservationRow): Rejected | null {
+  for (const field of TARGETS) {
+    const given = row[field];
+    if (!(given instanceof TransformRefusal)) continue;
+    const reason = field === 'period' ? RejectionReason.MALFORMED_PERIOD : field === 'metric' ? RejectionReason.UNKNOWN_METRIC : field === 'unit' ? RejectionReason.UNKNOWN_UNIT : RejectionReason.NOT_A_NUMBER;
+    return reject(
+      reason,
+      bilingual(
+        `${FIELD_VI[field]} ${describe(given.sent)} bị phép biến đổi ${given.transform} từ chối: ${given.problem.vi}`,
+        `${field} ${describe(given.sent)} refused by transform ${given.transform}: ${given.problem.en}`,
+      ),
+    );
+  }
+  return null;
+}
+
 /** Parses one numeric field: undefined when absent, the number, or a rejection naming the field. */
 function numberField(row: ObservationRow, field: 'value' | 'numerator' | 'denominator'): number | undefined | Rejected {
   const given = row[field];
   if (isAbsent(given)) return undefined;
+  if (typeof given === 'string') {
+    const invisible = invisibleCharacter(given);
+    if (invisible) {
+      return reject(
+        RejectionReason.NOT_A_NUMBER,
+        bilingual(`${FIELD_VI[field]} ${describe(given)} chứa ${invisible.vi}`, `${field} ${describe(given)} contains ${invisible.en}`),
+      );
+    }
+  }
   const number = toNumber(given);
   return number === null ? reject(RejectionReason.NOT_A_NUMBER, `${field} ${describe(given)} is not a number`) : number;
 }
 
-/** COUNT and STOCK: a non-negative value, no numerator or denominator. */
+/** Numerators and denominators: below VALUE_LIMIT, so that sums of them stay finite. */
+function boundedCount(field: 'numerator' | 'denominator', value: number, metric: CatalogueMetric): Rejected | null {
+  if (value < VALUE_LIMIT) return null;
+  return reject(
+    RejectionReason.VALUE_OUT_OF_RANGE,
+    bilingual(
+      `${FIELD_VI[field]} ${show(value)} vượt giới hạn: phải nhỏ hơn 10^15 (chỉ tiêu "${metric.code}")`,
+      `${field} ${show(value)} is out of range: it must be below 10^15 (metric "${metric.code}")`,
+    ),
+  );
+}
+
+/** A value within the metric's range (and a whole number for COUNT), or why not. */
+function inRange(value: number, metric: CatalogueMetric): Rejected | null {
+  const range = valueRange(metric);
+  const tooHigh = range.maxExclusive ? value >= range.max : value > range.max;
+  if (value < range.min || tooHigh) {
+    const bounds = `${show(range.min)}..${range.maxExclusive ? `<${show(range.max)}` : show(range.max)}`;
+    return reject(
+      RejectionReason.VALUE_OUT_OF_RANGE,
+      bilingual(
+        `giá trị ${show(value)} nằm ngoài khoảng cho phép ${bounds} của chỉ tiêu ${metric.kind} "${metric.code}"`,
+        `value ${show(value)} is outside the range ${bounds} allowed for ${metric.kind} metric "${metric.code}"`,
+      ),
+    );
+  }
+  if (range.integer && !Number.isInteger(value)) {
+    return reject(
+      RejectionReason.NOT_AN_INTEGER,
+      bilingual(
+        `giá trị ${show(value)} không phải là số nguyên; chỉ tiêu COUNT "${metric.code}" đếm số lượng nguyên`,
+        `value ${show(value)} is not a whole number; COUNT metric "${metric.code}" counts whole items`,
+      ),
+    );
+  }
+  return null;
+}
+
+/** COUNT and STOCK: a non-negative value within the metric's range (whole for COUNT), no numerator or denominator. */
 function amountValues(row: ObservationRow, metric: CatalogueMetric): Values | Rejected {
   if (!isAbsent(row.numerator) || !isAbsent(row.denominator)) {
     const field = isAbsent(row.numerator) ? 'denominator' : 'numerator';
@@ -265,6 +379,8 @@ function amountValues(row: ObservationRow, metric: CatalogueMetric): Values | Re
   if (value < 0) {
     return reject(RejectionReason.NEGATIVE_VALUE, `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`);
   }
+  const outside = inRange(value, metric);
+  if (outside) return outside;
   return { value, numerator: null, denominator: null };
 }
 
@@ -285,6 +401,8 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
       return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`);
     }
     if (value < 0 || value > 100) return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    const outside = inRange(value, metric);
+    if (outside) return outside;
     return { value, numerator: null, denominator: null };
   }
   if (numerator === undefined || denominator === undefined) {
@@ -293,6 +411,8 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
   }
   if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `numerator ${numerator} is negative`);
   if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `denominator ${denominator} is negative`);
+  const tooLarge = boundedCount('numerator', numerator, metric) ?? boundedCount('denominator', denominator, metric);
+  if (tooLarge) return tooLarge;
   if (numerator > denominator) {
     return reject(RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR, `numerator ${numerator} exceeds denominator ${denominator}`);
   }
@@ -310,6 +430,8 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
       `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
     );
   }
+  const outside = inRange(computed, metric);
+  if (outside) return outside;
   return { value: computed, numerator, denominator };
 }
 

@@ -12,6 +12,7 @@ import { assertVisible, CONNECTOR_WRITE_ROLES, departmentScope, OPERATIONAL_READ
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { connectorHealth } from './connector-health';
+import { parseStoredRaw } from '../../ingestion/ingest';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorSecret, RunStatus } from './connector.entity';
 import { parseConnectorId, type ConnectorService } from './connector.service';
@@ -254,6 +255,6 @@ export class RunRejectionResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => GraphQLJSONObject, { description: 'The row as received.' })
   raw(@Root() rejection: RunRejection): Record<string, unknown> {
-    return JSON.parse(rejection.raw) as Record<string, unknown>;
+    return parseStoredRaw(rejection.raw);
   }
 }
