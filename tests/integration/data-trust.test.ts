@@ -203,14 +203,20 @@ describe('data trust under hostile feeds', () => {
          pilotModels(first: 5, filter: { leadDepartment: "SO_TP" }) { edges { node { code metrics { code latest { value } } } } } }`,
     );
     expect(response.data?.metric.code).toBe('KIOSK_DEPLOYED');
+    // Every measure is a finite number, or null with an error at its path that says why; the rest of the answer
+    // stands. (SQLite adds the two values up to Infinity; MariaDB's SUM of doubles answers 0 on overflow, which no
+    // output check can tell from a real 0: the bounds of validation are what keeps such values out.)
     const errors = response.errors ?? [];
-    expect(errors.length).toBeGreaterThan(0);
     for (const error of errors) {
-      expect(error.message).toMatch(/the computed value is not finite \(Infinity\)/);
+      expect(error.message).toMatch(/^\w+\.(value|actual|ratio): .* — the computed value is not finite \(Infinity\)/);
       expect(error.path?.[error.path.length - 1]).toMatch(/^(value|actual|ratio)$/);
     }
-    expect(response.data?.metric.latest?.value).toBeNull();
-    expect(response.data?.aggregate.rows[0].measures[0].value).toBeNull();
+    const errorAt = (...path: Array<string | number>) => errors.some((error) => JSON.stringify(error.path) === JSON.stringify(path));
+    const latest = response.data?.metric.latest?.value;
+    expect(latest === null ? errorAt('metric', 'latest', 'value') : Number.isFinite(latest)).toBe(true);
+    const measure = response.data?.aggregate.rows[0].measures[0].value;
+    expect(measure === null ? errorAt('aggregate', 'rows', 0, 'measures', 0, 'value') : Number.isFinite(measure)).toBe(true);
+    if (hub.dataSource.options.type === 'better-sqlite3') expect(errors.length).toBeGreaterThanOrEqual(3);
     const models = (response.data as unknown as { pilotModels: { edges: Array<{ node: { code: string } }> } }).pilotModels.edges;
     expect(models.length).toBeGreaterThan(0);
   });
