@@ -172,7 +172,7 @@ export function parseSourceNumber(value: unknown, locale?: NumberLocale): number
   if (text === '') return { vi: 'chuỗi rỗng', en: 'the text is empty' };
   let plain: string | null = null;
   if (locale === 'vi') {
-    if (/^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(text) || /^[+-]?\d+(,\d+)?$/.test(text)) plain = text.replace(/\./g, '').replace(',', '.');
+    if (/^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$/.test(text) || /^[+-]?\d+(,\d+)?$/.test(text)) plain = text.replace(/\./g, '').replace(',', '.');
     else if (/^[+-]?[\d.,]+$/.test(text)) {
       return {
         vi: `${shown(value)} không phải là số viết theo kiểu vi (1.234,5: dấu chấm ngăn hàng nghìn, dấu phẩy ngăn phần thập phân)`,
@@ -180,7 +180,7 @@ export function parseSourceNumber(value: unknown, locale?: NumberLocale): number
       };
     }
   } else if (locale === 'en') {
-    if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) || PLAIN.test(text)) plain = text.replace(/,/g, '');
+    if (/^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/.test(text) || PLAIN.test(text)) plain = text.replace(/,/g, '');
     else if (/^[+-]?[\d.,]+$/.test(text)) {
       return {
         vi: `${shown(value)} không phải là số viết theo kiểu en (1,234.5: dấu phẩy ngăn hàng nghìn, dấu chấm ngăn phần thập phân)`,

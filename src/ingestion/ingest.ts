@@ -14,9 +14,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { rowAsSent, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
 import { addToRollups, refreshRollups, rollupKeysOf } from '../analytics/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
-import type { MetricKind } from '../common/enums';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
-import { isValidDate, type Frequency } from '../common/period';
+import { isValidDate } from '../common/period';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import {
   isRejected,

@@ -81,6 +81,8 @@ describe('mapping', () => {
     for (const text of ['1,234', '1.234,5', '1,234.5']) expect(parseSourceNumber(text)).toMatchObject({ en: expect.stringContaining('is ambiguous') });
     expect(parseSourceNumber('1,234.5', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
     expect(parseSourceNumber('1.234,5', 'en')).toMatchObject({ en: expect.stringContaining('is not a number written in en') });
+    expect(parseSourceNumber('0.125', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
+    expect(parseSourceNumber('0,125', 'en')).toMatchObject({ en: expect.stringContaining('is not a number written in en') });
     expect(parseSourceNumber('12.34.5', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
     expect(parseSourceNumber('\ufeff413')).toEqual({ vi: expect.stringContaining('BOM'), en: '"\ufeff413" contains an invisible byte-order mark (U+FEFF)' });
     expect(parseSourceNumber('9'.repeat(400))).toMatchObject({ en: expect.stringContaining('too large') });
