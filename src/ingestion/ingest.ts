@@ -18,6 +18,8 @@ import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate } from '../common/period';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import {
+  bilingual,
+  describe,
   isRejected,
   RejectionReason,
   RowValidator,
@@ -450,8 +452,11 @@ export async function ingestRows(dataSource: DataSource, rows: readonly Observat
       refuse(
         index,
         RejectionReason.DUPLICATE_KEY,
-        `duplicate of row ${first + offset}: metric ${JSON.stringify(rows[index].metric)}, unit ${JSON.stringify(rows[index].unit)}, ` +
-          `period "${result.period}" appear more than once in this batch; the first occurrence is kept`,
+        bilingual(
+          `trùng với dòng ${first + offset}: cùng chỉ tiêu, đơn vị và kỳ "${result.period}" xuất hiện nhiều lần trong lô; giữ lần xuất hiện đầu tiên`,
+          `duplicate of row ${first + offset}: metric ${describe(rows[index].metric)}, unit ${describe(rows[index].unit)}, ` +
+            `period "${result.period}" appear more than once in this batch; the first occurrence is kept`,
+        ),
       );
       continue;
     }

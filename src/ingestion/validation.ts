@@ -169,7 +169,13 @@ export class RowValidator {
   /** The row in the hub's terms, or why it is refused. Duplicates are the caller's business. */
   validate(row: ObservationRow, index: number): ValidRow | Rejected {
     if (row === null || typeof row !== 'object') {
-      return reject(RejectionReason.MISSING_VALUE, `row is ${describe(row)}, not an object with metric, unit, period and value`);
+      return reject(
+        RejectionReason.MISSING_VALUE,
+        bilingual(
+          `dòng là ${describe(row)}, không phải một đối tượng có metric, unit, period và value`,
+          `row is ${describe(row)}, not an object with metric, unit, period and value`,
+        ),
+      );
     }
     const refused = refusedField(row);
     if (refused) return refused;
@@ -188,7 +194,10 @@ export class RowValidator {
           ),
         );
       }
-      return reject(RejectionReason.UNKNOWN_UNIT, `unit ${describe(row.unit)} is not a known administrative unit code`);
+      return reject(
+        RejectionReason.UNKNOWN_UNIT,
+        bilingual(`đơn vị ${describe(row.unit)} không phải là mã đơn vị hành chính đã biết`, `unit ${describe(row.unit)} is not a known administrative unit code`),
+      );
     }
 
     const period = this.period(row.period, metric);
@@ -224,15 +233,18 @@ export class RowValidator {
           ),
         );
       }
-      const problem = isAbsent(code) ? 'is missing' : 'is not a known metric code';
-      return reject(RejectionReason.UNKNOWN_METRIC, `metric ${describe(code)} ${problem}`);
+      const [problemVi, problem] = isAbsent(code) ? ['bị thiếu', 'is missing'] : ['không phải là mã chỉ tiêu đã biết', 'is not a known metric code'];
+      return reject(RejectionReason.UNKNOWN_METRIC, bilingual(`chỉ tiêu ${describe(code)} ${problemVi}`, `metric ${describe(code)} ${problem}`));
     }
     const allowed = this.context.departmentIds;
     if (allowed && !allowed.has(metric.departmentId)) {
       return reject(
         RejectionReason.METRIC_NOT_ALLOWED,
-        `metric "${metric.code}" belongs to department ${metric.departmentCode ?? `#${metric.departmentId}`}; ` +
-          'this source may only write metrics of its own department',
+        bilingual(
+          `chỉ tiêu "${metric.code}" thuộc đơn vị ${metric.departmentCode ?? `#${metric.departmentId}`}; nguồn này chỉ được ghi chỉ tiêu của đơn vị mình`,
+          `metric "${metric.code}" belongs to department ${metric.departmentCode ?? `#${metric.departmentId}`}; ` +
+            'this source may only write metrics of its own department',
+        ),
       );
     }
     return metric;
@@ -241,7 +253,13 @@ export class RowValidator {
   private period(given: unknown, metric: CatalogueMetric): Period | Rejected {
     const text = typeof given === 'number' && Number.isSafeInteger(given) ? String(given) : given;
     if (typeof text !== 'string') {
-      return reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(given)} is ${isAbsent(given) ? 'missing' : 'not a period string'}`);
+      return reject(
+        RejectionReason.MALFORMED_PERIOD,
+        bilingual(
+          `kỳ ${describe(given)} ${isAbsent(given) ? 'bị thiếu' : 'không phải là chuỗi kỳ báo cáo'}`,
+          `period ${describe(given)} is ${isAbsent(given) ? 'missing' : 'not a period string'}`,
+        ),
+      );
     }
     let period = this.periods.get(text);
     if (period === undefined) {
@@ -249,7 +267,7 @@ export class RowValidator {
         period = parsePeriod(text);
       } catch (error) {
         if (!(error instanceof PeriodError)) throw error;
-        period = reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(text)} is malformed: ${error.message}`);
+        period = reject(RejectionReason.MALFORMED_PERIOD, bilingual(`kỳ ${describe(text)} sai định dạng`, `period ${describe(text)} is malformed: ${error.message}`));
       }
       this.periods.set(text, period);
     }
@@ -257,12 +275,21 @@ export class RowValidator {
     if (period.frequency !== metric.frequency) {
       return reject(
         RejectionReason.WRONG_FREQUENCY,
-        `period "${period.text}" is a ${period.frequency} period; metric "${metric.code}" is reported per ` +
-          `${metric.frequency} (e.g. ${exampleOf(metric.frequency)})`,
+        bilingual(
+          `kỳ "${period.text}" là kỳ ${period.frequency}; chỉ tiêu "${metric.code}" báo cáo theo ${metric.frequency} (ví dụ ${exampleOf(metric.frequency)})`,
+          `period "${period.text}" is a ${period.frequency} period; metric "${metric.code}" is reported per ` +
+            `${metric.frequency} (e.g. ${exampleOf(metric.frequency)})`,
+        ),
       );
     }
     if (period.start > this.context.today) {
-      return reject(RejectionReason.FUTURE_PERIOD, `period "${period.text}" starts ${period.start}, after today (${this.context.today})`);
+      return reject(
+        RejectionReason.FUTURE_PERIOD,
+        bilingual(
+          `kỳ "${period.text}" bắt đầu ngày ${period.start}, sau hôm nay (${this.context.today})`,
+          `period "${period.text}" starts ${period.start}, after today (${this.context.today})`,
+        ),
+      );
     }
     return period;
   }
@@ -277,10 +304,13 @@ export class RowValidator {
         versions.find((version) => version.validFrom <= period.start && (version.validTo === null || period.end < version.validTo)) ??
         reject(
           RejectionReason.UNIT_NOT_VALID_FOR_PERIOD,
-          `unit "${code}" is not in force for the whole period "${period.text}" (${period.start}..${period.end}): ` +
-            versions
-              .map((version) => `${version.name} is in force from ${version.validFrom}${version.validTo ? ` until ${version.validTo} (exclusive)` : ''}`)
-              .join('; '),
+          bilingual(
+            `đơn vị "${code}" không có hiệu lực trong suốt kỳ "${period.text}" (${period.start}..${period.end})`,
+            `unit "${code}" is not in force for the whole period "${period.text}" (${period.start}..${period.end}): ` +
+              versions
+                .map((version) => `${version.name} is in force from ${version.validFrom}${version.validTo ? ` until ${version.validTo} (exclusive)` : ''}`)
+                .join('; '),
+          ),
         );
       this.units.set(key, unit);
     }
@@ -323,7 +353,8 @@ function numberField(row: ObservationRow, field: 'value' | 'numerator' | 'denomi
     }
   }
   const number = toNumber(given);
-  return number === null ? reject(RejectionReason.NOT_A_NUMBER, `${field} ${describe(given)} is not a number`) : number;
+  if (number !== null) return number;
+  return reject(RejectionReason.NOT_A_NUMBER, bilingual(`${FIELD_VI[field]} ${describe(given)} không phải là số`, `${field} ${describe(given)} is not a number`));
 }
 
 /** Numerators and denominators: below VALUE_LIMIT, so that sums of them stay finite. */
@@ -370,18 +401,37 @@ function amountValues(row: ObservationRow, metric: CatalogueMetric): Values | Re
     const field = isAbsent(row.numerator) ? 'denominator' : 'numerator';
     return reject(
       RejectionReason.NOT_A_NUMBER,
-      `${field} ${describe(row[field])} given: numerator/denominator only apply to RATE metrics; metric "${metric.code}" is ${metric.kind}`,
+      bilingual(
+        `có ${FIELD_VI[field]} ${describe(row[field])}: tử số/mẫu số chỉ dùng cho chỉ tiêu RATE; chỉ tiêu "${metric.code}" là ${metric.kind}`,
+        `${field} ${describe(row[field])} given: numerator/denominator only apply to RATE metrics; metric "${metric.code}" is ${metric.kind}`,
+      ),
     );
   }
   const value = numberField(row, 'value');
   if (value instanceof Rejected) return value;
-  if (value === undefined) return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)})`);
+  if (value === undefined) return reject(RejectionReason.MISSING_VALUE, bilingual(`thiếu giá trị (${describe(row.value)})`, `value is missing (${describe(row.value)})`));
   if (value < 0) {
-    return reject(RejectionReason.NEGATIVE_VALUE, `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`);
+    return reject(
+      RejectionReason.NEGATIVE_VALUE,
+      bilingual(
+        `giá trị ${value} âm; chỉ tiêu ${metric.kind} "${metric.code}" không thể âm`,
+        `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`,
+      ),
+    );
   }
   const outside = inRange(value, metric);
   if (outside) return outside;
   return { value, numerator: null, denominator: null };
+}
+
+function rateOutOfRange(value: number, metric: CatalogueMetric): Rejected {
+  return reject(
+    RejectionReason.RATE_OUT_OF_RANGE,
+    bilingual(
+      `giá trị ${value} nằm ngoài 0..100 (chỉ tiêu RATE "${metric.code}" là tỷ lệ phần trăm)`,
+      `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`,
+    ),
+  );
 }
 
 /**
@@ -398,26 +448,41 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
 
   if (numerator === undefined && denominator === undefined) {
     if (value === undefined) {
-      return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`);
+      return reject(
+        RejectionReason.MISSING_VALUE,
+        bilingual(
+          `thiếu giá trị (${describe(row.value)}); chỉ tiêu RATE "${metric.code}" cần giá trị, hoặc tử số và mẫu số`,
+          `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`,
+        ),
+      );
     }
-    if (value < 0 || value > 100) return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    if (value < 0 || value > 100) return rateOutOfRange(value, metric);
     const outside = inRange(value, metric);
     if (outside) return outside;
     return { value, numerator: null, denominator: null };
   }
   if (numerator === undefined || denominator === undefined) {
     const [missing, given] = numerator === undefined ? ['numerator', 'denominator'] : ['denominator', 'numerator'];
-    return reject(RejectionReason.MISSING_VALUE, `${missing} is missing while ${given} is given: numerator and denominator go together`);
+    return reject(
+      RejectionReason.MISSING_VALUE,
+      bilingual(
+        `thiếu ${FIELD_VI[missing]} trong khi có ${FIELD_VI[given]}: tử số và mẫu số phải đi cùng nhau`,
+        `${missing} is missing while ${given} is given: numerator and denominator go together`,
+      ),
+    );
   }
-  if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `numerator ${numerator} is negative`);
-  if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `denominator ${denominator} is negative`);
+  if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, bilingual(`tử số ${numerator} âm`, `numerator ${numerator} is negative`));
+  if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, bilingual(`mẫu số ${denominator} âm`, `denominator ${denominator} is negative`));
   const tooLarge = boundedCount('numerator', numerator, metric) ?? boundedCount('denominator', denominator, metric);
   if (tooLarge) return tooLarge;
   if (numerator > denominator) {
-    return reject(RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR, `numerator ${numerator} exceeds denominator ${denominator}`);
+    return reject(
+      RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR,
+      bilingual(`tử số ${numerator} lớn hơn mẫu số ${denominator}`, `numerator ${numerator} exceeds denominator ${denominator}`),
+    );
   }
   if (value !== undefined && (value < 0 || value > 100)) {
-    return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    return rateOutOfRange(value, metric);
   }
   if (denominator === 0) {
     // 0 of 0: nothing to measure; aggregates use the sums of numerators and denominators, never this value.
@@ -427,7 +492,10 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
   if (value !== undefined && Math.abs(value - computed) > RATE_TOLERANCE) {
     return reject(
       RejectionReason.RATE_OUT_OF_RANGE,
-      `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
+      bilingual(
+        `giá trị ${value} khác 100 × tử số / mẫu số = ${show(computed)} (tử số ${numerator}, mẫu số ${denominator})`,
+        `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
+      ),
     );
   }
   const outside = inRange(computed, metric);

@@ -114,7 +114,7 @@ describe('data trust under hostile feeds', () => {
       {
         rowIndex: 1,
         reason: 'NOT_A_NUMBER',
-        message: expect.stringMatching(/^value "7{60}…" is not a number$/),
+        message: expect.stringMatching(/^giá trị "7{60}…" không phải là số — value "7{60}…" is not a number$/),
         raw: { metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: '2025-03-01', value: { truncated: expect.stringMatching(/^7{199}…$/), length: 5_000 } },
       },
     ]);
@@ -127,7 +127,7 @@ describe('data trust under hostile feeds', () => {
       {
         rowIndex: 1,
         reason: 'UNKNOWN_UNIT',
-        message: expect.stringMatching(/^unit "U{60}…" is not a known administrative unit code$/),
+        message: expect.stringMatching(/^đơn vị "U{60}…" không phải là mã đơn vị hành chính đã biết — unit "U{60}…" is not a known administrative unit code$/),
         raw: { metric: 'KCB_BIOMETRIC_VISITS', unit: { truncated: expect.stringMatching(/^U{199}…$/), length: 5_000 }, period: '2025-03-01', value: 1 },
       },
     ]);
