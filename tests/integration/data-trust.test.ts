@@ -280,5 +280,24 @@ describe('data trust under hostile feeds', () => {
     expect(overview.errors).toBeUndefined();
     const read = overview.data!.connectors.edges.flatMap((connector) => connector.node.runs.edges.flatMap((run) => run.node.rejections.edges));
     expect(read.length).toBe(stored.length);
+
+    // A rejection stored before values were bounded one by one (its raw JSON cut mid-text) reads back too.
+    const runId = Number(runIds[0]);
+    await hub.dataSource.query('INSERT INTO run_rejection (runId, rowIndex, reason, message, raw) VALUES (?, ?, ?, ?, ?)', [
+      runId,
+      99,
+      'NOT_A_NUMBER',
+      'value "9999…" is not a number',
+      `{"metric":"KCB_BIOMETRIC_VISITS","value":"${'9'.repeat(3_990)}…`,
+    ]);
+    const legacy = await hub.graphql<{ connectors: { edges: Array<{ node: { runs: { edges: Array<{ node: { id: string; rejections: { edges: Array<{ node: Rejection }> } } }> } } }> } }>(
+      `{ connectors(first: 5) { edges { node { runs(first: 5) { edges { node { id rejections(first: 20) { edges { node { ${REJECTION_FIELDS} } } } } } } } } } }`,
+    );
+    expect(legacy.errors).toBeUndefined();
+    const cut = legacy.data!.connectors.edges
+      .flatMap((connector) => connector.node.runs.edges)
+      .flatMap((run) => run.node.rejections.edges)
+      .find((edge) => edge.node.rowIndex === 99);
+    expect(cut?.node.raw).toEqual({ unparsed: { truncated: expect.stringMatching(/^\{"metric":"KCB_BIOMETRIC_VISITS","value":"9+…$/), length: 4_033 } });
   });
 });
