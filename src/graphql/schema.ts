@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
 import { authChecker } from '../security/access';
+import { guardFiniteFloats } from './finite-floats';
 import { AuditEventResolver } from '../security/audit.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
@@ -42,14 +43,15 @@ export const resolvers = [
   OutboundHostResolver,
 ] as const;
 
-export function buildHubSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildHubSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     // class-validator runs only on the arguments that declare it (`validate` on their @Arg): running it on every
     // input object of every operation costs time on each request and checks nothing elsewhere.
     validate: false,
     authChecker,
   });
+  return guardFiniteFloats(schema);
 }
 
 /** The SDL committed as schema/schema.graphql: types and fields sorted so diffs stay readable. */

@@ -3,6 +3,7 @@ import { HubError, httpStatusOf } from '../common/errors';
 import { parseConnectorId, type ConnectorService } from '../modules/connectors/connector.service';
 import { assertRole, CONNECTOR_WRITE_ROLES } from '../security/access';
 import { principalOf } from '../security/authentication';
+import { parseStoredRaw } from '../ingestion/ingest';
 import { PushedBodyError, readPushedRows } from './pushed-body';
 
 /**
@@ -40,7 +41,7 @@ export function ingestRouter(options: {
             rowIndex: rejection.rowIndex,
             reason: rejection.reason,
             message: rejection.message,
-            raw: JSON.parse(rejection.raw) as unknown,
+            raw: parseStoredRaw(rejection.raw),
           })),
         });
       } catch (error) {

@@ -395,7 +395,7 @@ export class ConnectorRunner {
     let state = previousState;
     for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
       for await (const batch of kind.read(config.data, window, state, context)) {
-        const rows: ObservationRow[] = batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies));
+        const rows: ObservationRow[] = batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies, { timeZone: connector.timeZone }));
         const summary = await this.ingest(run, connector, rows, counts.fetched, redactor);
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;

@@ -11,15 +11,16 @@
  * rollups of the months a batch touched are maintained in the same transaction (modules/observations/rollups.ts).
  */
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { rowAsSent, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
 import { addToRollups, refreshRollups, rollupKeysOf } from '../modules/observations/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
-import type { MetricKind } from '../common/enums';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
-import { isValidDate, type Frequency } from '../common/period';
+import { isValidDate } from '../common/period';
 import { dateText, inChunks, parameterList, placeholders, Sql } from '../database/sql-dialect';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import {
+  bilingual,
+  describe,
   isRejected,
   RejectionReason,
   RowValidator,
@@ -75,7 +76,10 @@ export interface ImportSummary {
 /** Rejections stored (and returned) per call; all of them are counted. */
 export const MAX_REJECTIONS_STORED = 1_000;
 const MESSAGE_LIMIT = 500;
-const RAW_LIMIT = 4_000;
+/** Characters of one raw value a rejection keeps (a longer value is kept as its beginning and its length). */
+export const RAW_VALUE_LIMIT = 200;
+/** Fields of one raw row a rejection keeps. */
+const RAW_KEY_LIMIT = 12;
 
 /**
  * Rows per statement. SQLite binds at most 32,766 parameters (observation rows bind 13, revisions 11);
@@ -107,17 +111,71 @@ function truncate(text: string, limit: number): string {
   return `${cut}…`;
 }
 
-/** The row as received, as JSON; values JSON cannot show (NaN, Infinity, bigint) are kept as text. */
-function rawJson(row: ObservationRow): string {
+/**
+ * The row as received, as JSON that always parses: each value is bounded on its own (a value longer than
+ * RAW_VALUE_LIMIT characters becomes `{ "truncated": <its first characters>, "length": <its length> }`), never by
+ * cutting the serialized text; values JSON cannot show (NaN, Infinity, bigint) are kept as text. A value a transform
+ * refused is shown as the source sent it.
+ */
+export function rawJson(row: ObservationRow): string {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return JSON.stringify({ row: boundedValue(row) });
+  const result: Record<string, unknown> = {};
+  const keys = Object.keys(row);
+  for (const key of keys.slice(0, RAW_KEY_LIMIT)) result[boundedText(key, 100)] = boundedValue((row as unknown as Record<string, unknown>)[key]);
+  if (keys.length > RAW_KEY_LIMIT) result['…'] = `${keys.length - RAW_KEY_LIMIT} more fields`;
+  return JSON.stringify(result);
+}
+
+/** A key name or short text cut to `limit` characters (never inside a surrogate pair). */
+function boundedText(text: string, limit: number): string {
+  return text.length <= limit ? text : truncate(text, limit);
+}
+
+/** One value of a raw row, as JSON can show it and at most RAW_VALUE_LIMIT characters of it. */
+function boundedValue(value: unknown): unknown {
+  if (value instanceof TransformRefusal) return boundedValue(value.sent);
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return boundedValue(value.toString());
+  if (typeof value === 'string') {
+    return value.length <= RAW_VALUE_LIMIT ? value : { truncated: truncate(value, RAW_VALUE_LIMIT), length: value.length };
+  }
+  if (value === null || typeof value === 'boolean') return value;
+  let text: string;
   try {
-    const text = JSON.stringify(row, (_key, value: unknown) => {
-      if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-      if (typeof value === 'bigint') return value.toString();
-      return value;
-    });
-    return truncate(text ?? String(row), RAW_LIMIT);
+    text =
+      JSON.stringify(value, (_key, inner: unknown) => {
+        if (inner instanceof TransformRefusal) return inner.sent;
+        if (typeof inner === 'number' && !Number.isFinite(inner)) return String(inner);
+        if (typeof inner === 'bigint') return inner.toString();
+        return inner;
+      }) ?? String(value);
   } catch {
-    return truncate(String(row), RAW_LIMIT);
+    text = String(value);
+  }
+  if (text.length <= RAW_VALUE_LIMIT) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return { truncated: truncate(text, RAW_VALUE_LIMIT), length: text.length };
+}
+
+/** A rejection as it is stored (and as a push answers it): message bounded, raw as parseable JSON. */
+export function storedRejection(rejection: RowRejection): { rowIndex: number; reason: string; message: string; raw: string } {
+  return { rowIndex: rejection.rowIndex, reason: rejection.reason, message: truncate(rejection.message, MESSAGE_LIMIT), raw: rawJson(rejection.raw) };
+}
+
+/** Parses a stored raw row; a row stored before raw values were bounded one by one may be cut mid-text. */
+export function parseStoredRaw(raw: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    return { row: parsed };
+  } catch {
+    return { unparsed: { truncated: truncate(raw, RAW_VALUE_LIMIT), length: raw.length } };
   }
 }
 
@@ -173,14 +231,21 @@ const REJECTION_COLUMNS = ['runId', 'rowIndex', 'reason', 'message', 'raw'] as c
 
 /** Metrics are few: all of them, with their department's code for messages. */
 async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Promise<Map<string, CatalogueMetric>> {
-  const rows: Array<{ id: number; code: string; kind: MetricKind; frequency: Frequency; departmentId: number; departmentCode: string | null }> =
+  const rows: Array<Omit<CatalogueMetric, 'minValue' | 'maxValue'> & { minValue: unknown; maxValue: unknown }> =
     await dataSource.query(
       `SELECT m.${sql.id('id')} AS ${sql.id('id')}, m.${sql.id('code')} AS ${sql.id('code')}, m.${sql.id('kind')} AS ${sql.id('kind')}, ` +
         `m.${sql.id('frequency')} AS ${sql.id('frequency')}, m.${sql.id('departmentId')} AS ${sql.id('departmentId')}, ` +
+        `m.${sql.id('minValue')} AS ${sql.id('minValue')}, m.${sql.id('maxValue')} AS ${sql.id('maxValue')}, ` +
         `d.${sql.id('code')} AS ${sql.id('departmentCode')} ` +
         `FROM ${sql.id('metric')} m LEFT JOIN ${sql.id('department')} d ON d.${sql.id('id')} = m.${sql.id('departmentId')}`,
     );
-  return new Map(rows.map((row) => [row.code, { ...row, id: Number(row.id), departmentId: Number(row.departmentId) }]));
+  const bound = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+  return new Map(
+    rows.map((row) => [
+      row.code,
+      { ...row, id: Number(row.id), departmentId: Number(row.departmentId), minValue: bound(row.minValue), maxValue: bound(row.maxValue) },
+    ]),
+  );
 }
 
 /** Every edition of the unit codes the rows name, in one statement per CODES_PER_QUERY codes. */
@@ -333,7 +398,7 @@ export async function ingestRows(
         rowIndex: index + offset,
         reason,
         message: truncate(redactor ? redactor.text(message) : message, MESSAGE_LIMIT),
-        raw: redactor ? redactor.value(rows[index]) : rows[index],
+        raw: redactor ? redactor.value(rowAsSent(rows[index])) : rowAsSent(rows[index]),
       });
     }
   };
@@ -351,8 +416,11 @@ export async function ingestRows(
       refuse(
         index,
         RejectionReason.DUPLICATE_KEY,
-        `duplicate of row ${first + offset}: metric ${JSON.stringify(rows[index].metric)}, unit ${JSON.stringify(rows[index].unit)}, ` +
-          `period "${result.period}" appear more than once in this batch; the first occurrence is kept`,
+        bilingual(
+          `trùng với dòng ${first + offset}: cùng chỉ tiêu, đơn vị và kỳ "${result.period}" xuất hiện nhiều lần trong lô; giữ lần xuất hiện đầu tiên`,
+          `duplicate of row ${first + offset}: metric ${describe(rows[index].metric)}, unit ${describe(rows[index].unit)}, ` +
+            `period "${result.period}" appear more than once in this batch; the first occurrence is kept`,
+        ),
       );
       continue;
     }
@@ -394,7 +462,10 @@ export async function ingestRows(
         REJECTIONS_PER_STATEMENT,
         REJECTION_COLUMNS.length,
         (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
-        (rejection, into) => into.push(runId, rejection.rowIndex, rejection.reason, rejection.message, rawJson(rejection.raw)),
+        (rejection, into) => {
+          const stored = storedRejection(rejection);
+          into.push(runId, stored.rowIndex, stored.reason, stored.message, stored.raw);
+        },
       );
     }
 

@@ -2,7 +2,7 @@
  * Validation of observation rows against the catalogue: pure functions, no database access. Every refused row
  * gets one reason code and a message that names the field and the value at fault.
  */
-import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { invisibleCharacter, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
 import { MetricKind } from '../common/enums';
 import { parsePeriod, PeriodError, type Frequency, type Period } from '../common/period';
 
@@ -20,6 +20,8 @@ export enum RejectionReason {
   NUMERATOR_EXCEEDS_DENOMINATOR = 'NUMERATOR_EXCEEDS_DENOMINATOR',
   DUPLICATE_KEY = 'DUPLICATE_KEY',
   METRIC_NOT_ALLOWED = 'METRIC_NOT_ALLOWED',
+  VALUE_OUT_OF_RANGE = 'VALUE_OUT_OF_RANGE',
+  NOT_AN_INTEGER = 'NOT_AN_INTEGER',
 }
 
 /** A row the ingestion path refused: its position in what the run read, why, and the row as received. */
@@ -38,6 +40,30 @@ export interface CatalogueMetric {
   frequency: Frequency;
   departmentId: number;
   departmentCode: string | null;
+  /** The metric's own bounds (null: the kind's); they only narrow the kind's range. */
+  minValue?: number | null;
+  maxValue?: number | null;
+}
+
+/** Values of COUNT and STOCK metrics stay below this (and so do numerators and denominators): sums of them stay exact enough and finite. */
+export const VALUE_LIMIT = 1e15;
+
+/** The range a metric's values must fall in, and whether they must be whole numbers. */
+export function valueRange(metric: Pick<CatalogueMetric, 'kind' | 'minValue' | 'maxValue'>): { min: number; max: number; integer: boolean; maxExclusive: boolean } {
+  const kindMax = metric.kind === MetricKind.RATE ? 100 : VALUE_LIMIT;
+  const own = (bound: number | null | undefined): number | null => (typeof bound === 'number' && Number.isFinite(bound) ? bound : null);
+  const min = Math.max(0, own(metric.minValue) ?? 0);
+  const ownMax = own(metric.maxValue);
+  const narrower = ownMax !== null && ownMax < kindMax;
+  return { min, max: narrower ? ownMax : kindMax, integer: metric.kind === MetricKind.COUNT, maxExclusive: !narrower && metric.kind !== MetricKind.RATE };
+}
+
+/** Vietnamese names of the fields a message names. */
+const FIELD_VI: Record<string, string> = { value: 'giá trị', numerator: 'tử số', denominator: 'mẫu số', period: 'kỳ', unit: 'đơn vị', metric: 'chỉ tiêu' };
+
+/** A message for department staff: Vietnamese first, English beside it. */
+export function bilingual(vi: string, en: string): string {
+  return `${vi} — ${en}`;
 }
 
 /** One edition of an administrative unit: in force from validFrom (inclusive) to validTo (exclusive). */
@@ -143,14 +169,35 @@ export class RowValidator {
   /** The row in the hub's terms, or why it is refused. Duplicates are the caller's business. */
   validate(row: ObservationRow, index: number): ValidRow | Rejected {
     if (row === null || typeof row !== 'object') {
-      return reject(RejectionReason.MISSING_VALUE, `row is ${describe(row)}, not an object with metric, unit, period and value`);
+      return reject(
+        RejectionReason.MISSING_VALUE,
+        bilingual(
+          `dòng là ${describe(row)}, không phải một đối tượng có metric, unit, period và value`,
+          `row is ${describe(row)}, not an object with metric, unit, period and value`,
+        ),
+      );
     }
+    const refused = refusedField(row);
+    if (refused) return refused;
     const metric = this.metric(row.metric);
     if (metric instanceof Rejected) return metric;
 
     const unitCode = codeText(row.unit);
     if (unitCode === null || !this.context.unitsByCode.has(unitCode)) {
-      return reject(RejectionReason.UNKNOWN_UNIT, `unit ${describe(row.unit)} is not a known administrative unit code`);
+      const invisible = typeof row.unit === 'string' ? invisibleCharacter(row.unit) : null;
+      if (invisible) {
+        return reject(
+          RejectionReason.UNKNOWN_UNIT,
+          bilingual(
+            `đơn vị ${describe(row.unit)} không phải là mã đơn vị hành chính đã biết: mã chứa ${invisible.vi}`,
+            `unit ${describe(row.unit)} is not a known administrative unit code: the code contains ${invisible.en}`,
+          ),
+        );
+      }
+      return reject(
+        RejectionReason.UNKNOWN_UNIT,
+        bilingual(`đơn vị ${describe(row.unit)} không phải là mã đơn vị hành chính đã biết`, `unit ${describe(row.unit)} is not a known administrative unit code`),
+      );
     }
 
     const period = this.period(row.period, metric);
@@ -176,15 +223,28 @@ export class RowValidator {
   private metric(code: unknown): CatalogueMetric | Rejected {
     const metric = typeof code === 'string' ? this.context.metricsByCode.get(code) : undefined;
     if (!metric) {
-      const problem = isAbsent(code) ? 'is missing' : 'is not a known metric code';
-      return reject(RejectionReason.UNKNOWN_METRIC, `metric ${describe(code)} ${problem}`);
+      const invisible = typeof code === 'string' ? invisibleCharacter(code) : null;
+      if (invisible) {
+        return reject(
+          RejectionReason.UNKNOWN_METRIC,
+          bilingual(
+            `chỉ tiêu ${describe(code)} không phải là mã chỉ tiêu đã biết: mã chứa ${invisible.vi}`,
+            `metric ${describe(code)} is not a known metric code: the code contains ${invisible.en}`,
+          ),
+        );
+      }
+      const [problemVi, problem] = isAbsent(code) ? ['bị thiếu', 'is missing'] : ['không phải là mã chỉ tiêu đã biết', 'is not a known metric code'];
+      return reject(RejectionReason.UNKNOWN_METRIC, bilingual(`chỉ tiêu ${describe(code)} ${problemVi}`, `metric ${describe(code)} ${problem}`));
     }
     const allowed = this.context.departmentIds;
     if (allowed && !allowed.has(metric.departmentId)) {
       return reject(
         RejectionReason.METRIC_NOT_ALLOWED,
-        `metric "${metric.code}" belongs to department ${metric.departmentCode ?? `#${metric.departmentId}`}; ` +
-          'this source may only write metrics of its own department',
+        bilingual(
+          `chỉ tiêu "${metric.code}" thuộc đơn vị ${metric.departmentCode ?? `#${metric.departmentId}`}; nguồn này chỉ được ghi chỉ tiêu của đơn vị mình`,
+          `metric "${metric.code}" belongs to department ${metric.departmentCode ?? `#${metric.departmentId}`}; ` +
+            'this source may only write metrics of its own department',
+        ),
       );
     }
     return metric;
@@ -193,7 +253,13 @@ export class RowValidator {
   private period(given: unknown, metric: CatalogueMetric): Period | Rejected {
     const text = typeof given === 'number' && Number.isSafeInteger(given) ? String(given) : given;
     if (typeof text !== 'string') {
-      return reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(given)} is ${isAbsent(given) ? 'missing' : 'not a period string'}`);
+      return reject(
+        RejectionReason.MALFORMED_PERIOD,
+        bilingual(
+          `kỳ ${describe(given)} ${isAbsent(given) ? 'bị thiếu' : 'không phải là chuỗi kỳ báo cáo'}`,
+          `period ${describe(given)} is ${isAbsent(given) ? 'missing' : 'not a period string'}`,
+        ),
+      );
     }
     let period = this.periods.get(text);
     if (period === undefined) {
@@ -201,7 +267,7 @@ export class RowValidator {
         period = parsePeriod(text);
       } catch (error) {
         if (!(error instanceof PeriodError)) throw error;
-        period = reject(RejectionReason.MALFORMED_PERIOD, `period ${describe(text)} is malformed: ${error.message}`);
+        period = reject(RejectionReason.MALFORMED_PERIOD, bilingual(`kỳ ${describe(text)} sai định dạng`, `period ${describe(text)} is malformed: ${error.message}`));
       }
       this.periods.set(text, period);
     }
@@ -209,12 +275,21 @@ export class RowValidator {
     if (period.frequency !== metric.frequency) {
       return reject(
         RejectionReason.WRONG_FREQUENCY,
-        `period "${period.text}" is a ${period.frequency} period; metric "${metric.code}" is reported per ` +
-          `${metric.frequency} (e.g. ${exampleOf(metric.frequency)})`,
+        bilingual(
+          `kỳ "${period.text}" là kỳ ${period.frequency}; chỉ tiêu "${metric.code}" báo cáo theo ${metric.frequency} (ví dụ ${exampleOf(metric.frequency)})`,
+          `period "${period.text}" is a ${period.frequency} period; metric "${metric.code}" is reported per ` +
+            `${metric.frequency} (e.g. ${exampleOf(metric.frequency)})`,
+        ),
       );
     }
     if (period.start > this.context.today) {
-      return reject(RejectionReason.FUTURE_PERIOD, `period "${period.text}" starts ${period.start}, after today (${this.context.today})`);
+      return reject(
+        RejectionReason.FUTURE_PERIOD,
+        bilingual(
+          `kỳ "${period.text}" bắt đầu ngày ${period.start}, sau hôm nay (${this.context.today})`,
+          `period "${period.text}" starts ${period.start}, after today (${this.context.today})`,
+        ),
+      );
     }
     return period;
   }
@@ -229,10 +304,13 @@ export class RowValidator {
         versions.find((version) => version.validFrom <= period.start && (version.validTo === null || period.end < version.validTo)) ??
         reject(
           RejectionReason.UNIT_NOT_VALID_FOR_PERIOD,
-          `unit "${code}" is not in force for the whole period "${period.text}" (${period.start}..${period.end}): ` +
-            versions
-              .map((version) => `${version.name} is in force from ${version.validFrom}${version.validTo ? ` until ${version.validTo} (exclusive)` : ''}`)
-              .join('; '),
+          bilingual(
+            `đơn vị "${code}" không có hiệu lực trong suốt kỳ "${period.text}" (${period.start}..${period.end})`,
+            `unit "${code}" is not in force for the whole period "${period.text}" (${period.start}..${period.end}): ` +
+              versions
+                .map((version) => `${version.name} is in force from ${version.validFrom}${version.validTo ? ` until ${version.validTo} (exclusive)` : ''}`)
+                .join('; '),
+          ),
         );
       this.units.set(key, unit);
     }
@@ -242,30 +320,118 @@ export class RowValidator {
 
 type Values = Pick<ValidRow, 'value' | 'numerator' | 'denominator'>;
 
+const TARGETS = ['metric', 'unit', 'period', 'value', 'numerator', 'denominator'] as const;
+
+/** A field whose transform refused the source's value: the row is rejected naming the transform and the value as sent. */
+function refusedField(row: ObservationRow): Rejected | null {
+  for (const field of TARGETS) {
+    const given = row[field];
+    if (!(given instanceof TransformRefusal)) continue;
+    const reason = field === 'period' ? RejectionReason.MALFORMED_PERIOD : field === 'metric' ? RejectionReason.UNKNOWN_METRIC : field === 'unit' ? RejectionReason.UNKNOWN_UNIT : RejectionReason.NOT_A_NUMBER;
+    return reject(
+      reason,
+      bilingual(
+        `${FIELD_VI[field]} ${describe(given.sent)} bị phép biến đổi ${given.transform} từ chối: ${given.problem.vi}`,
+        `${field} ${describe(given.sent)} refused by transform ${given.transform}: ${given.problem.en}`,
+      ),
+    );
+  }
+  return null;
+}
+
 /** Parses one numeric field: undefined when absent, the number, or a rejection naming the field. */
 function numberField(row: ObservationRow, field: 'value' | 'numerator' | 'denominator'): number | undefined | Rejected {
   const given = row[field];
   if (isAbsent(given)) return undefined;
+  if (typeof given === 'string') {
+    const invisible = invisibleCharacter(given);
+    if (invisible) {
+      return reject(
+        RejectionReason.NOT_A_NUMBER,
+        bilingual(`${FIELD_VI[field]} ${describe(given)} chứa ${invisible.vi}`, `${field} ${describe(given)} contains ${invisible.en}`),
+      );
+    }
+  }
   const number = toNumber(given);
-  return number === null ? reject(RejectionReason.NOT_A_NUMBER, `${field} ${describe(given)} is not a number`) : number;
+  if (number !== null) return number;
+  return reject(RejectionReason.NOT_A_NUMBER, bilingual(`${FIELD_VI[field]} ${describe(given)} không phải là số`, `${field} ${describe(given)} is not a number`));
 }
 
-/** COUNT and STOCK: a non-negative value, no numerator or denominator. */
+/** Numerators and denominators: below VALUE_LIMIT, so that sums of them stay finite. */
+function boundedCount(field: 'numerator' | 'denominator', value: number, metric: CatalogueMetric): Rejected | null {
+  if (value < VALUE_LIMIT) return null;
+  return reject(
+    RejectionReason.VALUE_OUT_OF_RANGE,
+    bilingual(
+      `${FIELD_VI[field]} ${show(value)} vượt giới hạn: phải nhỏ hơn 10^15 (chỉ tiêu "${metric.code}")`,
+      `${field} ${show(value)} is out of range: it must be below 10^15 (metric "${metric.code}")`,
+    ),
+  );
+}
+
+/** A value within the metric's range (and a whole number for COUNT), or why not. */
+function inRange(value: number, metric: CatalogueMetric): Rejected | null {
+  const range = valueRange(metric);
+  const tooHigh = range.maxExclusive ? value >= range.max : value > range.max;
+  if (value < range.min || tooHigh) {
+    const bounds = `${show(range.min)}..${range.maxExclusive ? `<${show(range.max)}` : show(range.max)}`;
+    return reject(
+      RejectionReason.VALUE_OUT_OF_RANGE,
+      bilingual(
+        `giá trị ${show(value)} nằm ngoài khoảng cho phép ${bounds} của chỉ tiêu ${metric.kind} "${metric.code}"`,
+        `value ${show(value)} is outside the range ${bounds} allowed for ${metric.kind} metric "${metric.code}"`,
+      ),
+    );
+  }
+  if (range.integer && !Number.isInteger(value)) {
+    return reject(
+      RejectionReason.NOT_AN_INTEGER,
+      bilingual(
+        `giá trị ${show(value)} không phải là số nguyên; chỉ tiêu COUNT "${metric.code}" đếm số lượng nguyên`,
+        `value ${show(value)} is not a whole number; COUNT metric "${metric.code}" counts whole items`,
+      ),
+    );
+  }
+  return null;
+}
+
+/** COUNT and STOCK: a non-negative value within the metric's range (whole for COUNT), no numerator or denominator. */
 function amountValues(row: ObservationRow, metric: CatalogueMetric): Values | Rejected {
   if (!isAbsent(row.numerator) || !isAbsent(row.denominator)) {
     const field = isAbsent(row.numerator) ? 'denominator' : 'numerator';
     return reject(
       RejectionReason.NOT_A_NUMBER,
-      `${field} ${describe(row[field])} given: numerator/denominator only apply to RATE metrics; metric "${metric.code}" is ${metric.kind}`,
+      bilingual(
+        `có ${FIELD_VI[field]} ${describe(row[field])}: tử số/mẫu số chỉ dùng cho chỉ tiêu RATE; chỉ tiêu "${metric.code}" là ${metric.kind}`,
+        `${field} ${describe(row[field])} given: numerator/denominator only apply to RATE metrics; metric "${metric.code}" is ${metric.kind}`,
+      ),
     );
   }
   const value = numberField(row, 'value');
   if (value instanceof Rejected) return value;
-  if (value === undefined) return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)})`);
+  if (value === undefined) return reject(RejectionReason.MISSING_VALUE, bilingual(`thiếu giá trị (${describe(row.value)})`, `value is missing (${describe(row.value)})`));
   if (value < 0) {
-    return reject(RejectionReason.NEGATIVE_VALUE, `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`);
+    return reject(
+      RejectionReason.NEGATIVE_VALUE,
+      bilingual(
+        `giá trị ${value} âm; chỉ tiêu ${metric.kind} "${metric.code}" không thể âm`,
+        `value ${value} is negative; ${metric.kind} metric "${metric.code}" cannot be negative`,
+      ),
+    );
   }
+  const outside = inRange(value, metric);
+  if (outside) return outside;
   return { value, numerator: null, denominator: null };
+}
+
+function rateOutOfRange(value: number, metric: CatalogueMetric): Rejected {
+  return reject(
+    RejectionReason.RATE_OUT_OF_RANGE,
+    bilingual(
+      `giá trị ${value} nằm ngoài 0..100 (chỉ tiêu RATE "${metric.code}" là tỷ lệ phần trăm)`,
+      `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`,
+    ),
+  );
 }
 
 /**
@@ -282,22 +448,41 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
 
   if (numerator === undefined && denominator === undefined) {
     if (value === undefined) {
-      return reject(RejectionReason.MISSING_VALUE, `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`);
+      return reject(
+        RejectionReason.MISSING_VALUE,
+        bilingual(
+          `thiếu giá trị (${describe(row.value)}); chỉ tiêu RATE "${metric.code}" cần giá trị, hoặc tử số và mẫu số`,
+          `value is missing (${describe(row.value)}); RATE metric "${metric.code}" needs value, or numerator and denominator`,
+        ),
+      );
     }
-    if (value < 0 || value > 100) return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    if (value < 0 || value > 100) return rateOutOfRange(value, metric);
+    const outside = inRange(value, metric);
+    if (outside) return outside;
     return { value, numerator: null, denominator: null };
   }
   if (numerator === undefined || denominator === undefined) {
     const [missing, given] = numerator === undefined ? ['numerator', 'denominator'] : ['denominator', 'numerator'];
-    return reject(RejectionReason.MISSING_VALUE, `${missing} is missing while ${given} is given: numerator and denominator go together`);
+    return reject(
+      RejectionReason.MISSING_VALUE,
+      bilingual(
+        `thiếu ${FIELD_VI[missing]} trong khi có ${FIELD_VI[given]}: tử số và mẫu số phải đi cùng nhau`,
+        `${missing} is missing while ${given} is given: numerator and denominator go together`,
+      ),
+    );
   }
-  if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `numerator ${numerator} is negative`);
-  if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, `denominator ${denominator} is negative`);
+  if (numerator < 0) return reject(RejectionReason.NEGATIVE_VALUE, bilingual(`tử số ${numerator} âm`, `numerator ${numerator} is negative`));
+  if (denominator < 0) return reject(RejectionReason.NEGATIVE_VALUE, bilingual(`mẫu số ${denominator} âm`, `denominator ${denominator} is negative`));
+  const tooLarge = boundedCount('numerator', numerator, metric) ?? boundedCount('denominator', denominator, metric);
+  if (tooLarge) return tooLarge;
   if (numerator > denominator) {
-    return reject(RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR, `numerator ${numerator} exceeds denominator ${denominator}`);
+    return reject(
+      RejectionReason.NUMERATOR_EXCEEDS_DENOMINATOR,
+      bilingual(`tử số ${numerator} lớn hơn mẫu số ${denominator}`, `numerator ${numerator} exceeds denominator ${denominator}`),
+    );
   }
   if (value !== undefined && (value < 0 || value > 100)) {
-    return reject(RejectionReason.RATE_OUT_OF_RANGE, `value ${value} is outside 0..100 (RATE metric "${metric.code}" is a percentage)`);
+    return rateOutOfRange(value, metric);
   }
   if (denominator === 0) {
     // 0 of 0: nothing to measure; aggregates use the sums of numerators and denominators, never this value.
@@ -307,9 +492,14 @@ function rateValues(row: ObservationRow, metric: CatalogueMetric): Values | Reje
   if (value !== undefined && Math.abs(value - computed) > RATE_TOLERANCE) {
     return reject(
       RejectionReason.RATE_OUT_OF_RANGE,
-      `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
+      bilingual(
+        `giá trị ${value} khác 100 × tử số / mẫu số = ${show(computed)} (tử số ${numerator}, mẫu số ${denominator})`,
+        `value ${value} does not equal 100 × numerator / denominator = ${show(computed)} (numerator ${numerator}, denominator ${denominator})`,
+      ),
     );
   }
+  const outside = inRange(computed, metric);
+  if (outside) return outside;
   return { value: computed, numerator, denominator };
 }
 

@@ -72,7 +72,7 @@ rule(catalogue, 'PilotModel', 'code responsiblePerson deadline status completedA
 rule(catalogue, 'Department', 'code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
 rule(catalogue, 'AdministrativeUnit', 'code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');
-rule(catalogue, 'Metric', 'code name nameVi unit kind frequency target targetDate reportingLagDays basis isDemo freshness pilotModel department');
+rule(catalogue, 'Metric', 'code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays basis isDemo freshness pilotModel department');
 rule(values, 'Metric', 'latest progress observations');
 rule(catalogue, 'MetricFreshness', 'status latestPeriod expectedPeriod nextDueDate reportingLagDays');
 rule(catalogue, 'FreshnessSummary', 'status onTime late missing');

@@ -126,6 +126,14 @@ describe('ingestion path', () => {
       },
       [RejectionReason.MISSING_VALUE]: { bad: { metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period: '2024-03-15' }, message: ['value is missing'] },
       [RejectionReason.NOT_A_NUMBER]: { bad: visits('412', '2024-03-15', '12a'), message: ['value "12a" is not a number'] },
+      [RejectionReason.VALUE_OUT_OF_RANGE]: {
+        bad: visits('412', '2024-03-15', 1e308), // two of them would sum to Infinity
+        message: ['giá trị 1e+308 nằm ngoài khoảng cho phép', 'value 1e+308 is outside the range 0..<1000000000000000', 'KCB_BIOMETRIC_VISITS'],
+      },
+      [RejectionReason.NOT_AN_INTEGER]: {
+        bad: visits('412', '2024-03-15', '1.234'), // Vietnamese for 1234, read as 1.234 without a locale
+        message: ['không phải là số nguyên', 'value 1.234 is not a whole number', 'COUNT metric "KCB_BIOMETRIC_VISITS"'],
+      },
       [RejectionReason.NEGATIVE_VALUE]: { bad: visits('412', '2024-03-15', -5), message: ['value -5 is negative', 'KCB_BIOMETRIC_VISITS'] },
       [RejectionReason.RATE_OUT_OF_RANGE]: {
         bad: { metric: 'DVC_ONLINE_RATE', unit: '412', period: '2024-02', value: 120 },
@@ -198,7 +206,7 @@ describe('ingestion path', () => {
         ['12', 12],
         [' 12 ', 12],
         ['1e3', 1000],
-        ['0.5', 0.5],
+        ['5.0', 5],
         [0, 0],
       ];
       const notNumbers: unknown[] = ['12a', '', ' ', NaN, Infinity, -Infinity, 'Infinity', '0x10', true, {}, [1]];
@@ -317,7 +325,14 @@ describe('ingestion path', () => {
       expect(stored).toHaveLength(1_000);
       expect(Math.max(...stored.map((rejection) => rejection.message.length))).toBeLessThanOrEqual(500);
       expect(Math.max(...stored.map((rejection) => rejection.raw.length))).toBeLessThanOrEqual(4_000);
-      expect(stored[0].raw.startsWith('{"metric":"Nghệ An Nghệ An')).toBe(true);
+      // Each value is cut on its own, with its length: the stored JSON always parses.
+      const [first] = stored.sort((a, b) => a.rowIndex - b.rowIndex);
+      expect(JSON.parse(first.raw)).toEqual({
+        metric: { truncated: expect.stringMatching(/^Nghệ An Nghệ An .*…$/), length: long.length + 1 },
+        unit: { truncated: expect.stringMatching(/^Nghệ An/), length: long.length },
+        period: { truncated: expect.stringMatching(/^Nghệ An/), length: long.length },
+        value: { truncated: expect.stringMatching(/^Nghệ An/), length: long.length },
+      });
     });
 
     it('refuses an invalid origin before reading anything', async () => {

@@ -1,4 +1,15 @@
-import { applyConnectorMapping, applyMapping, connectorMappingSchema, dhis2PeriodToPeriod, metricCodesOf, type Mapping } from '../../connectors/sdk/mapping';
+import {
+  applyConnectorMapping,
+  applyMapping,
+  connectorMappingSchema,
+  dhis2PeriodToPeriod,
+  metricCodesOf,
+  parseSourceNumber,
+  rowAsSent,
+  sourceDateIn,
+  TransformRefusal,
+  type Mapping,
+} from '../../connectors/sdk/mapping';
 import type { Frequency } from '../../src/common/period';
 
 const frequencies = new Map<string, Frequency>([
@@ -26,11 +37,60 @@ describe('mapping', () => {
     expect(row).toMatchObject({ metric: 'KIOSK_NOTARIZATIONS', unit: '412', period: expected, value: 12 });
   });
 
-  it('leaves a date that does not match its format for validation to reject', () => {
+  it('refuses a date that does not match its format, keeping the value as the source sent it', () => {
     const row = applyMapping({ ma_don_vi: '412', ngay: '2024-03-05', so_luot: '1' }, base({ field: 'ngay', transform: 'dateToPeriod', dateFormat: 'DD/MM/YYYY' }), frequencies);
-    expect(row.period).toBe('2024-03-05');
+    expect(row.period).toBeInstanceOf(TransformRefusal);
+    expect(row.period).toMatchObject({ transform: 'dateToPeriod', sent: '2024-03-05', problem: { en: '"2024-03-05" does not match DD/MM/YYYY' } });
     const garbled = applyMapping({ ma_don_vi: '412', ngay: '31/02/20x4', so_luot: 'abc' }, base({ field: 'ngay', transform: 'dateToPeriod', dateFormat: 'DD/MM/YYYY' }), frequencies);
-    expect(garbled).toMatchObject({ period: '31/02/20x4', value: Number.NaN });
+    expect(garbled.value).toMatchObject({ transform: 'number', sent: 'abc', problem: { en: '"abc" is not a number' } });
+    expect(rowAsSent(garbled)).toEqual({ metric: 'KIOSK_NOTARIZATIONS', unit: '412', period: '31/02/20x4', value: 'abc', numerator: undefined, denominator: undefined });
+    expect(JSON.parse(JSON.stringify(garbled))).toEqual({ metric: 'KIOSK_NOTARIZATIONS', unit: '412', period: '31/02/20x4', value: 'abc' });
+    // A transformed value that was accepted is still shown as sent.
+    const good = applyMapping({ ma_don_vi: '412', ngay: '05/03/2024', so_luot: ' 12 ' }, base({ field: 'ngay', transform: 'dateToPeriod', dateFormat: 'DD/MM/YYYY' }), frequencies);
+    expect(good).toMatchObject({ period: '2024-03-05', value: 12 });
+    expect(rowAsSent(good)).toMatchObject({ period: '05/03/2024', value: ' 12 ' });
+  });
+
+  it('converts a time stamp with an offset or Z to the connector zone before taking its period', () => {
+    const zone = 'Asia/Ho_Chi_Minh';
+    // Around midnight in Việt Nam (UTC+7): 17:00Z is 00:00 the next day.
+    expect(sourceDateIn('2025-03-31T16:59:59Z', 'YYYY-MM-DD', zone)).toBe('2025-03-31');
+    expect(sourceDateIn('2025-03-31T17:00:00Z', 'YYYY-MM-DD', zone)).toBe('2025-04-01');
+    expect(sourceDateIn('2025-03-31T23:30:00-05:00', 'YYYY-MM-DD', zone)).toBe('2025-04-01');
+    expect(sourceDateIn('2025-04-01T00:30:00+0900', 'YYYY-MM-DD', zone)).toBe('2025-03-31');
+    expect(sourceDateIn('2025-03-31 17:00:00.123z', 'YYYY-MM-DD', zone)).toBe('2025-04-01');
+    // A date-only value is taken as written; a time stamp without an offset is local time in the zone.
+    expect(sourceDateIn('2025-03-31', 'YYYY-MM-DD', zone)).toBe('2025-03-31');
+    expect(sourceDateIn('2025-03-31T23:59:59', 'YYYY-MM-DD', zone)).toBe('2025-03-31');
+    expect(sourceDateIn('2025-03-31T17:00:00Z', 'YYYY-MM-DD', 'UTC')).toBe('2025-03-31');
+    expect(sourceDateIn(new Date('2025-03-31T17:00:00Z'), 'YYYY-MM-DD', zone)).toBe('2025-04-01');
+    // Anything else is refused.
+    for (const text of ['2025-03-31garbage', '2025-03-31T25:00:00Z', '2025-02-30', '2025-03-31T10:00:00+19:00', '31/03/2025', '\ufeff2025-03-31']) {
+      expect({ text, date: sourceDateIn(text, 'YYYY-MM-DD', zone) }).toEqual({ text, date: { vi: expect.any(String), en: expect.any(String) } });
+    }
+    expect(sourceDateIn('\ufeff2025-03-31', 'YYYY-MM-DD', zone)).toMatchObject({ en: expect.stringContaining('an invisible byte-order mark (U+FEFF)') });
+    const row = applyMapping({ u: '412', d: '2025-03-31T17:00:00Z', v: 1 }, { metric: { constant: 'KIOSK_NOTARIZATIONS' }, unit: { field: 'u' }, period: { field: 'd', transform: 'dateToPeriod' }, value: { field: 'v' } }, frequencies, { timeZone: zone });
+    expect(row.period).toBe('2025-04-01');
+  });
+
+  it('reads numbers in the locale the mapping names and refuses ambiguous ones instead of guessing', () => {
+    expect(['1.234', '1.234,5', '1.234.567', '12,5', '1 234', '-7'].map((text) => parseSourceNumber(text, 'vi'))).toEqual([1234, 1234.5, 1234567, 12.5, 1234, -7]);
+    expect(['1,234', '1,234.5', '1,234,567', '12.5', '1.234', '1e3'].map((text) => parseSourceNumber(text, 'en'))).toEqual([1234, 1234.5, 1234567, 12.5, 1.234, 1000]);
+    expect(['12', ' 12 ', '12.5', '0.125', '1.2345', '1e3'].map((text) => parseSourceNumber(text))).toEqual([12, 12, 12.5, 0.125, 1.2345, 1000]);
+    expect(parseSourceNumber('1.234')).toEqual({ vi: expect.stringContaining('mơ hồ'), en: '"1.234" is ambiguous: 1234 in vi, 1.234 in en; set the mapping\'s locale' });
+    for (const text of ['1,234', '1.234,5', '1,234.5']) expect(parseSourceNumber(text)).toMatchObject({ en: expect.stringContaining('is ambiguous') });
+    expect(parseSourceNumber('1,234.5', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
+    expect(parseSourceNumber('1.234,5', 'en')).toMatchObject({ en: expect.stringContaining('is not a number written in en') });
+    expect(parseSourceNumber('0.125', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
+    expect(parseSourceNumber('0,125', 'en')).toMatchObject({ en: expect.stringContaining('is not a number written in en') });
+    expect(parseSourceNumber('12.34.5', 'vi')).toMatchObject({ en: expect.stringContaining('is not a number written in vi') });
+    expect(parseSourceNumber('\ufeff413')).toEqual({ vi: expect.stringContaining('BOM'), en: '"\ufeff413" contains an invisible byte-order mark (U+FEFF)' });
+    expect(parseSourceNumber('9'.repeat(400))).toMatchObject({ en: expect.stringContaining('too large') });
+    expect(parseSourceNumber(Number.POSITIVE_INFINITY)).toMatchObject({ en: 'Infinity is not a finite number' });
+    expect(parseSourceNumber('abc')).toMatchObject({ en: '"abc" is not a number' });
+    expect(connectorMappingSchema.safeParse(base({ field: 'p' })).success).toBe(true);
+    expect(connectorMappingSchema.safeParse({ ...base({ field: 'p' }), value: { field: 'v', transform: 'number', locale: 'vi' } }).success).toBe(true);
+    expect(connectorMappingSchema.safeParse({ ...base({ field: 'p' }), value: { field: 'v', transform: 'number', locale: 'fr' } }).success).toBe(false);
   });
 
   it('turns dates into periods of the metric frequency, and DHIS2 periods into canonical ones', () => {

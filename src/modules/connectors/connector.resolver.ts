@@ -10,6 +10,7 @@ import { scopeOf, type HubContext } from '../../graphql/context';
 import { CONNECTOR_WRITE_ROLES, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
+import { parseStoredRaw } from '../../ingestion/ingest';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, RunStatus } from './connector.entity';
 import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery } from './connector.queries';
@@ -230,6 +231,6 @@ export class RunRejectionResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @FieldResolver(() => GraphQLJSONObject, { description: 'The row as received.' })
   raw(@Root() rejection: RunRejection): Record<string, unknown> {
-    return JSON.parse(rejection.raw) as Record<string, unknown>;
+    return parseStoredRaw(rejection.raw);
   }
 }

@@ -9,6 +9,7 @@ import { badInput, HubError, notFound } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import { isDuplicateKeyError, retryWriteConflicts } from '../../database/write-conflicts';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
+import { storedRejection, type ImportSummary } from '../../ingestion/ingest';
 import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import { Role, type Principal } from '../../security/principal';
 import { shortestInterval, validateCron, validateTimeZone } from '../../scheduler/scheduler';
@@ -18,7 +19,7 @@ import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
-import { Connector, ConnectorMappingVersion, ConnectorSecret, RunTrigger } from './connector.entity';
+import { Connector, ConnectorMappingVersion, ConnectorSecret, RunStatus, RunTrigger } from './connector.entity';
 import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput } from './connector.types';
 
 const NAME_MAX = 200;
@@ -415,15 +416,30 @@ export class ConnectorService {
     if (rows.length === 0) throw badInput('rows', 'send at least one row');
     if (rows.length > limit) throw badInput('rows', `at most ${limit} rows per push, got ${rows.length}`);
     const run = await this.runner.begin({ connectorId: id, trigger: RunTrigger.PUSH, actor, requestId }, connector);
+    let summary: ImportSummary;
     try {
-      const summary = await this.runner.ingest(run, connector, rows);
-      const finished = await this.runner.finishPush(run, summary);
-      const rejections = await this.dataSource.getRepository(RunRejection).find({ where: { runId: run.id }, order: { rowIndex: 'ASC' }, take: 1000 });
-      return { run: finished, summary, rejections };
+      summary = await this.runner.ingest(run, connector, rows);
     } catch (error) {
       await this.runner.finishPush(run, null, error);
       throw error;
     }
+    // Committed: the answer is what was stored, whatever happens to the run's bookkeeping from here on (the ledger
+    // row left RUNNING is closed as INTERRUPTED once its heartbeat is stale). The rejections are the ones stored, in
+    // their stored form (bounded, raw as JSON), without reading them back.
+    const finished = await this.runner.finishPush(run, summary).catch(() =>
+      Object.assign(run, {
+        fetched: summary.fetched,
+        imported: summary.imported,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        rejected: summary.rejected,
+        attempts: 1,
+        status: summary.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED,
+        finishedAt: new Date(),
+      }),
+    );
+    const rejections = summary.rejections.map((rejection) => Object.assign(new RunRejection(), { runId: run.id, ...storedRejection(rejection) }));
+    return { run: finished, summary, rejections };
   }
 
   /** The name as stored: NFC (one encoding for "ở", however it was typed), trimmed. */

@@ -58,6 +58,22 @@ export class Metric {
   @Column({ type: 'date', nullable: true })
   targetDate: string | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Smallest value accepted from sources; null = the default of the kind (0). It can only narrow the kind\'s range.',
+  })
+  @Column({ type: 'double', nullable: true })
+  minValue: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Largest value accepted from sources; null = the default of the kind (100 for RATE, below 10^15 for COUNT and STOCK). It can only narrow the kind\'s range.',
+  })
+  @Column({ type: 'double', nullable: true })
+  maxValue: number | null;
+
   @Field(() => Int, {
     nullable: true,
     description: 'Days after a period ends by which its value is due; null = the default for the frequency.',

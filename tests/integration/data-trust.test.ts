@@ -1,0 +1,303 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rebuildRollups } from '../../src/modules/observations/rollups';
+import { dataOf } from '../helpers/api';
+import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
+
+/**
+ * Hostile feeds: over-long values, values whose sums overflow, time stamps in other zones, text where numbers
+ * belong, invisible characters. Every value is stored as the source meant it or refused with a named reason;
+ * every stored rejection reads back; no answer fails after a commit.
+ */
+
+interface Rejection {
+  rowIndex: number;
+  reason: string;
+  message: string;
+  raw: Record<string, unknown>;
+}
+interface PushAnswer {
+  run: { id: string; status: string };
+  summary: { fetched: number; imported: number; updated: number; unchanged: number; rejected: number };
+  rejections: Rejection[];
+}
+
+const REJECTION_FIELDS = 'rowIndex reason message raw';
+
+describe('data trust under hostile feeds', () => {
+  let hub: TestHub;
+  let feed: Server;
+  let feedUrl: string;
+  /** What the feed server answers (an http-json document with `records`). */
+  let records: unknown[] = [];
+  let pushId: string;
+  const runIds: string[] = [];
+
+  beforeAll(async () => {
+    feed = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ records }));
+    });
+    await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve));
+    feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}`;
+    hub = await startTestHub({ environment: QUIET_BACKGROUND, allowServers: [feedUrl], allowServersFor: ['SO_YT'] });
+    const registered = await dataOf<{ registerConnector: { id: string } }>(
+      hub,
+      'mutation { registerConnector(input: { name: "hostile pushes", kind: "push", department: "SO_YT", config: {} }) { id } }',
+    );
+    pushId = registered.registerConnector.id;
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await new Promise((resolve) => feed?.close(resolve));
+  });
+
+  async function pushHttp(rows: unknown[]): Promise<{ status: number; body: PushAnswer }> {
+    const response = await fetch(hub.hub.url.replace('/graphql', `/ingest/${pushId}`), {
+      method: 'POST',
+      headers: { ...hub.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(rows),
+    });
+    const body = (await response.json()) as PushAnswer;
+    if (body.run) runIds.push(body.run.id);
+    return { status: response.status, body };
+  }
+
+  async function pushGraphql(rows: unknown[]): Promise<PushAnswer> {
+    const data = await dataOf<{ submitObservations: PushAnswer }>(
+      hub,
+      `mutation($id: ID!, $rows: [ObservationInput!]!) { submitObservations(connectorId: $id, rows: $rows) {
+         run { id status } summary { fetched imported updated unchanged rejected } rejections { ${REJECTION_FIELDS} } } }`,
+      { id: pushId, rows },
+    );
+    runIds.push(data.submitObservations.run.id);
+    return data.submitObservations;
+  }
+
+  async function registerPull(name: string, mapping: Record<string, unknown>): Promise<string> {
+    const data = await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+      input: { name, kind: 'http-json', department: 'SO_YT', schedule: '0 17 * * *', timeZone: 'Asia/Ho_Chi_Minh', config: { url: `${feedUrl}/feed`, recordsPath: 'records' }, mapping },
+    });
+    return data.registerConnector.id;
+  }
+
+  async function runPull(id: string): Promise<{ id: string; status: string; summary: PushAnswer['summary']; rejections: Rejection[] }> {
+    const data = await dataOf<{ runConnector: { id: string; status: string; summary: PushAnswer['summary']; rejections: { edges: Array<{ node: Rejection }> } } }>(
+      hub,
+      `mutation($id: ID!) { runConnector(id: $id, from: "2025-03-01", to: "2025-04-30", wait: true) {
+         id status summary { fetched imported updated unchanged rejected } rejections(first: 100) { edges { node { ${REJECTION_FIELDS} } } } } }`,
+      { id },
+    );
+    runIds.push(data.runConnector.id);
+    return { ...data.runConnector, rejections: data.runConnector.rejections.edges.map((edge) => edge.node) };
+  }
+
+  const storedValue = async (metric: string, unit: string, period: string): Promise<number | null> => {
+    const rows = (await hub.dataSource.query(
+      'SELECT o.value AS value FROM observation o JOIN metric m ON m.id = o.metricId JOIN administrative_unit u ON u.id = o.unitId WHERE m.code = ? AND u.code = ? AND o.period = ?',
+      [metric, unit, period],
+    )) as Array<{ value: number | string }>;
+    return rows.length === 0 ? null : Number(rows[0].value);
+  };
+
+  it('answers a push of an over-long value with what it committed, on both push endpoints', async () => {
+    const long = '7'.repeat(5_000);
+    const rows = [
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period: '2025-03-01', value: 5 },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: '2025-03-01', value: long },
+    ];
+    const http = await pushHttp(rows);
+    expect(http.status).toBe(200);
+    expect(http.body.run.status).toBe('PARTIAL');
+    expect(http.body.summary).toEqual({ fetched: 2, imported: 1, updated: 0, unchanged: 0, rejected: 1 });
+    expect(http.body.rejections).toEqual([
+      {
+        rowIndex: 1,
+        reason: 'NOT_A_NUMBER',
+        message: expect.stringMatching(/^giá trị "7{60}…" không phải là số — value "7{60}…" is not a number$/),
+        raw: { metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: '2025-03-01', value: { truncated: expect.stringMatching(/^7{199}…$/), length: 5_000 } },
+      },
+    ]);
+
+    // The mutation takes numbers as Float: the over-long text is a unit code.
+    const graphql = await pushGraphql([{ ...rows[0], value: 6 }, { ...rows[1], unit: 'U'.repeat(5_000), value: 1 }]);
+    expect(graphql.run.status).toBe('PARTIAL');
+    expect(graphql.summary).toEqual({ fetched: 2, imported: 0, updated: 1, unchanged: 0, rejected: 1 });
+    expect(graphql.rejections).toEqual([
+      {
+        rowIndex: 1,
+        reason: 'UNKNOWN_UNIT',
+        message: expect.stringMatching(/^đơn vị "U{60}…" không phải là mã đơn vị hành chính đã biết — unit "U{60}…" is not a known administrative unit code$/),
+        raw: { metric: 'KCB_BIOMETRIC_VISITS', unit: { truncated: expect.stringMatching(/^U{199}…$/), length: 5_000 }, period: '2025-03-01', value: 1 },
+      },
+    ]);
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '412', '2025-03-01')).toBe(6);
+  });
+
+  it('keeps values within the metric range: finite, whole for COUNT, at most 100 for RATE', async () => {
+    const answer = await pushHttp([
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '414', period: '2025-03-02', value: 1e308 },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '415', period: '2025-03-02', value: 1e308 },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '416', period: '2025-03-02', value: '1e15' },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '417', period: '2025-03-02', value: 999_999_999_999_999 },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '418', period: '2025-03-02', value: '1.234' },
+      { metric: 'KCB_FACILITIES_READY_RATE', unit: '412', period: '2025-03', numerator: 1e300, denominator: 1e301 },
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.summary).toMatchObject({ fetched: 6, imported: 1, rejected: 5 });
+    expect(answer.body.rejections.map((rejection) => [rejection.rowIndex, rejection.reason])).toEqual([
+      [0, 'VALUE_OUT_OF_RANGE'],
+      [1, 'VALUE_OUT_OF_RANGE'],
+      [2, 'VALUE_OUT_OF_RANGE'],
+      [4, 'NOT_AN_INTEGER'],
+      [5, 'VALUE_OUT_OF_RANGE'],
+    ]);
+    const messages = answer.body.rejections.map((rejection) => rejection.message);
+    expect(messages[0]).toBe(
+      'giá trị 1e+308 nằm ngoài khoảng cho phép 0..<1000000000000000 của chỉ tiêu COUNT "KCB_BIOMETRIC_VISITS" — ' +
+        'value 1e+308 is outside the range 0..<1000000000000000 allowed for COUNT metric "KCB_BIOMETRIC_VISITS"',
+    );
+    expect(messages[3]).toContain('value 1.234 is not a whole number');
+    expect(messages[4]).toContain('numerator 1e+300 is out of range');
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '417', '2025-03-02')).toBe(999_999_999_999_999);
+  });
+
+  it('names a byte-order mark inside a value or a unit code', async () => {
+    // In a CSV body (the JSON parser of pushed bodies drops a BOM that starts a string).
+    const response = await fetch(hub.hub.url.replace('/graphql', `/ingest/${pushId}`), {
+      method: 'POST',
+      headers: { ...hub.headers, 'content-type': 'text/csv' },
+      body: 'metric,unit,period,value\nKCB_BIOMETRIC_VISITS,\ufeff413,2025-03-03,3\nKCB_BIOMETRIC_VISITS,419,2025-03-03,\ufeff413\n',
+    });
+    const body = (await response.json()) as PushAnswer;
+    runIds.push(body.run.id);
+    expect(response.status).toBe(200);
+    expect(body.rejections.map((rejection) => [rejection.reason, rejection.message])).toEqual([
+      [
+        'UNKNOWN_UNIT',
+        'đơn vị "\ufeff413" không phải là mã đơn vị hành chính đã biết: mã chứa một dấu thứ tự byte (BOM) vô hình (U+FEFF) — ' +
+          'unit "\ufeff413" is not a known administrative unit code: the code contains an invisible byte-order mark (U+FEFF)',
+      ],
+      ['NOT_A_NUMBER', 'giá trị "\ufeff413" chứa một dấu thứ tự byte (BOM) vô hình (U+FEFF) — value "\ufeff413" contains an invisible byte-order mark (U+FEFF)'],
+    ]);
+    expect(body.rejections[1].raw).toMatchObject({ unit: '419', value: '\ufeff413' });
+  });
+
+  it('keeps a dashboard standing when stored values add up to more than a number can hold', async () => {
+    // Values stored before the bounds existed (written here past validation): their sum overflows.
+    const metric = (await hub.dataSource.query("SELECT id FROM metric WHERE code = 'KIOSK_DEPLOYED'")) as Array<{ id: number }>;
+    const units = (await hub.dataSource.query("SELECT id, code FROM administrative_unit WHERE code IN ('412', '413') AND validFrom = '2024-01-01'")) as Array<{ id: number }>;
+    await hub.dataSource.query('DELETE FROM observation WHERE metricId = ?', [metric[0].id]);
+    await hub.dataSource.query('DELETE FROM observation_rollup WHERE metricId = ?', [metric[0].id]);
+    for (const unit of units) {
+      await hub.dataSource.query(
+        'INSERT INTO observation (metricId, unitId, period, periodStart, periodEnd, value, recordedAt, source, isDemo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [metric[0].id, unit.id, '2024-12', '2024-12-01', '2024-12-31', 1e308, '2025-01-01 00:00:00', 'legacy', 0],
+      );
+    }
+    await rebuildRollups(hub.dataSource, [metric[0].id]);
+    const response = await hub.graphql<{ metric: { code: string; latest: { value: number | null } | null; progress: { actual: number | null } | null }; aggregate: { rows: Array<{ measures: Array<{ value: number | null }> }> } }>(
+      `{ metric(code: "KIOSK_DEPLOYED") { code latest { value } progress { actual } }
+         aggregate(metrics: ["KIOSK_DEPLOYED"], groupBy: [PERIOD], granularity: MONTH, from: "2024-12", to: "2024-12") { rows { measures { value } } }
+         series(metrics: ["KIOSK_DEPLOYED"], from: "2024-12", to: "2024-12", granularity: MONTH) { points { period value } }
+         pilotModels(first: 5, filter: { leadDepartment: "SO_TP" }) { edges { node { code metrics { code latest { value } } } } } }`,
+    );
+    expect(response.data?.metric.code).toBe('KIOSK_DEPLOYED');
+    // Every measure is a finite number, or null with an error at its path that says why; the rest of the answer
+    // stands. (SQLite adds the two values up to Infinity; MariaDB's SUM of doubles answers 0 on overflow, which no
+    // output check can tell from a real 0: the bounds of validation are what keeps such values out.)
+    const errors = response.errors ?? [];
+    for (const error of errors) {
+      expect(error.message).toMatch(/^\w+\.(value|actual|ratio): .* — the computed value is not finite \(Infinity\)/);
+      expect(error.path?.[error.path.length - 1]).toMatch(/^(value|actual|ratio)$/);
+    }
+    const errorAt = (...path: Array<string | number>) => errors.some((error) => JSON.stringify(error.path) === JSON.stringify(path));
+    const latest = response.data?.metric.latest?.value;
+    expect(latest === null ? errorAt('metric', 'latest', 'value') : Number.isFinite(latest)).toBe(true);
+    const measure = response.data?.aggregate.rows[0].measures[0].value;
+    expect(measure === null ? errorAt('aggregate', 'rows', 0, 'measures', 0, 'value') : Number.isFinite(measure)).toBe(true);
+    if (hub.dataSource.options.type === 'better-sqlite3') expect(errors.length).toBeGreaterThanOrEqual(3);
+    const models = (response.data as unknown as { pilotModels: { edges: Array<{ node: { code: string } }> } }).pilotModels.edges;
+    expect(models.length).toBeGreaterThan(0);
+  });
+
+  it('converts time stamps to the connector zone, names refusing transforms and keeps what the source sent', async () => {
+    const id = await registerPull('hostile feed', {
+      metric: { constant: 'KCB_BIOMETRIC_VISITS' },
+      unit: { field: 'unit' },
+      period: { field: 'at', transform: 'dateToPeriod' },
+      value: { field: 'n', transform: 'number', locale: 'vi' },
+    });
+    records = [
+      { unit: '412', at: '2025-03-31T17:00:00Z', n: '1.234' }, // 00:00 on 1 April in Việt Nam
+      { unit: '413', at: '2025-03-31T23:30:00-05:00', n: '2' }, // 11:30 on 1 April in Việt Nam
+      { unit: '414', at: '2025-03-31T16:59:59Z', n: '3' }, // 23:59:59 on 31 March
+      { unit: '415', at: '2025-03-31T23:30:00', n: '4' }, // no offset: local time, as written
+      { unit: '416', at: '2025-03-31', n: '5' }, // a date: as written
+      { unit: '417', at: '2025-03-31garbage', n: '6' },
+      { unit: '418', at: '2025-03-31', n: 'abc' },
+      { unit: '419', at: '2025-03-31', n: '9'.repeat(100_000) },
+      { unit: '420', at: '2025-03-31', n: '1.234,5' },
+    ];
+    const run = await runPull(id);
+    expect(run.status).toBe('PARTIAL');
+    expect(run.summary).toMatchObject({ fetched: 9, imported: 5, rejected: 4 });
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '412', '2025-04-01')).toBe(1234);
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '413', '2025-04-01')).toBe(2);
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '414', '2025-03-31')).toBe(3);
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '415', '2025-03-31')).toBe(4);
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '416', '2025-03-31')).toBe(5);
+    expect(run.rejections.map((rejection) => [rejection.rowIndex, rejection.reason])).toEqual([
+      [5, 'MALFORMED_PERIOD'],
+      [6, 'NOT_A_NUMBER'],
+      [7, 'NOT_A_NUMBER'],
+      [8, 'NOT_AN_INTEGER'],
+    ]);
+    const [garbage, text, huge, fraction] = run.rejections;
+    expect(garbage.message).toContain('period "2025-03-31garbage" refused by transform dateToPeriod: "2025-03-31garbage" does not match YYYY-MM-DD');
+    expect(garbage.message.indexOf('kỳ "2025-03-31garbage" bị phép biến đổi dateToPeriod từ chối')).toBe(0);
+    expect(garbage.raw).toMatchObject({ period: '2025-03-31garbage', value: '6' });
+    expect(text.message).toContain('value "abc" refused by transform number: "abc" is not a number');
+    expect(text.raw).toMatchObject({ unit: '418', period: '2025-03-31', value: 'abc' });
+    expect(huge.message).toContain('refused by transform number');
+    expect(huge.raw.value).toEqual({ truncated: expect.stringMatching(/^9{199}…$/), length: 100_000 });
+    expect(fraction.message).toContain('value 1234.5 is not a whole number');
+    expect(fraction.raw.value).toBe('1.234,5');
+  });
+
+  it('reads back every rejection of every run, also through the department connector overview', async () => {
+    expect(runIds.length).toBeGreaterThanOrEqual(4);
+    const stored = (await hub.dataSource.query('SELECT raw, message FROM run_rejection')) as Array<{ raw: string; message: string }>;
+    expect(stored.length).toBeGreaterThan(0);
+    for (const rejection of stored) {
+      expect(() => JSON.parse(rejection.raw)).not.toThrow();
+      expect(rejection.message.length).toBeLessThanOrEqual(500);
+    }
+    const overview = await hub.graphql<{ connectors: { edges: Array<{ node: { runs: { edges: Array<{ node: { rejections: { totalCount: number; edges: Array<{ node: Rejection }> } } }> } } }> } }>(
+      `{ connectors(first: 5) { edges { node { id name runs(first: 5) { edges { node { id status
+          rejections(first: 20) { totalCount edges { node { ${REJECTION_FIELDS} } } } } } } } } } }`,
+    );
+    expect(overview.errors).toBeUndefined();
+    const read = overview.data!.connectors.edges.flatMap((connector) => connector.node.runs.edges.flatMap((run) => run.node.rejections.edges));
+    expect(read.length).toBe(stored.length);
+
+    // A rejection stored before values were bounded one by one (its raw JSON cut mid-text) reads back too.
+    const runId = Number(runIds[0]);
+    await hub.dataSource.query('INSERT INTO run_rejection (runId, rowIndex, reason, message, raw) VALUES (?, ?, ?, ?, ?)', [
+      runId,
+      99,
+      'NOT_A_NUMBER',
+      'value "9999…" is not a number',
+      `{"metric":"KCB_BIOMETRIC_VISITS","value":"${'9'.repeat(3_990)}…`,
+    ]);
+    const legacy = await hub.graphql<{ connectors: { edges: Array<{ node: { runs: { edges: Array<{ node: { id: string; rejections: { edges: Array<{ node: Rejection }> } } }> } } }> } }>(
+      `{ connectors(first: 5) { edges { node { runs(first: 5) { edges { node { id rejections(first: 20) { edges { node { ${REJECTION_FIELDS} } } } } } } } } } }`,
+    );
+    expect(legacy.errors).toBeUndefined();
+    const cut = legacy.data!.connectors.edges
+      .flatMap((connector) => connector.node.runs.edges)
+      .flatMap((run) => run.node.rejections.edges)
+      .find((edge) => edge.node.rowIndex === 99);
+    expect(cut?.node.raw).toEqual({ unparsed: { truncated: expect.stringMatching(/^\{"metric":"KCB_BIOMETRIC_VISITS","value":"9+…$/), length: 4_033 } });
+  });
+});
