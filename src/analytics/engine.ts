@@ -34,7 +34,7 @@ import {
   type Period,
 } from '../common/period';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
-import { sqliteDatetime } from '../ingestion/ingest';
+import { sqliteDatetime } from '../database/sql-dialect';
 import { assertDepartmentAccess } from '../security/access';
 import type { Principal } from '../security/principal';
 import { levelRank, UnitEdition, UnitMap, type UnitRecord } from './unit-map';

@@ -3,7 +3,7 @@ import { HubError, httpStatusOf } from '../common/errors';
 import { parseConnectorId, type ConnectorService } from '../modules/connectors/connector.service';
 import { assertRole, CONNECTOR_WRITE_ROLES } from '../security/access';
 import { principalOf } from '../security/authentication';
-import { parseStoredRaw } from '../ingestion/ingest';
+import { parseStoredRaw } from '../ingestion/rejections';
 import { PushedBodyError, readPushedRows } from './pushed-body';
 
 /**

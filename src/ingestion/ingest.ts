@@ -11,13 +11,14 @@
  * rollups of the months a batch touched are maintained in the same transaction (modules/observations/rollups.ts).
  */
 import { DataSource, type EntityManager } from 'typeorm';
-import { rowAsSent, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
+import { rowAsSent, type ObservationRow } from '../../connectors/sdk/mapping';
 import { addToRollups, refreshRollups, rollupKeysOf } from '../modules/observations/rollups';
 import type { SecretRedactor } from '../security/secret-redactor';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate } from '../common/period';
 import { dateText, inChunks, parameterList, placeholders, Sql } from '../database/sql-dialect';
 import { retryWriteConflicts } from '../database/write-conflicts';
+import { boundedMessage, storedRejection } from './rejections';
 import {
   bilingual,
   describe,
@@ -31,11 +32,6 @@ import {
 } from './validation';
 
 export { RejectionReason, type RowRejection } from './validation';
-/**
- * Only for src/analytics/engine.ts, which still imports it from here: remove this line once it imports
- * sqliteDatetime (or datetimeParameter) from database/sql-dialect.
- */
-export { sqliteDatetime } from '../database/sql-dialect';
 
 export interface IngestionOrigin {
   /** The connector_run the rows belong to; rejections are stored against it when set. */
@@ -75,12 +71,6 @@ export interface ImportSummary {
 
 /** Rejections stored (and returned) per call; all of them are counted. */
 export const MAX_REJECTIONS_STORED = 1_000;
-const MESSAGE_LIMIT = 500;
-/** Characters of one raw value a rejection keeps (a longer value is kept as its beginning and its length). */
-export const RAW_VALUE_LIMIT = 200;
-/** Fields of one raw row a rejection keeps. */
-const RAW_KEY_LIMIT = 12;
-
 /**
  * Rows per statement. SQLite binds at most 32,766 parameters (observation rows bind 13, revisions 11);
  * on MySQL/MariaDB a statement of 2,000 rows is a few hundred kB, far below max_allowed_packet.
@@ -103,81 +93,6 @@ const KEYS_PER_QUERY = 2_000;
 const CODES_PER_QUERY = 2_000;
 /** Longest code the administrative_unit table holds (varchar(10)). */
 const UNIT_CODE_LENGTH = 10;
-
-function truncate(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  let cut = text.slice(0, limit - 1);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1); // never split a surrogate pair
-  return `${cut}…`;
-}
-
-/**
- * The row as received, as JSON that always parses: each value is bounded on its own (a value longer than
- * RAW_VALUE_LIMIT characters becomes `{ "truncated": <its first characters>, "length": <its length> }`), never by
- * cutting the serialized text; values JSON cannot show (NaN, Infinity, bigint) are kept as text. A value a transform
- * refused is shown as the source sent it.
- */
-export function rawJson(row: ObservationRow): string {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return JSON.stringify({ row: boundedValue(row) });
-  const result: Record<string, unknown> = {};
-  const keys = Object.keys(row);
-  for (const key of keys.slice(0, RAW_KEY_LIMIT)) result[boundedText(key, 100)] = boundedValue((row as unknown as Record<string, unknown>)[key]);
-  if (keys.length > RAW_KEY_LIMIT) result['…'] = `${keys.length - RAW_KEY_LIMIT} more fields`;
-  return JSON.stringify(result);
-}
-
-/** A key name or short text cut to `limit` characters (never inside a surrogate pair). */
-function boundedText(text: string, limit: number): string {
-  return text.length <= limit ? text : truncate(text, limit);
-}
-
-/** One value of a raw row, as JSON can show it and at most RAW_VALUE_LIMIT characters of it. */
-function boundedValue(value: unknown): unknown {
-  if (value instanceof TransformRefusal) return boundedValue(value.sent);
-  if (value === undefined) return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'bigint') return boundedValue(value.toString());
-  if (typeof value === 'string') {
-    return value.length <= RAW_VALUE_LIMIT ? value : { truncated: truncate(value, RAW_VALUE_LIMIT), length: value.length };
-  }
-  if (value === null || typeof value === 'boolean') return value;
-  let text: string;
-  try {
-    text =
-      JSON.stringify(value, (_key, inner: unknown) => {
-        if (inner instanceof TransformRefusal) return inner.sent;
-        if (typeof inner === 'number' && !Number.isFinite(inner)) return String(inner);
-        if (typeof inner === 'bigint') return inner.toString();
-        return inner;
-      }) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= RAW_VALUE_LIMIT) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return { truncated: truncate(text, RAW_VALUE_LIMIT), length: text.length };
-}
-
-/** A rejection as it is stored (and as a push answers it): message bounded, raw as parseable JSON. */
-export function storedRejection(rejection: RowRejection): { rowIndex: number; reason: string; message: string; raw: string } {
-  return { rowIndex: rejection.rowIndex, reason: rejection.reason, message: truncate(rejection.message, MESSAGE_LIMIT), raw: rawJson(rejection.raw) };
-}
-
-/** Parses a stored raw row; a row stored before raw values were bounded one by one may be cut mid-text. */
-export function parseStoredRaw(raw: string): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    return { row: parsed };
-  } catch {
-    return { unparsed: { truncated: truncate(raw, RAW_VALUE_LIMIT), length: raw.length } };
-  }
-}
 
 interface ExistingObservation {
   id: number;
@@ -397,7 +312,7 @@ export async function ingestRows(
       summary.rejections.push({
         rowIndex: index + offset,
         reason,
-        message: truncate(redactor ? redactor.text(message) : message, MESSAGE_LIMIT),
+        message: boundedMessage(redactor ? redactor.text(message) : message),
         raw: redactor ? redactor.value(rowAsSent(rows[index])) : rowAsSent(rows[index]),
       });
     }

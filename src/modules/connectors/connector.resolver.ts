@@ -10,7 +10,7 @@ import { scopeOf, type HubContext } from '../../graphql/context';
 import { CONNECTOR_WRITE_ROLES, OPERATIONAL_READ_ROLES } from '../../security/access';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
-import { parseStoredRaw } from '../../ingestion/ingest';
+import { parseStoredRaw } from '../../ingestion/rejections';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, RunStatus } from './connector.entity';
 import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery } from './connector.queries';
