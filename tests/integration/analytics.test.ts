@@ -3,7 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import express from 'express';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { runAggregate, runSeries, Dimension } from '../../src/analytics/engine';
-import { exportRouter } from '../../src/analytics/export-endpoint';
+import { exportRouter } from '../../src/http/rest/export';
 import { UnitEdition } from '../../src/analytics/unit-map';
 import { todayIn } from '../../src/common/clock';
 import { ingestRows, type IngestionOrigin } from '../../src/ingestion/ingest';
