@@ -56,10 +56,11 @@ export function notFound(what: string, code: string): HubError {
 }
 
 /**
- * Driver errors that mean the database cannot be reached (rather than a bad statement); the last one is
- * better-sqlite3's once the data source has been closed (a shutdown under way).
+ * Driver errors that mean the database cannot be reached (rather than a bad statement); the last three are what
+ * better-sqlite3 and TypeORM say once the data source has been closed (a shutdown under way).
  */
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY|The database connection is not open/;
+const CONNECTION_FAILURE =
+  /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY|The database connection is not open|Connection is not established with|database is not established/;
 
 /** Whether an error (a driver error, or TypeORM's wrapper around one) says the database is unreachable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
