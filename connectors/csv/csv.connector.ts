@@ -330,6 +330,7 @@ function probeWindow(): ReadWindow {
 
 export const csvConnector: ConnectorKind<CsvConfig> = {
   kind: 'csv',
+  pulled: true,
   description: 'Reads a CSV file from a URL or an upload: delimiter, encoding (UTF-8, UTF-16LE, windows-1258, latin1), header and renames.',
   // The schema fills defaults, so its input type is looser than CsvConfig; the contract names the output.
   configSchema: csvConfigSchema,

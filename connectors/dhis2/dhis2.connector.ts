@@ -412,6 +412,7 @@ function utcToday(): string {
 
 export const dhis2Connector: ConnectorKind<Dhis2Config> = {
   kind: 'dhis2',
+  pulled: true,
   description: 'Pulls the data values of a DHIS2 data set (dataValueSets API), with Basic or personal-access-token authentication.',
   configSchema: dhis2ConfigSchema,
   secretNames: ['username', 'password', 'token'],

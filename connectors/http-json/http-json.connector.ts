@@ -377,6 +377,7 @@ function describeTarget(config: HttpJsonConfig): string {
 
 export const httpJsonConnector: ConnectorKind<HttpJsonConfig> = {
   kind: 'http-json',
+  pulled: true,
   description: 'Reads records from a JSON API: URL, headers with secrets, dated query parameters, records path and pagination.',
   // The schema fills defaults, so its input type is looser than HttpJsonConfig; the contract names the output.
   configSchema: httpJsonConfigSchema,

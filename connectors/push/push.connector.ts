@@ -15,6 +15,7 @@ export type PushConfig = z.infer<typeof pushConfigSchema>;
 
 export const pushConnector: ConnectorKind<PushConfig> = {
   kind: 'push',
+  pulled: false,
   description: 'The department sends rows to the hub through the API.',
   configSchema: pushConfigSchema,
   secretNames: [],

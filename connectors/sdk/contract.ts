@@ -98,7 +98,16 @@ export interface ConnectorKind<Config = unknown> {
   /** Identifier stored with each connector, e.g. `http-json`. */
   readonly kind: string;
   readonly description: string;
-  /** Validates and normalises the configuration; errors name the offending path. */
+  /**
+   * Whether the hub pulls the records (a schedule, or a manual run, reads the source) or the department pushes
+   * them (`submitObservations`, `POST /ingest/<id>`). A pushed kind has no schedule and nothing to run, its mapping
+   * defaults to the identity, and only connectors of a pushed kind accept pushed rows.
+   */
+  readonly pulled: boolean;
+  /**
+   * Validates and normalises the configuration; errors name the offending path. The schema of every kind is
+   * reachable from its definition (`connectorKind(name).configSchema`, see registry.ts).
+   */
   readonly configSchema: z.ZodType<Config, z.ZodTypeDef, unknown>;
   /** Names of the secrets the configuration may refer to (e.g. `token`). */
   readonly secretNames: readonly string[];

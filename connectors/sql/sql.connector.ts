@@ -484,6 +484,7 @@ async function* streamRows(
 
 export const sqlConnector: ConnectorKind<SqlConfig> = {
   kind: 'sql',
+  pulled: true,
   description: 'Reads one SELECT from a MySQL or MariaDB database, read-only, with the window bound to :from and :to.',
   configSchema: sqlConfigSchema,
   secretNames: ['password'],

@@ -3,6 +3,8 @@ export type HubErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'SERVICE_UNAVAILABLE'
@@ -32,6 +34,8 @@ const HTTP_STATUS: Record<string, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -51,8 +55,12 @@ export function notFound(what: string, code: string): HubError {
   return new HubError('NOT_FOUND', `${what} "${code}" not found`);
 }
 
-/** Driver errors that mean the database cannot be reached (rather than a bad statement). */
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY/;
+/**
+ * Driver errors that mean the database cannot be reached (rather than a bad statement); the last three are what
+ * better-sqlite3 and TypeORM say once the data source has been closed (a shutdown under way).
+ */
+const CONNECTION_FAILURE =
+  /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|ETIMEDOUT|ER_CON_COUNT_ERROR|Pool is closed|Connection lost|SQLITE_BUSY|The database connection is not open|Connection is not established with|database is not established/;
 
 /** Whether an error (a driver error, or TypeORM's wrapper around one) says the database is unreachable. */
 export function isDatabaseUnavailable(error: unknown): boolean {

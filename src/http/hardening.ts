@@ -1,6 +1,6 @@
-import type http from 'node:http';
+import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { HubConfig } from '../config';
 
@@ -56,4 +56,25 @@ export function limitConnectionsPerAddress(server: http.Server, cap: number, tru
       else open.set(address, left);
     });
   });
+}
+
+/**
+ * The HTTP server of the app. Slow clients are cut off: headers within HTTP_HEADERS_TIMEOUT_SECONDS, the whole
+ * request within HTTP_REQUEST_TIMEOUT_SECONDS, both checked every second (Node's default check runs every 30 s).
+ * Idle keep-alive connections outlive the clients' and balancers' pools (Node's 5 s default races them: a reset
+ * request). Connections per client address are capped ({@link limitConnectionsPerAddress}) by the app's
+ * `trust proxy` setting.
+ */
+export function createHttpServer(config: Pick<HubConfig, 'http'>, app: Express): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  limitConnectionsPerAddress(server, config.http.maxConnectionsPerAddress, app.get('trust proxy fn') as (address: string, hop: number) => boolean);
+  return server;
 }

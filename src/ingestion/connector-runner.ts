@@ -421,8 +421,8 @@ export class ConnectorRunner {
     return ingestRows(this.dataSource, rows, origin);
   }
 
-  /** Records how a push run ended. */
-  async finishPush(run: ConnectorRun, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
+  /** Records how a push run of `connector` ended. */
+  async finishPush(run: ConnectorRun, connector: Pick<Connector, 'kind'>, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
     const counts = summary ? Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, summary[field]])) : {};
     const failure = error === undefined ? null : classify(error);
@@ -436,7 +436,7 @@ export class ConnectorRunner {
     });
     if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
     const finished = await repository.findOneByOrFail({ id: run.id });
-    this.finished(finished, 'push', run.startedAt);
+    this.finished(finished, connector.kind, run.startedAt);
     return finished;
   }
 

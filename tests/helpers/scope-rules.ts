@@ -115,7 +115,7 @@ rule(operational, 'ConnectorRun', 'rejections');
 rule(inherited, 'ImportSummary', 'fetched imported updated unchanged rejected');
 rule(inherited, 'RunRejection', 'rowIndex reason message');
 rule(operational, 'RunRejection', 'raw');
-rule(inherited, 'ConnectorKindInfo', 'kind description secretNames');
+rule(inherited, 'ConnectorKindInfo', 'kind description secretNames pulled configSchema');
 
 // Administration (reached through administrator-only roots, or the caller's own key).
 rule(inherited, 'AuditEvent', 'id at actorSubject actorName actorRole action targetType targetId outcome errorCode requestId clientIp details');

@@ -3,7 +3,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import express from 'express';
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { runAggregate, runSeries, Dimension } from '../../src/analytics/engine';
-import { exportRouter } from '../../src/analytics/export-endpoint';
+import { restErrorHandler } from '../../src/http/rest/errors';
+import { exportRouter } from '../../src/http/rest/export';
 import { UnitEdition } from '../../src/analytics/unit-map';
 import { todayIn } from '../../src/common/clock';
 import { ingestRows, type IngestionOrigin } from '../../src/ingestion/ingest';
@@ -435,6 +436,7 @@ describe('analytics: access', () => {
   it('exports are refused to viewers before anything runs', async () => {
     const viewer = { subject: 'key:2', name: 'viewer', role: Role.VIEWER, departmentIds: null, apiKeyId: 2 };
     let executed = 0;
+    const reported: unknown[] = [];
     const app = express();
     app.use(
       exportRouter({
@@ -442,6 +444,7 @@ describe('analytics: access', () => {
         contextOf: async () => ({ principal: viewer }) as never,
       }),
     );
+    app.use(restErrorHandler((error) => reported.push(error)));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
@@ -450,6 +453,7 @@ describe('analytics: access', () => {
       expect(response.status).toBe(403);
       expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('FORBIDDEN');
       expect(executed).toBe(0);
+      expect(reported).toEqual([]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

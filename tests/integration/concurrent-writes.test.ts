@@ -153,10 +153,10 @@ describe('concurrent writers', () => {
           departmentHeaders,
         ),
         fetch(ingestUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...hub.headers }, body: JSON.stringify(rowsFor(attempt, 2)) }).then(
-          async (response) => ({ status: response.status, body: (await response.json()) as { run?: { status: string }; summary?: Record<string, number>; error?: unknown } }),
+          async (response) => ({ status: response.status, body: (await response.json()) as { run?: { status: string }; summary?: Record<string, number>; errors?: unknown } }),
         ),
       ]);
-      expect({ attempt, errors: graphql.errors, status: rest.status, error: rest.body.error }).toEqual({ attempt, errors: undefined, status: 200, error: undefined });
+      expect({ attempt, errors: graphql.errors, status: rest.status, restErrors: rest.body.errors }).toEqual({ attempt, errors: undefined, status: 200, restErrors: undefined });
       expect([graphql.data!.submitObservations.run.status, rest.body.run!.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       const summaries = [graphql.data!.submitObservations.summary, rest.body.summary!];
       // Every new key was inserted by exactly one of the two; the other writer found it and replaced its value.

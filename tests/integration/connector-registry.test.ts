@@ -24,6 +24,22 @@ describe('connector registry and push ingestion', () => {
     await hub.close();
   });
 
+  it('lists the kinds: which ones the hub pulls, and the JSON Schema of each configuration', async () => {
+    type Kind = { kind: string; pulled: boolean; configSchema: { type: string; properties: Record<string, unknown>; required?: string[]; additionalProperties: boolean } };
+    const { connectorKinds } = await dataOf<{ connectorKinds: Kind[] }>(hub, '{ connectorKinds { kind pulled configSchema } }');
+    expect(connectorKinds.map((kind) => [kind.kind, kind.pulled])).toEqual([
+      ['http-json', true],
+      ['csv', true],
+      ['sql', true],
+      ['dhis2', true],
+      ['push', false],
+    ]);
+    const byKind = Object.fromEntries(connectorKinds.map((kind) => [kind.kind, kind.configSchema]));
+    expect(byKind.push).toMatchObject({ type: 'object', properties: { maxRowsPerPush: { type: 'integer', minimum: 1, maximum: 200_000, default: 50_000 } }, additionalProperties: false });
+    expect(byKind['http-json']).toMatchObject({ required: ['url'], properties: { method: { enum: ['GET', 'POST'], default: 'GET' } } });
+    expect(byKind.sql.required).toEqual(['host', 'database', 'user', 'query']);
+  });
+
   it.each([
     [{ ...pushInput('x1'), name: 'x' }, 'input.name'],
     [{ ...pushInput('Unknown kind'), kind: 'ftp' }, 'input.kind'],

@@ -404,10 +404,11 @@ describe('progress and accountability', () => {
     ])('GET /reports/progress.csv%s answers 400 BAD_USER_INPUT naming %s', async (query, field) => {
       const response = await download(`/reports/progress.csv${query}`);
       expect(response.status).toBe(400);
-      const body = (await response.json()) as { error: { code: string; message: string; field: string } };
-      expect(body.error.code).toBe('BAD_USER_INPUT');
-      expect(body.error.field).toBe(field);
-      expect(body.error.message.startsWith(`${field}:`)).toBe(true);
+      const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string; field: string } }> };
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(body.errors[0].extensions.field).toBe(field);
+      expect(body.errors[0].message.startsWith(`${field}:`)).toBe(true);
     });
 
     it('the download is for the operational read roles: a VIEWER key is refused with 403, no key with 401', async () => {
@@ -416,7 +417,7 @@ describe('progress and accountability', () => {
         const headers = await keyHeaders(hub, role, role === Role.DEPARTMENT_IT ? ['SO_YT'] : []);
         const response = await fetch(hub.hub.url.replace('/graphql', '/reports/progress.csv?period=2024-Q1'), { headers });
         statuses[role] = response.status;
-        if (response.status === 403) expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+        if (response.status === 403) expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('FORBIDDEN');
         else await response.arrayBuffer();
       }
       expect(statuses).toEqual({ ADMIN: 200, DEPARTMENT_IT: 200, ANALYST: 200, VIEWER: 403 });

@@ -52,10 +52,11 @@ describe('push bodies are limited while they are read', () => {
     }
   }
 
-  async function push(body: Buffer | string, headers: Record<string, string>, id = connectorId): Promise<{ status: number; error?: { code: string; message: string } }> {
+  type RestErrors = Array<{ message: string; extensions: { code: string; field?: string } }>;
+  async function push(body: Buffer | string, headers: Record<string, string>, id = connectorId): Promise<{ status: number; errors?: RestErrors }> {
     const response = await fetch(url.replace(/\/ingest\/\d+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
-    const answer = (await response.json()) as { error?: { code: string; message: string } };
-    return { status: response.status, error: answer.error };
+    const answer = (await response.json()) as { errors?: RestErrors };
+    return { status: response.status, errors: answer.errors };
   }
 
   const runsOf = async (id: string) =>
@@ -70,7 +71,7 @@ describe('push bodies are limited while they are read', () => {
     const bomb = gzipSync(Buffer.concat([Buffer.from('metric\n'), Buffer.alloc(2 * 10_000_000, '1\n')]), { level: 9 });
     expect(bomb.length).toBeLessThan(40_000);
     const { result, slowestHealthMs, seconds } = await whileProbing(() => push(bomb, { 'content-type': 'text/csv', 'content-encoding': 'gzip' }, id));
-    expect(result).toEqual({ status: 413, error: { code: 'BAD_USER_INPUT', message: 'rows: at most 50000 rows per push; the body has more', field: 'rows' } });
+    expect(result).toEqual({ status: 413, errors: [{ message: 'rows: at most 50000 rows per push; the body has more', extensions: { code: 'PAYLOAD_TOO_LARGE', field: 'rows' } }] });
     expect(slowestHealthMs).toBeLessThan(1_000);
     expect(seconds).toBeLessThan(10);
     // Refused before a run began.
@@ -80,7 +81,7 @@ describe('push bodies are limited while they are read', () => {
   it('refuses a CSV header of two million columns at its 65th field', async () => {
     const header = `${new Array(2_000_000).fill('metricxx').join(',')}\n`;
     const { result, slowestHealthMs, seconds } = await whileProbing(() => push(header, { 'content-type': 'text/csv' }));
-    expect(result).toMatchObject({ status: 413, error: { code: 'BAD_USER_INPUT', message: 'body: a CSV line has more than 64 fields' } });
+    expect(result).toMatchObject({ status: 413, errors: [{ message: 'body: a CSV line has more than 64 fields', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
     expect(slowestHealthMs).toBeLessThan(1_000);
     expect(seconds).toBeLessThan(10);
     expect(await runsOf(connectorId)).toBe(0);
@@ -88,21 +89,21 @@ describe('push bodies are limited while they are read', () => {
 
   it('caps the body after decompression, and applies the row limit while parsing JSON', async () => {
     // A single CSV field longer than 64 KiB.
-    expect(await push(`metric,unit\n${'x'.repeat(70_000)},1\n`, { 'content-type': 'text/csv' })).toMatchObject({ status: 413, error: { message: 'body: a CSV line is longer than 65536 bytes' } });
+    expect(await push(`metric,unit\n${'x'.repeat(70_000)},1\n`, { 'content-type': 'text/csv' })).toMatchObject({ status: 413, errors: [{ message: 'body: a CSV line is longer than 65536 bytes' }] });
     const inflating = gzipSync(Buffer.concat([Buffer.from('['), Buffer.alloc(21 * 1024 * 1024, ' '), Buffer.from(']')]));
     expect(await push(inflating, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toMatchObject({
       status: 413,
-      error: { message: `body: larger than ${20 * 1024 * 1024} bytes once decompressed` },
+      errors: [{ message: `body: larger than ${20 * 1024 * 1024} bytes once decompressed` }],
     });
     const row = (day: number) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: '413', period: `2024-05-0${day}`, value: day });
     expect(await push(JSON.stringify({ rows: [1, 2, 3, 4].map(row) }), { 'content-type': 'application/json' })).toMatchObject({
       status: 413,
-      error: { message: 'rows: at most 3 rows per push; the body has more' },
+      errors: [{ message: 'rows: at most 3 rows per push; the body has more' }],
     });
     expect(await runsOf(connectorId)).toBe(0);
     // Within the limits, compressed or not, CSV or JSON, the rows are ingested.
-    expect(await push(gzipSync(JSON.stringify([1, 2, 3].map(row))), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toEqual({ status: 200, error: undefined });
-    expect(await push('metric,unit,period,value\nKCB_BIOMETRIC_VISITS,413,2024-05-04,4\n', { 'content-type': 'text/csv; charset=utf-8' })).toEqual({ status: 200, error: undefined });
+    expect(await push(gzipSync(JSON.stringify([1, 2, 3].map(row))), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toEqual({ status: 200, errors: undefined });
+    expect(await push('metric,unit,period,value\nKCB_BIOMETRIC_VISITS,413,2024-05-04,4\n', { 'content-type': 'text/csv; charset=utf-8' })).toEqual({ status: 200, errors: undefined });
     const stored = (await hub.dataSource.query(`SELECT period, value FROM observation WHERE source = 'connector:${connectorId}' ORDER BY period`)) as Array<{ period: string; value: number }>;
     expect(stored.map((observation) => [observation.period, Number(observation.value)])).toEqual([
       ['2024-05-01', 1],
@@ -112,7 +113,7 @@ describe('push bodies are limited while they are read', () => {
     ]);
     // Malformed bodies and unknown encodings are refused as before.
     expect((await push('{"rows": [', { 'content-type': 'application/json' })).status).toBe(400);
-    expect((await push('{"data": []}', { 'content-type': 'application/json' })).error?.message).toBe('rows: send a JSON array of rows, or { "rows": [...] }');
+    expect((await push('{"data": []}', { 'content-type': 'application/json' })).errors?.[0].message).toBe('rows: send a JSON array of rows, or { "rows": [...] }');
     expect((await push('[]', { 'content-type': 'application/json', 'content-encoding': 'compress' })).status).toBe(415);
     expect((await push(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
   }, 180_000);

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
+import { toJsonSchema } from '../../../connectors/sdk/json-schema';
 import { SortDirection } from '../../common/enums';
 import { HubError } from '../../common/errors';
 import { CalendarDateScalar } from '../../common/scalars';
@@ -30,6 +31,16 @@ import {
   RunRejectionConnection,
 } from './connector.types';
 
+/** The kinds as the API lists them (built once: they never change while the process runs). */
+let kindInfos: ConnectorKindInfo[] | null = null;
+function connectorKindInfos(): ConnectorKindInfo[] {
+  kindInfos ??= CONNECTOR_KIND_NAMES.map((name) => {
+    const kind = connectorKind(name)!;
+    return { kind: kind.kind, description: kind.description, secretNames: [...kind.secretNames], pulled: kind.pulled, configSchema: toJsonSchema(kind.configSchema) };
+  });
+  return kindInfos;
+}
+
 function service(context: HubContext): ConnectorService {
   if (!context.connectors) throw new HubError('SERVICE_UNAVAILABLE', 'connectors are not available in this process');
   return context.connectors.service;
@@ -40,10 +51,7 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => [ConnectorKindInfo], { complexity: listCost, description: 'Connector kinds this hub supports.' })
   connectorKinds(): ConnectorKindInfo[] {
-    return CONNECTOR_KIND_NAMES.map((name) => {
-      const kind = connectorKind(name)!;
-      return { kind: kind.kind, description: kind.description, secretNames: [...kind.secretNames] };
-    });
+    return connectorKindInfos();
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)

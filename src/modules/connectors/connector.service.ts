@@ -119,7 +119,7 @@ export class ConnectorService {
       lookbackDays: input.lookbackDays ?? 7,
       maxWindowDays: input.maxWindowDays ?? null,
       config: input.config,
-      mapping: input.mapping ?? (input.kind === 'push' ? IDENTITY_MAPPING : undefined),
+      mapping: input.mapping ?? (kind.pulled ? undefined : IDENTITY_MAPPING),
     }, { principal, scheduleSet: true });
     const secrets = this.validSecrets(input.kind, input.secrets ?? []);
     const connector = await this.dataSource.transaction(async (manager) => {
@@ -380,7 +380,7 @@ export class ConnectorService {
   ): Promise<ConnectorRun> {
     const connector = await this.requireManageable(id, principal, 'runConnector');
     const actor = principal.name;
-    if (connector.kind === 'push') throw badInput('id', 'a push connector has no source to run; send rows with submitObservations');
+    if (!connectorKind(connector.kind)?.pulled) throw badInput('id', `a ${connector.kind} connector has no source to run; send rows with submitObservations`);
     const today = todayIn(this.options.timeZone);
     if ((from == null) !== (to == null)) throw badInput(from == null ? 'from' : 'to', 'give both from and to for a backfill, or neither');
     if (from != null && to != null) {
@@ -405,7 +405,7 @@ export class ConnectorService {
    */
   async pushTarget(id: number, principal: Principal): Promise<{ connector: Connector; maxRows: number }> {
     const connector = await this.requireManageable(id, principal, 'submitObservations');
-    if (connector.kind !== 'push') throw badInput('connectorId', `connector ${id} is of kind ${connector.kind}, not push`);
+    if (connectorKind(connector.kind)?.pulled !== false) throw badInput('connectorId', `connector ${id} is of kind ${connector.kind}, which the hub pulls: rows cannot be pushed to it`);
     if (!connector.enabled) throw new HubError('CONFLICT', `connector ${id} is disabled`);
     return { connector, maxRows: (JSON.parse(connector.config) as { maxRowsPerPush?: number }).maxRowsPerPush ?? 50_000 };
   }
@@ -421,13 +421,13 @@ export class ConnectorService {
     try {
       summary = await this.runner.ingest(run, connector, rows);
     } catch (error) {
-      await this.runner.finishPush(run, null, error);
+      await this.runner.finishPush(run, connector, null, error);
       throw error;
     }
     // Committed: the answer is what was stored, whatever happens to the run's bookkeeping from here on (the ledger
     // row left RUNNING is closed as INTERRUPTED once its heartbeat is stale). The rejections are the ones stored, in
     // their stored form (bounded, raw as JSON), without reading them back.
-    const finished = await this.runner.finishPush(run, summary).catch(() =>
+    const finished = await this.runner.finishPush(run, connector, summary).catch(() =>
       Object.assign(run, {
         fetched: summary.fetched,
         imported: summary.imported,
@@ -482,8 +482,8 @@ export class ConnectorService {
   ): Promise<Definition> {
     const kind = connectorKind(candidate.kind)!;
     const zoneProblem = validateTimeZone(candidate.timeZone);
-    if (candidate.kind === 'push') {
-      if (candidate.schedule) throw badInput('input.schedule', 'push connectors have no schedule');
+    if (!kind.pulled) {
+      if (candidate.schedule) throw badInput('input.schedule', `${candidate.kind} connectors have no schedule`);
     } else {
       if (!candidate.schedule) throw badInput('input.schedule', 'a cron schedule is required, e.g. "0 17 * * *"');
       const problem = validateCron(candidate.schedule);

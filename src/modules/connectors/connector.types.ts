@@ -219,6 +219,20 @@ export class ConnectorKindInfo {
 
   @Field(() => [String], { description: 'Names of the secrets its configuration may use.' })
   secretNames: string[];
+
+  @Field({
+    description:
+      'Whether the hub pulls the records (on its schedule, or a manual run); false for a kind the department pushes to ' +
+      '(submitObservations, POST /ingest/<id>), which has no schedule and nothing to run.',
+  })
+  pulled: boolean;
+
+  @Field(() => GraphQLJSONObject, {
+    description:
+      'JSON Schema (draft 2020-12) of the configuration: fields, types, required fields, defaults, enumerations, bounds ' +
+      'and patterns. Checks written as code (e.g. that a sql query is one plain SELECT) are made on registration.',
+  })
+  configSchema: Record<string, unknown>;
 }
 
 @ObjectType({ description: 'Outcome of a push: the run recorded for it, its counts and the rows refused.' })

@@ -1,11 +1,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DataSource } from 'typeorm';
-import { HubError, badInput, httpStatusOf, isDatabaseUnavailable } from '../../common/errors';
-import { sendCsv } from '../../http/csv-download';
+import { HubError, badInput } from '../../common/errors';
+import { buildProgressReport, reportPeriod } from '../../modules/progress/progress-report';
+import { csvRows, CSV_HEADER, renderMarkdown } from '../../modules/progress/report-render';
 import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
 import type { Principal } from '../../security/principal';
-import { buildProgressReport, reportPeriod } from './progress-report';
-import { csvRows, CSV_HEADER, renderMarkdown } from './report-render';
+import { sendCsv } from '../csv-download';
 
 const PARAMETERS = ['period', 'asOf', 'program'];
 
@@ -20,14 +20,10 @@ function single(request: Request, name: string): string | undefined {
 /**
  * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06]` and `GET /reports/progress.md?…`:
  * the periodic progress report as a CSV file (UTF-8 with BOM, one row per item, `section` column) or as Markdown.
- * Bad parameters answer 400 with `{ error: { code: "BAD_USER_INPUT", message, field } }`.
+ * Errors go to the REST error handler (errors.ts): bad parameters answer 400 with
+ * `{ "errors": [{ "message", "extensions": { "code": "BAD_USER_INPUT", "field" } }] }`.
  */
-export function progressReportRouter(options: {
-  dataSource: DataSource;
-  timeZone: string;
-  principalOf: (request: Request) => Principal;
-  reportError: (error: unknown) => void;
-}): Router {
+export function progressReportRouter(options: { dataSource: DataSource; timeZone: string; principalOf: (request: Request) => Principal }): Router {
   const router = express.Router();
   router.get('/reports/progress.:format', async (request: Request, response: Response, next: NextFunction) => {
     try {
@@ -58,22 +54,6 @@ export function progressReportRouter(options: {
     } catch (error) {
       next(error);
     }
-  });
-  router.use('/reports', (error: unknown, _request: Request, response: Response, next: NextFunction) => {
-    if (error instanceof HubError) {
-      response.status(httpStatusOf(error.code)).json({ error: { code: error.code, message: error.message, field: error.field } });
-      return;
-    }
-    if (response.headersSent) {
-      next(error);
-      return;
-    }
-    if (isDatabaseUnavailable(error)) {
-      response.status(503).json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the database cannot be reached' } });
-      return;
-    }
-    options.reportError(error);
-    response.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' } });
   });
   return router;
 }

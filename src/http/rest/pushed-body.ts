@@ -13,7 +13,8 @@ import { JSONParser } from '@streamparser/json';
 import { parse as csvParser, type CsvError } from 'csv-parse';
 import type { Request } from 'express';
 import iconv from 'iconv-lite';
-import type { ObservationRow } from '../../connectors/sdk/mapping';
+import type { ObservationRow } from '../../../connectors/sdk/mapping';
+import { HubError } from '../../common/errors';
 
 export const CSV_COLUMNS = ['metric', 'unit', 'period', 'value', 'numerator', 'denominator'];
 /** Longest CSV line (the header included): a line of the six columns is well under 1 KiB. */
@@ -24,14 +25,13 @@ export const MAX_CSV_LINE_BYTES = 64 * 1024;
  */
 export const MAX_CSV_FIELDS = 64;
 
-/** A pushed body refused: HTTP status, and the message of the error answered. */
-export class PushedBodyError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly field = 'body',
-  ) {
-    super(message);
+/**
+ * A pushed body refused: BAD_USER_INPUT (400, malformed), PAYLOAD_TOO_LARGE (413, a limit) or
+ * UNSUPPORTED_MEDIA_TYPE (415, an unknown content type, encoding or charset); answered like any HubError.
+ */
+export class PushedBodyError extends HubError {
+  constructor(code: 'BAD_USER_INPUT' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE', message: string, field = 'body') {
+    super(code, message, field);
   }
 }
 
@@ -47,7 +47,7 @@ interface RowSink {
   end(): void;
 }
 
-const tooManyRows = (maxRows: number) => new PushedBodyError(413, `rows: at most ${maxRows} rows per push; the body has more`, 'rows');
+const tooManyRows = (maxRows: number) => new PushedBodyError('PAYLOAD_TOO_LARGE', `rows: at most ${maxRows} rows per push; the body has more`, 'rows');
 
 function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | null {
   switch (encoding) {
@@ -62,7 +62,7 @@ function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.Brotl
     case 'br':
       return zlib.createBrotliDecompress();
     default:
-      throw new PushedBodyError(415, `body: unsupported content encoding "${encoding}" (gzip, deflate, br or none)`);
+      throw new PushedBodyError('UNSUPPORTED_MEDIA_TYPE', `body: unsupported content encoding "${encoding}" (gzip, deflate, br or none)`);
   }
 }
 
@@ -74,12 +74,12 @@ function decoder(charset: string): { write(chunk: Buffer): string; end(): string
       try {
         return chunk ? utf8.decode(chunk, { stream: true }) : utf8.decode();
       } catch {
-        throw new PushedBodyError(400, 'body: not valid UTF-8');
+        throw new PushedBodyError('BAD_USER_INPUT', 'body: not valid UTF-8');
       }
     };
     return { write: (chunk) => decode(chunk), end: () => decode() };
   }
-  if (!iconv.encodingExists(charset)) throw new PushedBodyError(415, `body: unsupported charset "${charset}"`);
+  if (!iconv.encodingExists(charset)) throw new PushedBodyError('UNSUPPORTED_MEDIA_TYPE', `body: unsupported charset "${charset}"`);
   const other = iconv.getDecoder(charset);
   return { write: (chunk) => other.write(chunk), end: () => other.end() ?? '' };
 }
@@ -102,11 +102,11 @@ function jsonRows(maxRows: number, rows: ObservationRow[]): RowSink {
   parser.onError = (error) => {
     failure ??= error;
   };
-  const shapeError = () => new PushedBodyError(400, 'rows: send a JSON array of rows, or { "rows": [...] }', 'rows');
+  const shapeError = () => new PushedBodyError('BAD_USER_INPUT', 'rows: send a JSON array of rows, or { "rows": [...] }', 'rows');
   const rethrow = () => {
     if (failure === null) return;
     if (failure instanceof PushedBodyError) throw failure;
-    throw new PushedBodyError(400, 'body: malformed JSON');
+    throw new PushedBodyError('BAD_USER_INPUT', 'body: malformed JSON');
   };
   return {
     write(text) {
@@ -118,7 +118,7 @@ function jsonRows(maxRows: number, rows: ObservationRow[]): RowSink {
       }
       // The parser ends with the root value: only blanks may follow it.
       if (parser.isEnded) {
-        if (/\S/.test(text)) throw new PushedBodyError(400, 'body: malformed JSON');
+        if (/\S/.test(text)) throw new PushedBodyError('BAD_USER_INPUT', 'body: malformed JSON');
         return;
       }
       try {
@@ -129,7 +129,7 @@ function jsonRows(maxRows: number, rows: ObservationRow[]): RowSink {
       rethrow();
     },
     end() {
-      if (root === null) throw new PushedBodyError(400, 'body: malformed JSON');
+      if (root === null) throw new PushedBodyError('BAD_USER_INPUT', 'body: malformed JSON');
       if (!parser.isEnded) {
         try {
           parser.end();
@@ -138,7 +138,7 @@ function jsonRows(maxRows: number, rows: ObservationRow[]): RowSink {
         }
       }
       rethrow();
-      if (!parser.isEnded) throw new PushedBodyError(400, 'body: malformed JSON');
+      if (!parser.isEnded) throw new PushedBodyError('BAD_USER_INPUT', 'body: malformed JSON');
       if (root === 'object' && !sawRows) throw shapeError();
     },
   };
@@ -156,7 +156,7 @@ function csvRows(maxRows: number, rows: ObservationRow[]): RowSink {
       const unknown = header.filter((column) => !CSV_COLUMNS.includes(column));
       if (unknown.length > 0) {
         const shown = unknown.length > 10 ? `${unknown.slice(0, 10).join(', ')} and ${unknown.length - 10} more` : unknown.join(', ');
-        throw new PushedBodyError(400, `body: unknown CSV columns ${shown}; expected ${CSV_COLUMNS.join(', ')}`);
+        throw new PushedBodyError('BAD_USER_INPUT', `body: unknown CSV columns ${shown}; expected ${CSV_COLUMNS.join(', ')}`);
       }
       return header;
     },
@@ -177,11 +177,11 @@ function csvRows(maxRows: number, rows: ObservationRow[]): RowSink {
     if (failure === null) return;
     if (failure instanceof PushedBodyError) throw failure;
     const error = failure as CsvError;
-    if (error.code === 'CSV_MAX_RECORD_SIZE') throw new PushedBodyError(413, `body: a CSV line is longer than ${MAX_CSV_LINE_BYTES} bytes`);
+    if (error.code === 'CSV_MAX_RECORD_SIZE') throw new PushedBodyError('PAYLOAD_TOO_LARGE', `body: a CSV line is longer than ${MAX_CSV_LINE_BYTES} bytes`);
     // csv-parse reports an error thrown by the columns function as its own cause.
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof PushedBodyError) throw cause;
-    throw new PushedBodyError(400, `body: malformed CSV: ${error.message}`);
+    throw new PushedBodyError('BAD_USER_INPUT', `body: malformed CSV: ${error.message}`);
   };
   // Fields of the current line so far (separators outside quotes), carried from one chunk to the next.
   let fields = 1;
@@ -192,7 +192,7 @@ function csvRows(maxRows: number, rows: ObservationRow[]): RowSink {
       if (code === 0x22) quoted = !quoted;
       else if (code === 0x0a && !quoted) fields = 1;
       else if ((code === 0x2c || code === 0x3b || code === 0x09) && !quoted && ++fields > MAX_CSV_FIELDS) {
-        throw new PushedBodyError(413, `body: a CSV line has more than ${MAX_CSV_FIELDS} fields`);
+        throw new PushedBodyError('PAYLOAD_TOO_LARGE', `body: a CSV line has more than ${MAX_CSV_FIELDS} fields`);
       }
     }
   };
@@ -217,17 +217,18 @@ function charsetOf(contentType: string): string {
 
 /**
  * The rows of a pushed body: a JSON array (or `{ "rows": [...] }`) for a JSON content type, else CSV. Throws a
- * PushedBodyError (413 for a limit, 415 for an unknown encoding or charset, 400 for a malformed body) as soon as the
- * body breaks a rule; the rest of the request is then read and discarded without being decompressed or parsed.
+ * PushedBodyError (PAYLOAD_TOO_LARGE for a limit, UNSUPPORTED_MEDIA_TYPE for an unknown content type, encoding or
+ * charset, BAD_USER_INPUT for a malformed body) as soon as the body breaks a rule; the rest of the request is then
+ * read and discarded without being decompressed or parsed.
  */
 export async function readPushedRows(request: Request, limits: PushedBodyLimits): Promise<ObservationRow[]> {
   const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
   const json = contentType.includes('json');
   if (!json && !/^(text\/csv|text\/plain|application\/csv)\b/.test(contentType)) {
-    throw new PushedBodyError(415, 'body: send application/json or text/csv');
+    throw new PushedBodyError('UNSUPPORTED_MEDIA_TYPE', 'body: send application/json or text/csv');
   }
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) throw new PushedBodyError(413, `body: larger than ${limits.maxBytes} bytes`);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) throw new PushedBodyError('PAYLOAD_TOO_LARGE', `body: larger than ${limits.maxBytes} bytes`);
   const inflate = decompressor(String(request.headers['content-encoding'] ?? '').trim().toLowerCase());
   const text = decoder(charsetOf(contentType));
   const rows: ObservationRow[] = [];
@@ -249,7 +250,7 @@ export async function readPushedRows(request: Request, limits: PushedBodyLimits)
     for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       received += chunk.length;
       if (received > limits.maxBytes || compressed > limits.maxBytes) {
-        throw new PushedBodyError(413, `body: larger than ${limits.maxBytes} bytes${inflate ? ' once decompressed' : ''}`);
+        throw new PushedBodyError('PAYLOAD_TOO_LARGE', `body: larger than ${limits.maxBytes} bytes${inflate ? ' once decompressed' : ''}`);
       }
       sink.write(text.write(chunk));
     }
@@ -266,8 +267,8 @@ export async function readPushedRows(request: Request, limits: PushedBodyLimits)
     setImmediate(() => request.resume());
     if (error instanceof PushedBodyError) throw error;
     const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('Z_') || code.startsWith('ERR__')) throw new PushedBodyError(400, 'body: not valid compressed data');
-    if (code === 'ECONNRESET' || code === 'ECONNABORTED' || !request.complete) throw new PushedBodyError(400, 'body: the request was aborted');
+    if (code.startsWith('Z_') || code.startsWith('ERR__')) throw new PushedBodyError('BAD_USER_INPUT', 'body: not valid compressed data');
+    if (code === 'ECONNRESET' || code === 'ECONNABORTED' || !request.complete) throw new PushedBodyError('BAD_USER_INPUT', 'body: the request was aborted');
     throw error;
   } finally {
     request.off('data', countCompressed);

@@ -1,16 +1,18 @@
 /**
  * CSV downloads of series and aggregates: `GET|POST /export/series` and `GET|POST /export/aggregate` take the
  * arguments of the GraphQL fields of the same name (query parameters, lists repeated or comma-separated; or a
- * JSON body) and run that very GraphQL operation, so validation, authorization and results are the same.
+ * JSON body) and run that very GraphQL operation, so validation, authorization and results are the same. The
+ * operation's errors are answered as they are (the REST error shape is GraphQL's, see errors.ts); other errors go
+ * to the REST error handler.
  */
 import type { ApolloServer } from '@apollo/server';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
-import { HubError, httpStatusOf } from '../common/errors';
-import type { HubContext } from '../graphql/context';
-import { sendCsv, type CsvCell } from '../http/csv-download';
-import { assertRole, OPERATIONAL_READ_ROLES } from '../security/access';
-import type { Measure } from './engine';
+import type { Measure } from '../../analytics/engine';
+import { HubError } from '../../common/errors';
+import type { HubContext } from '../../graphql/context';
+import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
+import { sendCsv, type CsvCell } from '../csv-download';
+import { sendGraphQLErrors } from './errors';
 
 type Kind = 'list' | 'scalar' | 'boolean' | 'int' | 'json';
 
@@ -206,18 +208,13 @@ export function exportRouter(options: {
         if (result.body.kind !== 'single') throw new Error('unexpected incremental GraphQL response');
         const { data, errors } = result.body.singleResult;
         if (errors && errors.length > 0) {
-          const code = String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-          response.status(httpStatusOf(code)).json({ errors: errors.map((error: GraphQLFormattedError) => ({ message: error.message, extensions: error.extensions })) });
+          sendGraphQLErrors(response, errors);
           return;
         }
         const csv = name === 'series' ? seriesCsv(data as never) : aggregateCsv(data as never);
         const stamp = [variables.from, variables.to].filter((part) => typeof part === 'string').join('_');
         sendCsv(response, `${name}${stamp ? `_${stamp}` : ''}.csv`, csv.header, csv.rows);
       } catch (error) {
-        if (error instanceof HubError) {
-          response.status(httpStatusOf(error.code)).json({ errors: [{ message: error.message, extensions: { code: error.code, field: error.field } }] });
-          return;
-        }
         next(error);
       }
     };

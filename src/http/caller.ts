@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { HubConfig } from '../config';
+import type { HubMetrics } from '../observability/metrics';
+import { authenticationMiddleware, Authenticator } from '../security/authentication';
+import { AuthenticationFailures, createRateLimit, LimiterStore } from '../security/rate-limit';
+import { auditRefusedWrites } from '../security/refusal-audit';
+
+export interface CallerChecks {
+  authenticator: Authenticator;
+  /** The rate limiters' counters (closed when the hub stops). */
+  limiterStore: LimiterStore;
+  /**
+   * Puts the caller on `response.locals.principal`, or answers 401/429/503. The Apollo Sandbox page passes: it is
+   * static HTML Apollo serves before any operation runs; the operations it sends carry the headers set in its
+   * connection settings.
+   */
+  authenticate: RequestHandler;
+  /** Per caller: reads response.locals.principal, so it is mounted after `authenticate`. */
+  rateLimit: RequestHandler;
+}
+
+/** Authentication (API keys, and JWTs if configured), failed-authentication limits and per-caller rate limits. */
+export function callerChecks(
+  config: HubConfig,
+  dataSource: DataSource,
+  options: { logger: Logger; metrics: HubMetrics; reportError: (error: unknown) => void; schema: GraphQLSchema; authenticator?: Authenticator },
+): CallerChecks {
+  const { metrics } = options;
+  const authenticator = options.authenticator ?? new Authenticator(dataSource, config.auth, options.logger);
+  const limiterStore = LimiterStore.open(config.rateLimit.store, dataSource, config.rateLimit.redisUrl);
+  const failures = new AuthenticationFailures(limiterStore, config.rateLimit.authFailures, config.rateLimit.authWindowSeconds);
+  const authenticateCaller = authenticationMiddleware(authenticator, options.reportError, {
+    logger: options.logger,
+    failures,
+    onLimited: () => metrics.rateLimited.inc({ limit: 'authentication' }),
+    onRefused: auditRefusedWrites({ dataSource, schema: options.schema, maxBodyBytes: config.graphql.maxBodyBytes, maxTokens: config.graphql.maxTokens }),
+  });
+  const authenticate: RequestHandler = (request, response, next) => {
+    // The same negotiation Apollo makes: HTML only when preferred to every response type it can send.
+    const landingPage =
+      request.method === 'GET' &&
+      request.path === '/graphql' &&
+      request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
+    if (landingPage) next();
+    else authenticateCaller(request, response, next);
+  };
+  const rateLimit = createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
+  return { authenticator, limiterStore, authenticate, rateLimit };
+}
