@@ -7,6 +7,7 @@ import { connectionType, PageArgs, rootConnection, type Connection } from '../..
 import type { HubContext } from '../../graphql/context';
 import { connectionCost } from '../../graphql/limits';
 import { requireByCode } from '../../database/by-code';
+import { progressRatio, targetIsCumulative, targetReached } from '../../analytics/value-rules';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { cumulativeTotals, latestPointLoader, MetricPoint } from '../observations/metric-values';
@@ -112,7 +113,7 @@ export class MetricResolver {
     assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     if (metric.targetValue == null) return null;
     let actual: number | null;
-    if (metric.kind === MetricKind.COUNT && metric.targetDate) {
+    if (targetIsCumulative(metric.kind, metric.targetDate)) {
       const totals = await context.loaders
         .get<Metric, number | null>('Metric.cumulative', async (metrics) => {
           const sums = await cumulativeTotals(context.dataSource, metrics);
@@ -123,8 +124,8 @@ export class MetricResolver {
     } else {
       actual = (await this.latest(metric, context))?.value ?? null;
     }
-    const ratio = actual == null ? null : metric.targetValue === 0 ? (actual >= 0 ? 1 : 0) : actual / metric.targetValue;
-    return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: ratio != null && ratio >= 1 };
+    const ratio = progressRatio(actual, metric.targetValue);
+    return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: targetReached(ratio) };
   }
 
   @Authorized(...ADMIN_ONLY)
