@@ -91,10 +91,14 @@ export function combineParts(kind: MetricKind, parts: readonly Combined[]): Comb
 /** STOCK: per unit, the start of its latest period and its value then. */
 export type LatestByUnit = Map<number, { start: string; value: number }>;
 
-/** Records a unit's value for the period starting on `start` unless a later one is known (the first of equals stays). */
-export function keepLatest(latest: LatestByUnit, unitId: number, start: string, value: number): void {
-  const known = latest.get(unitId);
-  if (!known || known.start < start) latest.set(unitId, { start, value });
+/** Whether a value for the period starting on `start` replaces `known` as its unit's latest: a later period does, of equals the first stays. */
+export function replacesLatest(known: { start: string } | undefined, start: string): boolean {
+  return known === undefined || known.start < start;
+}
+
+/** Records `entry` as its unit's latest value unless a later one is known. */
+export function keepLatest(latest: LatestByUnit, unitId: number, entry: { start: string; value: number }): void {
+  if (replacesLatest(latest.get(unitId), entry.start)) latest.set(unitId, entry);
 }
 
 /** STOCK: the units' latest values summed. */

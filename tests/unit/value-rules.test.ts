@@ -9,6 +9,7 @@ import {
   pickCoarsest,
   progressRatio,
   rate,
+  replacesLatest,
   targetIsCumulative,
   targetReached,
   type LatestByUnit,
@@ -123,15 +124,22 @@ describe('rate', () => {
 describe('STOCK: each unit’s latest value, summed over units', () => {
   it('keeps the latest period of each unit; of two equal starts the first', () => {
     const latest: LatestByUnit = new Map();
-    keepLatest(latest, 1, '2024-02-01', 10);
-    keepLatest(latest, 1, '2024-01-01', 99);
-    keepLatest(latest, 1, '2024-03-01', 12);
-    keepLatest(latest, 2, '2024-01-01', 5);
-    keepLatest(latest, 2, '2024-01-01', 6);
+    keepLatest(latest, 1, { start: '2024-02-01', value: 10 });
+    keepLatest(latest, 1, { start: '2024-01-01', value: 99 });
+    keepLatest(latest, 1, { start: '2024-03-01', value: 12 });
+    keepLatest(latest, 2, { start: '2024-01-01', value: 5 });
+    keepLatest(latest, 2, { start: '2024-01-01', value: 6 });
     expect(latest.get(1)).toEqual({ start: '2024-03-01', value: 12 });
     expect(latest.get(2)).toEqual({ start: '2024-01-01', value: 5 });
     expect(latestTotal(latest)).toBe(17);
     expect(latestTotal(new Map())).toBe(0);
+  });
+
+  it('a later period replaces the known one, an earlier or equal one does not', () => {
+    expect(replacesLatest(undefined, '2024-01-01')).toBe(true);
+    expect(replacesLatest({ start: '2024-01-01' }, '2024-01-02')).toBe(true);
+    expect(replacesLatest({ start: '2024-01-02' }, '2024-01-02')).toBe(false);
+    expect(replacesLatest({ start: '2024-01-02' }, '2024-01-01')).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@ import { MetricKind, type UnitLevel } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { Slicer, yieldToEventLoop } from '../../common/event-loop';
 import { periodContaining } from '../../common/period';
-import { keepLatest, type LatestByUnit, type ReportSums } from '../value-rules';
+import { replacesLatest, type LatestByUnit, type ReportSums } from '../value-rules';
 import type { ValueRow } from './load';
 import type { Plan } from './plan';
 
@@ -85,7 +85,9 @@ export async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells
       sums.reports += row.observationCount;
       sums.numerators += row.numeratorCount;
       sums.approximate ||= placement.approximate;
-      if (sums.latest) keepLatest(sums.latest, row.unitId, row.latestPeriodStart, weight * row.latestValue);
+      if (sums.latest && replacesLatest(sums.latest.get(row.unitId), row.latestPeriodStart)) {
+        sums.latest.set(row.unitId, { start: row.latestPeriodStart, value: weight * row.latestValue });
+      }
     }
   }
   return { cells };

@@ -40,10 +40,19 @@ export function measureOf(
     numerators += sums.numerators;
     approximate ||= sums.approximate;
     level = coarserLevel(level, monthLevel);
-    if (latest) for (const [unitId, entry] of sums.latest ?? []) keepLatest(latest, unitId, entry.start, entry.value);
+    if (latest) for (const [unitId, entry] of sums.latest ?? []) keepLatest(latest, unitId, entry);
   }
   const combined = combineReports(metric.kind, { value: latest ? latestTotal(latest) : value, numerator, denominator, reports, numerators });
-  return { ...combined, expected, reported: reports, complete: expected > 0 && reports >= expected, approximate, level };
+  return {
+    value: combined.value,
+    numerator: combined.numerator,
+    denominator: combined.denominator,
+    expected,
+    reported: reports,
+    complete: expected > 0 && reports >= expected,
+    approximate,
+    level,
+  };
 }
 
 /** Several metrics' measures as one (see combineParts); complete when every part is. */
@@ -54,5 +63,6 @@ export function combineMeasures(kind: MetricKind, parts: readonly Measure[]): Me
   const approximate = parts.some((part) => part.approximate);
   const level = coarsestLevel(reportedParts.map((part) => part.level).filter((partLevel): partLevel is UnitLevel => partLevel !== null));
   const complete = reportedParts.length > 0 && parts.every((part) => part.complete);
-  return { ...combineParts(kind, reportedParts), expected, reported, complete, approximate, level };
+  const { value, numerator, denominator } = combineParts(kind, reportedParts);
+  return { value, numerator, denominator, expected, reported, complete, approximate, level };
 }
