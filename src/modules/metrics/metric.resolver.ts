@@ -5,6 +5,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
 import type { HubContext } from '../../graphql/context';
 import { connectionCost } from '../../graphql/limits';
+import { progressRatio, targetIsCumulative, targetReached } from '../../analytics/value-rules';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { MetricPoint } from '../observations/metric-values';
@@ -101,13 +102,13 @@ export class MetricResolver {
     assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     if (metric.targetValue == null) return null;
     let actual: number | null;
-    if (metric.kind === MetricKind.COUNT && metric.targetDate) {
+    if (targetIsCumulative(metric.kind, metric.targetDate)) {
       actual = await context.loaders.cumulativeTotals.load(metric);
     } else {
       actual = (await this.latest(metric, context))?.value ?? null;
     }
-    const ratio = actual == null ? null : metric.targetValue === 0 ? (actual >= 0 ? 1 : 0) : actual / metric.targetValue;
-    return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: ratio != null && ratio >= 1 };
+    const ratio = progressRatio(actual, metric.targetValue);
+    return { targetValue: metric.targetValue, targetDate: metric.targetDate, actual, ratio, achieved: targetReached(ratio) };
   }
 
   @Authorized(...ADMIN_ONLY)

@@ -2,6 +2,7 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import type { RequestScope } from '../../common/request-scope';
 import { canAccessDepartment } from '../../security/access';
+import { combineReports, pickCoarsest, targetIsCumulative, type ReportSums } from '../../analytics/value-rules';
 import { MetricKind, UnitLevel } from '../../common/enums';
 import { parsePeriod } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
@@ -36,32 +37,20 @@ export class MetricPoint {
   reportingUnits: number;
 }
 
-/** Coarsest first: a province figure is preferred to the sum of districts, which is preferred to communes. */
-const LEVEL_ORDER = [UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE];
-
+/** One level's reports of a metric in a period, as summed by the database. */
 interface LevelSum {
   metricId: number;
   period: string;
   level: UnitLevel;
-  value: number | null;
-  numerator: number | null;
-  denominator: number | null;
+  sums: ReportSums;
   reportingUnits: number;
 }
 
-/** Combines one level's sums by the metric's kind; a RATE without numerators cannot be summed, so it is null. */
-function combine(kind: MetricKind, sum: LevelSum): MetricPoint {
-  let value = sum.value;
-  if (kind === MetricKind.RATE) {
-    if (sum.reportingUnits === 1 && sum.numerator == null) value = sum.value;
-    else value = sum.numerator != null && sum.denominator ? (100 * sum.numerator) / sum.denominator : null;
-  }
+/** A metric's point from the sums of the level chosen for it, combined by the metric's kind. */
+function pointOf(kind: MetricKind, sum: LevelSum): MetricPoint {
+  const { value, numerator, denominator } = combineReports(kind, sum.sums);
   const { start, end } = parsePeriod(sum.period);
-  return { period: sum.period, periodStart: start, periodEnd: end, value, numerator: sum.numerator, denominator: sum.denominator, level: sum.level, reportingUnits: sum.reportingUnits };
-}
-
-function pickCoarsest(sums: LevelSum[]): LevelSum | undefined {
-  return [...sums].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level))[0];
+  return { period: sum.period, periodStart: start, periodEnd: end, value, numerator, denominator, level: sum.level, reportingUnits: sum.reportingUnits };
 }
 
 type SumRow = {
@@ -75,19 +64,19 @@ type SumRow = {
   numeratorCount: number | string;
 };
 
-const toNumber = (value: number | string | null) => (value == null ? null : Number(value));
-
 function toLevelSum(row: SumRow): LevelSum {
   const reportingUnits = Number(row.reportingUnits);
-  const complete = Number(row.numeratorCount) === reportingUnits;
   return {
     metricId: Number(row.metricId),
     period: row.period,
     level: row.level,
-    value: toNumber(row.value),
-    // Numerator and denominator only add up when every unit gave them.
-    numerator: complete ? toNumber(row.numerator) : null,
-    denominator: complete ? toNumber(row.denominator) : null,
+    sums: {
+      value: Number(row.value ?? 0),
+      numerator: Number(row.numerator ?? 0),
+      denominator: Number(row.denominator ?? 0),
+      reports: reportingUnits,
+      numerators: Number(row.numeratorCount),
+    },
     reportingUnits,
   };
 }
@@ -123,7 +112,7 @@ export async function latestPoints(dataSource: DataSource, metrics: readonly Met
   const sums = rows.map(toLevelSum);
   return metrics.map((metric) => {
     const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
-    return chosen ? combine(metric.kind, chosen) : null;
+    return chosen ? pointOf(metric.kind, chosen) : null;
   });
 }
 
@@ -183,12 +172,20 @@ function buildLatestQuery(dataSource: DataSource, metricIds: number[], asOf?: st
     .addGroupBy('unit.level');
 }
 
+/** A COUNT metric's total towards its dated target, at the coarsest level that reported. */
+export interface CumulativeTotal {
+  value: number | null;
+  level: UnitLevel;
+  /** Units whose reports were summed. */
+  reportingUnits: number;
+}
+
 /**
  * For COUNT metrics, the total from the first day of the target year to the target date (or to `asOf` when that is
  * earlier), combined over the coarsest reporting level; one statement for any number of metrics.
  */
-export async function cumulativeTotals(dataSource: DataSource, metrics: readonly Metric[], asOf?: string): Promise<Map<number, LevelSum>> {
-  const withTargets = metrics.filter((metric) => metric.kind === MetricKind.COUNT && metric.targetDate);
+export async function cumulativeTotals(dataSource: DataSource, metrics: readonly Metric[], asOf?: string): Promise<Map<number, CumulativeTotal>> {
+  const withTargets = metrics.filter((metric) => targetIsCumulative(metric.kind, metric.targetDate));
   if (withTargets.length === 0) return new Map();
   const query = dataSource
     .createQueryBuilder(Observation, 'observation')
@@ -212,11 +209,11 @@ export async function cumulativeTotals(dataSource: DataSource, metrics: readonly
     .groupBy('observation.metricId')
     .addGroupBy('unit.level')
     .getRawMany<SumRow>();
-  const sums = rows.map((row) => ({ ...toLevelSum(row), numerator: null, denominator: null }));
-  const result = new Map<number, LevelSum>();
+  const sums = rows.map(toLevelSum);
+  const result = new Map<number, CumulativeTotal>();
   for (const metric of withTargets) {
     const chosen = pickCoarsest(sums.filter((sum) => sum.metricId === metric.id));
-    if (chosen) result.set(metric.id, chosen);
+    if (chosen) result.set(metric.id, { value: combineReports(metric.kind, chosen.sums).value, level: chosen.level, reportingUnits: chosen.reportingUnits });
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { todayIn } from '../../common/clock';
-import { MetricKind, ProgressStatus } from '../../common/enums';
+import { progressRatio, targetIsCumulative, targetReached } from '../../analytics/value-rules';
+import { ProgressStatus } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { addDays, type Period } from '../../common/period';
 import { StatusCounts } from '../catalogue/catalogue.types';
@@ -193,9 +194,9 @@ export class ProgressSnapshot {
       const point = latest[index];
       const freshness = metricFreshness(metric, point?.period ?? null, asOf);
       // As metric.progress: a COUNT sums towards a dated target, a STOCK or RATE stands at its latest value.
-      const actual = metric.kind === MetricKind.COUNT && metric.targetDate ? (cumulative.get(metric.id)?.value ?? null) : (point?.value ?? null);
+      const actual = targetIsCumulative(metric.kind, metric.targetDate) ? (cumulative.get(metric.id)?.value ?? null) : (point?.value ?? null);
       const target = metric.targetValue;
-      const ratio = actual == null || target == null ? null : target === 0 ? (actual >= 0 ? 1 : 0) : actual / target;
+      const ratio = progressRatio(actual, target);
       const model = modelById.get(metric.pilotModelId)!;
       return {
         metric,
@@ -208,7 +209,7 @@ export class ProgressSnapshot {
         targetDate: metric.targetDate,
         actual,
         ratio,
-        behindTarget: target != null && metric.targetDate != null && metric.targetDate <= asOf && (ratio == null || ratio < 1),
+        behindTarget: target != null && metric.targetDate != null && metric.targetDate <= asOf && !targetReached(ratio),
         stale: freshness.status !== FreshnessStatus.ON_TIME,
         freshness,
       };
