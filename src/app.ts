@@ -8,7 +8,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
 import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
@@ -20,6 +19,7 @@ import { createErrorFormatter } from './graphql/errors';
 import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { boundErrorFields, serializeRequest, withLogContext } from './observability/logger';
+import { requestLog } from './observability/request-log';
 import type { HubMetrics } from './observability/metrics';
 import { adminMetricsAccess, openMetricsAccess } from './observability/metrics-access';
 import { readiness } from './observability/readiness';
@@ -170,7 +170,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
 
   // A request id for every request (the caller's X-Request-Id when sane), in every log line written for it.
   app.use(
-    pinoHttp({
+    requestLog({
       logger: options.logger,
       genReqId: (request, response) => {
         const given = request.headers['x-request-id'];
@@ -178,7 +178,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
         response.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics' },
+      ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
       // Refusals that are counted rather than logged (repeated failed authentications, rate-limited requests)
       // write no request line either.
       customLogLevel: (_request, response, error) =>

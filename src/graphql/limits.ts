@@ -258,7 +258,8 @@ export function operationVolume(
   schema: GraphQLSchema,
   request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
   catalogue: AnalyticsCatalogue,
-  today: string,
+  /** Today's date, or what tells it (asked only when the operation has an analytics field). */
+  today: string | (() => string),
 ): OperationVolume | undefined {
   const document = request.document!;
   const operation = getOperationAST(document, request.request.operationName ?? undefined);
@@ -285,6 +286,7 @@ export function operationVolume(
         if (!definition || byKey.has(key)) continue;
         let estimate: ReturnType<typeof estimateFieldRows> = null;
         try {
+          if (typeof today !== 'string') today = today();
           estimate = estimateFieldRows(catalogue, getArgumentValues(definition, selection, variables) as AnalyticsArguments, today);
         } catch {
           // Invalid arguments: execution refuses them before reading anything.
@@ -541,7 +543,7 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext, volume?: Volume
             throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
           }
           if (volume) {
-            const read = operationVolume(request.schema, request, volume.catalogue, todayIn(volume.timeZone));
+            const read = operationVolume(request.schema, request, volume.catalogue, () => todayIn(volume.timeZone));
             if (read && read.rows > limits.maxQueryRows) throw volumeRejection(read, limits.maxQueryRows);
           }
         },
