@@ -16,6 +16,7 @@
  * its own scratch database pilothub_load_<pid> there, and its SQLite file in a temporary directory.
  * BENCH_LOAD_DATABASES=server or =sqlite runs one database only (default: both, server first).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,8 @@ const WARM_UP_SECONDS = Math.min(10, Math.max(2, Math.round(SECONDS / 6)));
 
 /** `{ __typename }` must serve at least this share of /healthz's requests per second. */
 const TYPENAME_GOAL = 0.5;
+/** A hub compiles its sources at start: minutes on a busy machine. */
+const HUB_START_TIMEOUT_MS = 600_000;
 /**
  * The ratio of (b) to (a) is also measured in alternating slices (LOAD_PAIR_ROUNDS rounds of LOAD_PAIR_SLICE_SECONDS
  * each on (a) then on (b)), so a change of the machine's load between two long phases does not decide it.
@@ -224,7 +227,11 @@ async function runOn(kind: 'server' | 'sqlite'): Promise<BenchReport> {
     database = await openDatabase(kind);
     simulator = await startSimulatorWorker();
     // The backfill runs through runConnector(wait: true): on a busy machine it outlasts the default 30 s deadline.
-    hub = await startHub({ ...database.environment, GRAPHQL_TIMEOUT_SECONDS: '600' });
+    // A production hub stores connector secrets only with SECRETS_KEYS (a fresh key for each run).
+    hub = await startHub(
+      { ...database.environment, GRAPHQL_TIMEOUT_SECONDS: '600', SECRETS_KEYS: `bench:${randomBytes(32).toString('base64')}` },
+      HUB_START_TIMEOUT_MS,
+    );
     console.log(`hub pid ${hub.pid} at ${hub.baseUrl}, started in ${hub.startupSeconds.toFixed(1)} s`);
     const ingestion = await ingestDemoData(hub, simulator);
     await simulator.close();
