@@ -179,14 +179,36 @@ async function openDatabase(kind: 'server' | 'sqlite'): Promise<LoadDatabase> {
   return { label: 'SQLite (embedded file)', environment: { SQLITE_PATH: path.join(directory, 'pilothub.sqlite') }, drop };
 }
 
-/** (a) and (b) in alternating slices: requests per second of each over all its slices, and their ratio. */
-async function alternatingPair(hub: HubChild): Promise<{ healthz: number; typename: number; ratio: number; slices: number[] }> {
+/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface PairFigures {
+  healthz: number;
+  typename: number;
+  ratio: number;
+  slices: number[];
+  /** Hub CPU ms per request of each, and the ratio they predict for a hub limited by its CPU (healthz / typename). */
+  cpuPerRequest: { healthz: number; typename: number; ratio: number };
+}
+
+/**
+ * (a) and (b) in alternating slices: requests per second of each over all its slices, and their ratio; and the
+ * hub's CPU time per request of each (on a machine shared with other work, the ratio of those is the steadier figure).
+ */
+async function alternatingPair(hub: HubChild): Promise<PairFigures> {
   const [healthzTarget, typenameTarget] = TARGETS;
   const body = bodyOf(typenameTarget);
   const totals = { healthz: 0, typename: 0 };
+  const cpu = { healthz: 0, typename: 0 };
   const slices: number[] = [];
   for (let round = 0; round < PAIR_ROUNDS; round += 1) {
+    let before = cpuMs(hub.pid);
     const healthz = await load(healthzTarget.label, { url: `${hub.baseUrl}${healthzTarget.path}`, connections: CONNECTIONS, seconds: PAIR_SLICE_SECONDS });
+    cpu.healthz += cpuMs(hub.pid) - before;
+    before = cpuMs(hub.pid);
     const typename = await load(typenameTarget.label, {
       url: `${hub.baseUrl}${typenameTarget.path}`,
       connections: CONNECTIONS,
@@ -195,14 +217,20 @@ async function alternatingPair(hub: HubChild): Promise<{ healthz: number; typena
       body,
       verifyBody: hasNoGraphQLErrors,
     });
+    cpu.typename += cpuMs(hub.pid) - before;
     if (typename.non2xx || typename.errors || typename.mismatches) throw new Error(`${typenameTarget.label} failed during the alternating rounds`);
     totals.healthz += healthz.requests;
     totals.typename += typename.requests;
     slices.push(typename.requestsPerSecond / healthz.requestsPerSecond);
   }
   const seconds = PAIR_ROUNDS * PAIR_SLICE_SECONDS;
-  const result = { healthz: totals.healthz / seconds, typename: totals.typename / seconds, ratio: totals.typename / totals.healthz, slices };
-  console.log(`alternating: { __typename } ${integer(result.typename)} req/s, /healthz ${integer(result.healthz)} req/s, ratio ${result.ratio.toFixed(2)}`);
+  const cpuPerRequest = { healthz: cpu.healthz / totals.healthz, typename: cpu.typename / totals.typename, ratio: 0 };
+  cpuPerRequest.ratio = cpuPerRequest.healthz / cpuPerRequest.typename;
+  const result = { healthz: totals.healthz / seconds, typename: totals.typename / seconds, ratio: totals.typename / totals.healthz, slices, cpuPerRequest };
+  console.log(
+    `alternating: { __typename } ${integer(result.typename)} req/s, /healthz ${integer(result.healthz)} req/s, ratio ${result.ratio.toFixed(2)}; ` +
+      `hub CPU per request ${cpuPerRequest.typename.toFixed(3)} / ${cpuPerRequest.healthz.toFixed(3)} ms, ratio ${cpuPerRequest.ratio.toFixed(2)}`,
+  );
   return result;
 }
 
@@ -281,7 +309,9 @@ async function runOn(kind: 'server' | 'sqlite'): Promise<BenchReport> {
       '',
       `\`{ __typename }\` with the API key serves **${typenameRatio.toFixed(2)}×** the requests per second of GET /healthz ` +
         `in ${PAIR_ROUNDS} alternating rounds of ${PAIR_SLICE_SECONDS} s each (${integer(pair.typename)} / ${integer(pair.healthz)} req/s; ` +
-        `slice ratios ${pair.slices.map((ratio) => ratio.toFixed(2)).join(', ')}; goal ≥ ${TYPENAME_GOAL}), ${phaseRatio.toFixed(2)}× between the phases above. p50 next to the bare endpoint: \`{ __typename }\` ${ms(typename.p50)} ms, ` +
+        `slice ratios ${pair.slices.map((ratio) => ratio.toFixed(2)).join(', ')}; goal ≥ ${TYPENAME_GOAL}), ${phaseRatio.toFixed(2)}× between the phases above; ` +
+        `hub CPU per request ${pair.cpuPerRequest.typename.toFixed(3)} ms against ${pair.cpuPerRequest.healthz.toFixed(3)} ms ` +
+        `(**${pair.cpuPerRequest.ratio.toFixed(2)}×** the requests per CPU second). p50 next to the bare endpoint: \`{ __typename }\` ${ms(typename.p50)} ms, ` +
         `ProgramOverview ${ms(results[2].figures.p50)} ms, PilotModels ${ms(results[3].figures.p50)} ms, GET /healthz ${ms(healthz.p50)} ms.`,
       '',
       `Hub RSS (MiB, sampled every second; "after warm-up" = ${WARM_UP_SECONDS} s into the phase; stable = end ≤ 1.5 × after warm-up):`,
