@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isUtf8 } from 'node:buffer';
 import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -258,7 +259,8 @@ export function operationVolume(
   schema: GraphQLSchema,
   request: Pick<GraphQLRequestContext<object>, 'document' | 'request'>,
   catalogue: AnalyticsCatalogue,
-  today: string,
+  /** Today's date, or what tells it (asked only when the operation has an analytics field). */
+  today: string | (() => string),
 ): OperationVolume | undefined {
   const document = request.document!;
   const operation = getOperationAST(document, request.request.operationName ?? undefined);
@@ -285,6 +287,7 @@ export function operationVolume(
         if (!definition || byKey.has(key)) continue;
         let estimate: ReturnType<typeof estimateFieldRows> = null;
         try {
+          if (typeof today !== 'string') today = today();
           estimate = estimateFieldRows(catalogue, getArgumentValues(definition, selection, variables) as AnalyticsArguments, today);
         } catch {
           // Invalid arguments: execution refuses them before reading anything.
@@ -541,7 +544,7 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext, volume?: Volume
             throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
           }
           if (volume) {
-            const read = operationVolume(request.schema, request, volume.catalogue, todayIn(volume.timeZone));
+            const read = operationVolume(request.schema, request, volume.catalogue, () => todayIn(volume.timeZone));
             if (read && read.rows > limits.maxQueryRows) throw volumeRejection(read, limits.maxQueryRows);
           }
         },
@@ -622,14 +625,6 @@ export function verifyUtf8(_request: Request, _response: Response, body: Buffer,
   }
 }
 
-function isUtf8(body: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(body);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const BODY_ERROR_CODES: Record<number, string> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { boundErrorFields, serializeRequest, withLogContext } from '../observability/logger';
 import type { HubMetrics } from '../observability/metrics';
+import { requestLog } from '../observability/request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -12,7 +12,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
  * caller's X-Request-Id when sane), sent back in X-Request-Id and carried by every log line written for it.
  */
 export function requestLogging(logger: Logger, metrics: HubMetrics): RequestHandler[] {
-  const log = pinoHttp({
+  const log = requestLog({
     logger,
     genReqId: (request, response) => {
       const given = request.headers['x-request-id'];
@@ -20,7 +20,7 @@ export function requestLogging(logger: Logger, metrics: HubMetrics): RequestHand
       response.setHeader('x-request-id', id);
       return id;
     },
-    autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics' },
+    ignore: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
     // Refusals that are counted rather than logged (repeated failed authentications, rate-limited requests)
     // write no request line either.
     customLogLevel: (_request, response, error) =>

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { In, IsNull, type DataSource, type SelectQueryBuilder } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { badInput, notFound } from '../common/errors';
 import { Department } from '../modules/departments/department.entity';
 import { ApiKey } from './api-key.entity';
@@ -40,7 +41,31 @@ export interface ActiveApiKey {
   departmentIds: number[];
 }
 
-/** Creation, revocation and lookup of API keys; only hashes are stored. */
+/** Alias of the scoped department's id in the lookup statement's rows. */
+const SCOPE_ALIAS = 'scopeDepartmentId';
+
+interface LookupStatement {
+  sql: string;
+  /** The key's columns, each selected under its property name. */
+  columns: ColumnMetadata[];
+}
+
+/** The key with this hash (a parameter) and its departments, one row per department (one row when none). */
+function buildLookupStatement(dataSource: DataSource): LookupStatement {
+  const quote = (name: string) => dataSource.driver.escape(name);
+  const metadata = dataSource.getMetadata(ApiKey);
+  const scope = metadata.manyToManyRelations.find((relation) => relation.propertyName === 'departments')!.junctionEntityMetadata!;
+  const keyColumn = scope.ownerColumns[0].databaseName;
+  const departmentColumn = scope.inverseColumns[0].databaseName;
+  const columns = metadata.columns.filter((column) => !column.relationMetadata);
+  const hash = metadata.findColumnWithPropertyName('hash')!.databaseName;
+  const id = metadata.findColumnWithPropertyName('id')!.databaseName;
+  const sql =
+    `SELECT ${columns.map((column) => `k.${quote(column.databaseName)} AS ${quote(column.propertyName)}`).join(', ')}, s.${quote(departmentColumn)} AS ${quote(SCOPE_ALIAS)} ` +
+    `FROM ${quote(metadata.tableName)} k LEFT JOIN ${quote(scope.tableName)} s ON s.${quote(keyColumn)} = k.${quote(id)} WHERE k.${quote(hash)} = ?`;
+  return { sql, columns };
+}
+
 /** API keys, revoked ones only with `includeRevoked` (a connection orders and pages them). */
 export async function apiKeysQuery(dataSource: DataSource, includeRevoked: boolean): Promise<SelectQueryBuilder<ApiKey>> {
   const query = dataSource.getRepository(ApiKey).createQueryBuilder('apiKey');
@@ -66,9 +91,12 @@ export async function departmentsOfApiKeys(dataSource: DataSource, keyIds: reado
   return keyIds.map((id) => groups.get(id) ?? []);
 }
 
+/** Creation, revocation and lookup of API keys; only hashes are stored. */
 export class ApiKeyService {
   /** When this process last recorded each key's use: concurrent requests with one key write once. */
   private readonly recordedUse = new Map<number, number>();
+  /** The statement of {@link lookup}, built on first use. */
+  private lookupStatement?: LookupStatement;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -109,7 +137,7 @@ export class ApiKeyService {
     return { key, apiKey };
   }
 
-  /** Revokes a key (at once, in every process: keys are looked up on every request). Revoking twice keeps the first time. */
+  /** Revokes a key (at once, in every process: keys are read on every request). Revoking twice keeps the first time. */
   async revoke(id: number, now = new Date()): Promise<ApiKey> {
     const repository = this.dataSource.getRepository(ApiKey);
     await repository.update({ id, revokedAt: IsNull() }, { revokedAt: now });
@@ -164,22 +192,28 @@ export class ApiKeyService {
   /**
    * The key `key` names: active (with its departments), `{ inactive }` when it exists but is revoked or expired
    * (so a refusal can name the key that was used), or null when no key has that value.
+   *
+   * Every request is authenticated with this, so it reads the key's row afresh each time (a revoked or expired key
+   * is refused on its very next request, whichever process revoked it, even by a direct UPDATE): one indexed
+   * statement whose text is built once, its values converted as TypeORM would, with no query builder and no
+   * entity mapping per request.
    */
   async lookup(key: string, now = new Date()): Promise<ActiveApiKey | { inactive: ApiKey } | null> {
     const hash = hashApiKey(key);
-    const rows = await this.dataSource
-      .getRepository(ApiKey)
-      .createQueryBuilder('apiKey')
-      .leftJoin('api_key_department', 'scope', 'scope.apiKeyId = apiKey.id')
-      .addSelect('scope.departmentId', 'scopeDepartmentId')
-      .where('apiKey.hash = :hash', { hash })
-      .getRawAndEntities();
-    const apiKey = rows.entities[0];
+    const statement = (this.lookupStatement ??= buildLookupStatement(this.dataSource));
+    const rows = (await this.dataSource.query(statement.sql, [hash])) as Array<Record<string, unknown>>;
+    if (rows.length === 0) return null;
+    const apiKey = new ApiKey();
+    const values = apiKey as unknown as Record<string, unknown>;
+    for (const column of statement.columns) {
+      const raw = rows[0][column.propertyName];
+      values[column.propertyName] = raw === null || raw === undefined ? null : this.dataSource.driver.prepareHydratedValue(raw, column);
+    }
     // The index found the row; comparing the hashes again in constant time keeps timing out of the decision.
-    if (!apiKey || !timingSafeEqual(Buffer.from(apiKey.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+    if (typeof apiKey.hash !== 'string' || apiKey.hash.length !== hash.length || !timingSafeEqual(Buffer.from(apiKey.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
     if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt.getTime() <= now.getTime())) return { inactive: apiKey };
-    const departmentIds = rows.raw
-      .map((row: { scopeDepartmentId: number | string | null }) => row.scopeDepartmentId)
+    const departmentIds = rows
+      .map((row) => row[SCOPE_ALIAS] as number | string | null | undefined)
       .filter((id): id is number | string => id != null)
       .map(Number);
     return { apiKey, departmentIds: [...new Set(departmentIds)].sort((a, b) => a - b) };

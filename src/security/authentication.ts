@@ -36,6 +36,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const ROLES = new Set<string>(Object.values(Role));
 /** Department codes change only with a new catalogue: a short cache spares a statement per JWT request. */
 const DEPARTMENT_CACHE_MS = 60_000;
+/** Most key principals remembered (the map is emptied past it). */
+const KEY_PRINCIPALS_MAX = 10_000;
 /** Longest accepted `sub`, and most department codes one token may name. */
 const SUBJECT_MAX = 255;
 const DEPARTMENT_CODES_MAX = 50;
@@ -108,6 +110,8 @@ export class Authenticator {
   private readonly verifyToken: ((token: string) => Promise<JWTPayload>) | null;
   /** Every department code → id; only ever read for the codes a token names. */
   private departmentCodes: { at: number; ids: ReadonlyMap<string, number> } | null = null;
+  /** The principal last built for each key id, with the row values it was built from. */
+  private readonly keyPrincipals = new Map<number, { signature: string; principal: Principal | Refusal }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -142,11 +146,25 @@ export class Authenticator {
       return { refused: 'unknown, revoked or expired API key', key: { id, name, role } };
     }
     const { apiKey, departmentIds } = found;
-    const principal = principalFrom({ subject: `key:${apiKey.id}`, names: [apiKey.name], role: apiKey.role, departmentIds, apiKeyId: apiKey.id });
+    const principal = this.keyPrincipal(apiKey.id, apiKey.name, apiKey.role, departmentIds);
     if (typeof principal === 'string') return { refused: principal };
     // Recording the use must never delay or fail the request.
     this.apiKeys.touch(apiKey, now).catch((error: unknown) => this.logger?.warn({ err: error, apiKeyId: apiKey.id }, 'could not record API key use'));
     return { principal };
+  }
+
+  /**
+   * The principal of an active key as its row reads now: the same frozen object as long as the row's name, role
+   * and departments are unchanged (building it cleans the name each time), a new one as soon as they change.
+   */
+  private keyPrincipal(id: number, name: string, role: string, departmentIds: readonly number[]): Principal | Refusal {
+    const signature = `${role}\u0000${departmentIds.join(',')}\u0000${name}`;
+    const known = this.keyPrincipals.get(id);
+    if (known && known.signature === signature) return known.principal;
+    const principal = principalFrom({ subject: `key:${id}`, names: [name], role, departmentIds, apiKeyId: id });
+    if (this.keyPrincipals.size >= KEY_PRINCIPALS_MAX) this.keyPrincipals.clear();
+    this.keyPrincipals.set(id, { signature, principal });
+    return principal;
   }
 
   private async verifyJwt(token: string, jwt: JwtConfig, verify: (token: string) => Promise<JWTPayload>, now: Date): Promise<AuthenticationResult> {

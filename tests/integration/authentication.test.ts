@@ -7,7 +7,8 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { DataSource } from 'typeorm';
+import { Not, type DataSource } from 'typeorm';
+import { Department } from '../../src/modules/departments/department.entity';
 import { ApiKey } from '../../src/security/api-key.entity';
 import { ApiKeyService } from '../../src/security/api-key.service';
 import { Role } from '../../src/security/principal';
@@ -150,6 +151,25 @@ describe('API keys', () => {
     expect((await post(hub, headers)).status).toBe(200);
     // An hour later (moved back in the database rather than waited for).
     await hub.dataSource.getRepository(ApiKey).update(Number(created.createApiKey.apiKey.id), { expiresAt: new Date(Date.now() - 1_000) });
+    expect((await post(hub, headers)).status).toBe(401);
+  });
+
+  it("reads the key's row on every request: a change made directly in the database applies to the very next request", async () => {
+    const { id, headers } = await createKey(hub, Role.DEPARTMENT_IT, ['SO_YT'], 'Row read each time');
+    const viewer = async () => (await dataOf<{ viewer: { name: string; role: string; departments: Array<{ code: string }> | null } }>(hub, VIEWER_QUERY, undefined, headers)).viewer;
+    expect(await viewer()).toMatchObject({ name: 'Row read each time', role: 'DEPARTMENT_IT', departments: [{ code: 'SO_YT' }] });
+    expect(await viewer()).toMatchObject({ name: 'Row read each time' });
+    // Another process (or an operator's UPDATE) renames the key and widens its scope: seen at once.
+    const other = await hub.dataSource.getRepository(Department).findOneByOrFail({ code: Not('SO_YT') });
+    await hub.dataSource.getRepository(ApiKey).update(Number(id), { name: 'Renamed' });
+    await hub.dataSource.createQueryBuilder().relation(ApiKey, 'departments').of(Number(id)).add(other.id);
+    const changed = await viewer();
+    expect(changed.name).toBe('Renamed');
+    expect(changed.departments!.map((department) => department.code).sort()).toEqual([other.code, 'SO_YT'].sort());
+    // Role changed to one that takes no departments, then revoked past the API: refused on the next request.
+    await hub.dataSource.getRepository(ApiKey).update(Number(id), { role: Role.VIEWER });
+    expect(await viewer()).toMatchObject({ name: 'Renamed', role: 'VIEWER', departments: null });
+    await hub.dataSource.getRepository(ApiKey).update(Number(id), { revokedAt: new Date() });
     expect((await post(hub, headers)).status).toBe(401);
   });
 
