@@ -2,7 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { BREAK, GraphQLError, Kind, parse, visit, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { HubError, isDatabaseUnavailable } from '../common/errors';
-import { queryRejectionOf } from './limits';
+import { queryRejectionOf } from './query-rejection';
 
 /** Messages of GraphQL validation errors that are really about a bad argument value. */
 const INPUT_VALUE_PROBLEM = /^(Expected value of type|Expected type|Value ".*" does not exist in|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|Field ".*" of required type|Argument ".*" of required type)/;

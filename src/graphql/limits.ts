@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isUtf8 } from 'node:buffer';
 import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
@@ -28,6 +27,8 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type Complexi
 import type { DataSource, QueryRunner } from 'typeorm';
 import { estimateFieldRows, type AnalyticsArguments, type AnalyticsCatalogue } from '../analytics/volume';
 import { todayIn } from '../common/clock';
+import { startDeadline } from './deadlines';
+import { limitMessage, QueryRejection, rejection, type LimitDetails, type QueryRejectionCode } from './query-rejection';
 import type { GraphQLLimits, HubConfig } from '../config';
 
 /**
@@ -37,62 +38,6 @@ import type { GraphQLLimits, HubConfig } from '../config';
  * once the operation and its variables are known. The execution deadline then stops resolvers from starting
  * once GRAPHQL_TIMEOUT_SECONDS have passed, and bounds the SQL statements of queries on MariaDB/MySQL.
  */
-
-/** Codes of refused operations (`extensions.code`); `extensions.limit` names the setting, its maximum and what was found. */
-export type QueryRejectionCode =
-  | 'QUERY_TOO_DEEP'
-  | 'TOO_MANY_ALIASES'
-  | 'TOO_MANY_DIRECTIVES'
-  | 'TOO_MANY_TOKENS'
-  | 'QUERY_TOO_COMPLEX'
-  | 'QUERY_TOO_LARGE'
-  | 'BATCH_TOO_LARGE'
-  | 'INTROSPECTION_DISABLED'
-  | 'TIMEOUT';
-
-export interface LimitDetails {
-  setting: string;
-  maximum: number;
-  actual?: number;
-}
-
-/** An operation refused by a limit; its message names the setting, the maximum and what the operation had. */
-export class QueryRejection extends GraphQLError {
-  constructor(
-    readonly code: QueryRejectionCode,
-    message: string,
-    readonly limit: LimitDetails,
-    status = 400,
-    /** More extensions sent with the error (the volume limit's estimate and what to narrow). */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message, { extensions: { code, limit, ...details, http: { status, headers: new HeaderMap() } } });
-  }
-}
-
-/** E.g. "query depth: 7, more than the maximum of 5 (GRAPHQL_MAX_DEPTH)". */
-function limitMessage(what: string, limit: LimitDetails): string {
-  const found = limit.actual === undefined ? '' : ` ${limit.actual},`;
-  return `${what}:${found} more than the maximum of ${limit.maximum} (${limit.setting})`;
-}
-
-function rejection(code: QueryRejectionCode, what: string, limit: LimitDetails): QueryRejection {
-  return new QueryRejection(code, limitMessage(what, limit), limit);
-}
-
-/** The refusal behind an error as Apollo hands it to formatError (validation errors wrap the rule's error). */
-export function queryRejectionOf(error: unknown): QueryRejection | undefined {
-  if (error instanceof QueryRejection) return error;
-  if (!(error instanceof GraphQLError)) return undefined;
-  if (error.originalError instanceof QueryRejection) return error.originalError;
-  // The token limit is graphql-js's own parser option: its syntax error is turned into the same shape.
-  const tokens = /Document contains more tha[nt] (\d+) tokens/.exec(error.message);
-  if (tokens && error.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
-    const maximum = Number(tokens[1]);
-    return rejection('TOO_MANY_TOKENS', 'tokens', { setting: 'GRAPHQL_MAX_TOKENS', maximum });
-  }
-  return undefined;
-}
 
 /** graphql-armor reports "… limit of N exceeded, found M."; the rule reports our error instead. */
 function armorRejection(code: QueryRejectionCode, what: string, setting: string, maximum: number) {
@@ -396,132 +341,6 @@ function inputError({ path, character }: InputProblem): GraphQLError {
   });
 }
 
-// ---- Execution deadline -------------------------------------------------------------------------------------
-
-class Deadline {
-  expired = false;
-  private readonly endsAt: number;
-  private timeoutError?: QueryRejection;
-  /** Rejects when the time is up; never resolves. */
-  readonly passed: Promise<never>;
-  private timer?: NodeJS.Timeout;
-
-  constructor(private readonly timeoutMs: number) {
-    this.endsAt = performance.now() + timeoutMs;
-    this.passed = new Promise<never>((_resolve, reject) => {
-      this.timer = setTimeout(() => {
-        this.expired = true;
-        reject(this.error);
-      }, timeoutMs);
-      this.timer.unref();
-    });
-    // Fields that are no longer racing must not turn the rejection into an unhandled one.
-    this.passed.catch(() => undefined);
-  }
-
-  /** The TIMEOUT refusal, built when first needed: almost every operation ends in time, and an error captures a stack. */
-  get error(): QueryRejection {
-    const seconds = this.timeoutMs / 1000;
-    return (this.timeoutError ??= new QueryRejection(
-      'TIMEOUT',
-      `the operation ran longer than ${seconds} s (GRAPHQL_TIMEOUT_SECONDS) and was stopped`,
-      { setting: 'GRAPHQL_TIMEOUT_SECONDS', maximum: seconds },
-      504,
-    ));
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-
-  remainingMs(): number {
-    return this.endsAt - performance.now();
-  }
-}
-
-/** The deadline of each executing operation, by its context object. */
-const deadlines = new WeakMap<object, Deadline>();
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-/**
- * Wraps every field resolver of the schema: once the operation's deadline has passed no resolver starts,
- * and a query resolver still waiting (on the database, typically) gives up at the deadline, so the response
- * is sent on time. Mutations are never abandoned half-way: one that has started finishes (its transaction
- * commits or rolls back) and only the mutations after it are refused.
- */
-export function withDeadlines(schema: GraphQLSchema): GraphQLSchema {
-  const mutationType = schema.getMutationType();
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const abandonable = type !== mutationType;
-    for (const field of Object.values(type.getFields())) {
-      const resolve = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, context: object, info) => {
-        const deadline = deadlines.get(context);
-        if (!deadline) return resolve(source, args, context, info);
-        if (deadline.expired) throw deadline.error;
-        const result: unknown = resolve(source, args, context, info);
-        return abandonable && isPromise(result) ? Promise.race([result, deadline.passed]) : result;
-      };
-    }
-  }
-  return schema;
-}
-
-/** The deadline of the GraphQL query executing in the current async context (queries only, see below). */
-const operationScope = new AsyncLocalStorage<{ deadline?: Deadline }>();
-
-/** Express middleware that opens the scope in which the request's operation records its deadline. */
-export function deadlineScope(_request: Request, _response: Response, next: NextFunction): void {
-  operationScope.run({}, next);
-}
-
-/** MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT. */
-const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
-
-function errnoOf(error: unknown): number | undefined {
-  const candidate = error as { errno?: number; driverError?: { errno?: number } };
-  return candidate.driverError?.errno ?? candidate.errno;
-}
-
-/**
- * On MySQL and MariaDB, each SELECT a GraphQL query sends is bounded by what is left of its deadline
- * (`SET STATEMENT max_statement_time` on MariaDB, the `MAX_EXECUTION_TIME` hint on MySQL), so the database stops
- * working for a request that has already been answered TIMEOUT. Mutations are not bounded: their statements
- * run in transactions and may start connector runs that outlive the request. SQLite runs each statement
- * synchronously in the process, so there is nothing to bound.
- */
-export function boundStatementsByDeadline(dataSource: DataSource): void {
-  const type = dataSource.options.type;
-  if (type !== 'mysql' && type !== 'mariadb') return;
-  const driver = dataSource.driver;
-  const createQueryRunner = driver.createQueryRunner.bind(driver);
-  driver.createQueryRunner = (mode) => {
-    const runner = createQueryRunner(mode);
-    const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
-    runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
-      const deadline = operationScope.getStore()?.deadline;
-      if (!deadline || !/^\s*SELECT\b/i.test(sql)) return query(sql, parameters, structured);
-      const remaining = Math.max(1, deadline.remainingMs());
-      if (deadline.expired) throw deadline.error;
-      const bounded =
-        type === 'mariadb'
-          ? `SET STATEMENT max_statement_time=${(remaining / 1000).toFixed(3)} FOR ${sql}`
-          : sql.replace(/^\s*SELECT\b/i, `SELECT /*+ MAX_EXECUTION_TIME(${Math.ceil(remaining)}) */`);
-      try {
-        return await query(bounded, parameters, structured);
-      } catch (error) {
-        if (STATEMENT_TIMEOUT_ERRNOS.has(errnoOf(error) ?? 0)) throw deadline.error;
-        throw error;
-      }
-    }) as QueryRunner['query'];
-    return runner;
-  };
-}
-
 // ---- Apollo ---------------------------------------------------------------------------------------------------
 
 /** What the volume limit needs: the catalogue snapshot and the hub's time zone (for "today"). */
@@ -549,15 +368,10 @@ function limitsPlugin(limits: GraphQLLimits, pages: CostContext, volume?: Volume
           }
         },
         async executionDidStart(request) {
-          const deadline = new Deadline(limits.timeoutMs);
-          deadlines.set(request.contextValue, deadline);
-          const scope = request.operation?.operation === 'query' ? operationScope.getStore() : undefined;
-          if (scope) scope.deadline = deadline;
+          const end = startDeadline(request.contextValue, request.operation?.operation === 'query', limits.timeoutMs);
           return {
             async executionDidEnd() {
-              deadline.clear();
-              deadlines.delete(request.contextValue);
-              if (scope?.deadline === deadline) scope.deadline = undefined;
+              end();
             },
           };
         },
