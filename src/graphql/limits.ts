@@ -6,13 +6,11 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { NextFunction, Request, Response } from 'express';
 import {
-  defaultFieldResolver,
   getDirectiveValues,
   getOperationAST,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   GraphQLError,
-  isObjectType,
   Kind,
   type FieldNode,
   type GraphQLFormattedError,
@@ -24,7 +22,6 @@ import {
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import type { DataSource, QueryRunner } from 'typeorm';
 import { estimateFieldRows, type AnalyticsArguments, type AnalyticsCatalogue } from '../analytics/volume';
 import { todayIn } from '../common/clock';
 import { startDeadline } from './deadlines';
