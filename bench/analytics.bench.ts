@@ -22,7 +22,8 @@ import { databaseConfigFromUrl } from '../src/config';
 import { createDataSource } from '../src/database/data-source';
 import { openAnalyticsDatabase, type BenchMetric } from './analytics-data';
 import type { BenchReport } from './run';
-import { firstDifference, graphql, integer, median, ms, startHub, summariseProblems, type HubChild } from './support';
+import { startHub, summariseProblems, type HubChild } from './hub';
+import { firstDifference, graphql, integer, median, ms } from './support';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ANALYTICS_ROUNDS ?? 10));
 const RAW_ROUNDS = Math.max(1, Number(process.env.BENCH_ANALYTICS_RAW_ROUNDS ?? 3));

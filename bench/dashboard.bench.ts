@@ -15,7 +15,8 @@ import mysql from 'mysql2/promise';
 import { todayIn } from '../src/common/clock';
 import { openAnalyticsDatabase } from './analytics-data';
 import type { BenchReport } from './run';
-import { BENCH_HEADERS, firstDifference, integer, median, ms, ROOT, startHub, summariseProblems, type HubChild } from './support';
+import { startHub, summariseProblems, type HubChild } from './hub';
+import { BENCH_HEADERS, firstDifference, integer, median, ms, ROOT } from './support';
 
 const ITERATIONS = Math.max(1, Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 200));
 const WARM_UP = Math.max(0, Number(process.env.BENCH_DASHBOARD_WARM_UP ?? 20));

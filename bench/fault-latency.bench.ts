@@ -16,41 +16,8 @@
 import { demoConnectors } from '../src/demo/demo-connectors';
 import { DEMO_HISTORY_FROM } from '../src/demo/demo-mode';
 import type { BenchReport } from './run';
-import {
-  backfillConnector,
-  checkSequentially,
-  clearFaults,
-  connectorsWithRuns,
-  createScratchDatabase,
-  exampleOperationBody,
-  hasNoGraphQLErrors,
-  heapMiB,
-  integer,
-  load,
-  median,
-  mib,
-  ms,
-  registerConnector,
-  rssMiB,
-  sampleRss,
-  setConnectorEnabled,
-  setFault,
-  sleep,
-  startHub,
-  startSimulatorWorker,
-  summariseProblems,
-  summariseStderr,
-  waitForIdleConnectors,
-  yesterdayUtc,
-  type ConnectorNode,
-  type HeapFigures,
-  type HubChild,
-  type LoadFigures,
-  type RssFigures,
-  type RunNode,
-  type ScratchDatabase,
-  type SimulatorHandle,
-} from './support';
+import { startHub, summariseProblems, type HubChild } from './hub';
+import { backfillConnector, checkSequentially, clearFaults, connectorsWithRuns, createScratchDatabase, exampleOperationBody, hasNoGraphQLErrors, heapMiB, integer, load, median, mib, ms, registerConnector, rssMiB, sampleRss, setConnectorEnabled, setFault, sleep, startSimulatorWorker, summariseStderr, waitForIdleConnectors, yesterdayUtc, type ConnectorNode, type HeapFigures, type LoadFigures, type RssFigures, type RunNode, type ScratchDatabase, type SimulatorHandle } from './support';
 
 const SECONDS = Math.max(1, Number(process.env.FAULT_SECONDS ?? 20));
 const CONNECTIONS = Math.max(1, Number(process.env.FAULT_CONNECTIONS ?? 10));
@@ -111,6 +78,30 @@ function tally(values: string[]): string {
     .join(', ');
 }
 
+/**
+ * Setup: the demo connectors on a 2-second schedule, each backfilled (as demo mode does) so PilotModels has the same
+ * data as in the load benchmark, then all disabled and left to finish their runs.
+ */
+async function backfillDemoConnectors(hub: HubChild, simulatorUrl: string) {
+  const setupStarted = performance.now();
+  const definitions = demoConnectors(simulatorUrl).map((definition) => ({ ...definition, schedule: SCHEDULE, lookbackDays: 3 }));
+  const ids: string[] = [];
+  let ingested = 0;
+  for (const definition of definitions) {
+    const id = await registerConnector(hub.graphqlUrl, definition);
+    ids.push(id);
+    const backfill = await backfillConnector(hub.graphqlUrl, id, DEMO_HISTORY_FROM, yesterdayUtc());
+    if (backfill.status !== 'SUCCEEDED') throw new Error(`backfill of "${definition.name}" ended ${backfill.status}: ${backfill.errorMessage}`);
+    ingested += backfill.summary.imported + backfill.summary.updated;
+  }
+  for (const id of ids) await setConnectorEnabled(hub.graphqlUrl, id, false);
+  if (!(await waitForIdleConnectors(hub.graphqlUrl, 60_000))) throw new Error('connector runs still RUNNING a minute after disabling them');
+  const setupRuns = (await connectorsWithRuns(hub.graphqlUrl)).flatMap((connector) => connector.runs.edges.map((edge) => edge.node));
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+  console.log(`setup: ${integer(ingested)} values backfilled, ${setupRuns.length} runs, ${setupSeconds.toFixed(1)} s`);
+  return { ids, ingested, setupSeconds, setupProblems: hub.problems() };
+}
+
 export async function run(): Promise<BenchReport> {
   let database: ScratchDatabase | undefined;
   let simulator: SimulatorHandle | undefined;
@@ -122,25 +113,7 @@ export async function run(): Promise<BenchReport> {
     hub = await startHub({ DATABASE_URL: database.url, CONNECTOR_TIMEOUT_SECONDS: '5' });
     console.log(`hub pid ${hub.pid} at ${hub.baseUrl}, feed simulator at ${simulator.url}`);
 
-    // Setup: the demo connectors on a 2-second schedule, each backfilled (as demo mode does) so PilotModels has
-    // the same data as in the load benchmark, then all disabled and left to finish their runs.
-    const setupStarted = performance.now();
-    const definitions = demoConnectors(simulator.url).map((definition) => ({ ...definition, schedule: SCHEDULE, lookbackDays: 3 }));
-    const ids: string[] = [];
-    let ingested = 0;
-    for (const definition of definitions) {
-      const id = await registerConnector(hub.graphqlUrl, definition);
-      ids.push(id);
-      const backfill = await backfillConnector(hub.graphqlUrl, id, DEMO_HISTORY_FROM, yesterdayUtc());
-      if (backfill.status !== 'SUCCEEDED') throw new Error(`backfill of "${definition.name}" ended ${backfill.status}: ${backfill.errorMessage}`);
-      ingested += backfill.summary.imported + backfill.summary.updated;
-    }
-    for (const id of ids) await setConnectorEnabled(hub.graphqlUrl, id, false);
-    if (!(await waitForIdleConnectors(hub.graphqlUrl, 60_000))) throw new Error('connector runs still RUNNING a minute after disabling them');
-    const setupRuns = (await connectorsWithRuns(hub.graphqlUrl)).flatMap((connector) => connector.runs.edges.map((edge) => edge.node));
-    const setupSeconds = (performance.now() - setupStarted) / 1000;
-    const setupProblems = hub.problems();
-    console.log(`setup: ${integer(ingested)} values backfilled, ${setupRuns.length} runs, ${setupSeconds.toFixed(1)} s`);
+    const { ids, ingested, setupSeconds, setupProblems } = await backfillDemoConnectors(hub, simulator.url);
     const check = await checkSequentially(hub.graphqlUrl, exampleOperationBody(OPERATION), 1);
     if (check.graphqlErrors || check.non2xx) throw new Error(`${OPERATION} fails before the load: ${check.firstError}`);
 

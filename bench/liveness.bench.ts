@@ -29,7 +29,8 @@ import { databaseConfigFromUrl, type DatabaseConfig } from '../src/config';
 import { createDataSource, migrate } from '../src/database/data-source';
 import { seedCatalogue } from '../src/seed/seed';
 import type { BenchReport } from './run';
-import { BENCH_HEADERS, createScratchDatabase, graphql, ms, sleep, startHub, type HubChild } from './support';
+import { startHub, type HubChild } from './hub';
+import { BENCH_HEADERS, createScratchDatabase, graphql, ms, sleep } from './support';
 
 /** First day of the queries (and of the pushed page). */
 const FIRST_DAY = '2024-01-01';

@@ -23,36 +23,8 @@ import path from 'node:path';
 import { demoConnectors } from '../src/demo/demo-connectors';
 import { DEMO_HISTORY_FROM } from '../src/demo/demo-mode';
 import type { BenchReport } from './run';
-import {
-  backfillConnector,
-  checkSequentially,
-  createScratchDatabase,
-  exampleOperationBody,
-  graphql,
-  hasNoGraphQLErrors,
-  heapMiB,
-  integer,
-  load,
-  mib,
-  ms,
-  onInterrupt,
-  registerConnector,
-  rssMiB,
-  sampleRss,
-  setConnectorEnabled,
-  sleep,
-  startHub,
-  startSimulatorWorker,
-  summariseProblems,
-  summariseStderr,
-  yesterdayUtc,
-  type HeapFigures,
-  type HubChild,
-  type LoadFigures,
-  type RssFigures,
-  type ScratchDatabase,
-  type SimulatorHandle,
-} from './support';
+import { startHub, summariseProblems, type HubChild } from './hub';
+import { backfillConnector, checkSequentially, createScratchDatabase, exampleOperationBody, graphql, hasNoGraphQLErrors, heapMiB, integer, load, mib, ms, onInterrupt, registerConnector, rssMiB, sampleRss, setConnectorEnabled, sleep, startSimulatorWorker, summariseStderr, yesterdayUtc, type HeapFigures, type LoadFigures, type RssFigures, type ScratchDatabase, type SimulatorHandle } from './support';
 
 const SECONDS = Math.max(1, Number(process.env.LOAD_SECONDS ?? 60));
 const CONNECTIONS = Math.max(1, Number(process.env.LOAD_CONNECTIONS ?? 50));

@@ -68,19 +68,73 @@ interface Request {
 
 const HEAD_LIMIT = 64 * 1024;
 
-export async function startHostileFeed(): Promise<HostileFeed> {
-  const requests: string[] = [];
-  const headersSeen: Array<Record<string, string>> = [];
-  const failures = new Map<string, number>();
-  const sockets = new Set<net.Socket>();
+function send(socket: net.Socket, status: number, contentType: string, body: Buffer | string, extra: Record<string, string> = {}): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const reason = status === 200 ? 'OK' : status === 503 ? 'Service Unavailable' : status === 404 ? 'Not Found' : 'Error';
+  const head = [`HTTP/1.1 ${status} ${reason}`, `content-type: ${contentType}`, `content-length: ${bytes.length}`, 'connection: close'];
+  for (const [name, value] of Object.entries(extra)) head.push(`${name}: ${value}`);
+  socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  socket.end(bytes);
+}
+const json = (socket: net.Socket, body: unknown, status = 200) => send(socket, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
-  /** True (and counted) while the failure budget of `key` lasts. */
-  const failNow = (key: string, times: number): boolean => {
+/** The CSV feed: semicolons, dd/mm/yyyy dates, CRLF line ends, or all three kinds of line end mixed. */
+function csvText(set: number, mixedLineEnds: boolean): string {
+  const rows = healthRows(set).map((row) => `${row.communeCode};${row.date.split('-').reverse().join('/')};${row.visits}`);
+  const lines = ['ma_don_vi;ngay;so_luot', ...rows];
+  return mixedLineEnds ? lines.map((line, index) => line + (index % 3 === 0 ? '\r\n' : index % 3 === 1 ? '\n' : '\r')).join('') : `${lines.join('\r\n')}\r\n`;
+}
+
+/** DHIS2 data values of `set` between two dates, one per category option combo (and last month's, for discover). */
+function dhis2DataValues(set: number, from: string, to: string) {
+  const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 7).replace('-', '');
+  return [...dhis2Values(set), { ...dhis2Values(set)[0], period: lastMonth }]
+    .filter((value) => `${value.period.slice(0, 4)}-${value.period.slice(4)}-01` >= from && `${value.period.slice(0, 4)}-${value.period.slice(4)}-28` <= to)
+    .flatMap((value) =>
+      [
+        [MALE, value.male],
+        [FEMALE, value.female],
+      ].map(([combo, count]) => ({
+        dataElement: 'LoanCount',
+        period: value.period,
+        orgUnit: value.orgUnit,
+        categoryOptionCombo: combo,
+        attributeOptionCombo: 'HllvX50cXC0',
+        value: String(count),
+        lastUpdated: '2024-04-03T09:12:44.512',
+      })),
+    );
+}
+
+/** A request's method, path, query and headers (names in lower case) from its head. */
+function parseHead(head: Buffer): Request {
+  const lines = head.toString('latin1').split('\r\n');
+  const [method, target] = lines[0].split(' ');
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const url = new URL(target ?? '/', 'http://hostile.invalid');
+  return { method: method ?? 'GET', path: url.pathname, query: url.searchParams, headers };
+}
+
+/** `failNow(key, times)`: true (and counted) while the failure budget of `key` lasts. */
+function failureBudgets(): (key: string, times: number) => boolean {
+  const failures = new Map<string, number>();
+  return (key, times) => {
     const used = failures.get(key) ?? 0;
     if (used >= times) return false;
     failures.set(key, used + 1);
     return true;
   };
+}
+
+export async function startHostileFeed(): Promise<HostileFeed> {
+  const requests: string[] = [];
+  const headersSeen: Array<Record<string, string>> = [];
+  const failNow = failureBudgets();
+  const sockets = new Set<net.Socket>();
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -101,30 +155,13 @@ export async function startHostileFeed(): Promise<HostileFeed> {
         return;
       }
       socket.off('data', onData);
-      const lines = buffered.subarray(0, end).toString('latin1').split('\r\n');
-      const [method, target] = lines[0].split(' ');
-      const headers: Record<string, string> = {};
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      const url = new URL(target ?? '/', 'http://hostile.invalid');
-      requests.push(`${method} ${url.pathname}${url.search}`);
-      headersSeen.push(headers);
-      answer(socket, { method: method ?? 'GET', path: url.pathname, query: url.searchParams, headers });
+      const request = parseHead(buffered.subarray(0, end));
+      requests.push(`${request.method} ${request.path}${request.query.size ? `?${request.query}` : ''}`);
+      headersSeen.push(request.headers);
+      answer(socket, request);
     };
     socket.on('data', onData);
   });
-
-  function send(socket: net.Socket, status: number, contentType: string, body: Buffer | string, extra: Record<string, string> = {}): void {
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const reason = status === 200 ? 'OK' : status === 503 ? 'Service Unavailable' : status === 404 ? 'Not Found' : 'Error';
-    const head = [`HTTP/1.1 ${status} ${reason}`, `content-type: ${contentType}`, `content-length: ${bytes.length}`, 'connection: close'];
-    for (const [name, value] of Object.entries(extra)) head.push(`${name}: ${value}`);
-    socket.write(`${head.join('\r\n')}\r\n\r\n`);
-    socket.end(bytes);
-  }
-  const json = (socket: net.Socket, body: unknown, status = 200) => send(socket, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
   function answer(socket: net.Socket, request: Request): void {
     const { path, query } = request;
@@ -168,13 +205,7 @@ export async function startHostileFeed(): Promise<HostileFeed> {
         return json(socket, { error: 'upstream failed', request: request.headers }, 500);
       case '/csv': {
         if (failNow(key, Number(query.get('failTimes') ?? 0))) return send(socket, 503, 'text/plain', 'busy');
-        const rows = healthRows(set).map((row) => `${row.communeCode};${row.date.split('-').reverse().join('/')};${row.visits}`);
-        const lines = ['ma_don_vi;ngay;so_luot', ...rows];
-        const text =
-          query.get('eol') === 'mixed'
-            ? lines.map((line, index) => line + (index % 3 === 0 ? '\r\n' : index % 3 === 1 ? '\n' : '\r')).join('')
-            : `${lines.join('\r\n')}\r\n`;
-        return send(socket, 200, 'text/csv; charset=utf-8', text);
+        return send(socket, 200, 'text/csv; charset=utf-8', csvText(set, query.get('eol') === 'mixed'));
       }
       case '/dhis2/api/system/info':
         return json(socket, { version: '2.40.0', revision: 'hostile', systemName: 'Hostile DHIS2' });
@@ -184,24 +215,7 @@ export async function startHostileFeed(): Promise<HostileFeed> {
         if (query.get('failYear') !== null && to.slice(0, 4) === query.get('failYear') && failNow(key, Number(query.get('failTimes') ?? 1))) {
           return json(socket, { httpStatus: 'Service Unavailable' }, 503);
         }
-        // Last month's values too, for discover (it looks at recent months).
-        const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 7).replace('-', '');
-        const dataValues = [...dhis2Values(set), { ...dhis2Values(set)[0], period: lastMonth }]
-          .filter((value) => `${value.period.slice(0, 4)}-${value.period.slice(4)}-01` >= from && `${value.period.slice(0, 4)}-${value.period.slice(4)}-28` <= to)
-          .flatMap((value) =>
-            [
-              [MALE, value.male],
-              [FEMALE, value.female],
-            ].map(([combo, count]) => ({
-              dataElement: 'LoanCount',
-              period: value.period,
-              orgUnit: value.orgUnit,
-              categoryOptionCombo: combo,
-              attributeOptionCombo: 'HllvX50cXC0',
-              value: String(count),
-              lastUpdated: '2024-04-03T09:12:44.512',
-            })),
-          );
+        const dataValues = dhis2DataValues(set, from, to);
         return json(socket, dataValues.length ? { dataSet: query.get('dataSet'), dataValues } : {});
       }
       case '/banner':

@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
 import { TEST_SECRETS_KEYS } from './outbound';
+import { spawnHub } from './spawn-hub';
 import { openTestDatabase, testDatabaseConfig } from './test-database';
 import { TEST_ADMIN_HEADERS, TEST_ADMIN_KEY } from './test-hub';
 
-const ROOT = path.join(__dirname, '..', '..');
 
 export interface HubProcess {
   child: ChildProcess;
@@ -17,40 +17,19 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
-/**
- * Node arguments that run a TypeScript file as `ts-node --transpile-only` (`npm start`, the CLIs) would, with the
- * compiled output cached across the processes of a run (tests/helpers/ts-register.js).
- */
-export const TYPESCRIPT_NODE_ARGUMENTS: readonly string[] = ['-r', path.join(__dirname, 'ts-register.js')];
+export { TYPESCRIPT_NODE_ARGUMENTS } from './spawn-hub';
 
 /** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
 export function startHubProcess(environment: Record<string, string>, options: { fileLimit?: number } = {}): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );
-  const command = [process.execPath, ...TYPESCRIPT_NODE_ARGUMENTS, 'src/main.ts'];
-  // With a file limit the hub runs under `ulimit -n` (a shell that then becomes the hub: same pid, same signals).
-  const [file, ...args] = options.fileLimit ? ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...command] : command;
-  const child = spawn(file, args, {
-    cwd: ROOT,
+  const spawned = spawnHub(
     // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
-    env: { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', RATE_LIMIT_AUTH_FAILURES: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // A process a failed test left running does not outlive the jest worker that started it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      process.off('exit', killOnExit);
-      resolve(code);
-    }),
+    { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', RATE_LIMIT_AUTH_FAILURES: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
+    options,
   );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return { ...spawned, exited: spawned.exited.then(({ code }) => code) };
 }
 
 /** The GraphQL URL the process prints once it serves. */
