@@ -14,7 +14,8 @@ import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
 import * as catalogue from './catalogue-data';
-import { DEMO_SOURCE, demoValues } from './demo-observations';
+import { DEMO_SOURCE, demoPeriods, demoValues } from './demo-observations';
+import { feedDemoValues } from './feed-demo-values';
 
 const BASIS: Record<catalogue.Basis, FactBasis> = {
   S: FactBasis.SOURCE,
@@ -300,7 +301,9 @@ async function seedDemoObservations(manager: EntityManager, newMetricCodes: Set<
   const rows: ObservationRow[] = [];
   for (const metric of metrics) {
     if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || !newMetricCodes.has(metric.code)) continue;
-    for (const value of demoValues(metric, adminUnits.province.code, districts)) {
+    // The metrics a simulated feed serves take the feed's own values, so the seed and demo mode tell one story.
+    const values = feedDemoValues(metric.code, demoPeriods(metric.frequency)) ?? demoValues(metric, adminUnits.province.code, districts);
+    for (const value of values) {
       rows.push({
         metric: metric.code,
         unit: value.unitCode,
