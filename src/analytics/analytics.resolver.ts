@@ -64,6 +64,16 @@ class SeriesPointType extends MeasureFields {
 
   @Field(() => CalendarDateScalar)
   periodEnd: string;
+
+  @Field({
+    description:
+      'True when this point’s values come from another level (`level`) than the nearest earlier point with values, e.g. district reports up to March and ' +
+      'commune reports from April: the two are not like for like, so a chart should mark a break here.',
+  })
+  levelChanged: boolean;
+
+  @Field(() => UnitLevel, { nullable: true, description: 'When `levelChanged`: the level of that earlier point; otherwise null.' })
+  previousLevel: UnitLevel | null;
 }
 
 @ObjectType('Series', { description: 'Values of one metric (or several combined) for every period of a range, for all units or one unit.' })
@@ -142,7 +152,14 @@ function measureFields(measure: Measure): MeasureFields {
 }
 
 function pointType(point: SeriesPoint): SeriesPointType {
-  return { ...measureFields(point), period: point.period, periodStart: point.period.start, periodEnd: point.period.end };
+  return {
+    ...measureFields(point),
+    period: point.period,
+    periodStart: point.period.start,
+    periodEnd: point.period.end,
+    levelChanged: point.levelChanged,
+    previousLevel: point.previousLevel,
+  };
 }
 
 function seriesType(series: SeriesResult): SeriesType {

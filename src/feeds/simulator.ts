@@ -81,54 +81,53 @@ const ENDPOINT_BY_PATH = new Map<string, FeedEndpoint>(
   FEED_ENDPOINTS.flatMap((endpoint) => [endpoint.path, ...endpoint.aliases].map((path) => [path, endpoint] as const)),
 );
 
-export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Promise<FeedSimulator> {
-  const host = options.host ?? '127.0.0.1';
-  const now = options.now ?? (() => new Date());
-  const faults = new FaultSwitch();
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
-  let closing = false;
-  let baseUrl = '';
+/** The simulator's state (fault switches, pending timers, open sockets) and its request handling. */
+class SimulatorServer {
+  readonly faults = new FaultSwitch();
+  readonly timers = new Set<NodeJS.Timeout>();
+  readonly sockets = new Set<Socket>();
+  closing = false;
+  baseUrl = '';
+
+  constructor(private readonly now: () => Date) {}
 
   /** setTimeout that close() can cancel. */
-  const later = (ms: number, action: () => void): NodeJS.Timeout => {
+  private later(ms: number, action: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      timers.delete(timer);
+      this.timers.delete(timer);
       action();
     }, ms);
-    timers.add(timer);
+    this.timers.add(timer);
     return timer;
-  };
-  const cancel = (timer: NodeJS.Timeout | undefined): void => {
+  }
+
+  private cancel(timer: NodeJS.Timeout | undefined): void {
     if (timer === undefined) return;
     clearTimeout(timer);
-    timers.delete(timer);
-  };
+    this.timers.delete(timer);
+  }
 
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+  /** Answers one request; an unexpected error answers 500 (or drops a response already under way). */
+  serve(request: http.IncomingMessage, response: http.ServerResponse): void {
+    this.handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) {
         sendJson(response, 500, { error: `feed simulator error: ${error instanceof Error ? error.message : String(error)}` });
       } else {
         response.destroy();
       }
     });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  }
 
-  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator.invalid');
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     const method = request.method ?? 'GET';
-    const lastDay = dateOfIndex(Math.floor(now().getTime() / DAY_MS) - 1);
+    const lastDay = dateOfIndex(Math.floor(this.now().getTime() / DAY_MS) - 1);
 
-    if (path === '/_faults') return handleFaults(request, response, method);
+    if (path === '/_faults') return this.handleFaults(request, response, method);
     if (path === '/' || path === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
-      return sendJson(response, 200, path === '/' ? listing(lastDay) : { status: 'ok' }, path === '/');
+      return sendJson(response, 200, path === '/' ? this.listing(lastDay) : { status: 'ok' }, path === '/');
     }
     const endpoint = ENDPOINT_BY_PATH.get(path);
     if (endpoint === undefined) {
@@ -138,7 +137,7 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
 
     const requested = url.searchParams.get('fault');
     let mode: FaultMode | null;
-    if (requested === null) mode = faults.modeFor(endpoint.feed);
+    if (requested === null) mode = this.faults.modeFor(endpoint.feed);
     else if (requested === NO_FAULT || requested === '') mode = null;
     else if (isFaultMode(requested)) mode = requested;
     else {
@@ -147,7 +146,7 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
       });
     }
 
-    if (mode === 'timeout') return stall(response);
+    if (mode === 'timeout') return this.stall(response);
     let document: FeedDocument;
     if (mode === 'http500') {
       document = serverErrorDocument(endpoint.feed, path);
@@ -157,7 +156,7 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
           query: url.searchParams,
           mode,
           lastDay,
-          urlWith: (query) => `${originOf(request)}${path}?${query.toString()}`,
+          urlWith: (query) => `${this.originOf(request)}${path}?${query.toString()}`,
         });
       } catch (error) {
         if (!(error instanceof FeedRequestError)) throw error;
@@ -171,32 +170,32 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
       ...(mode === null ? {} : { 'x-simulated-fault': mode }),
       ...document.headers,
     };
-    if (mode === 'huge' && document.data) return streamHuge(request, response, document, headers);
+    if (mode === 'huge' && document.data) return this.streamHuge(request, response, document, headers);
 
     let text = renderDocument(document);
     if (mode === 'malformed' && document.data) text = document.format === 'csv' ? malformedCsv(text, '\r\n') : malformedJson(text);
     const body = Buffer.from(text, 'utf8');
     response.writeHead(document.status, { ...headers, 'content-length': body.length });
     if (method === 'HEAD') return void response.end();
-    if (mode === 'slow') return trickle(response, body);
-    if (mode === 'hang') return hang(response, body);
+    if (mode === 'slow') return this.trickle(response, body);
+    if (mode === 'hang') return this.hang(response, body);
     response.end(body);
   }
 
-  function originOf(request: http.IncomingMessage): string {
+  private originOf(request: http.IncomingMessage): string {
     const hostHeader = request.headers.host;
     const valid = hostHeader !== undefined && /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(hostHeader);
-    return valid ? `http://${hostHeader}` : baseUrl;
+    return valid ? `http://${hostHeader}` : this.baseUrl;
   }
 
   /** `timeout`: never answer; close the connection after STALL_LIMIT_MS unless the client gives up first. */
-  function stall(response: http.ServerResponse): void {
-    const timer = later(STALL_LIMIT_MS, () => response.destroy());
-    response.once('close', () => cancel(timer));
+  private stall(response: http.ServerResponse): void {
+    const timer = this.later(STALL_LIMIT_MS, () => response.destroy());
+    response.once('close', () => this.cancel(timer));
   }
 
   /** `slow`: headers now, the body in SLOW_STEPS pieces over SLOW_DURATION_MS. */
-  function trickle(response: http.ServerResponse, body: Buffer): void {
+  private trickle(response: http.ServerResponse, body: Buffer): void {
     const step = Math.max(1, Math.ceil(body.length / SLOW_STEPS));
     let offset = 0;
     let timer: NodeJS.Timeout | undefined;
@@ -209,26 +208,26 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
         response.end(piece);
       } else {
         response.write(piece);
-        timer = later(SLOW_DURATION_MS / SLOW_STEPS, tick);
+        timer = this.later(SLOW_DURATION_MS / SLOW_STEPS, tick);
       }
     };
-    response.once('close', () => cancel(timer));
+    response.once('close', () => this.cancel(timer));
     response.flushHeaders();
-    timer = later(SLOW_DURATION_MS / SLOW_STEPS, tick);
+    timer = this.later(SLOW_DURATION_MS / SLOW_STEPS, tick);
   }
 
   /** `hang`: headers (with the full Content-Length) and a third of the body, then nothing until STALL_LIMIT_MS. */
-  function hang(response: http.ServerResponse, body: Buffer): void {
+  private hang(response: http.ServerResponse, body: Buffer): void {
     response.write(body.subarray(0, Math.max(1, Math.floor(body.length / 3))));
-    const timer = later(STALL_LIMIT_MS, () => response.destroy());
-    response.once('close', () => cancel(timer));
+    const timer = this.later(STALL_LIMIT_MS, () => response.destroy());
+    response.once('close', () => this.cancel(timer));
   }
 
   /**
    * `huge`: the document's rows repeated until the body reaches HUGE_BYTES, still well-formed, streamed with
    * back-pressure and abandoned as soon as the client goes away.
    */
-  async function streamHuge(
+  private async streamHuge(
     request: http.IncomingMessage,
     response: http.ServerResponse,
     document: FeedDocument,
@@ -245,19 +244,19 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
     if (request.method === 'HEAD') return void response.end();
     response.write(head);
     for (let i = 0; i < repeats; i++) {
-      if (closing || response.destroyed) return;
+      if (this.closing || response.destroyed) return;
       if (!response.write(block)) await drained(response);
     }
-    if (!closing && !response.destroyed) response.end(last);
+    if (!this.closing && !response.destroyed) response.end(last);
   }
 
-  async function handleFaults(request: http.IncomingMessage, response: http.ServerResponse, method: string): Promise<void> {
+  private async handleFaults(request: http.IncomingMessage, response: http.ServerResponse, method: string): Promise<void> {
     if (method === 'GET' || method === 'HEAD') {
-      return sendJson(response, 200, { faults: faults.snapshot(), modes: FAULT_MODES, feeds: [...FEEDS, '*'] });
+      return sendJson(response, 200, { faults: this.faults.snapshot(), modes: FAULT_MODES, feeds: [...FEEDS, '*'] });
     }
     if (method === 'DELETE') {
-      faults.clear();
-      return sendJson(response, 200, { faults: faults.snapshot() });
+      this.faults.clear();
+      return sendJson(response, 200, { faults: this.faults.snapshot() });
     }
     if (method !== 'POST') return methodNotAllowed(response, 'GET, POST, DELETE');
     const raw = await readBody(request, MAX_FAULT_BODY_BYTES);
@@ -275,11 +274,11 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
     if (mode !== null && mode !== NO_FAULT && !isFaultMode(mode)) {
       return sendJson(response, 400, { error: `"mode" must be null or one of ${FAULT_MODES.join(', ')}` });
     }
-    faults.set(feed, mode === NO_FAULT ? null : mode);
-    return sendJson(response, 200, { faults: faults.snapshot() });
+    this.faults.set(feed, mode === NO_FAULT ? null : mode);
+    return sendJson(response, 200, { faults: this.faults.snapshot() });
   }
 
-  function listing(lastDay: string): unknown {
+  private listing(lastDay: string): unknown {
     return {
       name: 'PilotHub department feed simulator (demo data)',
       dataFrom: DATA_START,
@@ -303,10 +302,20 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
         modes: FAULT_MODES,
         perRequest: `?fault=<mode> (?fault=${NO_FAULT} ignores the switches)`,
         perFeed: 'POST /_faults {"feed": "health"|"justice"|"transport"|"nhcsxh"|"*", "mode": "<mode>"|null}; GET /_faults; DELETE /_faults',
-        current: faults.snapshot(),
+        current: this.faults.snapshot(),
       },
     };
   }
+}
+
+export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Promise<FeedSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const simulator = new SimulatorServer(options.now ?? (() => new Date()));
+  const server = http.createServer((request, response) => simulator.serve(request, response));
+  server.on('connection', (socket) => {
+    simulator.sockets.add(socket);
+    socket.once('close', () => simulator.sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -317,19 +326,19 @@ export async function startFeedSimulator(options: FeedSimulatorOptions = {}): Pr
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  baseUrl = `http://${shownHost}:${port}`;
+  simulator.baseUrl = `http://${shownHost}:${port}`;
 
   let closed: Promise<void> | undefined;
   return {
-    url: baseUrl,
+    url: simulator.baseUrl,
     port,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        closing = true;
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        simulator.closing = true;
+        for (const timer of simulator.timers) clearTimeout(timer);
+        simulator.timers.clear();
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        for (const socket of simulator.sockets) socket.destroy();
       });
       return closed;
     },

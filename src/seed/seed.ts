@@ -14,7 +14,8 @@ import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { adminUnits, EDITION_2024_VALID_FROM } from './admin-units';
 import * as catalogue from './catalogue-data';
-import { DEMO_SOURCE, demoValues } from './demo-observations';
+import { DEMO_SOURCE, demoPeriods, demoValues } from './demo-observations';
+import { feedDemoValues } from './feed-demo-values';
 
 const BASIS: Record<catalogue.Basis, FactBasis> = {
   S: FactBasis.SOURCE,
@@ -64,22 +65,48 @@ function required(map: Map<string, number>, code: string, what: string): number 
 export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary> {
   const inserted: Record<string, number> = {};
   await dataSource.transaction(async (manager) => {
-    const insertMissing = async <T extends ObjectLiteral>(
-      name: string,
-      target: EntityTarget<T>,
-      existing: Set<string>,
-      rows: Array<{ key: string; row: Partial<T> }>,
-    ) => {
-      const missing = rows.filter(({ key }) => !existing.has(key)).map(({ row }) => row);
-      await insertChunked(manager, target, missing);
-      inserted[name] = missing.length;
-      return missing;
-    };
-    const keysOf = (map: Map<string, number>) => new Set(map.keys());
+    const seeder = new CatalogueSeeder(manager, inserted);
+    const departments = await seeder.departments();
+    const taskGroups = await seeder.programAndTaskGroups(departments);
+    await seeder.tasks(departments, taskGroups);
+    const models = await seeder.pilotModels(departments, taskGroups);
+    const newMetrics = await seeder.metrics(departments, models);
+    await seedUnits(manager, inserted);
+    await seedDemoObservations(manager, newMetrics, inserted);
+  });
+  await refreshStatistics(dataSource, inserted);
+  return { inserted };
+}
 
-    // Departments, then their successors (self-reference needs ids first).
-    let departments = await idsByCode(manager, Department);
-    await insertMissing('departments', Department, keysOf(departments), catalogue.departments.map((department) => ({
+type Ids = Map<string, number>;
+
+const keysOf = (map: Ids) => new Set(map.keys());
+const completedAt = (status: catalogue.ProgressStatus) => (status === 'COMPLETED' ? SEED_STATE_TIME : null);
+
+/** The catalogue tables, one method per table (or pair), in the order their references need. */
+class CatalogueSeeder {
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly inserted: Record<string, number>,
+  ) {}
+
+  /** Inserts the rows whose key is not in `existing`; counts them under `name` and returns them. */
+  private async insertMissing<T extends ObjectLiteral>(
+    name: string,
+    target: EntityTarget<T>,
+    existing: Set<string>,
+    rows: Array<{ key: string; row: Partial<T> }>,
+  ): Promise<Array<Partial<T>>> {
+    const missing = rows.filter(({ key }) => !existing.has(key)).map(({ row }) => row);
+    await insertChunked(this.manager, target, missing);
+    this.inserted[name] = missing.length;
+    return missing;
+  }
+
+  /** Departments, then their successors (self-reference needs ids first). */
+  async departments(): Promise<Ids> {
+    const existing = await idsByCode(this.manager, Department);
+    await this.insertMissing('departments', Department, keysOf(existing), catalogue.departments.map((department) => ({
       key: department.code,
       row: {
         code: department.code,
@@ -90,22 +117,25 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         basis: BASIS[department.basis],
       },
     })));
-    const newDepartments = new Set(catalogue.departments.filter((d) => !departments.has(d.code)).map((d) => d.code));
-    departments = await idsByCode(manager, Department);
+    const newDepartments = new Set(catalogue.departments.filter((d) => !existing.has(d.code)).map((d) => d.code));
+    const departments = await idsByCode(this.manager, Department);
     for (const department of catalogue.departments) {
       if (department.successorCode && newDepartments.has(department.code)) {
-        await manager.update(Department, { id: required(departments, department.code, 'department') }, {
+        await this.manager.update(Department, { id: required(departments, department.code, 'department') }, {
           successorId: required(departments, department.successorCode, 'department'),
         });
       }
     }
+    return departments;
+  }
 
-    const programs = await idsByCode(manager, Program);
-    await insertMissing('programs', Program, keysOf(programs), [{ key: catalogue.program.code, row: { ...catalogue.program } }]);
-    const programId = required(await idsByCode(manager, Program), catalogue.program.code, 'programme');
+  async programAndTaskGroups(departments: Ids): Promise<Ids> {
+    const programs = await idsByCode(this.manager, Program);
+    await this.insertMissing('programs', Program, keysOf(programs), [{ key: catalogue.program.code, row: { ...catalogue.program } }]);
+    const programId = required(await idsByCode(this.manager, Program), catalogue.program.code, 'programme');
 
-    const taskGroupIds = await idsByCode(manager, TaskGroup);
-    await insertMissing('taskGroups', TaskGroup, keysOf(taskGroupIds), catalogue.taskGroups.map((group) => ({
+    const taskGroupIds = await idsByCode(this.manager, TaskGroup);
+    await this.insertMissing('taskGroups', TaskGroup, keysOf(taskGroupIds), catalogue.taskGroups.map((group) => ({
       key: group.code,
       row: {
         code: group.code,
@@ -117,12 +147,12 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         basis: FactBasis.INFERRED,
       },
     })));
-    const taskGroups = await idsByCode(manager, TaskGroup);
+    return idsByCode(this.manager, TaskGroup);
+  }
 
-    const completedAt = (status: catalogue.ProgressStatus) => (status === 'COMPLETED' ? SEED_STATE_TIME : null);
-
-    const taskIds = await idsByCode(manager, Task);
-    const newTasks = await insertMissing('tasks', Task, keysOf(taskIds), catalogue.tasks.map((task) => ({
+  async tasks(departments: Ids, taskGroups: Ids): Promise<void> {
+    const taskIds = await idsByCode(this.manager, Task);
+    const newTasks = await this.insertMissing('tasks', Task, keysOf(taskIds), catalogue.tasks.map((task) => ({
       key: task.code,
       row: {
         code: task.code,
@@ -140,11 +170,14 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         basis: FactBasis.INFERRED,
       },
     })));
-    const tasks = await idsByCode(manager, Task);
-    await insertChunked(manager, TaskChange, newTasks.map((task) => initialStatusRecord(required(tasks, task.code!, 'task'), task.status!)));
+    const tasks = await idsByCode(this.manager, Task);
+    await insertChunked(this.manager, TaskChange, newTasks.map((task) => initialStatusRecord(required(tasks, task.code!, 'task'), task.status!)));
+  }
 
-    const modelIds = await idsByCode(manager, PilotModel);
-    const newModels = await insertMissing('pilotModels', PilotModel, keysOf(modelIds), catalogue.pilotModels.map((model) => ({
+  /** Pilot models, their initial status records and their supporting departments. */
+  async pilotModels(departments: Ids, taskGroups: Ids): Promise<Ids> {
+    const modelIds = await idsByCode(this.manager, PilotModel);
+    const newModels = await this.insertMissing('pilotModels', PilotModel, keysOf(modelIds), catalogue.pilotModels.map((model) => ({
       key: model.code,
       row: {
         code: model.code,
@@ -161,8 +194,8 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         statusIsDemo: model.statusIsDemo,
       },
     })));
-    const models = await idsByCode(manager, PilotModel);
-    await insertChunked(manager, PilotModelChange, newModels.map((model) => initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
+    const models = await idsByCode(this.manager, PilotModel);
+    await insertChunked(this.manager, PilotModelChange, newModels.map((model) => initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
     const newModelCodes = new Set(newModels.map((model) => model.code));
     const supportRows = catalogue.pilotModels
       .filter((model) => newModelCodes.has(model.code))
@@ -171,12 +204,16 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         departmentId: required(departments, departmentCode, 'department'),
       })));
     if (supportRows.length > 0) {
-      await manager.createQueryBuilder().insert().into('pilot_model_supporting_department').values(supportRows).execute();
+      await this.manager.createQueryBuilder().insert().into('pilot_model_supporting_department').values(supportRows).execute();
     }
-    inserted.supportingDepartments = supportRows.length;
+    this.inserted.supportingDepartments = supportRows.length;
+    return models;
+  }
 
-    const metricIds = await idsByCode(manager, Metric);
-    const newMetrics = await insertMissing('metrics', Metric, keysOf(metricIds), catalogue.metrics.map((metric) => ({
+  /** The metrics; returns the codes of those this run inserted. */
+  async metrics(departments: Ids, models: Ids): Promise<Set<string>> {
+    const metricIds = await idsByCode(this.manager, Metric);
+    const newMetrics = await this.insertMissing('metrics', Metric, keysOf(metricIds), catalogue.metrics.map((metric) => ({
       key: metric.code,
       row: {
         code: metric.code,
@@ -192,12 +229,8 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
         basis: BASIS[metric.basis],
       },
     })));
-
-    await seedUnits(manager, inserted);
-    await seedDemoObservations(manager, new Set(newMetrics.map((metric) => metric.code!)), inserted);
-  });
-  await refreshStatistics(dataSource, inserted);
-  return { inserted };
+    return new Set(newMetrics.map((metric) => metric.code!));
+  }
 }
 
 /** Tables whose rows the seed loads in bulk. */
@@ -300,7 +333,9 @@ async function seedDemoObservations(manager: EntityManager, newMetricCodes: Set<
   const rows: ObservationRow[] = [];
   for (const metric of metrics) {
     if (metric.pilotModel?.status === ProgressStatus.NOT_STARTED || !newMetricCodes.has(metric.code)) continue;
-    for (const value of demoValues(metric, adminUnits.province.code, districts)) {
+    // The metrics a simulated feed serves take the feed's own values, so the seed and demo mode tell one story.
+    const values = feedDemoValues(metric.code, demoPeriods(metric.frequency)) ?? demoValues(metric, adminUnits.province.code, districts);
+    for (const value of values) {
       rows.push({
         metric: metric.code,
         unit: value.unitCode,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ingestRows } from '../../src/ingestion/ingest';
 import { rebuildRollups } from '../../src/modules/observations/rollups';
 import { dataOf } from '../helpers/api';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
@@ -204,8 +205,8 @@ describe('data trust under hostile feeds', () => {
     );
     expect(response.data?.metric.code).toBe('KIOSK_DEPLOYED');
     // Every measure is a finite number, or null with an error at its path that says why; the rest of the answer
-    // stands. (SQLite adds the two values up to Infinity; MariaDB's SUM of doubles answers 0 on overflow, which no
-    // output check can tell from a real 0: the bounds of validation are what keeps such values out.)
+    // stands. (SQLite adds the two values up to Infinity; MariaDB's SUM of doubles would answer 0 on overflow, which
+    // the guarded sums of src/database/sum-guard.ts turn into the same null with an error.)
     const errors = response.errors ?? [];
     for (const error of errors) {
       expect(error.message).toMatch(/^\w+\.(value|actual|ratio): .* — the computed value is not finite \(Infinity\)/);
@@ -216,9 +217,57 @@ describe('data trust under hostile feeds', () => {
     expect(latest === null ? errorAt('metric', 'latest', 'value') : Number.isFinite(latest)).toBe(true);
     const measure = response.data?.aggregate.rows[0].measures[0].value;
     expect(measure === null ? errorAt('aggregate', 'rows', 0, 'measures', 0, 'value') : Number.isFinite(measure)).toBe(true);
-    if (hub.dataSource.options.type === 'better-sqlite3') expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    // Never a silent 0 (what MariaDB's unguarded SUM gave): the overflowing measures are null on both databases.
+    expect([response.data?.metric.latest?.value, response.data?.metric.progress?.actual, measure]).toEqual([null, null, null]);
     const models = (response.data as unknown as { pilotModels: { edges: Array<{ node: { code: string } }> } }).pilotModels.edges;
     expect(models.length).toBeGreaterThan(0);
+  });
+
+  it('answers null with an error, never a silent 0, where a sum of stored values overflows (both databases)', async () => {
+    // MariaDB's SUM of doubles answers 0 when the sum overflows: the rollups and the engine's SQL guard every SUM.
+    const [metric] = (await hub.dataSource.query("SELECT id FROM metric WHERE code = 'KIOSK_NOTARIZATIONS'")) as Array<{ id: number }>;
+    const units = (await hub.dataSource.query("SELECT id, code FROM administrative_unit WHERE code IN ('412', '413') AND validFrom = '2024-01-01' ORDER BY code")) as Array<{ id: number }>;
+    await hub.dataSource.query('DELETE FROM observation WHERE metricId = ?', [metric.id]);
+    await hub.dataSource.query('DELETE FROM observation_rollup WHERE metricId = ?', [metric.id]);
+    // 412: two values in December (the month's rollup sum overflows); 413: one in November, one in December (each
+    // month fits, their sum over the two months does not).
+    const stored: Array<[number, string]> = [[units[0].id, '2024-12-01'], [units[0].id, '2024-12-02'], [units[1].id, '2024-11-05'], [units[1].id, '2024-12-05']];
+    for (const [unitId, day] of stored) {
+      await hub.dataSource.query(
+        'INSERT INTO observation (metricId, unitId, period, periodStart, periodEnd, value, recordedAt, source, isDemo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [metric.id, unitId, day, day, day, 1e308, '2025-01-01 00:00:00', 'legacy', 0],
+      );
+    }
+    await rebuildRollups(hub.dataSource, [metric.id]);
+    const rollups = (await hub.dataSource.query('SELECT unitId, `month`, valueSum FROM observation_rollup WHERE metricId = ? ORDER BY unitId, `month`', [metric.id])) as Array<{ valueSum: number | string }>;
+    // The overflowing month holds the largest double (read back as an overflow), not 0.
+    expect(rollups.map((row) => Number(row.valueSum))).toEqual([Number.MAX_VALUE, 1e308, 1e308]);
+    // A valid value added later to the overflowed month keeps it overflowed (MariaDB's "+" would fail instead).
+    const push = await ingestRows(hub.dataSource, [{ metric: 'KIOSK_NOTARIZATIONS', unit: '412', period: '2024-12-03', value: 5 }], {
+      runId: null, source: 'test', actor: 'tester', mappingVersion: null, today: '2025-01-01',
+    });
+    expect(push.rejections).toEqual([]);
+    expect(Number(((await hub.dataSource.query('SELECT valueSum FROM observation_rollup WHERE metricId = ? AND unitId = ? AND `month` = ?', [metric.id, units[0].id, '2024-12'])) as Array<{ valueSum: number }>)[0].valueSum)).toBe(Number.MAX_VALUE);
+
+    const response = await hub.graphql<{
+      series: Array<{ points: Array<{ period: string; value: number | null }> }>;
+      perUnit: { rows: Array<{ unit: { code: string }; measures: Array<{ value: number | null }> }> };
+    }>(
+      `{ series(metrics: ["KIOSK_NOTARIZATIONS"], from: "2024-11", to: "2024-12", granularity: MONTH) { points { period value } }
+         perUnit: aggregate(metrics: ["KIOSK_NOTARIZATIONS"], groupBy: [UNIT], level: DISTRICT, from: "2024-11", to: "2024-12") { rows { unit { code } measures { value } } } }`,
+    );
+    const paths = (response.errors ?? []).map((error) => JSON.stringify(error.path)).sort();
+    for (const error of response.errors ?? []) expect(error.message).toMatch(/^\w+\.value: .* — the computed value is not finite \(Infinity\)/);
+    // November's one value stands; December is null with an error at its path.
+    expect(response.data?.series[0].points).toEqual([{ period: '2024-11', value: 1e308 }, { period: '2024-12', value: null }]);
+    // Summed over both months in SQL (one row per unit): both units' totals overflow.
+    expect(response.data?.perUnit.rows.map((row) => [row.unit.code, row.measures[0].value])).toEqual([['412', null], ['413', null]]);
+    expect(paths).toEqual([
+      '["perUnit","rows",0,"measures",0,"value"]',
+      '["perUnit","rows",1,"measures",0,"value"]',
+      '["series",0,"points",1,"value"]',
+    ]);
   });
 
   it('converts time stamps to the connector zone, names refusing transforms and keeps what the source sent', async () => {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { parse, validate } from 'graphql';
 import { buildHubSchema } from '../../src/graphql/schema';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
+import { addDays } from '../../src/common/period';
+import { communes2024 } from '../../src/feeds/feed-units';
+import { biometricVisits } from '../../src/feeds/feed-values';
+import { adminUnits } from '../../src/seed/admin-units';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'schema', 'examples');
 const example = (name: string) => fs.readFileSync(path.join(EXAMPLES, `${name}.graphql`), 'utf8');
@@ -172,8 +176,17 @@ describe('schema/examples operations', () => {
     expect(rows).toHaveLength(5);
     const visits = rows.map((row) => row.measures.find((measure) => measure.metric.code === 'KCB_BIOMETRIC_VISITS')!.value);
     expect([...visits].sort((a, b) => b - a)).toEqual(visits);
-    // The demo data gives Vinh the largest share.
-    expect(rows[0].unit).toEqual({ code: '412', name: 'Thành phố Vinh' });
+    // The demo data comes from the feed generator: the district whose communes see the most visits in Q1 2024 leads.
+    const quarter: string[] = [];
+    for (let day = '2024-01-01'; day <= '2024-03-31'; day = addDays(day, 1)) quarter.push(day);
+    const districtVisits = (code: string) =>
+      adminUnits.edition2024.districts.find((district) => district.code === code)!.communes.reduce(
+        (sum, commune) => sum + quarter.reduce((inner, day) => inner + biometricVisits(communes2024.find((unit) => unit.code === commune.code)!, day), 0),
+        0,
+      );
+    const leader = adminUnits.edition2024.districts.map((district) => district.code).sort((a, b) => districtVisits(b) - districtVisits(a))[0];
+    expect(rows[0].unit.code).toBe(leader);
+    expect(visits[0]).toBe(districtVisits(leader));
     expect(rows.every((row) => row.measures.length === 2 && row.measures.every((measure) => measure.complete))).toBe(true);
   });
 

@@ -9,6 +9,7 @@ import { coarserLevel } from '../value-rules';
 import { estimateRows } from '../volume';
 import type { Plan } from './plan';
 import { dateText, datetimeParameter, dialectOf, parameterList } from '../../database/sql-dialect';
+import { guardedSum, readSum } from '../../database/sum-guard';
 import { num, type Queryable } from './queryable';
 import type { AnalyticsMetric } from './types';
 
@@ -115,8 +116,9 @@ async function loadRollupValues(dataSource: Queryable, plan: Plan, summable: Rea
     selects.push(
       'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
         's.numeratorCount, r.latestPeriodStart, r.latestValue ' +
-        'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, SUM(valueSum) AS valueSum, ' +
-        'SUM(numeratorSum) AS numeratorSum, SUM(denominatorSum) AS denominatorSum, SUM(observationCount) AS observationCount, ' +
+        'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, ' +
+        `${guardedSum('valueSum')} AS valueSum, ${guardedSum('numeratorSum')} AS numeratorSum, ${guardedSum('denominatorSum')} AS denominatorSum, ` +
+        'SUM(observationCount) AS observationCount, ' +
         'SUM(numeratorCount) AS numeratorCount FROM observation_rollup ' +
         `WHERE metricId IN (${parameterList(summed.length)}) AND \`month\` >= ? AND \`month\` <= ?${units} GROUP BY metricId, unitId) s ` +
         'JOIN observation_rollup r ON r.metricId = s.metricId AND r.unitId = s.unitId AND r.`month` = s.lastMonth',
@@ -129,9 +131,10 @@ async function loadRollupValues(dataSource: Queryable, plan: Plan, summable: Rea
     unitId: Number(row.unitId),
     level: row.level as UnitLevel,
     start: `${String(row.month)}-01`,
-    valueSum: Number(row.valueSum),
-    numeratorSum: num(row.numeratorSum),
-    denominatorSum: num(row.denominatorSum),
+    // A sum that overflowed (src/database/sum-guard.ts) reads as Infinity: the measure answers null with an error.
+    valueSum: readSum(Number(row.valueSum)),
+    numeratorSum: readSum(num(row.numeratorSum)),
+    denominatorSum: readSum(num(row.denominatorSum)),
     observationCount: Number(row.observationCount),
     numeratorCount: Number(row.numeratorCount),
     latestPeriodStart: dateText(row.latestPeriodStart),

@@ -8,7 +8,8 @@ import { Expectations } from './expectations';
 import { loadValues, reportingLevels } from './load';
 import { combineMeasures, measureOf } from './measures';
 import { planRequest } from './plan';
-import { DEFAULT_MAX_AGGREGATE_ROWS, type AnalyticsMetric, type AnalyticsOptions, type SeriesRequest, type SeriesResult } from './types';
+import type { UnitLevel } from '../../common/enums';
+import { DEFAULT_MAX_AGGREGATE_ROWS, type AnalyticsMetric, type AnalyticsOptions, type Measure, type SeriesPoint, type SeriesRequest, type SeriesResult } from './types';
 
 /**
  * Series of one or more metrics over a period range at a granularity: one series per metric (or one for all
@@ -49,9 +50,20 @@ export async function runSeries(dataSource: DataSource, request: SeriesRequest, 
         const parts = metrics.map((metric) => measure(metric, bucketIndex, groupId));
         return { period, ...(parts.length === 1 ? parts[0] : combineMeasures(metrics[0].kind, parts)) };
       });
-      result.push({ metrics, unit: group, points });
+      result.push({ metrics, unit: group, points: markLevelChanges(points) });
     }
   }
   return result;
 }
 
+
+/** Flags each point whose level differs from that of the nearest earlier point with a level (a break in the series). */
+function markLevelChanges(points: ReadonlyArray<Measure & Pick<SeriesPoint, 'period'>>): SeriesPoint[] {
+  let previous: UnitLevel | null = null;
+  return points.map((point) => {
+    const changed = point.level !== null && previous !== null && point.level !== previous;
+    const marked = { ...point, levelChanged: changed, previousLevel: changed ? previous : null };
+    if (point.level !== null) previous = point.level;
+    return marked;
+  });
+}

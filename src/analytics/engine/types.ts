@@ -115,6 +115,13 @@ export interface AnalyticsMetric {
 
 export interface SeriesPoint extends Measure {
   period: Period;
+  /**
+   * True when this point's values come from another level than the nearest earlier point with values (e.g.
+   * district reports up to March, commune reports from April): the two are not like for like, mark a break.
+   */
+  levelChanged: boolean;
+  /** That earlier point's level when `levelChanged`; otherwise null. */
+  previousLevel: UnitLevel | null;
 }
 
 export interface SeriesResult {

@@ -8,6 +8,7 @@ import { parsePeriod } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import type { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
+import { guardedSum, readSum } from '../../database/sum-guard';
 import { Observation } from './observation.entity';
 
 @ObjectType({ description: 'A metric’s value for one period, combined over the units that reported it.' })
@@ -71,9 +72,10 @@ function toLevelSum(row: SumRow): LevelSum {
     period: row.period,
     level: row.level,
     sums: {
-      value: Number(row.value ?? 0),
-      numerator: Number(row.numerator ?? 0),
-      denominator: Number(row.denominator ?? 0),
+      // A sum that overflowed (src/database/sum-guard.ts) reads as Infinity: the field answers null with an error.
+      value: readSum(Number(row.value ?? 0)),
+      numerator: readSum(Number(row.numerator ?? 0)),
+      denominator: readSum(Number(row.denominator ?? 0)),
       reports: reportingUnits,
       numerators: Number(row.numeratorCount),
     },
@@ -161,9 +163,9 @@ function buildLatestQuery(dataSource: DataSource, metricIds: number[], asOf?: st
     .select('observation.metricId', 'metricId')
     .addSelect('observation.period', 'period')
     .addSelect('unit.level', 'level')
-    .addSelect('SUM(observation.value)', 'value')
-    .addSelect('SUM(observation.numerator)', 'numerator')
-    .addSelect('SUM(observation.denominator)', 'denominator')
+    .addSelect(guardedSum('observation.value'), 'value')
+    .addSelect(guardedSum('observation.numerator'), 'numerator')
+    .addSelect(guardedSum('observation.denominator'), 'denominator')
     .addSelect('COUNT(*)', 'reportingUnits')
     .addSelect('COUNT(observation.numerator)', 'numeratorCount')
     .setParameters({ metricIds, ...(asOf ? { asOf } : {}) })
@@ -193,9 +195,9 @@ export async function cumulativeTotals(dataSource: DataSource, metrics: readonly
     .select('observation.metricId', 'metricId')
     .addSelect("'total'", 'period')
     .addSelect('unit.level', 'level')
-    .addSelect('SUM(observation.value)', 'value')
-    .addSelect('SUM(observation.numerator)', 'numerator')
-    .addSelect('SUM(observation.denominator)', 'denominator')
+    .addSelect(guardedSum('observation.value'), 'value')
+    .addSelect(guardedSum('observation.numerator'), 'numerator')
+    .addSelect(guardedSum('observation.denominator'), 'denominator')
     .addSelect('COUNT(DISTINCT observation.unitId)', 'reportingUnits')
     .addSelect('COUNT(observation.numerator)', 'numeratorCount');
   const windows = withTargets.map((metric, index) => {

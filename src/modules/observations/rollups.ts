@@ -8,6 +8,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { addDays, parsePeriod, periodContaining, type Frequency } from '../../common/period';
 import { inChunks, parameterList, placeholders, Sql } from '../../database/sql-dialect';
+import { guardedAddition, guardedSum, sumParameter } from '../../database/sum-guard';
 
 export interface RollupKey {
   metricId: number;
@@ -55,8 +56,8 @@ function upsertStatement(sql: Sql, from: string, month: string): string {
   // joined back through the unique index for its value.
   const grouped =
     `SELECT o.${q('metricId')} AS ${q('metricId')}, o.${q('unitId')} AS ${q('unitId')}, ${month} AS ${q('month')}, ` +
-    `MIN(u.${q('level')}) AS ${q('level')}, SUM(o.${q('value')}) AS ${q('valueSum')}, ` +
-    `SUM(o.${q('numerator')}) AS ${q('numeratorSum')}, SUM(o.${q('denominator')}) AS ${q('denominatorSum')}, ` +
+    `MIN(u.${q('level')}) AS ${q('level')}, ${guardedSum(`o.${q('value')}`)} AS ${q('valueSum')}, ` +
+    `${guardedSum(`o.${q('numerator')}`)} AS ${q('numeratorSum')}, ${guardedSum(`o.${q('denominator')}`)} AS ${q('denominatorSum')}, ` +
     `COUNT(*) AS ${q('observationCount')}, COUNT(o.${q('numerator')}) AS ${q('numeratorCount')}, ` +
     `MAX(o.${q('periodStart')}) AS ${q('latestPeriodStart')}, MAX(o.${q('period')}) AS ${q('latestPeriod')} ` +
     `FROM ${from} JOIN ${q('administrative_unit')} u ON u.${q('id')} = o.${q('unitId')} ` +
@@ -185,10 +186,12 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
   const added = (column: string) => sql.proposed(column);
   // A sum stays null only while every report lacked it (as SUM does).
   const nullableSum = (column: string) =>
-    `${q(column)} = CASE WHEN ${stored(column)} IS NULL AND ${added(column)} IS NULL THEN NULL ELSE COALESCE(${stored(column)}, 0) + COALESCE(${added(column)}, 0) END`;
+    `${q(column)} = CASE WHEN ${stored(column)} IS NULL AND ${added(column)} IS NULL THEN NULL ELSE ` +
+    `${guardedAddition(`COALESCE(${stored(column)}, 0)`, `COALESCE(${added(column)}, 0)`)} END`;
   // MySQL assigns left to right (later expressions see earlier assignments): latestValue before latestPeriodStart.
   const set = [
-    `${q('valueSum')} = ${stored('valueSum')} + ${added('valueSum')}`,
+    // Sums guarded against overflow (src/database/sum-guard.ts).
+    `${q('valueSum')} = ${guardedAddition(stored('valueSum'), added('valueSum'))}`,
     nullableSum('numeratorSum'),
     nullableSum('denominatorSum'),
     `${q('observationCount')} = ${stored('observationCount')} + ${added('observationCount')}`,
@@ -202,7 +205,7 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
       const level = levels.get(delta.unitId);
       if (!level) throw new Error(`administrative unit ${delta.unitId} is referenced but missing`);
       parameters.push(
-        delta.metricId, delta.unitId, delta.month, level, delta.valueSum, delta.numeratorSum, delta.denominatorSum,
+        delta.metricId, delta.unitId, delta.month, level, sumParameter(delta.valueSum), sumParameter(delta.numeratorSum), sumParameter(delta.denominatorSum),
         delta.observationCount, delta.numeratorCount, delta.latestPeriodStart, delta.latestValue,
       );
     }

@@ -1,0 +1,72 @@
+import type { ObservationRow } from '../../connectors/sdk/mapping';
+import { runSeries } from '../../src/analytics/engine';
+import { UnitLevel } from '../../src/common/enums';
+import { addDays } from '../../src/common/period';
+import { communes2024, districts2024 } from '../../src/feeds/feed-units';
+import { biometricVisits, unsecuredLoans } from '../../src/feeds/feed-values';
+import { ingestRows } from '../../src/ingestion/ingest';
+import { closeDatabase } from '../helpers/test-hub';
+import { openTestDatabase, type TestDatabase } from '../helpers/test-database';
+
+function days(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
+  return dates;
+}
+
+/**
+ * The seeded first quarter of 2024 and the simulated feeds demo mode reads come from one generator: a month read
+ * from the commune feed is comparable with the seeded district month before it, and the series flags the switch.
+ */
+describe('demo data: the seed and the feeds tell one story', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await closeDatabase(database.dataSource);
+  });
+
+  it('seeds the feed metrics with the feed generator’s values', async () => {
+    // Of the feed metrics, the seed gives values to those whose models are under way (M03 health, M08 loans).
+    const [count, amount] = await runSeries(database.dataSource, { metrics: ['LOANS_UNSECURED_COUNT', 'LOANS_UNSECURED_AMOUNT'], from: '2024-02', to: '2024-02', granularity: 'MONTH' });
+    expect(count.points[0]).toMatchObject({
+      value: districts2024.reduce((sum, district) => sum + unsecuredLoans(district, '2024-02').count, 0),
+      level: UnitLevel.DISTRICT,
+      levelChanged: false,
+    });
+    expect(amount.points[0].value).toBe(districts2024.reduce((sum, district) => sum + unsecuredLoans(district, '2024-02').amount, 0));
+  });
+
+  it('a commune feed month after seeded district months: no artificial drop, and the level switch is flagged', async () => {
+    // What the health connector of demo mode writes for April 2024: 460 communes × 30 days.
+    const rows: ObservationRow[] = days('2024-04-01', '2024-04-30').flatMap((date) =>
+      communes2024.map((commune) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: commune.code, period: date, value: biometricVisits(commune, date) })),
+    );
+    const summary = await ingestRows(database.dataSource, rows, { runId: null, source: 'connector:health', actor: 'feed test', mappingVersion: null, today: '2024-05-01' });
+    expect(summary.rejections).toEqual([]);
+
+    const [series] = await runSeries(database.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS'], from: '2024-01-01', to: '2024-06-30', granularity: 'MONTH' });
+    const points = series.points.map((point) => ({ period: point.period.text, value: point.value, level: point.level, levelChanged: point.levelChanged, previousLevel: point.previousLevel }));
+    const [january, february, march, april, may, june] = points;
+    expect([january, february, march].map((point) => [point.level, point.levelChanged])).toEqual([
+      [UnitLevel.DISTRICT, false],
+      [UnitLevel.DISTRICT, false],
+      [UnitLevel.DISTRICT, false],
+    ]);
+    // The seeded district month equals the sum of the feed's communes over the same days.
+    const marchFromCommunes = days('2024-03-01', '2024-03-31').reduce((sum, date) => sum + communes2024.reduce((inner, commune) => inner + biometricVisits(commune, date), 0), 0);
+    expect(march.value).toBe(marchFromCommunes);
+    // April (commune feed) within ±25 % of March (seeded districts): the same generator, so no artificial drop.
+    const ratio = april.value! / march.value!;
+    expect(ratio).toBeGreaterThanOrEqual(0.75);
+    expect(ratio).toBeLessThanOrEqual(1.25);
+    // The switch from district to commune reports is a real break, and it is flagged where it happens.
+    expect(april).toMatchObject({ level: UnitLevel.COMMUNE, levelChanged: true, previousLevel: UnitLevel.DISTRICT });
+    // Months without values neither have a level nor flag a change.
+    expect([may, june].map((point) => [point.value, point.level, point.levelChanged, point.previousLevel])).toEqual([
+      [null, null, false, null],
+      [null, null, false, null],
+    ]);
+  });
+});
