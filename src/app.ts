@@ -9,13 +9,14 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
-import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
+import { requestContextValue, type ConnectorOperations, type HubContext } from './graphql/context';
 import { AnalyticsCatalogue } from './analytics/volume';
 import { createErrorFormatter } from './graphql/errors';
 import { batchLimit, boundStatementsByDeadline, deadlineScope, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8, withDeadlines } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
 import { callerChecks } from './http/caller';
 import { fairTurns } from './http/fair-turns';
+import { leanJsonBody } from './http/json-body';
 import { createHttpServer, securityHeaders } from './http/hardening';
 import { connectionLifecycle } from './http/lifecycle';
 import { probes } from './http/probes';
@@ -28,6 +29,7 @@ import { onAuditWriteFailure } from './security/audit';
 import { auditPlugin } from './security/audit-plugin';
 import type { Authenticator } from './security/authentication';
 import type { Principal } from './security/principal';
+import { requestIp } from './security/rate-limit';
 
 export interface Hub {
   url: string;
@@ -135,24 +137,23 @@ function requestContext(config: HubConfig, dataSource: DataSource, options: HubO
     // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
     const principal = req.res?.locals.principal as Principal | undefined;
     if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-    return {
+    return requestContextValue({
       dataSource,
       config,
-      loaders: new RequestLoaders(dataSource),
       principal,
       actor: principal.name,
       requestId: String(req.id),
-      clientIp: req.ip,
+      clientIp: requestIp(req),
       connectors: options.connectors,
       apiKeys: authenticator.apiKeys,
-    };
+    });
   };
 }
 
 /** POST/GET /graphql: the body limits, the batch limit and the deadline scope in front of Apollo. */
 function graphqlRoute(config: HubConfig, server: ApolloServer<HubContext>, contextOf: (req: express.Request) => Promise<HubContext>): RequestHandler[] {
   return [
-    express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
+    leanJsonBody(config.graphql.maxBodyBytes, express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 })),
     batchLimit(config.graphql),
     deadlineScope,
     expressMiddleware(server, { context: ({ req }) => contextOf(req) }),
