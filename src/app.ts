@@ -9,7 +9,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
-import { RequestLoaders, type ConnectorOperations, type HubContext } from './graphql/context';
+import { requestContextValue, type ConnectorOperations, type HubContext } from './graphql/context';
 import { AnalyticsCatalogue } from './analytics/volume';
 import { createErrorFormatter } from './graphql/errors';
 import { boundStatementsByDeadline, deadlineScope, withDeadlines } from './graphql/deadlines';
@@ -17,6 +17,7 @@ import { batchLimit, limitOptions, requestErrorHandler, suggestionsRemover, veri
 import { buildHubSchema } from './graphql/schema';
 import { callerChecks } from './http/caller';
 import { fairTurns } from './http/fair-turns';
+import { leanJsonBody } from './http/json-body';
 import { createHttpServer, securityHeaders } from './http/hardening';
 import { connectionLifecycle } from './http/lifecycle';
 import { probes } from './http/probes';
@@ -29,6 +30,7 @@ import { onAuditWriteFailure } from './security/audit';
 import { auditPlugin } from './security/audit-plugin';
 import type { Authenticator } from './security/authentication';
 import type { Principal } from './security/principal';
+import { requestIp } from './security/rate-limit';
 
 export interface Hub {
   url: string;
@@ -55,34 +57,23 @@ export interface HubOptions {
   authenticator?: Authenticator;
 }
 
-/** Times each GraphQL operation by name and type. */
+/**
+ * Times each GraphQL operation by name and type, and makes every GraphQL response `Cache-Control: no-store`
+ * (answers depend on the caller's credentials). The header is what Apollo's default cache-control plugin sends
+ * when no field declares a cache hint, and none does; that plugin is disabled because it also hooks every field
+ * of every operation to collect hints. One plugin for both: each plugin's hooks cost every request a few promises.
+ */
 function operationMetrics(metrics: HubMetrics): ApolloServerPlugin<HubContext> {
   return {
     async requestDidStart() {
       const started = performance.now();
       return {
         async willSendResponse(request) {
+          request.response.http.headers.set('cache-control', 'no-store');
           metrics.graphqlDuration.observe(
             { operation: request.operationName ?? 'anonymous', type: request.operation?.operation ?? 'invalid' },
             (performance.now() - started) / 1000,
           );
-        },
-      };
-    },
-  };
-}
-
-/**
- * Every GraphQL response is `Cache-Control: no-store` (answers depend on the caller's credentials). This is what
- * Apollo's default cache-control plugin sends when no field declares a cache hint, and none does; that plugin
- * is disabled because it also hooks every field of every operation to collect hints.
- */
-function noStore(): ApolloServerPlugin<HubContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          response.http.headers.set('cache-control', 'no-store');
         },
       };
     },
@@ -124,7 +115,7 @@ async function startGraphQLServer(
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), noStore(), operationMetrics(metrics), limitsPlugin, auditPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), operationMetrics(metrics), limitsPlugin, auditPlugin()],
   });
   await server.start();
   return { server, schema };
@@ -136,24 +127,23 @@ function requestContext(config: HubConfig, dataSource: DataSource, options: HubO
     // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
     const principal = req.res?.locals.principal as Principal | undefined;
     if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-    return {
+    return requestContextValue({
       dataSource,
       config,
-      loaders: new RequestLoaders(dataSource),
       principal,
       actor: principal.name,
       requestId: String(req.id),
-      clientIp: req.ip,
+      clientIp: requestIp(req),
       connectors: options.connectors,
       apiKeys: authenticator.apiKeys,
-    };
+    });
   };
 }
 
 /** POST/GET /graphql: the body limits, the batch limit and the deadline scope in front of Apollo. */
 function graphqlRoute(config: HubConfig, server: ApolloServer<HubContext>, contextOf: (req: express.Request) => Promise<HubContext>): RequestHandler[] {
   return [
-    express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }),
+    leanJsonBody(config.graphql.maxBodyBytes, express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 })),
     batchLimit(config.graphql),
     deadlineScope,
     expressMiddleware(server, { context: ({ req }) => contextOf(req) }),

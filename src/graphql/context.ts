@@ -5,7 +5,7 @@ import type { HubConfig } from '../config';
 import type { ConnectorService } from '../modules/connectors/connector.service';
 import type { ApiKeyService } from '../security/api-key.service';
 import type { Principal } from '../security/principal';
-import type { RequestLoaders } from './loaders';
+import { RequestLoaders } from './loaders';
 
 export { RequestLoaders, type EntityClass } from './loaders';
 
@@ -20,7 +20,7 @@ export interface HubContext {
   dataSource: DataSource;
   connectors?: ConnectorOperations;
   config: HubConfig;
-  /** The request's DataLoaders, built once per request by the context factory. */
+  /** The request's DataLoaders, one set per request (built on first use by {@link requestContextValue}). */
   loaders: RequestLoaders;
   /** The authenticated caller; every authorization decision reads it. */
   principal: Principal;
@@ -32,6 +32,30 @@ export interface HubContext {
   apiKeys: ApiKeyService;
   /** Network address of the caller, recorded in the audit log. */
   clientIp?: string;
+}
+
+/** Where a context made by {@link requestContextValue} keeps its loaders once built. */
+interface LoaderHolder {
+  built?: RequestLoaders;
+}
+
+/**
+ * The prototype of request contexts: `loaders` is a getter here, not an own property, because Apollo copies
+ * each context (`Object.assign` onto an object of the same prototype) before running an operation, and that copy
+ * would call an own getter, building the loaders of every request. The holder object is shared by the copies.
+ */
+const lazyLoaders = Object.defineProperty({}, 'loaders', {
+  get(this: { dataSource: DataSource; loaderHolder: LoaderHolder }): RequestLoaders {
+    return (this.loaderHolder.built ??= new RequestLoaders(this.dataSource));
+  },
+});
+
+/**
+ * The context of one request, its DataLoaders built when a resolver first asks for them: most operations (and
+ * every `{ __typename }`) read none, and building the two dozen loaders was a cost of every request.
+ */
+export function requestContextValue(fields: Omit<HubContext, 'loaders'>): HubContext {
+  return Object.assign(Object.create(lazyLoaders) as HubContext, fields, { loaderHolder: {} satisfies LoaderHolder });
 }
 
 const scopes = new WeakMap<HubContext, RequestScope>();

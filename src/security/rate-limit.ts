@@ -81,9 +81,20 @@ function storeKey(caller: string): string {
   return caller.length <= 200 ? caller : `sha256:${createHash('sha256').update(caller).digest('hex')}`;
 }
 
+const IP = Symbol('request.ip');
+
+/**
+ * `request.ip`, read once per request: express computes it anew on every read (parsing X-Forwarded-For against
+ * TRUST_PROXY), and authentication, rate limits, the GraphQL context and audit records all ask for it.
+ */
+export function requestIp(request: Request): string | undefined {
+  const cached = request as Request & { [IP]?: { ip: string | undefined } };
+  return (cached[IP] ??= { ip: request.ip }).ip;
+}
+
 /** The client address of a request: the forwarded one when TRUST_PROXY trusts the proxy, else the TCP peer's. */
 export function clientAddress(request: Request): string {
-  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
+  return requestIp(request) ?? request.socket.remoteAddress ?? 'unknown';
 }
 
 /**
