@@ -270,38 +270,61 @@ function checkOrigin(origin: IngestionOrigin): void {
   if (origin.recordedAt !== undefined && typeof origin.recordedAt !== 'function') throw problem('recordedAt must be a function of the row');
 }
 
+/** What the writes of one call share. */
+interface WriteContext {
+  sql: Sql;
+  origin: IngestionOrigin;
+  /** The time of the call, as a statement parameter. */
+  nowParameter: unknown;
+  /** Pushes the parameters of one observation row (OBSERVATION_COLUMNS). */
+  pushObservation: (row: ValidRow, into: unknown[]) => void;
+}
+
+interface WriteCounts {
+  imported: number;
+  updated: number;
+  unchanged: number;
+}
+
+function writeContext(sql: Sql, origin: IngestionOrigin): WriteContext {
+  const nowParameter = sql.datetime(new Date());
+  const { recordedAt, source, runId, mappingVersion } = origin;
+  const isDemo = origin.isDemo ? 1 : 0;
+  return {
+    sql,
+    origin,
+    nowParameter,
+    pushObservation: (row, into) => {
+      into.push(
+        row.metricId,
+        row.unitId,
+        row.period,
+        row.periodStart,
+        row.periodEnd,
+        row.value,
+        row.numerator,
+        row.denominator,
+        recordedAt ? sql.datetime(recordedAt(row)) : nowParameter,
+        source,
+        runId,
+        mappingVersion,
+        isDemo,
+      );
+    },
+  };
+}
+
 /**
- * Validates `rows` and stores the accepted ones in one transaction (one per ROWS_PER_TRANSACTION accepted rows):
- * new natural keys are inserted, changed values replace the stored one after its revision is kept, identical
- * values are left untouched. Rejections are stored against origin.runId when it is set. If the database fails,
- * nothing of the call remains (on SQLite, of a call larger than one slice: nothing of the slice that failed nor of
- * those after it).
- *
- * Given an entity manager instead of the data source, the call reads and writes in the caller's transaction (the
- * demo seed's): it commits or rolls back with it, and write conflicts are the caller's to handle.
+ * Validates every row, then drops duplicates within the call (the first valid occurrence of a natural key is
+ * kept): returns the accepted rows; the rejections are counted (and the first ones kept) in `summary`.
  */
-export async function ingestRows(
-  target: DataSource | EntityManager,
+async function acceptRows(
+  validator: RowValidator,
   rows: readonly ObservationRow[],
   origin: IngestionOrigin,
-): Promise<ImportSummary> {
-  checkOrigin(origin);
-  if (!(target instanceof DataSource) && !target.queryRunner?.isTransactionActive) {
-    throw new Error('ingestRows: an entity manager must be one of a transaction (or pass the data source)');
-  }
+  summary: ImportSummary,
+): Promise<ValidRow[]> {
   const offset = origin.rowOffset ?? 0;
-  const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
-  if (rows.length === 0) return summary;
-
-  const sql = Sql.of(target);
-  const validator = new RowValidator({
-    metricsByCode: await loadMetrics(target, sql),
-    unitsByCode: await loadUnits(target, sql, rows),
-    departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
-    today: origin.today,
-  });
-
-  // Validation, then duplicates within the call: the first valid occurrence of a natural key is kept.
   const accepted: ValidRow[] = [];
   const firstIndex = new Map<string, number>();
   const refuse = (index: number, reason: RejectionReason, message: string) => {
@@ -342,154 +365,189 @@ export async function ingestRows(
     firstIndex.set(key, index);
     accepted.push(result);
   }
+  return accepted;
+}
 
-  const storedRejections = origin.runId === null ? [] : summary.rejections;
-  if (accepted.length === 0 && storedRejections.length === 0) return summary;
+/** Stores the rejections of a call against its run. */
+async function writeRejections(manager: EntityManager, context: WriteContext, rejections: readonly RowRejection[]): Promise<void> {
+  const { sql, origin } = context;
+  await writeRows(
+    manager,
+    rejections,
+    REJECTIONS_PER_STATEMENT,
+    REJECTION_COLUMNS.length,
+    (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
+    (rejection, into) => {
+      const stored = storedRejection(rejection);
+      into.push(origin.runId, stored.rowIndex, stored.reason, stored.message, stored.raw);
+    },
+  );
+}
 
-  const now = new Date();
-  const nowParameter = sql.datetime(now);
-  const recordedAt = origin.recordedAt;
-  const isDemo = origin.isDemo ? 1 : 0;
-  const runId = origin.runId;
-  let imported = 0;
-  let updated = 0;
-  let unchanged = 0;
+/** Keeps the stored values of `updates` as revisions, then replaces them. */
+async function writeUpdates(
+  manager: EntityManager,
+  context: WriteContext,
+  updates: ReadonlyArray<{ row: ValidRow; previous: ExistingObservation }>,
+): Promise<void> {
+  const { sql, origin, nowParameter } = context;
+  await writeRows(
+    manager,
+    updates,
+    ROWS_PER_STATEMENT,
+    REVISION_COLUMNS.length,
+    (count) => sql.insert('observation_revision', REVISION_COLUMNS, count),
+    ({ previous }, into) =>
+      into.push(
+        previous.id,
+        previous.value,
+        previous.numerator,
+        previous.denominator,
+        previous.recordedAt, // passed back in the form the driver returned it
+        previous.source,
+        previous.runId,
+        previous.mappingVersion,
+        nowParameter,
+        origin.actor,
+        origin.runId,
+      ),
+  );
+  await writeRows(
+    manager,
+    updates.map(({ row }) => row),
+    ROWS_PER_STATEMENT,
+    OBSERVATION_COLUMNS.length,
+    (count) => sql.upsert('observation', OBSERVATION_COLUMNS, ['metricId', 'unitId', 'period'], UPDATED_COLUMNS, count),
+    context.pushObservation,
+  );
+}
 
-  // Concurrent batches of the same keys: on MySQL/MariaDB two writers inserting one new key collide (a duplicate
-  // key, or a deadlock over the index gap both locked); the loser's slice transaction is run again and then
-  // finds the key and updates it. SQLite runs one write transaction at a time (database/sqlite-transactions.ts).
-  const writeSlice = async (manager: EntityManager, sliceRows: readonly ValidRow[], sliceRejections: readonly RowRejection[]) => {
-    const existing = await loadExisting(manager, sql, sliceRows);
-    let unchangedRows = 0;
-    const inserts: ValidRow[] = [];
-    const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
-    for (const row of sliceRows) {
-      const previous = existing.get(keyOf(row.metricId, row.unitId, row.period));
-      if (!previous) inserts.push(row);
-      else if (previous.value === row.value && previous.numerator === row.numerator && previous.denominator === row.denominator) unchangedRows += 1;
-      else updates.push({ row, previous });
-    }
+/**
+ * Writes one slice of accepted rows (and the rejections that go with it) with the caller's manager: new keys are
+ * inserted, changed values revised, identical ones skipped; the rollups of the months touched are maintained.
+ */
+async function writeSlice(
+  manager: EntityManager,
+  context: WriteContext,
+  sliceRows: readonly ValidRow[],
+  sliceRejections: readonly RowRejection[],
+): Promise<WriteCounts> {
+  const { sql } = context;
+  const existing = await loadExisting(manager, sql, sliceRows);
+  let unchangedRows = 0;
+  const inserts: ValidRow[] = [];
+  const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
+  for (const row of sliceRows) {
+    const previous = existing.get(keyOf(row.metricId, row.unitId, row.period));
+    if (!previous) inserts.push(row);
+    else if (previous.value === row.value && previous.numerator === row.numerator && previous.denominator === row.denominator) unchangedRows += 1;
+    else updates.push({ row, previous });
+  }
 
-    if (sliceRejections.length > 0) {
-      await writeRows(
-        manager,
-        sliceRejections,
-        REJECTIONS_PER_STATEMENT,
-        REJECTION_COLUMNS.length,
-        (count) => sql.insert('run_rejection', REJECTION_COLUMNS, count),
-        (rejection, into) => {
-          const stored = storedRejection(rejection);
-          into.push(runId, stored.rowIndex, stored.reason, stored.message, stored.raw);
-        },
-      );
-    }
+  if (sliceRejections.length > 0) await writeRejections(manager, context, sliceRejections);
+  if (updates.length > 0) await writeUpdates(manager, context, updates);
+  if (inserts.length > 0) {
+    await writeRows(
+      manager,
+      inserts,
+      ROWS_PER_STATEMENT,
+      OBSERVATION_COLUMNS.length,
+      (count) => sql.insert('observation', OBSERVATION_COLUMNS, count),
+      context.pushObservation,
+    );
+  }
+  // Analytics rollups, in this transaction: months with a changed value are re-derived from the observations;
+  // new values elsewhere are added to their months.
+  const changed = rollupKeysOf(updates.map(({ row }) => row));
+  const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
+  await refreshRollups(manager, changed);
+  await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
+  return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
+}
 
-    if (updates.length > 0) {
-      await writeRows(
-        manager,
-        updates,
-        ROWS_PER_STATEMENT,
-        REVISION_COLUMNS.length,
-        (count) => sql.insert('observation_revision', REVISION_COLUMNS, count),
-        ({ previous }, into) =>
-          into.push(
-            previous.id,
-            previous.value,
-            previous.numerator,
-            previous.denominator,
-            previous.recordedAt, // passed back in the form the driver returned it
-            previous.source,
-            previous.runId,
-            previous.mappingVersion,
-            nowParameter,
-            origin.actor,
-            runId,
-          ),
-      );
-      await writeRows(
-        manager,
-        updates.map(({ row }) => row),
-        ROWS_PER_STATEMENT,
-        OBSERVATION_COLUMNS.length,
-        (count) => sql.upsert('observation', OBSERVATION_COLUMNS, ['metricId', 'unitId', 'period'], UPDATED_COLUMNS, count),
-        (row, into) => pushObservation(row, into),
-      );
-    }
-
-    if (inserts.length > 0) {
-      await writeRows(
-        manager,
-        inserts,
-        ROWS_PER_STATEMENT,
-        OBSERVATION_COLUMNS.length,
-        (count) => sql.insert('observation', OBSERVATION_COLUMNS, count),
-        (row, into) => pushObservation(row, into),
-      );
-    }
-    // Analytics rollups, in this transaction: months with a changed value are re-derived from the observations;
-    // new values elsewhere are added to their months.
-    const changed = rollupKeysOf(updates.map(({ row }) => row));
-    const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
-    await refreshRollups(manager, changed);
-    await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
-    return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
-  };
-
+/**
+ * Writes the accepted rows in slices of ROWS_PER_TRANSACTION, the rejections with the first slice. A server
+ * database keeps the whole batch in one transaction, yielding between slices: other requests have connections of
+ * their own meanwhile. The embedded database has a single connection that every request would share with an open
+ * transaction, so there each slice commits on its own. Given a manager, every slice is written in its transaction.
+ */
+async function writeAccepted(
+  target: DataSource | EntityManager,
+  context: WriteContext,
+  accepted: readonly ValidRow[],
+  storedRejections: readonly RowRejection[],
+): Promise<WriteCounts> {
   const slices: ValidRow[][] = [];
   for (let start = 0; start === 0 || start < accepted.length; start += ROWS_PER_TRANSACTION) slices.push(accepted.slice(start, start + ROWS_PER_TRANSACTION));
-  // The rejections go with the first slice. A server database keeps the whole batch in one transaction, yielding
-  // between slices: other requests have connections of their own meanwhile. The embedded database has a single
-  // connection that every request would share with an open transaction, so there each slice commits on its own.
-  const slicesPerTransaction = sql.dialect === 'sqlite' ? 1 : slices.length;
-  const writeSlices = async (manager: EntityManager, first: number, end: number) => {
+  const slicesPerTransaction = context.sql.dialect === 'sqlite' ? 1 : slices.length;
+  const writeSlices = async (manager: EntityManager, first: number, end: number): Promise<WriteCounts> => {
     const totals = { imported: 0, updated: 0, unchanged: 0 };
     for (let index = first; index < end; index += 1) {
       if (index > first) await yieldToEventLoop();
-      const written = await writeSlice(manager, slices[index], index === 0 ? storedRejections : []);
+      const written = await writeSlice(manager, context, slices[index], index === 0 ? storedRejections : []);
       totals.imported += written.imported;
       totals.updated += written.updated;
       totals.unchanged += written.unchanged;
     }
     return totals;
   };
-  if (target instanceof DataSource) {
-    // Counts are added once their transaction has committed.
-    for (let first = 0; first < slices.length; first += slicesPerTransaction) {
-      if (first > 0) await yieldToEventLoop();
-      const end = Math.min(first + slicesPerTransaction, slices.length);
-      const written = await retryWriteConflicts(
-        () => target.transaction((manager) => writeSlices(manager, first, end)),
-        { duplicateKeys: true, what: 'the batch' },
-      );
-      imported += written.imported;
-      updated += written.updated;
-      unchanged += written.unchanged;
-    }
-  } else {
-    // The caller's transaction: every slice is written in it.
-    ({ imported, updated, unchanged } = await writeSlices(target, 0, slices.length));
+  if (!(target instanceof DataSource)) return writeSlices(target, 0, slices.length);
+  // Concurrent batches of the same keys: on MySQL/MariaDB two writers inserting one new key collide (a duplicate
+  // key, or a deadlock over the index gap both locked); the loser's slice transaction is run again and then
+  // finds the key and updates it. SQLite runs one write transaction at a time (database/sqlite-transactions.ts).
+  // Counts are added once their transaction has committed.
+  const totals = { imported: 0, updated: 0, unchanged: 0 };
+  for (let first = 0; first < slices.length; first += slicesPerTransaction) {
+    if (first > 0) await yieldToEventLoop();
+    const end = Math.min(first + slicesPerTransaction, slices.length);
+    const written = await retryWriteConflicts(() => target.transaction((manager) => writeSlices(manager, first, end)), {
+      duplicateKeys: true,
+      what: 'the batch',
+    });
+    totals.imported += written.imported;
+    totals.updated += written.updated;
+    totals.unchanged += written.unchanged;
   }
+  return totals;
+}
 
-  function pushObservation(row: ValidRow, into: unknown[]): void {
-    into.push(
-      row.metricId,
-      row.unitId,
-      row.period,
-      row.periodStart,
-      row.periodEnd,
-      row.value,
-      row.numerator,
-      row.denominator,
-      recordedAt ? sql.datetime(recordedAt(row)) : nowParameter,
-      origin.source,
-      runId,
-      origin.mappingVersion,
-      isDemo,
-    );
+/**
+ * Validates `rows` and stores the accepted ones in one transaction (one per ROWS_PER_TRANSACTION accepted rows):
+ * new natural keys are inserted, changed values replace the stored one after its revision is kept, identical
+ * values are left untouched. Rejections are stored against origin.runId when it is set. If the database fails,
+ * nothing of the call remains (on SQLite, of a call larger than one slice: nothing of the slice that failed nor of
+ * those after it).
+ *
+ * Given an entity manager instead of the data source, the call reads and writes in the caller's transaction (the
+ * demo seed's): it commits or rolls back with it, and write conflicts are the caller's to handle.
+ */
+export async function ingestRows(
+  target: DataSource | EntityManager,
+  rows: readonly ObservationRow[],
+  origin: IngestionOrigin,
+): Promise<ImportSummary> {
+  checkOrigin(origin);
+  if (!(target instanceof DataSource) && !target.queryRunner?.isTransactionActive) {
+    throw new Error('ingestRows: an entity manager must be one of a transaction (or pass the data source)');
   }
+  const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
+  if (rows.length === 0) return summary;
 
-  summary.imported = imported;
-  summary.updated = updated;
-  summary.unchanged = unchanged;
+  const sql = Sql.of(target);
+  const validator = new RowValidator({
+    metricsByCode: await loadMetrics(target, sql),
+    unitsByCode: await loadUnits(target, sql, rows),
+    departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
+    today: origin.today,
+  });
+  const accepted = await acceptRows(validator, rows, origin, summary);
+
+  const storedRejections = origin.runId === null ? [] : summary.rejections;
+  if (accepted.length === 0 && storedRejections.length === 0) return summary;
+
+  const written = await writeAccepted(target, writeContext(sql, origin), accepted, storedRejections);
+  summary.imported = written.imported;
+  summary.updated = written.updated;
+  summary.unchanged = written.unchanged;
   return summary;
 }

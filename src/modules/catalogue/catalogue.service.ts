@@ -5,7 +5,7 @@ import { requireByCode } from '../../database/by-code';
 import { preloadByForeignKey, type Preloaded } from '../../database/batched';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
-import { prefetchLatestPoints } from '../observations/metric-values';
+import { prefetchLatestPointsOfModels } from '../observations/metric-values';
 import { AccountableItemService, judgementDate, overdueCondition } from './accountable-item.service';
 import type { StatusCounts } from './catalogue.types';
 import { PilotModel, PilotModelChange } from './pilot-model.entity';
@@ -104,16 +104,18 @@ export async function supportingDepartmentsOf(dataSource: DataSource, modelIds: 
 
 /**
  * The metrics of the models a page selects (`pageIds`: a subquery of their ids), read with the page rather than
- * after it, and with `withLatest` their latest values started as soon as the metrics are known; the returned
- * function primes the request's metricsByPilotModel loader with them once the page's models are known.
+ * after it, and with `withLatest` their latest values, whose statement is sent at the same time (it takes the
+ * page's ids too, not the metrics); the returned function primes the request's metricsByPilotModel loader with the
+ * metrics once the page's models are known.
  */
 export async function preloadModelMetrics(
   scope: RequestScope,
   pageIds: SelectQueryBuilder<PilotModel>,
   withLatest: boolean,
 ): Promise<Preloaded<PilotModel>> {
+  const primeLatest = withLatest ? prefetchLatestPointsOfModels(scope, pageIds) : undefined;
   const { rows, prime } = await preloadByForeignKey(scope.dataSource, scope.loaders.metricsByPilotModel, Metric, 'pilotModelId', METRIC_ORDER, pageIds);
-  if (withLatest) await prefetchLatestPoints(scope, rows);
+  primeLatest?.(rows);
   return prime;
 }
 

@@ -1,12 +1,12 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import type { DataSource } from 'typeorm';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { RequestScope } from '../../common/request-scope';
 import { canAccessDepartment } from '../../security/access';
 import { combineReports, pickCoarsest, targetIsCumulative, type ReportSums } from '../../analytics/value-rules';
 import { MetricKind, UnitLevel } from '../../common/enums';
 import { parsePeriod } from '../../common/period';
 import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
-import type { Metric } from '../metrics/metric.entity';
+import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
 import { guardedSum, readSum } from '../../database/sum-guard';
 import { Observation } from './observation.entity';
@@ -84,19 +84,61 @@ function toLevelSum(row: SumRow): LevelSum {
 }
 
 /**
- * Sends the statement of the latest points of the metrics the caller may read now, before any `latest` field
- * asks (the request's latestPoints loader would send it only after GraphQL has walked the rest of the response), and resolves once it
- * has left: the `latest` fields then find their points on the way. A failure reaches them through the loader.
+ * Starts the statement of the latest points of the metrics of the pilot models `modelIds` selects (a subquery with
+ * an `id` column, e.g. a page being read at the same time) that the caller may read, without waiting for the
+ * metrics themselves: the latest period start of each metric is found by a correlated look-up on the
+ * (metricId, periodStart) index, so the statement costs what the one over a list of metric ids costs
+ * (latestPoints) and saves the round trip that reads the metrics first. The returned function, given the
+ * metrics once read, primes the request's latestPoints loader with their points (a failure reaches the `latest`
+ * fields through it).
  */
-export async function prefetchLatestPoints(scope: RequestScope, metrics: readonly Metric[]): Promise<void> {
-  const readable = metrics.filter((metric) => canAccessDepartment(scope.principal, metric.departmentId));
-  if (readable.length === 0) return;
-  const points = latestPoints(scope.dataSource, readable);
-  points.catch(() => undefined);
-  const loader = scope.loaders.latestPoints;
-  readable.forEach((metric, index) => loader.prime(metric, points.then((all) => all[index])));
-  // The pool hands out its connection on a later tick: one turn of the event loop and the statement is sent.
-  await new Promise((resolve) => setImmediate(resolve));
+export function prefetchLatestPointsOfModels(scope: RequestScope, modelIds: SelectQueryBuilder<{ id: number }>): (metrics: readonly Metric[]) => void {
+  const departmentIds = scope.principal.departmentIds;
+  if (departmentIds !== null && departmentIds.length === 0) return () => undefined;
+  const { dataSource } = scope;
+  const latestStart = dataSource
+    .createQueryBuilder(Metric, 'metric')
+    .select('metric.id', 'metricId')
+    .addSelect(
+      (subquery) =>
+        subquery
+          .select('recent.periodStart')
+          .from(Observation, 'recent')
+          .where('recent.metricId = metric.id')
+          .orderBy('recent.periodStart', 'DESC')
+          .limit(1),
+      'periodStart',
+    )
+    // DISTINCT (the ids are distinct already) keeps the look-ups in a table of their own, computed once per metric,
+    // rather than merged into the join below, where they would run once per observation.
+    .distinct(true)
+    .innerJoin(`(${modelIds.getQuery()})`, 'page', 'page.id = metric.pilotModelId');
+  if (departmentIds !== null) latestStart.where('metric.departmentId IN (:...latestDepartmentIds)');
+  const sums: Promise<Map<number, LevelSum[]>> = latestSums(dataSource, latestStart.getQuery())
+    .setParameters({ ...modelIds.getParameters(), ...(departmentIds !== null ? { latestDepartmentIds: [...departmentIds] } : {}) })
+    .getRawMany<SumRow>()
+    .then((rows) => {
+      const byMetric = new Map<number, LevelSum[]>();
+      for (const sum of rows.map(toLevelSum)) {
+        const list = byMetric.get(sum.metricId);
+        if (list) list.push(sum);
+        else byMetric.set(sum.metricId, [sum]);
+      }
+      return byMetric;
+    });
+  sums.catch(() => undefined);
+  return (metrics) => {
+    const loader = scope.loaders.latestPoints;
+    for (const metric of metrics) {
+      if (!canAccessDepartment(scope.principal, metric.departmentId)) continue;
+      const point = sums.then((byMetric) => {
+        const chosen = pickCoarsest(byMetric.get(metric.id) ?? []);
+        return chosen ? pointOf(metric.kind, chosen) : null;
+      });
+      point.catch(() => undefined);
+      loader.prime(metric, point);
+    }
+  };
 }
 
 /**
@@ -156,9 +198,14 @@ function buildLatestQuery(dataSource: DataSource, metricIds: number[], asOf?: st
     .where('recent.metricId IN (:...metricIds)')
     .groupBy('recent.metricId');
   if (asOf) latestStart.andWhere('recent.periodEnd <= :asOf');
+  return latestSums(dataSource, latestStart.getQuery()).setParameters({ metricIds, ...(asOf ? { asOf } : {}) });
+}
+
+/** The sums per metric, period and unit level of the observations at each metric's latest period start (`latestStart`: metricId, periodStart). */
+function latestSums(dataSource: DataSource, latestStart: string) {
   return dataSource
     .createQueryBuilder(Observation, 'observation')
-    .innerJoin(`(${latestStart.getQuery()})`, 'latest', 'latest.metricId = observation.metricId AND latest.periodStart = observation.periodStart')
+    .innerJoin(`(${latestStart})`, 'latest', 'latest.metricId = observation.metricId AND latest.periodStart = observation.periodStart')
     .innerJoin(AdministrativeUnit, 'unit', 'unit.id = observation.unitId')
     .select('observation.metricId', 'metricId')
     .addSelect('observation.period', 'period')
@@ -168,7 +215,6 @@ function buildLatestQuery(dataSource: DataSource, metricIds: number[], asOf?: st
     .addSelect(guardedSum('observation.denominator'), 'denominator')
     .addSelect('COUNT(*)', 'reportingUnits')
     .addSelect('COUNT(observation.numerator)', 'numeratorCount')
-    .setParameters({ metricIds, ...(asOf ? { asOf } : {}) })
     .groupBy('observation.metricId')
     .addGroupBy('observation.period')
     .addGroupBy('unit.level');
