@@ -10,23 +10,17 @@ import { estimateRows } from '../volume';
 import type { Plan } from './plan';
 import { dateText, datetimeParameter, dialectOf, parameterList } from '../../database/sql-dialect';
 import { guardedSum, readSum } from '../../database/sum-guard';
+import type { RollupFigures } from '../../modules/observations/rollups';
 import { num, type Queryable } from './queryable';
 import type { AnalyticsMetric } from './types';
 
 /** Month totals of one unit (a rollup row), or one raw observation in the same shape. */
-export interface ValueRow {
+export interface ValueRow extends RollupFigures {
   metricId: number;
   unitId: number;
   level: UnitLevel;
   /** Start of the month (rollups) or of the period (raw): decides the bucket. */
   start: string;
-  valueSum: number;
-  numeratorSum: number | null;
-  denominatorSum: number | null;
-  observationCount: number;
-  numeratorCount: number;
-  latestPeriodStart: string;
-  latestValue: number;
 }
 
 const ROLLUP_COLUMNS = 'valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue';

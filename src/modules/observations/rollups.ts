@@ -10,6 +10,17 @@ import { addDays, parsePeriod, periodContaining, type Frequency } from '../../co
 import { inChunks, parameterList, placeholders, Sql } from '../../database/sql-dialect';
 import { guardedAddition, guardedSum, sumParameter } from '../../database/sum-guard';
 
+/** The figures a month rollup row keeps of one metric and unit (what the engine reads back). */
+export interface RollupFigures {
+  valueSum: number;
+  numeratorSum: number | null;
+  denominatorSum: number | null;
+  observationCount: number;
+  numeratorCount: number;
+  latestPeriodStart: string;
+  latestValue: number;
+}
+
 export interface RollupKey {
   metricId: number;
   unitId: number;
@@ -151,17 +162,10 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
     );
     for (const unit of found) levels.set(Number(unit.id), unit.level);
   });
-  interface Delta {
+  interface Delta extends RollupFigures {
     metricId: number;
     unitId: number;
     month: string;
-    valueSum: number;
-    numeratorSum: number | null;
-    denominatorSum: number | null;
-    observationCount: number;
-    numeratorCount: number;
-    latestPeriodStart: string;
-    latestValue: number;
   }
   const deltas = new Map<string, Delta>();
   for (const row of rows) {
