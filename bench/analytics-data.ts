@@ -170,7 +170,7 @@ async function generate(name: string, url: string, log: (line: string) => void):
   await dataSource.initialize();
   try {
     await migrate(dataSource);
-    await seedCatalogue(dataSource);
+    await seedCatalogue(dataSource, { demo: true });
   } finally {
     await dataSource.destroy();
   }

@@ -189,7 +189,7 @@ export async function run(): Promise<BenchReport> {
     dataSource = createDataSource(databaseConfigFromUrl(scratch.url, '', 4));
     await dataSource.initialize();
     await migrate(dataSource);
-    await seedCatalogue(dataSource);
+    await seedCatalogue(dataSource, { demo: true });
     await dataSource.query('CREATE TABLE bench_raw LIKE observation');
     const catalogue: Catalogue = {
       metrics: await dataSource.query(

@@ -62,7 +62,7 @@ function aggregateQuery(aliases: number, from: string, to: string): string {
 
 async function generate(dataSource: DataSource, sqlite: boolean): Promise<number> {
   await migrate(dataSource);
-  await seedCatalogue(dataSource);
+  await seedCatalogue(dataSource, { demo: true });
   const last = today();
   const codes = DAILY_METRICS.map((code) => `'${code}'`).join(', ');
   const select =

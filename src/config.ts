@@ -66,8 +66,13 @@ const environmentSchema = z.object({
    * schedule that fires sooner, even once a day, is refused.
    */
   MIN_SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
-  /** Demo mode: start the feed simulator, register demo connectors and backfill them. Default: on without DATABASE_URL. */
+  /**
+   * Demo mode: start the feed simulator, register demo connectors and backfill them, seed demo data. Default: on
+   * without DATABASE_URL, except in production, which refuses it unless PILOTHUB_DEMO_IN_PRODUCTION=true.
+   */
   PILOTHUB_DEMO: z.enum(['true', 'false']).optional(),
+  /** Lets NODE_ENV=production run demo mode (PILOTHUB_DEMO=true) or `seed --demo`: a deliberate demonstration. */
+  PILOTHUB_DEMO_IN_PRODUCTION: z.enum(['true', 'false']).default('false'),
   /** Port of the feed simulator demo mode starts (or finds already running); 0 = any free port. */
   DEMO_FEEDS_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   /** Requests each caller (API key, token, or client address) may make per minute; 0 = no per-minute limit. */
@@ -222,7 +227,8 @@ export interface HubConfig {
   maxAggregateRows: number;
   defaultPageSize: number;
   timeZone: string;
-  demo: { enabled: boolean; feedsPort: number };
+  /** allowInProduction: PILOTHUB_DEMO_IN_PRODUCTION (see demoRefusal). */
+  demo: { enabled: boolean; feedsPort: number; allowInProduction: boolean };
   connectors: {
     timeoutMs: number;
     maxResponseBytes: number;
@@ -316,6 +322,19 @@ export class StartupError extends Error {}
 
 export class ConfigError extends StartupError {}
 
+/**
+ * Why `what` (demo mode, `seed --demo`) may not run with this configuration: demo data in a production hub is
+ * refused unless PILOTHUB_DEMO_IN_PRODUCTION=true says it is meant. Null when allowed.
+ */
+export function demoRefusal(config: Pick<HubConfig, 'production' | 'demo'>, what: string): string | null {
+  if (!config.production || config.demo.allowInProduction) return null;
+  return (
+    `${what} with NODE_ENV=production: demo mode and the demo seed put demo connectors, keys and values into the ` +
+    'database. Unset PILOTHUB_DEMO (production seeds reference data only), or set PILOTHUB_DEMO_IN_PRODUCTION=true ' +
+    'for a deliberate demonstration'
+  );
+}
+
 export function databaseConfigFromUrl(url: string | undefined, sqlitePath: string, poolSize = 10): DatabaseConfig {
   if (!url) {
     const location = sqlitePath === ':memory:' ? sqlitePath : path.resolve(sqlitePath);
@@ -355,6 +374,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
   if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
   }
+  const production = env.NODE_ENV === 'production';
+  const demo = {
+    // Production never turns demo mode on by default; PILOTHUB_DEMO=true there is refused below unless allowed.
+    enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL && !production,
+    feedsPort: env.DEMO_FEEDS_PORT,
+    allowInProduction: env.PILOTHUB_DEMO_IN_PRODUCTION === 'true',
+  };
+  const refusal = demo.enabled ? demoRefusal({ production, demo }, 'PILOTHUB_DEMO=true') : null;
+  if (refusal) throw new ConfigError(`invalid configuration: ${refusal}`);
   const defaultKeyFile =
     database.kind !== 'sqlite' ? path.resolve('data', 'pilothub.secret-key') : database.location === ':memory:' ? null : path.join(path.dirname(database.location), 'pilothub.secret-key');
   return {
@@ -375,7 +403,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
       minScheduleIntervalMs: env.MIN_SCHEDULE_MINUTES * 60_000,
     },
-    demo: { enabled: env.PILOTHUB_DEMO ? env.PILOTHUB_DEMO === 'true' : !env.DATABASE_URL, feedsPort: env.DEMO_FEEDS_PORT },
+    demo,
     rateLimit: {
       perMinute: env.RATE_LIMIT_PER_MINUTE,
       burst: env.RATE_LIMIT_BURST,
@@ -392,7 +420,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
     },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
-    production: env.NODE_ENV === 'production',
+    production,
     auth: {
       adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
       anonymousRead: env.ANONYMOUS_READ === 'true',

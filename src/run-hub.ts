@@ -22,9 +22,11 @@ export async function runHub(config: HubConfig): Promise<void> {
   const dataSource = await openDatabase(config.database);
   const empty = (await dataSource.getRepository(Program).count()) === 0;
   if (config.seedOnStart === 'always' || (config.seedOnStart === 'auto' && empty && config.database.kind === 'sqlite')) {
-    const summary = await seedCatalogue(dataSource);
+    // Demo data only in demo mode (which production refuses unless told): otherwise reference data only.
+    const summary = await seedCatalogue(dataSource, { demo: config.demo.enabled });
     const total = Object.values(summary.inserted).reduce((sum, count) => sum + count, 0);
-    logger.info({ inserted: summary.inserted }, `catalogue seeded (${total} rows inserted)`);
+    const loaded = config.demo.enabled ? 'reference and demo data' : 'reference data only';
+    logger.info({ inserted: summary.inserted }, `catalogue seeded, ${loaded} (${total} rows inserted)`);
   }
   const metrics = new HubMetrics(dataSource, { timeZone: config.timeZone });
   const services = await startHubServices(config, dataSource, { reportError, logger, metrics });

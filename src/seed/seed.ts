@@ -26,10 +26,22 @@ const BASIS: Record<catalogue.Basis, FactBasis> = {
 
 export const SEED_AUTHOR = 'catalogue seed';
 const SEED_STATE_TIME = new Date(`${catalogue.SEED_STATE_DATE}T00:00:00Z`);
-const SEED_NOTE = 'State reported at the Provincial People’s Committee meeting of 2 April 2024.';
+/** Note of the initial status records of the demo plan progress (the statuses as of 2 April 2024). */
+export const DEMO_STATUS_NOTE = 'State reported at the Provincial People’s Committee meeting of 2 April 2024.';
+/** Note of the initial status records of the reference data: every task and model starts NOT_STARTED. */
+export const REFERENCE_STATUS_NOTE = 'Loaded from the catalogue; no status reported yet.';
 
 /** Rows inserted per statement: keeps rows × columns under SQLite's bind limit. */
 const INSERT_CHUNK = 500;
+
+export interface SeedOptions {
+  /**
+   * Also the demo data: the plan progress as of 2 April 2024 (statuses of the tasks and pilot models, marked
+   * statusIsDemo on the models) and the demo observations (isDemo). Without it the seed loads reference data
+   * only: administrative units and the programme's definitions, every task and model NOT_STARTED, no observation.
+   */
+  demo: boolean;
+}
 
 export interface SeedSummary {
   inserted: Record<string, number>;
@@ -58,21 +70,24 @@ function required(map: Map<string, number>, code: string, what: string): number 
 }
 
 /**
- * Loads the Project 06 catalogue, the administrative units of both map editions and the demo observations.
- * Only missing rows are inserted (matched on their natural keys), so a second run changes nothing and edits
- * made through the API survive. Runs in one transaction: a failed seed leaves nothing behind.
+ * Loads the Project 06 catalogue and the administrative units of both map editions, with the demo plan progress
+ * and the demo observations when `options.demo` is set. Only missing rows are inserted (matched on their natural
+ * keys), so a second run changes nothing and edits made through the API survive; demo values go only to the
+ * metrics the run inserts, so `demo` matters on the run that loads the catalogue. Runs in one transaction: a
+ * failed seed leaves nothing behind.
  */
-export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary> {
+export async function seedCatalogue(dataSource: DataSource, options: SeedOptions): Promise<SeedSummary> {
   const inserted: Record<string, number> = {};
   await dataSource.transaction(async (manager) => {
-    const seeder = new CatalogueSeeder(manager, inserted);
+    const seeder = new CatalogueSeeder(manager, inserted, options.demo ? demoProgress : referenceProgress());
     const departments = await seeder.departments();
     const taskGroups = await seeder.programAndTaskGroups(departments);
     await seeder.tasks(departments, taskGroups);
     const models = await seeder.pilotModels(departments, taskGroups);
     const newMetrics = await seeder.metrics(departments, models);
     await seedUnits(manager, inserted);
-    await seedDemoObservations(manager, newMetrics, inserted);
+    if (options.demo) await seedDemoObservations(manager, newMetrics, inserted);
+    else inserted.observations = 0;
   });
   await refreshStatistics(dataSource, inserted);
   return { inserted };
@@ -81,14 +96,48 @@ export async function seedCatalogue(dataSource: DataSource): Promise<SeedSummary
 type Ids = Map<string, number>;
 
 const keysOf = (map: Ids) => new Set(map.keys());
-const completedAt = (status: catalogue.ProgressStatus) => (status === 'COMPLETED' ? SEED_STATE_TIME : null);
+
+/** The state a seeded task or pilot model starts in, and the note and time of its initial status record. */
+interface Progress {
+  status(seeded: catalogue.ProgressStatus): ProgressStatus;
+  completedAt(seeded: catalogue.ProgressStatus): Date | null;
+  statusIsDemo(seeded: boolean): boolean;
+  note: string;
+  changedAt: Date;
+}
+
+/** The plan as reported on 2 April 2024 (demo data: the split per model and the tasks are not published). */
+const demoProgress: Progress = {
+  status: (seeded) => seeded as ProgressStatus,
+  completedAt: (seeded) => (seeded === 'COMPLETED' ? SEED_STATE_TIME : null),
+  statusIsDemo: (seeded) => seeded,
+  note: DEMO_STATUS_NOTE,
+  changedAt: SEED_STATE_TIME,
+};
+
+/** Reference data: nothing reported yet, as of the time of loading. */
+function referenceProgress(): Progress {
+  return {
+    status: () => ProgressStatus.NOT_STARTED,
+    completedAt: () => null,
+    statusIsDemo: () => false,
+    note: REFERENCE_STATUS_NOTE,
+    changedAt: new Date(),
+  };
+}
 
 /** The catalogue tables, one method per table (or pair), in the order their references need. */
 class CatalogueSeeder {
   constructor(
     private readonly manager: EntityManager,
     private readonly inserted: Record<string, number>,
+    private readonly progress: Progress,
   ) {}
+
+  /** The initial status record of a seeded task or pilot model. */
+  private initialStatusRecord(subjectId: number, status: ProgressStatus) {
+    return initialStatusRecord(subjectId, status, this.progress);
+  }
 
   /** Inserts the rows whose key is not in `existing`; counts them under `name` and returns them. */
   private async insertMissing<T extends ObjectLiteral>(
@@ -162,8 +211,8 @@ class CatalogueSeeder {
         leadDepartmentId: required(departments, task.leadDepartmentCode, 'department'),
         responsiblePerson: task.responsiblePerson,
         deadline: task.deadline,
-        status: task.status as ProgressStatus,
-        completedAt: completedAt(task.status),
+        status: this.progress.status(task.status),
+        completedAt: this.progress.completedAt(task.status),
         product: task.product,
         targetValue: task.targetValue,
         targetUnit: task.targetUnit,
@@ -171,7 +220,7 @@ class CatalogueSeeder {
       },
     })));
     const tasks = await idsByCode(this.manager, Task);
-    await insertChunked(this.manager, TaskChange, newTasks.map((task) => initialStatusRecord(required(tasks, task.code!, 'task'), task.status!)));
+    await insertChunked(this.manager, TaskChange, newTasks.map((task) => this.initialStatusRecord(required(tasks, task.code!, 'task'), task.status!)));
   }
 
   /** Pilot models, their initial status records and their supporting departments. */
@@ -188,14 +237,14 @@ class CatalogueSeeder {
         leadDepartmentId: required(departments, model.leadDepartmentCode, 'department'),
         responsiblePerson: model.responsiblePerson,
         deadline: model.deadline,
-        status: model.status as ProgressStatus,
-        completedAt: completedAt(model.status),
+        status: this.progress.status(model.status),
+        completedAt: this.progress.completedAt(model.status),
         basis: BASIS[model.basis],
-        statusIsDemo: model.statusIsDemo,
+        statusIsDemo: this.progress.statusIsDemo(model.statusIsDemo),
       },
     })));
     const models = await idsByCode(this.manager, PilotModel);
-    await insertChunked(this.manager, PilotModelChange, newModels.map((model) => initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
+    await insertChunked(this.manager, PilotModelChange, newModels.map((model) => this.initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
     const newModelCodes = new Set(newModels.map((model) => model.code));
     const supportRows = catalogue.pilotModels
       .filter((model) => newModelCodes.has(model.code))
@@ -247,15 +296,15 @@ async function refreshStatistics(dataSource: DataSource, inserted: Record<string
   await dataSource.query(`ANALYZE TABLE ${Sql.of(dataSource).list(SEEDED_TABLES)}`);
 }
 
-function initialStatusRecord(subjectId: number, status: ProgressStatus) {
+function initialStatusRecord(subjectId: number, status: ProgressStatus, progress: Pick<Progress, 'note' | 'changedAt'>) {
   return {
     subjectId,
     field: ChangedField.STATUS,
     fromValue: null,
     toValue: status,
-    changedAt: SEED_STATE_TIME,
+    changedAt: progress.changedAt,
     author: SEED_AUTHOR,
-    note: SEED_NOTE,
+    note: progress.note,
   };
 }
 

@@ -20,7 +20,7 @@ export interface HubProcess {
 export { TYPESCRIPT_NODE_ARGUMENTS } from './spawn-hub';
 
 /** Runs the hub's entry point (`npm start`) as its own process with the given environment additions (and the test admin key). */
-export function startHubProcess(environment: Record<string, string>, options: { fileLimit?: number } = {}): HubProcess {
+export function startHubProcess(environment: Record<string, string>, options: Parameters<typeof spawnHub>[1] = {}): HubProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'PORT', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO'].includes(name)),
   );

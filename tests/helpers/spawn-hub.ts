@@ -21,14 +21,19 @@ export interface SpawnedHub {
 }
 
 /**
- * Runs src/main.ts with exactly `environment`, collecting its output. `nodeArguments` adds node flags (e.g. to
+ * Runs src/main.ts (or, with `compiled`, the compiled main.js of a build in its folder, as the image does) with
+ * exactly `environment`, collecting its output. `nodeArguments` adds node flags (e.g. to
  * profile it); with `fileLimit` it runs under `ulimit -n` (a shell that then becomes the hub: same pid, same
  * signals). A process still running when this one exits is killed with it.
  */
-export function spawnHub(environment: NodeJS.ProcessEnv, options: { nodeArguments?: readonly string[]; fileLimit?: number } = {}): SpawnedHub {
-  const command = [process.execPath, ...(options.nodeArguments ?? []), ...TYPESCRIPT_NODE_ARGUMENTS, 'src/main.ts'];
+export function spawnHub(
+  environment: NodeJS.ProcessEnv,
+  options: { nodeArguments?: readonly string[]; fileLimit?: number; compiled?: { main: string; cwd: string } } = {},
+): SpawnedHub {
+  const entry = options.compiled ? [options.compiled.main] : [...TYPESCRIPT_NODE_ARGUMENTS, 'src/main.ts'];
+  const command = [process.execPath, ...(options.nodeArguments ?? []), ...entry];
   const [file, ...args] = options.fileLimit ? ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...command] : command;
-  const child = spawn(file, args, { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd: options.compiled?.cwd ?? ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

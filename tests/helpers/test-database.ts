@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { databaseConfigFromUrl, type DatabaseConfig } from '../../src/config';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { seedCatalogue } from '../../src/seed/seed';
 import { copyTemplateDatabase, workerDatabaseUrl } from './server-databases';
+import { sourceHash } from './source-hash';
 
 /**
  * The database this test file targets: embedded SQLite in memory, or, in the server-database project, this jest
@@ -63,7 +63,7 @@ export interface TestDatabase {
 }
 
 /**
- * A freshly migrated database, seeded with the catalogue unless told not to.
+ * A freshly migrated database, seeded with the catalogue and its demo data (`seed --demo`) unless told not to.
  *
  * On the server, the worker's database is made a copy of a template database of the run, migrated (and seeded)
  * once by the first worker that needs it (see copyTemplateDatabase), so each test file starts from the
@@ -87,7 +87,7 @@ export async function openTestDatabase(options: { seed?: boolean } = {}): Promis
     await template.initialize();
     try {
       await migrate(template);
-      if (seed) await seedCatalogue(template);
+      if (seed) await seedCatalogue(template, { demo: true });
     } finally {
       await template.destroy();
     }
@@ -104,7 +104,7 @@ const IMAGE_LIFETIME_MS = 24 * 3600_000;
 
 /** The contents of a freshly migrated (and seeded) SQLite database of the current source; built on first use. */
 async function sqliteImage(config: DatabaseConfig, seed: boolean): Promise<Buffer> {
-  const file = path.join(IMAGE_FOLDER, `${sourceHash()}-${seed ? 'seeded' : 'migrated'}.sqlite`);
+  const file = path.join(IMAGE_FOLDER, `${imageSourceHash()}-${seed ? 'seeded' : 'migrated'}.sqlite`);
   try {
     const contents = fs.readFileSync(file);
     fs.utimesSync(file, new Date(), new Date());
@@ -116,7 +116,7 @@ async function sqliteImage(config: DatabaseConfig, seed: boolean): Promise<Buffe
   await dataSource.initialize();
   try {
     await migrate(dataSource);
-    if (seed) await seedCatalogue(dataSource);
+    if (seed) await seedCatalogue(dataSource, { demo: true });
     const contents = (dataSource.driver as unknown as { databaseConnection: { serialize(): Buffer } }).databaseConnection.serialize();
     fs.mkdirSync(IMAGE_FOLDER, { recursive: true });
     // Written aside then renamed: a worker building the same image at the same time never reads half of it.
@@ -144,18 +144,7 @@ function removeOldImages(): void {
 let hashed: string | undefined;
 
 /** A hash of every file under src/ (path and contents): an image is reused only by the source that built it. */
-function sourceHash(): string {
-  if (hashed) return hashed;
-  const root = path.join(__dirname, '..', '..', 'src');
-  const hash = createHash('sha256');
-  const visit = (folder: string): void => {
-    for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.isFile()) hash.update(`${path.relative(root, full)}\0`).update(fs.readFileSync(full)).update('\0');
-    }
-  };
-  visit(root);
-  hashed = hash.digest('hex').slice(0, 24);
+function imageSourceHash(): string {
+  hashed ??= sourceHash(['src']);
   return hashed;
 }

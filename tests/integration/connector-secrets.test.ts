@@ -23,12 +23,12 @@ import { ConnectorSecretStore, rotateSecrets, sealPlaintextSecrets, SecretRotati
 import { formatSecretKeys, generateSecretKey, parseSecretKeys, SecretBox } from '../../src/security/secret-box';
 import { loadSecretBox, secretBoxFromConfig } from '../../src/security/secret-keys';
 import { dataOf } from '../helpers/api';
-import { databaseEnvironment, startHubProcess, TYPESCRIPT_NODE_ARGUMENTS, waitForUrl } from '../helpers/hub-process';
+import { commandEnvironment, compiledBuild } from '../helpers/compiled-build';
+import { databaseEnvironment, startHubProcess, waitForUrl } from '../helpers/hub-process';
 import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 import { onServerDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
-const ROOT = path.join(__dirname, '..', '..');
 const TOKEN = 'tok-9f8e7d6c5b4a-secret';
 const API_KEY = 'apikey-31415926535-secret';
 const REGISTER = 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id secretNames } }';
@@ -291,7 +291,7 @@ describe('secrets outside the running hub', () => {
     await dataSource.getRepository(ConnectorSecret).delete({ connectorId });
   });
 
-  it('npm run secrets:rotate re-encrypts under the active key, reports counts, and fails cleanly on an unknown key', async () => {
+  it('pilothub-admin rotate-secrets (compiled) re-encrypts under the active key, reports counts, and fails cleanly on an unknown key', async () => {
     const connectorId = await addConnector(dataSource, 'CLI rotation');
     const old = generateSecretKey('old');
     const next = generateSecretKey('new');
@@ -299,16 +299,11 @@ describe('secrets outside the running hub', () => {
     for (const name of ['token', 'password']) {
       await repository.insert({ connectorId, name, legacyPlaintext: null, ...new SecretBox([old]).seal(`cli-${name}-value`, { connectorId, name }) });
     }
-    const cli = (keys: string) =>
-      spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGUMENTS, 'src/security/rotate-secrets.cli.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, ...environment, SECRETS_KEYS: keys, SECRETS_ACTIVE_KEY_ID: '', LOG_LEVEL: 'silent' },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+    const build = await compiledBuild();
+    const cli = (keys: string) => build.admin(['rotate-secrets'], commandEnvironment({ ...environment, SECRETS_KEYS: keys, SECRETS_ACTIVE_KEY_ID: '', LOG_LEVEL: 'silent' }));
     const unknown = cli(formatSecretKeys([next]));
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain('secrets:rotate failed: nothing was changed: 2 secret(s) cannot be decrypted with the configured keys (new)');
+    expect(unknown.stderr).toContain('rotate-secrets failed: nothing was changed: 2 secret(s) cannot be decrypted with the configured keys (new)');
     expect(new Set((await repository.findBy({ connectorId })).map((row) => row.keyId))).toEqual(new Set(['old']));
 
     const rotated = cli(formatSecretKeys([next, old]));

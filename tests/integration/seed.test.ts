@@ -320,7 +320,7 @@ describe('catalogue seed', () => {
   describe('idempotence', () => {
     it('a second run inserts nothing and leaves every table unchanged', async () => {
       const before = await snapshot(dataSource);
-      const summary = await seedCatalogue(dataSource);
+      const summary = await seedCatalogue(dataSource, { demo: true });
       expect(Object.keys(summary.inserted).sort()).toEqual([...SEED_TABLE_KEYS].sort());
       expect(summary.inserted).toEqual(zeroes(summary));
       const after = await snapshot(dataSource);
@@ -350,7 +350,7 @@ describe('catalogue seed', () => {
       });
       const before = await snapshot(dataSource);
 
-      const summary = await seedCatalogue(dataSource);
+      const summary = await seedCatalogue(dataSource, { demo: true });
       expect(summary.inserted).toEqual(zeroes(summary));
       expect(await snapshot(dataSource)).toEqual(before);
 
@@ -402,7 +402,7 @@ describe('catalogue seed', () => {
       expect(delivered).toBeGreaterThan(0);
       const before = await snapshot(dataSource);
 
-      const summary = await seedCatalogue(dataSource);
+      const summary = await seedCatalogue(dataSource, { demo: true });
       expect(summary.inserted).toEqual(zeroes(summary));
       expect(await snapshot(dataSource)).toEqual(before);
       expect(await observations.countBy({ metricId: In(metrics.map((metric) => metric.id)), isDemo: true })).toBe(0);
@@ -453,7 +453,7 @@ describe('catalogue seed atomicity', () => {
     expect(before.department.count).toBe(1);
 
     db.counter.reset();
-    await expect(seedCatalogue(dataSource)).rejects.toThrow(/forced failure of the seed test/);
+    await expect(seedCatalogue(dataSource, { demo: true })).rejects.toThrow(/forced failure of the seed test/);
     // The failure came late in the transaction: departments, units and metrics had been inserted.
     const inserts = (table: string) =>
       db.counter.statements.filter((statement) => new RegExp(`^INSERT INTO [\`"]${table}[\`"]`, 'i').test(statement.trim())).length;
@@ -468,7 +468,7 @@ describe('catalogue seed atomicity', () => {
 
   it('seeds completely once the cause of the failure is gone', async () => {
     await dataSource.query('DROP TRIGGER seed_test_fail');
-    const summary = await seedCatalogue(dataSource);
+    const summary = await seedCatalogue(dataSource, { demo: true });
     expect(summary.inserted).toMatchObject({
       departments: 15,
       programs: 1,

@@ -1,0 +1,79 @@
+/**
+ * The compiled build laid out as the runtime image holds it (dist/, bin/, package.json, node_modules), for the
+ * tests that run the compiled commands: built by the test itself with `tsc -p tsconfig.build.json` (never the
+ * checkout's dist/, which a build running meanwhile may be replacing), into a folder under the system's
+ * temporary folder named after a hash of the sources, so the first file of a run (or of the day) pays the ~20 s
+ * and the others reuse it. node_modules is a link to the checkout's.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, sourceHash } from './source-hash';
+
+const BUILD_FOLDER = path.join(os.tmpdir(), 'pilothub-test-builds');
+/** Builds unused for this long are removed when a new one is made. */
+const BUILD_LIFETIME_MS = 24 * 3600_000;
+
+export interface CompiledBuild {
+  /** The application folder (what the image's /app holds). */
+  folder: string;
+  /** Runs `pilothub-admin <args>` (bin/pilothub-admin.js) with exactly `environment`. */
+  admin(args: readonly string[], environment: NodeJS.ProcessEnv): SpawnSyncReturns<string>;
+}
+
+let built: CompiledBuild | undefined;
+
+export async function compiledBuild(): Promise<CompiledBuild> {
+  if (built) return built;
+  const folder = path.join(BUILD_FOLDER, sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']));
+  if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) await build(folder);
+  fs.utimesSync(folder, new Date(), new Date());
+  built = {
+    folder,
+    admin: (args, environment) =>
+      spawnSync(process.execPath, [path.join(folder, 'bin', 'pilothub-admin.js'), ...args], { cwd: folder, env: environment, encoding: 'utf8', timeout: 120_000 }),
+  };
+  return built;
+}
+
+/** Compiles into a folder of its own, then renames it into place: a worker building at the same time never sees half of it. */
+async function build(folder: string): Promise<void> {
+  fs.mkdirSync(BUILD_FOLDER, { recursive: true });
+  const partial = `${folder}.${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial);
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const child = spawn(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(partial, 'dist')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the build failed (tsc exit ${code}): ${output}`);
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(partial, 'bin'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(partial, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(partial, 'node_modules'));
+  try {
+    fs.renameSync(partial, folder);
+  } catch {
+    // Another worker finished the same build first.
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+  for (const name of fs.readdirSync(BUILD_FOLDER)) {
+    const other = path.join(BUILD_FOLDER, name);
+    if (other !== folder && Date.now() - fs.statSync(other).mtimeMs > BUILD_LIFETIME_MS) fs.rmSync(other, { recursive: true, force: true });
+  }
+}
+
+/** Environment for a compiled command: the test process's own, without the settings a test must choose itself. */
+export function commandEnvironment(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'SQLITE_PATH', 'SEED_ON_START', 'TEST_DATABASE_URL', 'PILOTHUB_DEMO', 'NODE_ENV', 'JEST_WORKER_ID'].includes(name)),
+  );
+  return { ...inherited, LOG_LEVEL: 'warn', ...settings };
+}
+
+/** spawnHub's option that runs the build's compiled hub (`node dist/src/main.js`, the image's command) in its folder. */
+export function compiledHub(build: CompiledBuild): { main: string; cwd: string } {
+  return { main: path.join(build.folder, 'dist', 'src', 'main.js'), cwd: build.folder };
+}
