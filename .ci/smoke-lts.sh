@@ -5,13 +5,13 @@
 # seed) and the compiled hub on SQLite with NODE_ENV=production, and checks /readyz and one GraphQL query.
 # Everything it fetches or compiles is cached (PILOTHUB_LTS_CACHE); nothing in the checkout or its node_modules is
 # changed. Fails (never skips) when a step cannot be done. Run from anywhere: `bash .ci/smoke-lts.sh`.
-#   PILOTHUB_LTS_NODE   Node version (default 24.22.3: keep it the version of the Dockerfile's base image)
+#   PILOTHUB_LTS_NODE   Node version (default 24.18.0, the Node of the Dockerfile's pinned base image: change both together)
 #   PILOTHUB_LTS_CACHE  cache folder (default ~/.cache/pilothub-lts)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
-VERSION="${PILOTHUB_LTS_NODE:-24.22.3}"
+VERSION="${PILOTHUB_LTS_NODE:-24.18.0}"
 CACHE="${PILOTHUB_LTS_CACHE:-${HOME}/.cache/pilothub-lts}"
 case "$(uname -m)" in
   x86_64) ARCH=x64 ;;
@@ -120,9 +120,23 @@ echo "hub at ${URL}"
   })().catch((error) => { console.error(`ERROR: ${error.message}`); process.exit(1); });
 ' "$URL" "$PILOTHUB_ADMIN_KEY" || { cat "${WORK}/hub.log" >&2; exit 1; }
 
+echo "--- the Dockerfile's HEALTHCHECK command, as the container runs it"
+HEALTHCHECK_JSON="$(sed -n 's/^  CMD \(\[.*\]\)$/\1/p' "${ROOT}/Dockerfile" | head -1)"
+[[ -n "$HEALTHCHECK_JSON" ]] || { echo "ERROR: no HEALTHCHECK CMD found in the Dockerfile" >&2; exit 1; }
+mapfile -t HEALTHCHECK < <("$NODE" -e 'for (const part of JSON.parse(process.argv[1])) console.log(part)' "$HEALTHCHECK_JSON")
+[[ "${HEALTHCHECK[0]}" == node ]] || { echo "ERROR: the HEALTHCHECK does not run node: ${HEALTHCHECK_JSON}" >&2; exit 1; }
+PORT="$(echo "$URL" | sed -E 's|^http://[^:]+:([0-9]+)/.*$|\1|')" "$NODE" "${HEALTHCHECK[@]:1}" ||
+  { echo "ERROR: the HEALTHCHECK failed against a ready hub" >&2; exit 1; }
+echo "healthy"
+
 kill -TERM "$HUB_PID"
 status=0
 wait "$HUB_PID" || status=$?
 HUB_PID=""
 [[ $status -eq 0 ]] || { cat "${WORK}/hub.log" >&2; echo "ERROR: the hub exited with ${status} after SIGTERM" >&2; exit 1; }
+# Stopped, the same check must fail: it tests the hub, not merely that node runs.
+if PORT="$(echo "$URL" | sed -E 's|^http://[^:]+:([0-9]+)/.*$|\1|')" "$NODE" "${HEALTHCHECK[@]:1}"; then
+  echo "ERROR: the HEALTHCHECK passed with the hub stopped" >&2
+  exit 1
+fi
 echo "smoke test on node ${VERSION} passed"
