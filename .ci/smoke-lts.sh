@@ -50,8 +50,10 @@ ABI="$("$NODE" -p process.versions.modules)"
 echo "node $("$NODE" --version) (ABI ${ABI})"
 
 SQLITE_VERSION="$(node -p 'require("./node_modules/better-sqlite3/package.json").version')"
-ADDON_DIR="${CACHE}/better-sqlite3-${SQLITE_VERSION}-node-v${ABI}-linux-${ARCH}"
-echo "--- better-sqlite3 ${SQLITE_VERSION} for ABI ${ABI} (compiled once with the package's headers)"
+# Per Node version, not only per ABI: an addon compiled with the headers of another release of the same ABI has
+# been seen to abort at garbage collection (RemoveEnvironmentCleanupHook: Assertion (env) != nullptr).
+ADDON_DIR="${CACHE}/better-sqlite3-${SQLITE_VERSION}-node-v${VERSION}-linux-${ARCH}"
+echo "--- better-sqlite3 ${SQLITE_VERSION} for node ${VERSION} (ABI ${ABI}; compiled once with its headers)"
 build_addon() {
   local npm_dir
   npm_dir="$(dirname "$(readlink -f "$(command -v npm)")")/.."
