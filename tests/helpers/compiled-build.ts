@@ -27,7 +27,7 @@ let built: CompiledBuild | undefined;
 export async function compiledBuild(): Promise<CompiledBuild> {
   if (built) return built;
   const folder = path.join(BUILD_FOLDER, sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']));
-  if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) await build(folder);
+  if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) await buildOnce(folder);
   fs.utimesSync(folder, new Date(), new Date());
   built = {
     folder,
@@ -37,9 +37,37 @@ export async function compiledBuild(): Promise<CompiledBuild> {
   return built;
 }
 
+/** A lock older than this belongs to a worker that died while building: it is taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/**
+ * Builds `folder` unless another worker of the run is building it (a lock folder, created atomically), in which
+ * case it waits for that build: parallel workers starting together compile once, not once each.
+ */
+async function buildOnce(folder: string): Promise<void> {
+  fs.mkdirSync(BUILD_FOLDER, { recursive: true });
+  const lock = `${folder}.lock`;
+  for (;;) {
+    if (fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) return;
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) fs.rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    try {
+      await build(folder);
+      return;
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
 /** Compiles into a folder of its own, then renames it into place: a worker building at the same time never sees half of it. */
 async function build(folder: string): Promise<void> {
-  fs.mkdirSync(BUILD_FOLDER, { recursive: true });
   const partial = `${folder}.${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial);
