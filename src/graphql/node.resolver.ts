@@ -69,7 +69,7 @@ register('Observation', {
 register('ObservationRevision', {
   entity: ObservationRevision,
   visibility: (scope, row) =>
-    operational(scope, async () => metricDepartment(scope, (await scope.loaders.related(Observation, row.observationId)).metricId), 'observation revisions'),
+    operational(scope, async () => metricDepartment(scope, (await scope.loaders.entityById(Observation).load(row.observationId))!.metricId), 'observation revisions'),
 });
 register('Connector', { entity: Connector, databaseId: 'The connector\'s database number: the id of scripts written before global ids, and of the push URL `/ingest/<databaseId>`.', visibility: (scope, row) => operational(scope, async () => row.departmentId, 'connectors') });
 register('ConnectorRun', {
