@@ -153,7 +153,7 @@ describe('connector secrets at rest', () => {
       expect(run.runConnector).toMatchObject({
         status: 'FAILED',
         errorClass: 'CONFIG',
-        errorMessage: `secret "token" of connector ${victim.id} cannot be decrypted: it was altered, or it belongs to another connector or secret`,
+        errorMessage: `secret "token" of connector ${databaseIdOf(victim.id)} cannot be decrypted: it was altered, or it belongs to another connector or secret`,
       });
       expect(feed.requests.length).toBe(before);
     } finally {

@@ -12,6 +12,7 @@ import { Connector, RunStatus, RunTrigger } from '../../src/modules/connectors/c
 import { ensureOutboundHost } from '../../src/modules/outbound/outbound-host.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { Role } from '../../src/security/principal';
+import { fromGlobalId } from '../../src/graphql/node-id';
 import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { hostOf } from '../helpers/outbound';
@@ -201,7 +202,7 @@ describe('per-department reach, schedules and runs', () => {
     });
 
     it.each(['*/5 * * * *', '0 17 * * *', '@hourly', '0 */10 * * * *', '0,5 9 * * *'])('accepts %s', async (schedule) => {
-      expect(await register(pull(`${health.url}/visits`, { schedule }), healthIt)).toMatch(/^\d+$/);
+      expect(fromGlobalId(await register(pull(`${health.url}/visits`, { schedule }), healthIt))?.typeName).toBe('Connector');
     });
 
     it('applies to changes too; administrators are exempt, and staff keep a schedule they do not change', async () => {
@@ -224,8 +225,9 @@ describe('per-department reach, schedules and runs', () => {
     afterEach(() => health.release());
 
     const conflictOf = (error: { message: string; extensions?: Record<string, unknown> }, runId: string) => {
-      expect(error.extensions).toEqual({ code: 'CONFLICT', field: 'id', runningRunId: runId });
-      expect(error.message).toMatch(new RegExp(`^connector ${id} is already running: run ${runId} \\((MANUAL|SCHEDULE|BACKFILL), started .*\\); wait until it ends$`));
+      // Messages and extensions name connectors and runs by their database numbers (`databaseId`).
+      expect(error.extensions).toEqual({ code: 'CONFLICT', field: 'id', runningRunId: String(databaseIdOf(runId)) });
+      expect(error.message).toMatch(new RegExp(`^connector ${databaseIdOf(id)} is already running: run ${databaseIdOf(runId)} \\((MANUAL|SCHEDULE|BACKFILL), started .*\\); wait until it ends$`));
     };
 
     it('refuses a second manual run or backfill while one runs, naming the running run', async () => {
@@ -264,7 +266,7 @@ describe('per-department reach, schedules and runs', () => {
       // The schedule's own fire records the skip in the audit log and starts nothing.
       const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
       await (hub.services.schedules as unknown as { fire(connectorId: number, slot: Date): Promise<void> }).fire(databaseIdOf(id), slot);
-      const audit = await hub.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'connector.run.scheduled', targetId: id });
+      const audit = await hub.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'connector.run.scheduled', targetId: String(databaseIdOf(id)) });
       expect(audit).toMatchObject({ outcome: 'FAILURE', errorCode: 'RUN_NOT_STARTED' });
       expect(JSON.parse(audit.details!)).toMatchObject({ skipped: true, runningRunId: databaseIdOf(manual.id) });
       expect(await hub.dataSource.getRepository(ConnectorRun).countBy({ connectorId: databaseIdOf(id), status: RunStatus.RUNNING })).toBe(1);
@@ -289,7 +291,7 @@ describe('per-department reach, schedules and runs', () => {
     it('are unique within a department only, so a conflict never names another department connector', async () => {
       await register(push('Sở Y tế — lượt khám CCCD', 'SO_YT'), healthIt);
       // Another department may use the same name: nothing tells it the name is taken elsewhere.
-      expect(await register(push('Sở Y tế — lượt khám CCCD', 'SO_GTVT'), transportIt)).toMatch(/^\d+$/);
+      expect(await register(push('Sở Y tế — lượt khám CCCD', 'SO_GTVT'), transportIt)).toEqual(expect.any(String));
       const conflict = await errorOf(hub, REGISTER, { input: push('Sở Y tế — lượt khám CCCD', 'SO_YT') }, healthIt);
       expect(conflict.extensions).toEqual({ code: 'CONFLICT', field: 'input.name' });
       expect(conflict.message).toBe('this department already has a connector named "Sở Y tế — lượt khám CCCD"');
@@ -300,17 +302,17 @@ describe('per-department reach, schedules and runs', () => {
 
     it('are compared byte for byte after NFC: accents, emoji and letter case make different names; encodings of one name do not', async () => {
       await register(push('Sở Y tế — phiếu', 'SO_YT'), healthIt);
-      expect(await register(push('So Y te — phieu', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Sổ Y tế — phiếu', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Nguồn 😀', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Nguồn 😃', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('nguồn 😀', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
+      expect(await register(push('So Y te — phieu', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Sổ Y tế — phiếu', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Nguồn 😀', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Nguồn 😃', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('nguồn 😀', 'SO_YT'), healthIt)).toEqual(expect.any(String));
       // The same name typed with combining marks (NFD) is the same name, and is stored as NFC.
       const decomposed = 'Sở Y tế — phiếu'.normalize('NFD');
       expect(decomposed).not.toBe('Sở Y tế — phiếu');
       expect((await errorOf(hub, REGISTER, { input: push(decomposed, 'SO_YT') }, healthIt)).extensions?.code).toBe('CONFLICT');
       const nfdOnly = await register(push('Bệnh viện — tiếp đón'.normalize('NFD'), 'SO_YT'), healthIt);
-      expect((await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: Number(nfdOnly) })).name).toBe('Bệnh viện — tiếp đón'.normalize('NFC'));
+      expect((await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: databaseIdOf(nfdOnly) })).name).toBe('Bệnh viện — tiếp đón'.normalize('NFC'));
     });
   });
 });

@@ -215,7 +215,7 @@ describe('graceful shutdown of a hub process under load', () => {
       [databaseIdOf(connectorId)],
     );
     expect(runs).toHaveLength(1);
-    expect(String(runs[0].id)).toBe(started.runConnector.id);
+    expect(Number(runs[0].id)).toBe(databaseIdOf(started.runConnector.id));
     expect(['INTERRUPTED', 'SUCCEEDED']).toContain(runs[0].status);
     expect(runs[0].finishedAt).not.toBeNull();
     if (runs[0].status === 'INTERRUPTED') expect(runs[0].errorMessage).toMatch(/shutting down/);

@@ -66,7 +66,7 @@ describe('push bodies are limited while they are read', () => {
 
   type RestErrors = Array<{ message: string; extensions: { code: string; field?: string } }>;
   async function push(body: Buffer | string, headers: Record<string, string>, id = connectorId): Promise<{ status: number; errors?: RestErrors }> {
-    const response = await fetch(url.replace(/\/ingest\/\d+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
+    const response = await fetch(url.replace(/\/ingest\/[^/]+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
     const answer = (await response.json()) as { errors?: RestErrors };
     return { status: response.status, errors: answer.errors };
   }
