@@ -18,6 +18,7 @@ import { buildHubSchema } from './graphql/schema';
 import { callerChecks } from './http/caller';
 import { fairTurns } from './http/fair-turns';
 import { leanJsonBody } from './http/json-body';
+import { crossOriginAccess } from './http/cors';
 import { createHttpServer, securityHeaders } from './http/hardening';
 import { connectionLifecycle } from './http/lifecycle';
 import { probes } from './http/probes';
@@ -177,6 +178,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const lifecycle = connectionLifecycle();
   app.use(lifecycle.middleware);
   app.use(requestLogging(options.logger, options.metrics));
+  // Before the probes and authentication: preflights carry no credentials, and refusals need the CORS headers too.
+  app.use(crossOriginAccess(config.http.corsOrigins));
   const probe = probes({ dataSource, config, metrics: options.metrics, schedulerRunning: options.schedulerRunning });
   app.use(probe.router);
   // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.

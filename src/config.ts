@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseCorsOrigins, type OriginRule } from './http/cors';
 import { parseHostPatterns, type HostPattern } from './security/outbound-policy';
 import { parseSecretKeys, type SecretKey } from './security/secret-box';
 
@@ -93,6 +94,11 @@ const environmentSchema = z.object({
    * (`loopback`, `linklocal`, `uniquelocal` too).
    */
   TRUST_PROXY: z.string().trim().transform(parsedWith(parseTrustProxy)).default('false'),
+  /**
+   * Origins whose browser pages may call the hub (CORS): comma-separated exact origins (`https://dash.example`),
+   * `https://*.domain` patterns, or `*`; empty = none.
+   */
+  CORS_ORIGINS: z.string().transform(parsedWith(parseCorsOrigins)).default(''),
   /** Longest a client may take to send a request's headers; the connection is closed after it. */
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
   /** Longest a client may take to send a whole request (headers and body). */
@@ -271,6 +277,8 @@ export interface RateLimitConfig {
 
 export interface HttpConfig {
   trustProxy: TrustProxy;
+  /** Origins allowed cross-origin access (CORS_ORIGINS); empty: none. */
+  corsOrigins: OriginRule[];
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -414,6 +422,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     },
     http: {
       trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
       headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
       keepAliveTimeoutMs: Math.round(env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000),

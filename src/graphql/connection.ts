@@ -1,6 +1,6 @@
 import { type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { SelectQueryBuilder } from 'typeorm';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../common/errors';
 import { SortDirection } from '../common/enums';
 import type { EntityClass, HubContext } from './context';
@@ -152,9 +152,17 @@ function orderedKeys<T extends { id: number }>(sort: Array<SortKey<T>>): Array<S
   return [...sort.filter((key) => key.property !== 'id'), { property: 'id', direction: lastDirection } as SortKey<T>];
 }
 
-/** Names an ordering, e.g. `deadline DESC, id DESC`: a cursor is only valid under the ordering it came from. */
-function orderingOf<T>(keys: Array<SortKey<T>>): string {
-  return keys.map((key) => `${key.property} ${key.direction}`).join(', ');
+/**
+ * Names the list and ordering a cursor belongs to, e.g. `Task: deadline DESC, id DESC`: a cursor is only valid in
+ * a list of the same node type under the same ordering (a pilot models cursor is refused by `tasks`).
+ */
+function orderingOf<T>(nodeType: string, keys: Array<SortKey<T>>): string {
+  return `${nodeType}: ${keys.map((key) => `${key.property} ${key.direction}`).join(', ')}`;
+}
+
+/** The node type of a connection's query (its main entity). */
+function nodeTypeOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): string {
+  return query.expressionMap.mainAlias!.metadata.name;
 }
 
 /** Adds ORDER BY and the keyset condition "after/before this cursor" to a query. */
@@ -167,7 +175,9 @@ function applyKeyset<T extends { id: number }>(
   const effective = (direction: SortDirection) =>
     request.backward === (direction === SortDirection.ASC) ? SortDirection.DESC : SortDirection.ASC;
   if (request.cursor) {
-    if (request.cursor.length !== keys.length || request.cursorOrdering !== orderingOf(keys)) throw badInput(request.backward ? 'before' : 'after', 'cursor does not match this ordering');
+    if (request.cursor.length !== keys.length || request.cursorOrdering !== orderingOf(nodeTypeOf(query), keys)) {
+      throw badInput(request.backward ? 'before' : 'after', 'cursor belongs to another list or ordering: use a cursor this list returned under the same orderBy');
+    }
     const parameters: Record<string, unknown> = {};
     const alternatives = keys.map((key, index) => {
       const equalities = keys.slice(0, index).map((previous, previousIndex) => {
@@ -188,6 +198,7 @@ function applyKeyset<T extends { id: number }>(
 }
 
 function buildConnection<T extends { id: number }>(
+  nodeType: string,
   rows: T[],
   keys: Array<SortKey<T>>,
   request: PageRequest,
@@ -196,7 +207,7 @@ function buildConnection<T extends { id: number }>(
   const hasMore = rows.length > request.size;
   const page = rows.slice(0, request.size);
   if (request.backward) page.reverse();
-  const ordering = orderingOf(keys);
+  const ordering = orderingOf(nodeType, keys);
   const edges = page.map((node) => ({ node, cursor: encodeCursor(keys.map((key) => node[key.property]), ordering) }));
   return {
     edges,
@@ -252,7 +263,7 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
     pageIds ? page.alongside!(pageIds) : undefined,
   ]);
   afterRows?.(rows);
-  return buildConnection(rows, keys, page.request, totalCount);
+  return buildConnection(nodeTypeOf(page.query), rows, keys, page.request, totalCount);
 }
 
 /**
@@ -316,7 +327,7 @@ export async function fetchPagesByParent<T extends { id: number }>(
   return new Map(
     parentIds.map((parentId) => [
       parentId,
-      buildConnection(rowsByParent.get(parentId) ?? [], keys, page.request, page.withTotalCount ? (counts.get(parentId) ?? 0) : -1),
+      buildConnection(nodeTypeOf(page.query), rowsByParent.get(parentId) ?? [], keys, page.request, page.withTotalCount ? (counts.get(parentId) ?? 0) : -1),
     ]),
   );
 }

@@ -7,6 +7,8 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { NextFunction, Request, Response } from 'express';
 import {
   getDirectiveValues,
+  getNamedType,
+  GraphQLID,
   getOperationAST,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
@@ -119,7 +121,15 @@ export const connectionCost: ComplexityEstimator = ({ args, childComplexity, nod
 /** Cost of a list field without paging: its children UNPAGED_LIST_SIZE times. */
 export const listCost: ComplexityEstimator = ({ childComplexity }) => 1 + childComplexity * UNPAGED_LIST_SIZE;
 
-const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
+/**
+ * Fields clients add on their own cost nothing: meta fields (`__typename`, and the introspection roots with
+ * everything below them) and the `id` of an entity (Apollo Client adds `__typename` to every selection, Relay `id`
+ * to every node), so an operation costs the same from curl, Apollo Client or Relay.
+ */
+const clientAddedFields: ComplexityEstimator = ({ field, node }) =>
+  node.name.value.startsWith('__') || (field.name === 'id' && getNamedType(field.type) === GraphQLID) ? 0 : undefined;
+
+const estimators = [clientAddedFields, fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
 
 /** Costs already computed, by document (Apollo reuses the parsed document of a repeated operation), then by operation name and variables. */
 const knownCosts = new WeakMap<object, Map<string, number | undefined>>();

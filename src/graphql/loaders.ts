@@ -156,6 +156,11 @@ export class RequestLoaders {
     return loader as DataLoader<number, T | null>;
   }
 
+  /** The by-id loader of any entity (created on first use): how `node(id:)` reads the type an id names. */
+  entityById<T extends { id: number }>(target: EntityClass<T>): DataLoader<number, T | null> {
+    return (this.byEntity.get(target) as DataLoader<number, T | null> | undefined) ?? this.byId(target as EntityClass<T & ObjectLiteral>);
+  }
+
   /** The row a foreign key points at; its absence is a broken reference, not a user error. */
   async related<T extends { id: number }>(target: EntityClass<T>, id: number): Promise<T> {
     const row = await this.loaderFor(target).load(id);

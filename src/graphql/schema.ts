@@ -14,6 +14,7 @@ import { DepartmentScorecardFieldsResolver, DepartmentScorecardResolver, Progres
 import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 import { ApiKeyResolver } from '../security/api-key.resolver';
+import { nodeResolvers } from './node.resolver';
 
 export const resolvers = [
   ProgramResolver,
@@ -41,6 +42,7 @@ export const resolvers = [
   SeriesResolver,
   AggregateRowResolver,
   OutboundHostResolver,
+  ...nodeResolvers,
 ] as const;
 
 export async function buildHubSchema(): Promise<GraphQLSchema> {

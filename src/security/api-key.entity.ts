@@ -1,17 +1,17 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { Department } from '../modules/departments/department.entity';
 import { Role } from './principal';
+import { Node } from '../graphql/node-id';
 
 /**
  * An API key. The key itself is never stored: only its SHA-256 hash (keys are 256 random bits, so a fast hash
  * cannot be brute-forced) and a short prefix that tells keys apart in lists.
  */
-@ObjectType({ description: 'An API key (its value is shown once, at creation, and never stored).' })
+@ObjectType({ implements: Node, description: 'An API key (its value is shown once, at creation, and never stored).' })
 @Entity('api_key')
 @Index('UQ_api_key_hash', ['hash'], { unique: true })
 export class ApiKey {
-  @Field(() => ID)
   @PrimaryGeneratedColumn()
   id: number;
 

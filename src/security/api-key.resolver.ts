@@ -2,7 +2,6 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { connectionCost, listCost } from '../graphql/limits';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, InputType, ObjectType, Query, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
 import { SortDirection } from '../common/enums';
-import { badInput } from '../common/errors';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../graphql/connection';
 import type { HubContext } from '../graphql/context';
 import { Department } from '../modules/departments/department.entity';
@@ -10,6 +9,7 @@ import { ADMIN_ONLY, ALL_ROLES } from './access';
 import { ApiKey } from './api-key.entity';
 import { apiKeysQuery } from './api-key.service';
 import { Role } from './principal';
+import { parseNodeId } from '../graphql/node-id';
 
 const ApiKeyConnection = connectionType(ApiKey, 'ApiKey');
 
@@ -66,8 +66,7 @@ class Viewer {
 }
 
 function idOf(id: string): number {
-  if (!/^\d{1,9}$/.test(id)) throw badInput('id', `"${id}" is not an API key id`);
-  return Number(id);
+  return parseNodeId(id, 'ApiKey', 'id', 'API key');
 }
 
 @Resolver(() => ApiKey)

@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../graphql/node-id';
 
 /** How an audited action ended. */
 export enum AuditOutcome {
@@ -15,7 +16,7 @@ registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'How an audi
  * One entry of the audit log: who did what to which object, when, and how it ended. Rows are only ever
  * inserted; nothing in the API updates or deletes them.
  */
-@ObjectType({ description: 'One entry of the audit log (append-only).' })
+@ObjectType({ implements: Node, description: 'One entry of the audit log (append-only).' })
 @Entity('audit_event')
 @Index('IDX_audit_event_at', ['at'])
 @Index('IDX_audit_event_actor', ['actorSubject', 'id'])
@@ -23,7 +24,6 @@ registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'How an audi
 @Index('IDX_audit_event_target', ['targetType', 'targetId', 'id'])
 @Index('IDX_audit_event_outcome', ['outcome', 'id'])
 export class AuditEvent {
-  @Field(() => ID)
   @PrimaryGeneratedColumn()
   id: number;
 

@@ -14,6 +14,7 @@ import {
 import { HubError } from '../common/errors';
 import type { HubContext } from '../graphql/context';
 import { outcomeOf, recordAuditEvents, type AuditEventInput, type AuditTarget } from './audit';
+import { fromGlobalId } from '../graphql/node-id';
 
 /** What a mutation acted on, and what it produced that is worth keeping (e.g. the id of the run it started). */
 export type AuditTargetResolver = (
@@ -51,12 +52,22 @@ function runDetails(result: unknown): Record<string, unknown> | undefined {
   return { runId, summary: Object.fromEntries(Object.entries(summary).filter(([, value]) => typeof value === 'number')) };
 }
 
+/**
+ * The database number of the object an id argument names, as the audit log records every target (a global id is
+ * decoded; text that is neither stays as sent, so a refused call still records what was asked for).
+ */
+export function targetKey(value: unknown): string | number | null {
+  const given = identifier(value);
+  const parsed = typeof given === 'string' ? fromGlobalId(given) : null;
+  return parsed ? parsed.key : given;
+}
+
 const connectorOf = (argument: string): AuditTargetResolver => (args, result) => ({
-  target: { type: 'connector', id: identifier(args[argument]) },
+  target: { type: 'connector', id: targetKey(args[argument]) },
   details: runDetails(result),
 });
 registerAuditTarget('runConnector', connectorOf('id'));
-registerAuditTarget('testConnector', (args, result) => ({ target: { type: 'connector', id: identifier(args.id) }, details: { ok: property(result, 'ok') } }));
+registerAuditTarget('testConnector', (args, result) => ({ target: { type: 'connector', id: targetKey(args.id) }, details: { ok: property(result, 'ok') } }));
 registerAuditTarget('deleteConnector', connectorOf('id'));
 registerAuditTarget('submitObservations', connectorOf('connectorId'));
 

@@ -5,6 +5,7 @@ import { UNAUTHENTICATED_ACTOR, AuditOutcome, type AuditActor } from './audit';
 import { recordRequestAuditEvent } from './audit-http';
 import { describeRefusedFields } from './audit-plugin';
 import type { AuthenticationResult, Refusal } from './authentication';
+import { targetKey } from './audit-plugin';
 
 export interface RefusalAuditOptions {
   dataSource: DataSource;
@@ -54,7 +55,7 @@ export function auditRefusedWrites(options: RefusalAuditOptions): (request: Requ
       return recordRequestAuditEvent(options.dataSource, request, request.res!, {
         ...refusal,
         action: 'ingest.push',
-        target: { type: 'connector', id: ingest[1] },
+        target: { type: 'connector', id: targetKey(ingest[1]) },
         details: { reason: result.refused },
       });
     }

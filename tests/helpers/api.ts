@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { GraphQLResponse, TestHub } from './test-hub';
+import { fromGlobalId } from '../../src/graphql/node-id';
 
 export type GraphQLError = NonNullable<GraphQLResponse['errors']>[number];
 
@@ -69,4 +70,16 @@ export function sendRaw(port: number, method: string, path: string, options: { b
     sent.on('error', reject);
     sent.end(options.body);
   });
+}
+
+/**
+ * The database number behind an id the API answered: a global id (`id` fields) is decoded, a database number
+ * (`databaseId`, `runId`, or a number read with SQL) passes through. For tests that read the tables directly.
+ */
+export function databaseIdOf(id: string | number): number {
+  if (typeof id === 'number') return id;
+  if (/^\d+$/.test(id)) return Number(id);
+  const parsed = fromGlobalId(id);
+  if (!parsed) throw new Error(`"${id}" is neither a global id nor a database number`);
+  return parsed.key;
 }

@@ -34,6 +34,12 @@ export type Rule =
   | { kind: 'rendered' }
   /** What a write returns to the caller it was allowed to. */
   | { kind: 'result' }
+  /**
+   * A global-id lookup (`node`, `nodes`): each object answers exactly as its own type's reads do (catalogue to
+   * everyone, department-owned objects outside the caller's departments as missing, role refusals FORBIDDEN);
+   * checked type by type in tests/integration/global-ids.test.ts rather than by the generic probes here.
+   */
+  | { kind: 'node' }
   /** A mutation: the roles that may make it; `owned`: on a department-owned object (`id`) or for a department (`department`). */
   | { kind: 'write'; roles: readonly Role[]; owned?: 'id' | 'department' };
 
@@ -63,16 +69,17 @@ rule({ kind: 'lookup', roles: OPERATIONAL }, 'Query', 'connector connectorRun');
 rule({ kind: 'roles', roles: OPERATIONAL }, 'Query', 'connectorKinds');
 rule({ kind: 'roles', roles: ADMIN }, 'Query', 'auditEvents apiKeys outboundHosts');
 rule({ kind: 'self' }, 'Query', 'viewer');
+rule({ kind: 'node' }, 'Query', 'node nodes');
 
 // Catalogue and plan.
-rule(catalogue, 'Program', 'code name nameVi decision planYear taskGroups pilotModelCounts taskCounts');
-rule(catalogue, 'TaskGroup', 'code number name nameVi basis program leadDepartment tasks pilotModels');
-rule(catalogue, 'Task', 'code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit leadDepartment taskGroup overdue daysLate history statusHistory');
-rule(catalogue, 'PilotModel', 'code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
-rule(catalogue, 'Department', 'code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
-rule(catalogue, 'AdministrativeUnit', 'code name type level validFrom validTo parent children predecessors successors');
+rule(catalogue, 'Program', 'id code name nameVi decision planYear taskGroups pilotModelCounts taskCounts');
+rule(catalogue, 'TaskGroup', 'id code number name nameVi basis program leadDepartment tasks pilotModels');
+rule(catalogue, 'Task', 'id code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit leadDepartment taskGroup overdue daysLate history statusHistory');
+rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
+rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
+rule(catalogue, 'AdministrativeUnit', 'id code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');
-rule(catalogue, 'Metric', 'code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays basis isDemo freshness pilotModel department');
+rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays basis isDemo freshness pilotModel department');
 rule(values, 'Metric', 'latest progress observations');
 rule(catalogue, 'MetricFreshness', 'status latestPeriod expectedPeriod nextDueDate reportingLagDays');
 rule(catalogue, 'FreshnessSummary', 'status onTime late missing');
@@ -97,9 +104,9 @@ rule(inherited, 'MetricStanding', 'metric pilotModel pilotModelStatus department
 // Values.
 rule(inherited, 'MetricPoint', 'period periodStart periodEnd value numerator denominator level reportingUnits');
 rule(inherited, 'MetricProgress', 'target targetDate actual ratio achieved');
-rule(inherited, 'Observation', 'period periodStart periodEnd value numerator denominator recordedAt source runId mappingVersion isDemo unit metric');
+rule(inherited, 'Observation', 'id period periodStart periodEnd value numerator denominator recordedAt source runId mappingVersion isDemo unit metric');
 rule(operational, 'Observation', 'revisions');
-rule(inherited, 'ObservationRevision', 'value numerator denominator recordedAt source runId mappingVersion revisedAt revisedBy revisedByRunId');
+rule(inherited, 'ObservationRevision', 'id value numerator denominator recordedAt source runId mappingVersion revisedAt revisedBy revisedByRunId');
 rule(inherited, 'Series', 'points unit metric metrics');
 rule(inherited, 'SeriesPoint', 'value numerator denominator expected reported complete approximate level period periodStart periodEnd levelChanged previousLevel');
 rule(inherited, 'AggregateResult', 'rows totalRows');
@@ -107,10 +114,10 @@ rule(inherited, 'AggregateRow', 'period periodStart periodEnd unit measures appr
 rule(inherited, 'AggregateMeasure', 'value numerator denominator expected reported complete approximate level metric');
 
 // Connectors and runs.
-rule(inherited, 'Connector', 'id name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion version createdAt updatedAt department');
+rule(inherited, 'Connector', 'id databaseId name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion version createdAt updatedAt department');
 rule(operational, 'Connector', 'config mapping secretNames health runs');
 rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
-rule(inherited, 'ConnectorRun', 'id trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs');
+rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs');
 rule(operational, 'ConnectorRun', 'rejections');
 rule(inherited, 'ImportSummary', 'fetched imported updated unchanged rejected');
 rule(inherited, 'RunRejection', 'rowIndex reason message');
@@ -118,10 +125,10 @@ rule(operational, 'RunRejection', 'raw');
 rule(inherited, 'ConnectorKindInfo', 'kind description secretNames pulled configSchema');
 
 // Administration (reached through administrator-only roots, or the caller's own key).
-rule(inherited, 'AuditEvent', 'id at actorSubject actorName actorRole action targetType targetId outcome errorCode requestId clientIp details');
-rule(inherited, 'OutboundHost', 'id pattern allowPrivate note createdBy createdAt');
+rule(inherited, 'AuditEvent', 'id databaseId at actorSubject actorName actorRole action targetType targetId outcome errorCode requestId clientIp details');
+rule(inherited, 'OutboundHost', 'id databaseId pattern allowPrivate note createdBy createdAt');
 rule({ kind: 'roles', roles: ADMIN }, 'OutboundHost', 'departments');
-rule(inherited, 'ApiKey', 'id name role prefix createdAt createdBy lastUsedAt revokedAt expiresAt departments active');
+rule(inherited, 'ApiKey', 'id databaseId name role prefix createdAt createdBy lastUsedAt revokedAt expiresAt departments active');
 rule({ kind: 'self' }, 'Viewer', 'subject name role authenticatedBy departments apiKey');
 
 // Pagination of every list.

@@ -9,7 +9,7 @@ import { ApiKeyService } from '../../src/security/api-key.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { createLogger, MAX_LOG_LINE_BYTES } from '../../src/observability/logger';
 import { Role } from '../../src/security/principal';
-import { sendRaw, type RawAnswer } from '../helpers/api';
+import { sendRaw, type RawAnswer, databaseIdOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -151,9 +151,9 @@ describe('writes refused at authentication', () => {
 
     const rows = await audit().find({ order: { id: 'ASC' } });
     expect(rows.map((row) => [row.requestId, row.action, row.actorSubject, row.actorName, row.outcome, row.errorCode, row.targetType, row.targetId, row.clientIp])).toEqual([
-      ['revoked-key', 'revokeApiKey +1 unknown field', `key:${apiKey.id}`, 'Sở Y tế — cũ', 'DENIED', 'UNAUTHENTICATED', null, null, expect.stringContaining('127.0.0.1')],
+      ['revoked-key', 'revokeApiKey +1 unknown field', `key:${databaseIdOf(apiKey.id)}`, 'Sở Y tế — cũ', 'DENIED', 'UNAUTHENTICATED', null, null, expect.stringContaining('127.0.0.1')],
       ['unknown-key', 'revokeApiKey +1 unknown field', 'unauthenticated', 'unauthenticated', 'DENIED', 'UNAUTHENTICATED', null, null, expect.stringContaining('127.0.0.1')],
-      ['revoked-push', 'ingest.push', `key:${apiKey.id}`, 'Sở Y tế — cũ', 'DENIED', 'UNAUTHENTICATED', 'connector', '7', expect.stringContaining('127.0.0.1')],
+      ['revoked-push', 'ingest.push', `key:${databaseIdOf(apiKey.id)}`, 'Sở Y tế — cũ', 'DENIED', 'UNAUTHENTICATED', 'connector', '7', expect.stringContaining('127.0.0.1')],
     ]);
     expect(JSON.parse(rows[0].details!)).toMatchObject({ notExecuted: true, reason: 'unknown, revoked or expired API key', fields: ['revokeApiKey'], unknownFields: 1 });
   });

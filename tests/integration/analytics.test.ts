@@ -9,7 +9,7 @@ import { UnitEdition } from '../../src/analytics/unit-map';
 import { todayIn } from '../../src/common/clock';
 import { ingestRows, type IngestionOrigin } from '../../src/ingestion/ingest';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
 const TODAY = todayIn('Asia/Ho_Chi_Minh');
@@ -425,7 +425,7 @@ describe('analytics: access', () => {
 
   it('a department key reads only its departments’ metrics', async () => {
     const [{ id }] = await hub.dataSource.query("SELECT id FROM department WHERE code = 'SO_YT'");
-    const principal = { subject: 'key:1', name: 'health IT', role: Role.DEPARTMENT_IT, departmentIds: [Number(id)], apiKeyId: 1 };
+    const principal = { subject: 'key:1', name: 'health IT', role: Role.DEPARTMENT_IT, departmentIds: [databaseIdOf(id)], apiKeyId: 1 };
     const own = await runSeries(hub.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS'], from: '2024-01', to: '2024-01', granularity: 'MONTH' }, { principal });
     expect(own[0].points[0].value).toBeGreaterThan(0);
     await expect(

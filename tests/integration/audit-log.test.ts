@@ -7,7 +7,7 @@ import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity'
 import { PilotModel } from '../../src/modules/catalogue/pilot-model.entity';
 import { Role } from '../../src/security/principal';
 import { AuditEvent } from '../../src/security/audit-event.entity';
-import { dataOf, errorOf, type Page } from '../helpers/api';
+import { dataOf, errorOf, type Page, databaseIdOf } from '../helpers/api';
 import { createKey, type CreatedKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -90,7 +90,7 @@ describe('audit log', () => {
           action,
           outcome: 'SUCCESS',
           errorCode: null,
-          actorSubject: `key:${actorKey.id}`,
+          actorSubject: `key:${databaseIdOf(actorKey.id)}`,
           actorName: ACTOR,
           actorRole: 'ADMIN',
           targetType: target[0],
@@ -140,7 +140,7 @@ describe('audit log', () => {
       dhis2Id = registered.response.data!.registerConnector.id;
       // The secret's name is kept, its value never.
       // Arguments as applied, defaults included.
-      await expectSuccess(registered, 'registerConnector', ['connector', dhis2Id], { input: { ...definition, enabled: true, secrets: [{ name: 'token', value: '[REDACTED]' }] } });
+      await expectSuccess(registered, 'registerConnector', ['connector', String(databaseIdOf(dhis2Id))], { input: { ...definition, enabled: true, secrets: [{ name: 'token', value: '[REDACTED]' }] } });
 
       await expectSuccess(
         await send('mutation($id: ID!, $input: ConnectorUpdateInput!) { updateConnector(id: $id, input: $input) { id } }', {
@@ -148,27 +148,27 @@ describe('audit log', () => {
           input: { lookbackDays: 5, secrets: [{ name: 'token', value: SECRET_UPDATED }] },
         }),
         'updateConnector',
-        ['connector', dhis2Id],
+        ['connector', String(databaseIdOf(dhis2Id))],
         { id: dhis2Id, input: { lookbackDays: 5, secrets: [{ name: 'token', value: '[REDACTED]' }] } },
       );
 
-      const tested = await expectSuccess(await send(`mutation { testConnector(id: "${dhis2Id}") { ok } }`), 'testConnector', ['connector', dhis2Id], { id: dhis2Id });
+      const tested = await expectSuccess(await send(`mutation { testConnector(id: "${dhis2Id}") { ok } }`), 'testConnector', ['connector', String(databaseIdOf(dhis2Id))], { id: dhis2Id });
       expect(tested.parsed.ok).toBe(false);
 
       const ran = await send<{ runConnector: { id: string } }>(`mutation { runConnector(id: "${dhis2Id}", wait: true) { id status } }`);
-      const runEvent = await expectSuccess(ran, 'runConnector', ['connector', dhis2Id], { id: dhis2Id, wait: true });
-      expect(runEvent.parsed.runId).toBe(Number(ran.response.data!.runConnector.id));
+      const runEvent = await expectSuccess(ran, 'runConnector', ['connector', String(databaseIdOf(dhis2Id))], { id: dhis2Id, wait: true });
+      expect(runEvent.parsed.runId).toBe(databaseIdOf(ran.response.data!.runConnector.id));
 
       await expectSuccess(
         await send(`mutation { setConnectorEnabled(id: "${dhis2Id}", enabled: false) { id } }`),
         'setConnectorEnabled',
-        ['connector', dhis2Id],
+        ['connector', String(databaseIdOf(dhis2Id))],
         { id: dhis2Id, enabled: false },
       );
 
       const push = await send<{ registerConnector: { id: string } }>('mutation { registerConnector(input: { name: "Audited push", kind: "push", department: "SO_YT", config: {} }) { id } }');
       pushId = push.response.data!.registerConnector.id;
-      await expectSuccess(push, 'registerConnector', ['connector', pushId], { input: { name: 'Audited push', kind: 'push', department: 'SO_YT', config: {}, enabled: true } });
+      await expectSuccess(push, 'registerConnector', ['connector', String(databaseIdOf(pushId))], { input: { name: 'Audited push', kind: 'push', department: 'SO_YT', config: {}, enabled: true } });
 
       const rows = [
         { metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period: '2024-05-01', value: 120 },
@@ -178,11 +178,11 @@ describe('audit log', () => {
         'mutation($id: ID!, $rows: [ObservationInput!]!) { submitObservations(connectorId: $id, rows: $rows) { run { id } } }',
         { id: pushId, rows },
       );
-      const pushEvent = await expectSuccess(submitted, 'submitObservations', ['connector', pushId], { connectorId: pushId, rows });
-      expect(pushEvent.parsed.runId).toBe(Number(submitted.response.data!.submitObservations.run.id));
+      const pushEvent = await expectSuccess(submitted, 'submitObservations', ['connector', String(databaseIdOf(pushId))], { connectorId: pushId, rows });
+      expect(pushEvent.parsed.runId).toBe(databaseIdOf(submitted.response.data!.submitObservations.run.id));
       expect(pushEvent.parsed.summary).toEqual({ fetched: 2, imported: 1, updated: 0, unchanged: 0, rejected: 1 });
 
-      await expectSuccess(await send(`mutation { deleteConnector(id: "${dhis2Id}") }`), 'deleteConnector', ['connector', dhis2Id], { id: dhis2Id });
+      await expectSuccess(await send(`mutation { deleteConnector(id: "${dhis2Id}") }`), 'deleteConnector', ['connector', String(databaseIdOf(dhis2Id))], { id: dhis2Id });
 
       // One record per mutation (and the creation of the actor's key), nothing else.
       expect(await audit().count()).toBe(requestNumber + 1);
@@ -260,7 +260,7 @@ describe('audit log', () => {
       expect(accepted.status).toBe(200);
       const result = (await accepted.json()) as { run: { id: string } };
       const event = await onlyEventOf('ingest-ok');
-      expect(event).toMatchObject({ action: 'ingest.push', outcome: 'SUCCESS', errorCode: null, targetType: 'connector', targetId: pushId, actorName: ACTOR });
+      expect(event).toMatchObject({ action: 'ingest.push', outcome: 'SUCCESS', errorCode: null, targetType: 'connector', targetId: String(databaseIdOf(pushId)), actorName: ACTOR });
       expect(event.parsed).toMatchObject({ contentType: 'text/csv', runId: result.run.id, runStatus: 'SUCCEEDED', summary: { fetched: 1, imported: 1 } });
 
       const unknown = await post('999999', 'metric,unit,period,value\n', 'ingest-missing');
@@ -331,7 +331,7 @@ describe('audit log', () => {
       const id = registered.registerConnector.id;
       let events: AuditEvent[] = [];
       for (const deadline = Date.now() + 10_000; events.length === 0 && Date.now() < deadline; await sleep(100)) {
-        events = await audit().findBy({ action: 'connector.run.scheduled', targetId: id });
+        events = await audit().findBy({ action: 'connector.run.scheduled', targetId: String(databaseIdOf(id)) });
       }
       await dataOf(hub, `mutation { setConnectorEnabled(id: "${id}", enabled: false) { id } }`);
       expect(events.length).toBeGreaterThan(0);
@@ -339,7 +339,7 @@ describe('audit log', () => {
       expect(event).toMatchObject({ actorSubject: 'system', actorName: 'scheduler', actorRole: null, targetType: 'connector', outcome: 'SUCCESS', requestId: null });
       const details = JSON.parse(event.details!) as { runId: number; scheduledFor: string };
       const run = await hub.dataSource.getRepository(ConnectorRun).findOneByOrFail({ id: details.runId });
-      expect(run).toMatchObject({ connectorId: Number(id), trigger: 'SCHEDULE' });
+      expect(run).toMatchObject({ connectorId: databaseIdOf(id), trigger: 'SCHEDULE' });
       expect(new Date(details.scheduledFor).getTime()).toBe(run.scheduledFor!.getTime());
     });
   });
@@ -349,7 +349,7 @@ describe('audit log', () => {
     const QUERY = `query($filter: AuditEventFilter, $first: Int, $after: String) {
       auditEvents(filter: $filter, first: $first, after: $after) {
         totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
-        edges { cursor node { id at action actorSubject targetType targetId outcome errorCode details } }
+        edges { cursor node { id: databaseId at action actorSubject targetType targetId outcome errorCode details } }
       }
     }`;
     const page = async (variables: Record<string, unknown>) => (await dataOf<{ auditEvents: Page<Node> }>(hub, QUERY, variables)).auditEvents;
@@ -364,7 +364,7 @@ describe('audit log', () => {
       for (;;) {
         const result: Page<Node> = await page({ first: 4, after });
         expect(result.totalCount).toBe(all.length);
-        seen.push(...result.edges.map((edge) => edge.node.id));
+        seen.push(...result.edges.map((edge) => String(edge.node.id)));
         if (!result.pageInfo.hasNextPage) break;
         after = result.pageInfo.endCursor;
       }
@@ -382,7 +382,7 @@ describe('audit log', () => {
       expect(expected.length).toBeGreaterThan(0);
       const result = await page({ filter, first: 100 });
       expect(result.totalCount).toBe(expected.length);
-      expect(result.edges.map((edge) => edge.node.id)).toEqual(expected);
+      expect(result.edges.map((edge) => String(edge.node.id))).toEqual(expected);
     });
 
     it('filters by time: from inclusive, to exclusive', async () => {
@@ -392,8 +392,8 @@ describe('audit log', () => {
       const to = await page({ filter: { to: pivot.at.toISOString() }, first: 500 });
       expect(from.totalCount).toBe(events.filter((event) => event.at.getTime() >= pivot.at.getTime()).length);
       expect(to.totalCount).toBe(events.filter((event) => event.at.getTime() < pivot.at.getTime()).length);
-      expect(from.edges.map((edge) => edge.node.id)).toContain(String(pivot.id));
-      expect(to.edges.map((edge) => edge.node.id)).not.toContain(String(pivot.id));
+      expect(from.edges.map((edge) => String(edge.node.id))).toContain(String(pivot.id));
+      expect(to.edges.map((edge) => String(edge.node.id))).not.toContain(String(pivot.id));
       expect(from.totalCount + to.totalCount).toBe(events.length);
     });
 

@@ -12,7 +12,7 @@ import { Department } from '../../src/modules/departments/department.entity';
 import { ApiKey } from '../../src/security/api-key.entity';
 import { ApiKeyService } from '../../src/security/api-key.service';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { createKey, signPayloadText, signToken, TEST_JWT, tokenHeaders } from '../helpers/auth';
 import { startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 
@@ -90,7 +90,7 @@ describe('API keys', () => {
     expect(key).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
     expect(apiKey).toEqual({ id: expect.any(String), name: 'Health IT', role: 'DEPARTMENT_IT', prefix: key.slice(0, 10), active: true, createdBy: 'PILOTHUB_ADMIN_KEY', lastUsedAt: null, departments: [{ code: 'SO_YT' }] });
 
-    const stored = await hub.dataSource.getRepository(ApiKey).findOneByOrFail({ id: Number(apiKey.id) });
+    const stored = await hub.dataSource.getRepository(ApiKey).findOneByOrFail({ id: databaseIdOf(apiKey.id) });
     expect(stored.hash).toBe(createHash('sha256').update(key).digest('hex'));
     for (const value of Object.values(stored)) expect(String(value)).not.toContain(key);
 
@@ -103,7 +103,7 @@ describe('API keys', () => {
     expect(keys.apiKeys.totalCount).toBe(2);
 
     const viewer = await dataOf<{ viewer: unknown }>(hub, VIEWER_QUERY, undefined, { authorization: `Bearer ${key}` });
-    expect(viewer.viewer).toEqual({ subject: `key:${apiKey.id}`, name: 'Health IT', role: 'DEPARTMENT_IT', authenticatedBy: 'API_KEY', departments: [{ code: 'SO_YT' }] });
+    expect(viewer.viewer).toEqual({ subject: `key:${databaseIdOf(apiKey.id)}`, name: 'Health IT', role: 'DEPARTMENT_IT', authenticatedBy: 'API_KEY', departments: [{ code: 'SO_YT' }] });
   });
 
   it('validates createApiKey: departments for DEPARTMENT_IT only and known, a name, a future expiry', async () => {
@@ -150,7 +150,7 @@ describe('API keys', () => {
     const headers = { authorization: `Bearer ${created.createApiKey.key}` };
     expect((await post(hub, headers)).status).toBe(200);
     // An hour later (moved back in the database rather than waited for).
-    await hub.dataSource.getRepository(ApiKey).update(Number(created.createApiKey.apiKey.id), { expiresAt: new Date(Date.now() - 1_000) });
+    await hub.dataSource.getRepository(ApiKey).update(databaseIdOf(created.createApiKey.apiKey.id), { expiresAt: new Date(Date.now() - 1_000) });
     expect((await post(hub, headers)).status).toBe(401);
   });
 
@@ -161,21 +161,21 @@ describe('API keys', () => {
     expect(await viewer()).toMatchObject({ name: 'Row read each time' });
     // Another process (or an operator's UPDATE) renames the key and widens its scope: seen at once.
     const other = await hub.dataSource.getRepository(Department).findOneByOrFail({ code: Not('SO_YT') });
-    await hub.dataSource.getRepository(ApiKey).update(Number(id), { name: 'Renamed' });
-    await hub.dataSource.createQueryBuilder().relation(ApiKey, 'departments').of(Number(id)).add(other.id);
+    await hub.dataSource.getRepository(ApiKey).update(databaseIdOf(id), { name: 'Renamed' });
+    await hub.dataSource.createQueryBuilder().relation(ApiKey, 'departments').of(databaseIdOf(id)).add(other.id);
     const changed = await viewer();
     expect(changed.name).toBe('Renamed');
     expect(changed.departments!.map((department) => department.code).sort()).toEqual([other.code, 'SO_YT'].sort());
     // Role changed to one that takes no departments, then revoked past the API: refused on the next request.
-    await hub.dataSource.getRepository(ApiKey).update(Number(id), { role: Role.VIEWER });
+    await hub.dataSource.getRepository(ApiKey).update(databaseIdOf(id), { role: Role.VIEWER });
     expect(await viewer()).toMatchObject({ name: 'Renamed', role: 'VIEWER', departments: null });
-    await hub.dataSource.getRepository(ApiKey).update(Number(id), { revokedAt: new Date() });
+    await hub.dataSource.getRepository(ApiKey).update(databaseIdOf(id), { revokedAt: new Date() });
     expect((await post(hub, headers)).status).toBe(401);
   });
 
   it('records the last use, at most once a minute (no write per request)', async () => {
     const { id, headers } = await createKey(hub, Role.VIEWER);
-    const lastUsed = async () => (await hub.dataSource.getRepository(ApiKey).findOneByOrFail({ id: Number(id) })).lastUsedAt;
+    const lastUsed = async () => (await hub.dataSource.getRepository(ApiKey).findOneByOrFail({ id: databaseIdOf(id) })).lastUsedAt;
     expect(await lastUsed()).toBeNull();
     const before = Date.now();
     expect((await post(hub, headers)).status).toBe(200);
@@ -348,7 +348,7 @@ describe('JWT single sign-on', () => {
         const enabled = await hub.graphql(`mutation { setConnectorEnabled(id: "${justiceConnector}", enabled: false) { id } }`, undefined, token);
         expect(enabled.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
       }
-      expect(await hub.dataSource.query('SELECT enabled FROM connector WHERE id = ?', [Number(justiceConnector)])).toEqual([{ enabled: 1 }]);
+      expect(await hub.dataSource.query('SELECT enabled FROM connector WHERE id = ?', [databaseIdOf(justiceConnector)])).toEqual([{ enabled: 1 }]);
       // A token naming two departments gets both, and one naming the other department only that one.
       const both = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: 'SO_TP, SO_YT' });
       const justice = await tokenHeaders({ pilothub_role: 'DEPARTMENT_IT', pilothub_departments: ['SO_TP'] });

@@ -5,7 +5,7 @@
  * the same natural keys both succeed (one inserts, the other updates), never FAILED/INTERNAL.
  */
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -60,7 +60,7 @@ describe('concurrent writers', () => {
   async function storedVersions(id: string): Promise<number[]> {
     const rows: Array<{ version: number | string }> = await hub.dataSource.query(
       'SELECT version FROM connector_mapping_version WHERE connectorId = ? ORDER BY version',
-      [Number(id)],
+      [databaseIdOf(id)],
     );
     return rows.map((row) => Number(row.version));
   }
@@ -94,7 +94,7 @@ describe('concurrent writers', () => {
       const state = await read(id);
       expect(state.mappingVersion).toBe(versions[versions.length - 1]);
       // The current mapping is the one stored under the current version.
-      const [current] = await hub.dataSource.query('SELECT mapping FROM connector_mapping_version WHERE connectorId = ? AND version = ?', [Number(id), state.mappingVersion]);
+      const [current] = await hub.dataSource.query('SELECT mapping FROM connector_mapping_version WHERE connectorId = ? AND version = ?', [databaseIdOf(id), state.mappingVersion]);
       expect(JSON.parse(current.mapping)).toEqual(state.mapping);
     }
   });
@@ -104,7 +104,7 @@ describe('concurrent writers', () => {
     await dataOf(hub, UPDATE, { id, input: { mapping: mappingWithUnit('u2') } });
     await dataOf(hub, UPDATE, { id, input: { mapping: mappingWithUnit('u3') } });
     // The state an older version left behind after a lost race: versions 1-3 stored, the connector says 2.
-    await hub.dataSource.query('UPDATE connector SET mappingVersion = 2 WHERE id = ?', [Number(id)]);
+    await hub.dataSource.query('UPDATE connector SET mappingVersion = 2 WHERE id = ?', [databaseIdOf(id)]);
     const data = await dataOf<{ updateConnector: { mappingVersion: number } }>(hub, UPDATE, { id, input: { mapping: mappingWithUnit('u4') } });
     expect(data.updateConnector.mappingVersion).toBe(4);
     expect(await storedVersions(id)).toEqual([1, 2, 3, 4]);
@@ -163,12 +163,12 @@ describe('concurrent writers', () => {
       expect(summaries[0].imported + summaries[1].imported).toBe(attempt === 0 ? 2 * units.length : units.length);
       for (const summary of summaries) expect(summary.rejected).toBe(0);
     }
-    const failed: Array<{ n: number | string }> = await hub.dataSource.query("SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ? AND status <> 'SUCCEEDED'", [Number(id)]);
+    const failed: Array<{ n: number | string }> = await hub.dataSource.query("SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ? AND status <> 'SUCCEEDED'", [databaseIdOf(id)]);
     expect(Number(failed[0].n)).toBe(0);
-    const stored: Array<{ n: number | string }> = await hub.dataSource.query('SELECT COUNT(*) AS n FROM observation WHERE source = ?', [`connector:${id}`]);
+    const stored: Array<{ n: number | string }> = await hub.dataSource.query('SELECT COUNT(*) AS n FROM observation WHERE source = ?', [`connector:${databaseIdOf(id)}`]);
     expect(Number(stored[0].n)).toBe(units.length * (TRIES + 1));
     // Each value that was replaced is kept as a revision: the history of a key has no gap.
-    const [key] = await hub.dataSource.query("SELECT id, value FROM observation WHERE source = ? AND period = '2024-04-30' ORDER BY id LIMIT 1", [`connector:${id}`]);
+    const [key] = await hub.dataSource.query("SELECT id, value FROM observation WHERE source = ? AND period = '2024-04-30' ORDER BY id LIMIT 1", [`connector:${databaseIdOf(id)}`]);
     const revisions: Array<{ value: number | string }> = await hub.dataSource.query('SELECT value FROM observation_revision WHERE observationId = ? ORDER BY id', [key.id]);
     const history = [...revisions.map((revision) => Number(revision.value)), Number(key.value)];
     expect(history).toHaveLength(2 * TRIES);

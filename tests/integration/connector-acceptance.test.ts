@@ -18,7 +18,7 @@ import { collect, testContext } from '../../connectors/sdk/testing';
 import { ConnectorRun, RunRejection } from '../../src/modules/connectors/connector-run.entity';
 import { Connector } from '../../src/modules/connectors/connector.entity';
 import { Observation } from '../../src/modules/observations/observation.entity';
-import { errorOf } from '../helpers/api';
+import { errorOf, databaseIdOf } from '../helpers/api';
 import { closedPort, dhis2Values, HEALTH_ROWS, healthRows, startHostileFeed, type HostileFeed } from '../helpers/hostile-feed';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -267,11 +267,11 @@ describe('connector acceptance', () => {
       expect(first).toMatchObject({ status: 'SUCCEEDED', attempts: 1, errorClass: null });
       expect(first.summary.fetched).toBe(fixture.rows);
       expect(first.summary.imported + first.summary.updated).toBe(fixture.rows);
-      const before = await hub.dataSource.getRepository(Observation).find({ where: { source: `connector:${id}` }, order: { id: 'ASC' } });
+      const before = await hub.dataSource.getRepository(Observation).find({ where: { source: `connector:${databaseIdOf(id)}` }, order: { id: 'ASC' } });
       expect(before).toHaveLength(fixture.rows);
       const second = await run(id);
       expect(second.summary).toEqual({ fetched: fixture.rows, imported: 0, updated: 0, unchanged: fixture.rows, rejected: 0 });
-      expect(await hub.dataSource.getRepository(Observation).find({ where: { source: `connector:${id}` }, order: { id: 'ASC' } })).toEqual(before);
+      expect(await hub.dataSource.getRepository(Observation).find({ where: { source: `connector:${databaseIdOf(id)}` }, order: { id: 'ASC' } })).toEqual(before);
 
       if (!fixture.flaky) return expect(fixture.noFlaky).toBeTruthy();
       const flaky = fixture.flaky(setOf(kind) + 1);

@@ -1,6 +1,6 @@
 import { ConnectorSecret } from '../../src/modules/connectors/connector.entity';
 import { Observation } from '../../src/modules/observations/observation.entity';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 const REGISTER = `mutation($input: ConnectorInput!) { registerConnector(input: $input) { id name kind schedule timeZone enabled mappingVersion secretNames department { code } } }`;
@@ -100,8 +100,8 @@ describe('connector registry and push ingestion', () => {
     ]);
     expect(result.run.rejections.totalCount).toBe(3);
     expect(result.run.rejections.edges[0].node.raw).toMatchObject({ unit: '412', value: -3 });
-    const stored = await hub.dataSource.getRepository(Observation).findBy({ source: `connector:${pushId}` });
-    expect(stored.map((row) => [row.period, row.value, row.runId])).toEqual([['2024-05-01', 120, Number(result.run.id)]]);
+    const stored = await hub.dataSource.getRepository(Observation).findBy({ source: `connector:${databaseIdOf(pushId)}` });
+    expect(stored.map((row) => [row.period, row.value, row.runId])).toEqual([['2024-05-01', 120, databaseIdOf(result.run.id)]]);
   });
 
   it('POST /ingest/<id> takes JSON and CSV bodies and answers with the same summary', async () => {
@@ -153,9 +153,9 @@ describe('connector registry and push ingestion', () => {
 
     expect((await dataOf<{ deleteConnector: boolean }>(hub, `mutation { deleteConnector(id: "${pushId}") }`)).deleteConnector).toBe(true);
     expect((await errorOf(hub, `{ connector(id: "${pushId}") { id } }`)).extensions?.code).toBe('NOT_FOUND');
-    const runs = await hub.dataSource.query('SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ?', [Number(pushId)]);
+    const runs = await hub.dataSource.query('SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ?', [databaseIdOf(pushId)]);
     expect(Number(runs[0].n)).toBe(3);
-    expect(await hub.dataSource.getRepository(Observation).countBy({ source: `connector:${pushId}` })).toBe(2);
+    expect(await hub.dataSource.getRepository(Observation).countBy({ source: `connector:${databaseIdOf(pushId)}` })).toBe(2);
   });
 
   it('holds secrets apart and never returns them', async () => {
@@ -174,6 +174,6 @@ describe('connector registry and push ingestion', () => {
     expect(registered.registerConnector.secretNames).toEqual(['token']);
     const response = await hub.graphql(`{ connector(id: "${registered.registerConnector.id}") { config mapping secretNames } }`);
     expect(JSON.stringify(response)).not.toContain('very-secret-token-value');
-    expect(await hub.dataSource.getRepository(ConnectorSecret).countBy({ connectorId: Number(registered.registerConnector.id) })).toBe(1);
+    expect(await hub.dataSource.getRepository(ConnectorSecret).countBy({ connectorId: databaseIdOf(registered.registerConnector.id) })).toBe(1);
   });
 });

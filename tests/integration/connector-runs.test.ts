@@ -4,7 +4,7 @@ import { districts2024 } from '../../src/feeds/feed-units';
 import { unsecuredLoans } from '../../src/feeds/feed-values';
 import { Observation } from '../../src/modules/observations/observation.entity';
 import { ObservationRevision } from '../../src/modules/observations/observation-revision.entity';
-import { dataOf } from '../helpers/api';
+import { databaseIdOf, dataOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 interface Run {
@@ -106,7 +106,7 @@ describe('pulled connector runs against the feed simulator', () => {
   it('the transport feed yields two metrics per record; the DHIS2 feed maps data elements to metrics', async () => {
     const metrics = await hub.dataSource.query(
       `SELECT m.code AS code, COUNT(*) AS n FROM observation o JOIN metric m ON m.id = o.metricId WHERE o.source IN (?, ?) GROUP BY m.code`,
-      [`connector:${ids.SO_GTVT}`, `connector:${ids.NHCSXH}`],
+      [`connector:${databaseIdOf(ids.SO_GTVT)}`, `connector:${databaseIdOf(ids.NHCSXH)}`],
     );
     // Sorted here: the databases' collations order "_" differently.
     const counts = metrics.map((row: { code: string; n: number | string }) => [row.code, Number(row.n)]).sort();
@@ -153,7 +153,7 @@ describe('pulled connector runs against the feed simulator', () => {
     expect(updated.updateConnector.mappingVersion).toBe(2);
     const next = await run(ids.SO_YT, { from: '2024-03-08', to: '2024-03-08' });
     expect(next.mappingVersion).toBe(2);
-    const versions = await hub.dataSource.query('SELECT DISTINCT mappingVersion AS v FROM observation WHERE source = ? AND period = ?', [`connector:${ids.SO_YT}`, '2024-03-08']);
+    const versions = await hub.dataSource.query('SELECT DISTINCT mappingVersion AS v FROM observation WHERE source = ? AND period = ?', [`connector:${databaseIdOf(ids.SO_YT)}`, '2024-03-08']);
     expect(versions.map((row: { v: number }) => Number(row.v))).toEqual([2]);
   });
 

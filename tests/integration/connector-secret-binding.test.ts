@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { startTestServer, type TestServer } from '../../connectors/sdk/testing';
 import { Connector, ConnectorSecret } from '../../src/modules/connectors/connector.entity';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -120,7 +120,7 @@ describe('connector secrets bound to their destination', () => {
     expect(error.extensions?.field).toBe('input.secrets');
     expect(error.message).toContain('token');
     expect(echo.requests).toHaveLength(0);
-    const stored = await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: Number(id) });
+    const stored = await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: databaseIdOf(id) });
     expect(JSON.parse(stored.config).url).toBe(`${source.url}/records`);
 
     // Another path on the same host and port is no move.
@@ -139,7 +139,7 @@ describe('connector secrets bound to their destination', () => {
   it('never sends a secret to a destination it was not set for, even when the configuration changed another way', async () => {
     const id = await register('Moved feed', `${source.url}/records`);
     // E.g. a configuration restored from an older backup: the stored secret stays bound to where it was set.
-    await hub.dataSource.getRepository(Connector).update(Number(id), { config: JSON.stringify(headersConfig(`${echo.url}/moved`)) });
+    await hub.dataSource.getRepository(Connector).update(databaseIdOf(id), { config: JSON.stringify(headersConfig(`${echo.url}/moved`)) });
     const before = echo.requests.length;
     const run = await dataOf<{ runConnector: { status: string; errorClass: string; errorMessage: string } }>(hub, RUN, { id }, department);
     expect(run.runConnector).toMatchObject({ status: 'FAILED', errorClass: 'CONFIG' });
@@ -153,10 +153,10 @@ describe('connector secrets bound to their destination', () => {
   it('binds a secret stored before destinations were recorded to where the connector pointed when it was first used', async () => {
     const id = await register('Older feed', `${source.url}/records`);
     const secrets = hub.dataSource.getRepository(ConnectorSecret);
-    await secrets.update({ connectorId: Number(id) }, { destination: null });
+    await secrets.update({ connectorId: databaseIdOf(id) }, { destination: null });
     expect(await dataOf<{ runConnector: { status: string } }>(hub, RUN, { id }, department)).toMatchObject({ runConnector: { status: 'SUCCEEDED' } });
-    expect((await secrets.findOneByOrFail({ connectorId: Number(id), name: 'token' })).destination).toBe(new URL(source.url).host);
-    await hub.dataSource.getRepository(Connector).update(Number(id), { config: JSON.stringify(headersConfig(`${echo.url}/moved`)) });
+    expect((await secrets.findOneByOrFail({ connectorId: databaseIdOf(id), name: 'token' })).destination).toBe(new URL(source.url).host);
+    await hub.dataSource.getRepository(Connector).update(databaseIdOf(id), { config: JSON.stringify(headersConfig(`${echo.url}/moved`)) });
     const before = echo.requests.length;
     expect(await dataOf<{ runConnector: { status: string; errorClass: string } }>(hub, RUN, { id }, department)).toMatchObject({
       runConnector: { status: 'FAILED', errorClass: 'CONFIG' },
@@ -176,7 +176,7 @@ describe('connector secrets bound to their destination', () => {
     expect(run.runConnector.status).toBe('PARTIAL');
     expect(run.runConnector.rejections.edges).toHaveLength(4);
     expect(leak(JSON.stringify(run))).toBeNull();
-    const stored = await hub.dataSource.query(`SELECT message, raw FROM run_rejection WHERE runId = ${Number(run.runConnector.id)}`);
+    const stored = await hub.dataSource.query(`SELECT message, raw FROM run_rejection WHERE runId = ${databaseIdOf(run.runConnector.id)}`);
     expect(stored).toHaveLength(4);
     expect(JSON.stringify(stored)).toContain('***');
     expect(leak(JSON.stringify(stored))).toBeNull();
@@ -197,7 +197,7 @@ describe('connector secrets bound to their destination', () => {
     const run = await dataOf<{ runConnector: { id: string; status: string; rejections: { edges: unknown[] } } }>(hub, RUN, { id }, department);
     expect(run.runConnector.rejections.edges).toHaveLength(2);
     expect(leaks(JSON.stringify(run))).toBe(false);
-    const stored = await hub.dataSource.query(`SELECT message, raw FROM run_rejection WHERE runId = ${Number(run.runConnector.id)}`);
+    const stored = await hub.dataSource.query(`SELECT message, raw FROM run_rejection WHERE runId = ${databaseIdOf(run.runConnector.id)}`);
     expect(stored).toHaveLength(2);
     expect(leaks(JSON.stringify(stored))).toBe(false);
   });
@@ -232,7 +232,7 @@ describe('connector secrets bound to their destination', () => {
     const routine = 'mutation($id: ID!) { runConnector(id: $id, wait: true) { id status } }';
     const run = await dataOf<{ runConnector: { id: string; status: string } }>(hub, routine, { id: data.registerConnector.id }, department);
     expect(run.runConnector.status).toBe('PARTIAL');
-    const [row] = await hub.dataSource.query(`SELECT state FROM connector_run WHERE id = ${Number(run.runConnector.id)}`);
+    const [row] = await hub.dataSource.query(`SELECT state FROM connector_run WHERE id = ${databaseIdOf(run.runConnector.id)}`);
     expect(JSON.parse(row.state as string)).toMatchObject({ lastUpdated: '2024-08-02T10:00:00.000' });
     expect(leak(row.state as string)).toBeNull();
   });

@@ -22,7 +22,7 @@ import { Department } from '../../src/modules/departments/department.entity';
 import { ConnectorSecretStore, rotateSecrets, sealPlaintextSecrets, SecretRotationError } from '../../src/security/connector-secrets';
 import { formatSecretKeys, generateSecretKey, parseSecretKeys, SecretBox } from '../../src/security/secret-box';
 import { loadSecretBox, secretBoxFromConfig } from '../../src/security/secret-keys';
-import { dataOf } from '../helpers/api';
+import { dataOf, databaseIdOf } from '../helpers/api';
 import { commandEnvironment, compiledBuild } from '../helpers/compiled-build';
 import { databaseEnvironment, startHubProcess, waitForUrl } from '../helpers/hub-process';
 import { TEST_SECRETS_KEYS } from '../helpers/outbound';
@@ -125,7 +125,7 @@ describe('connector secrets at rest', () => {
     expect(run.runConnector.errorMessage).toContain('denied: you sent authorization=');
     const tested = await dataOf<{ testConnector: { ok: boolean; message: string } }>(hub, `mutation { testConnector(id: "${connector.id}") { ok message } }`);
     expect(tested.testConnector.ok).toBe(false);
-    const stored = await hub.dataSource.getRepository(ConnectorRun).findBy({ connectorId: Number(connector.id) });
+    const stored = await hub.dataSource.getRepository(ConnectorRun).findBy({ connectorId: databaseIdOf(connector.id) });
     const everything = [JSON.stringify(run), JSON.stringify(tested), JSON.stringify(stored), await dumpAll(hub.dataSource), logs.join('')];
     expect(logs.join('')).toContain('connector run failed');
     for (const text of everything) {
@@ -142,9 +142,9 @@ describe('connector secrets at rest', () => {
 
   it('refuses a ciphertext copied into another row (bound to connector and name)', async () => {
     const victim = await register('Swapped secret feed', '/records', [{ name: 'token', value: 'victim-token-577215' }]);
-    const [source] = (await secretRows()).filter((row) => row.name === 'token' && row.connectorId !== Number(victim.id));
+    const [source] = (await secretRows()).filter((row) => row.name === 'token' && row.connectorId !== databaseIdOf(victim.id));
     await hub.dataSource.getRepository(ConnectorSecret).update(
-      { connectorId: Number(victim.id), name: 'token' },
+      { connectorId: databaseIdOf(victim.id), name: 'token' },
       { ciphertext: source.ciphertext, iv: source.iv, tag: source.tag, keyId: source.keyId },
     );
     const before = feed.requests.length;
@@ -153,7 +153,7 @@ describe('connector secrets at rest', () => {
       expect(run.runConnector).toMatchObject({
         status: 'FAILED',
         errorClass: 'CONFIG',
-        errorMessage: `secret "token" of connector ${victim.id} cannot be decrypted: it was altered, or it belongs to another connector or secret`,
+        errorMessage: `secret "token" of connector ${databaseIdOf(victim.id)} cannot be decrypted: it was altered, or it belongs to another connector or secret`,
       });
       expect(feed.requests.length).toBe(before);
     } finally {

@@ -38,6 +38,7 @@ import { postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../he
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { onServerDatabase, openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { allowServer } from '../helpers/outbound';
+import { databaseIdOf } from '../helpers/api';
 
 const OUTAGE_MS = Number(process.env.PILOTHUB_OUTAGE_SECONDS ?? 30) * 1000;
 const HANG_MS = Number(process.env.PILOTHUB_HANG_SECONDS ?? 12) * 1000;
@@ -133,7 +134,7 @@ describeOnServer(title, () => {
   let scheduledId: string;
 
   const runsOf = async (connectorId: string): Promise<RunRow[]> =>
-    (await direct.query('SELECT id, status, `trigger`, scheduledFor, startedAt FROM connector_run WHERE connectorId = ? ORDER BY id', [Number(connectorId)])) as RunRow[];
+    (await direct.query('SELECT id, status, `trigger`, scheduledFor, startedAt FROM connector_run WHERE connectorId = ? ORDER BY id', [databaseIdOf(connectorId)])) as RunRow[];
   const time = (value: Date | string) => new Date(value).getTime();
   const duringOutage = (outage: Outage) => (record: { startedAt: number; endedAt: number }) =>
     record.startedAt >= outage.cutAt + SETTLE_MS && record.endedAt <= outage.restoreAt;

@@ -12,7 +12,8 @@ import { Connector, RunStatus, RunTrigger } from '../../src/modules/connectors/c
 import { ensureOutboundHost } from '../../src/modules/outbound/outbound-host.service';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { fromGlobalId } from '../../src/graphql/node-id';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { hostOf } from '../helpers/outbound';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -67,8 +68,8 @@ describe('per-department reach, schedules and runs', () => {
   const run = async (id: string, headers?: Headers) => (await dataOf<{ runConnector: { status: string; errorClass: string | null; errorMessage: string | null } }>(hub, RUN, { id }, headers)).runConnector;
   const waitForEnd = async (runId: string) => {
     for (let tries = 0; tries < 200; tries += 1) {
-      const found = await hub.dataSource.getRepository(ConnectorRun).findOneByOrFail({ id: Number(runId) });
-      const lock = await hub.dataSource.getRepository(ConnectorRunLock).findOneBy({ runId: Number(runId) });
+      const found = await hub.dataSource.getRepository(ConnectorRun).findOneByOrFail({ id: databaseIdOf(runId) });
+      const lock = await hub.dataSource.getRepository(ConnectorRunLock).findOneBy({ runId: databaseIdOf(runId) });
       if (found.status !== RunStatus.RUNNING && !lock) return found;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -173,11 +174,11 @@ describe('per-department reach, schedules and runs', () => {
       // …but a configuration they write must use an entry of their department.
       const rewritten = await errorOf(hub, UPDATE, { id, input: { config: { url: `${shared.url}/other`, recordsPath: 'data' } } }, healthIt);
       expect(rewritten.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.config.url' });
-      expect(await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: Number(id) })).toMatchObject({ configuredByAdmin: true });
+      expect(await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: databaseIdOf(id) })).toMatchObject({ configuredByAdmin: true });
       // Granted to SO_YT, the entry serves its staff's configuration, and no longer the administrator's alone.
       await dataOf(hub, SET_DEPARTMENTS, { id: String(entries.shared), departments: ['SO_YT'] });
       await dataOf(hub, UPDATE, { id, input: { config: { url: `${shared.url}/other`, recordsPath: 'data' } } }, healthIt);
-      expect(await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: Number(id) })).toMatchObject({ configuredByAdmin: false });
+      expect(await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: databaseIdOf(id) })).toMatchObject({ configuredByAdmin: false });
       expect(await run(id, healthIt)).toMatchObject({ status: 'SUCCEEDED' });
       await dataOf(hub, SET_DEPARTMENTS, { id: String(entries.shared), departments: [] });
       expect(await run(id, healthIt)).toMatchObject({ status: 'FAILED', errorClass: 'OUTBOUND_BLOCKED' });
@@ -201,7 +202,7 @@ describe('per-department reach, schedules and runs', () => {
     });
 
     it.each(['*/5 * * * *', '0 17 * * *', '@hourly', '0 */10 * * * *', '0,5 9 * * *'])('accepts %s', async (schedule) => {
-      expect(await register(pull(`${health.url}/visits`, { schedule }), healthIt)).toMatch(/^\d+$/);
+      expect(fromGlobalId(await register(pull(`${health.url}/visits`, { schedule }), healthIt))?.typeName).toBe('Connector');
     });
 
     it('applies to changes too; administrators are exempt, and staff keep a schedule they do not change', async () => {
@@ -224,8 +225,9 @@ describe('per-department reach, schedules and runs', () => {
     afterEach(() => health.release());
 
     const conflictOf = (error: { message: string; extensions?: Record<string, unknown> }, runId: string) => {
-      expect(error.extensions).toEqual({ code: 'CONFLICT', field: 'id', runningRunId: runId });
-      expect(error.message).toMatch(new RegExp(`^connector ${id} is already running: run ${runId} \\((MANUAL|SCHEDULE|BACKFILL), started .*\\); wait until it ends$`));
+      // Messages and extensions name connectors and runs by their database numbers (`databaseId`).
+      expect(error.extensions).toEqual({ code: 'CONFLICT', field: 'id', runningRunId: String(databaseIdOf(runId)) });
+      expect(error.message).toMatch(new RegExp(`^connector ${databaseIdOf(id)} is already running: run ${databaseIdOf(runId)} \\((MANUAL|SCHEDULE|BACKFILL), started .*\\); wait until it ends$`));
     };
 
     it('refuses a second manual run or backfill while one runs, naming the running run', async () => {
@@ -245,14 +247,14 @@ describe('per-department reach, schedules and runs', () => {
       const started = attempts.filter((attempt) => attempt.data).map((attempt) => (attempt.data as { runConnector: { id: string } }).runConnector.id);
       expect(started).toHaveLength(1);
       for (const attempt of attempts.filter((candidate) => candidate.errors)) conflictOf(attempt.errors![0] as never, started[0]);
-      expect(await hub.dataSource.getRepository(ConnectorRun).countBy({ connectorId: Number(id), status: RunStatus.RUNNING })).toBe(1);
+      expect(await hub.dataSource.getRepository(ConnectorRun).countBy({ connectorId: databaseIdOf(id), status: RunStatus.RUNNING })).toBe(1);
       health.release();
       await waitForEnd(started[0]);
     });
 
     it('refuses a manual run while a scheduled run runs, and skips a scheduled fire while a manual run runs', async () => {
       health.hold();
-      const scheduled = await hub.services.runner.start({ connectorId: Number(id), trigger: RunTrigger.SCHEDULE, scheduledFor: new Date(), actor: 'scheduler' });
+      const scheduled = await hub.services.runner.start({ connectorId: databaseIdOf(id), trigger: RunTrigger.SCHEDULE, scheduledFor: new Date(), actor: 'scheduler' });
       conflictOf(await errorOf(hub, RUN_NOW, { id }, healthIt), String(scheduled.run.id));
       health.release();
       await scheduled.finished;
@@ -260,26 +262,26 @@ describe('per-department reach, schedules and runs', () => {
 
       health.hold();
       const manual = (await dataOf<{ runConnector: { id: string } }>(hub, RUN_NOW, { id }, healthIt)).runConnector;
-      await expect(hub.services.runner.start({ connectorId: Number(id), trigger: RunTrigger.SCHEDULE, scheduledFor: new Date(), actor: 'scheduler' })).rejects.toBeInstanceOf(RunInProgressError);
+      await expect(hub.services.runner.start({ connectorId: databaseIdOf(id), trigger: RunTrigger.SCHEDULE, scheduledFor: new Date(), actor: 'scheduler' })).rejects.toBeInstanceOf(RunInProgressError);
       // The schedule's own fire records the skip in the audit log and starts nothing.
       const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
-      await (hub.services.schedules as unknown as { fire(connectorId: number, slot: Date): Promise<void> }).fire(Number(id), slot);
-      const audit = await hub.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'connector.run.scheduled', targetId: id });
+      await (hub.services.schedules as unknown as { fire(connectorId: number, slot: Date): Promise<void> }).fire(databaseIdOf(id), slot);
+      const audit = await hub.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'connector.run.scheduled', targetId: String(databaseIdOf(id)) });
       expect(audit).toMatchObject({ outcome: 'FAILURE', errorCode: 'RUN_NOT_STARTED' });
-      expect(JSON.parse(audit.details!)).toMatchObject({ skipped: true, runningRunId: Number(manual.id) });
-      expect(await hub.dataSource.getRepository(ConnectorRun).countBy({ connectorId: Number(id), status: RunStatus.RUNNING })).toBe(1);
+      expect(JSON.parse(audit.details!)).toMatchObject({ skipped: true, runningRunId: databaseIdOf(manual.id) });
+      expect(await hub.dataSource.getRepository(ConnectorRun).countBy({ connectorId: databaseIdOf(id), status: RunStatus.RUNNING })).toBe(1);
       health.release();
       await waitForEnd(manual.id);
     });
 
     it('takes over the lock of a run that ended without releasing it (its process died)', async () => {
       const dead = await hub.dataSource.getRepository(ConnectorRun).save({
-        connectorId: Number(id), trigger: RunTrigger.MANUAL, status: RunStatus.INTERRUPTED, attempts: 1, startedAt: new Date(), heartbeatAt: new Date(),
+        connectorId: databaseIdOf(id), trigger: RunTrigger.MANUAL, status: RunStatus.INTERRUPTED, attempts: 1, startedAt: new Date(), heartbeatAt: new Date(),
         finishedAt: new Date(), windowFrom: '2024-08-01', windowTo: '2024-08-01', mappingVersion: 1, owner: 'gone', startedBy: 'test',
       });
-      await hub.dataSource.getRepository(ConnectorRunLock).insert({ connectorId: Number(id), runId: dead.id, acquiredAt: new Date() });
+      await hub.dataSource.getRepository(ConnectorRunLock).insert({ connectorId: databaseIdOf(id), runId: dead.id, acquiredAt: new Date() });
       expect(await run(id, healthIt)).toMatchObject({ status: 'SUCCEEDED' });
-      expect(await hub.dataSource.getRepository(ConnectorRunLock).countBy({ connectorId: Number(id) })).toBe(0);
+      expect(await hub.dataSource.getRepository(ConnectorRunLock).countBy({ connectorId: databaseIdOf(id) })).toBe(0);
     });
   });
 
@@ -289,7 +291,7 @@ describe('per-department reach, schedules and runs', () => {
     it('are unique within a department only, so a conflict never names another department connector', async () => {
       await register(push('Sở Y tế — lượt khám CCCD', 'SO_YT'), healthIt);
       // Another department may use the same name: nothing tells it the name is taken elsewhere.
-      expect(await register(push('Sở Y tế — lượt khám CCCD', 'SO_GTVT'), transportIt)).toMatch(/^\d+$/);
+      expect(await register(push('Sở Y tế — lượt khám CCCD', 'SO_GTVT'), transportIt)).toEqual(expect.any(String));
       const conflict = await errorOf(hub, REGISTER, { input: push('Sở Y tế — lượt khám CCCD', 'SO_YT') }, healthIt);
       expect(conflict.extensions).toEqual({ code: 'CONFLICT', field: 'input.name' });
       expect(conflict.message).toBe('this department already has a connector named "Sở Y tế — lượt khám CCCD"');
@@ -300,17 +302,17 @@ describe('per-department reach, schedules and runs', () => {
 
     it('are compared byte for byte after NFC: accents, emoji and letter case make different names; encodings of one name do not', async () => {
       await register(push('Sở Y tế — phiếu', 'SO_YT'), healthIt);
-      expect(await register(push('So Y te — phieu', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Sổ Y tế — phiếu', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Nguồn 😀', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('Nguồn 😃', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
-      expect(await register(push('nguồn 😀', 'SO_YT'), healthIt)).toMatch(/^\d+$/);
+      expect(await register(push('So Y te — phieu', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Sổ Y tế — phiếu', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Nguồn 😀', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('Nguồn 😃', 'SO_YT'), healthIt)).toEqual(expect.any(String));
+      expect(await register(push('nguồn 😀', 'SO_YT'), healthIt)).toEqual(expect.any(String));
       // The same name typed with combining marks (NFD) is the same name, and is stored as NFC.
       const decomposed = 'Sở Y tế — phiếu'.normalize('NFD');
       expect(decomposed).not.toBe('Sở Y tế — phiếu');
       expect((await errorOf(hub, REGISTER, { input: push(decomposed, 'SO_YT') }, healthIt)).extensions?.code).toBe('CONFLICT');
       const nfdOnly = await register(push('Bệnh viện — tiếp đón'.normalize('NFD'), 'SO_YT'), healthIt);
-      expect((await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: Number(nfdOnly) })).name).toBe('Bệnh viện — tiếp đón'.normalize('NFC'));
+      expect((await hub.dataSource.getRepository(Connector).findOneByOrFail({ id: databaseIdOf(nfdOnly) })).name).toBe('Bệnh viện — tiếp đón'.normalize('NFC'));
     });
   });
 });

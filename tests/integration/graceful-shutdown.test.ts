@@ -21,6 +21,7 @@ import type { FeedSimulator } from '../../src/feeds/simulator';
 import { describeRecords, startGraphQLLoad, type RequestRecord } from '../helpers/graphql-load';
 import { postGraphQL, startHubProcessFixture, waitForUrl, type HubProcess, type HubProcessFixture } from '../helpers/hub-process';
 import { allowServer } from '../helpers/outbound';
+import { databaseIdOf } from '../helpers/api';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** main.ts: SHUTDOWN_DEADLINE_MS. */
@@ -211,17 +212,17 @@ describe('graceful shutdown of a hub process under load', () => {
     const runs = await readDatabase<{ id: number | string; status: string; errorMessage: string | null; finishedAt: unknown }>(
       databaseConfig,
       'SELECT id, status, errorMessage, finishedAt FROM connector_run WHERE connectorId = ?',
-      [Number(connectorId)],
+      [databaseIdOf(connectorId)],
     );
     expect(runs).toHaveLength(1);
-    expect(String(runs[0].id)).toBe(started.runConnector.id);
+    expect(Number(runs[0].id)).toBe(databaseIdOf(started.runConnector.id));
     expect(['INTERRUPTED', 'SUCCEEDED']).toContain(runs[0].status);
     expect(runs[0].finishedAt).not.toBeNull();
     if (runs[0].status === 'INTERRUPTED') expect(runs[0].errorMessage).toMatch(/shutting down/);
     const stuck = await readDatabase<{ status: string; trigger: string; errorMessage: string | null }>(
       databaseConfig,
       'SELECT status, `trigger`, errorMessage FROM connector_run WHERE connectorId = ?',
-      [Number(scheduledId)],
+      [databaseIdOf(scheduledId)],
     );
     expect(stuck).toEqual([{ status: 'INTERRUPTED', trigger: 'SCHEDULE', errorMessage: expect.stringMatching(/shutting down/) }]);
     const running = await readDatabase<{ n: number | string }>(databaseConfig, 'SELECT COUNT(*) AS n FROM connector_run WHERE status = ?', ['RUNNING']);

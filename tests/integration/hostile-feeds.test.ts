@@ -5,7 +5,7 @@
  * option combos are summed or kept apart, none dropped.
  */
 import { Observation } from '../../src/modules/observations/observation.entity';
-import { dataOf } from '../helpers/api';
+import { dataOf, databaseIdOf } from '../helpers/api';
 import { dhis2Values, FEMALE, HEALTH_ROWS, healthRows, MALE, startHostileFeed, type HostileFeed } from '../helpers/hostile-feed';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -65,7 +65,7 @@ describe('connectors against a hostile feed server', () => {
     expect(result.summary).toEqual({ fetched: HEALTH_ROWS, imported: HEALTH_ROWS - 1, updated: 0, unchanged: 0, rejected: 1 });
     expect(result.rejections.totalCount).toBe(1);
     expect(result.rejections.edges.map((edge) => [edge.node.rowIndex, edge.node.reason])).toEqual([[2, 'UNKNOWN_UNIT']]);
-    const stored = await hub.dataSource.getRepository(Observation).count({ where: { source: `connector:${id}` } });
+    const stored = await hub.dataSource.getRepository(Observation).count({ where: { source: `connector:${databaseIdOf(id)}` } });
     expect(stored).toBe(HEALTH_ROWS - 1);
   });
 
@@ -121,7 +121,7 @@ describe('connectors against a hostile feed server', () => {
     });
     const result = await run(id);
     expect(result).toMatchObject({ status: 'SUCCEEDED', errorMessage: null, summary: { fetched: HEALTH_ROWS, imported: HEALTH_ROWS, rejected: 0 } });
-    const values = await hub.dataSource.query(`SELECT o.value AS value FROM observation o WHERE o.source = ? ORDER BY o.value`, [`connector:${id}`]);
+    const values = await hub.dataSource.query(`SELECT o.value AS value FROM observation o WHERE o.source = ? ORDER BY o.value`, [`connector:${databaseIdOf(id)}`]);
     expect(values.map((row: { value: number | string }) => Number(row.value))).toEqual(healthRows(5).map((row) => row.visits));
   });
 
@@ -139,7 +139,7 @@ describe('connectors against a hostile feed server', () => {
       expect(result).toMatchObject({ status: 'SUCCEEDED', summary: { fetched: 3, rejected: 0 } });
       const rows = await hub.dataSource.query(
         `SELECT u.code AS unit, o.value AS value FROM observation o JOIN administrative_unit u ON u.id = o.unitId WHERE o.source = ? ORDER BY u.code`,
-        [`connector:${id}`],
+        [`connector:${databaseIdOf(id)}`],
       );
       const expected = dhis2Values(0).filter((value) => value.period === '202403').map((value) => ({ unit: value.orgUnit, value: value.male + value.female }));
       expect(rows.map((row: { unit: string; value: number | string }) => ({ unit: row.unit, value: Number(row.value) }))).toEqual(expected.sort((a, b) => a.unit.localeCompare(b.unit)));
@@ -156,7 +156,7 @@ describe('connectors against a hostile feed server', () => {
       expect(result).toMatchObject({ status: 'SUCCEEDED', summary: { fetched: 6, rejected: 0 } });
       const rows = await hub.dataSource.query(
         `SELECT m.code AS metric, SUM(o.value) AS total FROM observation o JOIN metric m ON m.id = o.metricId WHERE o.source = ? GROUP BY m.code ORDER BY m.code`,
-        [`connector:${id}`],
+        [`connector:${databaseIdOf(id)}`],
       );
       const march = dhis2Values(0).filter((value) => value.period === '202403');
       expect(rows.map((row: { metric: string; total: number | string }) => [row.metric, Number(row.total)])).toEqual([

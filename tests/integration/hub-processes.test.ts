@@ -7,6 +7,7 @@ import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type Hub
 import { onServerDatabase, openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { ROWS_PER_TRANSACTION } from '../../src/ingestion/ingest';
 import { allowServer } from '../helpers/outbound';
+import { databaseIdOf } from '../helpers/api';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +88,7 @@ describe('several hub processes on one database', () => {
     const scheduledRuns = () =>
       query<{ scheduledFor: Date | string; owner: string; status: string }>(
         'SELECT scheduledFor, owner, status FROM connector_run WHERE connectorId = ? AND `trigger` = ? ORDER BY scheduledFor',
-        [Number(id), 'SCHEDULE'],
+        [databaseIdOf(id), 'SCHEDULE'],
       );
     /** Polls the ledger until `enough` holds (waiting for runs, not for a time: a busy machine fires late). */
     const waitForRuns = async (enough: (runs: Awaited<ReturnType<typeof scheduledRuns>>) => boolean, what: string) => {
@@ -134,7 +135,7 @@ describe('several hub processes on one database', () => {
     const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(url, `mutation { runConnector(id: "${id}", ${window}) { id status } }`);
     expect(started.runConnector.status).toBe('RUNNING');
     // Kill as soon as the first batch is stored, while the next ones are being read and written.
-    const source = `connector:${id}`;
+    const source = `connector:${databaseIdOf(id)}`;
     for (let waited = 0; waited < 30_000; waited += 20) {
       const [{ n }] = await query<{ n: number | string }>('SELECT COUNT(*) AS n FROM observation WHERE source = ?', [source]);
       if (Number(n) > 0) break;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, TEST_ADMIN_HEADERS, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
@@ -267,7 +267,7 @@ describe('observability', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('x-request-id')).toBe('test-req-1');
       const body = (await response.json()) as { data: { runConnector: { id: string; status: string } } };
-      const runId = Number(body.data.runConnector.id);
+      const runId = databaseIdOf(body.data.runConnector.id);
       expect((await waitForRun(body.data.runConnector.id)).status).toBe('SUCCEEDED');
       await waitForLines((all) => all.some((line) => line.req?.id === 'test-req-1') && all.some((line) => line.runId === runId && line.msg === 'connector run finished'));
 
@@ -349,7 +349,7 @@ describe('observability', () => {
       await waitForLines(
         (all) =>
           all.some((line) => line.req?.id === 'test-auth-1') &&
-          failures.every((failure) => all.some((line) => line.runId === Number(failure.id) && line.msg === 'connector run failed')),
+          failures.every((failure) => all.some((line) => line.runId === databaseIdOf(failure.id) && line.msg === 'connector run failed')),
       );
 
       const output = hub.stdout() + hub.stderr();
@@ -358,7 +358,7 @@ describe('observability', () => {
       expect(authLine?.req?.headers?.authorization).toBe('[redacted]');
       expect(output).not.toContain(TEST_ADMIN_KEY);
       // The failed runs were logged, without the secret.
-      for (const failure of failures) expect(lines().some((line) => line.runId === Number(failure.id) && line.msg === 'connector run failed')).toBe(true);
+      for (const failure of failures) expect(lines().some((line) => line.runId === databaseIdOf(failure.id) && line.msg === 'connector run failed')).toBe(true);
       expect(output).not.toContain('very-secret-token');
     });
   });

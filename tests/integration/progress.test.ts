@@ -3,7 +3,7 @@ import { todayIn } from '../../src/common/clock';
 import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity';
 import { RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { createKey, keyHeaders } from '../helpers/auth';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -306,7 +306,7 @@ describe('progress and accountability', () => {
         { input: { name: 'Justice push', kind: 'push', department: 'SO_TP', config: {} } },
       );
       const run = (status: RunStatus, startedAt: string, fetched: number, rejected: number) => ({
-        connectorId: Number(registered.registerConnector.id),
+        connectorId: databaseIdOf(registered.registerConnector.id),
         trigger: RunTrigger.PUSH,
         status,
         attempts: 1,

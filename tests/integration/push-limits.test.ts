@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { dataOf } from '../helpers/api';
+import { dataOf, databaseIdOf } from '../helpers/api';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
 /**
@@ -66,13 +66,13 @@ describe('push bodies are limited while they are read', () => {
 
   type RestErrors = Array<{ message: string; extensions: { code: string; field?: string } }>;
   async function push(body: Buffer | string, headers: Record<string, string>, id = connectorId): Promise<{ status: number; errors?: RestErrors }> {
-    const response = await fetch(url.replace(/\/ingest\/\d+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
+    const response = await fetch(url.replace(/\/ingest\/[^/]+$/, `/ingest/${id}`), { method: 'POST', headers: { ...hub.headers, ...headers }, body });
     const answer = (await response.json()) as { errors?: RestErrors };
     return { status: response.status, errors: answer.errors };
   }
 
   const runsOf = async (id: string) =>
-    Number(((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ${Number(id)}`)) as Array<{ n: number | string }>)[0].n);
+    Number(((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM connector_run WHERE connectorId = ${databaseIdOf(id)}`)) as Array<{ n: number | string }>)[0].n);
 
   it('refuses a 20 KB gzip CSV of ten million rows at the connector row limit, answering /healthz meanwhile', async () => {
     const defaultLimit = await dataOf<{ registerConnector: { id: string } }>(
@@ -114,7 +114,7 @@ describe('push bodies are limited while they are read', () => {
     // Within the limits, compressed or not, CSV or JSON, the rows are ingested.
     expect(await push(gzipSync(JSON.stringify([1, 2, 3].map(row))), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toEqual({ status: 200, errors: undefined });
     expect(await push('metric,unit,period,value\nKCB_BIOMETRIC_VISITS,413,2024-05-04,4\n', { 'content-type': 'text/csv; charset=utf-8' })).toEqual({ status: 200, errors: undefined });
-    const stored = (await hub.dataSource.query(`SELECT period, value FROM observation WHERE source = 'connector:${connectorId}' ORDER BY period`)) as Array<{ period: string; value: number }>;
+    const stored = (await hub.dataSource.query(`SELECT period, value FROM observation WHERE source = 'connector:${databaseIdOf(connectorId)}' ORDER BY period`)) as Array<{ period: string; value: number }>;
     expect(stored.map((observation) => [observation.period, Number(observation.value)])).toEqual([
       ['2024-05-01', 1],
       ['2024-05-02', 2],

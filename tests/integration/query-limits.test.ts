@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import type { QueryRunner } from 'typeorm';
 import { Role } from '../../src/security/principal';
-import { dataOf } from '../helpers/api';
+import { dataOf, databaseIdOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
 import { onServerDatabase } from '../helpers/test-database';
 import { QUIET_BACKGROUND, startTestHub, type GraphQLResponse, type TestHub } from '../helpers/test-hub';
@@ -436,7 +436,7 @@ describe('error responses without NODE_ENV', () => {
       'mutation { registerConnector(input: { name: "push test", kind: "push", department: "SO_YT", config: {} }) { id } }',
     );
     // A stored configuration that is not JSON makes the config resolver fail unexpectedly.
-    const id = Number(registered.registerConnector.id);
+    const id = databaseIdOf(registered.registerConnector.id);
     await hub.dataSource.query(`UPDATE connector SET config = '{broken' WHERE id = ${id}`);
     const query = `{ connector(id: "${id}") { name config } }`;
     const response = await post(hub, JSON.stringify({ query }));

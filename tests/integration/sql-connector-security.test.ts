@@ -8,7 +8,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { addDays } from '../../src/common/period';
 import { Connector } from '../../src/modules/connectors/connector.entity';
 import { Role } from '../../src/security/principal';
-import { dataOf, errorOf } from '../helpers/api';
+import { dataOf, errorOf, databaseIdOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -99,7 +99,7 @@ describe('sql connectors read data only', () => {
 
   it('refuses LOAD_FILE through testConnector and runs when an older version stored the query', async () => {
     const id = await register(FILE_USER);
-    await hub.dataSource.getRepository(Connector).update(Number(id), { config: JSON.stringify(sqlConfig(FILE_USER, QUOTED_LOAD_FILE)) });
+    await hub.dataSource.getRepository(Connector).update(databaseIdOf(id), { config: JSON.stringify(sqlConfig(FILE_USER, QUOTED_LOAD_FILE)) });
     const department = await keyHeaders(hub, Role.DEPARTMENT_IT, ['SO_YT']);
     const tested = await dataOf<{ testConnector: { ok: boolean; message: string; streams: unknown[] } }>(hub, TEST, { id }, department);
     expect(tested.testConnector).toMatchObject({ ok: false, streams: [] });

@@ -86,7 +86,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub' }).rateLimit.store).toBe('database');
     expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub', REDIS_URL: 'redis://127.0.0.1:6379' }).rateLimit).toMatchObject({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
     expect(loadConfig({ RATE_LIMIT_STORE: 'database' }).rateLimit.store).toBe('database');
-    expect(loadConfig({}).http).toEqual({ trustProxy: false, headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerAddress: 256 });
+    expect(loadConfig({}).http).toEqual({ trustProxy: false, corsOrigins: [], headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerAddress: 256 });
     expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '75' }).http.keepAliveTimeoutMs).toBe(75_000);
   });
 });

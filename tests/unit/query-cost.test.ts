@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getNamedType, isListType, isNonNullType, isObjectType, parse, type GraphQLSchema, type GraphQLType } from 'graphql';
+import { getNamedType, isListType, isNonNullType, isObjectType, Kind, parse, print, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type FieldNode, type GraphQLSchema, type GraphQLType } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config';
 import { connectionCost, listCost, operationCost } from '../../src/graphql/limits';
 import { buildHubSchema } from '../../src/graphql/schema';
@@ -58,6 +58,28 @@ describe('GraphQL limit settings', () => {
   });
 });
 
+/**
+ * What client libraries add to an operation before sending it: `__typename` in every selection set (Apollo
+ * Client's cache) and `id` in the selection of every type implementing Node (Relay's store).
+ */
+function addedByClients(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
+  const typeInfo = new TypeInfo(schema);
+  const field = (name: string): FieldNode => ({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: name } });
+  return visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      SelectionSet(node, _key, parent) {
+        if (parent && !Array.isArray(parent) && (parent as { kind?: string }).kind === Kind.OPERATION_DEFINITION) return undefined;
+        const type = getNamedType(typeInfo.getType());
+        const names = new Set(node.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : '')));
+        const extra = [field('__typename')];
+        if (isObjectType(type) && type.getInterfaces().some((candidate) => candidate.name === 'Node') && !names.has('id')) extra.push(field('id'));
+        return { ...node, selections: [...node.selections, ...extra] };
+      },
+    }),
+  );
+}
+
 describe('operation cost', () => {
   let schema: GraphQLSchema;
   beforeAll(async () => {
@@ -93,6 +115,19 @@ describe('operation cost', () => {
     expect(example('MetricObservations')).toBe(1 + 5 + 3 + 3 + (1 + 100 * (1 + (1 + (1 + 2 + 4)))));
     // program: 1 + 2 scalars + pilotModelCounts 5 + taskCounts 6 + taskGroups (1 + 10 × (2 scalars + tasks 2)).
     expect(example('ProgramOverview')).toBe(1 + 2 + 5 + 6 + (1 + 10 * 4));
+  });
+
+  it('costs an example the same whether sent by curl, Apollo Client (__typename everywhere) or Relay (id on every node)', () => {
+    const files = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.graphql'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(EXAMPLES, file), 'utf8');
+      const asClients = print(addedByClients(schema, parse(text)));
+      expect(asClients).toContain('__typename');
+      expect({ file, cost: costOf(schema, asClients) }).toEqual({ file, cost: costOf(schema, text) });
+    }
+    // The introspection a client tool sends first costs nothing either.
+    expect(costOf(schema, '{ __schema { types { name fields { name type { name ofType { name } } } } } }')).toBe(0);
   });
 
   it('reads page sizes from first, last and variables, defaults to 50 and stops at the maximum page size', () => {

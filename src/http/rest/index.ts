@@ -15,6 +15,7 @@ import { restErrorHandler } from './errors';
 import { exportRouter } from './export';
 import { pushRouter } from './push';
 import { progressReportRouter } from './reports';
+import { targetKey } from '../../security/audit-plugin';
 
 /** Largest body accepted by the push endpoint. */
 export const MAX_PUSH_BODY_BYTES = 20 * 1024 * 1024;
@@ -62,7 +63,7 @@ export function restRouter(options: RestOptions): Router {
       auditRequests({
         dataSource,
         action: 'ingest.push',
-        target: (request) => ({ type: 'connector', id: String(request.params.connectorId) }),
+        target: (request) => ({ type: 'connector', id: String(targetKey(String(request.params.connectorId))) }),
         details: (request, body) => {
           const sent = body as { run?: { id?: string; status?: string }; summary?: unknown; errors?: Array<{ message?: string }> } | undefined;
           return { contentType: request.headers['content-type'] ?? null, runId: sent?.run?.id, runStatus: sent?.run?.status, summary: sent?.summary, message: sent?.errors?.[0]?.message };

@@ -4,8 +4,9 @@ import { Department } from '../departments/department.entity';
 import { AccountableItem } from './accountable-item';
 import { ChangeRecord } from './change-record';
 import { TaskGroup } from './task-group.entity';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A pilot model of the programme, measured by its metrics.' })
+@ObjectType({ implements: Node, description: 'A pilot model of the programme, measured by its metrics.' })
 @Entity('pilot_model')
 @Index('UQ_pilot_model_code', ['code'], { unique: true })
 export class PilotModel extends AccountableItem {

@@ -1,7 +1,8 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A programme such as Project 06 (DA06), made of task groups and pilot models.' })
+@ObjectType({ implements: Node, description: 'A programme such as Project 06 (DA06), made of task groups and pilot models.' })
 @Entity('program')
 export class Program {
   @PrimaryGeneratedColumn()

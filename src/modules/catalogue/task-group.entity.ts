@@ -3,8 +3,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import { FactBasis } from '../../common/enums';
 import { Department } from '../departments/department.entity';
 import { Program } from './program.entity';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A group of tasks in a programme plan.' })
+@ObjectType({ implements: Node, description: 'A group of tasks in a programme plan.' })
 @Entity('task_group')
 export class TaskGroup {
   @PrimaryGeneratedColumn()

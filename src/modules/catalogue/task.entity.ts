@@ -3,8 +3,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { AccountableItem } from './accountable-item';
 import { ChangeRecord } from './change-record';
 import { TaskGroup } from './task-group.entity';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A task of the programme plan with its accountable department, person, deadline and product.' })
+@ObjectType({ implements: Node, description: 'A task of the programme plan with its accountable department, person, deadline and product.' })
 @Entity('task')
 @Index('UQ_task_code', ['code'], { unique: true })
 export class Task extends AccountableItem {

@@ -1,15 +1,15 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { CalendarDateScalar } from '../../common/scalars';
 import { Connector, RunErrorClass, RunStatus, RunTrigger } from './connector.entity';
+import { Node } from '../../graphql/node-id';
 
 /** One run of a connector: the ledger entry with its import summary. */
-@ObjectType({ description: 'One run of a connector with its import summary.' })
+@ObjectType({ implements: Node, description: 'One run of a connector with its import summary.' })
 @Entity('connector_run')
 @Index(['connectorId', 'startedAt'])
 @Index(['status'])
 export class ConnectorRun {
-  @Field(() => ID)
   @PrimaryGeneratedColumn()
   id: number;
 

@@ -1,6 +1,7 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Department } from '../departments/department.entity';
+import { Node } from '../../graphql/node-id';
 
 export enum RunTrigger {
   SCHEDULE = 'SCHEDULE',
@@ -36,13 +37,12 @@ registerEnumType(RunStatus, { name: 'RunStatus' });
 registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run failed.' });
 
 /** A department feed the hub pulls (or receives) on a schedule. Deleted connectors are kept for their ledger. */
-@ObjectType({ description: 'A department feed: where values come from, on what schedule, mapped how.' })
+@ObjectType({ implements: Node, description: 'A department feed: where values come from, on what schedule, mapped how.' })
 @Entity('connector')
 // Names are unique within a department, compared byte for byte (NFC-normalised on write; on MySQL/MariaDB the
 // column is utf8mb4_bin, so "So Y te" and "Sở Y tế", or two emoji, are different names).
 @Index('UQ_connector_department_name', ['departmentId', 'name'], { unique: true })
 export class Connector {
-  @Field(() => ID)
   @PrimaryGeneratedColumn()
   id: number;
 

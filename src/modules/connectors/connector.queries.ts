@@ -6,6 +6,7 @@ import { assertVisible, departmentScope } from '../../security/access';
 import { Department } from '../departments/department.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, type RunStatus } from './connector.entity';
+import { toGlobalId } from '../../graphql/node-id';
 
 /** Reads of connectors and their ledgers; they need no running connector service (see ConnectorService for writes). */
 
@@ -33,7 +34,7 @@ export async function connectorsQuery(scope: RequestScope, criteria: ConnectorCr
 
 /** A run the caller may see; another department's run is answered as if it did not exist. */
 export async function requireVisibleRun(scope: RequestScope, runId: number): Promise<ConnectorRun> {
-  const missing = () => notFound('connector run', String(runId));
+  const missing = () => notFound('connector run', toGlobalId('ConnectorRun', runId));
   const run = await scope.dataSource.getRepository(ConnectorRun).findOneBy({ id: runId });
   if (!run) throw missing();
   assertVisible(scope.principal, (await scope.loaders.related(Connector, run.connectorId)).departmentId, missing);

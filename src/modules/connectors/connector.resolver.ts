@@ -16,6 +16,7 @@ import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, RunStatus } from './connector.entity';
 import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery } from './connector.queries';
 import { parseConnectorId, type ConnectorService } from './connector.service';
+import { parseNodeId } from '../../graphql/node-id';
 import {
   ConnectorConnection,
   ConnectorFilter,
@@ -80,7 +81,7 @@ export class ConnectorResolver {
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
   async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
-    return requireVisibleRun(scopeOf(context), parseConnectorId(id));
+    return requireVisibleRun(scopeOf(context), parseNodeId(id, 'ConnectorRun', 'id', 'connector run'));
   }
 
   @FieldResolver(() => Department)

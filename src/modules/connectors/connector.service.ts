@@ -22,6 +22,7 @@ import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret, RunStatus, RunTrigger } from './connector.entity';
 import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput } from './connector.types';
+import { parseNodeId, toGlobalId } from '../../graphql/node-id';
 
 const NAME_MAX = 200;
 const LOOKBACK_MAX = 3660;
@@ -46,9 +47,9 @@ function nameTaken(name: string): (error: unknown) => never {
   };
 }
 
+/** A connector's key from an `id` argument: its global id, or its database number (see parseNodeId). */
 export function parseConnectorId(id: string, field = 'id'): number {
-  if (!/^\d{1,9}$/.test(id)) throw badInput(field, `"${id}" is not a connector id`);
-  return Number(id);
+  return parseNodeId(id, 'Connector', field, 'connector');
 }
 
 interface Definition {
@@ -85,7 +86,7 @@ export class ConnectorService {
    */
   async requireConnector(id: number, principal?: Principal): Promise<Connector> {
     const connector = await this.dataSource.getRepository(Connector).findOneBy({ id, deletedAt: IsNull() });
-    const missing = () => notFound('connector', String(id));
+    const missing = () => notFound('connector', toGlobalId('Connector', id));
     if (!connector) throw missing();
     if (principal) assertVisible(principal, connector.departmentId, missing);
     return connector;
@@ -236,7 +237,7 @@ export class ConnectorService {
     // SQLite has no row locks; its write transactions run one at a time (database/sqlite-transactions.ts).
     const lock = this.dataSource.options.type === 'better-sqlite3' ? undefined : { mode: 'pessimistic_write' as const };
     const connector = await manager.getRepository(Connector).findOne({ where: { id, deletedAt: IsNull() }, lock });
-    if (!connector) throw notFound('connector', String(id));
+    if (!connector) throw notFound('connector', toGlobalId('Connector', id));
     return connector;
   }
 

@@ -2,8 +2,9 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { FactBasis } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A provincial department or agency that leads tasks and pilot models.' })
+@ObjectType({ implements: Node, description: 'A provincial department or agency that leads tasks and pilot models.' })
 @Entity('department')
 export class Department {
   @PrimaryGeneratedColumn()

@@ -4,8 +4,9 @@ import { FactBasis, MetricFrequency, MetricKind } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
+import { Node } from '../../graphql/node-id';
 
-@ObjectType({ description: 'A measured quantity of a pilot model, reported per administrative unit and period.' })
+@ObjectType({ implements: Node, description: 'A measured quantity of a pilot model, reported per administrative unit and period.' })
 @Entity('metric')
 export class Metric {
   @PrimaryGeneratedColumn()

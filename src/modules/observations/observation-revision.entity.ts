@@ -2,9 +2,10 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Observation } from './observation.entity';
+import { Node } from '../../graphql/node-id';
 
 /** A value an observation held before it was replaced: history is never lost. */
-@ObjectType({ description: 'An earlier value of an observation and when, by whom and by which run it was replaced.' })
+@ObjectType({ implements: Node, description: 'An earlier value of an observation and when, by whom and by which run it was replaced.' })
 @Entity('observation_revision')
 @Index(['observationId', 'revisedAt'])
 export class ObservationRevision {

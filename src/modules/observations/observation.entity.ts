@@ -4,9 +4,10 @@ import { CalendarDateScalar, PeriodScalar } from '../../common/scalars';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Metric } from '../metrics/metric.entity';
 import { AdministrativeUnit } from '../units/administrative-unit.entity';
+import { Node } from '../../graphql/node-id';
 
 /** One value of a metric for one administrative unit and one period: the natural key holds one value. */
-@ObjectType({ description: 'The value of a metric for one administrative unit and one period.' })
+@ObjectType({ implements: Node, description: 'The value of a metric for one administrative unit and one period.' })
 @Entity('observation')
 @Index('UQ_observation_metric_unit_period', ['metricId', 'unitId', 'period'], { unique: true })
 @Index(['metricId', 'periodStart'])

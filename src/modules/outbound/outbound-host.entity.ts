@@ -1,17 +1,17 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Department } from '../departments/department.entity';
+import { Node } from '../../graphql/node-id';
 
 /**
  * A host connectors may reach; see src/security/outbound-policy.ts for the pattern syntax and the address rules.
  * Who may use it: the connectors of the departments granted it (`outbound_host_department`); an entry granted to
  * no department serves only connectors whose configuration an administrator wrote.
  */
-@ObjectType({ description: 'An entry of the outbound allowlist: a host connectors may connect to.' })
+@ObjectType({ implements: Node, description: 'An entry of the outbound allowlist: a host connectors may connect to.' })
 @Entity('outbound_host')
 @Index('UQ_outbound_host_pattern', ['pattern'], { unique: true })
 export class OutboundHost {
-  @Field(() => ID)
   @PrimaryGeneratedColumn()
   id: number;
 

@@ -4,6 +4,7 @@ import type { RequestScope } from '../../common/request-scope';
 import { parseHostPattern, type HostPattern } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { OutboundHost, OutboundHostDepartment } from './outbound-host.entity';
+import { parseNodeId } from '../../graphql/node-id';
 
 const NOTE_MAX = 500;
 
@@ -114,8 +115,7 @@ export async function ensureOutboundHost(dataSource: DataSource, input: NewOutbo
 }
 
 function parseEntryId(id: string): number {
-  if (!/^\d{1,9}$/.test(id)) throw badInput('id', `"${id}" is not an allowlist entry id`);
-  return Number(id);
+  return parseNodeId(id, 'OutboundHost', 'id', 'allowlist entry');
 }
 
 export async function removeOutboundHost(dataSource: DataSource, id: string): Promise<boolean> {

@@ -2,12 +2,13 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { PredecessorShare, UnitLevel } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
+import { Node } from '../../graphql/node-id';
 
 /**
  * An administrative unit of one edition of the map. GSO codes are reused when units merge, so a unit is
  * identified by (code, validFrom), never by its code alone.
  */
-@ObjectType({ description: 'A province, district or commune as it existed between validFrom and validTo.' })
+@ObjectType({ implements: Node, description: 'A province, district or commune as it existed between validFrom and validTo.' })
 @Entity('administrative_unit')
 @Index('UQ_administrative_unit_code_valid_from', ['code', 'validFrom'], { unique: true })
 @Index(['level', 'validFrom'])
