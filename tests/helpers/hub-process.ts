@@ -68,21 +68,30 @@ export interface HubProcessFixture {
 }
 
 /**
+ * An empty database (no table) for processes to migrate: a SQLite file in `folder`, or this worker's database on
+ * the server, dropped.
+ */
+export async function emptyDatabase(folder: string, name = 'hub'): Promise<{ config: DatabaseConfig; environment: Record<string, string> }> {
+  const sqliteFile = path.join(folder, `${name}.sqlite`);
+  const server = testDatabaseConfig();
+  if (server.kind !== 'sqlite') {
+    const database = await openTestDatabase({ seed: false });
+    await database.dataSource.dropDatabase();
+    await database.dataSource.destroy();
+  }
+  const config: DatabaseConfig = server.kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : server;
+  return { config, environment: databaseEnvironment(sqliteFile) };
+}
+
+/**
  * A hub process of its own on an empty database (it migrates and seeds it: SEED_ON_START=always), with JSON logs on
  * an open port, plus a feed simulator: the set-up of the tests that stop or restart a hub under load.
  */
 export async function startHubProcessFixture(environment: Record<string, string>): Promise<HubProcessFixture> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-process-'));
-  const sqliteFile = path.join(folder, 'hub.sqlite');
-  const config = testDatabaseConfig();
-  const databaseConfig: DatabaseConfig = config.kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : config;
-  if (config.kind !== 'sqlite') {
-    const database = await openTestDatabase({ seed: false });
-    await database.dataSource.dropDatabase();
-    await database.dataSource.destroy();
-  }
+  const { config: databaseConfig, environment: database } = await emptyDatabase(folder);
   const feeds = await startFeedSimulator({ port: 0 });
-  const hub = startHubProcess({ ...databaseEnvironment(sqliteFile), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'always', LOG_FORMAT: 'json', ...environment });
+  const hub = startHubProcess({ ...database, PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'always', LOG_FORMAT: 'json', ...environment });
   return {
     hub,
     feeds,

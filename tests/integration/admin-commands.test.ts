@@ -19,8 +19,8 @@ import { rebuildRollups } from '../../src/modules/observations/rollups';
 import { AdministrativeUnit } from '../../src/modules/units/administrative-unit.entity';
 import { ingestRows } from '../../src/ingestion/ingest';
 import { commandEnvironment, compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
-import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl } from '../helpers/hub-process';
-import { openTestDatabase, testDatabaseConfig, onServerDatabase } from '../helpers/test-database';
+import { emptyDatabase as emptyDatabaseIn, postGraphQL, startHubProcess, waitForUrl } from '../helpers/hub-process';
+import { onServerDatabase } from '../helpers/test-database';
 
 jest.setTimeout(240_000);
 
@@ -36,18 +36,8 @@ afterAll(() => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-/** An empty database (no table): a SQLite file of its own, or this worker's database on the server, dropped. */
-async function emptyDatabase(name: string): Promise<{ config: DatabaseConfig; environment: Record<string, string> }> {
-  const sqliteFile = path.join(folder, `${name}.sqlite`);
-  const server = testDatabaseConfig();
-  if (server.kind !== 'sqlite') {
-    const database = await openTestDatabase({ seed: false });
-    await database.dataSource.dropDatabase();
-    await database.dataSource.destroy();
-  }
-  const config: DatabaseConfig = server.kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : server;
-  return { config, environment: databaseEnvironment(sqliteFile) };
-}
+/** An empty database (no table) in this file's folder. */
+const emptyDatabase = (name: string) => emptyDatabaseIn(folder, name);
 
 async function open(config: DatabaseConfig): Promise<DataSource> {
   const dataSource = createDataSource(config);
