@@ -62,10 +62,10 @@ const UPDATED = ROLLUP_COLUMNS.slice(3);
 /**
  * SQL aggregate: the distinct values of a source column (or of lists of them), comma-separated — sources never
  * contain a comma (ingestRows refuses such an origin). Compared byte for byte, as JavaScript compares them (MySQL's
- * collation would take "Nguồn" and "nguon" for one).
+ * collation would take "Nguồn" and "nguon" for one); on MySQL, in a binary collation, which mixes with the table's.
  */
 export function sourcesOf(dialect: Dialect, expression: string): string {
-  return dialect === 'sqlite' ? `GROUP_CONCAT(DISTINCT ${expression})` : `CONVERT(GROUP_CONCAT(DISTINCT BINARY ${expression}) USING utf8mb4)`;
+  return dialect === 'sqlite' ? `GROUP_CONCAT(DISTINCT ${expression})` : `CONVERT(GROUP_CONCAT(DISTINCT BINARY ${expression}) USING utf8mb4) COLLATE utf8mb4_bin`;
 }
 
 /** The distinct sources of comma-separated lists (as SOURCES_OF writes them), sorted. */
