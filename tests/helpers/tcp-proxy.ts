@@ -12,6 +12,14 @@ export interface TcpProxy {
   readonly accepted: number;
   /** Whether the proxy currently forwards connections. */
   readonly up: boolean;
+  /** Bytes forwarded from the target to each connection, in the order they were accepted. */
+  readonly served: readonly number[];
+  /**
+   * The next connection accepted is torn down (both sides) once the target has sent it `bytes` bytes: the client
+   * receives exactly that many and then sees the connection close, like a server that dies partway through an
+   * answer. Later connections are forwarded in full.
+   */
+  cutNextAfter(bytes: number): void;
   /**
    * Destroys every open socket, both sides, and then either stops accepting (`refuse`, the default: the port
    * refuses connections, like a server that is down) or keeps accepting connections that never get an answer
@@ -27,6 +35,8 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number, options: { port?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
+  const served: number[] = [];
+  let nextLimit: number | null = null;
   let server: net.Server | undefined;
   /** While cut in `hang` mode: connections are accepted and left unanswered. */
   let hanging = false;
@@ -50,13 +60,31 @@ export async function startTcpProxy(targetHost: string, targetPort: number, opti
         // No delay on either side: the database protocol is chatty.
         client.setNoDelay(true);
         upstream.setNoDelay(true);
-        client.pipe(upstream);
-        upstream.pipe(client);
         // An error or close on one side ends the other: the client sees what it would see if the server died.
         const teardown = () => {
           client.destroy();
           upstream.destroy();
         };
+        const index = served.push(0) - 1;
+        const limit = nextLimit;
+        nextLimit = null;
+        client.pipe(upstream);
+        upstream.on('end', () => client.end());
+        // Forwarded by hand, with back-pressure, so that the bytes are counted and the limit is exact.
+        upstream.on('data', (chunk: Buffer) => {
+          const room = limit === null ? chunk.length : limit - served[index];
+          const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+          served[index] += part.length;
+          if (limit !== null && served[index] >= limit) {
+            upstream.pause();
+            client.write(part, teardown);
+            return;
+          }
+          if (!client.write(part)) {
+            upstream.pause();
+            client.once('drain', () => upstream.resume());
+          }
+        });
         client.on('error', teardown);
         upstream.on('error', teardown);
         client.on('close', teardown);
@@ -88,6 +116,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number, opti
     },
     get up() {
       return server !== undefined && !hanging;
+    },
+    get served() {
+      return served;
+    },
+    cutNextAfter(bytes: number) {
+      nextLimit = bytes;
     },
     async cut(mode = 'refuse') {
       if (mode === 'hang') {
