@@ -32,6 +32,29 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Forwards `from` to `to` by hand, with back-pressure, counting the bytes (`count`); with a `limit`, exactly that
+ * many, then `teardown`.
+ */
+function forwardCounted(from: net.Socket, to: net.Socket, limit: number | null, count: (bytes: number) => number, teardown: () => void): void {
+  let sent = 0;
+  from.on('end', () => to.end());
+  from.on('data', (chunk: Buffer) => {
+    const room = limit === null ? chunk.length : limit - sent;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    sent = count(part.length);
+    if (limit !== null && sent >= limit) {
+      from.pause();
+      to.write(part, teardown);
+      return;
+    }
+    if (!to.write(part)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+}
+
 export async function startTcpProxy(targetHost: string, targetPort: number, options: { port?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
@@ -66,25 +89,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number, opti
           upstream.destroy();
         };
         const index = served.push(0) - 1;
-        const limit = nextLimit;
-        nextLimit = null;
         client.pipe(upstream);
-        upstream.on('end', () => client.end());
-        // Forwarded by hand, with back-pressure, so that the bytes are counted and the limit is exact.
-        upstream.on('data', (chunk: Buffer) => {
-          const room = limit === null ? chunk.length : limit - served[index];
-          const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-          served[index] += part.length;
-          if (limit !== null && served[index] >= limit) {
-            upstream.pause();
-            client.write(part, teardown);
-            return;
-          }
-          if (!client.write(part)) {
-            upstream.pause();
-            client.once('drain', () => upstream.resume());
-          }
-        });
+        forwardCounted(upstream, client, nextLimit, (bytes) => (served[index] += bytes), teardown);
+        nextLimit = null;
         client.on('error', teardown);
         upstream.on('error', teardown);
         client.on('close', teardown);
