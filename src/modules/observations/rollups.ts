@@ -68,7 +68,7 @@ export function sourcesOf(dialect: Dialect, expression: string): string {
   return dialect === 'sqlite' ? `GROUP_CONCAT(DISTINCT ${expression})` : `CONVERT(GROUP_CONCAT(DISTINCT BINARY ${expression}) USING utf8mb4) COLLATE utf8mb4_bin`;
 }
 
-/** The distinct sources of comma-separated lists (as SOURCES_OF writes them), sorted. */
+/** The distinct sources of comma-separated lists (as sourcesOf writes them), sorted. */
 export function sourceList(...lists: readonly string[]): string[] {
   const sources = new Set<string>();
   for (const list of lists) for (const source of list.split(',')) if (source !== '') sources.add(source);
