@@ -92,16 +92,23 @@ describe('demo data: the seed and the feeds tell one story', () => {
 
   it('flags a change of source at the same level: one connector replaced by another, and a second one joining', async () => {
     const communes = communes2024.slice(0, 20);
-    const write = async (from: string, to: string, source: string, units = communes) => {
+    const write = async (from: string, to: string, source: string, recordedAt?: Date) => {
       const rows: ObservationRow[] = days(from, to).flatMap((date) =>
-        units.map((commune) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: commune.code, period: date, value: biometricVisits(commune, date) })),
+        communes.map((commune) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: commune.code, period: date, value: biometricVisits(commune, date) })),
       );
-      const summary = await ingestRows(database.dataSource, rows, { runId: null, source, actor: 'feed test', mappingVersion: null, today: '2025-01-01' });
+      const summary = await ingestRows(database.dataSource, rows, {
+        runId: null,
+        source,
+        actor: 'feed test',
+        mappingVersion: null,
+        today: '2025-01-01',
+        ...(recordedAt ? { recordedAt: () => recordedAt } : {}),
+      });
       expect(summary.rejections).toEqual([]);
     };
     // May from the health connector, June from its replacement; July from both (each commune's first half of the
     // month from the old one, the rest from the new one), August from the replacement alone again.
-    await write('2024-05-01', '2024-05-31', 'connector:health');
+    await write('2024-05-01', '2024-05-31', 'connector:health', new Date('2024-06-01T00:00:00Z'));
     await write('2024-06-01', '2024-06-30', 'connector:health-v2');
     await write('2024-07-01', '2024-07-15', 'connector:health');
     await write('2024-07-16', '2024-07-31', 'connector:health-v2');
@@ -127,15 +134,20 @@ describe('demo data: the seed and the feeds tell one story', () => {
       ]);
     }
 
+    const may = days('2024-05-01', '2024-05-31').reduce((sum, date) => sum + communes.reduce((inner, commune) => inner + biometricVisits(commune, date), 0), 0);
     // A revision by another source re-derives the month's sources: May's values all replaced by the new connector.
     const revised: ObservationRow[] = days('2024-05-01', '2024-05-31').flatMap((date) =>
       communes.map((commune) => ({ metric: 'KCB_BIOMETRIC_VISITS', unit: commune.code, period: date, value: biometricVisits(commune, date) + 1 })),
     );
-    await ingestRows(database.dataSource, revised, { runId: null, source: 'connector:health-v2', actor: 'feed test', mappingVersion: null, today: '2025-01-01' });
+    const revisedAt = new Date('2024-07-01T00:00:00Z');
+    await ingestRows(database.dataSource, revised, { runId: null, source: 'connector:health-v2', actor: 'feed test', mappingVersion: null, today: '2025-01-01', recordedAt: () => revisedAt });
     const [after] = await runSeries(database.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS'], from: '2024-05', to: '2024-06', granularity: 'MONTH' });
     expect(after.points.map((point) => [point.sources, point.sourceChanged])).toEqual([
       [['connector:health-v2'], false],
       [['connector:health-v2'], false],
     ]);
+    // What was known before the revision: May's values, and their source, as they were then.
+    const [before] = await runSeries(database.dataSource, { metrics: ['KCB_BIOMETRIC_VISITS'], from: '2024-05', to: '2024-05', granularity: 'MONTH', asOf: new Date('2024-06-15T00:00:00Z') });
+    expect(before.points[0]).toMatchObject({ value: may, sources: ['connector:health'] });
   });
 });
