@@ -142,6 +142,14 @@ export function invisibleCharacter(text: string): Problem | null {
   return { vi: `một ký tự vô hình độ rộng bằng 0 (${code})`, en: `an invisible zero-width character (${code})` };
 }
 
+/**
+ * Blanks removed from both ends, but not a byte-order mark (String#trim removes U+FEFF too): a mark stays, so
+ * the value is refused naming it, as on every other path.
+ */
+export function trimBlanks(text: string): string {
+  return text.replace(/^[^\S\uFEFF]+|[^\S\uFEFF]+$/g, '');
+}
+
 /** Shows a value as sent, in messages: strings quoted (shortened), other values as JSON would. */
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
@@ -265,13 +273,13 @@ function applyTransform(value: unknown, ref: Extract<FieldRef, { field: string }
   if (value === undefined || value === null || !transform) return value;
   switch (transform) {
     case 'trim':
-      return typeof value === 'string' ? value.trim() : value;
+      return typeof value === 'string' ? trimBlanks(value) : value;
     case 'number': {
       const number = parseSourceNumber(value, ref.locale);
       return typeof number === 'number' ? number : new TransformRefusal('number', value, number);
     }
     case 'dhis2Period':
-      return typeof value === 'string' ? dhis2PeriodToPeriod(value.trim()) : value;
+      return typeof value === 'string' ? dhis2PeriodToPeriod(trimBlanks(value)) : value;
     case 'dateToPeriod': {
       // A date or time stamp becomes the period of the metric's frequency that contains it (an unknown metric is
       // rejected by validation).

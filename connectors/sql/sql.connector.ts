@@ -201,6 +201,13 @@ interface Session {
   inFlight: boolean;
 }
 
+/**
+ * Connections that failed (closed by the server, reset), with their error. mysql2 emits it on the connection
+ * but does not end a row stream in progress, whose reader would wait for rows until its time limit: every wait
+ * (guarded) fails with it instead, at once.
+ */
+const lostConnections = new WeakMap<Connection, unknown>();
+
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('the read was cancelled');
 }
@@ -214,6 +221,11 @@ function guarded<T>(work: Promise<T>, connection: Connection, signal: AbortSigna
     const cleanup = (): void => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      connection.off('error', onLost);
+    };
+    const onLost = (error: unknown): void => {
+      cleanup();
+      reject(error);
     };
     const onAbort = (): void => {
       cleanup();
@@ -229,7 +241,12 @@ function guarded<T>(work: Promise<T>, connection: Connection, signal: AbortSigna
       onAbort();
       return;
     }
+    if (lostConnections.has(connection)) {
+      onLost(lostConnections.get(connection));
+      return;
+    }
     signal.addEventListener('abort', onAbort, { once: true });
+    connection.once('error', onLost);
     work.then(
       (value) => {
         cleanup();
@@ -285,8 +302,8 @@ async function openSession(config: SqlConfig, context: ConnectorContext): Promis
     decimalNumbers: true,
     connectTimeout: Math.min(config.timeoutMs, 30_000),
   });
-  // A connection that fails while no command is waiting emits 'error'; the command in flight reports it.
-  connection.on('error', () => undefined);
+  // A connection that fails emits 'error': remembered, so that the wait in progress, or the next one, fails with it.
+  connection.on('error', (error) => lostConnections.set(connection, error));
   const onAbort = (): void => connection.destroy();
   context.signal.addEventListener('abort', onAbort, { once: true });
   const session: Session = { connection, server: 'MySQL', version: '', config, address, password, signal: context.signal, onAbort, inFlight: false };

@@ -74,6 +74,23 @@ class SeriesPointType extends MeasureFields {
 
   @Field(() => UnitLevel, { nullable: true, description: 'When `levelChanged`: the level of that earlier point; otherwise null.' })
   previousLevel: UnitLevel | null;
+
+  @Field(() => [String], {
+    description:
+      'Where this point’s values come from: the `source` of the observations used (`connector:<id>` for a connector, `demo-seed` for the demo data), ' +
+      'sorted; empty when nothing was reported.',
+  })
+  sources: string[];
+
+  @Field({
+    description:
+      'True when this point’s `sources` differ from those of the nearest earlier point with values, e.g. the demo seed up to March and a connector ' +
+      'from April, one connector replaced by another, or a second source joining: a chart should mark a break here too.',
+  })
+  sourceChanged: boolean;
+
+  @Field(() => [String], { nullable: true, description: 'When `sourceChanged`: the sources of that earlier point; otherwise null.' })
+  previousSources: string[] | null;
 }
 
 @ObjectType('Series', { description: 'Values of one metric (or several combined) for every period of a range, for all units or one unit.' })
@@ -159,6 +176,9 @@ function pointType(point: SeriesPoint): SeriesPointType {
     periodEnd: point.period.end,
     levelChanged: point.levelChanged,
     previousLevel: point.previousLevel,
+    sources: point.sources,
+    sourceChanged: point.sourceChanged,
+    previousSources: point.previousSources,
   };
 }
 

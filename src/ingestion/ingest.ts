@@ -36,7 +36,7 @@ export { RejectionReason, type RowRejection } from './validation';
 export interface IngestionOrigin {
   /** The connector_run the rows belong to; rejections are stored against it when set. */
   runId: number | null;
-  /** Stored in observation.source, e.g. 'connector:12'. */
+  /** Stored in observation.source, e.g. 'connector:12' (1-100 characters, no comma). */
   source: string;
   /** Who: a key name or 'scheduler'; stored in revisions. */
   actor: string;
@@ -263,6 +263,8 @@ function checkOrigin(origin: IngestionOrigin): void {
   const problem = (what: string) => new Error(`ingestRows: origin.${what}`);
   if (!isValidDate(origin.today)) throw problem(`today must be a date YYYY-MM-DD, got ${JSON.stringify(origin.today)}`);
   if (typeof origin.source !== 'string' || origin.source.length === 0 || origin.source.length > 100) throw problem('source must be 1-100 characters');
+  // The month rollups keep a month's sources as a comma-separated list.
+  if (origin.source.includes(',')) throw problem('source must not contain a comma');
   if (typeof origin.actor !== 'string' || origin.actor.length === 0 || origin.actor.length > 200) throw problem('actor must be 1-200 characters');
   if (origin.runId !== null && !Number.isSafeInteger(origin.runId)) throw problem('runId must be an integer or null');
   if (origin.mappingVersion !== null && !Number.isSafeInteger(origin.mappingVersion)) throw problem('mappingVersion must be an integer or null');
@@ -461,7 +463,11 @@ async function writeSlice(
   const changed = rollupKeysOf(updates.map(({ row }) => row));
   const rederived = new Set(changed.map((key) => `${key.metricId}|${key.unitId}|${key.month}`));
   await refreshRollups(manager, changed);
-  await addToRollups(manager, inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)));
+  await addToRollups(
+    manager,
+    inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)),
+    context.origin.source,
+  );
   return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
 }
 

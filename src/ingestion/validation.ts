@@ -263,6 +263,12 @@ export class RowValidator {
     }
     let period = this.periods.get(text);
     if (period === undefined) {
+      const invisible = invisibleCharacter(text);
+      if (invisible) {
+        period = reject(RejectionReason.MALFORMED_PERIOD, bilingual(`kỳ ${describe(text)} chứa ${invisible.vi}`, `period ${describe(text)} contains ${invisible.en}`));
+        this.periods.set(text, period);
+        return period;
+      }
       try {
         period = parsePeriod(text);
       } catch (error) {

@@ -108,7 +108,7 @@ rule(inherited, 'Observation', 'id period periodStart periodEnd value numerator 
 rule(operational, 'Observation', 'revisions');
 rule(inherited, 'ObservationRevision', 'id value numerator denominator recordedAt source runId mappingVersion revisedAt revisedBy revisedByRunId');
 rule(inherited, 'Series', 'points unit metric metrics');
-rule(inherited, 'SeriesPoint', 'value numerator denominator expected reported complete approximate level period periodStart periodEnd levelChanged previousLevel');
+rule(inherited, 'SeriesPoint', 'value numerator denominator expected reported complete approximate level period periodStart periodEnd levelChanged previousLevel sources sourceChanged previousSources');
 rule(inherited, 'AggregateResult', 'rows totalRows');
 rule(inherited, 'AggregateRow', 'period periodStart periodEnd unit measures approximate department pilotModel taskGroup');
 rule(inherited, 'AggregateMeasure', 'value numerator denominator expected reported complete approximate level metric');

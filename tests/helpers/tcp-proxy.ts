@@ -12,6 +12,14 @@ export interface TcpProxy {
   readonly accepted: number;
   /** Whether the proxy currently forwards connections. */
   readonly up: boolean;
+  /** Bytes forwarded from the target to each connection, in the order they were accepted. */
+  readonly served: readonly number[];
+  /**
+   * The next connection accepted is torn down (both sides) once the target has sent it `bytes` bytes: the client
+   * receives exactly that many and then sees the connection close, like a server that dies partway through an
+   * answer. Later connections are forwarded in full.
+   */
+  cutNextAfter(bytes: number): void;
   /**
    * Destroys every open socket, both sides, and then either stops accepting (`refuse`, the default: the port
    * refuses connections, like a server that is down) or keeps accepting connections that never get an answer
@@ -24,9 +32,34 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Forwards `from` to `to` by hand, with back-pressure, counting the bytes (`count`); with a `limit`, exactly that
+ * many, then `teardown`.
+ */
+function forwardCounted(from: net.Socket, to: net.Socket, limit: number | null, count: (bytes: number) => number, teardown: () => void): void {
+  let sent = 0;
+  from.on('end', () => to.end());
+  from.on('data', (chunk: Buffer) => {
+    const room = limit === null ? chunk.length : limit - sent;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    sent = count(part.length);
+    if (limit !== null && sent >= limit) {
+      from.pause();
+      to.write(part, teardown);
+      return;
+    }
+    if (!to.write(part)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+}
+
 export async function startTcpProxy(targetHost: string, targetPort: number, options: { port?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
+  const served: number[] = [];
+  let nextLimit: number | null = null;
   let server: net.Server | undefined;
   /** While cut in `hang` mode: connections are accepted and left unanswered. */
   let hanging = false;
@@ -50,13 +83,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number, opti
         // No delay on either side: the database protocol is chatty.
         client.setNoDelay(true);
         upstream.setNoDelay(true);
-        client.pipe(upstream);
-        upstream.pipe(client);
         // An error or close on one side ends the other: the client sees what it would see if the server died.
         const teardown = () => {
           client.destroy();
           upstream.destroy();
         };
+        const index = served.push(0) - 1;
+        client.pipe(upstream);
+        forwardCounted(upstream, client, nextLimit, (bytes) => (served[index] += bytes), teardown);
+        nextLimit = null;
         client.on('error', teardown);
         upstream.on('error', teardown);
         client.on('close', teardown);
@@ -88,6 +123,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number, opti
     },
     get up() {
       return server !== undefined && !hanging;
+    },
+    get served() {
+      return served;
+    },
+    cutNextAfter(bytes: number) {
+      nextLimit = bytes;
     },
     async cut(mode = 'refuse') {
       if (mode === 'hang') {

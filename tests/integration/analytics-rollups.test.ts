@@ -1,6 +1,6 @@
 import type { ObservationRow } from '../../connectors/sdk/mapping';
 import { Dimension, runAggregate, runSeries, type AggregateRequest, type AggregateResult, type SeriesRequest, type SeriesResult } from '../../src/analytics/engine';
-import { rebuildRollups } from '../../src/modules/observations/rollups';
+import { rebuildRollups, sourceList } from '../../src/modules/observations/rollups';
 import { UnitEdition } from '../../src/analytics/unit-map';
 import { UnitLevel } from '../../src/common/enums';
 import { periodContaining, periodsBetween, type Frequency, type Period } from '../../src/common/period';
@@ -95,20 +95,22 @@ describe('rollups agree with the raw observations', () => {
   /** The rollup table as stored, and as computed here from every raw observation. */
   async function stored(): Promise<RollupRow[]> {
     const rows: RollupRow[] = await database.dataSource.query(
-      'SELECT metricId, unitId, `month`, `level`, valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue FROM observation_rollup ORDER BY metricId, unitId, `month`',
+      'SELECT metricId, unitId, `month`, `level`, sources, valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue FROM observation_rollup ORDER BY metricId, unitId, `month`',
     );
-    return rows.map((row) => rounded({ ...row, metricId: Number(row.metricId), unitId: Number(row.unitId), valueSum: Number(row.valueSum), numeratorSum: row.numeratorSum === null ? null : Number(row.numeratorSum), denominatorSum: row.denominatorSum === null ? null : Number(row.denominatorSum), observationCount: Number(row.observationCount), numeratorCount: Number(row.numeratorCount), latestValue: Number(row.latestValue), latestPeriodStart: String(row.latestPeriodStart) }));
+    // Sources as a set (the stored list has no set order).
+    return rows.map((row) => rounded({ ...row, sources: sourceList(String(row.sources)).join(','), metricId: Number(row.metricId), unitId: Number(row.unitId), valueSum: Number(row.valueSum), numeratorSum: row.numeratorSum === null ? null : Number(row.numeratorSum), denominatorSum: row.denominatorSum === null ? null : Number(row.denominatorSum), observationCount: Number(row.observationCount), numeratorCount: Number(row.numeratorCount), latestValue: Number(row.latestValue), latestPeriodStart: String(row.latestPeriodStart) }));
   }
 
   async function fromRaw(): Promise<RollupRow[]> {
-    const observations: Array<{ metricId: number; unitId: number; periodStart: string; value: number; numerator: number | null; denominator: number | null; level: string }> = await database.dataSource.query(
-      'SELECT o.metricId, o.unitId, o.periodStart, o.value, o.numerator, o.denominator, u.level FROM observation o JOIN administrative_unit u ON u.id = o.unitId',
+    const observations: Array<{ metricId: number; unitId: number; periodStart: string; source: string; value: number; numerator: number | null; denominator: number | null; level: string }> = await database.dataSource.query(
+      'SELECT o.metricId, o.unitId, o.periodStart, o.source, o.value, o.numerator, o.denominator, u.level FROM observation o JOIN administrative_unit u ON u.id = o.unitId',
     );
     interface Building {
       metricId: number;
       unitId: number;
       month: string;
       level: string;
+      sources: Set<string>;
       valueSum: number;
       observationCount: number;
       numeratorCount: number;
@@ -124,10 +126,11 @@ describe('rollups agree with the raw observations', () => {
       const key = `${observation.metricId}|${observation.unitId}|${month}`;
       let row = rows.get(key);
       if (!row) {
-        row = { metricId: Number(observation.metricId), unitId: Number(observation.unitId), month, level: observation.level, valueSum: 0, observationCount: 0, numeratorCount: 0, latestPeriodStart: '', latestValue: 0, numerators: [], denominators: [] };
+        row = { metricId: Number(observation.metricId), unitId: Number(observation.unitId), month, level: observation.level, sources: new Set(), valueSum: 0, observationCount: 0, numeratorCount: 0, latestPeriodStart: '', latestValue: 0, numerators: [], denominators: [] };
         rows.set(key, row);
       }
       row.valueSum += Number(observation.value);
+      row.sources.add(observation.source);
       if (observation.numerator !== null) row.numerators.push(Number(observation.numerator));
       if (observation.denominator !== null) row.denominators.push(Number(observation.denominator));
       row.observationCount += 1;
@@ -145,6 +148,7 @@ describe('rollups agree with the raw observations', () => {
           unitId: row.unitId,
           month: row.month,
           level: row.level,
+          sources: [...row.sources].sort().join(','),
           valueSum: row.valueSum,
           numeratorSum: numerators.length ? numerators.reduce((sum, value) => sum + value, 0) : null,
           denominatorSum: denominators.length ? denominators.reduce((sum, value) => sum + value, 0) : null,
@@ -195,9 +199,11 @@ describe('rollups agree with the raw observations', () => {
     const codes = await unitCodes();
     let updated = 0;
     let answered = 0;
-    const origin = { runId: null, source: 'random', actor: 'random test', mappingVersion: null, today: '2025-12-31' };
+    const origin = { runId: null, actor: 'random test', mappingVersion: null, today: '2025-12-31' };
+    // Each round from a source (one of them twice): months gain sources as values are added and revised.
+    const sources = ['random-a', 'random-b', 'random-a', 'random-c'];
     for (let round = 0; round < 4; round += 1) {
-      const summary = await ingestRows(database.dataSource, batch(codes, 1_500), origin);
+      const summary = await ingestRows(database.dataSource, batch(codes, 1_500), { ...origin, source: sources[round] });
       expect(summary.rejections).toEqual([]);
       updated += summary.updated;
       expect(await stored()).toEqual(await fromRaw());

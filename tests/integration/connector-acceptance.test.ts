@@ -8,11 +8,14 @@
  *   - the incremental state survives being stored (JSON) and resumed: the next read accepts it and ends at it;
  *   - a read that fails partway and is retried counts the source once;
  *   - the secrets never appear in any output: answers, errors, the ledger, rejections, stored state, logs.
- * Sources: the hostile feed server (tests/helpers/hostile-feed.ts) for HTTP kinds, the machine's MariaDB for sql.
+ * Sources: the hostile feed server (tests/helpers/hostile-feed.ts) for HTTP kinds, the machine's MariaDB for sql
+ * (through a TCP proxy, tests/helpers/tcp-proxy.ts, for the read that fails partway).
  */
 import { Writable } from 'node:stream';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { CONNECTOR_KIND_NAMES, connectorKind } from '../../connectors/registry';
+import { SQL_BATCH_SIZE } from '../../connectors/sql/sql.connector';
+import { communes2024 } from '../../src/feeds/feed-units';
 import type { ReadWindow } from '../../connectors/sdk/contract';
 import { collect, testContext } from '../../connectors/sdk/testing';
 import { ConnectorRun, RunRejection } from '../../src/modules/connectors/connector-run.entity';
@@ -20,6 +23,7 @@ import { Connector } from '../../src/modules/connectors/connector.entity';
 import { Observation } from '../../src/modules/observations/observation.entity';
 import { errorOf, databaseIdOf } from '../helpers/api';
 import { closedPort, dhis2Values, HEALTH_ROWS, healthRows, startHostileFeed, type HostileFeed } from '../helpers/hostile-feed';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 const SECRET = `Acc-s3cret-${process.pid}-Vq7wZ`;
@@ -28,6 +32,16 @@ const SQL_SERVER = { host: '127.0.0.1', port: 3306 };
 const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
 const SQL_DATABASE = `pilothub_accept_src_${SUFFIX}`;
 const SQL_USER = `ph_accept_${SUFFIX}`;
+/** Rows of the sql kind's flaky set: every 2024 commune on every day of MARCH, about three batches. */
+const SQL_FLAKY_DAYS = Array.from({ length: 31 }, (_, index) => `2024-03-${String(index + 1).padStart(2, '0')}`);
+const SQL_FLAKY_ROWS = communes2024.length * SQL_FLAKY_DAYS.length;
+/**
+ * Where the proxy cuts the first connection of the flaky sql read: past the first batch of rows and before the
+ * last row. A row of the result is 21 bytes on the wire (binary protocol: 4 header, 1 flag, 1 null bitmap, 6 unit
+ * code, 5 date, 4 int) and what precedes the rows is a few kilobytes, so the first batch ends near 108 KB and the
+ * result near 300 KB; the test checks the proportions it measured.
+ */
+const SQL_CUT_AFTER_BYTES = 160_000;
 
 const REGISTER = 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id name kind config mappingVersion } }';
 const TEST = 'mutation($id: ID!) { testConnector(id: $id) { ok message warnings streams { name fields sample } } }';
@@ -61,14 +75,15 @@ interface Fixture {
   unreachable?: (port: number) => Record<string, unknown>;
   /**
    * A source whose read fails partway the first time (every try of the HTTP client), then succeeds: its
-   * configuration, and the window and rows when they are not MARCH and `rows`.
+   * configuration, and the window and rows when they are not MARCH and `rows`; `arm` (when given) is called just
+   * before the run, and `check` after it.
    */
-  flaky?: (set: number) => { config: Record<string, unknown>; window?: ReadWindow; rows?: number };
+  flaky?: (set: number) => { config: Record<string, unknown>; window?: ReadWindow; rows?: number; arm?: () => void; check?: () => void };
   /** Why the kind has no flaky source here. */
   noFlaky?: string;
 }
 
-function fixtures(feed: HostileFeed): Record<string, Fixture> {
+function fixtures(feed: HostileFeed, sqlProxy: TcpProxy): Record<string, Fixture> {
   const auth = { Authorization: 'Bearer {{secret:token}}' };
   const token = [{ name: 'token', value: SECRET }];
   return {
@@ -138,7 +153,29 @@ function fixtures(feed: HostileFeed): Record<string, Fixture> {
       rows: HEALTH_ROWS,
       invalid: { config: { ...SQL_SERVER, database: SQL_DATABASE, user: SQL_USER, query: 'DELETE FROM visits' }, field: 'input.config.query' },
       unreachable: (port) => ({ host: SQL_SERVER.host, port, database: SQL_DATABASE, user: SQL_USER, query: 'SELECT unit_code, day, visits FROM visits' }),
-      noFlaky: 'a failure partway through one SELECT cannot be staged on a real server; its runs read in one statement',
+      // The server dies partway through the answer to the read's SELECT, after the first batch of rows has been handed
+      // on (and written): the proxy in front of MariaDB cuts the read's connection after SQL_CUT_AFTER_BYTES bytes.
+      // The retry reads the whole result again on a new connection.
+      flaky: (set) => {
+        let before = 0;
+        return {
+          config: { host: SQL_SERVER.host, port: sqlProxy.port, database: SQL_DATABASE, user: SQL_USER, query: `SELECT unit_code, day, visits FROM visits WHERE day BETWEEN :from AND :to AND set_no = ${set}` },
+          rows: SQL_FLAKY_ROWS,
+          arm: () => {
+            before = sqlProxy.served.length;
+            sqlProxy.cutNextAfter(SQL_CUT_AFTER_BYTES);
+          },
+          check: () => {
+            const [cut, ...later] = sqlProxy.served.slice(before);
+            expect(cut).toBe(SQL_CUT_AFTER_BYTES);
+            // The retry read the whole answer; the first connection was cut after more than its first batch's share of
+            // it and before its end.
+            const whole = Math.max(...later);
+            expect(whole).toBeGreaterThan(SQL_CUT_AFTER_BYTES);
+            expect(SQL_CUT_AFTER_BYTES / whole).toBeGreaterThan(SQL_BATCH_SIZE / SQL_FLAKY_ROWS + 0.05);
+          },
+        };
+      },
     },
     push: {
       department: 'SO_YT',
@@ -156,6 +193,7 @@ describe('connector acceptance', () => {
   let feed: HostileFeed;
   let admin: Connection;
   let all: Record<string, Fixture>;
+  let sqlProxy: TcpProxy;
   let unreachablePort: number;
   let counter = 0;
   /** Every answer and log line, scanned for the secret at the end. */
@@ -201,7 +239,9 @@ describe('connector acceptance', () => {
     await admin.query(`DROP DATABASE IF EXISTS \`${SQL_DATABASE}\``);
     await admin.query(`CREATE DATABASE \`${SQL_DATABASE}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.query(`CREATE TABLE \`${SQL_DATABASE}\`.visits (set_no int NOT NULL, unit_code varchar(10) NOT NULL, day date NOT NULL, visits int NOT NULL, PRIMARY KEY (set_no, unit_code, day))`);
-    const rows = [0, 1, 2].flatMap((offset) => healthRows(setOf('sql') + offset).map((row) => [setOf('sql') + offset, row.communeCode, row.date, row.visits]));
+    const rows = [0, 2].flatMap((offset) => healthRows(setOf('sql') + offset).map((row) => [setOf('sql') + offset, row.communeCode, row.date, row.visits]));
+    // The flaky set: large enough for several batches.
+    rows.push(...SQL_FLAKY_DAYS.flatMap((day, dayIndex) => communes2024.map((commune, index) => [setOf('sql') + 1, commune.code, day, 1 + ((index + dayIndex) % 90)])));
     // And yesterday's, for discover (it samples recent days); outside every window the runs here read.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     rows.push(...[0, 1, 2].map((offset) => [setOf('sql') + offset, healthRows(setOf('sql') + offset)[0].communeCode, yesterday, 1]));
@@ -209,9 +249,10 @@ describe('connector acceptance', () => {
     await admin.query(`DROP USER IF EXISTS '${SQL_USER}'@'%'`);
     await admin.query(`CREATE USER '${SQL_USER}'@'%' IDENTIFIED BY '${SECRET}'`);
     await admin.query(`GRANT SELECT ON \`${SQL_DATABASE}\`.* TO '${SQL_USER}'@'%'`);
-    all = fixtures(feed);
+    sqlProxy = await startTcpProxy(SQL_SERVER.host, SQL_SERVER.port);
+    all = fixtures(feed, sqlProxy);
     hub = await startTestHub({
-      allowServers: [feed.url, `http://127.0.0.1:${unreachablePort}`, `http://${SQL_SERVER.host}:${SQL_SERVER.port}`],
+      allowServers: [feed.url, `http://127.0.0.1:${unreachablePort}`, `http://${SQL_SERVER.host}:${SQL_SERVER.port}`, `http://${SQL_SERVER.host}:${sqlProxy.port}`],
       allowServersFor: ['SO_YT', 'NHCSXH'],
       logDestination: logs,
     });
@@ -219,6 +260,7 @@ describe('connector acceptance', () => {
   afterAll(async () => {
     await hub?.close();
     await feed?.close();
+    await sqlProxy?.close();
     if (admin) {
       await admin.query(`DROP USER IF EXISTS '${SQL_USER}'@'%'`);
       await admin.query(`DROP DATABASE IF EXISTS \`${SQL_DATABASE}\``);
@@ -276,7 +318,10 @@ describe('connector acceptance', () => {
       if (!fixture.flaky) return expect(fixture.noFlaky).toBeTruthy();
       const flaky = fixture.flaky(setOf(kind) + 1);
       const rows = flaky.rows ?? fixture.rows;
-      const retried = await run(await register(kind, fixture, flaky.config), flaky.window);
+      const flakyId = await register(kind, fixture, flaky.config);
+      flaky.arm?.();
+      const retried = await run(flakyId, flaky.window);
+      flaky.check?.();
       expect(retried.attempts).toBe(2);
       expect(retried.summary.fetched).toBe(rows);
       expect(retried.summary.imported + retried.summary.updated + retried.summary.unchanged + retried.summary.rejected).toBe(rows);

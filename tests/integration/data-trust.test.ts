@@ -29,15 +29,16 @@ describe('data trust under hostile feeds', () => {
   let hub: TestHub;
   let feed: Server;
   let feedUrl: string;
-  /** What the feed server answers (an http-json document with `records`). */
+  /** What the feed server answers (an http-json document with `records`), after `prefix`. */
   let records: unknown[] = [];
+  let prefix = '';
   let pushId: string;
   const runIds: string[] = [];
 
   beforeAll(async () => {
     feed = createServer((_request, response) => {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ records }));
+      response.end(prefix + JSON.stringify({ records }));
     });
     await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve));
     feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}`;
@@ -164,7 +165,7 @@ describe('data trust under hostile feeds', () => {
   });
 
   it('names a byte-order mark inside a value or a unit code', async () => {
-    // In a CSV body (the JSON parser of pushed bodies drops a BOM that starts a string).
+    // In a CSV body (JSON bodies: see the next test).
     const response = await fetch(hub.hub.url.replace('/graphql', `/ingest/${pushId}`), {
       method: 'POST',
       headers: { ...hub.headers, 'content-type': 'text/csv' },
@@ -348,5 +349,77 @@ describe('data trust under hostile feeds', () => {
       .flatMap((run) => run.node.rejections.edges)
       .find((edge) => edge.node.rowIndex === 99);
     expect(cut?.node.raw).toEqual({ unparsed: { truncated: expect.stringMatching(/^\{"metric":"KCB_BIOMETRIC_VISITS","value":"9+…$/), length: 4_033 } });
+  });
+
+  it('refuses a value or a period that starts with a byte-order mark, naming it, on every path', async () => {
+    const rows = [
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '414', period: '2025-03-20', value: '\ufeff12' },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '415', period: '\ufeff2025-03-20', value: '4' },
+      { metric: 'KCB_BIOMETRIC_VISITS', unit: '416', period: '2025-03-20', value: '5' },
+    ];
+    const refused = [
+      [0, 'NOT_A_NUMBER', 'giá trị "\ufeff12" chứa một dấu thứ tự byte (BOM) vô hình (U+FEFF) — value "\ufeff12" contains an invisible byte-order mark (U+FEFF)'],
+      [1, 'MALFORMED_PERIOD', 'kỳ "\ufeff2025-03-20" chứa một dấu thứ tự byte (BOM) vô hình (U+FEFF) — period "\ufeff2025-03-20" contains an invisible byte-order mark (U+FEFF)'],
+    ];
+    const shown = (rejections: Rejection[]) => rejections.map((rejection) => [rejection.rowIndex, rejection.reason, rejection.message]);
+    const push = async (body: string, contentType: string) => {
+      const response = await fetch(hub.hub.url.replace('/graphql', `/ingest/${pushId}`), { method: 'POST', headers: { ...hub.headers, 'content-type': contentType }, body });
+      const answer = (await response.json()) as PushAnswer;
+      runIds.push(answer.run.id);
+      expect(response.status).toBe(200);
+      return answer;
+    };
+    // Pushed JSON, the mark as a character and as an escape; pushed CSV.
+    const json = JSON.stringify(rows);
+    for (const body of [json, json.replace(/\ufeff/g, '\\ufeff')]) expect(shown((await push(body, 'application/json')).rejections)).toEqual(refused);
+    const csv = ['metric,unit,period,value', ...rows.map((row) => [row.metric, row.unit, row.period, row.value].join(','))].join('\n');
+    expect(shown((await push(csv, 'text/csv')).rejections)).toEqual(refused);
+    // GraphQL (values are numbers there: the period).
+    expect(shown((await pushGraphql([{ ...rows[1], value: 4 }])).rejections)).toEqual([[0, ...refused[1].slice(1)]]);
+    // Pulled JSON, as sent and through the trim transform (which removes blanks, not the mark).
+    records = rows;
+    for (const transform of [undefined, 'trim']) {
+      const field = (name: string) => ({ field: name, ...(transform ? { transform } : {}) });
+      const pulled = await runPull(await registerPull(`BOM ${transform ?? 'as sent'}`, { metric: field('metric'), unit: field('unit'), period: field('period'), value: field('value') }));
+      expect(shown(pulled.rejections)).toEqual(refused);
+    }
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '414', '2025-03-20')).toBeNull();
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '416', '2025-03-20')).toBe(5);
+  });
+
+  it('reads a body that starts with a byte-order mark, pushed or pulled, whatever charset it declares; refuses a second one', async () => {
+    const row = { metric: 'KCB_BIOMETRIC_VISITS', unit: '417', period: '2025-03-21', value: 7 };
+    const push = (body: string | Buffer, contentType: string) =>
+      fetch(hub.hub.url.replace('/graphql', `/ingest/${pushId}`), { method: 'POST', headers: { ...hub.headers, 'content-type': contentType }, body });
+    const accepted = async (response: Response) => {
+      const answer = (await response.json()) as PushAnswer;
+      runIds.push(answer.run.id);
+      expect(response.status).toBe(200);
+      expect(answer.summary.rejected).toBe(0);
+      expect(answer.summary.fetched).toBe(1);
+    };
+    await accepted(await push(`\ufeff${JSON.stringify([row])}`, 'application/json'));
+    await accepted(await push(`\ufeffmetric,unit,period,value\n${Object.values(row).join(',')}\n`, 'text/csv'));
+    // The mark names the encoding, as in the CSV files the hub pulls: UTF-8 bytes declared as windows-1258.
+    await accepted(await push(Buffer.from(`\ufeff${JSON.stringify([{ ...row, value: 8 }])}`, 'utf8'), 'application/json; charset=windows-1258'));
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '417', '2025-03-21')).toBe(8);
+    // A second mark is not the start of the document.
+    const twice = await push(`\ufeff\ufeff${JSON.stringify([row])}`, 'application/json');
+    expect(twice.status).toBe(400);
+    const errorOf = async (response: Response) => ((await response.json()) as { errors: Array<{ message: string }> }).errors[0].message;
+    expect(await errorOf(twice)).toBe('body: an invisible byte-order mark (U+FEFF) where the JSON should start; only one, as the very first bytes, is allowed');
+    const csvTwice = await push(`\ufeff\ufeffmetric,unit,period,value\n${Object.values(row).join(',')}\n`, 'text/csv');
+    expect(csvTwice.status).toBe(400);
+    expect(await errorOf(csvTwice)).toContain('(a column name contains an invisible byte-order mark (U+FEFF))');
+    // Pulled: a JSON document after a mark.
+    records = [{ ...row, value: 9 }];
+    prefix = '\ufeff';
+    try {
+      const pulled = await runPull(await registerPull('BOM document', { metric: { field: 'metric' }, unit: { field: 'unit' }, period: { field: 'period' }, value: { field: 'value' } }));
+      expect(pulled.summary).toMatchObject({ fetched: 1, rejected: 0 });
+    } finally {
+      prefix = '';
+    }
+    expect(await storedValue('KCB_BIOMETRIC_VISITS', '417', '2025-03-21')).toBe(9);
   });
 });

@@ -147,7 +147,7 @@ describe('schema/examples operations', () => {
   it('DashboardSeries: Q1 2024 months of a rate and a daily count, complete, equal to the sums of their observations', async () => {
     const response = await hub.graphql<{ series: Array<{
       metric: { code: string };
-      points: Array<{ period: string; value: number; numerator: number | null; denominator: number | null; expected: number; reported: number; complete: boolean }>;
+      points: Array<{ period: string; value: number; numerator: number | null; denominator: number | null; expected: number; reported: number; complete: boolean; sources: string[] }>;
     }> }>(example('DashboardSeries'));
     expect(response.errors).toBeUndefined();
     const [rate, visits] = response.data!.series;
@@ -159,6 +159,8 @@ describe('schema/examples operations', () => {
     }
     // 21 districts × 31 days in January.
     expect(visits.points[0]).toMatchObject({ expected: 651, reported: 651, complete: true });
+    // Every month from the demo seed at district level: no break.
+    for (const point of [...rate.points, ...visits.points]) expect(point).toMatchObject({ levelChanged: false, sources: ['demo-seed'], sourceChanged: false });
     const [{ total }] = await hub.dataSource.query(
       "SELECT SUM(o.value) AS total FROM observation o JOIN metric m ON m.id = o.metricId WHERE m.code = 'KCB_BIOMETRIC_VISITS' AND o.periodStart BETWEEN '2024-01-01' AND '2024-01-31'",
     );

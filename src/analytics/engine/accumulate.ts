@@ -7,6 +7,7 @@ import { badInput } from '../../common/errors';
 import { Slicer, yieldToEventLoop } from '../../common/event-loop';
 import { periodContaining } from '../../common/period';
 import { replacesLatest, type LatestByUnit, type ReportSums } from '../value-rules';
+import { sourceList } from '../../modules/observations/rollups';
 import type { ValueRow } from './load';
 import type { Plan } from './plan';
 
@@ -15,6 +16,8 @@ export interface LevelSums extends ReportSums {
   approximate: boolean;
   /** STOCK only: per unit, its latest period start and weighted value. */
   latest: LatestByUnit | null;
+  /** The sources of the rows summed. */
+  sources: Set<string>;
 }
 
 /** One (metric, bucket, group): month → level → sums. */
@@ -53,6 +56,8 @@ export async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells
   const bucketOf = bucketIndexer(plan);
   const kinds = new Map(plan.metrics.map((metric) => [metric.id, metric.kind]));
   const included = new Map<number, boolean>();
+  // Rows repeat a few source lists: each is split once.
+  const sourceLists = new Map<string, string[]>();
   for (const row of rows) {
     if (slicer.due()) await yieldToEventLoop();
     const bucket = bucketOf(row.start);
@@ -63,6 +68,8 @@ export async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells
     const placement = plan.level ? plan.units.place(row.unitId, plan.level, plan.edition) : { groups: [{ groupId: TOTAL, weight: 1 }], approximate: false };
     if (!placement) continue;
     const month = row.start.slice(0, 7);
+    let sources = sourceLists.get(row.sources);
+    if (!sources) sourceLists.set(row.sources, (sources = sourceList(row.sources)));
     for (const { groupId, weight } of placement.groups) {
       const key = `${row.metricId}|${bucket}|${groupId}`;
       let cell = cells.get(key);
@@ -76,7 +83,7 @@ export async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells
       let sums = levels.get(row.level);
       if (!sums) {
         const stock = kinds.get(row.metricId) === MetricKind.STOCK;
-        sums = { value: 0, numerator: 0, denominator: 0, reports: 0, numerators: 0, approximate: false, latest: stock ? new Map() : null };
+        sums = { value: 0, numerator: 0, denominator: 0, reports: 0, numerators: 0, approximate: false, latest: stock ? new Map() : null, sources: new Set() };
         levels.set(row.level, sums);
       }
       sums.value += weight * row.valueSum;
@@ -85,6 +92,7 @@ export async function accumulate(plan: Plan, rows: readonly ValueRow[], maxCells
       sums.reports += row.observationCount;
       sums.numerators += row.numeratorCount;
       sums.approximate ||= placement.approximate;
+      for (const source of sources) sums.sources.add(source);
       if (sums.latest && replacesLatest(sums.latest.get(row.unitId), row.latestPeriodStart)) {
         sums.latest.set(row.unitId, { start: row.latestPeriodStart, value: weight * row.latestValue });
       }

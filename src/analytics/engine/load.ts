@@ -10,7 +10,7 @@ import { estimateRows } from '../volume';
 import type { Plan } from './plan';
 import { dateText, datetimeParameter, dialectOf, parameterList } from '../../database/sql-dialect';
 import { guardedSum, readSum } from '../../database/sum-guard';
-import type { RollupFigures } from '../../modules/observations/rollups';
+import { sourcesOf, type RollupFigures } from '../../modules/observations/rollups';
 import { num, type Queryable } from './queryable';
 import type { AnalyticsMetric } from './types';
 
@@ -23,7 +23,7 @@ export interface ValueRow extends RollupFigures {
   start: string;
 }
 
-const ROLLUP_COLUMNS = 'valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue';
+const ROLLUP_COLUMNS = 'sources, valueSum, numeratorSum, denominatorSum, observationCount, numeratorCount, latestPeriodStart, latestValue';
 
 /**
  * Values of the plan's metrics. From the rollups, the metrics in `summable` (reported at one level only, so the
@@ -108,9 +108,10 @@ async function loadRollupValues(dataSource: Queryable, plan: Plan, summable: Rea
     parameters.push(...summed, firstWholeMonth, lastMonth);
     const units = unitCondition('unitId', range, parameters);
     selects.push(
-      'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
+      'SELECT s.metricId, s.unitId, s.firstMonth AS `month`, s.`level`, s.sources, s.valueSum, s.numeratorSum, s.denominatorSum, s.observationCount, ' +
         's.numeratorCount, r.latestPeriodStart, r.latestValue ' +
         'FROM (SELECT metricId, unitId, MAX(`level`) AS `level`, MIN(`month`) AS firstMonth, MAX(`month`) AS lastMonth, ' +
+        `${sourcesOf(dialectOf(dataSource), 'sources')} AS sources, ` +
         `${guardedSum('valueSum')} AS valueSum, ${guardedSum('numeratorSum')} AS numeratorSum, ${guardedSum('denominatorSum')} AS denominatorSum, ` +
         'SUM(observationCount) AS observationCount, ' +
         'SUM(numeratorCount) AS numeratorCount FROM observation_rollup ' +
@@ -124,6 +125,7 @@ async function loadRollupValues(dataSource: Queryable, plan: Plan, summable: Rea
     metricId: Number(row.metricId),
     unitId: Number(row.unitId),
     level: row.level as UnitLevel,
+    sources: String(row.sources),
     start: `${String(row.month)}-01`,
     // A sum that overflowed (src/database/sum-guard.ts) reads as Infinity: the measure answers null with an error.
     valueSum: readSum(Number(row.valueSum)),
@@ -148,16 +150,17 @@ async function loadRawValues(dataSource: Queryable, plan: Plan, range: UnitRange
     const at = datetimeParameter(dialectOf(dataSource), plan.asOf);
     statement =
       'SELECT o.metricId, o.unitId, o.periodStart, ' +
+      'CASE WHEN o.recordedAt <= ? THEN o.source ELSE r.source END AS source, ' +
       'CASE WHEN o.recordedAt <= ? THEN o.value ELSE r.value END AS value, ' +
       'CASE WHEN o.recordedAt <= ? THEN o.numerator ELSE r.numerator END AS numerator, ' +
       'CASE WHEN o.recordedAt <= ? THEN o.denominator ELSE r.denominator END AS denominator ' +
       'FROM observation o LEFT JOIN observation_revision r ON r.observationId = o.id AND o.recordedAt > ? AND r.recordedAt <= ? AND r.revisedAt > ? ' +
       `WHERE o.metricId IN (${inList}) AND o.periodStart >= ? AND o.periodStart <= ? AND (o.recordedAt <= ? OR r.id IS NOT NULL)`;
-    parameters.push(at, at, at, at, at, at, ...metricIds, plan.start, plan.end, at);
+    parameters.push(at, at, at, at, at, at, at, ...metricIds, plan.start, plan.end, at);
     statement += unitCondition('o.unitId', range, parameters);
   } else {
     statement =
-      'SELECT o.metricId, o.unitId, o.periodStart, o.value, o.numerator, o.denominator FROM observation o ' +
+      'SELECT o.metricId, o.unitId, o.periodStart, o.source, o.value, o.numerator, o.denominator FROM observation o ' +
       `WHERE o.metricId IN (${inList}) AND o.periodStart >= ? AND o.periodStart <= ?`;
     parameters.push(...metricIds, plan.start, plan.end);
     statement += unitCondition('o.unitId', range, parameters);
@@ -172,6 +175,7 @@ async function loadRawValues(dataSource: Queryable, plan: Plan, range: UnitRange
       metricId: Number(row.metricId),
       unitId,
       level: plan.units.unit(unitId).level,
+      sources: String(row.source),
       start: periodStart,
       valueSum: value,
       numeratorSum: numerator,

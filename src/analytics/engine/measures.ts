@@ -22,7 +22,7 @@ export function measureOf(
   }
   const expected = expectations.count(metric, bucket, groupId, (month) => chosen.get(month)?.level ?? defaultLevel);
   if (chosen.size === 0) {
-    return { value: null, numerator: null, denominator: null, expected, reported: 0, complete: false, approximate: false, level: null };
+    return { value: null, numerator: null, denominator: null, expected, reported: 0, complete: false, approximate: false, level: null, sources: [] };
   }
   let value = 0;
   let numerator = 0;
@@ -31,6 +31,7 @@ export function measureOf(
   let numerators = 0;
   let approximate = false;
   let level: UnitLevel | null = null;
+  const sources = new Set<string>();
   const latest: LatestByUnit | null = metric.kind === MetricKind.STOCK ? new Map() : null;
   for (const { level: monthLevel, sums } of chosen.values()) {
     value += sums.value;
@@ -40,6 +41,7 @@ export function measureOf(
     numerators += sums.numerators;
     approximate ||= sums.approximate;
     level = coarserLevel(level, monthLevel);
+    for (const source of sums.sources) sources.add(source);
     if (latest) for (const [unitId, entry] of sums.latest ?? []) keepLatest(latest, unitId, entry);
   }
   const combined = combineReports(metric.kind, { value: latest ? latestTotal(latest) : value, numerator, denominator, reports, numerators });
@@ -52,6 +54,7 @@ export function measureOf(
     complete: expected > 0 && reports >= expected,
     approximate,
     level,
+    sources: [...sources].sort(),
   };
 }
 
@@ -64,5 +67,6 @@ export function combineMeasures(kind: MetricKind, parts: readonly Measure[]): Me
   const level = coarsestLevel(reportedParts.map((part) => part.level).filter((partLevel): partLevel is UnitLevel => partLevel !== null));
   const complete = reportedParts.length > 0 && parts.every((part) => part.complete);
   const { value, numerator, denominator } = combineParts(kind, reportedParts);
-  return { value, numerator, denominator, expected, reported, complete, approximate, level };
+  const sources = [...new Set(reportedParts.flatMap((part) => part.sources))].sort();
+  return { value, numerator, denominator, expected, reported, complete, approximate, level, sources };
 }

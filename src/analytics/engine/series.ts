@@ -50,20 +50,31 @@ export async function runSeries(dataSource: DataSource, request: SeriesRequest, 
         const parts = metrics.map((metric) => measure(metric, bucketIndex, groupId));
         return { period, ...(parts.length === 1 ? parts[0] : combineMeasures(metrics[0].kind, parts)) };
       });
-      result.push({ metrics, unit: group, points: markLevelChanges(points) });
+      result.push({ metrics, unit: group, points: markBreaks(points) });
     }
   }
   return result;
 }
 
-
-/** Flags each point whose level differs from that of the nearest earlier point with a level (a break in the series). */
-function markLevelChanges(points: ReadonlyArray<Measure & Pick<SeriesPoint, 'period'>>): SeriesPoint[] {
-  let previous: UnitLevel | null = null;
+/**
+ * Flags each point whose level, or set of sources, differs from that of the nearest earlier point with values (a
+ * break in the series). Points without values flag nothing and are skipped over.
+ */
+function markBreaks(points: ReadonlyArray<Measure & Pick<SeriesPoint, 'period'>>): SeriesPoint[] {
+  let previousLevel: UnitLevel | null = null;
+  let previousSources: string[] | null = null;
   return points.map((point) => {
-    const changed = point.level !== null && previous !== null && point.level !== previous;
-    const marked = { ...point, levelChanged: changed, previousLevel: changed ? previous : null };
-    if (point.level !== null) previous = point.level;
+    const levelChanged = point.level !== null && previousLevel !== null && point.level !== previousLevel;
+    const sourceChanged = point.sources.length > 0 && previousSources !== null && point.sources.join(',') !== previousSources.join(',');
+    const marked = {
+      ...point,
+      levelChanged,
+      previousLevel: levelChanged ? previousLevel : null,
+      sourceChanged,
+      previousSources: sourceChanged ? previousSources : null,
+    };
+    if (point.level !== null) previousLevel = point.level;
+    if (point.sources.length > 0) previousSources = point.sources;
     return marked;
   });
 }

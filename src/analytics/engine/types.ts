@@ -95,6 +95,8 @@ export interface Measure {
   approximate: boolean;
   /** Level of the units whose reports were used (the coarsest that reported); null when none did. */
   level: UnitLevel | null;
+  /** The sources (observation.source) of the reports used, sorted; empty when none. */
+  sources: string[];
 }
 
 export interface AnalyticsMetric {
@@ -122,6 +124,13 @@ export interface SeriesPoint extends Measure {
   levelChanged: boolean;
   /** That earlier point's level when `levelChanged`; otherwise null. */
   previousLevel: UnitLevel | null;
+  /**
+   * True when this point's values come from other sources than the nearest earlier point with values (the demo
+   * seed, then a connector; one connector replaced by another; a second source joining): mark a break too.
+   */
+  sourceChanged: boolean;
+  /** That earlier point's sources when `sourceChanged`; otherwise null. */
+  previousSources: string[] | null;
 }
 
 export interface SeriesResult {

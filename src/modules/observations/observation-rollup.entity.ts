@@ -25,6 +25,14 @@ export class ObservationRollup {
   @Column({ type: 'varchar', length: 16 })
   level: UnitLevel;
 
+  /**
+   * The sources (observation.source: `connector:<id>`, `demo-seed`, …) of the month's observations: distinct,
+   * comma-separated, in no set order (new observations append their source when it is not there yet; a changed
+   * value re-derives the list). What a series compares to flag a change of source.
+   */
+  @Column({ type: 'text' })
+  sources: string;
+
   @Column({ type: 'double' })
   valueSum: number;
 

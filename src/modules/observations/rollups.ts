@@ -7,11 +7,13 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { addDays, parsePeriod, periodContaining, type Frequency } from '../../common/period';
-import { inChunks, parameterList, placeholders, Sql } from '../../database/sql-dialect';
+import { inChunks, parameterList, placeholders, Sql, type Dialect } from '../../database/sql-dialect';
 import { guardedAddition, guardedSum, sumParameter } from '../../database/sum-guard';
 
 /** The figures a month rollup row keeps of one metric and unit (what the engine reads back). */
 export interface RollupFigures {
+  /** The sources of the month's observations, comma-separated (see ObservationRollup.sources). */
+  sources: string;
   valueSum: number;
   numeratorSum: number | null;
   denominatorSum: number | null;
@@ -45,6 +47,7 @@ const ROLLUP_COLUMNS = [
   'unitId',
   'month',
   'level',
+  'sources',
   'valueSum',
   'numeratorSum',
   'denominatorSum',
@@ -57,6 +60,22 @@ const KEY = ROLLUP_COLUMNS.slice(0, 3);
 const UPDATED = ROLLUP_COLUMNS.slice(3);
 
 /**
+ * SQL aggregate: the distinct values of a source column (or of lists of them), comma-separated — sources never
+ * contain a comma (ingestRows refuses such an origin). Compared byte for byte, as JavaScript compares them (MySQL's
+ * collation would take "Nguồn" and "nguon" for one); on MySQL, in a binary collation, which mixes with the table's.
+ */
+export function sourcesOf(dialect: Dialect, expression: string): string {
+  return dialect === 'sqlite' ? `GROUP_CONCAT(DISTINCT ${expression})` : `CONVERT(GROUP_CONCAT(DISTINCT BINARY ${expression}) USING utf8mb4) COLLATE utf8mb4_bin`;
+}
+
+/** The distinct sources of comma-separated lists (as sourcesOf writes them), sorted. */
+export function sourceList(...lists: readonly string[]): string[] {
+  const sources = new Set<string>();
+  for (const list of lists) for (const source of list.split(',')) if (source !== '') sources.add(source);
+  return [...sources].sort();
+}
+
+/**
  * INSERT … SELECT of rollup rows from `source` (observations `o` with a `month` expression, already filtered),
  * replacing existing rows with the same key.
  */
@@ -67,14 +86,14 @@ function upsertStatement(sql: Sql, from: string, month: string): string {
   // joined back through the unique index for its value.
   const grouped =
     `SELECT o.${q('metricId')} AS ${q('metricId')}, o.${q('unitId')} AS ${q('unitId')}, ${month} AS ${q('month')}, ` +
-    `MIN(u.${q('level')}) AS ${q('level')}, ${guardedSum(`o.${q('value')}`)} AS ${q('valueSum')}, ` +
+    `MIN(u.${q('level')}) AS ${q('level')}, ${sourcesOf(sql.dialect, `o.${q('source')}`)} AS ${q('sources')}, ${guardedSum(`o.${q('value')}`)} AS ${q('valueSum')}, ` +
     `${guardedSum(`o.${q('numerator')}`)} AS ${q('numeratorSum')}, ${guardedSum(`o.${q('denominator')}`)} AS ${q('denominatorSum')}, ` +
     `COUNT(*) AS ${q('observationCount')}, COUNT(o.${q('numerator')}) AS ${q('numeratorCount')}, ` +
     `MAX(o.${q('periodStart')}) AS ${q('latestPeriodStart')}, MAX(o.${q('period')}) AS ${q('latestPeriod')} ` +
     `FROM ${from} JOIN ${q('administrative_unit')} u ON u.${q('id')} = o.${q('unitId')} ` +
     `GROUP BY o.${q('metricId')}, o.${q('unitId')}, ${month}`;
   const select =
-    `SELECT g.${q('metricId')}, g.${q('unitId')}, g.${q('month')}, g.${q('level')}, g.${q('valueSum')}, g.${q('numeratorSum')}, ` +
+    `SELECT g.${q('metricId')}, g.${q('unitId')}, g.${q('month')}, g.${q('level')}, g.${q('sources')}, g.${q('valueSum')}, g.${q('numeratorSum')}, ` +
     `g.${q('denominatorSum')}, g.${q('observationCount')}, g.${q('numeratorCount')}, g.${q('latestPeriodStart')}, l.${q('value')} ` +
     `FROM (${grouped}) g JOIN ${q('observation')} l ON l.${q('metricId')} = g.${q('metricId')} ` +
     `AND l.${q('unitId')} = g.${q('unitId')} AND l.${q('period')} = g.${q('latestPeriod')}`;
@@ -131,7 +150,7 @@ export async function refreshRollups(manager: Queryable, keys: readonly RollupKe
   });
 }
 
-/** A newly inserted observation, as the ingestion path wrote it. */
+/** A newly inserted observation, as the ingestion path wrote it (the source is that of the whole call). */
 export interface InsertedObservation {
   metricId: number;
   unitId: number;
@@ -141,15 +160,16 @@ export interface InsertedObservation {
   denominator: number | null;
 }
 
-/** Rows per delta statement: 11 parameters each, below SQLite's bound-parameter limit. */
+/** Rows per delta statement: 12 parameters each, below SQLite's bound-parameter limit. */
 const DELTAS_PER_STATEMENT = 2_000;
 
 /**
  * Adds newly inserted observations to their rollup rows without re-reading the month: one multi-row upsert
  * that adds the sums and counts and keeps the later of the stored and the new latest period. Only for
- * observations that did not exist before (a changed value goes through refreshRollups).
+ * observations that did not exist before (a changed value goes through refreshRollups), all written with `source`
+ * (added to the month's sources when it is not among them yet).
  */
-export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[]): Promise<void> {
+export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[], source: string): Promise<void> {
   if (rows.length === 0) return;
   const sql = Sql.of(manager);
   const q = (name: string) => sql.id(name);
@@ -173,7 +193,7 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
     const key = `${row.metricId}|${row.unitId}|${month}`;
     let delta = deltas.get(key);
     if (!delta) {
-      delta = { metricId: row.metricId, unitId: row.unitId, month, valueSum: 0, numeratorSum: null, denominatorSum: null, observationCount: 0, numeratorCount: 0, latestPeriodStart: row.periodStart, latestValue: row.value };
+      delta = { metricId: row.metricId, unitId: row.unitId, month, sources: source, valueSum: 0, numeratorSum: null, denominatorSum: null, observationCount: 0, numeratorCount: 0, latestPeriodStart: row.periodStart, latestValue: row.value };
       deltas.set(key, delta);
     }
     delta.valueSum += row.value;
@@ -193,7 +213,11 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
     `${q(column)} = CASE WHEN ${stored(column)} IS NULL AND ${added(column)} IS NULL THEN NULL ELSE ` +
     `${guardedAddition(`COALESCE(${stored(column)}, 0)`, `COALESCE(${added(column)}, 0)`)} END`;
   // MySQL assigns left to right (later expressions see earlier assignments): latestValue before latestPeriodStart.
+  const binary = sql.dialect === 'sqlite' ? '' : 'BINARY ';
   const set = [
+    // A source joins the list once (the proposed list is the one source of the call).
+    `${q('sources')} = CASE WHEN INSTR(${binary}CONCAT(',', ${stored('sources')}, ','), ${binary}CONCAT(',', ${added('sources')}, ',')) > 0 ` +
+      `THEN ${stored('sources')} ELSE CONCAT(${stored('sources')}, ',', ${added('sources')}) END`,
     // Sums guarded against overflow (src/database/sum-guard.ts).
     `${q('valueSum')} = ${guardedAddition(stored('valueSum'), added('valueSum'))}`,
     nullableSum('numeratorSum'),
@@ -209,7 +233,7 @@ export async function addToRollups(manager: Queryable, rows: readonly InsertedOb
       const level = levels.get(delta.unitId);
       if (!level) throw new Error(`administrative unit ${delta.unitId} is referenced but missing`);
       parameters.push(
-        delta.metricId, delta.unitId, delta.month, level, sumParameter(delta.valueSum), sumParameter(delta.numeratorSum), sumParameter(delta.denominatorSum),
+        delta.metricId, delta.unitId, delta.month, level, delta.sources, sumParameter(delta.valueSum), sumParameter(delta.numeratorSum), sumParameter(delta.denominatorSum),
         delta.observationCount, delta.numeratorCount, delta.latestPeriodStart, delta.latestValue,
       );
     }

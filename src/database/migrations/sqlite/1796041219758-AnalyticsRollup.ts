@@ -1,5 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { rebuildRollups } from '../../../modules/observations/rollups';
 
 export class AnalyticsRollup1796041219758 implements MigrationInterface {
   name = 'AnalyticsRollup1796041219758';
@@ -7,8 +6,8 @@ export class AnalyticsRollup1796041219758 implements MigrationInterface {
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE TABLE "observation_rollup" ("metricId" integer NOT NULL, "unitId" integer NOT NULL, "month" varchar(7) NOT NULL, "level" varchar(16) NOT NULL, "valueSum" double NOT NULL, "numeratorSum" double, "denominatorSum" double, "observationCount" integer NOT NULL, "numeratorCount" integer NOT NULL, "latestPeriodStart" date NOT NULL, "latestValue" double NOT NULL, PRIMARY KEY ("metricId", "unitId", "month"))`);
     await queryRunner.query(`CREATE INDEX "IDX_763ed7262cc48d8dbab5702448" ON "observation_rollup" ("metricId", "month") `);
-    // Observations stored before this migration get their rollups now.
-    await rebuildRollups(queryRunner.manager);
+    // Observations stored before this migration get their rollups from the latest migration that changes the
+    // table's columns (AnalyticsRollupSources): rebuildRollups writes the columns of today's table.
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
