@@ -91,6 +91,8 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     secrets,
     outbound,
     minScheduleIntervalMs: config.connectors.minScheduleIntervalMs,
+    // One request attempt's timeout, answered within the GraphQL operation limit (a second to spare).
+    testTimeoutMs: Math.max(100, Math.min(config.connectors.timeoutMs, config.graphql.timeoutMs - 1_000)),
   });
   await schedules.replan();
   return {
