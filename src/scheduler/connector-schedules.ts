@@ -41,6 +41,8 @@ export class ConnectorSchedules {
   private readonly logger?: Logger;
   /** Connector names by job id, for log lines. */
   private readonly names = new Map<string, string>();
+  /** Work started outside a fire (overlap records, catch-ups); stop() waits for it. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,7 +59,7 @@ export class ConnectorSchedules {
       onFire: (jobId, slot) => this.fire(Number(jobId), slot),
       onError: (error, jobId) => options.reportError(jobId === undefined ? error : this.naming(jobId, error)),
       taskLogger: (jobId) => this.cronLogger(jobId),
-      onOverlap: (jobId, slot, key) => void this.overlapped(Number(jobId), slot, key).catch((error: unknown) => options.reportError(this.naming(jobId, error))),
+      onOverlap: (jobId, slot, key) => this.track(jobId, () => this.overlapped(Number(jobId), slot, key)),
     });
     // Connectors changed through another process reach this one's schedules at the next refresh.
     this.refresher = setInterval(() => this.replan().catch(options.reportError), options.refreshMs);
@@ -81,7 +83,7 @@ export class ConnectorSchedules {
     // A schedule new to this process (at start-up, typically): fires missed while no process ran are run once now.
     for (const id of planned.added) {
       const connector = connectors.find((candidate) => String(candidate.id) === id)!;
-      void logContext.exit(() => this.catchUp(connector)).catch((error: unknown) => this.reportError(this.naming(id, error)));
+      this.track(id, () => logContext.exit(() => this.catchUp(connector)));
     }
   }
 
@@ -96,7 +98,7 @@ export class ConnectorSchedules {
       if (this.stopped) break;
       const claim = await this.coordinator.claim(`rerun:${interrupted.id}`, RECOVERY_LEASE_MS);
       if (claim.error !== undefined) throw claim.error;
-      if (!claim.claimed) continue;
+      if (!claim.claimed || this.stopped) continue;
       const names = this.fields(String(interrupted.connectorId));
       try {
         const rerun = await logContext.exit(() =>
@@ -130,10 +132,22 @@ export class ConnectorSchedules {
     return this.scheduler.nextRunAt(String(connectorId));
   }
 
-  stop(deadlineMs?: number): Promise<void> {
+  async stop(deadlineMs = 30_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.refresher);
-    return this.scheduler.stop({ deadlineMs });
+    const until = Date.now() + deadlineMs;
+    await this.scheduler.stop({ deadlineMs });
+    const remaining = Math.max(0, until - Date.now());
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((resolve) => setTimeout(resolve, remaining).unref())]);
+  }
+
+  /** Runs `work` for a connector outside a fire: its failure is reported naming the connector; stop() waits for it. */
+  private track(jobId: string, work: () => Promise<unknown>): void {
+    if (this.stopped) return;
+    const running = work()
+      .catch((error: unknown) => this.reportError(this.naming(jobId, error)))
+      .finally(() => this.pending.delete(running));
+    this.pending.add(running);
   }
 
   /**
@@ -193,7 +207,7 @@ export class ConnectorSchedules {
     if (!missed || this.stopped) return;
     const claim = await this.coordinator.claim(`${jobName}:${missed.last.toISOString()}`, RECOVERY_LEASE_MS);
     if (claim.error !== undefined) throw claim.error;
-    if (!claim.claimed) return;
+    if (!claim.claimed || this.stopped) return;
     const names = this.fields(String(connector.id));
     let runId: number | null = null;
     try {
