@@ -55,8 +55,8 @@ export function shortestInterval(expression: string, timeZone: string, floorMs: 
 }
 
 /**
- * The slots of a valid `expression` in `timeZone` after `after` and at or before `until`: the first and the last,
- * and how many (counting stops at `cap`, then `count` is `cap` and `last` the cap-th slot). Null when there is none.
+ * The slots of a valid `expression` in `timeZone` after `after` and at or before `until`: the first, the last, and
+ * how many (counting stops at `cap`: then `count` is `cap`, and `last` is still the last slot). Null when none.
  */
 export function slotsBetween(expression: string, timeZone: string, after: Date, until: Date, cap = 10_000): { first: Date; last: Date; count: number } | null {
   const probe = createTask(expression, () => undefined, { timezone: timeZone });
@@ -64,15 +64,25 @@ export function slotsBetween(expression: string, timeZone: string, after: Date, 
     // node-cron walks its own matcher from any instant; it is not exported, so it is reached through the task.
     const matcher = (probe as unknown as { timeMatcher?: { getNextMatch(date: Date): Date } }).timeMatcher;
     if (!matcher) throw new Error('node-cron: the task has no time matcher (slotsBetween needs node-cron 4)');
-    let first: Date | null = null;
-    let last: Date | null = null;
-    let count = 0;
-    for (let slot = matcher.getNextMatch(after); slot.getTime() <= until.getTime() && count < cap; slot = matcher.getNextMatch(slot)) {
-      first ??= slot;
-      last = slot;
-      count += 1;
+    const walk = (from: Date) => {
+      let first: Date | null = null;
+      let last: Date | null = null;
+      let count = 0;
+      for (let slot = matcher.getNextMatch(from); slot.getTime() <= until.getTime() && count < cap; slot = matcher.getNextMatch(slot)) {
+        first ??= slot;
+        last = slot;
+        count += 1;
+      }
+      return first && last ? { first, last, count } : null;
+    };
+    const found = walk(after);
+    if (!found || found.count < cap) return found;
+    // Too many to count: the last slot is found from a short span before `until`, widened until it holds one.
+    for (const spanMs of [60_000, 3_600_000, 86_400_000, 32 * 86_400_000, 400 * 86_400_000]) {
+      const tail = walk(new Date(Math.max(after.getTime(), until.getTime() - spanMs)));
+      if (tail && tail.count < cap) return { ...found, last: tail.last };
     }
-    return first && last ? { first, last, count } : null;
+    return found;
   } finally {
     void probe.destroy();
   }

@@ -143,7 +143,7 @@ export class SkippedFire {
   @Column({ type: 'datetime', nullable: true })
   firstSlot: Date | null;
 
-  @Field(() => Int, { description: 'How many slots this record stands for (1 for OVERLAP).' })
+  @Field(() => Int, { description: 'How many slots this record stands for (1 for OVERLAP; counting stops at 10,000).' })
   @Column({ type: 'int', default: 1 })
   missed: number;
 
