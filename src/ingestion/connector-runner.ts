@@ -306,6 +306,7 @@ export class ConnectorRunner {
     const repository = this.dataSource.getRepository(ConnectorRun);
     // The counts of the attempt in progress; each attempt reads the source from the start.
     let counts: Counts = emptyCounts();
+    progress.counts = counts;
     // Values an attempt that failed wrote (they stay: every batch commits), so the attempt that finishes reads
     // them back as unchanged; it reports them as what they were for the run: imported or updated.
     const written = { imported: 0, updated: 0 };

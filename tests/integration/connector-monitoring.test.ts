@@ -22,21 +22,29 @@ interface Feed {
   close(): Promise<void>;
 }
 
-/** A feed that answers two rows after `delayMs`; the first `failures` requests get a 503. */
+/**
+ * A feed that answers two rows after `delayMs`; the first `failures` requests get a 503. With `?page=N`, pages 1
+ * to 4 hold two rows each (of day N) and page 5 is empty.
+ */
 async function feed(delayMs: number, failures = 0): Promise<Feed> {
   const state = { requests: 0 };
   const server = http.createServer((request, response) => {
     state.requests += 1;
     const failing = state.requests <= failures;
+    const page = new URL(request.url ?? '/', 'http://feed').searchParams.get('page');
     setTimeout(() => {
       if (failing) {
         response.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"busy"}');
         return;
       }
-      const rows = [
-        { communeCode: '412', date: '2024-05-01', visits: 5 },
-        { communeCode: '413', date: '2024-05-01', visits: 7 },
-      ];
+      const day = `2024-05-0${page ?? 1}`;
+      const rows =
+        page !== null && Number(page) > 4
+          ? []
+          : [
+              { communeCode: '412', date: day, visits: 5 },
+              { communeCode: '413', date: day, visits: 7 },
+            ];
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: rows }));
     }, delayMs);
   });
@@ -108,9 +116,12 @@ describe('monitoring connectors', () => {
     await flaky?.close();
   });
 
-  const register = async (name: string, url: string) =>
-    (await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, { input: { name, kind: 'http-json', department: 'SO_YT', schedule: '0 0 1 1 *', config: { url, recordsPath: 'data' }, mapping: MAPPING } }))
-      .registerConnector.id;
+  const register = async (name: string, url: string, extra: Record<string, unknown> = {}) =>
+    (
+      await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, {
+        input: { name, kind: 'http-json', department: 'SO_YT', schedule: '0 0 1 1 *', config: { url, recordsPath: 'data', ...extra }, mapping: MAPPING },
+      })
+    ).registerConnector.id;
   const run = async (id: string) =>
     (
       await dataOf<{ runConnector: { id: string; status: string; attempts: number; durationMs: number } }>(
@@ -182,5 +193,16 @@ describe('monitoring connectors', () => {
     for (const line of progress) expect(line).toEqual(expect.objectContaining({ connectorId: Number(id), connector: 'Flaky feed', fetched: expect.any(Number), elapsedMs: expect.any(Number) }));
     const finished = ofRun.find((line) => line.msg === 'connector run finished');
     expect(finished).toEqual(expect.objectContaining({ connectorId: Number(id), connector: 'Flaky feed', durationMs: done.durationMs, fetched: 2 }));
+  });
+
+  it('a run reading page after page logs its rows so far', async () => {
+    const id = await register('Paged feed', `${quick.url}/visits`, { pagination: { type: 'page', pageParam: 'page' } });
+    const done = await run(id);
+    expect(done).toMatchObject({ status: 'SUCCEEDED' });
+    const progress = lines.filter((line) => line.runId === Number(done.id) && line.msg === 'connector run progress');
+    // Five pages of 350 ms, a line every 200 ms: some lines come after the first pages were stored.
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.some((line) => Number(line.fetched) > 0 && Number(line.batches) > 0)).toBe(true);
+    expect(progress.every((line) => Number(line.fetched) <= 8 && line.connector === 'Paged feed')).toBe(true);
   });
 });
