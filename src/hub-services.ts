@@ -109,8 +109,9 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     // One request attempt's timeout, answered within the GraphQL operation limit (a second to spare).
     testTimeoutMs: Math.max(100, Math.min(config.connectors.timeoutMs, config.graphql.timeoutMs - 1_000)),
   });
-  await schedules.replan();
+  // Runs a shutdown interrupted first: a connector's missed fires are then served by that run (recorded so).
   await schedules.resumeInterrupted();
+  await schedules.replan();
   return {
     runner,
     service,

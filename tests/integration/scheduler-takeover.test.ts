@@ -249,7 +249,11 @@ describe('scheduling across processes and restarts', () => {
     expect(downtime.runId).not.toBeNull();
     const catchUp = (await runsOf(steady)).find((run) => String(run.id) === downtime.runId)!;
     expect(catchUp.trigger).toBe('SCHEDULE');
-    expect(new Date(catchUp.scheduledFor!).toISOString()).toBe(new Date(downtime.slot).toISOString());
+    expect(new Date(catchUp.startedAt).getTime()).toBeGreaterThanOrEqual(Math.floor(stoppedAt / 1000) * 1000);
+    // The run started for the missed slots serves the last of them (or, when a fire of the new process came first,
+    // that fire's run); when the shutdown of B had interrupted a run of the connector, the run done again at
+    // start-up serves them instead.
+    if (catchUp.rerunOf === null) expect(new Date(catchUp.scheduledFor!).getTime()).toBeGreaterThanOrEqual(new Date(downtime.slot).getTime());
     expect(new Date(downtime.slot).getTime()).toBeGreaterThan(stoppedAt);
     expect(logLines(c.hub).some((line) => line.msg?.startsWith('schedule fires missed while no hub process ran') && line.connectorId === Number(steady))).toBe(true);
     expect(await stop(c.hub)).toBe(0);
