@@ -267,14 +267,28 @@ export class ConnectorRunner {
     ]);
   }
 
-  private async execute(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
+  private async execute(run: ConnectorRun, connector: Connector, stopSignal: AbortSignal): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
+    const names = { connectorId: connector.id, connector: connector.name, runId: run.id };
+    // The run goes on while this process holds it: until the process stops, or until another process has closed
+    // the run because its heartbeat was stale (this process was stalled: the connector's run lock is then free
+    // for another run, and this one must not go on beside it).
+    const holding = new AbortController();
+    const stop = () => holding.abort(stopSignal.reason);
+    if (stopSignal.aborted) stop();
+    else stopSignal.addEventListener('abort', stop, { once: true });
     // The heartbeat tells other processes this run is alive; a stale one marks it INTERRUPTED at their start-up.
     const heartbeat = setInterval(() => {
-      repository.update(run.id, { heartbeatAt: new Date() }).catch((error: unknown) => this.options.reportError?.(error));
+      repository
+        .update({ id: run.id, status: RunStatus.RUNNING }, { heartbeatAt: new Date() })
+        .then((result) => {
+          if (result.affected !== 0 || holding.signal.aborted) return;
+          this.options.logger?.warn(names, 'connector run closed by another hub process (its heartbeat was late): stopping it here');
+          holding.abort(new Error('the run was closed by another process'));
+        })
+        .catch((error: unknown) => this.options.reportError?.(error));
     }, this.options.heartbeatMs);
     heartbeat.unref();
-    const names = { connectorId: connector.id, connector: connector.name, runId: run.id };
     this.options.logger?.info({ ...names, trigger: run.trigger, windowFrom: run.windowFrom, windowTo: run.windowTo, rerunOf: run.rerunOf ?? undefined }, 'connector run started');
     // A long run (or one waiting to retry) says how far it is, so an operator sees it is alive and what it does.
     const progress: RunProgress = { attempt: 0, counts: emptyCounts(), batches: 0, retryAt: null };
@@ -293,12 +307,13 @@ export class ConnectorRunner {
     }, this.options.progressLogMs ?? 60_000);
     progressLog.unref();
     try {
-      const finished = await this.executeAttempts(run, connector, signal, progress);
+      const finished = await this.executeAttempts(run, connector, holding.signal, progress);
       this.finished(finished, connector, run.startedAt);
       return finished;
     } finally {
       clearInterval(heartbeat);
       clearInterval(progressLog);
+      stopSignal.removeEventListener('abort', stop);
     }
   }
 
@@ -403,7 +418,8 @@ export class ConnectorRunner {
     const repository = this.dataSource.getRepository(ConnectorRun);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await repository.update(runId, fields);
+        // Only while RUNNING: a run another process has closed (its heartbeat was stale) keeps how it was closed.
+        await repository.update({ id: runId, status: RunStatus.RUNNING }, fields);
         return await repository.findOneByOrFail({ id: runId });
       } catch (error) {
         if (this.stopping || !this.dataSource.isInitialized || !isDatabaseUnavailable(error)) throw error;
