@@ -135,6 +135,7 @@ async function registerFeedConnector(dataSource: DataSource, runner: ConnectorRu
     timeZone: 'Asia/Ho_Chi_Minh',
     onChange: async () => {},
     minScheduleIntervalMs: loadConfig({}).connectors.minScheduleIntervalMs,
+    testTimeoutMs: loadConfig({}).connectors.timeoutMs,
     ...(await connectorParts(dataSource, url)),
   });
   const connector = await service.register(

@@ -60,6 +60,8 @@ const environmentSchema = z.object({
   CONNECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** How often a process refreshes the heartbeat of its running runs; runs silent for 4 periods are INTERRUPTED. */
   RUN_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(600).default(15),
+  /** How often a run in progress (or waiting to retry) logs a progress line: connector, run, rows so far. */
+  RUN_PROGRESS_LOG_SECONDS: z.coerce.number().min(0.2).max(3600).default(60),
   /** How often each process re-reads the connectors table to pick up schedules changed elsewhere. */
   SCHEDULE_REFRESH_SECONDS: z.coerce.number().min(0.5).max(3600).default(30),
   /**
@@ -241,6 +243,7 @@ export interface HubConfig {
     maxAttempts: number;
     scheduleRefreshMs: number;
     heartbeatMs: number;
+    progressLogMs: number;
     /** MIN_SCHEDULE_MINUTES, in ms: the most frequent schedule a DEPARTMENT_IT caller may set. */
     minScheduleIntervalMs: number;
   };
@@ -409,6 +412,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       maxAttempts: env.CONNECTOR_MAX_ATTEMPTS,
       scheduleRefreshMs: Math.round(env.SCHEDULE_REFRESH_SECONDS * 1000),
       heartbeatMs: Math.round(env.RUN_HEARTBEAT_SECONDS * 1000),
+      progressLogMs: Math.round(env.RUN_PROGRESS_LOG_SECONDS * 1000),
       minScheduleIntervalMs: env.MIN_SCHEDULE_MINUTES * 60_000,
     },
     demo,

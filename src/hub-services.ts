@@ -60,16 +60,15 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
   // A run whose owner has not refreshed its heartbeat for several periods belongs to a process that is gone:
   // closed at start-up, and by a sweep while running (a crashed peer's runs, or our own predecessor's).
   const heartbeatMs = config.connectors.heartbeatMs;
-  const sweep = () => markInterruptedRuns(dataSource, { currentOwner: owner, graceMs: 4 * heartbeatMs });
-  await sweep();
-  const sweeper = setInterval(() => sweep().catch(options.reportError), heartbeatMs);
-  sweeper.unref();
+  const sweepStale = () => markInterruptedRuns(dataSource, { currentOwner: owner, graceMs: 4 * heartbeatMs });
+  await sweepStale();
   const runner = new ConnectorRunner(dataSource, {
     owner,
     timeZone: config.timeZone,
     maxAttempts: config.connectors.maxAttempts,
     retryDelay: options.retryDelay,
     heartbeatMs,
+    progressLogMs: config.connectors.progressLogMs,
     logger: options.logger,
     observeRun: (run, kind, durationSeconds) => options.metrics?.runFinished(run, kind, durationSeconds),
     // One quick retry per request: the runner's attempts retry the whole read, so a hung source costs
@@ -84,14 +83,34 @@ export async function startHubServices(config: HubConfig, dataSource: DataSource
     owner,
     reportError: options.reportError,
     refreshMs: config.connectors.scheduleRefreshMs,
+    logger: options.logger,
   });
+  // The sweep also runs again, once across the processes, the runs a shutdown interrupted (a peer's during a
+  // rolling restart, or this process's predecessor's).
+  const sweep = async () => {
+    await sweepStale();
+    await schedules.resumeInterrupted();
+  };
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweep()
+      .catch(options.reportError)
+      .finally(() => (sweeping = false));
+  }, heartbeatMs);
+  sweeper.unref();
   const service = new ConnectorService(dataSource, runner, {
     timeZone: config.timeZone,
     onChange: () => schedules.replan(),
     secrets,
     outbound,
     minScheduleIntervalMs: config.connectors.minScheduleIntervalMs,
+    // One request attempt's timeout, answered within the GraphQL operation limit (a second to spare).
+    testTimeoutMs: Math.max(100, Math.min(config.connectors.timeoutMs, config.graphql.timeoutMs - 1_000)),
   });
+  // Runs a shutdown interrupted first: a connector's missed fires are then served by that run (recorded so).
+  await schedules.resumeInterrupted();
   await schedules.replan();
   return {
     runner,

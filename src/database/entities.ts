@@ -4,7 +4,7 @@ import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
 import { ObservationRevision } from '../modules/observations/observation-revision.entity';
-import { ConnectorRun, ConnectorRunLock, RunRejection } from '../modules/connectors/connector-run.entity';
+import { ConnectorRun, ConnectorRunLock, RunRejection, SkippedFire } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import { Metric } from '../modules/metrics/metric.entity';
 import { AuditEvent } from '../security/audit-event.entity';
@@ -36,6 +36,7 @@ export const entities = [
   ConnectorRun,
   RunRejection,
   ConnectorRunLock,
+  SkippedFire,
   SchedulerLease,
   ApiKey,
   AuditEvent,

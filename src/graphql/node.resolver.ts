@@ -16,7 +16,7 @@ import { Metric } from '../modules/metrics/metric.entity';
 import { Observation } from '../modules/observations/observation.entity';
 import { ObservationRevision } from '../modules/observations/observation-revision.entity';
 import { Connector } from '../modules/connectors/connector.entity';
-import { ConnectorRun } from '../modules/connectors/connector-run.entity';
+import { ConnectorRun, SkippedFire } from '../modules/connectors/connector-run.entity';
 import { OutboundHost } from '../modules/outbound/outbound-host.entity';
 import { scopeOf, type EntityClass, type HubContext } from './context';
 import { fromGlobalId, Node, tagNodeType, toGlobalId } from './node-id';
@@ -76,6 +76,11 @@ register('ConnectorRun', {
   entity: ConnectorRun,
   databaseId: 'The run\'s database number (as `runId` fields give it); `connectorRun(id:)` accepts it as well as the global id.',
   visibility: (scope, row) => operational(scope, async () => (await scope.loaders.related(Connector, row.connectorId)).departmentId, 'connector runs'),
+});
+register('SkippedFire', {
+  entity: SkippedFire,
+  databaseId: 'The entry\'s database number.',
+  visibility: (scope, row) => operational(scope, async () => (await scope.loaders.related(Connector, row.connectorId)).departmentId, 'skipped fires'),
 });
 register('ApiKey', {
   entity: ApiKey,

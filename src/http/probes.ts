@@ -1,4 +1,5 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
+import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from '../config';
 import type { HubMetrics } from '../observability/metrics';
@@ -39,6 +40,20 @@ export function probes(options: { dataSource: DataSource; config: HubConfig; met
     } finally {
       checking.delete(response);
     }
+  });
+  // What /readyz would answer, as a series: scraped per instance, it feeds the "hub not ready" alert.
+  new Gauge({
+    name: 'pilothub_ready',
+    help: 'Whether this instance is ready (what /readyz answers): 1 ready, 0 not ready or shutting down; per check with the check label.',
+    labelNames: ['check'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const result = await readiness(options.dataSource, options.schedulerRunning ?? (() => true));
+      this.reset();
+      this.set({ check: 'all' }, result.ready && !notReady ? 1 : 0);
+      this.set({ check: 'shutdown' }, notReady ? 0 : 1);
+      for (const [name, check] of Object.entries(result.checks)) this.set({ check: name }, check.ok ? 1 : 0);
+    },
   });
   const serveMetrics: RequestHandler = async (_request, response) => {
     response.setHeader('content-type', metrics.registry.contentType);

@@ -31,6 +31,8 @@ export interface RunRequest {
   /** The schedule slot, for scheduled runs. */
   scheduledFor?: Date;
   requestId?: string;
+  /** The run interrupted by a shutdown that this run does again. */
+  rerunOf?: number;
 }
 
 export interface RunnerOptions {
@@ -50,6 +52,8 @@ export interface RunnerOptions {
   reportError?: (error: unknown) => void;
   /** How often a running run's heartbeat is refreshed (ms). */
   heartbeatMs: number;
+  /** How often a run in progress logs a progress line (rows so far, attempt, waiting to retry); default 60 s. */
+  progressLogMs?: number;
   logger?: Logger;
   /**
    * Told of every finished run (pulled or pushed), e.g. to count it in metrics, with its duration measured in
@@ -73,6 +77,22 @@ export class RunInProgressError extends HubError {
       running ? { runningRunId: String(running.id) } : undefined,
     );
   }
+}
+
+/** How a run stopped by the shutdown of its process ends: not a failure; another process runs it again. */
+const SHUTDOWN_OUTCOME = {
+  status: RunStatus.INTERRUPTED,
+  errorClass: RunErrorClass.SHUTDOWN,
+  errorMessage: 'stopped before it finished: the hub process was shutting down (another hub process runs the connector again)',
+} as const;
+
+/** What a run in progress has done so far, for its progress log lines. */
+interface RunProgress {
+  attempt: number;
+  counts: Counts;
+  batches: number;
+  /** Set while waiting before the next attempt. */
+  retryAt: Date | null;
 }
 
 /** Longest pause between attempts to record how a run ended while the database is unreachable. */
@@ -183,6 +203,7 @@ export class ConnectorRunner {
       owner: this.options.owner,
       requestId: request.requestId ?? null,
       startedBy: request.actor,
+      rerunOf: request.rerunOf ?? null,
     };
     if (request.trigger === RunTrigger.PUSH) return this.dataSource.getRepository(ConnectorRun).save(fields);
     for (let attempt = 1; ; attempt += 1) {
@@ -246,27 +267,61 @@ export class ConnectorRunner {
     ]);
   }
 
-  private async execute(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
+  private async execute(run: ConnectorRun, connector: Connector, stopSignal: AbortSignal): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
+    const names = { connectorId: connector.id, connector: connector.name, runId: run.id };
+    // The run goes on while this process holds it: until the process stops, or until another process has closed
+    // the run because its heartbeat was stale (this process was stalled: the connector's run lock is then free
+    // for another run, and this one must not go on beside it).
+    const holding = new AbortController();
+    const stop = () => holding.abort(stopSignal.reason);
+    if (stopSignal.aborted) stop();
+    else stopSignal.addEventListener('abort', stop, { once: true });
     // The heartbeat tells other processes this run is alive; a stale one marks it INTERRUPTED at their start-up.
     const heartbeat = setInterval(() => {
-      repository.update(run.id, { heartbeatAt: new Date() }).catch((error: unknown) => this.options.reportError?.(error));
+      repository
+        .update({ id: run.id, status: RunStatus.RUNNING }, { heartbeatAt: new Date() })
+        .then((result) => {
+          if (result.affected !== 0 || holding.signal.aborted) return;
+          this.options.logger?.warn(names, 'connector run closed by another hub process (its heartbeat was late): stopping it here');
+          holding.abort(new Error('the run was closed by another process'));
+        })
+        .catch((error: unknown) => this.options.reportError?.(error));
     }, this.options.heartbeatMs);
     heartbeat.unref();
-    this.options.logger?.info({ trigger: run.trigger, windowFrom: run.windowFrom, windowTo: run.windowTo }, 'connector run started');
+    this.options.logger?.info({ ...names, trigger: run.trigger, windowFrom: run.windowFrom, windowTo: run.windowTo, rerunOf: run.rerunOf ?? undefined }, 'connector run started');
+    // A long run (or one waiting to retry) says how far it is, so an operator sees it is alive and what it does.
+    const progress: RunProgress = { attempt: 0, counts: emptyCounts(), batches: 0, retryAt: null };
+    const progressLog = setInterval(() => {
+      this.options.logger?.info(
+        {
+          ...names,
+          attempt: progress.attempt,
+          batches: progress.batches,
+          ...progress.counts,
+          elapsedMs: Date.now() - run.startedAt.getTime(),
+          ...(progress.retryAt ? { waiting: 'retry', retryAt: progress.retryAt.toISOString() } : {}),
+        },
+        progress.retryAt ? 'connector run progress: waiting to retry' : 'connector run progress',
+      );
+    }, this.options.progressLogMs ?? 60_000);
+    progressLog.unref();
     try {
-      const finished = await this.executeAttempts(run, connector, signal);
-      this.finished(finished, connector.kind, run.startedAt);
+      const finished = await this.executeAttempts(run, connector, holding.signal, progress);
+      this.finished(finished, connector, run.startedAt);
       return finished;
     } finally {
       clearInterval(heartbeat);
+      clearInterval(progressLog);
+      stopSignal.removeEventListener('abort', stop);
     }
   }
 
-  private async executeAttempts(run: ConnectorRun, connector: Connector, signal: AbortSignal): Promise<ConnectorRun> {
+  private async executeAttempts(run: ConnectorRun, connector: Connector, signal: AbortSignal, progress: RunProgress): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
     // The counts of the attempt in progress; each attempt reads the source from the start.
     let counts: Counts = emptyCounts();
+    progress.counts = counts;
     // Values an attempt that failed wrote (they stay: every batch commits), so the attempt that finishes reads
     // them back as unchanged; it reports them as what they were for the run: imported or updated.
     const written = { imported: 0, updated: 0 };
@@ -294,27 +349,36 @@ export class ConnectorRunner {
           written.imported += counts.imported;
           written.updated += counts.updated;
           counts = emptyCounts();
+          progress.counts = counts;
           await this.dataSource.getRepository(RunRejection).delete({ runId: run.id });
           await repository.update(run.id, { ...counts, attempts: attempt });
         } else {
           await repository.update(run.id, { attempts: attempt });
         }
+        progress.attempt = attempt;
         try {
-          state = await this.readAll(run, connector, prepared.context, session, state, counts, redactor);
+          state = await this.readAll(run, connector, prepared.context, session, state, counts, redactor, progress);
           outcome = { status: counts.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED, errorClass: null, errorMessage: null };
           break;
         } catch (error) {
           if (signal.aborted) {
-            outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+            outcome = SHUTDOWN_OUTCOME;
             break;
           }
           const failure = classify(error);
           outcome = { status: RunStatus.FAILED, errorClass: failure.errorClass, errorMessage: failure.message };
           if (failure.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(redactor.error(error));
           if (!failure.retryable || attempt === maxAttempts) break;
-          await sleep((this.options.retryDelay ?? backoffDelay)(attempt), signal);
+          const delay = (this.options.retryDelay ?? backoffDelay)(attempt);
+          this.options.logger?.warn(
+            { connectorId: connector.id, connector: connector.name, runId: run.id, attempt, maxAttempts, retryInMs: Math.round(delay), errorClass: failure.errorClass, error: redactor.text(failure.message), ...counts },
+            'connector run attempt failed; retrying',
+          );
+          progress.retryAt = new Date(Date.now() + delay);
+          await sleep(delay, signal);
+          progress.retryAt = null;
           if (signal.aborted) {
-            outcome = { status: RunStatus.INTERRUPTED, errorClass: RunErrorClass.INTERNAL, errorMessage: 'stopped before it finished (the hub was shutting down)' };
+            outcome = SHUTDOWN_OUTCOME;
             break;
           }
         }
@@ -341,6 +405,7 @@ export class ConnectorRunner {
       // The state is built from what the source sent (a cursor, a newest timestamp): redacted like any of it.
       ...(routine && state !== undefined ? { state: JSON.stringify(redactor.value(state)) } : {}),
       finishedAt: new Date(),
+      durationMs: Math.max(0, Date.now() - run.startedAt.getTime()),
     });
   }
 
@@ -353,7 +418,8 @@ export class ConnectorRunner {
     const repository = this.dataSource.getRepository(ConnectorRun);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await repository.update(runId, fields);
+        // Only while RUNNING: a run another process has closed (its heartbeat was stale) keeps how it was closed.
+        await repository.update({ id: runId, status: RunStatus.RUNNING }, fields);
         return await repository.findOneByOrFail({ id: runId });
       } catch (error) {
         if (this.stopping || !this.dataSource.isInitialized || !isDatabaseUnavailable(error)) throw error;
@@ -375,6 +441,7 @@ export class ConnectorRunner {
     previousState: unknown,
     counts: Counts,
     redactor: SecretRedactor,
+    progress: RunProgress,
   ): Promise<unknown> {
     const { signal } = context;
     const kind = connectorKind(connector.kind);
@@ -399,6 +466,7 @@ export class ConnectorRunner {
         const summary = await this.ingest(run, connector, rows, counts.fetched, redactor);
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;
+        progress.batches += 1;
         await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
         if (signal.aborted) throw new Error('aborted');
       }
@@ -422,7 +490,7 @@ export class ConnectorRunner {
   }
 
   /** Records how a push run of `connector` ended. */
-  async finishPush(run: ConnectorRun, connector: Pick<Connector, 'kind'>, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
+  async finishPush(run: ConnectorRun, connector: Pick<Connector, 'id' | 'name' | 'kind'>, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
     const counts = summary ? Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, summary[field]])) : {};
     const failure = error === undefined ? null : classify(error);
@@ -433,20 +501,23 @@ export class ConnectorRunner {
       errorClass: failure?.errorClass ?? null,
       errorMessage: failure?.message.slice(0, 2000) ?? null,
       finishedAt: new Date(),
+      durationMs: Math.max(0, Date.now() - run.startedAt.getTime()),
     });
     if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
     const finished = await repository.findOneByOrFail({ id: run.id });
-    this.finished(finished, connector.kind, run.startedAt);
+    this.finished(finished, connector, run.startedAt);
     return finished;
   }
 
   /** Logs and reports a finished run; `startedAt` is the start time as this process recorded it (full precision). */
-  private finished(run: ConnectorRun, kind: string, startedAt: Date): void {
+  private finished(run: ConnectorRun, connector: Pick<Connector, 'id' | 'name' | 'kind'>, startedAt: Date): void {
     const summary = { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
-    const fields = { runId: run.id, connectorId: run.connectorId, status: run.status, attempts: run.attempts, ...summary, errorClass: run.errorClass };
-    if (run.status === RunStatus.FAILED || run.status === RunStatus.INTERRUPTED) this.options.logger?.warn({ ...fields, error: run.errorMessage }, 'connector run failed');
+    const durationMs = run.durationMs ?? Math.max(0, Date.now() - startedAt.getTime());
+    const fields = { runId: run.id, connectorId: run.connectorId, connector: connector.name, status: run.status, attempts: run.attempts, durationMs, ...summary, errorClass: run.errorClass };
+    if (run.errorClass === RunErrorClass.SHUTDOWN) this.options.logger?.info({ ...fields, reason: run.errorMessage }, 'connector run interrupted by the shutdown');
+    else if (run.status === RunStatus.FAILED || run.status === RunStatus.INTERRUPTED) this.options.logger?.warn({ ...fields, error: run.errorMessage }, 'connector run failed');
     else this.options.logger?.info(fields, 'connector run finished');
-    this.options.observeRun?.(run, kind, Math.max(0, Date.now() - startedAt.getTime()) / 1000);
+    this.options.observeRun?.(run, connector.kind, durationMs / 1000);
   }
 
   private async previousState(connectorId: number): Promise<unknown> {

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { todayIn } from '../common/clock';
 import { MetricFrequency } from '../common/enums';
 import { metricFreshness } from '../modules/metrics/freshness';
+import { registerConnectorMetrics } from './connector-metrics';
 
 const FRESHNESS_VALUE = { ON_TIME: 0, LATE: 1, MISSING: 2 } as const;
 
@@ -70,6 +71,7 @@ export class HubMetrics {
 
   constructor(dataSource: DataSource, options: { timeZone: string }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pilothub_' });
+    registerConnectorMetrics(this.registry, dataSource);
 
     new Gauge({
       name: 'pilothub_metric_freshness',

@@ -1,4 +1,5 @@
 import { createTask, schedule, setRunCoordinator, validateDetailed, type RunCoordinator, type ScheduledTask } from 'node-cron';
+import type { setLogger } from 'node-cron';
 import type { ClaimResult, DatabaseRunCoordinator } from './run-coordinator';
 
 /** Longest cron expression accepted (`connector.schedule` is varchar(100)). */
@@ -53,6 +54,40 @@ export function shortestInterval(expression: string, timeZone: string, floorMs: 
   }
 }
 
+/**
+ * The slots of a valid `expression` in `timeZone` after `after` and at or before `until`: the first, the last, and
+ * how many (counting stops at `cap`: then `count` is `cap`, and `last` is still the last slot). Null when none.
+ */
+export function slotsBetween(expression: string, timeZone: string, after: Date, until: Date, cap = 10_000): { first: Date; last: Date; count: number } | null {
+  const probe = createTask(expression, () => undefined, { timezone: timeZone });
+  try {
+    // node-cron walks its own matcher from any instant; it is not exported, so it is reached through the task.
+    const matcher = (probe as unknown as { timeMatcher?: { getNextMatch(date: Date): Date } }).timeMatcher;
+    if (!matcher) throw new Error('node-cron: the task has no time matcher (slotsBetween needs node-cron 4)');
+    const walk = (from: Date) => {
+      let first: Date | null = null;
+      let last: Date | null = null;
+      let count = 0;
+      for (let slot = matcher.getNextMatch(from); slot.getTime() <= until.getTime() && count < cap; slot = matcher.getNextMatch(slot)) {
+        first ??= slot;
+        last = slot;
+        count += 1;
+      }
+      return first && last ? { first, last, count } : null;
+    };
+    const found = walk(after);
+    if (!found || found.count < cap) return found;
+    // Too many to count: the last slot is found from a short span before `until`, widened until it holds one.
+    for (const spanMs of [60_000, 3_600_000, 86_400_000, 32 * 86_400_000, 400 * 86_400_000]) {
+      const tail = walk(new Date(Math.max(after.getTime(), until.getTime() - spanMs)));
+      if (tail && tail.count < cap) return { ...found, last: tail.last };
+    }
+    return found;
+  } finally {
+    void probe.destroy();
+  }
+}
+
 /** Why `zone` is not an IANA time zone this runtime knows, or null when it is. */
 export function validateTimeZone(zone: unknown): string | null {
   if (typeof zone !== 'string' || zone.trim() === '') return 'a time zone is required';
@@ -71,8 +106,18 @@ export interface ScheduledJob {
   timeZone?: string | null;
 }
 
+/** node-cron's logger interface (per task: its notices then name the job). */
+export type CronLogger = Parameters<typeof setLogger>[0];
+
 export interface SchedulerOptions {
   coordinator: DatabaseRunCoordinator;
+  /** The logger of a job's node-cron task (its notices, such as an overlapping fire blocked, then name the job). */
+  taskLogger?: (jobId: string) => CronLogger;
+  /**
+   * A fire node-cron did not run because the job's previous fire is still running in this process (no claim was
+   * made for it: claim it through the coordinator to record it once across processes).
+   */
+  onOverlap?: (jobId: string, slot: Date, coordinationKey: string) => void;
   /** Runs one fire; `slot` is the scheduled time of the fire (whole seconds), not the moment it started. */
   onFire: (jobId: string, slot: Date) => Promise<void>;
   /** Failed fires, rejected jobs, coordinator and purge failures. Default: console.error. */
@@ -139,6 +184,8 @@ const CLAIM_RETRY_MAX_DELAY_MS = 5_000;
 export class Scheduler {
   private readonly coordinator: DatabaseRunCoordinator;
   private readonly onFire: SchedulerOptions['onFire'];
+  private readonly taskLogger?: SchedulerOptions['taskLogger'];
+  private readonly onOverlap?: SchedulerOptions['onOverlap'];
   private readonly onError: NonNullable<SchedulerOptions['onError']>;
   private readonly defaultTimeZone: string;
   private readonly leaseMs: number;
@@ -159,6 +206,8 @@ export class Scheduler {
     if (zoneError) throw new Error(`defaultTimeZone: ${zoneError}`);
     this.coordinator = options.coordinator;
     this.onFire = options.onFire;
+    this.taskLogger = options.taskLogger;
+    this.onOverlap = options.onOverlap;
     this.onError = options.onError ?? ((error, jobId) => console.error(`scheduler${jobId ? ` (job ${jobId})` : ''}:`, error));
     this.defaultTimeZone = options.defaultTimeZone;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -288,7 +337,14 @@ export class Scheduler {
       distributedLease: this.leaseMs,
       noOverlap: true,
       unref: true,
+      ...(this.taskLogger ? { logger: this.taskLogger(job.id) } : {}),
     });
+    const onOverlap = this.onOverlap;
+    if (onOverlap) {
+      entry.task.on('execution:overlap', (context) => {
+        if (entry.active && !this.stopping) onOverlap(entry.id, context.date, `${entry.name}:${context.date.toISOString()}`);
+      });
+    }
     return entry;
   }
 

@@ -115,9 +115,10 @@ rule(inherited, 'AggregateMeasure', 'value numerator denominator expected report
 
 // Connectors and runs.
 rule(inherited, 'Connector', 'id databaseId name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion version createdAt updatedAt department');
-rule(operational, 'Connector', 'config mapping secretNames health runs');
+rule(operational, 'Connector', 'config mapping secretNames health runs skippedFires');
+rule(inherited, 'SkippedFire', 'id databaseId reason slot firstSlot missed runId recordedAt');
 rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
-rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs');
+rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs rerunOf');
 rule(operational, 'ConnectorRun', 'rejections');
 rule(inherited, 'ImportSummary', 'fetched imported updated unchanged rejected');
 rule(inherited, 'RunRejection', 'rowIndex reason message');
@@ -132,7 +133,7 @@ rule(inherited, 'ApiKey', 'id databaseId name role prefix createdAt createdBy la
 rule({ kind: 'self' }, 'Viewer', 'subject name role authenticatedBy departments apiKey');
 
 // Pagination of every list.
-for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 'Department', 'Connector', 'ConnectorRun', 'Metric', 'AdministrativeUnit', 'Observation', 'ApiKey', 'RunRejection']) {
+for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 'Department', 'Connector', 'ConnectorRun', 'Metric', 'AdministrativeUnit', 'Observation', 'ApiKey', 'RunRejection', 'SkippedFire']) {
   rule(structure, `${node}Connection`, 'edges pageInfo totalCount');
   rule(structure, `${node}Edge`, 'cursor node');
 }

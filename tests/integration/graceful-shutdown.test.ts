@@ -219,12 +219,13 @@ describe('graceful shutdown of a hub process under load', () => {
     expect(['INTERRUPTED', 'SUCCEEDED']).toContain(runs[0].status);
     expect(runs[0].finishedAt).not.toBeNull();
     if (runs[0].status === 'INTERRUPTED') expect(runs[0].errorMessage).toMatch(/shutting down/);
-    const stuck = await readDatabase<{ status: string; trigger: string; errorMessage: string | null }>(
+    // Interrupted by the shutdown: not a failure (errorClass SHUTDOWN, not INTERNAL); another process runs it again.
+    const stuck = await readDatabase<{ status: string; trigger: string; errorClass: string | null; errorMessage: string | null }>(
       databaseConfig,
-      'SELECT status, `trigger`, errorMessage FROM connector_run WHERE connectorId = ?',
+      'SELECT status, `trigger`, errorClass, errorMessage FROM connector_run WHERE connectorId = ?',
       [databaseIdOf(scheduledId)],
     );
-    expect(stuck).toEqual([{ status: 'INTERRUPTED', trigger: 'SCHEDULE', errorMessage: expect.stringMatching(/shutting down/) }]);
+    expect(stuck).toEqual([{ status: 'INTERRUPTED', trigger: 'SCHEDULE', errorClass: 'SHUTDOWN', errorMessage: expect.stringMatching(/shutting down/) }]);
     const running = await readDatabase<{ n: number | string }>(databaseConfig, 'SELECT COUNT(*) AS n FROM connector_run WHERE status = ?', ['RUNNING']);
     expect(Number(running[0].n)).toBe(0);
   }, 120_000);

@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { ConnectorRun } from './connector-run.entity';
-import { RunStatus } from './connector.entity';
+import { RunErrorClass, RunStatus } from './connector.entity';
 import { ConnectorHealthStatus, type ConnectorHealth } from './connector.types';
 
 const SUCCESS = [RunStatus.SUCCEEDED, RunStatus.PARTIAL];
@@ -13,6 +13,9 @@ function databaseTime(value: Date | string): Date {
   if (value instanceof Date) return value;
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }
+
+/** Runs interrupted by a shutdown are no outcome: health reads past them (another process ran the connector again). */
+const COUNTED = "COALESCE(run.errorClass, '') <> :shutdown";
 
 /**
  * Health of many connectors from their ledgers in four statements: the latest finished run of each, the latest
@@ -28,8 +31,9 @@ export async function connectorHealth(
     .createQueryBuilder('run')
     .where('run.connectorId IN (:...ids)', { ids })
     .andWhere('run.status <> :running', { running: RunStatus.RUNNING })
+    .andWhere(COUNTED, { shutdown: RunErrorClass.SHUTDOWN })
     .andWhere(
-      'run.id = (SELECT MAX(later.id) FROM connector_run later WHERE later.connectorId = run.connectorId AND later.status <> :running)',
+      "run.id = (SELECT MAX(later.id) FROM connector_run later WHERE later.connectorId = run.connectorId AND later.status <> :running AND COALESCE(later.errorClass, '') <> :shutdown)",
     )
     .getMany();
   const successes = await runs
@@ -48,6 +52,7 @@ export async function connectorHealth(
     .addSelect('run.id', 'id')
     .where('run.connectorId IN (:...ids)', { ids })
     .andWhere('run.status IN (:...failure)', { failure: FAILURE })
+    .andWhere(COUNTED, { shutdown: RunErrorClass.SHUTDOWN })
     .getRawMany<{ connectorId: number | string; id: number | string }>();
   const lastRun = await runs
     .createQueryBuilder('run')

@@ -1,7 +1,7 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { CalendarDateScalar } from '../../common/scalars';
-import { Connector, RunErrorClass, RunStatus, RunTrigger } from './connector.entity';
+import { Connector, FireSkipReason, RunErrorClass, RunStatus, RunTrigger } from './connector.entity';
 import { Node } from '../../graphql/node-id';
 
 /** One run of a connector: the ledger entry with its import summary. */
@@ -98,6 +98,68 @@ export class ConnectorRun {
   @Field(() => String, { description: 'Who started the run (a key name, or "scheduler").' })
   @Column({ type: 'varchar', length: 200 })
   startedBy: string;
+
+  /**
+   * Run time measured by the process that ran it, in milliseconds (startedAt and finishedAt keep whole seconds
+   * on MySQL/MariaDB); null while running and for runs recorded before it was measured.
+   */
+  @Column({ type: 'int', nullable: true })
+  durationMs: number | null;
+
+  /** The run, interrupted by a shutdown, that this run does again (a surviving or restarted process started it). */
+  @Field(() => ID, { nullable: true, description: 'The database number (`databaseId`) of the run interrupted by a shutdown that this run does again.' })
+  @Column({ type: 'int', nullable: true })
+  rerunOf: number | null;
+}
+
+/**
+ * A schedule fire that did not start a run of its own, and why: skipped because the connector was still running
+ * (OVERLAP), or several fires missed while no hub process ran, coalesced into one run at the next start (DOWNTIME).
+ */
+@ObjectType({ implements: Node, description: 'A schedule fire that did not start a run of its own, and why.' })
+@Entity('skipped_fire')
+@Index(['connectorId', 'id'])
+export class SkippedFire {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  connectorId: number;
+
+  @ManyToOne(() => Connector, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connectorId' })
+  connector?: Connector;
+
+  @Field(() => FireSkipReason)
+  @Column({ type: 'varchar', length: 16 })
+  reason: FireSkipReason;
+
+  @Field(() => Date, { description: 'The schedule slot (for DOWNTIME: the last one missed).' })
+  @Column({ type: 'datetime' })
+  slot: Date;
+
+  @Field(() => Date, { nullable: true, description: 'DOWNTIME: the first slot missed.' })
+  @Column({ type: 'datetime', nullable: true })
+  firstSlot: Date | null;
+
+  @Field(() => Int, { description: 'How many slots this record stands for (1 for OVERLAP; counting stops at 10,000).' })
+  @Column({ type: 'int', default: 1 })
+  missed: number;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'OVERLAP: the run that was still running. DOWNTIME: the run that served the missed slots (or the one already running).',
+  })
+  @Column({ type: 'int', nullable: true })
+  runId: number | null;
+
+  @Field({ description: 'When the skip was recorded.' })
+  @Column({ type: 'datetime' })
+  recordedAt: Date;
+
+  /** The process that recorded it. */
+  @Column({ type: 'varchar', length: 100 })
+  owner: string;
 }
 
 /** A row a run refused, with its position in the payload, what it held and why. */

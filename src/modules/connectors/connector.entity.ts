@@ -16,7 +16,10 @@ export enum RunStatus {
   /** Finished, but some rows were rejected. */
   PARTIAL = 'PARTIAL',
   FAILED = 'FAILED',
-  /** Left RUNNING by a process that stopped; found at the next start. */
+  /**
+   * Stopped before it finished: by a shutdown of its process (errorClass SHUTDOWN; another process runs it again),
+   * or left RUNNING by a process that died (errorClass INTERNAL; closed once its heartbeat is stale).
+   */
   INTERRUPTED = 'INTERRUPTED',
 }
 
@@ -29,12 +32,26 @@ export enum RunErrorClass {
   OUTBOUND_BLOCKED = 'OUTBOUND_BLOCKED',
   /** Concurrent writers kept changing the same values, after every retry; nothing of the batch was stored. */
   CONFLICT = 'CONFLICT',
+  /**
+   * Not a failure: the hub process running it was shut down (a deploy, a restart); a surviving or restarted
+   * process runs the connector again. Connector health ignores such runs.
+   */
+  SHUTDOWN = 'SHUTDOWN',
   INTERNAL = 'INTERNAL',
+}
+
+/** Why a schedule fire did not start a run of its own (the skipped-fire ledger). */
+export enum FireSkipReason {
+  /** The connector's previous run was still running (in this process or another): the fire was skipped. */
+  OVERLAP = 'OVERLAP',
+  /** Fires fell while no hub process was running: they were coalesced into one run, started at the next start. */
+  DOWNTIME = 'DOWNTIME',
 }
 
 registerEnumType(RunTrigger, { name: 'RunTrigger', description: 'What started a connector run.' });
 registerEnumType(RunStatus, { name: 'RunStatus' });
-registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run failed.' });
+registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run failed (SHUTDOWN: interrupted by a shutdown, not a failure).' });
+registerEnumType(FireSkipReason, { name: 'FireSkipReason', description: 'Why a schedule fire did not start a run of its own.' });
 
 /** A department feed the hub pulls (or receives) on a schedule. Deleted connectors are kept for their ledger. */
 @ObjectType({ implements: Node, description: 'A department feed: where values come from, on what schedule, mapped how.' })

@@ -4,8 +4,8 @@ import type { RequestScope } from '../../common/request-scope';
 import { requireByCode } from '../../database/by-code';
 import { assertVisible, departmentScope } from '../../security/access';
 import { Department } from '../departments/department.entity';
-import { ConnectorRun, RunRejection } from './connector-run.entity';
-import { Connector, type RunStatus } from './connector.entity';
+import { ConnectorRun, RunRejection, SkippedFire } from './connector-run.entity';
+import { Connector, type FireSkipReason, type RunStatus } from './connector.entity';
 import { toGlobalId } from '../../graphql/node-id';
 
 /** Reads of connectors and their ledgers; they need no running connector service (see ConnectorService for writes). */
@@ -51,4 +51,11 @@ export async function runsQuery(dataSource: DataSource, status?: RunStatus | nul
 /** Rejected rows (of any run: a nested connection narrows them to one). */
 export async function rejectionsQuery(dataSource: DataSource): Promise<SelectQueryBuilder<RunRejection>> {
   return dataSource.getRepository(RunRejection).createQueryBuilder('rejection');
+}
+
+/** Skipped fires (of any connector: a nested connection narrows them to one), with this reason when given. */
+export async function skippedFiresQuery(dataSource: DataSource, reason?: FireSkipReason | null): Promise<SelectQueryBuilder<SkippedFire>> {
+  const query = dataSource.getRepository(SkippedFire).createQueryBuilder('fire');
+  if (reason) query.andWhere('fire.reason = :reason', { reason });
+  return query;
 }

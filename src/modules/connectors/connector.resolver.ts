@@ -12,9 +12,9 @@ import { CONNECTOR_WRITE_ROLES, OPERATIONAL_READ_ROLES } from '../../security/ac
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
 import { parseStoredRaw } from '../../ingestion/rejections';
-import { ConnectorRun, RunRejection } from './connector-run.entity';
-import { Connector, RunStatus } from './connector.entity';
-import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery } from './connector.queries';
+import { ConnectorRun, RunRejection, type SkippedFire } from './connector-run.entity';
+import { Connector, FireSkipReason, RunStatus } from './connector.entity';
+import { connectorsQuery, rejectionsQuery, requireVisibleRun, runsQuery, skippedFiresQuery } from './connector.queries';
 import { parseConnectorId, type ConnectorService } from './connector.service';
 import { parseNodeId } from '../../graphql/node-id';
 import {
@@ -30,6 +30,7 @@ import {
   ObservationInput,
   PushResult,
   RunRejectionConnection,
+  SkippedFireConnection,
 } from './connector.types';
 
 /** The kinds as the API lists them (built once: they never change while the process runs). */
@@ -137,6 +138,32 @@ export class ConnectorResolver {
     });
   }
 
+  @Authorized(...OPERATIONAL_READ_ROLES)
+  @FieldResolver(() => SkippedFireConnection, {
+    complexity: connectionCost,
+    description:
+      'Schedule fires that started no run of their own, newest first: skipped while the connector was still running (OVERLAP), or missed while no hub process ran and coalesced into one run (DOWNTIME).',
+  })
+  skippedFires(
+    @Root() connector: Connector,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: HubContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('reason', () => FireSkipReason, { nullable: true }) reason?: FireSkipReason | null,
+  ): Promise<Connection<SkippedFire>> {
+    return nestedConnection({
+      context,
+      info,
+      page,
+      name: 'Connector.skippedFires',
+      parentProperty: 'connectorId',
+      parentId: connector.id,
+      variant: reason,
+      query: () => skippedFiresQuery(context.dataSource, reason),
+      sort: [{ property: 'id', direction: SortDirection.DESC }],
+    });
+  }
+
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector, { description: 'Registers a connector; its definition is validated and its schedule planned.' })
   registerConnector(@Arg('input', () => ConnectorInput) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
@@ -208,9 +235,10 @@ export class ConnectorRunResolver {
     return { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'Run time in milliseconds (so far, while running).' })
+  @FieldResolver(() => Int, { nullable: true, description: 'Run time in milliseconds as measured by the process that ran it (so far, while running).' })
   durationMs(@Root() run: ConnectorRun): number {
-    return (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
+    // Measured when the run ended; older rows (and running ones) from the ledger's timestamps.
+    return run.durationMs ?? (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)

@@ -15,7 +15,8 @@ import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../
 import { Role, type Principal } from '../../security/principal';
 import { shortestInterval, validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
-import type { OutboundGuard } from '../../security/outbound-guard';
+import type { OutboundGuard, OutboundSession } from '../../security/outbound-guard';
+import { SecretRedactor } from '../../security/secret-redactor';
 import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
@@ -77,6 +78,11 @@ export class ConnectorService {
       outbound: OutboundGuard;
       /** MIN_SCHEDULE_MINUTES in ms: the most frequent schedule a DEPARTMENT_IT caller may set. */
       minScheduleIntervalMs: number;
+      /**
+       * Longest a testConnector call waits for the source (ms): then it answers `ok: false` with a timeout. Keep it
+       * below the GraphQL operation limit so the answer is the source's problem, not a request timeout.
+       */
+      testTimeoutMs: number;
     },
   ) {}
 
@@ -287,22 +293,46 @@ export class ConnectorService {
       const problem = zodToBadInput(config.error, 'config');
       return { ok: false, message: `the stored configuration is not valid any more: ${problem.message}; update the connector`, warnings: [], streams: [] };
     }
-    let prepared: Awaited<ReturnType<ConnectorRunner['connectorContext']>>;
+    // One limit for the whole test (secrets, connection, check and discovery): a source that accepts and never
+    // answers, or a long CONNECTOR_TIMEOUT_SECONDS, still gets an answer before the request itself times out.
+    const limitMs = this.options.testTimeoutMs;
+    const controller = new AbortController();
+    const timedOut = (): ConnectorTestResult => ({
+      ok: false,
+      message: `Nguồn dữ liệu không trả lời trong ${limitMs / 1000} giây (timeout: the source did not answer within ${limitMs / 1000} s)`,
+      warnings: [],
+      streams: [],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new ConnectorError('TIMEOUT', `no answer within ${limitMs} ms`));
+        resolve('timeout');
+      }, limitMs);
+    });
+    let session: OutboundSession | undefined;
+    let redactor = new SecretRedactor([]);
+    const attempt = async (): Promise<ConnectorTestResult> => {
+      const prepared = await this.runner.connectorContext(connector, controller.signal);
+      session = prepared.session;
+      redactor = prepared.redactor;
+      this.requireEndpointsAllowed(kind.endpoints(config.data), prepared.session.policy, 'config');
+      return this.probe(kind, config.data, prepared.context);
+    };
+    const work = attempt();
     try {
-      prepared = await this.runner.connectorContext(connector, AbortSignal.timeout(60_000));
-    } catch (error) {
-      if (error instanceof ConnectorError) return { ok: false, message: error.message, warnings: [], streams: [] };
-      throw error;
-    }
-    const { context, session, redactor } = prepared;
-    try {
-      this.requireEndpointsAllowed(kind.endpoints(config.data), session.policy, 'config');
+      const result = await Promise.race([work, limit]);
       // Everything the source said (messages, samples, errors) reaches the caller and the logs redacted, here.
-      return redactor.value(await this.probe(kind, config.data, context));
+      return result === 'timeout' || controller.signal.aborted ? timedOut() : redactor.value(result);
     } catch (error) {
+      if (controller.signal.aborted) return timedOut();
+      // The source's own failure (unreachable, refused, a bad answer, a secret that cannot be used): the answer.
+      if (error instanceof ConnectorError) return { ok: false, message: redactor.text(error.message), warnings: [], streams: [] };
       throw redactor.error(error);
     } finally {
-      await session.close();
+      clearTimeout(timer);
+      // The abandoned work ends on the aborted signal; its session closes when it does.
+      void work.catch(() => undefined).finally(() => session?.close().catch(() => undefined));
     }
   }
 

@@ -2,12 +2,13 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
 import { listCost } from '../../graphql/limits';
-import { ConnectorRun, RunRejection } from './connector-run.entity';
+import { ConnectorRun, RunRejection, SkippedFire } from './connector-run.entity';
 import { Connector } from './connector.entity';
 
 export const ConnectorConnection = connectionType(Connector, 'Connector');
 export const ConnectorRunConnection = connectionType(ConnectorRun, 'ConnectorRun');
 export const RunRejectionConnection = connectionType(RunRejection, 'RunRejection');
+export const SkippedFireConnection = connectionType(SkippedFire, 'SkippedFire');
 
 @InputType({ description: 'A credential of a connector; stored apart from its configuration and never returned.' })
 export class SecretInput {

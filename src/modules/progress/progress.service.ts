@@ -13,7 +13,7 @@ import { Task, TaskChange } from '../catalogue/task.entity';
 import { canAccessDepartment, canReadOperational, Withheld } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { ConnectorRun } from '../connectors/connector-run.entity';
-import { Connector, RunStatus } from '../connectors/connector.entity';
+import { Connector, RunErrorClass, RunStatus } from '../connectors/connector.entity';
 import { Department } from '../departments/department.entity';
 import { FreshnessStatus, metricFreshness, summarize } from '../metrics/freshness';
 import { Metric } from '../metrics/metric.entity';
@@ -225,13 +225,15 @@ export class ProgressSnapshot {
       .innerJoin(Connector, 'connector', 'connector.id = run.connectorId')
       .select('connector.departmentId', 'departmentId')
       .addSelect('COUNT(*)', 'runs')
-      .addSelect('SUM(CASE WHEN run.status IN (:...failed) THEN 1 ELSE 0 END)', 'failedRuns')
+      // A run interrupted by a shutdown is no failure (another process ran the connector again).
+      .addSelect("SUM(CASE WHEN run.status IN (:...failed) AND COALESCE(run.errorClass, '') <> :shutdown THEN 1 ELSE 0 END)", 'failedRuns')
       .addSelect('SUM(run.fetched)', 'fetched')
       .addSelect('SUM(run.rejected)', 'rejected')
       .where('run.startedAt >= :start AND run.startedAt < :end', {
         start: startOfDay(window.from, timeZone),
         end: startOfDay(addDays(lastDay, 1), timeZone),
         failed: FAILED_RUNS,
+        shutdown: RunErrorClass.SHUTDOWN,
       })
       .groupBy('connector.departmentId')
       .getRawMany<RunRow>();
