@@ -54,7 +54,8 @@ describe('API keys', () => {
     const missing = await post(hub, {});
     expect(missing.status).toBe(401);
     expect(missing.wwwAuthenticate).toBe('Bearer realm="pilothub"');
-    expect(missing.body).toEqual({ errors: [{ message: expect.stringMatching(/authentication required/), extensions: { code: 'UNAUTHENTICATED' } }] });
+    // The body the README shows, word for word.
+    expect(missing.body).toEqual({ errors: [{ message: 'authentication required: send Authorization: Bearer <API key>', extensions: { code: 'UNAUTHENTICATED' } }] });
     const base = hub.hub.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

@@ -47,6 +47,15 @@ async function refused(hub: TestHub, query: string, variables?: Record<string, u
   return body.errors![0];
 }
 
+/** The connector overview of the README (section Connectors). */
+const CONNECTOR_OVERVIEW = `{ connectors(first: 20) { edges { node {
+    id name kind department { code }
+    health { status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt }
+    runs(first: 5) { edges { node { trigger status attempts errorClass errorMessage durationMs
+      summary { fetched imported updated unchanged rejected }
+      rejections(first: 10) { totalCount edges { node { rowIndex reason message raw } } } } } }
+} } } }`;
+
 /** Ten aliases of one field, e.g. `a0: __typename a1: __typename …` (aliases of __typename are free). */
 const aliased = (count: number, field: string) => Array.from({ length: count }, (_, index) => `a${index}: ${field}`).join(' ');
 
@@ -321,15 +330,17 @@ describe('query limits with the default settings', () => {
     }
   });
 
-  it('accepts the connector overview of the README (depth 10, cost 8,821)', async () => {
-    const response = await hub.graphql(`{ connectors(first: 20) { edges { node {
-      id name kind department { code }
-      health { status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt }
-      runs(first: 5) { edges { node { trigger status attempts errorClass errorMessage durationMs
-        summary { fetched imported updated unchanged rejected }
-        rejections(first: 10) { totalCount edges { node { rowIndex reason message raw } } } } } }
-    } } } }`);
+  it('accepts the connector overview of the README (depth 10, cost 8,781: its ids are free), and refuses it three times over', async () => {
+    const response = await hub.graphql(CONNECTOR_OVERVIEW);
     expect(response.errors).toBeUndefined();
+    // connectors(first: 20): 1 + 20 × (edges 1 + node (1 + id 0 + name 1 + kind 1 + department 2 + health 7 + runs)),
+    // runs(first: 5): 1 + 5 × (edges 1 + node (1 + 6 scalars + summary 6 + rejections (1 + 10 × (totalCount 1 + edges 6)))).
+    const cost = 1 + 20 * (1 + (1 + 0 + 1 + 1 + 2 + 7 + (1 + 5 * (1 + (1 + 6 + 6 + (1 + 10 * (1 + 6)))))));
+    expect(cost).toBe(8781);
+    // The hub's own count: three overviews in one operation cost 3 × 8,781, over the default maximum of 25,000.
+    const selection = CONNECTOR_OVERVIEW.replace(/^\{ connectors/, 'connectors').replace(/\}$/, '');
+    const thrice = `{ a: ${selection} b: ${selection} c: ${selection} }`;
+    expect((await refused(hub, thrice)).extensions.limit).toEqual({ setting: 'GRAPHQL_MAX_COST', maximum: 25000, actual: 3 * cost });
   });
 
   it('refuses a fragment spread a million times as too complex', async () => {

@@ -84,11 +84,18 @@ describe('rate limit recovery', () => {
     await hub.close();
   });
 
-  it('lets the caller in again once the window is over', async () => {
-    expect((await graphql(hub, '{ __typename }')).status).toBe(200);
-    expect((await graphql(hub, '{ __typename }')).status).toBe(200);
+  it('lets the caller in again once the window is over; a burst refusal describes the burst limit', async () => {
+    const allowed = [await graphql(hub, '{ __typename }'), await graphql(hub, '{ __typename }')];
+    expect(allowed.map((answer) => answer.status)).toEqual([200, 200]);
+    // Allowed answers describe the per-minute allowance ...
+    expect(allowed.map((answer) => [answer.headers['ratelimit-limit'], answer.headers['ratelimit-remaining']])).toEqual([['1000', '999'], ['1000', '998']]);
     const refused = await graphql(hub, '{ __typename }');
     expect([refused.status, refused.headers['retry-after']]).toEqual([429, '1']);
+    // ... and a refusal the limit that refused it, as the README shows.
+    expect([refused.headers['ratelimit-limit'], refused.headers['ratelimit-remaining'], refused.headers['ratelimit-reset']]).toEqual(['2', '0', '1']);
+    expect(JSON.parse(refused.body)).toEqual({
+      errors: [{ message: 'rate limit exceeded: at most 2 requests per second for this caller; retry in 1 s', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 } }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const again = await graphql(hub, '{ __typename }');
     expect(again.status).toBe(200);
