@@ -148,8 +148,8 @@ describe('monitoring connectors', () => {
     const samples = parseMetrics(await response.text());
     const of = (name: string, labels: Record<string, string>) =>
       samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
-    const quickLabels = { connector_id: healthy, connector: 'Quick feed', department: 'SO_YT', kind: 'http-json' };
-    const closedLabels = { connector_id: failing, connector: 'Closed feed', department: 'SO_YT', kind: 'http-json' };
+    const quickLabels = { connector_id: String(databaseIdOf(healthy)), connector: 'Quick feed', department: 'SO_YT', kind: 'http-json' };
+    const closedLabels = { connector_id: String(databaseIdOf(failing)), connector: 'Closed feed', department: 'SO_YT', kind: 'http-json' };
     expect(of('pilothub_connector_health', { ...quickLabels, status: 'HEALTHY' }).map((sample) => sample.value)).toEqual([1]);
     expect(of('pilothub_connector_health', { ...quickLabels, status: 'FAILING' }).map((sample) => sample.value)).toEqual([0]);
     expect(of('pilothub_connector_health', { ...closedLabels, status: 'FAILING' }).map((sample) => sample.value)).toEqual([1]);

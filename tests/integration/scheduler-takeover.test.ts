@@ -173,7 +173,7 @@ describe('scheduling across processes and restarts', () => {
       const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
       return body.errors?.[0]?.extensions?.code === 'CONFLICT' ? body.errors[0] : undefined;
     }, 'CONFLICT for a manual run');
-    expect(conflict.message).toMatch(new RegExp(`connector ${busy} is already running: run \\d+`));
+    expect(conflict.message).toMatch(new RegExp(`connector ${databaseIdOf(busy)} is already running: run \\d+`));
     await postGraphQL(a.url, `mutation { setConnectorEnabled(id: "${busy}", enabled: false) { enabled } }`);
     await poll(async () => (await runsOf(busy)).every((run) => run.status !== 'RUNNING'), 'end of the last run');
 
@@ -217,15 +217,15 @@ describe('scheduling across processes and restarts', () => {
     const rerun = await poll(
       async () => {
         await health();
-        return (await runsOf(rare)).find((run) => String(run.rerunOf) === manual.runConnector.id && run.status === 'SUCCEEDED');
+        return (await runsOf(rare)).find((run) => Number(run.rerunOf) === databaseIdOf(manual.runConnector.id) && run.status === 'SUCCEEDED');
       },
       'the interrupted run run again',
       () => runsOf(rare),
     );
     const rareRuns = await runsOf(rare);
     expect(rareRuns.map((run) => ({ id: String(run.id), status: run.status, errorClass: run.errorClass, trigger: run.trigger, rerunOf: run.rerunOf === null ? null : String(run.rerunOf) }))).toEqual([
-      { id: manual.runConnector.id, status: 'INTERRUPTED', errorClass: 'SHUTDOWN', trigger: 'MANUAL', rerunOf: null },
-      { id: String(rerun.id), status: 'SUCCEEDED', errorClass: null, trigger: 'MANUAL', rerunOf: manual.runConnector.id },
+      { id: String(databaseIdOf(manual.runConnector.id)), status: 'INTERRUPTED', errorClass: 'SHUTDOWN', trigger: 'MANUAL', rerunOf: null },
+      { id: String(rerun.id), status: 'SUCCEEDED', errorClass: null, trigger: 'MANUAL', rerunOf: String(databaseIdOf(manual.runConnector.id)) },
     ]);
     expect(rareRuns[0].owner).not.toBe(rerun.owner);
     expect(healths).not.toContain('FAILING');
