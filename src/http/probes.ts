@@ -15,7 +15,14 @@ export interface Probes {
 }
 
 /** Liveness, readiness and metrics, served before authentication. */
-export function probes(options: { dataSource: DataSource; config: HubConfig; metrics: HubMetrics; schedulerRunning?: () => boolean }): Probes {
+export function probes(options: {
+  dataSource: DataSource;
+  config: HubConfig;
+  metrics: HubMetrics;
+  schedulerRunning?: () => boolean;
+  /** The configured secrets keys: /readyz reports connectors whose secrets need another one (degraded). */
+  secretKeyIds?: readonly string[];
+}): Probes {
   const { metrics } = options;
   const router = express.Router();
   router.get('/healthz', (_request, response) => {
@@ -33,9 +40,14 @@ export function probes(options: { dataSource: DataSource; config: HubConfig; met
     }
     checking.add(response);
     try {
-      const result = await readiness(options.dataSource, options.schedulerRunning ?? (() => true));
+      const result = await readiness(options.dataSource, {
+        schedulerRunning: options.schedulerRunning ?? (() => true),
+        secretKeyIds: options.secretKeyIds,
+        allowNewerSchema: options.config.allowNewerSchema,
+      });
       if (response.headersSent) return;
-      response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+      // Degraded is still ready (200): a balancer keeps sending, monitoring reads the status and the checks.
+      response.status(result.ready ? 200 : 503).json({ status: result.status, checks: result.checks });
     } finally {
       checking.delete(response);
     }

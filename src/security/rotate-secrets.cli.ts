@@ -11,14 +11,15 @@ import 'reflect-metadata';
 import { loadConfig } from '../config';
 import { openDatabase } from '../database/open-database';
 import { describeRotation, rotateSecrets } from './connector-secrets';
-import { secretBoxFromConfig } from './secret-keys';
+import { loadSecretBox } from './secret-keys';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const box = secretBoxFromConfig(config);
-  if (!box) throw new Error('SECRETS_KEYS is not set: there is no key to rotate to');
+  if (config.secrets.keys.length === 0) throw new Error('SECRETS_KEYS is not set: there is no key to rotate to');
   const dataSource = await openDatabase(config.database);
   try {
+    // The keys are checked as at start-up: wrong bytes under a known id are refused before anything is written.
+    const box = await loadSecretBox(config, dataSource);
     console.log(describeRotation(await rotateSecrets(dataSource, box)));
   } finally {
     await dataSource.destroy();
