@@ -76,7 +76,8 @@ describe('start-up', () => {
   });
 
   it('writes a start-up error as one JSON line with LOG_FORMAT=json (and by default in production)', async () => {
-    for (const environment of [{ LOG_FORMAT: 'json', PORT: 'eighty' }, { NODE_ENV: 'production', PORT: 'eighty' }]) {
+    const environments: Array<Record<string, string>> = [{ LOG_FORMAT: 'json', PORT: 'eighty' }, { NODE_ENV: 'production', PORT: 'eighty' }];
+    for (const environment of environments) {
       const started = startProcess({ SQLITE_PATH: path.join(folder, 'unused.sqlite'), ...environment });
       expect(await started.exited).toBe(1);
       const lines = started.stderr().trim().split('\n');
