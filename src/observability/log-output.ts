@@ -60,7 +60,7 @@ export class LogOutput {
 
   private writeQueued(): void {
     if (this.dropped > 0) {
-      this.queue.unshift(this.droppedLine(this.dropped));
+      this.queue.push(this.droppedLine(this.dropped));
       this.dropped = 0;
     }
     const chunk = Buffer.from(this.queue.join(''), 'utf8');
