@@ -18,6 +18,8 @@ export const HUB_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'warn',
   LOG_FORMAT: 'json',
   NODE_ENV: 'production',
+  // Required in production; a fixed key (it protects no real secret), so a reused bench database keeps matching it.
+  SECRETS_KEYS: `bench:${Buffer.alloc(32, 11).toString('base64')}`,
   // Load comes from one address: per-caller rate limits would measure the limiter, not the hub.
   RATE_LIMIT_PER_MINUTE: '0',
   RATE_LIMIT_BURST: '0',

@@ -93,11 +93,11 @@ const COMMANDS: Record<string, Command> = {
   'rotate-secrets': {
     options: [],
     async run(config) {
-      const { secretBoxFromConfig } = await import('./security/secret-keys');
+      const { loadSecretBox } = await import('./security/secret-keys');
       const { describeRotation, rotateSecrets } = await import('./security/connector-secrets');
-      const box = secretBoxFromConfig(config);
-      if (!box) throw new ConfigError('SECRETS_KEYS is not set: there is no key to rotate to');
-      return withDatabase(config, async (dataSource) => describeRotation(await rotateSecrets(dataSource, box)));
+      if (config.secrets.keys.length === 0) throw new ConfigError('SECRETS_KEYS is not set: there is no key to rotate to');
+      // The keys are checked as at start-up: wrong bytes under a known id are refused before anything is written.
+      return withDatabase(config, async (dataSource) => describeRotation(await rotateSecrets(dataSource, await loadSecretBox(config, dataSource))));
     },
   },
 };

@@ -55,6 +55,8 @@ export interface HubOptions {
   connectors?: ConnectorOperations;
   /** Whether the schedules of this process run (reported by /readyz). */
   schedulerRunning?: () => boolean;
+  /** The configured secrets keys (reported by /readyz: connectors whose secrets need another key). */
+  secretKeyIds?: readonly string[];
   /** Resolves the caller of each request; default: API keys (and JWTs, if configured) on this database. */
   authenticator?: Authenticator;
 }
@@ -191,7 +193,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(requestLogging(options.logger, options.metrics));
   // Before the probes and authentication: preflights carry no credentials, and refusals need the CORS headers too.
   app.use(crossOriginAccess(config.http.corsOrigins));
-  const probe = probes({ dataSource, config, metrics: options.metrics, schedulerRunning: options.schedulerRunning });
+  const probe = probes({ dataSource, config, metrics: options.metrics, schedulerRunning: options.schedulerRunning, secretKeyIds: options.secretKeyIds });
   app.use(probe.router);
   // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.
   app.use(fairTurns());

@@ -17,14 +17,43 @@ function parsedWith<T>(parse: (text: string) => T) {
   };
 }
 
+const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
+
+const URL_ENCODING_HINT =
+  'URL-encode special characters of the user name and password (/ as %2F, @ as %40, : as %3A, # as %23, ? as %3F, % as %25), ' +
+  'e.g. mariadb://hub:p%40ss%2Fword@db.example:3306/pilothub';
+
+/**
+ * DATABASE_URL as given, once it is known to name a server and a database with readable credentials; the error
+ * says what is wrong without repeating the URL (it holds the password).
+ */
+export function checkDatabaseUrl(text: string): string {
+  if (!/^(mysql|mariadb):\/\/./.test(text)) throw new Error('must start with mysql:// or mariadb://');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`is not a valid URL; ${URL_ENCODING_HINT}`);
+  }
+  if (url.hostname === '') throw new Error(`names no server (mysql://user:password@host:port/database); ${URL_ENCODING_HINT}`);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw new Error(`has a % that does not start an escape (%XX); ${URL_ENCODING_HINT}`);
+  }
+  const database = decodeURIComponent(url.pathname.slice(1));
+  if (database === '' || database.includes('/')) {
+    throw new Error(`must end with the database name, e.g. mariadb://hub:password@db.example:3306/pilothub${database.includes('/') ? `; ${URL_ENCODING_HINT}` : ''}`);
+  }
+  return text;
+}
+
 /** Every environment variable the hub reads, parsed and validated once at start-up. */
 const environmentSchema = z.object({
   /** `mysql://` (MySQL 8) or `mariadb://` (MariaDB) URL; unset → embedded SQLite file at SQLITE_PATH. */
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .regex(/^(mysql|mariadb):\/\/.+/, 'must start with mysql:// or mariadb://')
-    .optional(),
+  DATABASE_URL: z.string().trim().transform(parsedWith(checkDatabaseUrl)).optional(),
   /** File of the embedded database, used when DATABASE_URL is unset. */
   SQLITE_PATH: z.string().trim().min(1).default('./data/pilothub.sqlite'),
   /** Maximum connections in the MySQL/MariaDB pool. */
@@ -128,8 +157,18 @@ const environmentSchema = z.object({
   CONNECTOR_ALLOWED_HOSTS: z.string().transform(parsedWith(parseHostPatterns)).optional(),
   /** Whether allowlisted hosts may resolve to private-network addresses (on-premise department servers). */
   CONNECTOR_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
-  /** `production` hides internal error details; anything else is treated as development. */
-  NODE_ENV: z.string().trim().default('development'),
+  /**
+   * `production`: JSON logs, internal error details hidden, SECRETS_KEYS required; `development` (the default) and
+   * `test`: pretty logs, a generated development secrets key. Anything else is refused (`prod`, `Production`).
+   */
+  NODE_ENV: z
+    .enum(NODE_ENVIRONMENTS, { errorMap: (_issue, context) => ({ message: `must be development, test or production, not ${JSON.stringify(context.data)}` }) })
+    .default('development'),
+  /**
+   * Whether the hub stays ready (/readyz) on a database migrated by a newer version (a rollback of the code after
+   * expand-only migrations); otherwise /readyz answers 503 naming the migrations it does not know.
+   */
+  ALLOW_NEWER_SCHEMA: z.enum(['true', 'false']).default('false'),
   /** An ADMIN API key ensured at start-up (bootstrap, automation); at least 32 characters. */
   PILOTHUB_ADMIN_KEY: z.string().trim().min(32, 'must be at least 32 characters').max(512).optional(),
   /** Requests without credentials act as a read-only anonymous viewer (public dashboards). */
@@ -252,6 +291,8 @@ export interface HubConfig {
   rateLimit: RateLimitConfig;
   http: HttpConfig;
   production: boolean;
+  /** ALLOW_NEWER_SCHEMA: migrations unknown to this build keep /readyz at 200 (reported in its detail). */
+  allowNewerSchema: boolean;
   secrets: {
     /** SECRETS_KEYS; empty when unset. */
     keys: SecretKey[];
@@ -355,16 +396,8 @@ export function databaseConfigFromUrl(url: string | undefined, sqlitePath: strin
   return { kind, location: url, poolSize };
 }
 
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubConfig {
-  const cleaned = Object.fromEntries(
-    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = environmentSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const env = parsed.data;
+/** Settings that are valid one by one but not together: each refusal names the settings concerned. */
+function checkCombinations(env: z.infer<typeof environmentSchema>): void {
   if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
     throw new ConfigError('invalid configuration: DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE');
   }
@@ -377,14 +410,36 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     }
   }
   const keys = env.SECRETS_KEYS ?? [];
+  if (env.NODE_ENV === 'production' && keys.length === 0) {
+    throw new ConfigError(
+      'invalid configuration: SECRETS_KEYS is required with NODE_ENV=production (connector secrets are encrypted with it; ' +
+        'a production hub never generates a key file): set SECRETS_KEYS=<id>:<32 bytes in base64>, e.g. "k1:$(openssl rand -base64 32)", ' +
+        'and keep it with the database backups',
+    );
+  }
   if (env.SECRETS_ACTIVE_KEY_ID !== undefined && !keys.some((key) => key.id === env.SECRETS_ACTIVE_KEY_ID)) {
     throw new ConfigError(`invalid configuration: SECRETS_ACTIVE_KEY_ID: "${env.SECRETS_ACTIVE_KEY_ID}" is not a key id of SECRETS_KEYS`);
   }
-  const database = databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE);
   if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: RATE_LIMIT_STORE=redis needs REDIS_URL');
   if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
   }
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubConfig {
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  checkCombinations(env);
+  const jwtGiven = [env.JWT_ISSUER, env.JWT_AUDIENCE, env.JWT_JWKS_URL, env.JWT_SECRET].some((value) => value !== undefined);
+  const keys = env.SECRETS_KEYS ?? [];
+  const database = databaseConfigFromUrl(env.DATABASE_URL, env.SQLITE_PATH, env.DATABASE_POOL_SIZE);
   const production = env.NODE_ENV === 'production';
   const demo = {
     // Production never turns demo mode on by default; PILOTHUB_DEMO=true there is refused below unless allowed.
@@ -434,6 +489,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     },
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production,
+    allowNewerSchema: env.ALLOW_NEWER_SCHEMA === 'true',
     auth: {
       adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
       anonymousRead: env.ANONYMOUS_READ === 'true',

@@ -38,8 +38,9 @@ export interface HubServiceOptions {
 /** Connector runner, registry and schedules of this process; runs left behind by a stopped process are closed first. */
 export async function startHubServices(config: HubConfig, dataSource: DataSource, options: HubServiceOptions): Promise<HubServices> {
   const owner = processOwnerId();
-  // Secrets: refuse to start without the keys stored secrets need (production), then encrypt what an older
-  // version stored in the clear, before anything reads them.
+  // Secrets: the keys checked against the check values recorded for their ids (other bytes refuse the start),
+  // secrets under keys that are not configured reported, then what an older version stored in the clear
+  // encrypted, before anything reads them.
   const box = await loadSecretBox(config, dataSource, options.logger);
   if (box) {
     const sealed = await sealPlaintextSecrets(dataSource, box);

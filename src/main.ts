@@ -1,5 +1,17 @@
 import 'reflect-metadata';
-import { loadConfig, StartupError } from './config';
+import { loadConfig } from './config';
+
+/**
+ * Why the hub did not start, on stderr as one line: a JSON log line (pino's fields, level fatal) when the logs are
+ * JSON — LOG_FORMAT=json, or NODE_ENV=production without LOG_FORMAT — so a log collector parses it; text otherwise.
+ * Read from the environment directly: the configuration itself may be what failed.
+ */
+function reportStartupFailure(error: unknown): void {
+  const message = `PilotHub cannot start: ${error instanceof Error ? error.message : String(error)}`;
+  const format = process.env.LOG_FORMAT?.trim() || (process.env.NODE_ENV?.trim() === 'production' ? 'json' : 'pretty');
+  if (format === 'json') process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), service: 'pilothub', msg: message })}\n`);
+  else process.stderr.write(`${message}\n`);
+}
 
 async function main(): Promise<void> {
   // The configuration is checked with nothing else loaded yet: a wrong setting is reported in a fraction of a
@@ -10,10 +22,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof StartupError) {
-    console.error(`PilotHub cannot start: ${error.message}`);
-  } else {
-    console.error('PilotHub cannot start:', error instanceof Error ? error.message : error);
-  }
+  reportStartupFailure(error);
   process.exit(1);
 });

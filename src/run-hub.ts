@@ -5,12 +5,15 @@ import { demoKeyBanner } from './demo/demo-keys';
 import { DEMO_HISTORY_FROM, startDemo } from './demo/demo-mode';
 import { startHubServices } from './hub-services';
 import { Program } from './modules/catalogue/program.entity';
+import { drainLogs } from './observability/log-output';
 import { createLogger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
 import { seedCatalogue } from './seed/seed';
 
 /** Longest a shutdown waits (after SHUTDOWN_DELAY_SECONDS) for requests in flight and runs to record how they ended. */
 const SHUTDOWN_DEADLINE_MS = 20_000;
+/** Longest the exit waits for log lines still queued for standard output (a blocked or slow reader). */
+const LOG_DRAIN_MS = 2_000;
 
 /** Opens the database (migrating, seeding), starts the services and the HTTP server, and handles shutdown signals. */
 export async function runHub(config: HubConfig): Promise<void> {
@@ -36,6 +39,7 @@ export async function runHub(config: HubConfig): Promise<void> {
     reportError,
     connectors: services.operations,
     schedulerRunning: () => services.schedules.running,
+    secretKeyIds: services.secrets.box?.keyIds,
   });
   logger.info(`PilotHub ready at ${hub.url} (${config.database.kind} database)`);
   const demo = config.demo.enabled ? await startDemo(config, dataSource, services) : undefined;
@@ -55,12 +59,20 @@ export async function runHub(config: HubConfig): Promise<void> {
   //   3. schedules stop (no new fires) and runs in progress are stopped and record how they ended (a batch
   //      commits or rolls back); a run stuck on a slow source is not waited for beyond the deadline;
   //   4. the database is closed.
-  // A second signal during the delay cuts it short.
+  // A second signal during the delay cuts it short; one after it exits at once (an operator's second Ctrl-C).
+  // Logging never holds the exit: lines still queued for standard output get LOG_DRAIN_MS at most.
   let stopping = false;
   let endDelay: (() => void) | undefined;
+  const exit = (code: number) => void drainLogs(LOG_DRAIN_MS).finally(() => process.exit(code));
   const shutdown = async (signal: string) => {
     if (stopping) {
-      endDelay?.();
+      if (endDelay) {
+        endDelay();
+        endDelay = undefined;
+        return;
+      }
+      logger.warn(`${signal} received again: exiting without waiting for the shutdown to finish`);
+      exit(1);
       return;
     }
     stopping = true;
@@ -69,7 +81,7 @@ export async function runHub(config: HubConfig): Promise<void> {
     logger.info({ delaySeconds: delayMs / 1000 }, `${signal} received: not ready; serving for ${delayMs / 1000} s, then draining requests`);
     const deadline = setTimeout(() => {
       logger.error(`shutdown did not finish within ${(delayMs + SHUTDOWN_DEADLINE_MS) / 1000} s; exiting`);
-      process.exit(1);
+      exit(1);
     }, delayMs + SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     await new Promise<void>((resolve) => {
@@ -79,6 +91,7 @@ export async function runHub(config: HubConfig): Promise<void> {
         resolve();
       };
     });
+    endDelay = undefined;
     logger.info('closing the listener: draining requests in flight');
     await hub.stop();
     await demo?.stop();
@@ -86,7 +99,7 @@ export async function runHub(config: HubConfig): Promise<void> {
     await services.stop(SHUTDOWN_DEADLINE_MS / 2);
     await dataSource.destroy();
     logger.info('stopped');
-    process.exit(0);
+    exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions, type Logger } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { entities } from './entities';
+import { migrateLocked } from './migration-lock';
 import { serializeSqliteTransactions } from './sqlite-transactions';
 
 /** Migrations live in one folder per dialect: DDL and constraint names differ. */
@@ -29,6 +30,21 @@ function openingContents(contents: Buffer): unknown {
   };
 }
 
+/**
+ * Host, port, credentials and database of a server URL, decoded: TypeORM's own URL parsing cuts the URL at the
+ * first "/" (a password holding an encoded or plain "/" breaks it).
+ */
+export function serverAddress(location: string): { host: string; port: number; username: string; password: string; database: string } {
+  const url = new URL(location);
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 3306 : Number(url.port),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)),
+  };
+}
+
 export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtras = {}): DataSourceOptions {
   const common = {
     entities,
@@ -50,8 +66,9 @@ export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtr
         pragma: (statement: string) => unknown;
         function: (name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown) => unknown;
       }) => {
-        if (config.location !== ':memory:') db.pragma('journal_mode = WAL');
+        // The busy timeout first: switching a new file to WAL takes a lock that a process starting alongside may hold.
         db.pragma('busy_timeout = 5000');
+        if (config.location !== ':memory:') db.pragma('journal_mode = WAL');
         // SQLite's built-in lower() folds ASCII only; unit names are Vietnamese ("ĐÔNG" must match "Đông").
         db.function('lower', { deterministic: true }, (value) => (typeof value === 'string' ? value.toLowerCase() : value));
       },
@@ -60,7 +77,7 @@ export function dataSourceOptions(config: DatabaseConfig, extras: DataSourceExtr
   return {
     ...common,
     type: config.kind,
-    url: config.location,
+    ...serverAddress(config.location),
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     dateStrings: ['DATE'],
@@ -83,8 +100,10 @@ export function createDataSource(config: DatabaseConfig, extras: DataSourceExtra
   return dataSource;
 }
 
-/** Applies every pending migration; returns the names of those it ran. */
+/**
+ * Applies every pending migration under the database's migration lock (any number of processes may call it at
+ * once: see migration-lock.ts); returns the names of those it ran.
+ */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((migration) => migration.name);
+  return migrateLocked(dataSource);
 }

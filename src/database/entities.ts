@@ -15,6 +15,7 @@ import { ObservationRollup } from '../modules/observations/observation-rollup.en
 import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administrative-unit.entity';
 import { ApiKey } from '../security/api-key.entity';
 import { RateLimitCounter } from '../security/rate-limit-counter.entity';
+import { SecretKeyCheck } from '../security/secret-key-check.entity';
 
 export const entities = [
   Department,
@@ -33,6 +34,7 @@ export const entities = [
   Connector,
   ConnectorMappingVersion,
   ConnectorSecret,
+  SecretKeyCheck,
   ConnectorRun,
   RunRejection,
   ConnectorRunLock,

@@ -16,9 +16,21 @@ export interface Probes {
 }
 
 /** Liveness, readiness and metrics, served before authentication. */
-export function probes(options: { dataSource: DataSource; config: HubConfig; metrics: HubMetrics; schedulerRunning?: () => boolean }): Probes {
+export function probes(options: {
+  dataSource: DataSource;
+  config: HubConfig;
+  metrics: HubMetrics;
+  schedulerRunning?: () => boolean;
+  /** The configured secrets keys: /readyz reports connectors whose secrets need another one (degraded). */
+  secretKeyIds?: readonly string[];
+}): Probes {
   const { metrics } = options;
   const router = express.Router();
+  const readinessOptions = {
+    schedulerRunning: options.schedulerRunning ?? (() => true),
+    secretKeyIds: options.secretKeyIds,
+    allowNewerSchema: options.config.allowNewerSchema,
+  };
   router.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -34,9 +46,10 @@ export function probes(options: { dataSource: DataSource; config: HubConfig; met
     }
     checking.add(response);
     try {
-      const result = await readiness(options.dataSource, options.schedulerRunning ?? (() => true));
+      const result = await readiness(options.dataSource, readinessOptions);
       if (response.headersSent) return;
-      response.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+      // Degraded is still ready (200): a balancer keeps sending, monitoring reads the status and the checks.
+      response.status(result.ready ? 200 : 503).json({ status: result.status, checks: result.checks });
     } finally {
       checking.delete(response);
     }
@@ -48,7 +61,7 @@ export function probes(options: { dataSource: DataSource; config: HubConfig; met
     labelNames: ['check'] as const,
     registers: [metrics.registry],
     async collect() {
-      const result = await readiness(options.dataSource, options.schedulerRunning ?? (() => true));
+      const result = await readiness(options.dataSource, readinessOptions);
       this.reset();
       this.set({ check: 'all' }, result.ready && !notReady ? 1 : 0);
       this.set({ check: 'shutdown' }, notReady ? 0 : 1);

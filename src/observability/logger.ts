@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import { standardOutput } from './log-output';
 import { SENSITIVE_KEY } from '../security/sensitive';
 
 /** What every log line written while serving a request (or running a connector for one) carries. */
@@ -135,6 +136,12 @@ export function createLogger(options: LoggerOptions, destination?: pino.Destinat
     mixin: () => ({ ...logContext.getStore() }),
   };
   if (destination) return pino(settings, destination);
-  // A synchronous pretty stream so lines written just before exit are not lost.
-  return options.pretty ? pino(settings, pretty({ sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss.l' })) : pino(settings);
+  // Standard output, never blocking the process (see log-output.ts); a shutdown drains it with drainLogs().
+  if (options.pretty) {
+    const prettify = prettyFactory({ colorize: false, translateTime: 'SYS:HH:MM:ss.l' });
+    const output = standardOutput((count) => `WARN: ${count} log line(s) dropped: standard output did not keep up\n`);
+    return pino(settings, { write: (line: string) => output.write(prettify(line)) });
+  }
+  const output = standardOutput((count) => `${JSON.stringify({ level: 40, time: Date.now(), service: 'pilothub', dropped: count, msg: `${count} log line(s) dropped: standard output did not keep up` })}\n`);
+  return pino(settings, output);
 }

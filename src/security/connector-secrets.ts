@@ -97,7 +97,8 @@ export async function sealPlaintextSecrets(dataSource: DataSource, box: SecretBo
   return rotateSecrets(dataSource, box, { plaintextOnly: true });
 }
 
-function sealedOf(row: ConnectorSecret) {
+/** The sealed value of a stored row; a SecretDecryptionError when a part is missing. */
+export function sealedOf(row: ConnectorSecret) {
   if (row.ciphertext === null || row.iv === null || row.tag === null || row.keyId === null) {
     throw new SecretDecryptionError(`secret "${row.name}" of connector ${row.connectorId} is stored incomplete (no ciphertext, IV, tag or key id)`);
   }

@@ -4,7 +4,7 @@
  * each ciphertext to its row (connector id and secret name), so a ciphertext copied into another row — another
  * connector, or another secret of the same connector — fails to decrypt instead of leaking its value there.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 export const SECRET_KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -99,6 +99,16 @@ export class SecretBox {
 
   hasKey(id: string): boolean {
     return this.keys.has(id);
+  }
+
+  /**
+   * The check value of key `id`: HMAC-SHA256 of a fixed label under the key bytes, hex. Recorded in the database
+   * the first time a key id is seen, it tells other bytes under the same id apart without revealing the key.
+   */
+  checkValue(id: string): string {
+    const key = this.keys.get(id);
+    if (!key) throw new Error(`no key "${id}"`);
+    return createHmac('sha256', key).update('pilothub:secrets-key-check:v1').digest('hex');
   }
 
   seal(plaintext: string, owner: SecretOwner): SealedSecret {

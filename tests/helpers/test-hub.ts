@@ -85,6 +85,7 @@ export async function startTestHub(
     reportError,
     connectors: services.operations,
     schedulerRunning: () => services.schedules.running,
+    secretKeyIds: services.secrets.box?.keyIds,
   });
   const adminHeaders: Record<string, string> = { ...TEST_ADMIN_HEADERS };
   return {

@@ -16,6 +16,7 @@ import { HubError } from '../../src/common/errors';
 import { ConfigError } from '../../src/config';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { startHubServices } from '../../src/hub-services';
+import { createLogger } from '../../src/observability/logger';
 import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity';
 import { Connector, ConnectorSecret } from '../../src/modules/connectors/connector.entity';
 import { Department } from '../../src/modules/departments/department.entity';
@@ -207,16 +208,21 @@ describe('connector secrets at rest', () => {
     }
   });
 
-  it('in production, refuses to start without the keys stored secrets need, and to store secrets without a key', async () => {
+  it('in production, refuses to start without SECRETS_KEYS, warns (and starts) when stored secrets need a key that is not configured, and stores no secret without a key', async () => {
     const production = { ...hub.hubConfig, production: true };
-    const count = (await secretRows()).length;
+    const rows = await secretRows();
     await expect(loadSecretBox({ ...production, secrets: { keys: [], activeKeyId: null, keyFile: null } }, hub.dataSource)).rejects.toThrow(
-      new ConfigError(`SECRETS_KEYS is not set, but the database holds ${count} connector secret(s): set SECRETS_KEYS (with the key(s) they were encrypted with)`),
+      new ConfigError('SECRETS_KEYS is required with NODE_ENV=production: a production hub never generates a key file'),
     );
     const other = generateSecretKey('other');
-    await expect(loadSecretBox({ ...production, secrets: { keys: [other], activeKeyId: 'other', keyFile: null } }, hub.dataSource)).rejects.toThrow(
-      `connector secrets are encrypted with keys that are not configured: test-1 (${count}); add them to SECRETS_KEYS`,
-    );
+    const warnings: string[] = [];
+    const logger = createLogger({ level: 'warn', pretty: false }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    expect((await loadSecretBox({ ...production, secrets: { keys: [other], activeKeyId: 'other', keyFile: null } }, hub.dataSource, logger)).activeKeyId).toBe('other');
+    const connectors = [...new Set(rows.map((row) => row.connectorId))].join(', ');
+    expect(warnings).toEqual([
+      `connector secrets are encrypted with keys that are not configured in SECRETS_KEYS: "test-1" (connector${connectors.includes(',') ? 's' : ''} ${connectors}); ` +
+        'the runs of those connectors fail CONFIG until the key is added back or their secrets are set again',
+    ]);
     expect((await loadSecretBox(production, hub.dataSource))?.activeKeyId).toBe('test-1');
     const keyless = new ConnectorSecretStore(hub.dataSource, null);
     const error = await hub.dataSource.transaction((manager) => keyless.write(manager, 1, [{ name: 'token', value: 'x' }], 'feed.example:443')).catch((caught: unknown) => caught);
@@ -235,7 +241,8 @@ describe('connector secrets at rest', () => {
         const second = secretBoxFromConfig(development)!;
         expect(second.activeKeyId).toBe(first.activeKeyId);
         expect(second.open(sealed, { connectorId: 1, name: 'token' })).toBe('dev-secret');
-        expect(secretBoxFromConfig({ ...development, production: true })).toBeNull();
+        expect(() => secretBoxFromConfig({ ...development, production: true, secrets: { ...development.secrets, keyFile: path.join(folder, 'production.secret-key') } })).toThrow(ConfigError);
+        expect(fs.existsSync(path.join(folder, 'production.secret-key'))).toBe(false);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }
@@ -314,11 +321,11 @@ describe('secrets outside the running hub', () => {
     expect(await store.read(connectorId)).toEqual({ password: 'cli-password-value', token: 'cli-token-value' });
     expect(cli(formatSecretKeys([next, old])).stdout.trim()).toBe('2 connector secret(s): 0 re-encrypted under key "new", 0 stored in the clear encrypted, 2 already under it');
 
-    // A production hub on this database: refuses to start without the key, starts with it.
+    // A production hub on this database: refuses to start without SECRETS_KEYS, starts with the key.
     const production = { ...environment, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', PILOTHUB_DEMO: 'false' };
     const keyless = startHubProcess({ ...production, SECRETS_KEYS: '' });
     expect(await keyless.exited).toBe(1);
-    expect(keyless.stderr()).toContain('PilotHub cannot start: SECRETS_KEYS is not set, but the database holds 2 connector secret(s)');
+    expect(keyless.stderr()).toContain('PilotHub cannot start: invalid configuration: SECRETS_KEYS is required with NODE_ENV=production');
     const keyed = startHubProcess({ ...production, SECRETS_KEYS: formatSecretKeys([next]) });
     await waitForUrl(keyed);
     keyed.child.kill('SIGTERM');

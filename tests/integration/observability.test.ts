@@ -172,14 +172,14 @@ describe('observability', () => {
     it('/readyz is 200 with every check ok, and 503 naming the scheduler once the schedules are stopped', async () => {
       const ready = await fetch(`${baseUrl}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, scheduler: { ok: true } } });
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, scheduler: { ok: true }, secrets: { ok: true } } });
 
       await hub.services.schedules.stop();
       const stopped = await fetch(`${baseUrl}/readyz`);
       expect(stopped.status).toBe(503);
       expect(await stopped.json()).toEqual({
         status: 'not ready',
-        checks: { database: { ok: true }, migrations: { ok: true }, scheduler: { ok: false, detail: 'schedules are stopped' } },
+        checks: { database: { ok: true }, migrations: { ok: true }, scheduler: { ok: false, detail: 'schedules are stopped' }, secrets: { ok: true } },
       });
       const health = await fetch(`${baseUrl}/healthz`);
       expect(health.status).toBe(200);

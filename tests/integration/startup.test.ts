@@ -62,6 +62,10 @@ describe('start-up', () => {
     [{ DATABASE_URL: 'postgres://localhost/hub' }, /DATABASE_URL: must start with mysql:\/\/ or mariadb:\/\//],
     [{ SEED_ON_START: 'sometimes' }, /SEED_ON_START: /],
     [{ TIME_ZONE: 'Mars/Olympus' }, /TIME_ZONE: must be an IANA time zone/],
+    [{ NODE_ENV: 'prod' }, /NODE_ENV: must be development, test or production, not "prod"/],
+    [{ NODE_ENV: 'Production' }, /NODE_ENV: must be development, test or production, not "Production"/],
+    [{ DATABASE_URL: 'mariadb://hub:pa/ss@127.0.0.1:3306/pilothub' }, /DATABASE_URL: is not a valid URL; URL-encode special characters .*\/ as %2F, @ as %40/],
+    [{ DATABASE_URL: 'mariadb://hub:secret@127.0.0.1:3306' }, /DATABASE_URL: must end with the database name/],
   ])('invalid configuration %j is refused in one line', async (environment, message) => {
     const started = startProcess({ SQLITE_PATH: path.join(folder, 'unused.sqlite'), ...environment });
     expect(await started.exited).toBe(1);
@@ -70,5 +74,24 @@ describe('start-up', () => {
     expect(lines[0]).toMatch(/^PilotHub cannot start: invalid configuration: /);
     expect(lines[0]).toMatch(message);
     expect(fs.existsSync(path.join(folder, 'unused.sqlite'))).toBe(false);
+  });
+
+  it('writes a start-up error as one JSON line with LOG_FORMAT=json (and by default in production)', async () => {
+    const environments: Array<Record<string, string>> = [{ LOG_FORMAT: 'json', PORT: 'eighty' }, { NODE_ENV: 'production', PORT: 'eighty' }];
+    for (const environment of environments) {
+      const started = startProcess({ SQLITE_PATH: path.join(folder, 'unused.sqlite'), ...environment });
+      expect(await started.exited).toBe(1);
+      const lines = started.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toEqual({ level: 60, time: expect.any(Number), service: 'pilothub', msg: expect.stringMatching(/^PilotHub cannot start: invalid configuration: PORT: /) });
+    }
+  });
+
+  it('refuses production without SECRETS_KEYS, generating no key file', async () => {
+    const keyFolder = path.join(folder, 'production');
+    const started = startProcess({ SQLITE_PATH: path.join(keyFolder, 'hub.sqlite'), NODE_ENV: 'production', LOG_FORMAT: 'pretty', SECRETS_KEYS: '' });
+    expect(await started.exited).toBe(1);
+    expect(started.stderr().trim()).toMatch(/^PilotHub cannot start: invalid configuration: SECRETS_KEYS is required with NODE_ENV=production \(.*a production hub never generates a key file\)/);
+    expect(fs.existsSync(keyFolder)).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/config';
+import { dataSourceOptions } from '../../src/database/data-source';
+
+const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 describe('loadConfig', () => {
   it('defaults to an embedded SQLite file under ./data and port 4000', () => {
@@ -88,5 +91,39 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_STORE: 'database' }).rateLimit.store).toBe('database');
     expect(loadConfig({}).http).toEqual({ trustProxy: false, corsOrigins: [], headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerAddress: 256 });
     expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '75' }).http.keepAliveTimeoutMs).toBe(75_000);
+  });
+
+  it('accepts NODE_ENV development, test and production only, naming the value it refuses', () => {
+    expect(loadConfig({}).production).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).production).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).log.pretty).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEYS: KEYS })).toMatchObject({ production: true, log: { pretty: false } });
+    for (const value of ['prod', 'Production', 'staging', ' production']) {
+      expect(() => loadConfig({ NODE_ENV: value, SECRETS_KEYS: KEYS })).toThrow(new ConfigError(`invalid configuration: NODE_ENV: must be development, test or production, not ${JSON.stringify(value)}`));
+    }
+  });
+
+  it('refuses production without SECRETS_KEYS: a production hub never generates a key file', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^invalid configuration: SECRETS_KEYS is required with NODE_ENV=production .*openssl rand -base64 32/);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEYS: KEYS }).secrets.keys.map((key) => key.id)).toEqual(['k1']);
+  });
+
+  it.each([
+    ['mariadb://hub:pa/ss@db.example:3306/pilothub', /^invalid configuration: DATABASE_URL: is not a valid URL; URL-encode special characters of the user name and password \(\/ as %2F, @ as %40/],
+    ['mariadb://hub:pa#ss@db.example:3306/pilothub', /^invalid configuration: DATABASE_URL: .*URL-encode special characters/],
+    ['mariadb://hub:pa%zzss@db.example:3306/pilothub', /^invalid configuration: DATABASE_URL: has a % that does not start an escape \(%XX\); URL-encode/],
+    ['mariadb://hub:secret@db.example:3306', /^invalid configuration: DATABASE_URL: must end with the database name, e.g. mariadb:\/\/hub:password@db.example:3306\/pilothub$/],
+    ['mariadb://hub:secret@db.example:3306/', /^invalid configuration: DATABASE_URL: must end with the database name/],
+  ])('refuses DATABASE_URL %s naming the setting, suggesting URL-encoding, without echoing the password', (url, message) => {
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(message);
+    expect(() => loadConfig({ DATABASE_URL: url })).not.toThrow(/pa\/ss|pa#ss|secret/);
+  });
+
+  it('connects with the decoded credentials of a URL-encoded DATABASE_URL (and a plain "@" in the password)', () => {
+    const encoded = loadConfig({ DATABASE_URL: 'mariadb://hub%40x:p%40ss%2Fw%3Ard%23@db.example:3307/pilot%2Dhub' });
+    expect(dataSourceOptions(encoded.database)).toMatchObject({ type: 'mariadb', host: 'db.example', port: 3307, username: 'hub@x', password: 'p@ss/w:rd#', database: 'pilot-hub' });
+    const plainAt = loadConfig({ DATABASE_URL: 'mysql://hub:p@ss@[::1]/pilothub' });
+    expect(dataSourceOptions(plainAt.database)).toMatchObject({ type: 'mysql', host: '::1', port: 3306, username: 'hub', password: 'p@ss', database: 'pilothub' });
   });
 });

@@ -35,8 +35,9 @@ describe('GraphQL limit settings', () => {
   });
 
   it('turns field suggestions off in production unless asked for', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).graphql.fieldSuggestions).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_FIELD_SUGGESTIONS: 'true' }).graphql.fieldSuggestions).toBe(true);
+    const production = { NODE_ENV: 'production', SECRETS_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+    expect(loadConfig(production).graphql.fieldSuggestions).toBe(false);
+    expect(loadConfig({ ...production, GRAPHQL_FIELD_SUGGESTIONS: 'true' }).graphql.fieldSuggestions).toBe(true);
     expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).graphql.introspection).toBe(false);
     expect(loadConfig({ GRAPHQL_TIMEOUT_SECONDS: '2.5', GRAPHQL_MAX_BODY_KB: '64' }).graphql).toMatchObject({ timeoutMs: 2500, maxBodyBytes: 65_536 });
   });
