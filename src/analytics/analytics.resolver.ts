@@ -24,8 +24,29 @@ import {
 } from './engine';
 import { UnitEdition } from './unit-map';
 
-registerEnumType(Dimension, { name: 'AggregateDimension', description: 'What aggregate rows can be grouped by.' });
-registerEnumType(OrderField, { name: 'AggregateOrderField', description: 'A groupBy dimension, or VALUE: the value of one metric’s measure.' });
+registerEnumType(Dimension, {
+  name: 'AggregateDimension',
+  description: 'What aggregate rows can be grouped by.',
+  valuesConfig: {
+    PERIOD: { description: 'One row per period of the requested frequency.' },
+    UNIT: { description: 'One row per administrative unit of the requested level and map edition.' },
+    DEPARTMENT: { description: 'One row per department responsible for the metric.' },
+    PILOT_MODEL: { description: 'One row per pilot model the metric measures.' },
+    TASK_GROUP: { description: 'One row per task group of the plan the metric belongs to.' },
+  },
+});
+registerEnumType(OrderField, {
+  name: 'AggregateOrderField',
+  description: 'A groupBy dimension, or VALUE: the value of one metric’s measure.',
+  valuesConfig: {
+    PERIOD: { description: 'By period, earliest first in ascending order.' },
+    UNIT: { description: 'By administrative unit code.' },
+    DEPARTMENT: { description: 'By department code.' },
+    PILOT_MODEL: { description: 'By pilot model code.' },
+    TASK_GROUP: { description: 'By task group code.' },
+    VALUE: { description: 'By the value of the measure named in the ordering\'s metric.' },
+  },
+});
 
 @ObjectType('AnalyticsMeasure', { description: 'A combined value and the reports it rests on.' })
 class MeasureFields {

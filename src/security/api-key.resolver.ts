@@ -42,7 +42,15 @@ export enum AuthenticationMethod {
   JWT = 'JWT',
   ANONYMOUS = 'ANONYMOUS',
 }
-registerEnumType(AuthenticationMethod, { name: 'AuthenticationMethod' });
+registerEnumType(AuthenticationMethod, {
+  name: 'AuthenticationMethod',
+  description: 'How the caller of a request proved who it is.',
+  valuesConfig: {
+    API_KEY: { description: 'A hub API key, sent as `Authorization: Bearer <key>`.' },
+    JWT: { description: 'A JSON Web Token from the configured identity provider.' },
+    ANONYMOUS: { description: 'No credentials: an anonymous VIEWER, when ANONYMOUS_READ=true.' },
+  },
+});
 
 @ObjectType({ description: 'The caller of this request, as the hub sees it.' })
 class Viewer {

@@ -54,7 +54,15 @@ export enum AccountableItemOrderField {
   DEADLINE = 'deadline',
   STATUS = 'status',
 }
-registerEnumType(AccountableItemOrderField, { name: 'AccountableItemOrderField' });
+registerEnumType(AccountableItemOrderField, {
+  name: 'AccountableItemOrderField',
+  description: 'What tasks and pilot models can be ordered by.',
+  valuesConfig: {
+    CODE: { description: 'The item\'s code (e.g. M01, T01.02).' },
+    DEADLINE: { description: 'The deadline; items without one come last in ascending order.' },
+    STATUS: { description: 'Progress status: NOT_STARTED, IN_PROGRESS, COMPLETED.' },
+  },
+});
 
 @InputType()
 export class AccountableItemOrder {

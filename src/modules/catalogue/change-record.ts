@@ -7,7 +7,16 @@ export enum ChangedField {
   RESPONSIBLE_PERSON = 'RESPONSIBLE_PERSON',
   TARGET = 'TARGET',
 }
-registerEnumType(ChangedField, { name: 'ChangedField', description: 'Which accountable fact a change record is about.' });
+registerEnumType(ChangedField, {
+  name: 'ChangedField',
+  description: 'Which accountable fact a change record is about.',
+  valuesConfig: {
+    STATUS: { description: 'The progress status (values NOT_STARTED, IN_PROGRESS, COMPLETED).' },
+    DEADLINE: { description: 'The deadline (values YYYY-MM-DD).' },
+    RESPONSIBLE_PERSON: { description: 'The person answerable for it (người chịu trách nhiệm).' },
+    TARGET: { description: 'A metric target (the value to reach).' },
+  },
+});
 
 /** One change of a task's or pilot model's status, deadline, responsible person or target. Append-only. */
 @ObjectType('ChangeRecord', { description: 'A recorded change of a task or pilot model.' })

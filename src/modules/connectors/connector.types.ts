@@ -157,7 +157,17 @@ export enum ConnectorHealthStatus {
   NEW = 'NEW',
   DISABLED = 'DISABLED',
 }
-registerEnumType(ConnectorHealthStatus, { name: 'ConnectorHealthStatus' });
+registerEnumType(ConnectorHealthStatus, {
+  name: 'ConnectorHealthStatus',
+  description: 'Health of a connector, from its last finished run.',
+  valuesConfig: {
+    HEALTHY: { description: 'Enabled, and the last run succeeded.' },
+    DEGRADED: { description: 'The last run finished with rejected rows.' },
+    FAILING: { description: 'The last run failed or was interrupted.' },
+    NEW: { description: 'Enabled and never run yet.' },
+    DISABLED: { description: 'Disabled: no scheduled runs.' },
+  },
+});
 
 @ObjectType({ description: 'How a connector is doing, from its run ledger.' })
 export class ConnectorHealth {

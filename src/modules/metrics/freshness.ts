@@ -11,7 +11,15 @@ export enum FreshnessStatus {
   /** Nothing has ever been reported. */
   MISSING = 'MISSING',
 }
-registerEnumType(FreshnessStatus, { name: 'FreshnessStatus' });
+registerEnumType(FreshnessStatus, {
+  name: 'FreshnessStatus',
+  description: 'Whether a metric\'s values arrive when due.',
+  valuesConfig: {
+    ON_TIME: { description: 'The latest period that is due has been reported.' },
+    LATE: { description: 'Some period past its due date has not been reported.' },
+    MISSING: { description: 'Nothing has ever been reported.' },
+  },
+});
 
 /** Days after a period ends by which its value is due, when the metric does not say. */
 export const DEFAULT_REPORTING_LAG_DAYS: Record<MetricFrequency, number> = {

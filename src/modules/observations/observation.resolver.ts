@@ -47,7 +47,15 @@ export enum ObservationOrder {
   PERIOD_DESC = 'PERIOD_DESC',
   RECORDED_AT_DESC = 'RECORDED_AT_DESC',
 }
-registerEnumType(ObservationOrder, { name: 'ObservationOrder', description: 'Order of observations; ties broken by unit.' });
+registerEnumType(ObservationOrder, {
+  name: 'ObservationOrder',
+  description: 'Order of observations; ties broken by unit.',
+  valuesConfig: {
+    PERIOD_ASC: { description: 'Oldest period first (the default).' },
+    PERIOD_DESC: { description: 'Newest period first.' },
+    RECORDED_AT_DESC: { description: 'Most recently recorded (stored or revised) first.' },
+  },
+});
 
 function sortKeys(order: ObservationOrder | null | undefined): Array<SortKey<Observation>> {
   switch (order ?? ObservationOrder.PERIOD_ASC) {

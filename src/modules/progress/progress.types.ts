@@ -15,7 +15,14 @@ export enum AccountableKind {
   TASK = 'TASK',
   PILOT_MODEL = 'PILOT_MODEL',
 }
-registerEnumType(AccountableKind, { name: 'AccountableKind', description: 'A task of the plan or a pilot model.' });
+registerEnumType(AccountableKind, {
+  name: 'AccountableKind',
+  description: 'A task of the plan or a pilot model.',
+  valuesConfig: {
+    TASK: { description: 'A task (nhiệm vụ) of the provincial plan.' },
+    PILOT_MODEL: { description: 'A pilot model (mô hình điểm) M01–M38.' },
+  },
+});
 
 @ObjectType({
   description:
