@@ -102,7 +102,7 @@ export class Connector {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Unique name, e.g. "Health: biometric visits".' })
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
@@ -125,7 +125,7 @@ export class Connector {
   @Column({ type: 'varchar', length: 64 })
   timeZone: string;
 
-  @Field()
+  @Field({ description: 'False: no scheduled runs and pushes are refused (CONFLICT); manual runs still work.' })
   @Column({ type: 'boolean', default: true })
   enabled: boolean;
 
@@ -155,11 +155,11 @@ export class Connector {
   @Column({ type: 'int', default: 1 })
   version: number;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the connector was registered (UTC timestamp).' })
   @Column({ type: 'datetime' })
   createdAt: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When its definition last changed (UTC timestamp).' })
   @Column({ type: 'datetime' })
   updatedAt: Date;
 
