@@ -63,7 +63,7 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 200, nullable: true })
   targetId: string | null;
 
-  @Field(() => AuditOutcome)
+  @Field(() => AuditOutcome, { description: 'How the action ended: SUCCESS, FAILURE or DENIED.' })
   @Column({ type: 'varchar', length: 16 })
   outcome: AuditOutcome;
 
