@@ -101,10 +101,10 @@ registerEnumType(FactBasis, {
   name: 'FactBasis',
   description: 'Evidence behind a catalogue row; INFERRED rows are demo data.',
   valuesConfig: {
-    SOURCE: { description: 'Stated by the source document itself (e.g. Decision 06/QĐ-TTg, the provincial catalogue).' },
-    NGHE_AN: { description: 'From a Nghệ An provincial document or report.' },
-    NATIONAL: { description: 'From a national document or national default, not specific to the province.' },
-    INFERRED: { description: 'Inferred for the demo; not from any document (demo data).' },
+    SOURCE: { description: 'Stated in the report of the Nghệ An Provincial People\'s Committee meeting of 2 April 2024.' },
+    NGHE_AN: { description: 'Confirmed in Nghệ An press or documents.' },
+    NATIONAL: { description: 'Confirmed nationally (e.g. Decision 06/QĐ-TTg) or in another province.' },
+    INFERRED: { description: 'Inferred: plausible but not confirmed; demo data (isDemo is true).' },
   },
 });
 registerEnumType(SortDirection, {

@@ -59,7 +59,7 @@ registerEnumType(AccountableItemOrderField, {
   description: 'What tasks and pilot models can be ordered by.',
   valuesConfig: {
     CODE: { description: 'The item\'s code (e.g. M01, T01.02).' },
-    DEADLINE: { description: 'The deadline; items without one come last in ascending order.' },
+    DEADLINE: { description: 'The deadline (YYYY-MM-DD).' },
     STATUS: { description: 'Progress status: NOT_STARTED, IN_PROGRESS, COMPLETED.' },
   },
 });

@@ -53,7 +53,7 @@ registerEnumType(RunTrigger, {
   description: 'What started a connector run.',
   valuesConfig: {
     SCHEDULE: { description: 'The connector\'s cron schedule (including a run catching up fires missed while no hub was running).' },
-    MANUAL: { description: 'An operator, with the runConnector mutation.' },
+    MANUAL: { description: 'An operator, with runConnector without from/to (the routine window).' },
     BACKFILL: { description: 'A backfill of past days, requested with runConnector(from:, to:).' },
     PUSH: { description: 'A department system posting values to a push connector.' },
   },
