@@ -24,18 +24,39 @@ import {
 } from './engine';
 import { UnitEdition } from './unit-map';
 
-registerEnumType(Dimension, { name: 'AggregateDimension', description: 'What aggregate rows can be grouped by.' });
-registerEnumType(OrderField, { name: 'AggregateOrderField', description: 'A groupBy dimension, or VALUE: the value of one metric’s measure.' });
+registerEnumType(Dimension, {
+  name: 'AggregateDimension',
+  description: 'What aggregate rows can be grouped by.',
+  valuesConfig: {
+    PERIOD: { description: 'One row per period of the requested frequency.' },
+    UNIT: { description: 'One row per administrative unit of the requested level and map edition.' },
+    DEPARTMENT: { description: 'One row per department responsible for the metric.' },
+    PILOT_MODEL: { description: 'One row per pilot model the metric measures.' },
+    TASK_GROUP: { description: 'One row per task group of the plan the metric belongs to.' },
+  },
+});
+registerEnumType(OrderField, {
+  name: 'AggregateOrderField',
+  description: 'A groupBy dimension, or VALUE: the value of one metric’s measure.',
+  valuesConfig: {
+    PERIOD: { description: 'By period, earliest first in ascending order.' },
+    UNIT: { description: 'By administrative unit code.' },
+    DEPARTMENT: { description: 'By department code.' },
+    PILOT_MODEL: { description: 'By pilot model code.' },
+    TASK_GROUP: { description: 'By task group code.' },
+    VALUE: { description: 'By the value of the measure named in the ordering\'s metric.' },
+  },
+});
 
 @ObjectType('AnalyticsMeasure', { description: 'A combined value and the reports it rests on.' })
 class MeasureFields {
   @Field(() => Float, { nullable: true, description: 'COUNT: sum; STOCK: latest value of each unit, summed; RATE: sum(numerator) / sum(denominator) × 100. Null when nothing was reported.' })
   value: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: sum of the numerators reported; null for COUNT and STOCK, or when nothing was reported.' })
   numerator: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: sum of the denominators reported; null for COUNT and STOCK, or when nothing was reported.' })
   denominator: number | null;
 
   @Field(() => Int, { description: 'Reports expected: units of the reporting level × periods of the metric’s frequency that had started by today (or asOf).' })
@@ -56,13 +77,13 @@ class MeasureFields {
 
 @ObjectType('SeriesPoint', { description: 'A metric’s value for one period of a series.' })
 class SeriesPointType extends MeasureFields {
-  @Field(() => PeriodScalar)
+  @Field(() => PeriodScalar, { description: 'The period, written per the series\' granularity, e.g. 2024-03 or 2024-Q1.' })
   period: Period;
 
-  @Field(() => CalendarDateScalar)
+  @Field(() => CalendarDateScalar, { description: 'First day of the period (YYYY-MM-DD).' })
   periodStart: string;
 
-  @Field(() => CalendarDateScalar)
+  @Field(() => CalendarDateScalar, { description: 'Last day of the period, inclusive (YYYY-MM-DD).' })
   periodEnd: string;
 
   @Field({
@@ -98,7 +119,7 @@ class SeriesType {
   /** Internal: the metric ids, resolved to Metric objects by the field resolver. */
   metricIds: number[];
 
-  @Field(() => [SeriesPointType], { complexity: listCost })
+  @Field(() => [SeriesPointType], { complexity: listCost, description: 'One point per period of the range, in order; periods without reports have a null value.' })
   points: SeriesPointType[];
 
   @Field(() => AdministrativeUnit, { nullable: true, description: 'The unit of a per-unit series (level given); null: all units.' })
@@ -113,22 +134,22 @@ class AggregateMeasureType extends MeasureFields {
    * Set by `aggregate` (which loads the few metrics once for all the measures) when the operation selects it: a
    * plain property, so thousands of measures cost no resolver call.
    */
-  @Field(() => Metric)
+  @Field(() => Metric, { description: 'The metric measured.' })
   metric?: Metric;
 }
 
 @ObjectType('AggregateRow', { description: 'One group: its dimension values (null when not grouped by them) and its measures.' })
 class AggregateRowType {
-  @Field(() => PeriodScalar, { nullable: true })
+  @Field(() => PeriodScalar, { nullable: true, description: 'The period of the row when grouped by PERIOD (per granularity, e.g. 2024-03); otherwise null.' })
   period: Period | null;
 
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'First day of the row\'s period (YYYY-MM-DD); null when not grouped by PERIOD.' })
   periodStart: string | null;
 
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Last day of the row\'s period, inclusive; null when not grouped by PERIOD.' })
   periodEnd: string | null;
 
-  @Field(() => AdministrativeUnit, { nullable: true })
+  @Field(() => AdministrativeUnit, { nullable: true, description: 'The row\'s unit when grouped by UNIT; otherwise null.' })
   unit: AdministrativeUnit | null;
 
   departmentId: number | null;
@@ -142,9 +163,9 @@ class AggregateRowType {
   approximate: boolean;
 }
 
-@ObjectType('AggregateResult')
+@ObjectType('AggregateResult', { description: 'Rows of an aggregate, ordered and limited as requested.' })
 class AggregateResultType {
-  @Field(() => [AggregateRowType], { complexity: listCost })
+  @Field(() => [AggregateRowType], { complexity: listCost, description: 'The rows, in the requested order (at most limit).' })
   rows: AggregateRowType[];
 
   @Field(() => Int, { description: 'Rows before limit.' })
@@ -153,13 +174,13 @@ class AggregateResultType {
 
 @InputType('AggregateOrder', { description: 'One ordering key; rows are then ordered by every groupBy dimension ascending.' })
 class AggregateOrder {
-  @Field(() => OrderField)
+  @Field(() => OrderField, { description: 'What to order by: a groupBy dimension, or VALUE with metric.' })
   field: OrderField;
 
   @Field(() => String, { nullable: true, description: 'Metric code whose measure value orders the rows (field VALUE).' })
   metric?: string | null;
 
-  @Field(() => SortDirection, { nullable: true, defaultValue: SortDirection.ASC })
+  @Field(() => SortDirection, { nullable: true, defaultValue: SortDirection.ASC, description: 'ASC (default) or DESC.' })
   direction?: SortDirection | null;
 }
 
@@ -238,7 +259,7 @@ export class AnalyticsResolver {
     @Arg('metrics', () => [String], { description: 'Metric codes.' }) metrics: string[],
     @Arg('from', () => PeriodScalar, { description: 'First period (widened to the start of its granule).' }) from: Period,
     @Arg('to', () => PeriodScalar, { description: 'Last period (widened to the end of its granule).' }) to: Period,
-    @Arg('granularity', () => MetricFrequency) granularity: MetricFrequency,
+    @Arg('granularity', () => MetricFrequency, { description: 'Period length of the points: each point combines the metric\'s periods within it (e.g. MONTH values into QUARTER).' }) granularity: MetricFrequency,
     @Arg('level', () => UnitLevel, { nullable: true, description: 'One series per unit of this level.' }) level?: UnitLevel | null,
     @Arg('units', () => [String], { nullable: true, description: 'Only values of these units (codes) and the units below them.' }) units?: string[] | null,
     @Arg('unitEdition', () => UnitEdition, { nullable: true, description: 'Re-express every value on this map.' }) unitEdition?: UnitEdition | null,
@@ -259,19 +280,19 @@ export class AnalyticsResolver {
   })
   async aggregate(
     @Ctx() context: HubContext,
-    @Arg('metrics', () => [String]) metrics: string[],
-    @Arg('groupBy', () => [Dimension]) groupBy: Dimension[],
-    @Arg('from', () => PeriodScalar) from: Period,
-    @Arg('to', () => PeriodScalar) to: Period,
+    @Arg('metrics', () => [String], { description: 'Metric codes (at most 50), e.g. ["KCB_BIOMETRIC_VISITS"].' }) metrics: string[],
+    @Arg('groupBy', () => [Dimension], { description: 'Dimensions of the rows, each at most once, e.g. [PERIOD, UNIT].' }) groupBy: Dimension[],
+    @Arg('from', () => PeriodScalar, { description: 'First period (widened to the start of its granule), e.g. 2024-01.' }) from: Period,
+    @Arg('to', () => PeriodScalar, { description: 'Last period (widened to the end of its granule), e.g. 2024-03.' }) to: Period,
     @Arg('granularity', () => MetricFrequency, { nullable: true, description: 'Required with PERIOD.' }) granularity?: MetricFrequency | null,
     @Arg('level', () => UnitLevel, { nullable: true, description: 'Required with UNIT.' }) level?: UnitLevel | null,
-    @Arg('units', () => [String], { nullable: true }) units?: string[] | null,
+    @Arg('units', () => [String], { nullable: true, description: 'Only values of these units (codes) and the units below them.' }) units?: string[] | null,
     @Arg('departments', () => [String], { nullable: true, description: 'Only metrics of these departments (codes).' }) departments?: string[] | null,
     @Arg('pilotModels', () => [String], { nullable: true, description: 'Only metrics of these pilot models (codes).' }) pilotModels?: string[] | null,
     @Arg('taskGroups', () => [String], { nullable: true, description: 'Only metrics of these task groups (codes).' }) taskGroups?: string[] | null,
-    @Arg('unitEdition', () => UnitEdition, { nullable: true }) unitEdition?: UnitEdition | null,
-    @Arg('asOf', () => Date, { nullable: true }) asOf?: Date | null,
-    @Arg('orderBy', () => [AggregateOrder], { nullable: true }) orderBy?: AggregateOrder[] | null,
+    @Arg('unitEdition', () => UnitEdition, { nullable: true, description: 'Re-express every value on this map (unit codes, in units too, are read on it); null: values stay on the map they were reported against.' }) unitEdition?: UnitEdition | null,
+    @Arg('asOf', () => Date, { nullable: true, description: 'Values as known at this time (ISO timestamp): later revisions are ignored.' }) asOf?: Date | null,
+    @Arg('orderBy', () => [AggregateOrder], { nullable: true, description: 'Ordering keys, applied in turn; default by the groupBy dimensions ascending.' }) orderBy?: AggregateOrder[] | null,
     @Arg('limit', () => Int, { nullable: true, description: 'Rows returned after ordering (at most MAX_AGGREGATE_ROWS).' }) limit?: number | null,
     @Info() info?: GraphQLResolveInfo,
   ): Promise<AggregateResultType> {
@@ -306,17 +327,17 @@ export class SeriesResolver {
 
 @Resolver(() => AggregateRowType)
 export class AggregateRowResolver {
-  @FieldResolver(() => Department, { nullable: true })
+  @FieldResolver(() => Department, { nullable: true, description: 'The row\'s department when grouped by DEPARTMENT; otherwise null.' })
   department(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<Department | null> {
     return row.departmentId === null ? Promise.resolve(null) : context.loaders.related(Department, row.departmentId);
   }
 
-  @FieldResolver(() => PilotModel, { nullable: true })
+  @FieldResolver(() => PilotModel, { nullable: true, description: 'The row\'s pilot model when grouped by PILOT_MODEL; otherwise null.' })
   pilotModel(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<PilotModel | null> {
     return row.pilotModelId === null ? Promise.resolve(null) : context.loaders.related(PilotModel, row.pilotModelId);
   }
 
-  @FieldResolver(() => TaskGroup, { nullable: true })
+  @FieldResolver(() => TaskGroup, { nullable: true, description: 'The row\'s task group when grouped by TASK_GROUP; otherwise null.' })
   taskGroup(@Root() row: AggregateRowType, @Ctx() context: HubContext): Promise<TaskGroup | null> {
     return row.taskGroupId === null ? Promise.resolve(null) : context.loaders.related(TaskGroup, row.taskGroupId);
   }

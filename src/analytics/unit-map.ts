@@ -18,6 +18,10 @@ export enum UnitEdition {
 registerEnumType(UnitEdition, {
   name: 'UnitEdition',
   description: 'A map of administrative units; values reported against the other map are re-expressed through the predecessor links.',
+  valuesConfig: {
+    E2024: { description: 'The map in force until 30 June 2025: province, 21 districts, 460 communes.' },
+    E2025: { description: 'The map in force from 1 July 2025 (two-tier local government): province and 130 communes, no districts.' },
+  },
 });
 
 /** First day of the 2025 map (two-tier local government). */

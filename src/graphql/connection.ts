@@ -7,16 +7,16 @@ import type { EntityClass, HubContext } from './context';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
-  @Field()
+  @Field({ description: 'True when more nodes follow this page in the reading direction (pass `endCursor` as `after` to read them).' })
   hasNextPage: boolean;
 
   @Field({ description: 'With first/after this is true when `after` was given (rows before it exist).' })
   hasPreviousPage: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge of this page; null when the page is empty.' })
   startCursor: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge of this page; null when the page is empty.' })
   endCursor: string | null;
 }
 
@@ -33,21 +33,21 @@ export interface Connection<T> {
 
 /** Builds the `<Name>Edge` and `<Name>Connection` object types for a node type. */
 export function connectionType<T extends object>(nodeType: ClassType<T>, name: string): ClassType<Connection<T>> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
     @Field({ description: 'Opaque cursor of this edge, for after/before.' })
     cursor: string;
 
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: `The ${name} itself.` })
     node: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} nodes.` })
   class ConnectionType {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: 'The nodes of this page in the requested order, each with its cursor.' })
     edges: EdgeType[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more pages exist, and the cursors to read them.' })
     pageInfo: PageInfo;
 
     @Field(() => Int, { description: 'Number of nodes matching the filter, ignoring pagination.' })

@@ -1,4 +1,4 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../analytics/analytics.resolver';
 import { authChecker } from '../security/access';
@@ -53,7 +53,20 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     validate: false,
     authChecker,
   });
+  describeRootTypes(schema);
   return guardFiniteFloats(schema);
+}
+
+/** type-graphql builds the root types itself, without a description; GraphiQL's explorer shows these first. */
+function describeRootTypes(schema: GraphQLSchema): void {
+  const descriptions: Array<[GraphQLObjectType | null | undefined, string]> = [
+    [schema.getQueryType(), 'Reads: the catalogue, metric values, analytics, progress, connectors and audit, each within the caller\'s role and departments.'],
+    [schema.getMutationType(), 'Writes: accountability updates, targets, connectors and their runs, pushed values, API keys and the outbound allowlist; a failing mutation writes nothing.'],
+    [schema.getSubscriptionType(), 'Live updates, within the caller\'s role and departments like queries.'],
+  ];
+  for (const [type, description] of descriptions) {
+    if (type && !type.description) type.description = description;
+  }
 }
 
 /** The SDL committed as schema/schema.graphql: types and fields sorted so diffs stay readable. */

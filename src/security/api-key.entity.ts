@@ -19,7 +19,7 @@ export class ApiKey {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What the key may do.' })
   @Column({ type: 'varchar', length: 16 })
   role: Role;
 
@@ -36,7 +36,7 @@ export class ApiKey {
   @JoinTable({ name: 'api_key_department', joinColumn: { name: 'apiKeyId' }, inverseJoinColumn: { name: 'departmentId' } })
   departments?: Department[];
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the key was created (UTC timestamp).' })
   @Column({ type: 'datetime' })
   createdAt: Date;
 
@@ -48,7 +48,7 @@ export class ApiKey {
   @Column({ type: 'datetime', nullable: true })
   lastUsedAt: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the key was revoked (UTC timestamp); null while it is valid. A revoked key is refused at once.' })
   @Column({ type: 'datetime', nullable: true })
   revokedAt: Date | null;
 

@@ -18,7 +18,7 @@ class ApiKeyInput {
   @Field({ description: 'What the key is for, e.g. "Health department push" (1 to 200 characters).' })
   name: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What the key may do: ADMIN, DEPARTMENT_IT (with departmentCodes), ANALYST or VIEWER.' })
   role: Role;
 
   @Field(() => [String], { nullable: true, description: 'Department codes a DEPARTMENT_IT key is scoped to (at least one); none for other roles.' })
@@ -33,7 +33,7 @@ class CreatedApiKey {
   @Field({ description: 'The key to send as `Authorization: Bearer <key>`. Store it now: only its hash is kept.' })
   key: string;
 
-  @Field(() => ApiKey)
+  @Field(() => ApiKey, { description: 'The key\'s record, as apiKeys lists it.' })
   apiKey: ApiKey;
 }
 
@@ -42,7 +42,15 @@ export enum AuthenticationMethod {
   JWT = 'JWT',
   ANONYMOUS = 'ANONYMOUS',
 }
-registerEnumType(AuthenticationMethod, { name: 'AuthenticationMethod' });
+registerEnumType(AuthenticationMethod, {
+  name: 'AuthenticationMethod',
+  description: 'How the caller of a request proved who it is.',
+  valuesConfig: {
+    API_KEY: { description: 'A hub API key, sent as `Authorization: Bearer <key>`.' },
+    JWT: { description: 'A JSON Web Token from the configured identity provider.' },
+    ANONYMOUS: { description: 'No credentials: an anonymous VIEWER, when ANONYMOUS_READ=true.' },
+  },
+});
 
 @ObjectType({ description: 'The caller of this request, as the hub sees it.' })
 class Viewer {
@@ -52,10 +60,10 @@ class Viewer {
   @Field({ description: 'Recorded as the author of the changes the caller makes.' })
   name: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'The caller\'s role.' })
   role: Role;
 
-  @Field(() => AuthenticationMethod)
+  @Field(() => AuthenticationMethod, { description: 'How the caller authenticated: API key, JWT, or none (anonymous).' })
   authenticatedBy: AuthenticationMethod;
 
   @Field(() => [Department], { complexity: listCost, nullable: true, description: 'Departments a DEPARTMENT_IT caller is scoped to; null = every department.' })
@@ -108,13 +116,13 @@ export class ApiKeyResolver {
 
   @Authorized(...ADMIN_ONLY)
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key; the key is returned this once.' })
-  createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() context: HubContext): Promise<CreatedApiKey> {
+  createApiKey(@Arg('input', () => ApiKeyInput, { description: 'Name, role, departments and expiry of the new key.' }) input: ApiKeyInput, @Ctx() context: HubContext): Promise<CreatedApiKey> {
     return context.apiKeys.create(input, context.principal.name);
   }
 
   @Authorized(...ADMIN_ONLY)
   @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it are refused from now on.' })
-  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ApiKey> {
+  revokeApiKey(@Arg('id', () => ID, { description: 'Global id of the key, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<ApiKey> {
     return context.apiKeys.revoke(idOf(id));
   }
 

@@ -10,7 +10,15 @@ export enum AuditOutcome {
   /** The caller was not allowed to do it (FORBIDDEN / UNAUTHENTICATED). */
   DENIED = 'DENIED',
 }
-registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'How an audited action ended.' });
+registerEnumType(AuditOutcome, {
+  name: 'AuditOutcome',
+  description: 'How an audited action ended.',
+  valuesConfig: {
+    SUCCESS: { description: 'The action was done.' },
+    FAILURE: { description: 'The action was attempted and failed (bad input, not found, conflict, internal error, …).' },
+    DENIED: { description: 'The caller was not allowed to do it (FORBIDDEN / UNAUTHENTICATED).' },
+  },
+});
 
 /**
  * One entry of the audit log: who did what to which object, when, and how it ended. Rows are only ever
@@ -55,7 +63,7 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 200, nullable: true })
   targetId: string | null;
 
-  @Field(() => AuditOutcome)
+  @Field(() => AuditOutcome, { description: 'How the action ended: SUCCESS, FAILURE or DENIED.' })
   @Column({ type: 'varchar', length: 16 })
   outcome: AuditOutcome;
 

@@ -17,13 +17,13 @@ export class AuditEventFilter {
   @Field(() => String, { nullable: true, description: 'Exactly this action, e.g. `registerConnector`.' })
   action?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Exactly this kind of object, e.g. `connector`, `pilotModel`.' })
   targetType?: string | null;
 
   @Field(() => String, { nullable: true, description: 'With or without targetType.' })
   targetId?: string | null;
 
-  @Field(() => AuditOutcome, { nullable: true })
+  @Field(() => AuditOutcome, { nullable: true, description: 'Only events with this outcome.' })
   outcome?: AuditOutcome | null;
 
   @Field(() => Date, { nullable: true, description: 'Recorded at or after this instant.' })
@@ -43,7 +43,7 @@ export class AuditEventResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Only events matching every given field; null: all.' }) filter?: AuditEventFilter | null,
   ): Promise<Connection<AuditEvent>> {
     return rootConnection({
       context,

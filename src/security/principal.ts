@@ -15,7 +15,16 @@ export enum Role {
   ANALYST = 'ANALYST',
   VIEWER = 'VIEWER',
 }
-registerEnumType(Role, { name: 'Role', description: 'What a caller may do; see the README security section.' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a caller may do; see the README security section.',
+  valuesConfig: {
+    ADMIN: { description: 'Everything.' },
+    DEPARTMENT_IT: { description: 'Reads, plus managing and running its departments\' connectors and pushing its departments\' metrics.' },
+    ANALYST: { description: 'Every read and export, no writes.' },
+    VIEWER: { description: 'Dashboard reads (catalogue, values, series, aggregates, progress); no connectors, rejected rows, revisions, exports or audit.' },
+  },
+});
 
 /** The authenticated caller of one request. */
 export interface Principal {

@@ -13,7 +13,7 @@ export abstract class AccountableItem {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Stable code of the item, e.g. M01 for a pilot model, T01.02 for a task.' })
   @Column({ type: 'varchar', length: 32 })
   code: string;
 
@@ -28,12 +28,12 @@ export abstract class AccountableItem {
   @Column({ type: 'varchar', length: 200 })
   responsiblePerson: string;
 
-  @Field(() => CalendarDateScalar)
+  @Field(() => CalendarDateScalar, { description: 'Date by which it must be completed (YYYY-MM-DD).' })
   @Index()
   @Column({ type: 'date' })
   deadline: string;
 
-  @Field(() => ProgressStatus)
+  @Field(() => ProgressStatus, { description: 'Current progress status; its changes are in `history`.' })
   @Index()
   @Column({ type: 'varchar', length: 16 })
   status: ProgressStatus;
@@ -42,7 +42,7 @@ export abstract class AccountableItem {
   @Column({ type: 'datetime', nullable: true })
   completedAt: Date | null;
 
-  @Field(() => FactBasis)
+  @Field(() => FactBasis, { description: 'Evidence behind this row: INFERRED rows are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;
 

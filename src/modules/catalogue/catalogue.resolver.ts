@@ -76,7 +76,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
   abstract class AccountableResolver {
     @Authorized(...ALL_ROLES)
     @Query(() => type.objectType, { name: type.singular, nullable: true, description: `A ${type.singular} by code, e.g. ${type.example}.` })
-    lookup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<T> {
+    lookup(@Arg('code', { description: `Code of the ${type.singular}, e.g. ${type.example}.` }) code: string, @Ctx() context: HubContext): Promise<T> {
       return type.service.requireByCode(scopeOf(context), code);
     }
 
@@ -86,8 +86,8 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       @Args(() => PageArgs) page: PageArgs,
       @Ctx() context: HubContext,
       @Info() info: GraphQLResolveInfo,
-      @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
-      @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
+      @Arg('filter', () => AccountableItemFilter, { nullable: true, description: 'Only items matching every given filter; null: all.' }) filter?: AccountableItemFilter,
+      @Arg('orderBy', () => AccountableItemOrder, { nullable: true, description: 'Ordering; default by code ascending.' }) orderBy?: AccountableItemOrder,
     ): Promise<Connection<T>> {
       return rootConnection({
         context,
@@ -106,8 +106,8 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       description: `Changes a ${type.singular}’s status and records who, when and why.`,
     })
     changeStatus(
-      @Arg('code') code: string,
-      @Arg('status', () => ProgressStatus) status: ProgressStatus,
+      @Arg('code', { description: 'Code of the item to change, e.g. M01 or T01.02.' }) code: string,
+      @Arg('status', () => ProgressStatus, { description: 'The new status.' }) status: ProgressStatus,
       @Arg('note', { description: 'Why the status changes (required).' }) note: string,
       @Ctx() context: HubContext,
     ): Promise<T> {
@@ -120,19 +120,19 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       description: `Sets a ${type.singular}’s deadline or responsible person${type.hasTarget ? ' or target' : ''}; each change is recorded.`,
     })
     updateAccountability(
-      @Arg('code') code: string,
-      @Arg('input', () => AccountabilityUpdate, { validate: { forbidUnknownValues: false } }) input: AccountabilityUpdate,
+      @Arg('code', { description: 'Code of the item to change, e.g. M01 or T01.02.' }) code: string,
+      @Arg('input', () => AccountabilityUpdate, { validate: { forbidUnknownValues: false }, description: 'The facts to change; omitted fields stay as they are.' }) input: AccountabilityUpdate,
       @Ctx() context: HubContext,
     ): Promise<T> {
       return type.service.updateAccountability(scopeOf(context), code, input, type.hasTarget);
     }
 
-    @FieldResolver(() => Department)
+    @FieldResolver(() => Department, { description: 'The department that leads it (đơn vị chủ trì) and answers for it.' })
     async leadDepartment(@Root() item: T, @Ctx() context: HubContext): Promise<Department> {
       return context.loaders.related(Department, item.leadDepartmentId);
     }
 
-    @FieldResolver(() => TaskGroup)
+    @FieldResolver(() => TaskGroup, { description: 'The task group of the plan it is filed under.' })
     async taskGroup(@Root() item: T, @Ctx() context: HubContext): Promise<TaskGroup> {
       return context.loaders.related(TaskGroup, item.taskGroupId);
     }
@@ -141,7 +141,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
     overdue(
       @Root() item: T,
       @Ctx() context: HubContext,
-      @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+      @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge on (YYYY-MM-DD); default today in the hub\'s time zone.' }) asOf?: string | null,
     ): boolean {
       return isOverdue(item, judgementDate(scopeOf(context), asOf));
     }
@@ -152,7 +152,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
     daysLate(
       @Root() item: T,
       @Ctx() context: HubContext,
-      @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+      @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge on (YYYY-MM-DD); default today in the hub\'s time zone.' }) asOf?: string | null,
     ): number {
       const scope = scopeOf(context);
       return daysLate(item, judgementDate(scope, asOf), scope.timeZone);
@@ -162,7 +162,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
     async history(
       @Root() item: T,
       @Ctx() context: HubContext,
-      @Arg('field', () => ChangedField, { nullable: true }) field?: ChangedField | null,
+      @Arg('field', () => ChangedField, { nullable: true, description: 'Only changes of this fact; null: all.' }) field?: ChangedField | null,
     ): Promise<ChangeRecord[]> {
       const records = await type.changes(context.loaders).load(item.id);
       return field ? records.filter((record) => record.field === field) : records;
@@ -195,7 +195,7 @@ export class PilotModelResolver extends accountableResolver({
     return (pageIds) => preloadModelMetrics(scopeOf(context), pageIds, withLatest);
   },
 }) {
-  @FieldResolver(() => [Department], { complexity: listCost })
+  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments that support the lead department (đơn vị phối hợp), by code.' })
   supportingDepartments(@Root() model: PilotModel, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders.supportingDepartments.load(model.id);
   }
@@ -222,8 +222,8 @@ export class TaskResolver extends accountableResolver({
 @Resolver(() => TaskGroup)
 export class TaskGroupResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => TaskGroup, { nullable: true })
-  taskGroup(@Arg('code') code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
+  @Query(() => TaskGroup, { nullable: true, description: 'A task group by code, e.g. TG01.' })
+  taskGroup(@Arg('code', { description: 'Code of the task group, e.g. TG01.' }) code: string, @Ctx() context: HubContext): Promise<TaskGroup> {
     return requireTaskGroup(context.dataSource, code);
   }
 
@@ -244,12 +244,12 @@ export class TaskGroupResolver {
     });
   }
 
-  @FieldResolver(() => Program)
+  @FieldResolver(() => Program, { description: 'The programme the group belongs to.' })
   async program(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<Program> {
     return context.loaders.related(Program, group.programId);
   }
 
-  @FieldResolver(() => Department)
+  @FieldResolver(() => Department, { description: 'The department that leads the group.' })
   async leadDepartment(@Root() group: TaskGroup, @Ctx() context: HubContext): Promise<Department> {
     return context.loaders.related(Department, group.leadDepartmentId);
   }
@@ -260,8 +260,8 @@ export class TaskGroupResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => AccountableItemFilter, { nullable: true }) filter?: AccountableItemFilter,
-    @Arg('orderBy', () => AccountableItemOrder, { nullable: true }) orderBy?: AccountableItemOrder,
+    @Arg('filter', () => AccountableItemFilter, { nullable: true, description: 'Only tasks matching every given filter; null: all.' }) filter?: AccountableItemFilter,
+    @Arg('orderBy', () => AccountableItemOrder, { nullable: true, description: 'Ordering; default by code ascending.' }) orderBy?: AccountableItemOrder,
   ): Promise<Connection<Task>> {
     return nestedConnection({
       context,
@@ -286,7 +286,7 @@ export class TaskGroupResolver {
 export class ProgramResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Program, { nullable: true, description: 'A programme by code, e.g. DA06.' })
-  program(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Program> {
+  program(@Arg('code', { description: 'Code of the programme, e.g. DA06.' }) code: string, @Ctx() context: HubContext): Promise<Program> {
     return requireProgram(context.dataSource, code);
   }
 
@@ -315,7 +315,7 @@ export class ProgramResolver {
   pilotModelCounts(
     @Root() program: Program,
     @Ctx() context: HubContext,
-    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge overdue on (YYYY-MM-DD); default today.' }) asOf?: string | null,
   ): Promise<StatusCounts> {
     return programCounts(scopeOf(context), program.id, 'model', asOf);
   }
@@ -324,7 +324,7 @@ export class ProgramResolver {
   taskCounts(
     @Root() program: Program,
     @Ctx() context: HubContext,
-    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge overdue on (YYYY-MM-DD); default today.' }) asOf?: string | null,
   ): Promise<StatusCounts> {
     return programCounts(scopeOf(context), program.id, 'task', asOf);
   }

@@ -15,16 +15,16 @@ export const ProgramConnection = connectionType(Program, 'Program');
 
 @ObjectType({ description: 'How many items are in each status, and how many are overdue.' })
 export class StatusCounts {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Number of items.' })
   total: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Items with status COMPLETED.' })
   completed: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Items with status IN_PROGRESS.' })
   inProgress: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Items with status NOT_STARTED.' })
   notStarted: number;
 
   @Field(() => Int, { description: 'Not completed and past the deadline on the asOf date.' })
@@ -33,7 +33,7 @@ export class StatusCounts {
 
 @InputType({ description: 'Filters for pilot models and tasks; all given filters must match.' })
 export class AccountableItemFilter {
-  @Field(() => ProgressStatus, { nullable: true })
+  @Field(() => ProgressStatus, { nullable: true, description: 'Only items in this status.' })
   status?: ProgressStatus | null;
 
   @Field(() => String, { nullable: true, description: 'Code of the lead department.' })
@@ -54,20 +54,28 @@ export enum AccountableItemOrderField {
   DEADLINE = 'deadline',
   STATUS = 'status',
 }
-registerEnumType(AccountableItemOrderField, { name: 'AccountableItemOrderField' });
+registerEnumType(AccountableItemOrderField, {
+  name: 'AccountableItemOrderField',
+  description: 'What tasks and pilot models can be ordered by.',
+  valuesConfig: {
+    CODE: { description: 'The item\'s code (e.g. M01, T01.02).' },
+    DEADLINE: { description: 'The deadline (YYYY-MM-DD).' },
+    STATUS: { description: 'Progress status: NOT_STARTED, IN_PROGRESS, COMPLETED.' },
+  },
+});
 
-@InputType()
+@InputType({ description: 'Ordering of tasks or pilot models; ties are broken by code.' })
 export class AccountableItemOrder {
-  @Field(() => AccountableItemOrderField)
+  @Field(() => AccountableItemOrderField, { description: 'What to order by.' })
   field: AccountableItemOrderField;
 
-  @Field(() => SortDirection, { defaultValue: SortDirection.ASC })
+  @Field(() => SortDirection, { defaultValue: SortDirection.ASC, description: 'ASC (default) or DESC.' })
   direction: SortDirection;
 }
 
 @InputType({ description: 'Changes to the accountable facts of a pilot model or task; omitted fields stay as they are.' })
 export class AccountabilityUpdate {
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'New deadline (YYYY-MM-DD).' })
   deadline?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A role title, not a person’s name.' })

@@ -7,7 +7,16 @@ export enum ChangedField {
   RESPONSIBLE_PERSON = 'RESPONSIBLE_PERSON',
   TARGET = 'TARGET',
 }
-registerEnumType(ChangedField, { name: 'ChangedField', description: 'Which accountable fact a change record is about.' });
+registerEnumType(ChangedField, {
+  name: 'ChangedField',
+  description: 'Which accountable fact a change record is about.',
+  valuesConfig: {
+    STATUS: { description: 'The progress status (values NOT_STARTED, IN_PROGRESS, COMPLETED).' },
+    DEADLINE: { description: 'The deadline (values YYYY-MM-DD).' },
+    RESPONSIBLE_PERSON: { description: 'The person answerable for it (người chịu trách nhiệm).' },
+    TARGET: { description: 'A metric target (the value to reach).' },
+  },
+});
 
 /** One change of a task's or pilot model's status, deadline, responsible person or target. Append-only. */
 @ObjectType('ChangeRecord', { description: 'A recorded change of a task or pilot model.' })
@@ -18,7 +27,7 @@ export abstract class ChangeRecord {
   @Column({ type: 'int' })
   subjectId: number;
 
-  @Field(() => ChangedField)
+  @Field(() => ChangedField, { description: 'Which fact changed.' })
   @Column({ type: 'varchar', length: 32 })
   field: ChangedField;
 
@@ -26,11 +35,11 @@ export abstract class ChangeRecord {
   @Column({ type: 'varchar', length: 300, nullable: true })
   fromValue: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Value after the change, as text: a status name, a date YYYY-MM-DD, a role title or a number.' })
   @Column({ type: 'varchar', length: 300 })
   toValue: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the change was recorded (UTC timestamp).' })
   @Index()
   @Column({ type: 'datetime' })
   changedAt: Date;
@@ -39,7 +48,7 @@ export abstract class ChangeRecord {
   @Column({ type: 'varchar', length: 200 })
   author: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the change was made, as its author wrote it; null when none was given.' })
   @Column({ type: 'text', nullable: true })
   note: string | null;
 }

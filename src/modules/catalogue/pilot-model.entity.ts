@@ -14,11 +14,11 @@ export class PilotModel extends AccountableItem {
   @Column({ type: 'int' })
   number: number;
 
-  @Field()
+  @Field({ description: 'Name in English.' })
   @Column({ type: 'varchar', length: 300 })
   name: string;
 
-  @Field()
+  @Field({ description: 'Name in Vietnamese, as in the provincial catalogue (tên mô hình).' })
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 

@@ -8,16 +8,16 @@ export class Program {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Stable code of the programme, e.g. DA06.' })
   @Index('UQ_program_code', { unique: true })
   @Column({ type: 'varchar', length: 32 })
   code: string;
 
-  @Field()
+  @Field({ description: 'Name in English.' })
   @Column({ type: 'varchar', length: 300 })
   name: string;
 
-  @Field()
+  @Field({ description: 'Name in Vietnamese (tên đề án).' })
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 

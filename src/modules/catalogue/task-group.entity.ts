@@ -11,20 +11,20 @@ export class TaskGroup {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Stable code of the group, e.g. TG01.' })
   @Index('UQ_task_group_code', { unique: true })
   @Column({ type: 'varchar', length: 32 })
   code: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Position of the group in the plan (TG01 = 1).' })
   @Column({ type: 'int' })
   number: number;
 
-  @Field()
+  @Field({ description: 'Name in English.' })
   @Column({ type: 'varchar', length: 300 })
   name: string;
 
-  @Field()
+  @Field({ description: 'Name in Vietnamese, as in the plan (nhóm nhiệm vụ).' })
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 
@@ -42,7 +42,7 @@ export class TaskGroup {
   @JoinColumn({ name: 'leadDepartmentId' })
   leadDepartment?: Department;
 
-  @Field(() => FactBasis)
+  @Field(() => FactBasis, { description: 'Evidence behind this row: INFERRED rows are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;
 }

@@ -9,11 +9,11 @@ import { Node } from '../../graphql/node-id';
 @Entity('task')
 @Index('UQ_task_code', ['code'], { unique: true })
 export class Task extends AccountableItem {
-  @Field()
+  @Field({ description: 'What the task requires, in English.' })
   @Column({ type: 'varchar', length: 500 })
   title: string;
 
-  @Field()
+  @Field({ description: 'What the task requires, in Vietnamese, as in the plan (nội dung nhiệm vụ).' })
   @Column({ type: 'varchar', length: 500 })
   titleVi: string;
 

@@ -20,11 +20,11 @@ export class ConnectorRun {
   @JoinColumn({ name: 'connectorId' })
   connector?: Connector;
 
-  @Field(() => RunTrigger)
+  @Field(() => RunTrigger, { description: 'What started the run.' })
   @Column({ type: 'varchar', length: 16 })
   trigger: RunTrigger;
 
-  @Field(() => RunStatus)
+  @Field(() => RunStatus, { description: 'Where the run stands; RUNNING until it finishes.' })
   @Column({ type: 'varchar', length: 16 })
   status: RunStatus;
 
@@ -36,11 +36,11 @@ export class ConnectorRun {
   @Column({ type: 'datetime', nullable: true })
   scheduledFor: Date | null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the run started (UTC timestamp).' })
   @Column({ type: 'datetime' })
   startedAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the run finished (UTC timestamp); null while RUNNING.' })
   @Column({ type: 'datetime', nullable: true })
   finishedAt: Date | null;
 
@@ -67,7 +67,7 @@ export class ConnectorRun {
   @Column({ type: 'int', default: 0 })
   rejected: number;
 
-  @Field(() => RunErrorClass, { nullable: true })
+  @Field(() => RunErrorClass, { nullable: true, description: 'Class of the failure (FAILED or INTERRUPTED runs); null otherwise.' })
   @Column({ type: 'varchar', length: 32, nullable: true })
   errorClass: RunErrorClass | null;
 
@@ -130,7 +130,7 @@ export class SkippedFire {
   @JoinColumn({ name: 'connectorId' })
   connector?: Connector;
 
-  @Field(() => FireSkipReason)
+  @Field(() => FireSkipReason, { description: 'Why the fire did not start a run of its own.' })
   @Column({ type: 'varchar', length: 16 })
   reason: FireSkipReason;
 
@@ -185,7 +185,7 @@ export class RunRejection {
   @Column({ type: 'varchar', length: 40 })
   reason: string;
 
-  @Field()
+  @Field({ description: 'What is wrong with the row, in words (Vietnamese first, English beside it).' })
   @Column({ type: 'varchar', length: 500 })
   message: string;
 

@@ -48,10 +48,49 @@ export enum FireSkipReason {
   DOWNTIME = 'DOWNTIME',
 }
 
-registerEnumType(RunTrigger, { name: 'RunTrigger', description: 'What started a connector run.' });
-registerEnumType(RunStatus, { name: 'RunStatus' });
-registerEnumType(RunErrorClass, { name: 'RunErrorClass', description: 'Why a run failed (SHUTDOWN: interrupted by a shutdown, not a failure).' });
-registerEnumType(FireSkipReason, { name: 'FireSkipReason', description: 'Why a schedule fire did not start a run of its own.' });
+registerEnumType(RunTrigger, {
+  name: 'RunTrigger',
+  description: 'What started a connector run.',
+  valuesConfig: {
+    SCHEDULE: { description: 'The connector\'s cron schedule (including a run catching up fires missed while no hub was running).' },
+    MANUAL: { description: 'An operator, with runConnector without from/to (the routine window).' },
+    BACKFILL: { description: 'A backfill of past days, requested with runConnector(from:, to:).' },
+    PUSH: { description: 'A department system posting values to a push connector.' },
+  },
+});
+registerEnumType(RunStatus, {
+  name: 'RunStatus',
+  description: 'State of a connector run.',
+  valuesConfig: {
+    RUNNING: { description: 'Still running; rowsFetched and friends grow as it goes.' },
+    SUCCEEDED: { description: 'Finished; every row was stored.' },
+    PARTIAL: { description: 'Finished, but some rows were rejected (see rejections).' },
+    FAILED: { description: 'Stopped by an error (see errorClass and error); nothing of the failed batch was stored.' },
+    INTERRUPTED: { description: 'Stopped before it finished: by a shutdown of its process (errorClass SHUTDOWN; another process runs it again), or left RUNNING by a process that died (errorClass INTERNAL).' },
+  },
+});
+registerEnumType(RunErrorClass, {
+  name: 'RunErrorClass',
+  description: 'Why a run failed (SHUTDOWN: interrupted by a shutdown, not a failure).',
+  valuesConfig: {
+    SOURCE_UNAVAILABLE: { description: 'The source could not be reached or did not answer in full (connection refused, HTTP 5xx or 429, …); retried.' },
+    TIMEOUT: { description: 'No complete answer within the connector\'s time limit; retried.' },
+    BAD_PAYLOAD: { description: 'The source answered with something the hub cannot read (malformed JSON or CSV, looping pagination, …).' },
+    CONFIG: { description: 'The connector\'s definition does not fit the source (HTTP 4xx, rejected credentials, invalid mapping, …).' },
+    OUTBOUND_BLOCKED: { description: 'The outbound policy refused the destination: a host not on the allowlist, or a forbidden address.' },
+    CONFLICT: { description: 'Concurrent writers kept changing the same values, after every retry; nothing of the batch was stored.' },
+    SHUTDOWN: { description: 'Not a failure: the hub process running it was shut down; another process runs the connector again.' },
+    INTERNAL: { description: 'The hub\'s own fault (reported to the error log), or a run left behind by a process that died.' },
+  },
+});
+registerEnumType(FireSkipReason, {
+  name: 'FireSkipReason',
+  description: 'Why a schedule fire did not start a run of its own.',
+  valuesConfig: {
+    OVERLAP: { description: 'The connector\'s previous run was still running (in this process or another): the fire was skipped.' },
+    DOWNTIME: { description: 'Fires fell while no hub process was running: they were coalesced into one run at the next start.' },
+  },
+});
 
 /** A department feed the hub pulls (or receives) on a schedule. Deleted connectors are kept for their ledger. */
 @ObjectType({ implements: Node, description: 'A department feed: where values come from, on what schedule, mapped how.' })
@@ -63,7 +102,7 @@ export class Connector {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Unique name, e.g. "Health: biometric visits".' })
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
@@ -86,7 +125,7 @@ export class Connector {
   @Column({ type: 'varchar', length: 64 })
   timeZone: string;
 
-  @Field()
+  @Field({ description: 'False: no scheduled runs and pushes are refused (CONFLICT); manual runs still work.' })
   @Column({ type: 'boolean', default: true })
   enabled: boolean;
 
@@ -116,11 +155,11 @@ export class Connector {
   @Column({ type: 'int', default: 1 })
   version: number;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the connector was registered (UTC timestamp).' })
   @Column({ type: 'datetime' })
   createdAt: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When its definition last changed (UTC timestamp).' })
   @Column({ type: 'datetime' })
   updatedAt: Date;
 

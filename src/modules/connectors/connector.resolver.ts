@@ -58,7 +58,7 @@ export class ConnectorResolver {
 
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => Connector, { nullable: true, description: 'A connector by id.' })
-  async connector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<Connector> {
+  async connector(@Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<Connector> {
     return service(context).requireConnector(parseConnectorId(id), context.principal);
   }
 
@@ -68,7 +68,7 @@ export class ConnectorResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => ConnectorFilter, { nullable: true }) filter?: ConnectorFilter,
+    @Arg('filter', () => ConnectorFilter, { nullable: true, description: 'Only connectors matching every given filter; null: all you may see.' }) filter?: ConnectorFilter,
   ): Promise<Connection<Connector>> {
     return rootConnection({
       context,
@@ -81,11 +81,11 @@ export class ConnectorResolver {
 
   @Authorized(...OPERATIONAL_READ_ROLES)
   @Query(() => ConnectorRun, { nullable: true, description: 'A connector run by id.' })
-  async connectorRun(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
+  async connectorRun(@Arg('id', () => ID, { description: 'Global id of the run, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<ConnectorRun> {
     return requireVisibleRun(scopeOf(context), parseNodeId(id, 'ConnectorRun', 'id', 'connector run'));
   }
 
-  @FieldResolver(() => Department)
+  @FieldResolver(() => Department, { description: 'The department the connector belongs to; it may only write that department\'s metrics.' })
   async department(@Root() connector: Connector, @Ctx() context: HubContext): Promise<Department> {
     return context.loaders.related(Department, connector.departmentId);
   }
@@ -110,7 +110,7 @@ export class ConnectorResolver {
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
-  @FieldResolver(() => ConnectorHealth)
+  @FieldResolver(() => ConnectorHealth, { description: 'How the connector is doing, from its recent runs.' })
   async health(@Root() connector: Connector, @Ctx() context: HubContext): Promise<ConnectorHealth> {
     const health = await context.loaders.connectorHealth.load(connector);
     return { ...health, nextRunAt: connector.enabled ? (context.connectors?.nextRunAt(connector.id) ?? null) : null };
@@ -123,7 +123,7 @@ export class ConnectorResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('status', () => RunStatus, { nullable: true }) status?: RunStatus | null,
+    @Arg('status', () => RunStatus, { nullable: true, description: 'Only runs in this status; null: all.' }) status?: RunStatus | null,
   ): Promise<Connection<ConnectorRun>> {
     return nestedConnection({
       context,
@@ -149,7 +149,7 @@ export class ConnectorResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('reason', () => FireSkipReason, { nullable: true }) reason?: FireSkipReason | null,
+    @Arg('reason', () => FireSkipReason, { nullable: true, description: 'Only skips for this reason; null: all.' }) reason?: FireSkipReason | null,
   ): Promise<Connection<SkippedFire>> {
     return nestedConnection({
       context,
@@ -166,35 +166,35 @@ export class ConnectorResolver {
 
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector, { description: 'Registers a connector; its definition is validated and its schedule planned.' })
-  registerConnector(@Arg('input', () => ConnectorInput) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
+  registerConnector(@Arg('input', () => ConnectorInput, { description: 'The new connector\'s definition.' }) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
     return service(context).register(input, context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Connector, { description: 'Changes a connector; a changed mapping becomes a new mapping version.' })
   updateConnector(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => ConnectorUpdateInput) input: ConnectorUpdateInput,
+    @Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string,
+    @Arg('input', () => ConnectorUpdateInput, { description: 'The changes; omitted fields stay as they are.' }) input: ConnectorUpdateInput,
     @Ctx() context: HubContext,
   ): Promise<Connector> {
     return service(context).update(parseConnectorId(id), input, context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)
-  @Mutation(() => Connector)
-  setConnectorEnabled(@Arg('id', () => ID) id: string, @Arg('enabled') enabled: boolean, @Ctx() context: HubContext): Promise<Connector> {
+  @Mutation(() => Connector, { description: 'Enables or disables a connector: a disabled one has no scheduled runs and refuses pushes.' })
+  setConnectorEnabled(@Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string, @Arg('enabled', { description: 'True to enable, false to disable.' }) enabled: boolean, @Ctx() context: HubContext): Promise<Connector> {
     return service(context).setEnabled(parseConnectorId(id), enabled, context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => Boolean, { description: 'Removes a connector from use; its run ledger and the values it brought stay.' })
-  deleteConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<boolean> {
+  deleteConnector(@Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<boolean> {
     return service(context).delete(parseConnectorId(id), context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => ConnectorTestResult, { description: 'Checks that the source can be reached and lists what it offers.' })
-  testConnector(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<ConnectorTestResult> {
+  testConnector(@Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<ConnectorTestResult> {
     return service(context).test(parseConnectorId(id), context.principal);
   }
 
@@ -203,11 +203,11 @@ export class ConnectorResolver {
     description: 'Runs a connector now: its routine window, or with from/to a backfill of those days. Returns at once unless wait is true.',
   })
   runConnector(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'Global id of the connector, or its databaseId.' }) id: string,
     @Ctx() context: HubContext,
-    @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
-    @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
-    @Arg('wait', () => Boolean, { nullable: true, defaultValue: false }) wait?: boolean,
+    @Arg('from', () => CalendarDateScalar, { nullable: true, description: 'First day of a backfill (YYYY-MM-DD), with to; null: the routine window (lookbackDays).' }) from?: string | null,
+    @Arg('to', () => CalendarDateScalar, { nullable: true, description: 'Last day of a backfill (YYYY-MM-DD), with from.' }) to?: string | null,
+    @Arg('wait', () => Boolean, { nullable: true, defaultValue: false, description: 'True: answer when the run has finished; false (default): answer at once with the RUNNING run.' }) wait?: boolean,
   ): Promise<ConnectorRun> {
     return service(context).run(parseConnectorId(id), from, to, context.principal, wait ?? false, context.requestId);
   }
@@ -215,8 +215,8 @@ export class ConnectorResolver {
   @Authorized(...CONNECTOR_WRITE_ROLES)
   @Mutation(() => PushResult, { description: 'Sends rows through a push connector; returns the import summary of the run.' })
   submitObservations(
-    @Arg('connectorId', () => ID) connectorId: string,
-    @Arg('rows', () => [ObservationInput]) rows: ObservationInput[],
+    @Arg('connectorId', () => ID, { description: 'Global id of the push connector, or its databaseId.' }) connectorId: string,
+    @Arg('rows', () => [ObservationInput], { description: 'The rows (at most the connector\'s maxRowsPerPush, default 50,000); valid rows are stored, the others rejected.' }) rows: ObservationInput[],
     @Ctx() context: HubContext,
   ): Promise<PushResult> {
     return service(context).push(parseConnectorId(connectorId, 'connectorId'), rows, context.principal, context.requestId);
@@ -225,12 +225,12 @@ export class ConnectorResolver {
 
 @Resolver(() => ConnectorRun)
 export class ConnectorRunResolver {
-  @FieldResolver(() => Connector)
+  @FieldResolver(() => Connector, { description: 'The connector that ran.' })
   async connector(@Root() run: ConnectorRun, @Ctx() context: HubContext): Promise<Connector> {
     return context.loaders.related(Connector, run.connectorId);
   }
 
-  @FieldResolver(() => ImportSummary)
+  @FieldResolver(() => ImportSummary, { description: 'Counts of the run so far: fetched = imported + updated + unchanged + rejected.' })
   summary(@Root() run: ConnectorRun): ImportSummary {
     return { fetched: run.fetched, imported: run.imported, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected };
   }

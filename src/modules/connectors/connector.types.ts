@@ -12,7 +12,7 @@ export const SkippedFireConnection = connectionType(SkippedFire, 'SkippedFire');
 
 @InputType({ description: 'A credential of a connector; stored apart from its configuration and never returned.' })
 export class SecretInput {
-  @Field()
+  @Field({ description: 'Secret name, one of the kind\'s secretNames (see connectorKinds), e.g. password or token.' })
   name: string;
 
   @Field({ description: 'The value; an empty string removes the secret.' })
@@ -36,7 +36,7 @@ export class ConnectorInput {
   @Field(() => String, { nullable: true, description: 'IANA time zone of the schedule (default the hub’s).' })
   timeZone?: string | null;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'False registers it disabled (no scheduled runs); default true.' })
   enabled?: boolean | null;
 
   @Field(() => Int, { nullable: true, description: 'Days a routine run reads back from today (default 7).' })
@@ -54,7 +54,7 @@ export class ConnectorInput {
   })
   mapping?: Record<string, unknown> | null;
 
-  @Field(() => [SecretInput], { nullable: true })
+  @Field(() => [SecretInput], { nullable: true, description: 'Credentials the configuration refers to (e.g. a password or token); write-only.' })
   secrets?: SecretInput[] | null;
 }
 
@@ -70,28 +70,28 @@ export class ConnectorUpdateInput {
   })
   expectedVersion?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'New unique name.' })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'New cron expression (5 fields, or 6 with seconds).' })
   schedule?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'New IANA time zone of the schedule, e.g. Asia/Ho_Chi_Minh.' })
   timeZone?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'New number of days a routine run reads back from today.' })
   lookbackDays?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'New longest window one read covers, in days.' })
   maxWindowDays?: number | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The whole new kind-specific configuration (replaces the current one; never credentials).' })
   config?: Record<string, unknown> | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The whole new mapping; becomes a new mapping version.' })
   mapping?: Record<string, unknown> | null;
 
-  @Field(() => [SecretInput], { nullable: true })
+  @Field(() => [SecretInput], { nullable: true, description: 'Secrets to set or, with an empty value, remove; secrets not listed stay.' })
   secrets?: SecretInput[] | null;
 }
 
@@ -106,31 +106,31 @@ export class ObservationInput {
   @Field({ description: 'Period in the metric’s frequency, e.g. 2024-03-15 or 2024-03.' })
   period: string;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'The value, for COUNT and STOCK metrics; for RATE metrics give numerator and denominator instead.' })
   value?: number | null;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'RATE metrics: the count meeting the condition (e.g. records digitized).' })
   numerator?: number | null;
 
-  @Field(() => Number, { nullable: true })
+  @Field(() => Number, { nullable: true, description: 'RATE metrics: the count it is a share of (e.g. all records); greater than 0.' })
   denominator?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Filters for connectors; all given filters must match.' })
 export class ConnectorFilter {
   @Field(() => String, { nullable: true, description: 'Department code.' })
   department?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Connector kind, e.g. http-json, csv, sql, dhis2 or push.' })
   kind?: string | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Only enabled (true) or disabled (false) connectors.' })
   enabled?: boolean | null;
 }
 
 @ObjectType({ description: 'Counts of a run: fetched = imported + updated + unchanged + rejected.' })
 export class ImportSummary {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows read from the source (or pushed).' })
   fetched: number;
 
   @Field(() => Int, { description: 'New values stored.' })
@@ -142,7 +142,7 @@ export class ImportSummary {
   @Field(() => Int, { description: 'Values identical to what was stored; nothing written.' })
   unchanged: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows refused (see the run\'s rejections); nothing of them was stored.' })
   rejected: number;
 }
 
@@ -157,11 +157,21 @@ export enum ConnectorHealthStatus {
   NEW = 'NEW',
   DISABLED = 'DISABLED',
 }
-registerEnumType(ConnectorHealthStatus, { name: 'ConnectorHealthStatus' });
+registerEnumType(ConnectorHealthStatus, {
+  name: 'ConnectorHealthStatus',
+  description: 'Health of a connector, from its last finished run.',
+  valuesConfig: {
+    HEALTHY: { description: 'Enabled, and the last run succeeded.' },
+    DEGRADED: { description: 'The last run finished with rejected rows.' },
+    FAILING: { description: 'The last run failed or was interrupted.' },
+    NEW: { description: 'Enabled and never run yet.' },
+    DISABLED: { description: 'Disabled: no scheduled runs.' },
+  },
+});
 
 @ObjectType({ description: 'How a connector is doing, from its run ledger.' })
 export class ConnectorHealth {
-  @Field(() => ConnectorHealthStatus)
+  @Field(() => ConnectorHealthStatus, { description: 'Overall health, from the last finished run.' })
   status: ConnectorHealthStatus;
 
   @Field(() => String, { nullable: true, description: 'Error of the last failed run, if the last run failed.' })
@@ -170,7 +180,7 @@ export class ConnectorHealth {
   @Field(() => Int, { description: 'Failed or interrupted runs since the last successful one.' })
   consecutiveFailures: number;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Start of the last run (UTC timestamp); null when never run.' })
   lastRunAt: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'End of the last run that succeeded (or finished with rejections).' })
@@ -182,10 +192,10 @@ export class ConnectorHealth {
 
 @ObjectType({ description: 'What a source offers.' })
 export class DiscoveredStream {
-  @Field()
+  @Field({ description: 'Name of the stream: a table, an endpoint\'s record list or a DHIS2 data set.' })
   name: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Field names found in its records (dotted paths for nested fields), usable in a mapping.' })
   fields: string[];
 
   @Field(() => [GraphQLJSONObject], { description: 'A few records as read.' })
@@ -194,10 +204,10 @@ export class DiscoveredStream {
 
 @ObjectType({ description: 'Result of testConnector: can the source be reached, and what does it offer.' })
 export class ConnectorTestResult {
-  @Field()
+  @Field({ description: 'True when the source was reached and answered as expected.' })
   ok: boolean;
 
-  @Field()
+  @Field({ description: 'What happened, in words; on failure the source\'s error (credentials redacted).' })
   message: string;
 
   @Field(() => [String], {
@@ -206,16 +216,16 @@ export class ConnectorTestResult {
   })
   warnings: string[];
 
-  @Field(() => [DiscoveredStream], { complexity: listCost })
+  @Field(() => [DiscoveredStream], { complexity: listCost, description: 'What the source offers; empty when it could not be reached.' })
   streams: DiscoveredStream[];
 }
 
 @ObjectType({ description: 'A connector kind the hub supports.' })
 export class ConnectorKindInfo {
-  @Field()
+  @Field({ description: 'Kind name to give as ConnectorInput.kind, e.g. http-json.' })
   kind: string;
 
-  @Field()
+  @Field({ description: 'What the kind reads and how.' })
   description: string;
 
   @Field(() => [String], { description: 'Names of the secrets its configuration may use.' })
@@ -238,10 +248,10 @@ export class ConnectorKindInfo {
 
 @ObjectType({ description: 'Outcome of a push: the run recorded for it, its counts and the rows refused.' })
 export class PushResult {
-  @Field(() => ConnectorRun)
+  @Field(() => ConnectorRun, { description: 'The run recorded for this push (trigger PUSH).' })
   run: ConnectorRun;
 
-  @Field(() => ImportSummary)
+  @Field(() => ImportSummary, { description: 'Counts of the push: fetched = imported + updated + unchanged + rejected.' })
   summary: ImportSummary;
 
   @Field(() => [RunRejection], { complexity: listCost, description: 'Rows refused (at most 1,000 listed; the run keeps them too).' })

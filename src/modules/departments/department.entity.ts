@@ -15,7 +15,7 @@ export class Department {
   @Column({ type: 'varchar', length: 32 })
   code: string;
 
-  @Field()
+  @Field({ description: 'Name in English, e.g. Department of Health.' })
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
@@ -38,7 +38,7 @@ export class Department {
   @JoinColumn({ name: 'successorId' })
   successor?: Department | null;
 
-  @Field(() => FactBasis)
+  @Field(() => FactBasis, { description: 'Evidence behind this row: INFERRED rows (e.g. merger details) are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;
 }

@@ -12,7 +12,7 @@ import { departmentsQuery, requireDepartment } from './department.service';
 
 const DepartmentConnection = connectionType(Department, 'Department');
 
-@InputType()
+@InputType({ description: 'Filters for departments; all given filters must match.' })
 class DepartmentFilter {
   @Field(() => CalendarDateScalar, { nullable: true, description: 'Only departments that existed on this date.' })
   asOf?: string | null;
@@ -22,7 +22,7 @@ class DepartmentFilter {
 export class DepartmentResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Department, { nullable: true, description: 'A department by code, e.g. SO_YT.' })
-  async department(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Department> {
+  async department(@Arg('code', { description: 'Code of the department, e.g. SO_YT (Sở Y tế, Department of Health).' }) code: string, @Ctx() context: HubContext): Promise<Department> {
     return requireDepartment(context.dataSource, code);
   }
 
@@ -32,7 +32,7 @@ export class DepartmentResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => DepartmentFilter, { nullable: true }) filter?: DepartmentFilter,
+    @Arg('filter', () => DepartmentFilter, { nullable: true, description: 'Only departments matching every given filter; null: all, past ones included.' }) filter?: DepartmentFilter,
   ): Promise<Connection<Department>> {
     return rootConnection({
       context,

@@ -11,7 +11,15 @@ export enum FreshnessStatus {
   /** Nothing has ever been reported. */
   MISSING = 'MISSING',
 }
-registerEnumType(FreshnessStatus, { name: 'FreshnessStatus' });
+registerEnumType(FreshnessStatus, {
+  name: 'FreshnessStatus',
+  description: 'Whether a metric\'s values arrive when due.',
+  valuesConfig: {
+    ON_TIME: { description: 'The latest period that is due has been reported.' },
+    LATE: { description: 'Some period past its due date has not been reported.' },
+    MISSING: { description: 'Nothing has ever been reported.' },
+  },
+});
 
 /** Days after a period ends by which its value is due, when the metric does not say. */
 export const DEFAULT_REPORTING_LAG_DAYS: Record<MetricFrequency, number> = {
@@ -24,7 +32,7 @@ export const DEFAULT_REPORTING_LAG_DAYS: Record<MetricFrequency, number> = {
 
 @ObjectType({ description: 'Whether a metric’s reports arrive on time.' })
 export class MetricFreshness {
-  @Field(() => FreshnessStatus)
+  @Field(() => FreshnessStatus, { description: 'ON_TIME, LATE (a due period is unreported) or MISSING (never reported).' })
   status: FreshnessStatus;
 
   @Field(() => PeriodScalar, { nullable: true, description: 'Latest period with data.' })
@@ -45,13 +53,13 @@ export class FreshnessSummary {
   @Field(() => FreshnessStatus, { nullable: true, description: 'The worst status among the metrics; null when there are none.' })
   status: FreshnessStatus | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Metrics whose latest due period is reported.' })
   onTime: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Metrics with a period past its due date unreported.' })
   late: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Metrics never reported.' })
   missing: number;
 }
 

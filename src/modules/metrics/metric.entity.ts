@@ -12,16 +12,16 @@ export class Metric {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field()
+  @Field({ description: 'Stable code of the metric, e.g. KCB_BIOMETRIC_VISITS.' })
   @Index('UQ_metric_code', { unique: true })
   @Column({ type: 'varchar', length: 64 })
   code: string;
 
-  @Field()
+  @Field({ description: 'Name in English.' })
   @Column({ type: 'varchar', length: 300 })
   name: string;
 
-  @Field()
+  @Field({ description: 'Name in Vietnamese (tên chỉ tiêu).' })
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 
@@ -29,11 +29,11 @@ export class Metric {
   @Column({ type: 'varchar', length: 64 })
   unit: string;
 
-  @Field(() => MetricKind)
+  @Field(() => MetricKind, { description: 'How its values combine over periods and units (COUNT, STOCK, RATE).' })
   @Column({ type: 'varchar', length: 16 })
   kind: MetricKind;
 
-  @Field(() => MetricFrequency)
+  @Field(() => MetricFrequency, { description: 'Length of its reporting periods; values are reported one per unit and period.' })
   @Column({ type: 'varchar', length: 16 })
   frequency: MetricFrequency;
 
@@ -55,7 +55,7 @@ export class Metric {
   @Column({ type: 'double', nullable: true })
   targetValue: number | null;
 
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Date by which the target is to be reached (YYYY-MM-DD); null when open-ended or without target.' })
   @Column({ type: 'date', nullable: true })
   targetDate: string | null;
 
@@ -82,7 +82,7 @@ export class Metric {
   @Column({ type: 'int', nullable: true })
   reportingLagDays: number | null;
 
-  @Field(() => FactBasis)
+  @Field(() => FactBasis, { description: 'Evidence behind the definition and target: INFERRED rows are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;
 

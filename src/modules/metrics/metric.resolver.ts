@@ -23,19 +23,19 @@ class MetricFilter {
   @Field(() => String, { nullable: true, description: 'Code of the reporting department.' })
   department?: string | null;
 
-  @Field(() => MetricKind, { nullable: true })
+  @Field(() => MetricKind, { nullable: true, description: 'Only metrics of this kind.' })
   kind?: MetricKind | null;
 
-  @Field(() => MetricFrequency, { nullable: true })
+  @Field(() => MetricFrequency, { nullable: true, description: 'Only metrics reported at this frequency.' })
   frequency?: MetricFrequency | null;
 }
 
 @ObjectType({ description: 'Where a metric stands against its target.' })
 class MetricProgress {
-  @Field(() => Float, { name: 'target' })
+  @Field(() => Float, { name: 'target', description: 'The value to reach (a percentage for RATE metrics).' })
   targetValue: number;
 
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Date by which it is to be reached (YYYY-MM-DD); null when open-ended.' })
   targetDate: string | null;
 
   @Field(() => Float, {
@@ -55,7 +55,7 @@ class MetricProgress {
 export class MetricResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Metric, { nullable: true, description: 'A metric by code, e.g. KCB_BIOMETRIC_VISITS.' })
-  async metric(@Arg('code') code: string, @Ctx() context: HubContext): Promise<Metric> {
+  async metric(@Arg('code', { description: 'Code of the metric, e.g. KCB_BIOMETRIC_VISITS.' }) code: string, @Ctx() context: HubContext): Promise<Metric> {
     return requireMetric(context.dataSource, code);
   }
 
@@ -65,7 +65,7 @@ export class MetricResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => MetricFilter, { nullable: true }) filter?: MetricFilter,
+    @Arg('filter', () => MetricFilter, { nullable: true, description: 'Only metrics matching every given filter; null: all.' }) filter?: MetricFilter,
   ): Promise<Connection<Metric>> {
     const query = await metricsQuery(context.dataSource, filter);
     return rootConnection({
@@ -77,12 +77,12 @@ export class MetricResolver {
     });
   }
 
-  @FieldResolver(() => PilotModel)
+  @FieldResolver(() => PilotModel, { description: 'The pilot model this metric measures.' })
   async pilotModel(@Root() metric: Metric, @Ctx() context: HubContext): Promise<PilotModel> {
     return context.loaders.related(PilotModel, metric.pilotModelId);
   }
 
-  @FieldResolver(() => Department)
+  @FieldResolver(() => Department, { description: 'The department that reports it (and whose connectors may write it).' })
   async department(@Root() metric: Metric, @Ctx() context: HubContext): Promise<Department> {
     return context.loaders.related(Department, metric.departmentId);
   }
@@ -114,10 +114,10 @@ export class MetricResolver {
   @Authorized(...ADMIN_ONLY)
   @Mutation(() => Metric, { description: 'Sets a metric’s target value and date.' })
   async setMetricTarget(
-    @Arg('code') code: string,
+    @Arg('code', { description: 'Code of the metric, e.g. KCB_BIOMETRIC_VISITS.' }) code: string,
     @Arg('targetValue', () => Float, { nullable: true, description: 'Null removes the target.' }) targetValue: number | null | undefined,
     @Ctx() context: HubContext,
-    @Arg('targetDate', () => CalendarDateScalar, { nullable: true }) targetDate?: string | null,
+    @Arg('targetDate', () => CalendarDateScalar, { nullable: true, description: 'Date by which the target is to be reached (YYYY-MM-DD); null: open-ended.' }) targetDate?: string | null,
   ): Promise<Metric> {
     return setMetricTarget(context.dataSource, code, targetValue, targetDate);
   }

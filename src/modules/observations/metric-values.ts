@@ -13,7 +13,7 @@ import { Observation } from './observation.entity';
 
 @ObjectType({ description: 'A metric’s value for one period, combined over the units that reported it.' })
 export class MetricPoint {
-  @Field(() => PeriodScalar)
+  @Field(() => PeriodScalar, { description: 'The period, written per the metric\'s frequency, e.g. 2024-03.' })
   period: string;
 
   @Field(() => CalendarDateScalar, { description: 'First day of the period.' })
@@ -25,10 +25,10 @@ export class MetricPoint {
   @Field(() => Float, { nullable: true, description: 'Sum for COUNT and STOCK; sum(numerator) / sum(denominator) × 100 for RATE.' })
   value: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: sum of the numerators; null for COUNT and STOCK.' })
   numerator: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: sum of the denominators; null for COUNT and STOCK.' })
   denominator: number | null;
 
   @Field(() => UnitLevel, { description: 'Level of the units combined (the coarsest level that reported).' })

@@ -19,15 +19,15 @@ export class ObservationRevision {
   @JoinColumn({ name: 'observationId' })
   observation?: Observation;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'The earlier value.' })
   @Column({ type: 'double' })
   value: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The earlier numerator (RATE metrics); null otherwise.' })
   @Column({ type: 'double', nullable: true })
   numerator: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The earlier denominator (RATE metrics); null otherwise.' })
   @Column({ type: 'double', nullable: true })
   denominator: number | null;
 
@@ -43,7 +43,7 @@ export class ObservationRevision {
   @Column({ type: 'int', nullable: true })
   runId: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Mapping version of the connector that had written the earlier value; null when no connector mapping produced it (seeded values).' })
   @Column({ type: 'int', nullable: true })
   mappingVersion: number | null;
 

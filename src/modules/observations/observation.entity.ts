@@ -30,7 +30,7 @@ export class Observation {
   @JoinColumn({ name: 'unitId' })
   unit?: AdministrativeUnit;
 
-  @Field(() => PeriodScalar)
+  @Field(() => PeriodScalar, { description: 'The period the value is for, written per the metric\'s frequency, e.g. 2024-03 or 2024-Q1.' })
   @Column({ type: 'varchar', length: 10 })
   period: string;
 
@@ -47,11 +47,11 @@ export class Observation {
   @Column({ type: 'double' })
   value: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: the count meeting the condition; null for COUNT and STOCK.' })
   @Column({ type: 'double', nullable: true })
   numerator: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'RATE metrics: the count it is a share of; null for COUNT and STOCK.' })
   @Column({ type: 'double', nullable: true })
   denominator: number | null;
 

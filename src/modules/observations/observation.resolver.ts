@@ -47,7 +47,15 @@ export enum ObservationOrder {
   PERIOD_DESC = 'PERIOD_DESC',
   RECORDED_AT_DESC = 'RECORDED_AT_DESC',
 }
-registerEnumType(ObservationOrder, { name: 'ObservationOrder', description: 'Order of observations; ties broken by unit.' });
+registerEnumType(ObservationOrder, {
+  name: 'ObservationOrder',
+  description: 'Order of observations; ties broken by unit.',
+  valuesConfig: {
+    PERIOD_ASC: { description: 'Oldest period first (the default).' },
+    PERIOD_DESC: { description: 'Newest period first.' },
+    RECORDED_AT_DESC: { description: 'Most recently recorded (stored or revised) first.' },
+  },
+});
 
 function sortKeys(order: ObservationOrder | null | undefined): Array<SortKey<Observation>> {
   switch (order ?? ObservationOrder.PERIOD_ASC) {
@@ -79,8 +87,8 @@ export class ObservationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => ObservationSearch, { nullable: true }) filter?: ObservationSearch,
-    @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
+    @Arg('filter', () => ObservationSearch, { nullable: true, description: 'Only values matching every given filter; null: all you may see.' }) filter?: ObservationSearch,
+    @Arg('orderBy', () => ObservationOrder, { nullable: true, description: 'Order; default PERIOD_ASC.' }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
     return knownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => observationsQuery(scopeOf(context), filter), sort: sortKeys(orderBy) }));
   }
@@ -96,7 +104,7 @@ export class ObservationResolver {
     return context.loaders.observationRevisions.load(observation.id);
   }
 
-  @FieldResolver(() => Metric)
+  @FieldResolver(() => Metric, { description: 'The metric the value is of.' })
   async metric(@Root() observation: Observation, @Ctx() context: HubContext): Promise<Metric> {
     return context.loaders.related(Metric, observation.metricId);
   }
@@ -114,8 +122,8 @@ export class MetricObservationsResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => ObservationFilter, { nullable: true }) filter?: ObservationFilter,
-    @Arg('orderBy', () => ObservationOrder, { nullable: true }) orderBy?: ObservationOrder,
+    @Arg('filter', () => ObservationFilter, { nullable: true, description: 'Only values matching every given filter; null: all of this metric.' }) filter?: ObservationFilter,
+    @Arg('orderBy', () => ObservationOrder, { nullable: true, description: 'Order; default PERIOD_ASC.' }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
     assertDepartmentAccess(context.principal, metric.departmentId, `metric ${metric.code}`);
     return knownAt(context, filter?.asOf, nestedConnection({

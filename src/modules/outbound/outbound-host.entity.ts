@@ -27,11 +27,11 @@ export class OutboundHost {
   @Column({ type: 'varchar', length: 500, nullable: true })
   note: string | null;
 
-  @Field()
+  @Field({ description: 'Who added the entry (a key name or subject).' })
   @Column({ type: 'varchar', length: 200 })
   createdBy: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the entry was added (UTC timestamp).' })
   @Column({ type: 'datetime' })
   createdAt: Date;
 }

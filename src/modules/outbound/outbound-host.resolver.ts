@@ -28,7 +28,7 @@ export class OutboundHostResolver {
 
   @Authorized(...ADMIN_ONLY)
   @Mutation(() => OutboundHost, { description: 'Allows connectors to reach a host: those of `departments`, or with none only connectors an administrator configured.' })
-  addOutboundHost(@Arg('input', () => OutboundHostInput) input: OutboundHostInput, @Ctx() context: HubContext): Promise<OutboundHost> {
+  addOutboundHost(@Arg('input', () => OutboundHostInput, { description: 'The host pattern, and who may use it.' }) input: OutboundHostInput, @Ctx() context: HubContext): Promise<OutboundHost> {
     return addOutboundHost(context.dataSource, input, context.actor);
   }
 
@@ -37,8 +37,8 @@ export class OutboundHostResolver {
     description: 'Sets the departments whose connectors may use an allowlist entry; [] leaves it to connectors an administrator configured.',
   })
   setOutboundHostDepartments(
-    @Arg('id', () => ID) id: string,
-    @Arg('departments', () => [String]) departments: string[],
+    @Arg('id', () => ID, { description: 'Global id of the allowlist entry, or its databaseId.' }) id: string,
+    @Arg('departments', () => [String], { description: 'Department codes, e.g. ["SO_YT"]; replaces the current list.' }) departments: string[],
     @Ctx() context: HubContext,
   ): Promise<OutboundHost> {
     return setOutboundHostDepartments(context.dataSource, id, departments);
@@ -46,7 +46,7 @@ export class OutboundHostResolver {
 
   @Authorized(...ADMIN_ONLY)
   @Mutation(() => Boolean, { description: 'Removes a host from the allowlist; runs that start afterwards cannot reach it.' })
-  removeOutboundHost(@Arg('id', () => ID) id: string, @Ctx() context: HubContext): Promise<boolean> {
+  removeOutboundHost(@Arg('id', () => ID, { description: 'Global id of the allowlist entry, or its databaseId.' }) id: string, @Ctx() context: HubContext): Promise<boolean> {
     return removeOutboundHost(context.dataSource, id);
   }
 }

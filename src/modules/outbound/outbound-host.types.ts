@@ -12,7 +12,7 @@ export class OutboundHostInput {
   })
   allowPrivate?: boolean | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the host is allowed, for the next administrator (at most 500 characters).' })
   note?: string | null;
 
   @Field(() => [String], {

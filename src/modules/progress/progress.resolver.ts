@@ -16,8 +16,8 @@ export class ProgressResolver {
   @Query(() => ProgramProgress, { description: 'A programme’s progress on asOf (default today): counts, task groups, overdue items, metrics needing attention.' })
   async progress(
     @Ctx() context: HubContext,
-    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) programCode: string,
-    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM, description: 'Code of the programme; default DA06.' }) programCode: string,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Day to judge on (YYYY-MM-DD); default today in the hub\'s time zone.' }) asOf?: string | null,
   ): Promise<ProgramProgress> {
     return programProgress(scopeOf(context), programCode, asOf);
   }
@@ -46,10 +46,10 @@ export class ProgressResolver {
       '(or today if earlier, or asOf); also downloadable as CSV and Markdown (csvUrl, markdownUrl).',
   })
   progressReport(
-    @Arg('period', () => PeriodScalar) period: Period,
+    @Arg('period', () => PeriodScalar, { description: 'The period reported on, any frequency, e.g. 2024-Q1 or 2024-03; as of its last day, or today if earlier.' }) period: Period,
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Report later than the period’s end, e.g. on the meeting day.' }) asOf?: string | null,
-    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM }) program?: string,
+    @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM, description: 'Code of the programme; default DA06.' }) program?: string,
   ): Promise<ProgressReport> {
     return progressReport(scopeOf(context), period, asOf, program);
   }
@@ -69,9 +69,9 @@ export class DepartmentScorecardResolver {
   async scorecard(
     @Root() department: Department,
     @Ctx() context: HubContext,
-    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
-    @Arg('from', () => CalendarDateScalar, { nullable: true }) from?: string | null,
-    @Arg('to', () => CalendarDateScalar, { nullable: true }) to?: string | null,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Day statuses and freshness are judged on (YYYY-MM-DD); default today.' }) asOf?: string | null,
+    @Arg('from', () => CalendarDateScalar, { nullable: true, description: 'First day of the window (YYYY-MM-DD); default 1 January of asOf\'s year.' }) from?: string | null,
+    @Arg('to', () => CalendarDateScalar, { nullable: true, description: 'Last day of the window (YYYY-MM-DD); default 31 December of asOf\'s year.' }) to?: string | null,
   ): Promise<DepartmentScorecard> {
     return departmentScorecard(scopeOf(context), department, { asOf, from, to });
   }

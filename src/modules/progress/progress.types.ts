@@ -15,7 +15,14 @@ export enum AccountableKind {
   TASK = 'TASK',
   PILOT_MODEL = 'PILOT_MODEL',
 }
-registerEnumType(AccountableKind, { name: 'AccountableKind', description: 'A task of the plan or a pilot model.' });
+registerEnumType(AccountableKind, {
+  name: 'AccountableKind',
+  description: 'A task of the plan or a pilot model.',
+  valuesConfig: {
+    TASK: { description: 'A task (nhiệm vụ) of the provincial plan.' },
+    PILOT_MODEL: { description: 'A pilot model (mô hình điểm) M01–M38.' },
+  },
+});
 
 @ObjectType({
   description:
@@ -23,7 +30,7 @@ registerEnumType(AccountableKind, { name: 'AccountableKind', description: 'A tas
     'history; a state only recorded as "completed by" a day after the deadline is doneUndated.',
 })
 export class DeadlineScore {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Items with a deadline in scope (the sum of the other counts).' })
   total: number;
 
   @Field(() => Int, { description: 'Completed on or before the deadline.' })
@@ -66,7 +73,7 @@ export class DataQuality {
     'how timely its metrics are reported and how clean its connectors’ data is. No score: the figures are for people to weigh.',
 })
 export class DepartmentScorecard {
-  @Field(() => Department)
+  @Field(() => Department, { description: 'The department scored.' })
   department: Department;
 
   @Field(() => CalendarDateScalar, { description: 'Day statuses, deadlines and freshness are judged on.' })
@@ -102,25 +109,25 @@ export class DepartmentScorecard {
 
 @ObjectType({ description: '"Clear person, clear task, clear time": an item open past its deadline.' })
 export class OverdueItem {
-  @Field(() => AccountableKind)
+  @Field(() => AccountableKind, { description: 'Whether the item is a task or a pilot model.' })
   kind: AccountableKind;
 
-  @Field()
+  @Field({ description: 'Code of the item, e.g. T01.02 or M05.' })
   code: string;
 
   @Field({ description: 'Task title or pilot model name.' })
   name: string;
 
-  @Field()
+  @Field({ description: 'Task title or pilot model name in Vietnamese.' })
   nameVi: string;
 
   @Field(() => ProgressStatus, { description: 'Status on asOf.' })
   status: ProgressStatus;
 
-  @Field(() => TaskGroup)
+  @Field(() => TaskGroup, { description: 'The task group it is filed under.' })
   taskGroup: TaskGroup;
 
-  @Field(() => Department)
+  @Field(() => Department, { description: 'The department that leads it.' })
   leadDepartment: Department;
 
   @Field({ description: 'Responsible person (role title) on asOf.' })
@@ -129,16 +136,16 @@ export class OverdueItem {
   @Field(() => CalendarDateScalar, { description: 'Deadline in force on asOf.' })
   deadline: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Days from the deadline to asOf (at least 1).' })
   daysLate: number;
 }
 
 @ObjectType({ description: 'Where one metric stands on asOf: its latest value, its target and whether reports arrive on time.' })
 export class MetricStanding {
-  @Field(() => Metric)
+  @Field(() => Metric, { description: 'The metric.' })
   metric: Metric;
 
-  @Field(() => PilotModel)
+  @Field(() => PilotModel, { description: 'The pilot model the metric measures.' })
   pilotModel: PilotModel;
 
   @Field(() => ProgressStatus, { description: 'Status of the pilot model on asOf.' })
@@ -150,13 +157,13 @@ export class MetricStanding {
   @Field(() => PeriodScalar, { nullable: true, description: 'Latest period with data that had ended by asOf.' })
   latestPeriod: string | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Value of latestPeriod, combined over units (see API conventions); null when there is no data.' })
   latestValue: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The metric\'s target; null when it has none.' })
   target: number | null;
 
-  @Field(() => CalendarDateScalar, { nullable: true })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Date by which the target is to be reached (YYYY-MM-DD); null when open-ended or without target.' })
   targetDate: string | null;
 
   @Field(() => Float, {
@@ -174,73 +181,73 @@ export class MetricStanding {
   @Field({ description: 'Freshness is LATE or MISSING on asOf.' })
   stale: boolean;
 
-  @Field(() => MetricFreshness)
+  @Field(() => MetricFreshness, { description: 'Whether its reports arrive on time, judged on asOf.' })
   freshness: MetricFreshness;
 }
 
 @ObjectType({ description: 'Tasks and pilot models of one task group on asOf.' })
 export class TaskGroupProgress {
-  @Field(() => TaskGroup)
+  @Field(() => TaskGroup, { description: 'The task group.' })
   taskGroup: TaskGroup;
 
-  @Field(() => Department)
+  @Field(() => Department, { description: 'The department that leads the group.' })
   leadDepartment: Department;
 
-  @Field(() => StatusCounts)
+  @Field(() => StatusCounts, { description: 'Tasks of the group by status on asOf.' })
   tasks: StatusCounts;
 
-  @Field(() => StatusCounts)
+  @Field(() => StatusCounts, { description: 'Pilot models of the group by status on asOf.' })
   pilotModels: StatusCounts;
 }
 
 @ObjectType({ description: 'A recorded status change of a task or pilot model.' })
 export class StatusChangeEntry {
-  @Field(() => AccountableKind)
+  @Field(() => AccountableKind, { description: 'Whether the item is a task or a pilot model.' })
   kind: AccountableKind;
 
-  @Field()
+  @Field({ description: 'Code of the item, e.g. T01.02 or M05.' })
   code: string;
 
-  @Field()
+  @Field({ description: 'Task title or pilot model name in English.' })
   name: string;
 
-  @Field()
+  @Field({ description: 'Task title or pilot model name in Vietnamese.' })
   nameVi: string;
 
-  @Field(() => Department)
+  @Field(() => Department, { description: 'The department that leads the item.' })
   leadDepartment: Department;
 
-  @Field(() => ProgressStatus)
+  @Field(() => ProgressStatus, { description: 'Status before the change.' })
   fromStatus: ProgressStatus;
 
-  @Field(() => ProgressStatus)
+  @Field(() => ProgressStatus, { description: 'Status after the change.' })
   toStatus: ProgressStatus;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the change was recorded (UTC timestamp).' })
   changedAt: Date;
 
   @Field(() => CalendarDateScalar, { description: 'Local day of the change.' })
   changedOn: string;
 
-  @Field()
+  @Field({ description: 'Who made the change.' })
   author: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why, as its author wrote it; null when none was given.' })
   note: string | null;
 }
 
 @ObjectType({ description: 'A programme’s progress on asOf.' })
 export class ProgramProgress {
-  @Field(() => Program)
+  @Field(() => Program, { description: 'The programme.' })
   program: Program;
 
-  @Field(() => CalendarDateScalar)
+  @Field(() => CalendarDateScalar, { description: 'Day statuses, deadlines and freshness are judged on (YYYY-MM-DD).' })
   asOf: string;
 
-  @Field(() => StatusCounts)
+  @Field(() => StatusCounts, { description: 'Tasks of the programme by status on asOf.' })
   tasks: StatusCounts;
 
-  @Field(() => StatusCounts)
+  @Field(() => StatusCounts, { description: 'Pilot models of the programme by status on asOf.' })
   pilotModels: StatusCounts;
 
   @Field(() => [TaskGroupProgress], { complexity: listCost, description: 'In plan order.' })
@@ -255,7 +262,7 @@ export class ProgramProgress {
 
 @ObjectType({ description: 'The periodic report to the Provincial People’s Committee chairman.' })
 export class ProgressReport extends ProgramProgress {
-  @Field(() => PeriodScalar)
+  @Field(() => PeriodScalar, { description: 'The reporting period, e.g. 2024-Q1 or 2024-03.' })
   period: string;
 
   @Field(() => DeadlineScore, { description: 'Tasks whose deadline falls in the period.' })

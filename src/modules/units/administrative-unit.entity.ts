@@ -20,7 +20,7 @@ export class AdministrativeUnit {
   @Column({ type: 'varchar', length: 10 })
   code: string;
 
-  @Field()
+  @Field({ description: 'Official name, type included, e.g. Thành phố Vinh, Phường Đông Vĩnh.' })
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
@@ -28,7 +28,7 @@ export class AdministrativeUnit {
   @Column({ type: 'varchar', length: 50 })
   type: string;
 
-  @Field(() => UnitLevel)
+  @Field(() => UnitLevel, { description: 'Tier: PROVINCE, DISTRICT or COMMUNE.' })
   @Column({ type: 'varchar', length: 16 })
   level: UnitLevel;
 

@@ -13,7 +13,7 @@ const AdministrativeUnitConnection = connectionType(AdministrativeUnit, 'Adminis
 
 @InputType({ description: 'Filters for administrative units; all given filters must match.' })
 export class UnitFilter {
-  @Field(() => UnitLevel, { nullable: true })
+  @Field(() => UnitLevel, { nullable: true, description: 'Only units of this tier.' })
   level?: UnitLevel | null;
 
   @Field(() => CalendarDateScalar, { nullable: true, description: 'Only units in force on this date.' })
@@ -28,10 +28,10 @@ export class UnitFilter {
 
 @ObjectType({ description: 'An older unit a newer unit was formed from.' })
 class UnitPredecessorLink {
-  @Field(() => AdministrativeUnit)
+  @Field(() => AdministrativeUnit, { description: 'The older unit.' })
   unit: AdministrativeUnit;
 
-  @Field(() => PredecessorShare)
+  @Field(() => PredecessorShare, { description: 'Whether all (FULL) or only part (PARTIAL) of the older unit went into the newer one.' })
   share: PredecessorShare;
 }
 
@@ -45,9 +45,9 @@ export class AdministrativeUnitResolver {
     description: 'A unit by GSO code: the one in force on asOf, or the most recent one with that code.',
   })
   async administrativeUnit(
-    @Arg('code') code: string,
+    @Arg('code', { description: 'General Statistics Office code, e.g. 40 (the province), 412 (a district) or 16681 (a commune).' }) code: string,
     @Ctx() context: HubContext,
-    @Arg('asOf', () => CalendarDateScalar, { nullable: true }) asOf?: string | null,
+    @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date the unit must be in force on (YYYY-MM-DD); null: the most recent unit with that code.' }) asOf?: string | null,
   ): Promise<AdministrativeUnit> {
     return requireUnit(context.dataSource, code, asOf);
   }
@@ -58,12 +58,12 @@ export class AdministrativeUnitResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => UnitFilter, { nullable: true }) filter?: UnitFilter,
+    @Arg('filter', () => UnitFilter, { nullable: true, description: 'Only units matching every given filter; null: all, of every edition.' }) filter?: UnitFilter,
   ): Promise<Connection<AdministrativeUnit>> {
     return rootConnection({ context, info, page, query: () => unitsQuery(context.dataSource, filter), sort: BY_CODE });
   }
 
-  @FieldResolver(() => AdministrativeUnit, { nullable: true })
+  @FieldResolver(() => AdministrativeUnit, { nullable: true, description: 'The unit directly above: a district, or the province for districts and 2025 communes; null for the province.' })
   parent(@Root() unit: AdministrativeUnit, @Ctx() context: HubContext): Promise<AdministrativeUnit | null> {
     if (unit.parentId == null) return Promise.resolve(null);
     return context.loaders.units.load(unit.parentId);
@@ -75,7 +75,7 @@ export class AdministrativeUnitResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: HubContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('level', () => UnitLevel, { nullable: true }) level?: UnitLevel | null,
+    @Arg('level', () => UnitLevel, { nullable: true, description: 'Only children of this tier.' }) level?: UnitLevel | null,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Only children in force on this date.' }) asOf?: string | null,
   ): Promise<Connection<AdministrativeUnit>> {
     return nestedConnection({
