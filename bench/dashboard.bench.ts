@@ -22,7 +22,7 @@ const ITERATIONS = Math.max(1, Number(process.env.BENCH_DASHBOARD_ITERATIONS ?? 
 const WARM_UP = Math.max(0, Number(process.env.BENCH_DASHBOARD_WARM_UP ?? 20));
 const POOL_SIZE = Math.max(1, Number(process.env.DATABASE_POOL_SIZE ?? 10));
 const TIME_ZONE = 'Asia/Ho_Chi_Minh';
-const GOAL_RATIO = 1.5;
+const GOAL_RATIO = 1.3;
 
 /** The selection set of an example operation (`query Name { … }`), without its outer braces. */
 function exampleSelection(operation: string): string {

@@ -37,6 +37,8 @@ import { SYSTEM_PRINCIPAL } from '../src/security/principal';
 const ROWS = 100_000;
 const BATCH = 5_000;
 const RAW_CHUNK = 1_000;
+/** A whole connector run (d) must take at most this many times the raw upsert (a). */
+const RUN_GOAL_RATIO = 1.8;
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
 const COLUMNS = ['metricId', 'unitId', 'period', 'periodStart', 'periodEnd', 'value', 'numerator', 'denominator', 'recordedAt', 'source', 'runId', 'mappingVersion', 'isDemo'];
@@ -256,7 +258,7 @@ export async function run(): Promise<BenchReport> {
     return {
       markdown,
       goals: [
-        { label: `connector run d/a = ${(d / a).toFixed(2)} (goal ≤ 2)`, met: d / a <= 2 },
+        { label: `connector run d/a = ${(d / a).toFixed(2)} (goal ≤ ${RUN_GOAL_RATIO})`, met: d / a <= RUN_GOAL_RATIO },
         { label: `ingestRows b/a = ${(b / a).toFixed(2)}`, met: b / a <= 2 },
       ],
     };

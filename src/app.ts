@@ -1,9 +1,8 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
@@ -12,6 +11,8 @@ import type { HubConfig } from './config';
 import { requestContextValue, type ConnectorOperations, type HubContext } from './graphql/context';
 import { AnalyticsCatalogue } from './analytics/volume';
 import { createErrorFormatter } from './graphql/errors';
+import { apolloHandler } from './graphql/http-handler';
+import { requestHooksPlugin, type RequestConcern } from './graphql/request-hooks';
 import { boundStatementsByDeadline, deadlineScope, withDeadlines } from './graphql/deadlines';
 import { batchLimit, limitOptions, requestErrorHandler, suggestionsRemover, verifyUtf8 } from './graphql/limits';
 import { buildHubSchema } from './graphql/schema';
@@ -28,7 +29,7 @@ import { restRouter } from './http/rest';
 import type { HubMetrics } from './observability/metrics';
 import { adminMetricsAccess } from './observability/metrics-access';
 import { onAuditWriteFailure } from './security/audit';
-import { auditPlugin } from './security/audit-plugin';
+import { auditConcern } from './security/audit-plugin';
 import type { Authenticator } from './security/authentication';
 import type { Principal } from './security/principal';
 import { requestIp } from './security/rate-limit';
@@ -62,22 +63,20 @@ export interface HubOptions {
  * Times each GraphQL operation by name and type, and makes every GraphQL response `Cache-Control: no-store`
  * (answers depend on the caller's credentials). The header is what Apollo's default cache-control plugin sends
  * when no field declares a cache hint, and none does; that plugin is disabled because it also hooks every field
- * of every operation to collect hints. One plugin for both: each plugin's hooks cost every request a few promises.
+ * of every operation to collect hints.
  */
-function operationMetrics(metrics: HubMetrics): ApolloServerPlugin<HubContext> {
-  return {
-    async requestDidStart() {
-      const started = performance.now();
-      return {
-        async willSendResponse(request) {
-          request.response.http.headers.set('cache-control', 'no-store');
-          metrics.graphqlDuration.observe(
-            { operation: request.operationName ?? 'anonymous', type: request.operation?.operation ?? 'invalid' },
-            (performance.now() - started) / 1000,
-          );
-        },
-      };
-    },
+function operationMetrics(metrics: HubMetrics): RequestConcern<HubContext> {
+  return () => {
+    const started = performance.now();
+    return {
+      willSendResponse(request) {
+        request.response.http.headers.set('cache-control', 'no-store');
+        metrics.graphqlDuration.observe(
+          { operation: request.operationName ?? 'anonymous', type: request.operation?.operation ?? 'invalid' },
+          (performance.now() - started) / 1000,
+        );
+      },
+    };
   };
 }
 
@@ -95,7 +94,7 @@ async function startGraphQLServer(
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
   // The volume limit measures analytics requests against a snapshot of the catalogue taken now, so it sends no SQL.
-  const { plugin: limitsPlugin, ...limits } = limitOptions(config, await AnalyticsCatalogue.load(dataSource));
+  const { concern: limitsConcern, ...limits } = limitOptions(config, await AnalyticsCatalogue.load(dataSource));
   const removeSuggestions = suggestionsRemover(config.graphql);
   boundStatementsByDeadline(dataSource);
   // A lost audit record is logged and counted; it never turns the action it describes into an error.
@@ -116,15 +115,14 @@ async function startGraphQLServer(
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    // The schema is a federation subgraph (it has `_service`), for which Apollo Server would add federated traces
-    // to answers a gateway asks them for; the hub reports its operations through its own metrics and logs.
+    // The hub's own concerns run as one plugin (see requestHooksPlugin). Apollo's inline tracing (federated traces a
+    // gateway may ask a subgraph for) stays off: the hub reports operations through its own metrics and logs, and
+    // disabled it costs no hook per request.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      operationMetrics(metrics),
-      limitsPlugin,
-      auditPlugin(),
+      requestHooksPlugin([operationMetrics(metrics), limitsConcern, auditConcern]),
     ],
   });
   await server.start();
@@ -150,14 +148,19 @@ function requestContext(config: HubConfig, dataSource: DataSource, options: HubO
   };
 }
 
-/** POST/GET /graphql: the body limits, the batch limit and the deadline scope in front of Apollo. */
-function graphqlRoute(config: HubConfig, server: ApolloServer<HubContext>, contextOf: (req: express.Request) => Promise<HubContext>): RequestHandler[] {
-  return [
-    leanJsonBody(config.graphql.maxBodyBytes, express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 })),
-    batchLimit(config.graphql),
-    deadlineScope,
-    expressMiddleware(server, { context: ({ req }) => contextOf(req) }),
-  ];
+/**
+ * POST/GET /graphql: the body limits, the batch limit and the deadline scope in front of Apollo, as one handler
+ * (each middleware of a route costs every request a pass through express's router).
+ */
+function graphqlRoute(config: HubConfig, server: ApolloServer<HubContext>, contextOf: (req: express.Request) => Promise<HubContext>): RequestHandler {
+  const readBody = leanJsonBody(config.graphql.maxBodyBytes, express.json({ limit: config.graphql.maxBodyBytes, verify: verifyUtf8 }));
+  const refuseLargeBatch = batchLimit(config.graphql);
+  const apollo = apolloHandler(server, contextOf);
+  return (request, response, next) =>
+    readBody(request, response, (error?: unknown) => {
+      if (error !== undefined) next(error);
+      else refuseLargeBatch(request, response, () => deadlineScope(request, response, () => apollo(request, response, next)));
+    });
 }
 
 /** Registers PILOTHUB_ADMIN_KEY as an ADMIN API key, unless it was revoked. */

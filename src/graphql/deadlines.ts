@@ -9,24 +9,34 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { QueryRejection } from './query-rejection';
 
 class Deadline {
-  expired = false;
   private readonly endsAt: number;
   private timeoutError?: QueryRejection;
-  /** Rejects when the time is up; never resolves. */
-  readonly passed: Promise<never>;
+  private passing?: Promise<never>;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly timeoutMs: number) {
     this.endsAt = performance.now() + timeoutMs;
-    this.passed = new Promise<never>((_resolve, reject) => {
-      this.timer = setTimeout(() => {
-        this.expired = true;
-        reject(this.error);
-      }, timeoutMs);
-      this.timer.unref();
-    });
-    // Fields that are no longer racing must not turn the rejection into an unhandled one.
-    this.passed.catch(() => undefined);
+  }
+
+  /** Whether the time is up. */
+  get expired(): boolean {
+    return performance.now() >= this.endsAt;
+  }
+
+  /**
+   * Rejects when the time is up; never resolves. Made when a resolver first waits: an operation whose resolvers
+   * all answer at once (`{ __typename }`, most mutations' checks) costs no timer and no promise.
+   */
+  get passed(): Promise<never> {
+    if (!this.passing) {
+      this.passing = new Promise<never>((_resolve, reject) => {
+        this.timer = setTimeout(() => reject(this.error), Math.max(0, this.remainingMs()));
+        this.timer.unref();
+      });
+      // Fields that are no longer racing must not turn the rejection into an unhandled one.
+      this.passing.catch(() => undefined);
+    }
+    return this.passing;
   }
 
   /** The TIMEOUT refusal, built when first needed: almost every operation ends in time, and an error captures a stack. */
@@ -41,7 +51,7 @@ class Deadline {
   }
 
   clear(): void {
-    clearTimeout(this.timer);
+    if (this.timer) clearTimeout(this.timer);
   }
 
   remainingMs(): number {

@@ -1,11 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerOptions, GraphQLRequestContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { NextFunction, Request, Response } from 'express';
 import {
+  BREAK,
   getDirectiveValues,
   getNamedType,
   GraphQLID,
@@ -14,6 +15,8 @@ import {
   GraphQLSkipDirective,
   GraphQLError,
   Kind,
+  visit as visitDocument,
+  type DocumentNode,
   type FieldNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -27,6 +30,7 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type Complexi
 import { estimateFieldRows, type AnalyticsArguments, type AnalyticsCatalogue } from '../analytics/volume';
 import { todayIn } from '../common/clock';
 import { startDeadline } from './deadlines';
+import type { RequestConcern, RequestHooks } from './request-hooks';
 import { limitMessage, QueryRejection, rejection, type LimitDetails, type QueryRejectionCode } from './query-rejection';
 import type { GraphQLLimits, HubConfig } from '../config';
 
@@ -253,6 +257,28 @@ export function operationVolume(
   return { rows: fields.reduce((sum, field) => sum + field.rows, 0), fields };
 }
 
+/** Whether each document names an analytics field anywhere (its operations or fragments). */
+const analyticsDocuments = new WeakMap<DocumentNode, boolean>();
+
+/** Whether a document may read analytics at all: one without an `aggregate` or `series` field reads nothing {@link operationVolume} counts. */
+function mayReadAnalytics(document: DocumentNode): boolean {
+  let known = analyticsDocuments.get(document);
+  if (known === undefined) {
+    known = false;
+    visitDocument(document, {
+      Field(node) {
+        if (ANALYTICS_FIELDS.has(node.name.value)) {
+          known = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+    analyticsDocuments.set(document, known);
+  }
+  return known;
+}
+
 /** The QUERY_TOO_LARGE refusal: the estimate, the field that reads most, and what to narrow. */
 function volumeRejection(volume: OperationVolume, maximum: number): QueryRejection {
   const largest = volume.fields.reduce((best, field) => (field.rows > best.rows ? field : best));
@@ -312,6 +338,19 @@ export function nonTextInput(request: Pick<GraphQLRequestContext<object>, 'docum
     const found = findNonText(value, `$${name}`);
     if (found) return inputError(found);
   }
+  if (!request.document) return undefined;
+  let problem = documentTextProblems.get(request.document);
+  if (problem === undefined) {
+    problem = documentTextProblem(request.document) ?? null;
+    documentTextProblems.set(request.document, problem);
+  }
+  return problem ?? undefined;
+}
+
+/** The text problem of each document's own string literals (null: none); Apollo reuses the document of a repeated operation. */
+const documentTextProblems = new WeakMap<DocumentNode, GraphQLError | null>();
+
+function documentTextProblem(document: DocumentNode): GraphQLError | undefined {
   let problem: GraphQLError | undefined;
   const visitValue = (node: ValueNode, path: string, depth: number): void => {
     if (problem) return;
@@ -332,7 +371,7 @@ export function nonTextInput(request: Pick<GraphQLRequestContext<object>, 'docum
       if (selection.kind !== Kind.FRAGMENT_SPREAD) visitSelections(selection.selectionSet?.selections ?? []);
     }
   };
-  for (const definition of request.document?.definitions ?? []) {
+  for (const definition of document.definitions) {
     if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) {
       visitSelections(definition.selectionSet.selections);
     }
@@ -357,53 +396,45 @@ export interface VolumeSettings {
 }
 
 /** Cost, volume and input checks once the operation is known, and the execution deadline. */
-function limitsPlugin(limits: GraphQLLimits, pages: CostContext, volume?: VolumeSettings): ApolloServerPlugin<object> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(request) {
-          const badText = nonTextInput(request);
-          if (badText) throw badText;
-          const cost = operationCost(request.schema, request, pages);
-          if (cost !== undefined && cost > limits.maxCost) {
-            const actual = Number.isFinite(cost) ? cost : undefined;
-            throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
-          }
-          if (volume) {
-            const read = operationVolume(request.schema, request, volume.catalogue, () => todayIn(volume.timeZone));
-            if (read && read.rows > limits.maxQueryRows) throw volumeRejection(read, limits.maxQueryRows);
-          }
-        },
-        async executionDidStart(request) {
-          const end = startDeadline(request.contextValue, request.operation?.operation === 'query', limits.timeoutMs);
-          return {
-            async executionDidEnd() {
-              end();
-            },
-          };
-        },
-      };
+function limitsConcern(limits: GraphQLLimits, pages: CostContext, volume?: VolumeSettings): RequestConcern<object> {
+  const hooks: RequestHooks<object> = {
+    didResolveOperation(request) {
+      const badText = nonTextInput(request);
+      if (badText) throw badText;
+      const cost = operationCost(request.schema, request, pages);
+      if (cost !== undefined && cost > limits.maxCost) {
+        const actual = Number.isFinite(cost) ? cost : undefined;
+        throw rejection('QUERY_TOO_COMPLEX', 'estimated cost', { setting: 'GRAPHQL_MAX_COST', maximum: limits.maxCost, actual });
+      }
+      if (volume && mayReadAnalytics(request.document)) {
+        const read = operationVolume(request.schema, request, volume.catalogue, () => todayIn(volume.timeZone));
+        if (read && read.rows > limits.maxQueryRows) throw volumeRejection(read, limits.maxQueryRows);
+      }
+    },
+    executionDidStart(request) {
+      return { executionDidEnd: startDeadline(request.contextValue, request.operation?.operation === 'query', limits.timeoutMs) };
     },
   };
+  // The hooks keep no state of their own between calls: one object serves every request.
+  return () => hooks;
 }
 
 /** The Apollo Server options that enforce the limits (merged into the server's own options); the volume limit needs `catalogue`. */
 export function limitOptions(config: HubConfig, catalogue?: AnalyticsCatalogue): Pick<
   ApolloServerOptions<object>,
-  'validationRules' | 'parseOptions' | 'hideSchemaDetailsFromClientErrors' | 'allowBatchedHttpRequests' | 'csrfPrevention' | 'includeStacktraceInErrorResponses'
-> & { plugin: ApolloServerPlugin<object> } {
+  'validationRules' | 'parseOptions' | 'allowBatchedHttpRequests' | 'csrfPrevention' | 'includeStacktraceInErrorResponses'
+> & { concern: RequestConcern<object> } {
   const limits = config.graphql;
   return {
     validationRules: validationRules(limits),
     // graphql-js stops parsing at this many tokens (the parser-level limit graphql-armor's max-tokens adds to envelop).
     parseOptions: { maxTokens: limits.maxTokens },
-    // Removes "Did you mean …?" from validation messages.
-    hideSchemaDetailsFromClientErrors: !limits.fieldSuggestions,
+    // "Did you mean …?" is removed by suggestionsRemover (not by Apollo's hideSchemaDetailsFromClientErrors).
     allowBatchedHttpRequests: limits.maxBatch > 0,
     // Refuses requests a browser could send cross-site without a preflight (simple GET/POST without a JSON body).
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugin: limitsPlugin(
+    concern: limitsConcern(
       limits,
       { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize },
       catalogue ? { catalogue, timeZone: config.timeZone } : undefined,
@@ -412,8 +443,10 @@ export function limitOptions(config: HubConfig, catalogue?: AnalyticsCatalogue):
 }
 
 /**
- * Apollo removes "Did you mean …?" from validation errors only; variable values are checked later, at
- * execution, and their messages suggest enum values and input fields too. This removes those as well.
+ * Removes "Did you mean …?" from every error sent (GRAPHQL_FIELD_SUGGESTIONS=false): validation errors, and those of
+ * variable values, checked later, at execution, whose messages suggest enum values and input fields too. Apollo's
+ * `hideSchemaDetailsFromClientErrors` is not used: it covers validation errors only, with a plugin whose hooks
+ * cost every request a few promises.
  */
 export function suggestionsRemover(limits: GraphQLLimits): (formatted: GraphQLFormattedError) => GraphQLFormattedError {
   if (limits.fieldSuggestions) return (formatted) => formatted;

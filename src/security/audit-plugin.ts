@@ -9,10 +9,12 @@ import {
   type GraphQLFormattedError,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { HubError } from '../common/errors';
 import type { HubContext } from '../graphql/context';
+import { requestHooksPlugin, type RequestConcern } from '../graphql/request-hooks';
 import { outcomeOf, recordAuditEvents, type AuditEventInput, type AuditTarget } from './audit';
 import { fromGlobalId } from '../graphql/node-id';
 
@@ -158,70 +160,77 @@ function formattedErrors(context: GraphQLRequestContextWillSendResponse<HubConte
  * UNAUTHORIZED / UNAUTHENTICATED. Mutations refused before they ran (invalid arguments, query limits) are recorded as
  * FAILURE too. The write never changes the response: a failed audit write is reported, not returned.
  */
-export function auditPlugin(): ApolloServerPlugin<HubContext> {
+export const auditConcern: RequestConcern<HubContext> = () => {
+  const fields: ResolvedField[] = [];
   return {
-    async requestDidStart() {
-      const fields: ResolvedField[] = [];
+    executionDidStart(context) {
+      if (context.operation?.operation !== 'mutation') return;
       return {
-        async executionDidStart(context) {
-          if (context.operation?.operation !== 'mutation') return;
-          return {
-            willResolveField({ info, args }) {
-              if (info.path.prev !== undefined) return;
-              const field: ResolvedField = { name: info.fieldName, responseKey: String(info.path.key), args, returnType: info.returnType, settled: false };
-              fields.push(field);
-              return (error, result) => {
-                field.settled = true;
-                field.error = error ?? undefined;
-                field.result = result;
-              };
-            },
+        willResolveField({ info, args }) {
+          if (info.path.prev !== undefined) return;
+          const field: ResolvedField = { name: info.fieldName, responseKey: String(info.path.key), args, returnType: info.returnType, settled: false };
+          fields.push(field);
+          return (error, result) => {
+            field.settled = true;
+            field.error = error ?? undefined;
+            field.result = result;
           };
-        },
-        async willSendResponse(context) {
-          const operation = context.operation ?? (context.document ? getOperationAST(context.document, context.request.operationName) : null);
-          if (operation?.operation !== 'mutation') return;
-          const { principal, requestId, clientIp, dataSource } = context.contextValue;
-          const errors = formattedErrors(context);
-          const common = { actor: principal, requestId: requestId ?? null, clientIp: clientIp ?? null };
-          let events: AuditEventInput[];
-          if (fields.length > 0) {
-            events = fields.map((field) => {
-              const failed = field.error !== undefined || !field.settled;
-              const code = failed ? errorCode(field.error, errors.find((error) => error.path?.[0] === field.responseKey)) : undefined;
-              const described = targetResolvers.get(field.name)?.(field.args, failed ? undefined : field.result);
-              return {
-                ...common,
-                action: field.name,
-                target: described ? described.target : defaultTarget(field.returnType, field.args, failed ? undefined : field.result),
-                outcome: outcomeOf(code),
-                errorCode: code,
-                details: { arguments: field.args, ...(failed ? {} : described?.details) },
-              };
-            });
-          } else {
-            // Refused before execution: one record for the operation, whatever it asked for. No resolved arguments,
-            // so the variables sent are kept (redacted, and shortened with the rest of the details). The error
-            // message is not: graphql-js quotes invalid variable values in it, a secret among them.
-            const code = errorCode(undefined, errors[0]);
-            const refused = describeRefusedFields(context.schema, operation.selectionSet);
-            events = [
-              {
-                ...common,
-                action: refused.action,
-                target: null,
-                outcome: outcomeOf(code),
-                errorCode: code,
-                details: { notExecuted: true, ...refused.details, variables: context.request.variables },
-              },
-            ];
-          }
-          const written = recordAuditEvents(dataSource, events);
-          // With the database unreachable the write (which will be reported as lost) would only add its connect
-          // timeout to an answer that should come promptly; otherwise the record exists before the answer does.
-          if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) await written;
         },
       };
     },
+    willSendResponse(context) {
+      const operation = context.operation ?? (context.document ? getOperationAST(context.document, context.request.operationName) : null);
+      // Queries return at once, without a promise (this runs for every operation).
+      if (operation?.operation !== 'mutation') return;
+      return recordMutation(context, operation, fields);
+    },
   };
+};
+
+/** The audit records of a mutation that has finished or was refused, written before the response is sent. */
+async function recordMutation(context: GraphQLRequestContextWillSendResponse<HubContext>, operation: OperationDefinitionNode, fields: readonly ResolvedField[]): Promise<void> {
+  const { principal, requestId, clientIp, dataSource } = context.contextValue;
+  const errors = formattedErrors(context);
+  const common = { actor: principal, requestId: requestId ?? null, clientIp: clientIp ?? null };
+  let events: AuditEventInput[];
+  if (fields.length > 0) {
+    events = fields.map((field) => {
+      const failed = field.error !== undefined || !field.settled;
+      const code = failed ? errorCode(field.error, errors.find((error) => error.path?.[0] === field.responseKey)) : undefined;
+      const described = targetResolvers.get(field.name)?.(field.args, failed ? undefined : field.result);
+      return {
+        ...common,
+        action: field.name,
+        target: described ? described.target : defaultTarget(field.returnType, field.args, failed ? undefined : field.result),
+        outcome: outcomeOf(code),
+        errorCode: code,
+        details: { arguments: field.args, ...(failed ? {} : described?.details) },
+      };
+    });
+  } else {
+    // Refused before execution: one record for the operation, whatever it asked for. No resolved arguments,
+    // so the variables sent are kept (redacted, and shortened with the rest of the details). The error
+    // message is not: graphql-js quotes invalid variable values in it, a secret among them.
+    const code = errorCode(undefined, errors[0]);
+    const refused = describeRefusedFields(context.schema, operation.selectionSet);
+    events = [
+      {
+        ...common,
+        action: refused.action,
+        target: null,
+        outcome: outcomeOf(code),
+        errorCode: code,
+        details: { notExecuted: true, ...refused.details, variables: context.request.variables },
+      },
+    ];
+  }
+  const written = recordAuditEvents(dataSource, events);
+  // With the database unreachable the write (which will be reported as lost) would only add its connect
+  // timeout to an answer that should come promptly; otherwise the record exists before the answer does.
+  if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) await written;
+}
+
+/** {@link auditConcern} as an Apollo plugin of its own. */
+export function auditPlugin(): ApolloServerPlugin<HubContext> {
+  return requestHooksPlugin([auditConcern]);
 }

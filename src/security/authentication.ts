@@ -122,12 +122,13 @@ export class Authenticator {
     this.verifyToken = config.jwt ? tokenVerifier(config.jwt) : null;
   }
 
-  async authenticate(authorization: string | undefined, now = new Date()): Promise<AuthenticationResult> {
+  // Not async: it hands on the promise of the check it picks instead of wrapping it in another (one per request).
+  authenticate(authorization: string | undefined, now = new Date()): Promise<AuthenticationResult> {
     const token = bearerToken(authorization);
     if (token === 'missing credentials') {
-      return this.config.anonymousRead ? { principal: ANONYMOUS_PRINCIPAL } : { refused: token };
+      return Promise.resolve(this.config.anonymousRead ? { principal: ANONYMOUS_PRINCIPAL } : { refused: token });
     }
-    if (token === 'malformed authorization header') return { refused: token };
+    if (token === 'malformed authorization header') return Promise.resolve({ refused: token });
     if (this.config.jwt && this.verifyToken && JWT_SHAPE.test(token)) return this.verifyJwt(token, this.config.jwt, this.verifyToken, now);
     return this.verifyApiKey(token, now);
   }
@@ -149,7 +150,7 @@ export class Authenticator {
     const principal = this.keyPrincipal(apiKey.id, apiKey.name, apiKey.role, departmentIds);
     if (typeof principal === 'string') return { refused: principal };
     // Recording the use must never delay or fail the request.
-    this.apiKeys.touch(apiKey, now).catch((error: unknown) => this.logger?.warn({ err: error, apiKeyId: apiKey.id }, 'could not record API key use'));
+    if (this.apiKeys.isUseDue(apiKey, now)) this.apiKeys.touch(apiKey, now).catch((error: unknown) => this.logger?.warn({ err: error, apiKeyId: apiKey.id }, 'could not record API key use'));
     return { principal };
   }
 
@@ -276,6 +277,28 @@ export function authenticationMiddleware(authenticator: Authenticator, reportErr
     options.onLimited?.();
     failures!.refuse(response, retryAfter);
   };
+  /** Answers a refused authentication: 429 past the address's allowance, else 401 (logged once per window, audited). */
+  const refuse = async (request: Request, response: Response, address: string, result: Extract<AuthenticationResult, { refused: Refusal }>) => {
+    const verdict = failures ? await failures.fail(address) : { limited: false, retryAfterSeconds: 0, first: true };
+    if (verdict.limited) {
+      tooMany(response, verdict.retryAfterSeconds);
+      return;
+    }
+    response.locals.quietLog = true;
+    if (verdict.first) {
+      const window = failures?.limiterOn ? ` (further refusals from this address within ${failures.windowSeconds} s are counted, not logged)` : '';
+      logger?.warn(
+        { reason: result.refused, clientIp: address, method: request.method, url: redactUrl(request.originalUrl), ...(result.key ? { apiKeyId: result.key.id } : {}) },
+        `request refused: not authenticated${window}`,
+      );
+    }
+    await options.onRefused?.(request, result);
+    const given = result.refused !== 'missing credentials';
+    response
+      .status(401)
+      .setHeader('www-authenticate', given ? 'Bearer realm="pilothub", error="invalid_token"' : 'Bearer realm="pilothub"')
+      .json(errorBody('UNAUTHENTICATED', given ? 'the credentials are not valid' : 'authentication required: send Authorization: Bearer <API key>'));
+  };
   return (request: Request, response: Response, next: NextFunction) => {
     const address = clientAddress(request);
     const wait = failures?.blocked(address) ?? 0;
@@ -285,31 +308,10 @@ export function authenticationMiddleware(authenticator: Authenticator, reportErr
     }
     authenticator
       .authenticate(request.headers.authorization)
-      .then(async (result) => {
-        if ('principal' in result) {
-          response.locals.principal = result.principal;
-          next();
-          return;
-        }
-        const verdict = failures ? await failures.fail(address) : { limited: false, retryAfterSeconds: 0, first: true };
-        if (verdict.limited) {
-          tooMany(response, verdict.retryAfterSeconds);
-          return;
-        }
-        response.locals.quietLog = true;
-        if (verdict.first) {
-          const window = failures?.limiterOn ? ` (further refusals from this address within ${failures.windowSeconds} s are counted, not logged)` : '';
-          logger?.warn(
-            { reason: result.refused, clientIp: address, method: request.method, url: redactUrl(request.originalUrl), ...(result.key ? { apiKeyId: result.key.id } : {}) },
-            `request refused: not authenticated${window}`,
-          );
-        }
-        await options.onRefused?.(request, result);
-        const given = result.refused !== 'missing credentials';
-        response
-          .status(401)
-          .setHeader('www-authenticate', given ? 'Bearer realm="pilothub", error="invalid_token"' : 'Bearer realm="pilothub"')
-          .json(errorBody('UNAUTHENTICATED', given ? 'the credentials are not valid' : 'authentication required: send Authorization: Bearer <API key>'));
+      .then((result) => {
+        if (!('principal' in result)) return refuse(request, response, address, result);
+        response.locals.principal = result.principal;
+        next();
       })
       .catch((error: unknown) => {
         if (error instanceof AuthenticationUnavailable) {

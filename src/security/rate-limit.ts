@@ -89,7 +89,8 @@ const IP = Symbol('request.ip');
  */
 export function requestIp(request: Request): string | undefined {
   const cached = request as Request & { [IP]?: { ip: string | undefined } };
-  return (cached[IP] ??= { ip: request.ip }).ip;
+  // Without X-Forwarded-For, whatever TRUST_PROXY says, express's answer is the TCP peer's address.
+  return (cached[IP] ??= { ip: request.headers['x-forwarded-for'] === undefined ? request.socket.remoteAddress : request.ip }).ip;
 }
 
 /** The client address of a request: the forwarded one when TRUST_PROXY trusts the proxy, else the TCP peer's. */

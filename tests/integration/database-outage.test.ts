@@ -340,7 +340,7 @@ describeOnServer(title, () => {
     // The run that was reading when the database went away recorded its failure once the database was back.
     for (const deadline = restoreAt + RECOVERY_MS; Date.now() < deadline && (await runsOf(slowId))[0].status === 'RUNNING'; ) await sleep(250);
     const slowRuns = await runsOf(slowId);
-    expect(slowRuns.map((run) => [String(run.id), run.status])).toEqual([[slowRunId, 'FAILED']]);
+    expect(slowRuns.map((run) => [String(run.id), run.status])).toEqual([[String(databaseIdOf(slowRunId)), 'FAILED']]);
 
     // The scheduler's reports about the outage are its own: they carry no request id (the schedule was planned
     // by the request that registered the connector, whose log context must not stick to every later fire).

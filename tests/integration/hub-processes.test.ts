@@ -86,8 +86,8 @@ describe('several hub processes on one database', () => {
       mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date' }, value: { field: 'visits' } },
     });
     const scheduledRuns = () =>
-      query<{ scheduledFor: Date | string; owner: string; status: string }>(
-        'SELECT scheduledFor, owner, status FROM connector_run WHERE connectorId = ? AND `trigger` = ? ORDER BY scheduledFor',
+      query<{ id: number | string; scheduledFor: Date | string; owner: string; status: string; errorClass: string | null; rerunOf: number | string | null }>(
+        'SELECT id, scheduledFor, owner, status, errorClass, rerunOf FROM connector_run WHERE connectorId = ? AND `trigger` = ? ORDER BY scheduledFor',
         [databaseIdOf(id), 'SCHEDULE'],
       );
     /** Polls the ledger until `enough` holds (waiting for runs, not for a time: a busy machine fires late). */
@@ -106,7 +106,13 @@ describe('several hub processes on one database', () => {
     // Disabled: the second process has replanned without the job; a run it had already started finishes.
     await waitForRuns((runs) => runs.every((run) => run.status !== 'RUNNING'), 'end of the last run');
 
-    const runs = await scheduledRuns();
+    const ledger = await scheduledRuns();
+    // A run the stopping process was doing ends INTERRUPTED (SHUTDOWN) and is done again by the other: the fire
+    // is served once, by the run that names it in rerunOf.
+    const rerun = (run: (typeof ledger)[number]) => ledger.some((other) => other.rerunOf !== null && Number(other.rerunOf) === Number(run.id));
+    const interrupted = ledger.filter((run) => run.status === 'INTERRUPTED' && run.errorClass === 'SHUTDOWN');
+    expect(interrupted.every(rerun)).toBe(true);
+    const runs = ledger.filter((run) => !interrupted.includes(run));
     const slots = runs.map((run) => new Date(run.scheduledFor).toISOString());
     expect(new Set(slots).size).toBe(slots.length);
     expect(slots.length).toBeGreaterThanOrEqual(10);
