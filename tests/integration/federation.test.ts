@@ -183,7 +183,7 @@ describe('Apollo Federation 2 subgraph', () => {
     expect(new Set(nationalAuthorizations)).toEqual(new Set([viewer.authorization]));
 
     // The caller's credentials reach the hub: without them the hub refuses its part.
-    const anonymous = await post(gateway.url, '{ nationalPilotModels { code name } }', {});
+    const anonymous = await post<{ nationalPilotModels: unknown }>(gateway.url, '{ nationalPilotModels { code name } }', {});
     expect(anonymous.errors?.length).toBeGreaterThan(0);
     expect(anonymous.data?.nationalPilotModels ?? null).toBeNull();
   });
