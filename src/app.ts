@@ -117,8 +117,9 @@ async function startGraphQLServer(
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
     stopOnTerminationSignals: false,
-    // The hub's own concerns run as one plugin (see requestHooksPlugin). Apollo's inline tracing serves federated
-    // subgraphs only, and this schema is none: disabled, it costs no hook per request.
+    // The hub's own concerns run as one plugin (see requestHooksPlugin). Apollo's inline tracing (federated traces a
+    // gateway may ask a subgraph for) stays off: the hub reports operations through its own metrics and logs, and
+    // disabled it costs no hook per request.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),

@@ -52,11 +52,14 @@ function armorRejection(code: QueryRejectionCode, what: string, setting: string,
   ];
 }
 
-/** Refuses `__schema` and `__type` (`__typename` stays available). */
+/**
+ * Refuses `__schema` and `__type` (`__typename` stays available), and the federation's `_service { sdl }`, which
+ * tells as much (a supergraph composes from schema/subgraph.graphql instead; `_entities` keeps working).
+ */
 function noIntrospection(context: ValidationContext): { Field: (node: FieldNode) => void } {
   return {
     Field(node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') {
+      if (node.name.value === '__schema' || node.name.value === '__type' || node.name.value === '_service') {
         context.reportError(
           new QueryRejection('INTROSPECTION_DISABLED', `introspection (${node.name.value}) is disabled on this server (GRAPHQL_INTROSPECTION=false)`, {
             setting: 'GRAPHQL_INTROSPECTION',

@@ -90,6 +90,7 @@ export class RequestLoaders {
   /** Loaders whose result depends on an argument (a date, a page request): one per distinct argument. */
   private readonly byArgument = new Map<string, DataLoader<unknown, unknown>>();
   private readonly byEntity = new Map<EntityClass<{ id: number }>, DataLoader<number, { id: number } | null>>();
+  private readonly byKey = new Map<EntityClass<{ id: number }>, DataLoader<readonly string[], { id: number } | null, string>>();
 
   constructor(private readonly dataSource: DataSource) {
     this.departments = this.byId(Department);
@@ -159,6 +160,26 @@ export class RequestLoaders {
   /** The by-id loader of any entity (created on first use): how `node(id:)` reads the type an id names. */
   entityById<T extends { id: number }>(target: EntityClass<T>): DataLoader<number, T | null> {
     return (this.byEntity.get(target) as DataLoader<number, T | null> | undefined) ?? this.byId(target as EntityClass<T & ObjectLiteral>);
+  }
+
+  /**
+   * Rows by their federation key (see federation.ts): `code`, then the `also` columns (a unit's validFrom), each
+   * key given as those values in that order. One statement for all the keys asked for in a tick, however many;
+   * codes compare exactly, as findByCode does (MySQL's collation would also match other letter cases).
+   */
+  entityByKey<T extends ObjectLiteral & { id: number; code: string }>(target: EntityClass<T>, also: ReadonlyArray<keyof T & string> = []): DataLoader<readonly string[], T | null, string> {
+    let loader = this.byKey.get(target);
+    if (!loader) {
+      const fields: string[] = ['code', ...also];
+      const batch = async (keys: ReadonlyArray<readonly string[]>): Promise<Array<T | null>> => {
+        const codes = [...new Set(keys.map((key) => key[0]))];
+        const rows = await this.dataSource.getRepository(target).createQueryBuilder('row').where('row.code IN (:...codes)', { codes }).getMany();
+        return keys.map((key) => rows.find((row) => fields.every((field, index) => String(row[field]) === key[index])) ?? null);
+      };
+      loader = new DataLoader<readonly string[], T | null, string>(batch, { cacheKeyFn: (key) => JSON.stringify(key) }) as unknown as DataLoader<readonly string[], { id: number } | null, string>;
+      this.byKey.set(target as EntityClass<{ id: number }>, loader);
+    }
+    return loader as unknown as DataLoader<readonly string[], T | null, string>;
   }
 
   /** The row a foreign key points at; its absence is a broken reference, not a user error. */

@@ -102,12 +102,20 @@ async function readNode(scope: RequestScope, id: string, argument: string): Prom
   const parsed = fromGlobalId(id);
   const type = parsed && Object.hasOwn(NODE_TYPES, parsed.typeName) ? NODE_TYPES[parsed.typeName] : undefined;
   if (!parsed || !type) throw badInput(argument, `"${id}" is not an id of this API`);
-  const row = await scope.loaders.entityById(type.entity).load(parsed.key);
+  return visibleNode(scope, parsed.typeName, await scope.loaders.entityById(type.entity).load(parsed.key));
+}
+
+/**
+ * A row of a node type as the caller may see it, tagged with its type: null when there is none or it is outside
+ * the caller's departments, a role refusal thrown. The one place the per-type visibility applies (`node`,
+ * `nodes`, and the federation's `_entities`).
+ */
+export async function visibleNode(scope: RequestScope, typeName: string, row: NodeRow | null): Promise<object | null> {
   if (!row) return null;
-  const visibility = await type.visibility(scope, row);
+  const visibility = await NODE_TYPES[typeName].visibility(scope, row);
   if (visibility === 'hidden') return null;
   if (visibility !== 'visible') throw visibility;
-  return tagNodeType(row, parsed.typeName);
+  return tagNodeType(row, typeName);
 }
 
 @Resolver()

@@ -15,6 +15,7 @@ import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 import { ApiKeyResolver } from '../security/api-key.resolver';
 import { nodeResolvers } from './node.resolver';
+import { FederationResolver } from './federation';
 
 export const resolvers = [
   ProgramResolver,
@@ -43,6 +44,7 @@ export const resolvers = [
   AggregateRowResolver,
   OutboundHostResolver,
   ...nodeResolvers,
+  FederationResolver,
 ] as const;
 
 export async function buildHubSchema(): Promise<GraphQLSchema> {

@@ -37,7 +37,8 @@ export type Rule =
   /**
    * A global-id lookup (`node`, `nodes`): each object answers exactly as its own type's reads do (catalogue to
    * everyone, department-owned objects outside the caller's departments as missing, role refusals FORBIDDEN);
-   * checked type by type in tests/integration/global-ids.test.ts rather than by the generic probes here.
+   * checked type by type in tests/integration/global-ids.test.ts rather than by the generic probes here; the
+   * federation's `_entities` likewise, in tests/integration/federation.test.ts.
    */
   | { kind: 'node' }
   /** A mutation: the roles that may make it; `owned`: on a department-owned object (`id`) or for a department (`department`). */
@@ -69,7 +70,10 @@ rule({ kind: 'lookup', roles: OPERATIONAL }, 'Query', 'connector connectorRun');
 rule({ kind: 'roles', roles: OPERATIONAL }, 'Query', 'connectorKinds');
 rule({ kind: 'roles', roles: ADMIN }, 'Query', 'auditEvents apiKeys outboundHosts');
 rule({ kind: 'self' }, 'Query', 'viewer');
-rule({ kind: 'node' }, 'Query', 'node nodes');
+rule({ kind: 'node' }, 'Query', 'node nodes _entities');
+// The federation subgraph's SDL: the schema's shape, the same for every caller.
+rule(catalogue, 'Query', '_service');
+rule(catalogue, '_Service', 'sdl');
 
 // Catalogue and plan.
 rule(catalogue, 'Program', 'id code name nameVi decision planYear taskGroups pilotModelCounts taskCounts');

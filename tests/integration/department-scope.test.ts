@@ -302,6 +302,7 @@ describe('department scope, derived from the schema', () => {
     { field: 'taskGroup', args: `(code: "${taskGroupCode}")` },
     { field: 'taskGroups', args: '(first: 2)' },
     { field: 'viewer', args: '' },
+    { field: '_service', args: '' },
   ];
 
   const sees = (caller: Caller, owners: readonly string[]) => caller.departments === null || owners.every((owner) => caller.departments!.includes(owner));

@@ -151,6 +151,13 @@ describe('query limits with small settings', () => {
     expect(await dataOf(hub, '{ __typename }')).toEqual({ __typename: 'Query' });
   });
 
+  it('refuses the federation SDL (`_service`) with introspection, but still joins entities', async () => {
+    const error = await refused(hub, '{ _service { sdl } }');
+    expect(error.extensions.code).toBe('INTROSPECTION_DISABLED');
+    expect(error.message).toBe('introspection (_service) is disabled on this server (GRAPHQL_INTROSPECTION=false)');
+    expect(await dataOf(hub, '{ _entities(representations: [{ __typename: "PilotModel", code: "M03" }]) { ... on PilotModel { code } } }')).toEqual({ _entities: [{ code: 'M03' }] });
+  });
+
   it('does not suggest field names when GRAPHQL_FIELD_SUGGESTIONS=false', async () => {
     const error = await refused(hub, '{ progrm(code: "DA06") { code } }');
     expect(error.message).toBe('Cannot query field "progrm" on type "Query".');
