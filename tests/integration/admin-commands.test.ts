@@ -21,8 +21,12 @@ import { ingestRows } from '../../src/ingestion/ingest';
 import { commandEnvironment, compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
 import { emptyDatabase as emptyDatabaseIn, postGraphQL, startHubProcess, waitForUrl } from '../helpers/hub-process';
 import { onServerDatabase } from '../helpers/test-database';
+import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 
 jest.setTimeout(240_000);
+
+/** A production process's settings: production requires SECRETS_KEYS. */
+const PRODUCTION = { NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS };
 
 let build: CompiledBuild;
 let folder: string;
@@ -70,7 +74,7 @@ describe('pilothub-admin (compiled)', () => {
 
   it('production: migrate, a hub seeding on start (SEED_ON_START=always), then seed: reference data only, no observation, no latest value', async () => {
     const { config, environment } = await emptyDatabase('production');
-    const production = commandEnvironment({ ...environment, NODE_ENV: 'production' });
+    const production = commandEnvironment({ ...environment, ...PRODUCTION });
 
     const migrated = build.admin(['migrate'], production);
     expect(migrated.stderr).toBe('');
@@ -116,15 +120,15 @@ describe('pilothub-admin (compiled)', () => {
   });
 
   it('a production hub refuses demo mode, naming the override; the override lets the configuration through', async () => {
-    const hub = startHubProcess({ SQLITE_PATH: path.join(folder, 'refused.sqlite'), NODE_ENV: 'production', PILOTHUB_DEMO: 'true', PORT: '0' }, { compiled: compiledHub(build) });
+    const hub = startHubProcess({ SQLITE_PATH: path.join(folder, 'refused.sqlite'), ...PRODUCTION, LOG_FORMAT: 'pretty', PILOTHUB_DEMO: 'true', PORT: '0' }, { compiled: compiledHub(build) });
     expect(await hub.exited).toBe(1);
     expect(hub.stderr()).toMatch(/^PilotHub cannot start: invalid configuration: PILOTHUB_DEMO=true with NODE_ENV=production: .*PILOTHUB_DEMO_IN_PRODUCTION=true/);
     expect(fs.existsSync(path.join(folder, 'refused.sqlite'))).toBe(false);
 
-    expect(() => loadConfig({ NODE_ENV: 'production', PILOTHUB_DEMO: 'true' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_IN_PRODUCTION: 'true' }).demo.enabled).toBe(true);
+    expect(() => loadConfig({ ...PRODUCTION, PILOTHUB_DEMO: 'true' })).toThrow(ConfigError);
+    expect(loadConfig({ ...PRODUCTION, PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_IN_PRODUCTION: 'true' }).demo.enabled).toBe(true);
     // Without DATABASE_URL demo mode is on by default, except in production.
-    expect(loadConfig({ NODE_ENV: 'production' }).demo.enabled).toBe(false);
+    expect(loadConfig(PRODUCTION).demo.enabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'development' }).demo.enabled).toBe(true);
   });
 

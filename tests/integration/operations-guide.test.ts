@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { commandEnvironment, compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
 import { emptyDatabase, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 import { onServerDatabase } from '../helpers/test-database';
 
 jest.setTimeout(300_000);
@@ -46,7 +47,7 @@ onServer('the operations guide, followed on the compiled build', () => {
   it('migrate, seed, two instances at once, a rolling restart: always one instance ready, nothing lost', async () => {
     for (const command of ['npm ci && npm run build', 'pilothub-admin migrate', 'pilothub-admin seed', '/readyz']) expect(GUIDE).toContain(command);
     const { environment } = await emptyDatabase(folder, 'guide');
-    const production = { ...environment, NODE_ENV: 'production' };
+    const production = { ...environment, NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS };
 
     // 3. Migrate (a step of its own, before the rollout), then 4. reference data.
     const migrated = build.admin(['migrate'], commandEnvironment(production));

@@ -16,6 +16,7 @@ import { ConnectorSecret } from '../../src/modules/connectors/connector.entity';
 import { formatSecretKeys, generateSecretKey } from '../../src/security/secret-box';
 import { SecretKeyCheck } from '../../src/security/secret-key-check.entity';
 import { postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { databaseIdOf } from '../helpers/api';
 import { allowServer } from '../helpers/outbound';
 import { testDatabaseConfig } from '../helpers/test-database';
 
@@ -97,7 +98,7 @@ describe('secrets keys of a production hub', () => {
     const hub = start(formatSecretKeys([current]));
     const url = await waitForUrl(hub);
     currentConnector = await register(url, 'Current key feed');
-    const reason = `connector secrets are encrypted with keys that are not configured in SECRETS_KEYS: "old" (connector ${retiredConnector}); the runs of those connectors fail CONFIG until the key is added back or their secrets are set again`;
+    const reason = `connector secrets are encrypted with keys that are not configured in SECRETS_KEYS: "old" (connector ${databaseIdOf(retiredConnector)}); the runs of those connectors fail CONFIG until the key is added back or their secrets are set again`;
     const logs = hub.stdout().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; missingKeyIds?: string[] });
     expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: reason, missingKeyIds: ['old'] }));
 
@@ -132,7 +133,7 @@ describe('secrets keys of a production hub', () => {
     await dataSource.getRepository(SecretKeyCheck).clear();
     const wrong = start(formatSecretKeys([current, { id: 'old', key: generateSecretKey('old').key }]));
     expect(await refusal(wrong)).toBe(
-      `PilotHub cannot start: SECRETS_KEYS: key "old" does not decrypt the secrets stored under that id (secret "token" of connector ${retiredConnector}): ` +
+      `PilotHub cannot start: SECRETS_KEYS: key "old" does not decrypt the secrets stored under that id (secret "token" of connector ${databaseIdOf(retiredConnector)}): ` +
         'give each key id its original bytes (from where SECRETS_KEYS is kept with the backups); a new key needs a new id',
     );
     // Nothing was recorded for the refused key; the right keys start, are recorded, and every connector runs again.
