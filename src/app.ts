@@ -211,6 +211,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use((_request, response) => sendRestError(response, 'NOT_FOUND', 'not found'));
   app.use(requestErrorHandler(options.reportError));
   await bootstrapAdminKey(config, caller.authenticator, options.logger);
+  await caller.limiterStore.whenReady();
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

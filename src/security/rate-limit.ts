@@ -30,11 +30,16 @@ export interface LimitOptions {
  * upsert per counted request, shared by every process on the database. `redis`: a Redis server (one script call
  * per counted request). A shared store that fails falls back to this process's memory until it answers again.
  */
+/** How long a starting hub waits for Redis before serving with in-memory counters (until Redis answers). */
+const REDIS_READY_WAIT_MS = 5_000;
+
 export class LimiterStore {
   private constructor(
     readonly kind: RateLimitStore,
     private readonly make: (options: LimitOptions) => RateLimiterAbstract,
     private readonly release: () => Promise<void> = async () => undefined,
+    /** Resolves once the store can count (or it is given up on: requests are then counted in memory meanwhile). */
+    readonly whenReady: () => Promise<void> = async () => undefined,
   ) {}
 
   static memory(): LimiterStore {
@@ -54,6 +59,20 @@ export class LimiterStore {
         async () => {
           await client.quit().catch(() => client.disconnect());
         },
+        // The hub serves only once Redis answers (or after REDIS_READY_WAIT_MS): a request counted in memory before
+        // the connection is up is not seen by the other processes, so their combined limit would not hold.
+        () =>
+          client.status === 'ready'
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                const done = () => {
+                  clearTimeout(timer);
+                  client.off('ready', done);
+                  resolve();
+                };
+                const timer = setTimeout(done, REDIS_READY_WAIT_MS);
+                client.once('ready', done);
+              }),
       );
     }
     if (kind === 'database') {

@@ -13,6 +13,10 @@ import type { DatabaseConfig } from '../../src/config';
 import { createDataSource } from '../../src/database/data-source';
 import { databaseEnvironment, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { testDatabaseConfig } from '../helpers/test-database';
+import { compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
+
+// The compiled build is made by the first file of a run that needs it (about 20 s of compiling).
+jest.setTimeout(240_000);
 
 const FUTURE = 'ExpandSomething1899999999999';
 
@@ -24,7 +28,10 @@ describe('migrations under a lock, several processes starting at once', () => {
   let environment: Record<string, string>;
   const started: HubProcess[] = [];
 
+  let build: CompiledBuild;
   beforeAll(async () => {
+    // The compiled build, as the image runs it.
+    build = await compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-migration-lock-'));
     const sqliteFile = path.join(folder, 'hub.sqlite');
     config = testDatabaseConfig().kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : testDatabaseConfig();
@@ -47,7 +54,7 @@ describe('migrations under a lock, several processes starting at once', () => {
   });
 
   const start = (extra: Record<string, string> = {}) => {
-    const hub = startHubProcess({ ...environment, ...extra });
+    const hub = startHubProcess({ ...environment, ...extra }, { compiled: compiledHub(build) });
     started.push(hub);
     return hub;
   };

@@ -89,4 +89,29 @@ onServer('the operations guide, followed on the compiled build', () => {
     replacement.child.kill('SIGTERM');
     expect(await replacement.exited).toBe(0);
   });
+
+  it('refuses a NODE_ENV it does not know, and lets two instances started together on an empty database migrate it once', async () => {
+    const { environment } = await emptyDatabase(folder, 'together');
+    const mistyped = startHubProcess({ ...environment, NODE_ENV: 'prod', LOG_FORMAT: 'pretty', PORT: '0' }, { compiled: compiledHub(build) });
+    started.push(mistyped);
+    expect(await mistyped.exited).toBe(1);
+    expect(mistyped.stderr()).toContain('NODE_ENV: must be development, test or production, not "prod"');
+
+    const together = [0, 1].map(() => {
+      const hub = startHubProcess(
+        { ...environment, NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS, SEED_ON_START: 'always', PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DELAY_SECONDS: '0' },
+        { compiled: compiledHub(build) },
+      );
+      started.push(hub);
+      return hub;
+    });
+    const urls = await Promise.all(together.map((hub) => waitForUrl(hub)));
+    await Promise.all(urls.map((url) => waitForReady(url)));
+    const migrations = build.admin(['migrate'], commandEnvironment({ ...environment, NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS }));
+    expect(migrations.stdout.trim()).toBe('database is up to date');
+    for (const hub of together) {
+      hub.child.kill('SIGTERM');
+      expect(await hub.exited).toBe(0);
+    }
+  });
 });

@@ -20,6 +20,7 @@ import { allowServer } from '../helpers/outbound';
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 import { databaseIdOf } from '../helpers/api';
+import { compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
 
 jest.setTimeout(240_000);
 
@@ -83,7 +84,7 @@ describe('scheduling across processes and restarts', () => {
     query<RunRow>('SELECT id, status, `trigger`, errorClass, startedAt, finishedAt, owner, rerunOf, scheduledFor FROM connector_run WHERE connectorId = ? ORDER BY id', [databaseIdOf(id)]);
 
   const start = async () => {
-    const hub = startHubProcess(environment);
+    const hub = startHubProcess(environment, { compiled: compiledHub(build) });
     processes.push(hub);
     return { hub, url: await waitForUrl(hub) };
   };
@@ -110,7 +111,10 @@ describe('scheduling across processes and restarts', () => {
     return data.registerConnector.id;
   };
 
+  let build: CompiledBuild;
   beforeAll(async () => {
+    // The compiled build, as the image runs it.
+    build = await compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-takeover-'));
     const sqliteFile = path.join(folder, 'hub.sqlite');
     const config = testDatabaseConfig();

@@ -19,6 +19,10 @@ import { postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../he
 import { databaseIdOf } from '../helpers/api';
 import { allowServer } from '../helpers/outbound';
 import { testDatabaseConfig } from '../helpers/test-database';
+import { compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
+
+// The compiled build is made by the first file of a run that needs it (about 20 s of compiling).
+jest.setTimeout(240_000);
 
 const REGISTER = 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }';
 const RUN = 'mutation($id: ID!) { runConnector(id: $id, from: "2024-08-01", to: "2024-08-01", wait: true) { status errorClass errorMessage } }';
@@ -33,7 +37,10 @@ describe('secrets keys of a production hub', () => {
   const current = generateSecretKey('k1');
   const retired = generateSecretKey('old');
 
+  let build: CompiledBuild;
   beforeAll(async () => {
+    // The compiled build, as the image runs it.
+    build = await compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-keys-'));
     const server = testDatabaseConfig();
     const config = server.kind === 'sqlite' ? { kind: 'sqlite' as const, location: path.join(folder, 'hub.sqlite'), poolSize: 1 } : server;
@@ -62,7 +69,7 @@ describe('secrets keys of a production hub', () => {
   });
 
   const start = (keys: string, extra: Record<string, string> = {}) => {
-    const hub = startHubProcess({ ...environment, SECRETS_KEYS: keys, ...extra });
+    const hub = startHubProcess({ ...environment, SECRETS_KEYS: keys, ...extra }, { compiled: compiledHub(build) });
     started.push(hub);
     return hub;
   };

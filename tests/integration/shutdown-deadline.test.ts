@@ -10,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { databaseEnvironment, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
+import { compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
+
+// The compiled build is made by the first file of a run that needs it (about 20 s of compiling).
+jest.setTimeout(240_000);
 
 /** Bytes of log lines the requests below make the hub write: far beyond any pipe or socket buffer. */
 const LOG_BYTES = 4 * 1024 * 1024;
@@ -20,7 +24,10 @@ describe('a hub whose standard output is blocked or closed', () => {
   let folder: string;
   let hub: HubProcess | undefined;
 
-  beforeAll(() => {
+  let build: CompiledBuild;
+  beforeAll(async () => {
+    // The compiled build, as the image runs it.
+    build = await compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-output-'));
   });
   afterEach(async () => {
@@ -65,7 +72,7 @@ describe('a hub whose standard output is blocked or closed', () => {
     ['json', { LOG_FORMAT: 'json' }],
     ['pretty', { LOG_FORMAT: 'pretty' }],
   ])('with a pipe nobody reads (%s logs): keeps serving, and SIGTERM exits within the deadline', async (_format, logFormat) => {
-    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', ...logFormat });
+    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', ...logFormat }, { compiled: compiledHub(build) });
     const url = await waitForUrl(hub);
     // From now on nobody reads the pipe: once its buffers are full, every write to it would wait.
     hub.child.stdout!.removeAllListeners('data');
@@ -82,7 +89,7 @@ describe('a hub whose standard output is blocked or closed', () => {
 
   // (The previous output, pino's own, also dropped lines on EPIPE: this guards the same for the output that replaced it.)
   it('with its output closed (the reader gone): keeps serving, and SIGTERM exits at once', async () => {
-    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', LOG_FORMAT: 'json' });
+    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', LOG_FORMAT: 'json' }, { compiled: compiledHub(build) });
     const url = await waitForUrl(hub);
     hub.child.stdout!.destroy();
     await floodLog(url);
@@ -94,7 +101,7 @@ describe('a hub whose standard output is blocked or closed', () => {
   }, 180_000);
 
   it('a second SIGTERM while a request is still draining exits at once', async () => {
-    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', LOG_FORMAT: 'json' });
+    hub = startHubProcess({ ...databaseEnvironment(path.join(folder, 'hub.sqlite')), PORT: '0', HOST: '127.0.0.1', SEED_ON_START: 'never', SHUTDOWN_DELAY_SECONDS: '0', LOG_FORMAT: 'json' }, { compiled: compiledHub(build) });
     const url = new URL(await waitForUrl(hub));
     // A request whose body never ends: the drain waits for it (up to its grace period).
     const client = net.connect(Number(url.port), url.hostname);
