@@ -66,8 +66,9 @@ const COMMANDS: Record<string, Command> = {
         if (refusal) throw new ConfigError(refusal);
       }
       const { seedCatalogue } = await import('./seed/seed');
+      const { underMigrationLock } = await import('./database/migration-lock');
       return withDatabase(config, async (dataSource) => {
-        const summary = await seedCatalogue(dataSource, { demo });
+        const summary = await underMigrationLock(dataSource, () => seedCatalogue(dataSource, { demo }));
         const counts = Object.entries(summary.inserted).map(([table, count]) => `${table} ${count}`);
         return `seed complete (${demo ? 'reference and demo data' : 'reference data only'}); rows inserted: ${counts.join(', ')}`;
       });

@@ -9,6 +9,7 @@ import { drainLogs } from './observability/log-output';
 import { createLogger } from './observability/logger';
 import { HubMetrics } from './observability/metrics';
 import { seedCatalogue } from './seed/seed';
+import { underMigrationLock } from './database/migration-lock';
 
 /** Longest a shutdown waits (after SHUTDOWN_DELAY_SECONDS) for requests in flight and runs to record how they ended. */
 const SHUTDOWN_DEADLINE_MS = 20_000;
@@ -26,7 +27,8 @@ export async function runHub(config: HubConfig): Promise<void> {
   const empty = (await dataSource.getRepository(Program).count()) === 0;
   if (config.seedOnStart === 'always' || (config.seedOnStart === 'auto' && empty && config.database.kind === 'sqlite')) {
     // Demo data only in demo mode (which production refuses unless told): otherwise reference data only.
-    const summary = await seedCatalogue(dataSource, { demo: config.demo.enabled });
+    // Under the migration lock: instances started together on an empty database seed it one after the other.
+    const summary = await underMigrationLock(dataSource, () => seedCatalogue(dataSource, { demo: config.demo.enabled }));
     const total = Object.values(summary.inserted).reduce((sum, count) => sum + count, 0);
     const loaded = config.demo.enabled ? 'reference and demo data' : 'reference data only';
     logger.info({ inserted: summary.inserted }, `catalogue seeded, ${loaded} (${total} rows inserted)`);

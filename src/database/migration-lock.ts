@@ -89,6 +89,16 @@ export async function migrateLocked(dataSource: DataSource, options: { waitMs?: 
   return sqlite ? onSqlite(dataSource, waitMs, run) : onServer(dataSource, waitMs, run);
 }
 
+/**
+ * Runs `work` (seeding, which reads what is there and adds what is missing) while holding the database's
+ * migration lock on MySQL/MariaDB, so processes starting together do it one after the other. An embedded
+ * database serves one process: the work runs as is.
+ */
+export async function underMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
+  if (isSqlite(dataSource)) return work();
+  return onServer(dataSource, options.waitMs ?? MIGRATION_LOCK_WAIT_MS, () => work());
+}
+
 export interface MigrationState {
   /** Migrations of this build not yet applied to the database. */
   pending: string[];
