@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDataSource } from '../../src/database/data-source';
 import { startFeedSimulator } from '../../src/feeds/simulator';
-import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
-import { onServerDatabase, openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
+import { emptyDatabase, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { onServerDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { ROWS_PER_TRANSACTION } from '../../src/ingestion/ingest';
 import { allowServer } from '../helpers/outbound';
 import { databaseIdOf } from '../helpers/api';
@@ -43,16 +43,11 @@ describe('several hub processes on one database', () => {
 
   beforeAll(async () => {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-processes-'));
-    const sqliteFile = path.join(folder, 'hub.sqlite');
-    currentConfig = testDatabaseConfig().kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : testDatabaseConfig();
-    if (currentConfig.kind !== 'sqlite') {
-      const database = await openTestDatabase({ seed: false });
-      await database.dataSource.dropDatabase();
-      await database.dataSource.destroy();
-    }
+    const empty = await emptyDatabase(folder);
+    currentConfig = empty.config;
     feeds = await startFeedSimulator({ port: 0 });
     environment = {
-      ...databaseEnvironment(sqliteFile),
+      ...empty.environment,
       PORT: '0',
       HOST: '127.0.0.1',
       SEED_ON_START: 'always',

@@ -15,6 +15,7 @@ import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type Hub
 import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { startTestHub, TEST_ADMIN_HEADERS, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 import { allowServer } from '../helpers/outbound';
+import { parseMetrics, type Sample } from '../helpers/prometheus-text';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PILOT_MODELS = fs.readFileSync(path.join(ROOT, 'schema', 'examples', 'PilotModels.graphql'), 'utf8');
@@ -24,26 +25,6 @@ const HEALTH_MAPPING = { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { f
 const COMMUNES_2024 = 460;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text format (enough of it for these series). */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`unparsable metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[label[1]] = label[2];
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
-}
 
 function find(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
   return samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));

@@ -15,9 +15,8 @@ import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 import { createDataSource } from '../../src/database/data-source';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
-import { databaseEnvironment, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
+import { emptyDatabase, postGraphQL, startHubProcess, waitForUrl, type HubProcess } from '../helpers/hub-process';
 import { allowServer } from '../helpers/outbound';
-import { openTestDatabase, testDatabaseConfig } from '../helpers/test-database';
 import { TEST_ADMIN_HEADERS } from '../helpers/test-hub';
 import { databaseIdOf } from '../helpers/api';
 import { compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
@@ -116,17 +115,11 @@ describe('scheduling across processes and restarts', () => {
     // The compiled build, as the image runs it.
     build = await compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-takeover-'));
-    const sqliteFile = path.join(folder, 'hub.sqlite');
-    const config = testDatabaseConfig();
-    databaseConfig = config.kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : config;
-    if (config.kind !== 'sqlite') {
-      const database = await openTestDatabase({ seed: false });
-      await database.dataSource.dropDatabase();
-      await database.dataSource.destroy();
-    }
+    const empty = await emptyDatabase(folder);
+    databaseConfig = empty.config;
     feeds = await startFeedSimulator({ port: 0 });
     environment = {
-      ...databaseEnvironment(sqliteFile),
+      ...empty.environment,
       PORT: '0',
       HOST: '127.0.0.1',
       SEED_ON_START: 'always',
