@@ -148,3 +148,16 @@ function imageSourceHash(): string {
   hashed ??= sourceHash(['src']);
   return hashed;
 }
+
+/**
+ * A trigger that makes every `event` (e.g. `INSERT`) on `table` fail with `message`, on either database: the way
+ * tests force a statement in the middle of a transaction to fail. Drop it with `DROP TRIGGER <name>`.
+ */
+export async function installFailingTrigger(dataSource: DataSource, trigger: { name: string; event: 'INSERT' | 'UPDATE' | 'DELETE'; table: string; message: string }): Promise<void> {
+  const { name, event, table, message } = trigger;
+  await dataSource.query(
+    onServerDatabase()
+      ? `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${message}'`
+      : `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+  );
+}

@@ -20,7 +20,7 @@ import { AdministrativeUnit } from '../../src/modules/units/administrative-unit.
 import { ingestRows } from '../../src/ingestion/ingest';
 import { commandEnvironment, compiledBuild, compiledHub, type CompiledBuild } from '../helpers/compiled-build';
 import { emptyDatabase as emptyDatabaseIn, postGraphQL, startHubProcess, waitForUrl } from '../helpers/hub-process';
-import { onServerDatabase } from '../helpers/test-database';
+import { installFailingTrigger } from '../helpers/test-database';
 import { TEST_SECRETS_KEYS } from '../helpers/outbound';
 
 jest.setTimeout(240_000);
@@ -168,7 +168,7 @@ describe('pilothub-admin (compiled)', () => {
       const rollupsBefore = await rollups(dataSource);
 
       // A failure midway (the last step, on the models) leaves everything as it was.
-      await installFailingTrigger(dataSource);
+      await installFailingTrigger(dataSource, { name: 'purge_test_fail', event: 'UPDATE', table: 'pilot_model', message: 'forced failure of the purge test' });
       const failed = build.admin(['purge-demo'], development);
       expect(failed.status).toBe(1);
       expect(failed.stderr).toContain('purge-demo failed: ');
@@ -209,17 +209,3 @@ describe('pilothub-admin (compiled)', () => {
   });
 });
 
-/** Makes the purge fail at its last statement: an update of pilot_model. */
-async function installFailingTrigger(dataSource: DataSource): Promise<void> {
-  if (onServerDatabase()) {
-    await dataSource.query(
-      `CREATE TRIGGER purge_test_fail BEFORE UPDATE ON pilot_model FOR EACH ROW
-         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'forced failure of the purge test'`,
-    );
-  } else {
-    await dataSource.query(
-      `CREATE TRIGGER purge_test_fail BEFORE UPDATE ON pilot_model
-         BEGIN SELECT RAISE(ABORT, 'forced failure of the purge test'); END`,
-    );
-  }
-}

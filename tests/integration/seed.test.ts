@@ -14,7 +14,7 @@ import { adminUnits } from '../../src/seed/admin-units';
 import * as catalogue from '../../src/seed/catalogue-data';
 import { demoValues } from '../../src/seed/demo-observations';
 import { seedCatalogue, type SeedSummary } from '../../src/seed/seed';
-import { onServerDatabase, openTestDatabase, type TestDatabase } from '../helpers/test-database';
+import { openTestDatabase, type TestDatabase, installFailingTrigger } from '../helpers/test-database';
 
 const SEED_TABLE_KEYS = [
   'departments',
@@ -410,20 +410,6 @@ describe('catalogue seed', () => {
   });
 });
 
-/** Forces a statement inside the seed's transaction to fail: any insert of an observation. */
-async function installFailingTrigger(dataSource: DataSource): Promise<void> {
-  if (onServerDatabase()) {
-    await dataSource.query(
-      `CREATE TRIGGER seed_test_fail BEFORE INSERT ON observation FOR EACH ROW
-         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'forced failure of the seed test'`,
-    );
-  } else {
-    await dataSource.query(
-      `CREATE TRIGGER seed_test_fail BEFORE INSERT ON observation
-         BEGIN SELECT RAISE(ABORT, 'forced failure of the seed test'); END`,
-    );
-  }
-}
 
 describe('catalogue seed atomicity', () => {
   let db: TestDatabase;
@@ -448,7 +434,7 @@ describe('catalogue seed atomicity', () => {
       validTo: null,
       basis: FactBasis.INFERRED,
     });
-    await installFailingTrigger(dataSource);
+    await installFailingTrigger(dataSource, { name: 'seed_test_fail', event: 'INSERT', table: 'observation', message: 'forced failure of the seed test' });
     const before = await snapshot(dataSource);
     expect(before.department.count).toBe(1);
 
