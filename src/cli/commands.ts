@@ -395,7 +395,7 @@ export function buildProgram(): Command {
       const client = clientOf(command);
       const connector = await findConnector(client, name, options.department);
       const { runConnector: started } = await client.graphql<{ runConnector: Run }>(
-        `mutation Run($id: ID!, $from: CalendarDate, $to: CalendarDate) { runConnector(id: $id, from: $from, to: $to) { ${RUN_FIELDS} } }`,
+        `mutation Run($id: ID!, $from: Date, $to: Date) { runConnector(id: $id, from: $from, to: $to) { ${RUN_FIELDS} } }`,
         { id: connector.id, from: options.from ?? null, to: options.to ?? null },
       );
       if (!options.wait) {
