@@ -3,7 +3,7 @@
 // clone needs no build step after `npm ci`: the CLI's TypeScript sources (src/cli, which imports nothing else of
 // the repository) are compiled on demand with TypeScript's transpiler into dist/.cli/<hash of the sources>/, once
 // per change of the sources, so later runs start at plain Node speed.
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -19,7 +19,7 @@ function tsFiles(folder) {
 
 function compiledFromSources() {
   const files = tsFiles(sources);
-  const hash = crypto.createHash('sha256');
+  const hash = createHash('sha256');
   for (const file of files) hash.update(path.relative(sources, file)).update('\0').update(fs.readFileSync(file)).update('\0');
   // Under dist/, so the compiled files resolve packages from the repository's node_modules.
   const target = path.join(root, 'dist', '.cli', hash.digest('hex').slice(0, 16));
