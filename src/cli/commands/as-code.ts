@@ -27,7 +27,8 @@ function planText(entries: readonly PlanEntry[], heading: string): string {
     const { manifest } = entry;
     lines.push(`  ${ACTION_SIGNS[entry.action]} ${manifest.department} / ${manifest.name}  (${manifest.spec.kind}) — ${ACTION_WORDS[entry.action]}   [${manifest.file}:${manifest.line}]`);
     if (entry.action === 'created') {
-      lines.push(`      + spec.schedule: ${show(entry.definition.schedule)}, timeZone: ${show(entry.definition.timeZone)}, lookbackDays: ${entry.definition.lookbackDays}`);
+      const { schedule, timeZone, lookbackDays } = entry.definition;
+      lines.push(`      + ${schedule ? `spec.schedule: ${show(schedule)}, ` : ''}timeZone: ${show(timeZone)}, lookbackDays: ${lookbackDays}`);
       for (const name of entry.secretsToSend) lines.push(`      + spec.secrets.${name}: (đặt / set)`);
     }
     for (const change of entry.changes) lines.push(changeLine(change));

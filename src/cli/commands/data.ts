@@ -8,8 +8,6 @@ import { progressFor } from '../progress';
 import { chunksOf, pushChunks } from '../push';
 import { clientOf, outputOption } from '../shared';
 
-
-
 export function addDataCommands(program: Command): void {
   program
     .command('push <name> <file>')
@@ -26,8 +24,9 @@ export function addDataCommands(program: Command): void {
       const { total, chunks } = chunksOf(file, Math.min(options.chunkRows, limit));
       const progress = progressFor(process.stderr, {
         total,
-        format: `{bar} {percentage}% | {value}/{total} dòng / rows | {chunks} phần / chunks | {rejected} từ chối / rejected | {duration_formatted}`,
+        format: '{bar} {percentage}% | {value}/{total} dòng / rows | {chunks} phần / chunks | {rejected} từ chối / rejected | {elapsed}',
         quiet: options.output === 'json' && !process.stderr.isTTY,
+        initial: { value: 0, chunks: 0, rejected: 0 },
       });
       progress.update({ value: 0, chunks: 0, rejected: 0 }, `0/${formatNumber(total)} dòng / rows`);
       const outcome = await pushChunks(client, connector.databaseId, chunks, (done) =>

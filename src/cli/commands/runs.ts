@@ -91,11 +91,12 @@ export function addRunCommands(program: Command, connectors: Command): void {
         output(options.output, runJson(started), () => runSummaryText(connector, started));
         return;
       }
-      const progress = progressFor(process.stderr, {
-        format: `{bar} {fetched} dòng đọc / rows fetched | {imported} nhập / imported | {rejected} từ chối / rejected | {duration_formatted}`,
-        quiet: options.output === 'json' && !process.stderr.isTTY,
-      });
       process.stderr.write(`Đang chạy / running ${connector.name}: lần chạy / run ${started.databaseId}, ${formatDay(started.windowFrom)} – ${formatDay(started.windowTo)}\n`);
+      const progress = progressFor(process.stderr, {
+        format: '{bar} {fetched} dòng đọc / rows fetched | {imported} nhập mới / imported | {updated} cập nhật / updated | {rejected} từ chối / rejected | {elapsed}',
+        quiet: options.output === 'json' && !process.stderr.isTTY,
+        initial: { fetched: 0, imported: 0, updated: 0, rejected: 0 },
+      });
       // A RUNNING run's counts are written after every committed batch: polling the run shows them as they grow.
       let run = started;
       for (;;) {
@@ -109,6 +110,8 @@ export function addRunCommands(program: Command, connectors: Command): void {
         const { connectorRun } = await client.graphql<{ connectorRun: Run }>(`query Run($id: ID!) { connectorRun(id: $id) { ${RUN_FIELDS} } }`, { id: run.id });
         run = connectorRun;
       }
+      // Finished: the bar shows the whole run.
+      progress.update({ value: run.summary.fetched, total: Math.max(1, run.summary.fetched), ...run.summary }, '');
       progress.stop();
       output(options.output, runJson(run), () => runSummaryText(connector, run));
       if (run.status === 'FAILED' || run.status === 'INTERRUPTED') process.exitCode = 1;
