@@ -15,6 +15,9 @@ import { startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub'
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'pilothub.js');
 
+/** Hosts the manifest examples of docs/cli.md name. */
+const DOCUMENTED_HOSTS = ['https://yte.nghean.gov.vn', 'https://tuphap.nghean.gov.vn', 'http://db.motcua.nghean.gov.vn:3306', 'https://dhis2.nhcsxh.nghean.gov.vn', 'https://gtvt.nghean.gov.vn'];
+
 interface Result {
   code: number | null;
   stdout: string;
@@ -109,7 +112,8 @@ spec:
 
   beforeAll(async () => {
     feeds = await startFeedSimulator({ port: 0 });
-    hub = await startTestHub({ allowServers: [feeds.url] });
+    // The hosts of the manifests in docs/cli.md, so the test below checks them as the hub would.
+    hub = await startTestHub({ allowServers: [feeds.url, ...DOCUMENTED_HOSTS] });
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-cli-'));
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PILOTHUB_') && name !== 'JEST_WORKER_ID'));
     environment = { ...inherited, PILOTHUB_URL: `http://127.0.0.1:${hub.hub.port}`, PILOTHUB_KEY: TEST_ADMIN_KEY, PILOTHUB_CONFIG: path.join(folder, 'config.json'), SO_YT_TOKEN: 'secret-token-1' };
@@ -247,6 +251,21 @@ spec:
     succeeded(rejections);
     expect(rejections.stdout).toMatch(/^2\s+UNKNOWN_METRIC\s+.*"NO_SUCH_METRIC"/m);
   }, 180_000);
+
+  it('the manifest of each kind in docs/cli.md is one the hub accepts (checked by a dry run)', async () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
+    const files = blocks.map((block, index) => write(`documented/${index}.yaml`, block));
+    const planned = json<Array<{ kind: string; action: string }>>(
+      await cli(['connectors', 'apply', '-f', path.join(folder, 'documented'), '--dry-run', '-o', 'json'], {
+        SO_YT_TOKEN: 'x',
+        SO_TP_MOTCUA_PASSWORD: 'x',
+        NHCSXH_DHIS2_TOKEN: 'x',
+      }),
+    );
+    expect(files.length).toBe(6);
+    expect(planned.map((entry) => entry.kind).sort()).toEqual(['csv', 'dhis2', 'http-json', 'http-json', 'push', 'sql']);
+  }, 120_000);
 
   it('day-to-day commands: login profiles (0600), list, describe, disable/enable, keys, delete; failures exit non-zero', async () => {
     const login = await cli(['login', '--url', `http://127.0.0.1:${hub.hub.port}`, '--key', TEST_ADMIN_KEY, '--name', 'local'], { PILOTHUB_URL: '', PILOTHUB_KEY: '' });
