@@ -299,5 +299,13 @@ spec:
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('Không kết nối được tới hub');
     expect((await cli(['connectors', 'run', '--help'])).code).toBe(0);
+
+    const csv = await cli(['export', 'series', '--metrics', 'KCB_BIOMETRIC_VISITS', '--from', '2025-03', '--to', '2025-03', '--granularity', 'MONTH']);
+    succeeded(csv);
+    const [header, ...rows] = csv.stdout.trim().split('\n');
+    expect(header).toContain('period');
+    expect(rows.length).toBeGreaterThan(0);
+    const refused = await cli(['export', 'series', '--metrics', 'NO_SUCH_METRIC', '--from', '2025-03', '--to', '2025-03', '--granularity', 'MONTH']);
+    expect(refused.code).toBe(1);
   }, 120_000);
 });
