@@ -20,6 +20,7 @@ import { callerChecks } from './http/caller';
 import { fairTurns } from './http/fair-turns';
 import { leanJsonBody } from './http/json-body';
 import { crossOriginAccess } from './http/cors';
+import { schemaRouter } from './http/schemas';
 import { createHttpServer, securityHeaders } from './http/hardening';
 import { connectionLifecycle } from './http/lifecycle';
 import { probes } from './http/probes';
@@ -196,6 +197,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(crossOriginAccess(config.http.corsOrigins));
   const probe = probes({ dataSource, config, metrics: options.metrics, schedulerRunning: options.schedulerRunning, secretKeyIds: options.secretKeyIds });
   app.use(probe.router);
+  // The manifest JSON Schema for editors: public, it reveals no data.
+  app.use(schemaRouter());
   // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.
   app.use(fairTurns());
   // Everything below needs credentials (or ANONYMOUS_READ), and is rate limited per caller.

@@ -71,6 +71,11 @@ const connectorOf = (argument: string): AuditTargetResolver => (args, result) =>
 registerAuditTarget('runConnector', connectorOf('id'));
 registerAuditTarget('testConnector', (args, result) => ({ target: { type: 'connector', id: targetKey(args.id) }, details: { ok: property(result, 'ok') } }));
 registerAuditTarget('deleteConnector', connectorOf('id'));
+// A check that writes nothing: the connector it would replace (none for a new one) and the name asked for.
+registerAuditTarget('validateConnector', (args) => {
+  const input = (args.input ?? {}) as { name?: unknown; department?: unknown };
+  return { target: { type: 'connector', id: args.id == null ? null : targetKey(args.id) }, details: { name: input.name, department: input.department } };
+});
 registerAuditTarget('submitObservations', connectorOf('connectorId'));
 
 function lowerFirst(name: string): string {

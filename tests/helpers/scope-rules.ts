@@ -145,9 +145,10 @@ rule(structure, 'PageInfo', 'hasNextPage hasPreviousPage startCursor endCursor')
 
 // Writes, and what they return.
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
-rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector');
+rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');
+rule(result, 'ValidatedDefinition', 'name kind department schedule timeZone lookbackDays maxWindowDays config mapping');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'DiscoveredStream', 'name fields sample');
 rule(result, 'CreatedApiKey', 'key apiKey');

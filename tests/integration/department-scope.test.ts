@@ -509,6 +509,7 @@ describe('department scope, derived from the schema', () => {
       createApiKey: () => 'createApiKey(input: { name: "scope", role: ADMIN }) { key }',
       revokeApiKey: () => 'revokeApiKey(id: "1") { id }',
       registerConnector: () => 'registerConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { id }',
+      validateConnector: () => 'validateConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { name }',
       updateConnector: (id) => `updateConnector(id: "${id}", input: { lookbackDays: 5 }) { id }`,
       setConnectorEnabled: (id) => `setConnectorEnabled(id: "${id}", enabled: false) { id }`,
       deleteConnector: (id) => `deleteConnector(id: "${id}")`,

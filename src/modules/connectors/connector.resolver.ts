@@ -31,6 +31,7 @@ import {
   PushResult,
   RunRejectionConnection,
   SkippedFireConnection,
+  ValidatedDefinition,
 } from './connector.types';
 
 /** The kinds as the API lists them (built once: they never change while the process runs). */
@@ -168,6 +169,20 @@ export class ConnectorResolver {
   @Mutation(() => Connector, { description: 'Registers a connector; its definition is validated and its schedule planned.' })
   registerConnector(@Arg('input', () => ConnectorInput, { description: 'The new connector\'s definition.' }) input: ConnectorInput, @Ctx() context: HubContext): Promise<Connector> {
     return service(context).register(input, context.principal);
+  }
+
+  @Authorized(...CONNECTOR_WRITE_ROLES)
+  @Mutation(() => ValidatedDefinition, {
+    description:
+      'Checks a whole connector definition as registerConnector would — or, with id, as updateConnector to this definition would — and writes ' +
+      'nothing: the same BAD_USER_INPUT naming the field, or the definition as it would be stored (defaults filled). Secret values are only checked for length.',
+  })
+  validateConnector(
+    @Arg('input', () => ConnectorInput, { description: 'The whole definition.' }) input: ConnectorInput,
+    @Ctx() context: HubContext,
+    @Arg('id', () => ID, { nullable: true, description: 'Global id (or databaseId) of the connector this definition would replace; null: a new connector.' }) id?: string | null,
+  ): Promise<ValidatedDefinition> {
+    return service(context).validate(input, id == null ? null : parseConnectorId(id), context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)

@@ -22,11 +22,11 @@ import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret, RunStatus, RunTrigger } from './connector.entity';
-import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput } from './connector.types';
+import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput, ValidatedDefinition } from './connector.types';
 import { parseNodeId, toGlobalId } from '../../graphql/node-id';
 
-const NAME_MAX = 200;
-const LOOKBACK_MAX = 3660;
+export const NAME_MAX = 200;
+export const LOOKBACK_MAX = 3660;
 
 function zodToBadInput(error: ZodError, prefix: string): HubError {
   let issue = error.issues[0];
@@ -158,6 +158,55 @@ export class ConnectorService {
     }).catch(nameTaken(name));
     await this.options.onChange();
     return connector;
+  }
+
+  /**
+   * Checks a whole definition as `register` would (or, with `id`, as `update` to this definition would) without
+   * writing anything, and answers it as it would be stored: the name trimmed and in NFC, defaults filled. The
+   * connectors-as-code tooling checks every manifest this way before it applies any, and compares the answer with
+   * what is registered to tell a change from none.
+   */
+  async validate(input: ConnectorInput, id: number | null, principal: Principal): Promise<ValidatedDefinition> {
+    assertRole(principal, CONNECTOR_WRITE_ROLES, 'validateConnector');
+    const name = this.validName(input.name, 'input.name');
+    const kind = connectorKind(input.kind);
+    if (!kind) throw badInput('input.kind', `unknown kind "${input.kind}"; one of ${CONNECTOR_KIND_NAMES.join(', ')}`);
+    const department = await requireByCode(this.dataSource, Department, 'department', input.department);
+    if (principal.departmentIds && !principal.departmentIds.includes(department.id)) {
+      throw forbidden(`input.department: ${department.code} is outside the departments of this caller`);
+    }
+    const current = id == null ? null : await this.requireManageable(id, principal, 'validateConnector');
+    if (current && current.kind !== input.kind) throw badInput('input.kind', `connector ${id} is of kind ${current.kind}; a connector's kind never changes`);
+    if (current && current.departmentId !== department.id) throw badInput('input.department', `connector ${id} belongs to another department; a connector's department never changes`);
+    const secrets = this.validSecrets(input.kind, input.secrets ?? []);
+    const parsed = kind.configSchema.safeParse(input.config);
+    // As update does: whoever changes the configuration answers for where it points.
+    const configChanged = !current || !parsed.success || JSON.stringify(parsed.data) !== current.config;
+    const schedule = input.schedule ?? null;
+    const definition = await this.validDefinition({
+      kind: input.kind,
+      departmentId: department.id,
+      configuredByAdmin: configChanged ? principal.role === Role.ADMIN : current.configuredByAdmin,
+      schedule,
+      timeZone: input.timeZone ?? current?.timeZone ?? this.options.timeZone,
+      lookbackDays: input.lookbackDays ?? 7,
+      maxWindowDays: input.maxWindowDays ?? null,
+      config: input.config,
+      mapping: input.mapping ?? (kind.pulled ? undefined : IDENTITY_MAPPING),
+    }, { principal, scheduleSet: !current || schedule !== current.schedule });
+    if (current && configChanged) await this.requireSecretsFollow(current, definition.config, secrets);
+    if (!current || current.name !== name) await this.assertNameFree(this.dataSource.getRepository(Connector), department.id, name);
+    return {
+      name,
+      kind: input.kind,
+      department: department.code,
+      schedule: definition.schedule,
+      timeZone: definition.timeZone,
+      lookbackDays: definition.lookbackDays,
+      maxWindowDays: definition.maxWindowDays,
+      config: definition.config as Record<string, unknown>,
+      mapping: definition.mapping as unknown as Record<string, unknown>,
+    };
   }
 
   /**

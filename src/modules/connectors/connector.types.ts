@@ -257,3 +257,33 @@ export class PushResult {
   @Field(() => [RunRejection], { complexity: listCost, description: 'Rows refused (at most 1,000 listed; the run keeps them too).' })
   rejections: RunRejection[];
 }
+
+@ObjectType({ description: 'A connector definition as the hub would store it: the name trimmed and in NFC, defaults filled (see validateConnector).' })
+export class ValidatedDefinition {
+  @Field({ description: 'The name as it would be stored.' })
+  name: string;
+
+  @Field({ description: 'Connector kind.' })
+  kind: string;
+
+  @Field({ description: 'Code of the department.' })
+  department: string;
+
+  @Field(() => String, { nullable: true, description: 'Cron expression; null for push connectors.' })
+  schedule: string | null;
+
+  @Field({ description: 'IANA time zone of the schedule (the hub’s when none was given).' })
+  timeZone: string;
+
+  @Field(() => Int, { description: 'Days a routine run reads back from today.' })
+  lookbackDays: number;
+
+  @Field(() => Int, { nullable: true, description: 'Longest window one read covers, in days; null: unlimited.' })
+  maxWindowDays: number | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'The configuration with its defaults filled.' })
+  config: Record<string, unknown>;
+
+  @Field(() => GraphQLJSONObject, { description: 'The mapping as it would be stored (for push: the identity mapping when none was given).' })
+  mapping: Record<string, unknown>;
+}
