@@ -216,6 +216,25 @@ describe('catalogue lifecycle', () => {
     const listed = await dataOf<{ tasks: { totalCount: number } }>(hub, '{ tasks(filter: { planYear: 2025 }) { totalCount } }');
     expect(listed.tasks.totalCount).toBe(open2024);
 
+    // Progress and the periodic report take the plan year too: by default the plan in force on asOf.
+    type Progress = { tasks: { total: number }; taskGroups: Array<{ taskGroup: { code: string; planYear: number }; tasks: { total: number } }> };
+    const progress = await dataOf<{ current: Progress; y2024: Progress; report: { tasks: { total: number }; csvUrl: string }; report2024: { tasks: { total: number }; csvUrl: string } }>(
+      hub,
+      `{ current: progress(asOf: "2025-06-30") { tasks { total } taskGroups { taskGroup { code planYear } tasks { total } } }
+         y2024: progress(asOf: "2025-06-30", planYear: 2024) { tasks { total } taskGroups { taskGroup { code planYear } tasks { total } } }
+         report: progressReport(period: "2025-Q2") { tasks { total } csvUrl }
+         report2024: progressReport(period: "2025-Q2", planYear: 2024) { tasks { total } csvUrl } }`,
+    );
+    expect(progress.current.tasks.total).toBe(open2024);
+    // The 2025 groups hold the carried-over tasks; 2024 groups are shown only for the models filed under them.
+    expect(progress.current.taskGroups.filter(({ taskGroup }) => taskGroup.planYear === 2024).every(({ tasks }) => tasks.total === 0)).toBe(true);
+    expect(progress.y2024.tasks.total).toBe(51);
+    expect(progress.report.tasks.total).toBe(open2024);
+    expect(progress.report2024.tasks.total).toBe(51);
+    expect(progress.report2024.csvUrl).toContain('planYear=2024');
+    const csv = await fetch(hub.hub.url.replace('/graphql', progress.report2024.csvUrl), { headers: admin });
+    expect(csv.status).toBe(200);
+
     // A new group and task in the 2025 plan.
     await refused('createTaskGroup(input: { code: "TG01", name: "x", program: "DA06", planYear: 2025, leadDepartment: "SO_YT" }) { code }', 'CONFLICT', 'input.code');
     await refused('createTaskGroup(input: { code: "TG90/2025", name: "x", program: "DA06", planYear: 1999, leadDepartment: "SO_YT" }) { code }', 'BAD_USER_INPUT', 'input.planYear');
@@ -268,7 +287,7 @@ describe('catalogue lifecycle', () => {
       { field: 'PROGRESS_NOTE', fromValue: null, toValue: 'Đã hoàn thành 100% — done', author: 'CNTT Sở Y tế' },
     ]);
     const before = await counts();
-    for (const field of ['deadline: "2030-01-01"', 'responsiblePerson: "Giám đốc"', 'targetValue: 3']) {
+    for (const field of ['deadline: "2030-01-01"', 'responsiblePerson: "Giám đốc"', 'targetValue: 3', 'title: "Renamed"']) {
       const error = await errorOf(hub, `mutation { updateTask(code: "${own}", input: { ${field}, status: IN_PROGRESS }) { code } }`, undefined, healthIt);
       const name = field.split(':')[0];
       expect([error.extensions?.code, error.extensions?.field]).toEqual(['FORBIDDEN', `input.${name}`]);
@@ -281,5 +300,18 @@ describe('catalogue lifecycle', () => {
     expect(viewing.extensions?.code).toBe('FORBIDDEN');
     expect(await counts()).toEqual(before);
     expect((await hub.dataSource.query(`SELECT status FROM task WHERE code = '${own}'`))[0].status).toBe('COMPLETED');
+
+    // The definition stays with the ADMIN: a model's name, a task's title, each change recorded.
+    const renamed = await dataOf<{ updatePilotModel: { name: string; history: Change[] } }>(
+      hub,
+      `mutation { updatePilotModel(code: "M05", input: { name: "Renamed model", note: "Đổi tên" }) { name history(field: DEFINITION) { ${CHANGE_FIELDS} } } }`,
+      undefined,
+      admin,
+    );
+    expect(renamed.updatePilotModel.name).toBe('Renamed model');
+    expect(renamed.updatePilotModel.history).toHaveLength(1);
+    expect(renamed.updatePilotModel.history[0]).toMatchObject({ field: 'DEFINITION', toValue: 'name', note: 'Đổi tên', changes: { name: { to: 'Renamed model' } } });
+    await refused('updatePilotModel(code: "M05", input: { title: "x" }) { code }', 'BAD_USER_INPUT', 'input.title', 'has no title');
+    await refused('updateTask(code: "T01.01", input: { titleVi: " " }) { code }', 'BAD_USER_INPUT', 'input.titleVi');
   });
 });

@@ -17,6 +17,9 @@ interface Subject extends AccountableItem {
 }
 
 const NOTE_MAX = 2000;
+/** Definition fields of the update input: a model's name, a task's title (ADMIN only). */
+const DEFINITION_FIELDS = ['name', 'nameVi', 'title', 'titleVi'] as const;
+type DefinitionField = (typeof DEFINITION_FIELDS)[number];
 
 /** Resolves the date deadlines are judged against: the one asked for, or the request's today in the hub's zone. */
 export function judgementDate(scope: RequestScope, asOf?: string | null): string {
@@ -103,11 +106,24 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     targetAllowed: boolean,
   ): Promise<T> {
     if (scope.principal.departmentIds !== null) {
-      for (const field of ['deadline', 'responsiblePerson', 'targetValue'] as const) {
+      for (const field of ['deadline', 'responsiblePerson', 'targetValue', ...DEFINITION_FIELDS] as const) {
         if (update[field] != null) {
           throw new HubError('FORBIDDEN', `input.${field}: a department reports status and progress note only; ${field} is set by an ADMIN`, `input.${field}`);
         }
       }
+    }
+    // A model has a name, a task a title.
+    const ownDefinition: readonly DefinitionField[] = this.what === 'task' ? ['title', 'titleVi'] : ['name', 'nameVi'];
+    const definition: Partial<Record<DefinitionField, string>> = {};
+    for (const field of DEFINITION_FIELDS) {
+      const value = update[field];
+      if (value == null) continue;
+      if (!ownDefinition.includes(field)) throw badInput(`input.${field}`, `a ${this.what} has no ${field}; it has ${ownDefinition.join(' and ')}`);
+      const text = value.trim();
+      const max = this.what === 'task' ? 500 : 300;
+      if (!text) throw badInput(`input.${field}`, 'must not be blank');
+      if (text.length > max) throw badInput(`input.${field}`, `must be at most ${max} characters`);
+      definition[field] = text;
     }
     if (update.targetValue != null && !targetAllowed) {
       throw badInput('input.targetValue', `a ${this.what} has no target of its own; set the targets of its metrics`);
@@ -142,12 +158,19 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
       if (update.targetValue != null && update.targetValue !== current.targetValue) {
         changes.push({ field: ChangedField.TARGET, property: 'targetValue', from: current.targetValue, to: update.targetValue });
       }
-      if (changes.length === 0) return item;
+      const named = item as unknown as Record<DefinitionField, string>;
+      const diff = Object.fromEntries(
+        (Object.entries(definition) as Array<[DefinitionField, string]>).filter(([field, value]) => named[field] !== value).map(([field, value]) => [field, { from: named[field], to: value }]),
+      );
+      if (changes.length === 0 && Object.keys(diff).length === 0) return item;
       if (item.retiredOn) throw badInput('code', `${this.what} ${item.code} was retired on ${item.retiredOn}; it is no longer reported on`);
-      const values: Record<string, unknown> = Object.fromEntries(changes.map((change) => [change.property, change.to]));
+      const values: Record<string, unknown> = {
+        ...Object.fromEntries(changes.map((change) => [change.property, change.to])),
+        ...Object.fromEntries(Object.entries(diff).map(([field, { to }]) => [field, to])),
+      };
       if (update.status != null && update.status !== item.status) values.completedAt = update.status === ProgressStatus.COMPLETED ? changedAt : null;
       await repository.update(item.id, values as never);
-      await manager.getRepository(this.changeEntity).insert(
+      if (changes.length > 0) await manager.getRepository(this.changeEntity).insert(
         changes.map((change) => ({
           subjectId: item.id,
           field: change.field,
@@ -159,6 +182,18 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
           note,
         })) as never,
       );
+      if (Object.keys(diff).length > 0) {
+        await manager.getRepository(this.changeEntity).insert({
+          subjectId: item.id,
+          field: ChangedField.DEFINITION,
+          fromValue: null,
+          toValue: Object.keys(diff).join(','),
+          details: JSON.stringify(diff),
+          changedAt,
+          author: scope.actor,
+          note,
+        } as never);
+      }
       return repository.findOneOrFail({ where: { id: item.id } as never });
     });
   }

@@ -105,6 +105,18 @@ export class AccountabilityUpdate {
   @Field(() => Float, { nullable: true, description: 'Tasks only: the target quantity of the product.' })
   targetValue?: number | null;
 
+  @Field(() => String, { nullable: true, description: 'Pilot models only: the name in English.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Pilot models only: the name in Vietnamese (tên mô hình).' })
+  nameVi?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tasks only: what the task requires, in English.' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tasks only: what the task requires, in Vietnamese (nội dung nhiệm vụ).' })
+  titleVi?: string | null;
+
   @Field(() => String, { nullable: true, description: 'Why the change was made; kept in the history.' })
   @MaxLength(2000)
   note?: string | null;
