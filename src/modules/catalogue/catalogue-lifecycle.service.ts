@@ -476,7 +476,7 @@ function metricText(input: MetricDefinition) {
   return {
     name: optionalText('input.name', input.name, 300),
     nameVi: optionalText('input.nameVi', input.nameVi, 300),
-    unit: input.unit == null ? undefined : input.unit.trim().slice(0, 65),
+    unit: input.unit == null ? undefined : input.unit.trim(),
     description: optionalText('input.description', input.description, 4000),
   };
 }
@@ -484,7 +484,7 @@ function metricText(input: MetricDefinition) {
 export function createMetric(scope: RequestScope, input: MetricInput): Promise<Metric> {
   const code = requiredCode('input.code', input.code, 64);
   const name = requiredText('input.name', input.name, 300);
-  if (!Object.values(MetricKindValues).includes(input.kind)) throw badInput('input.kind', 'must be COUNT, STOCK or RATE');
+  if (!Object.values(MetricKind).includes(input.kind)) throw badInput('input.kind', 'must be COUNT, STOCK or RATE');
   const text = metricText(input);
   const unit = text.unit ?? (input.kind === MetricKind.RATE ? '%' : '');
   if (unit.length > 64) throw badInput('input.unit', 'must be at most 64 characters');
@@ -518,8 +518,6 @@ export function createMetric(scope: RequestScope, input: MetricInput): Promise<M
     return metrics.findOneByOrFail({ id });
   });
 }
-
-const MetricKindValues = MetricKind;
 
 /**
  * Amends a metric's definition, target or bounds (its code, kind, frequency and model are fixed: values already
