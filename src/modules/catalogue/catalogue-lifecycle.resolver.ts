@@ -213,10 +213,10 @@ class PlanYear {
   @Field(() => Int, { description: 'The plan year.' })
   planYear: number;
 
-  @Field(() => [TaskGroup], { description: 'Task groups created for the year (copies of the groups of carried-over tasks).' })
+  @Field(() => [TaskGroup], { complexity: listCost, description: 'Task groups created for the year (copies of the groups of carried-over tasks).' })
   taskGroups: TaskGroup[];
 
-  @Field(() => [Task], { description: 'The tasks carried over, each linked to its origin (carriedOverFrom).' })
+  @Field(() => [Task], { complexity: listCost, description: 'The tasks carried over, each linked to its origin (carriedOverFrom).' })
   carriedOver: Task[];
 }
 
