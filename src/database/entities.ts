@@ -6,7 +6,7 @@ import { Department } from '../modules/departments/department.entity';
 import { ObservationRevision } from '../modules/observations/observation-revision.entity';
 import { ConnectorRun, ConnectorRunLock, RunRejection, SkippedFire } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
-import { Metric } from '../modules/metrics/metric.entity';
+import { Metric, MetricChange } from '../modules/metrics/metric.entity';
 import { AuditEvent } from '../security/audit-event.entity';
 import { OutboundHost, OutboundHostDepartment } from '../modules/outbound/outbound-host.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
@@ -28,6 +28,7 @@ export const entities = [
   AdministrativeUnit,
   UnitPredecessor,
   Metric,
+  MetricChange,
   Observation,
   ObservationRevision,
   ObservationRollup,

@@ -6,12 +6,12 @@ import { statusCounts, supportingDepartmentsOf, METRIC_ORDER, type ProgramCounts
 import { PilotModel, PilotModelChange } from '../modules/catalogue/pilot-model.entity';
 import { Program } from '../modules/catalogue/program.entity';
 import { TaskGroup } from '../modules/catalogue/task-group.entity';
-import { TaskChange } from '../modules/catalogue/task.entity';
+import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { connectorHealth } from '../modules/connectors/connector-health';
 import { Connector, ConnectorSecret } from '../modules/connectors/connector.entity';
 import type { ConnectorHealth } from '../modules/connectors/connector.types';
 import { Department } from '../modules/departments/department.entity';
-import { Metric } from '../modules/metrics/metric.entity';
+import { Metric, MetricChange } from '../modules/metrics/metric.entity';
 import { cumulativeTotals, latestPoints, type MetricPoint } from '../modules/observations/metric-values';
 import { revisionsKnownAt } from '../modules/observations/observation.service';
 import { OutboundHostDepartment } from '../modules/outbound/outbound-host.entity';
@@ -40,6 +40,7 @@ export class RequestLoaders {
   readonly programs: DataLoader<number, Program | null>;
   readonly taskGroups: DataLoader<number, TaskGroup | null>;
   readonly pilotModels: DataLoader<number, PilotModel | null>;
+  readonly tasks: DataLoader<number, Task | null>;
   readonly metrics: DataLoader<number, Metric | null>;
   readonly units: DataLoader<number, AdministrativeUnit | null>;
   readonly connectors: DataLoader<number, Connector | null>;
@@ -60,6 +61,8 @@ export class RequestLoaders {
   readonly taskChanges: DataLoader<number, TaskChange[]>;
   /** Recorded changes of a pilot model, oldest first. */
   readonly pilotModelChanges: DataLoader<number, PilotModelChange[]>;
+  /** Recorded changes of a metric, oldest first. */
+  readonly metricChanges: DataLoader<number, MetricChange[]>;
   /** Earlier values of an observation, oldest first. */
   readonly observationRevisions: DataLoader<number, ObservationRevision[]>;
   /** Secrets of a connector (names only are shown), by name. */
@@ -97,6 +100,7 @@ export class RequestLoaders {
     this.programs = this.byId(Program);
     this.taskGroups = this.byId(TaskGroup);
     this.pilotModels = this.byId(PilotModel);
+    this.tasks = this.byId(Task);
     this.metrics = this.byId(Metric);
     this.units = this.byId(AdministrativeUnit);
     this.connectors = this.byId(Connector);
@@ -109,6 +113,7 @@ export class RequestLoaders {
     this.metricsByDepartment = this.byForeignKey(Metric, 'departmentId', { code: 'ASC' });
     this.taskChanges = this.byForeignKey(TaskChange, 'subjectId', { changedAt: 'ASC', id: 'ASC' });
     this.pilotModelChanges = this.byForeignKey(PilotModelChange, 'subjectId', { changedAt: 'ASC', id: 'ASC' });
+    this.metricChanges = this.byForeignKey(MetricChange, 'subjectId', { changedAt: 'ASC', id: 'ASC' });
     this.observationRevisions = this.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' });
     this.connectorSecrets = this.byForeignKey(ConnectorSecret, 'connectorId', { name: 'ASC' });
     this.outboundHostGrants = this.byForeignKey(OutboundHostDepartment, 'outboundHostId', { departmentId: 'ASC' });
@@ -132,9 +137,9 @@ export class RequestLoaders {
     );
   }
 
-  /** Status and overdue counts per programme (see catalogue.service statusCounts), judged on `asOf`. */
-  statusCounts(asOf: string): DataLoader<number, ProgramCounts> {
-    return this.forArgument(`statusCounts:${asOf}`, (programIds: readonly number[]) => statusCounts(this.dataSource, programIds, asOf));
+  /** Status and overdue counts per programme (see catalogue.service statusCounts), judged on `asOf`, of a plan year (null: asOf's). */
+  statusCounts(asOf: string, planYear: number | null): DataLoader<number, ProgramCounts> {
+    return this.forArgument(`statusCounts:${asOf}:${planYear}`, (programIds: readonly number[]) => statusCounts(this.dataSource, programIds, asOf, planYear));
   }
 
   /** The revision of an observation that was current at `asOf`, or null (see observation.service). */

@@ -4,6 +4,7 @@ import { AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../anal
 import { authChecker } from '../security/access';
 import { guardFiniteFloats } from './finite-floats';
 import { AuditEventResolver } from '../security/audit.resolver';
+import { CatalogueLifecycleResolver, MetricHistoryResolver } from '../modules/catalogue/catalogue-lifecycle.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
 import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '../modules/connectors/connector.resolver';
@@ -20,6 +21,8 @@ import { FederationResolver } from './federation';
 export const resolvers = [
   ProgramResolver,
   TaskGroupResolver,
+  CatalogueLifecycleResolver,
+  MetricHistoryResolver,
   TaskResolver,
   PilotModelResolver,
   DepartmentResolver,

@@ -146,11 +146,12 @@ const REJECTION_COLUMNS = ['runId', 'rowIndex', 'reason', 'message', 'raw'] as c
 
 /** Metrics are few: all of them, with their department's code for messages. */
 async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Promise<Map<string, CatalogueMetric>> {
-  const rows: Array<Omit<CatalogueMetric, 'minValue' | 'maxValue'> & { minValue: unknown; maxValue: unknown }> =
+  const rows: Array<Omit<CatalogueMetric, 'minValue' | 'maxValue' | 'retiredOn'> & { minValue: unknown; maxValue: unknown; retiredOn: unknown }> =
     await dataSource.query(
       `SELECT m.${sql.id('id')} AS ${sql.id('id')}, m.${sql.id('code')} AS ${sql.id('code')}, m.${sql.id('kind')} AS ${sql.id('kind')}, ` +
         `m.${sql.id('frequency')} AS ${sql.id('frequency')}, m.${sql.id('departmentId')} AS ${sql.id('departmentId')}, ` +
         `m.${sql.id('minValue')} AS ${sql.id('minValue')}, m.${sql.id('maxValue')} AS ${sql.id('maxValue')}, ` +
+        `m.${sql.id('retiredOn')} AS ${sql.id('retiredOn')}, ` +
         `d.${sql.id('code')} AS ${sql.id('departmentCode')} ` +
         `FROM ${sql.id('metric')} m LEFT JOIN ${sql.id('department')} d ON d.${sql.id('id')} = m.${sql.id('departmentId')}`,
     );
@@ -158,7 +159,14 @@ async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Pr
   return new Map(
     rows.map((row) => [
       row.code,
-      { ...row, id: Number(row.id), departmentId: Number(row.departmentId), minValue: bound(row.minValue), maxValue: bound(row.maxValue) },
+      {
+        ...row,
+        id: Number(row.id),
+        departmentId: Number(row.departmentId),
+        minValue: bound(row.minValue),
+        maxValue: bound(row.maxValue),
+        retiredOn: row.retiredOn == null ? null : String(row.retiredOn),
+      },
     ]),
   );
 }

@@ -22,6 +22,7 @@ export enum RejectionReason {
   METRIC_NOT_ALLOWED = 'METRIC_NOT_ALLOWED',
   VALUE_OUT_OF_RANGE = 'VALUE_OUT_OF_RANGE',
   NOT_AN_INTEGER = 'NOT_AN_INTEGER',
+  METRIC_RETIRED = 'METRIC_RETIRED',
 }
 
 /** A row the ingestion path refused: its position in what the run read, why, and the row as received. */
@@ -43,6 +44,8 @@ export interface CatalogueMetric {
   /** The metric's own bounds (null: the kind's); they only narrow the kind's range. */
   minValue?: number | null;
   maxValue?: number | null;
+  /** Day the metric was retired (YYYY-MM-DD); a retired metric accepts no new values. */
+  retiredOn?: string | null;
 }
 
 /** Values of COUNT and STOCK metrics stay below this (and so do numerators and denominators): sums of them stay exact enough and finite. */
@@ -60,6 +63,12 @@ export function valueRange(metric: Pick<CatalogueMetric, 'kind' | 'minValue' | '
 
 /** Vietnamese names of the fields a message names. */
 const FIELD_VI: Record<string, string> = { value: 'giá trị', numerator: 'tử số', denominator: 'mẫu số', period: 'kỳ', unit: 'đơn vị', metric: 'chỉ tiêu' };
+
+/** 31/03/2024 for 2024-03-31. */
+function vietnameseDate(day: string): string {
+  const [year, month, date] = day.split('-');
+  return `${date}/${month}/${year}`;
+}
 
 /** A message for department staff: Vietnamese first, English beside it. */
 export function bilingual(vi: string, en: string): string {
@@ -235,6 +244,15 @@ export class RowValidator {
       }
       const [problemVi, problem] = isAbsent(code) ? ['bị thiếu', 'is missing'] : ['không phải là mã chỉ tiêu đã biết', 'is not a known metric code'];
       return reject(RejectionReason.UNKNOWN_METRIC, bilingual(`chỉ tiêu ${describe(code)} ${problemVi}`, `metric ${describe(code)} ${problem}`));
+    }
+    if (metric.retiredOn) {
+      return reject(
+        RejectionReason.METRIC_RETIRED,
+        bilingual(
+          `chỉ tiêu "${metric.code}" đã ngừng theo dõi từ ${vietnameseDate(metric.retiredOn)}; không nhận giá trị mới`,
+          `metric "${metric.code}" was retired on ${metric.retiredOn}; it accepts no new values`,
+        ),
+      );
     }
     const allowed = this.context.departmentIds;
     if (allowed && !allowed.has(metric.departmentId)) {

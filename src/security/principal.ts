@@ -3,8 +3,9 @@ import { registerEnumType } from 'type-graphql';
 /**
  * Who may do what:
  * - ADMIN: everything.
- * - DEPARTMENT_IT: reads, plus managing and running its departments' connectors and pushing its departments'
- *   metrics; metric values, revisions, runs and rejected rows of other departments are out of its reach.
+ * - DEPARTMENT_IT: reads, plus managing and running its departments' connectors, pushing its departments'
+ *   metrics and reporting status and progress notes of the tasks and pilot models they lead; metric values,
+ *   revisions, runs and rejected rows of other departments are out of its reach.
  * - ANALYST: every read and export, no writes.
  * - VIEWER: dashboard reads (catalogue, values, series, aggregates, progress), no connectors, rejected rows,
  *   revisions, exports or audit.
@@ -20,7 +21,10 @@ registerEnumType(Role, {
   description: 'What a caller may do; see the README security section.',
   valuesConfig: {
     ADMIN: { description: 'Everything.' },
-    DEPARTMENT_IT: { description: 'Reads, plus managing and running its departments\' connectors and pushing its departments\' metrics.' },
+    DEPARTMENT_IT: {
+      description:
+        'Reads, plus managing and running its departments\' connectors, pushing its departments\' metrics and reporting status and progress notes of the tasks and pilot models they lead.',
+    },
     ANALYST: { description: 'Every read and export, no writes.' },
     VIEWER: { description: 'Dashboard reads (catalogue, values, series, aggregates, progress); no connectors, rejected rows, revisions, exports or audit.' },
   },

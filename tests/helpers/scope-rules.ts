@@ -76,20 +76,20 @@ rule(catalogue, 'Query', '_service');
 rule(catalogue, '_Service', 'sdl');
 
 // Catalogue and plan.
-rule(catalogue, 'Program', 'id code name nameVi decision planYear taskGroups pilotModelCounts taskCounts');
-rule(catalogue, 'TaskGroup', 'id code number name nameVi basis program leadDepartment tasks pilotModels');
-rule(catalogue, 'Task', 'id code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit leadDepartment taskGroup overdue daysLate history statusHistory');
-rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
+rule(catalogue, 'Program', 'id code name nameVi decision planYear planYears taskGroups pilotModelCounts taskCounts');
+rule(catalogue, 'TaskGroup', 'id code number name nameVi planYear basis program leadDepartment tasks pilotModels');
+rule(catalogue, 'Task', 'id code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit progressNote retiredOn planYear carriedOverFrom leadDepartment taskGroup overdue daysLate history statusHistory');
+rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo progressNote retiredOn leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
 rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
 rule(catalogue, 'AdministrativeUnit', 'id code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');
-rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays basis isDemo freshness pilotModel department');
+rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays description retiredOn history basis isDemo freshness pilotModel department');
 rule(values, 'Metric', 'latest progress observations');
 rule(catalogue, 'MetricFreshness', 'status latestPeriod expectedPeriod nextDueDate reportingLagDays');
 rule(catalogue, 'FreshnessSummary', 'status onTime late missing');
 rule(catalogue, 'StatusCounts', 'total completed inProgress notStarted overdue');
 rule(catalogue, 'DeadlineScore', 'total doneOnTime doneLate doneUndated openOverdue openNotYetDue');
-rule(catalogue, 'ChangeRecord', 'field fromValue toValue changedAt author note');
+rule(catalogue, 'ChangeRecord', 'field fromValue toValue changedAt author changes note');
 
 // Progress, scorecards, reports.
 rule(catalogue, 'ProgramProgress', 'program asOf tasks pilotModels taskGroups overdue');
@@ -144,11 +144,18 @@ for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 
 rule(structure, 'PageInfo', 'hasNextPage hasPreviousPage startCursor endCursor');
 
 // Writes, and what they return.
-rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
+rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'updatePilotModelStatus updatePilotModel updateTaskStatus updateTask');
+rule(
+  { kind: 'write', roles: ADMIN },
+  'Mutation',
+  'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric',
+);
+rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');
 rule(result, 'ValidatedDefinition', 'name kind department schedule timeZone lookbackDays maxWindowDays config mapping');
+rule(result, 'PlanYear', 'program planYear taskGroups carriedOver');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'DiscoveredStream', 'name fields sample');
 rule(result, 'CreatedApiKey', 'key apiKey');

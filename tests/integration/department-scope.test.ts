@@ -486,7 +486,10 @@ describe('department scope, derived from the schema', () => {
 
   /** A snapshot of what a refused write could have changed. */
   const fingerprint = async () => {
-    const tables = ['connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'outbound_host_department', 'task_change', 'pilot_model_change'];
+    const tables = [
+      'connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'outbound_host_department', 'task_change', 'pilot_model_change',
+      'program', 'task_group', 'task', 'pilot_model', 'metric', 'metric_change',
+    ];
     const counts: Record<string, unknown> = {};
     for (const table of tables) counts[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     counts.connectors = await hub.dataSource.query('SELECT id, enabled, lookbackDays, deletedAt FROM connector ORDER BY id');
@@ -502,6 +505,16 @@ describe('department scope, derived from the schema', () => {
       updatePilotModel: () => 'updatePilotModel(code: "M05", input: { responsiblePerson: "Giám đốc", note: "scope" }) { code }',
       updateTaskStatus: () => `updateTaskStatus(code: "${taskCode}", status: COMPLETED, note: "scope") { code }`,
       updateTask: () => `updateTask(code: "${taskCode}", input: { responsiblePerson: "Giám đốc", note: "scope" }) { code }`,
+      createProgram: () => 'createProgram(input: { code: "SCOPE", name: "Scope", nameVi: "Scope", decision: "x", planYear: 2025 }) { code }',
+      createPlan: () => 'createPlan(input: { program: "DA06", planYear: 2025, carryOverFrom: 2024, note: "scope" }) { planYear }',
+      createTaskGroup: () => 'createTaskGroup(input: { code: "SCOPE", name: "Scope", program: "DA06", planYear: 2024, leadDepartment: "SO_TP" }) { code }',
+      createTask: () => `createTask(input: { code: "SCOPE", title: "Scope", taskGroup: "${taskGroupCode}", leadDepartment: "SO_TP", responsiblePerson: "Giám đốc", deadline: "2030-12-31" }) { code }`,
+      retireTask: () => `retireTask(code: "${taskCode}", note: "scope") { code }`,
+      createPilotModel: () => `createPilotModel(input: { code: "SCOPE", name: "Scope", leadDepartment: "SO_TP", responsiblePerson: "Giám đốc", deadline: "2030-12-31", taskGroup: "${taskGroupCode}" }) { code }`,
+      retirePilotModel: () => 'retirePilotModel(code: "M05", note: "scope") { code }',
+      createMetric: () => 'createMetric(input: { code: "SCOPE", name: "Scope", kind: COUNT, frequency: MONTH, department: "SO_TP", pilotModel: "M05" }) { code }',
+      updateMetric: () => `updateMetric(code: "${JUSTICE_METRIC}", input: { name: "Scope" }) { code }`,
+      retireMetric: () => `retireMetric(code: "${JUSTICE_METRIC}", note: "scope") { code }`,
       setMetricTarget: () => `setMetricTarget(code: "${JUSTICE_METRIC}", targetValue: 1, targetDate: "2030-12-31") { code }`,
       addOutboundHost: () => 'addOutboundHost(input: { pattern: "scope.example.gov.vn" }) { id }',
       setOutboundHostDepartments: () => 'setOutboundHostDepartments(id: "1", departments: ["SO_TP"]) { id }',

@@ -100,6 +100,8 @@ describe('ingestion path', () => {
       bad: ObservationRow;
       message: string[];
       origin?: Partial<IngestionOrigin>;
+      /** A metric retired for the case (its retirement is undone afterwards). */
+      retired?: string;
     }
     const soYt = async () => (await dataSource.getRepository(Department).findOneByOrFail({ code: 'SO_YT' })).id;
 
@@ -152,14 +154,22 @@ describe('ingestion path', () => {
         message: ['metric "DVC_ESSENTIAL_LIVE"', 'department VP_UBND'],
         origin: { departmentIds: [] }, // filled with SO_YT below: KCB_BIOMETRIC_VISITS is allowed, DVC_* (VP_UBND) are not
       },
+      [RejectionReason.METRIC_RETIRED]: {
+        bad: { metric: 'DVC_ESSENTIAL_LIVE', unit: '412', period: '2024-02', value: 3 },
+        message: ['chỉ tiêu "DVC_ESSENTIAL_LIVE" đã ngừng theo dõi từ 31/12/2024', 'metric "DVC_ESSENTIAL_LIVE" was retired on 2024-12-31'],
+        retired: 'DVC_ESSENTIAL_LIVE',
+      },
     };
 
     it.each(Object.keys(cases) as RejectionReason[])('%s', async (reason) => {
-      const { bad, message, origin = {} } = cases[reason];
+      const { bad, message, origin = {}, retired } = cases[reason];
       const departmentIds = origin.departmentIds ? [await soYt()] : undefined;
       // METRIC_NOT_ALLOWED: the good RATE row would be refused too, so the second good row is a SO_YT metric.
       const goodAfter = departmentIds ? visits('413', '2024-03-14', 9) : GOOD_AFTER;
-      const summary = await ingestRows(dataSource, [GOOD_BEFORE, bad, goodAfter], { ...ORIGIN, ...origin, departmentIds });
+      if (retired) await dataSource.getRepository(Metric).update({ code: retired }, { retiredOn: '2024-12-31' });
+      const summary = await ingestRows(dataSource, [GOOD_BEFORE, bad, goodAfter], { ...ORIGIN, ...origin, departmentIds }).finally(async () => {
+        if (retired) await dataSource.getRepository(Metric).update({ code: retired }, { retiredOn: null });
+      });
 
       expectConsistent(summary, 3);
       expect({ imported: summary.imported, rejected: summary.rejected }).toEqual({ imported: 2, rejected: 1 });

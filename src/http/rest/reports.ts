@@ -7,7 +7,7 @@ import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { sendCsv } from '../csv-download';
 
-const PARAMETERS = ['period', 'asOf', 'program'];
+const PARAMETERS = ['period', 'asOf', 'program', 'planYear'];
 
 /** A query parameter given at most once, as text. */
 function single(request: Request, name: string): string | undefined {
@@ -18,11 +18,18 @@ function single(request: Request, name: string): string | undefined {
 }
 
 /**
- * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06]` and `GET /reports/progress.md?…`:
+ * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06][&planYear=2024]` and `GET /reports/progress.md?…`:
  * the periodic progress report as a CSV file (UTF-8 with BOM, one row per item, `section` column) or as Markdown.
  * Errors go to the REST error handler (errors.ts): bad parameters answer 400 with
  * `{ "errors": [{ "message", "extensions": { "code": "BAD_USER_INPUT", "field" } }] }`.
  */
+/** The planYear parameter: a whole year, or absent (the plan in force). */
+function planYearParameter(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  if (!/^\d{4}$/.test(text)) throw badInput('planYear', 'expected a year, e.g. 2025');
+  return Number(text);
+}
+
 export function progressReportRouter(options: { dataSource: DataSource; timeZone: string; principalOf: (request: Request) => Principal }): Router {
   const router = express.Router();
   router.get('/reports/progress.:format', async (request: Request, response: Response, next: NextFunction) => {
@@ -40,6 +47,7 @@ export function progressReportRouter(options: { dataSource: DataSource; timeZone
         period,
         asOf: single(request, 'asOf'),
         program: single(request, 'program'),
+        planYear: planYearParameter(single(request, 'planYear')),
         principal,
       });
       const filename = `progress-${report.program.code}-${report.period}-asof-${report.asOf}`;

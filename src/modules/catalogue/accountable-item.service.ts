@@ -1,7 +1,8 @@
 import type { EntityTarget, SelectQueryBuilder } from 'typeorm';
 import { daysBetween, todayIn } from '../../common/clock';
 import { ProgressStatus, SortDirection } from '../../common/enums';
-import { badInput } from '../../common/errors';
+import { badInput, HubError } from '../../common/errors';
+import { assertDepartmentAccess } from '../../security/access';
 import { requireByCode } from '../../database/by-code';
 import { isSqlite, type RequestScope } from '../../common/request-scope';
 import type { SortKey } from '../../graphql/connection';
@@ -16,6 +17,9 @@ interface Subject extends AccountableItem {
 }
 
 const NOTE_MAX = 2000;
+/** Definition fields of the update input: a model's name, a task's title (ADMIN only). */
+const DEFINITION_FIELDS = ['name', 'nameVi', 'title', 'titleVi'] as const;
+type DefinitionField = (typeof DEFINITION_FIELDS)[number];
 
 /** Resolves the date deadlines are judged against: the one asked for, or the request's today in the hub's zone. */
 export function judgementDate(scope: RequestScope, asOf?: string | null): string {
@@ -57,6 +61,15 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
       const taskGroup = await requireByCode(scope.dataSource, TaskGroup, 'task group', filter.taskGroup);
       query.andWhere('item.taskGroupId = :taskGroupId', { taskGroupId: taskGroup.id });
     }
+    if (filter.planYear != null) {
+      const year = filter.planYear;
+      if (!Number.isInteger(year) || year < 2000 || year > 2100) throw badInput('filter.planYear', 'must be a year from 2000 to 2100');
+      query
+        .innerJoin(TaskGroup, 'planGroup', 'planGroup.id = item.taskGroupId')
+        .andWhere(this.what === 'task' ? 'planGroup.planYear = :planYear' : 'planGroup.planYear <= :planYear', { planYear: year })
+        .andWhere('(item.retiredOn IS NULL OR item.retiredOn >= :nextYear)', { nextYear: `${year + 1}-01-01` });
+    }
+    if (filter.retired != null) query.andWhere(filter.retired ? 'item.retiredOn IS NOT NULL' : 'item.retiredOn IS NULL');
     if (filter.overdue != null) {
       const condition = overdueCondition('item');
       query.andWhere(filter.overdue ? condition : `NOT ${condition}`, { overdueAsOf: judgementDate(scope, filter.asOf) });
@@ -78,34 +91,40 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     const trimmedNote = note.trim();
     if (trimmedNote.length === 0) throw badInput('note', 'say why the status changes');
     if (trimmedNote.length > NOTE_MAX) throw badInput('note', `must be at most ${NOTE_MAX} characters`);
-    return scope.dataSource.transaction(async (manager) => {
-      const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(scope) });
-      if (item.status === status) return item;
-      const changedAt = new Date();
-      await manager.getRepository(this.entity).update(item.id, {
-        status,
-        completedAt: status === ProgressStatus.COMPLETED ? changedAt : null,
-      } as never);
-      await manager.getRepository(this.changeEntity).insert({
-        subjectId: item.id,
-        field: ChangedField.STATUS,
-        fromValue: item.status,
-        toValue: status,
-        changedAt,
-        author: scope.actor,
-        note: trimmedNote,
-      } as never);
-      return (await manager.getRepository(this.entity).findOneOrFail({ where: { id: item.id } as never }));
-    });
+    return this.updateAccountability(scope, code, { status, note: trimmedNote }, true);
   }
 
-  /** Applies deadline / responsible person / target changes, one history record per changed fact. */
+  /**
+   * Applies status / progress note / deadline / responsible person / target changes, one history record per
+   * changed fact, all or nothing. A department-scoped caller (DEPARTMENT_IT) reports on the items its
+   * departments lead: status and progress note only; any other field is FORBIDDEN, naming it.
+   */
   async updateAccountability(
     scope: RequestScope,
     code: string,
     update: AccountabilityUpdate,
     targetAllowed: boolean,
   ): Promise<T> {
+    if (scope.principal.departmentIds !== null) {
+      for (const field of ['deadline', 'responsiblePerson', 'targetValue', ...DEFINITION_FIELDS] as const) {
+        if (update[field] != null) {
+          throw new HubError('FORBIDDEN', `input.${field}: a department reports status and progress note only; ${field} is set by an ADMIN`, `input.${field}`);
+        }
+      }
+    }
+    // A model has a name, a task a title.
+    const ownDefinition: readonly DefinitionField[] = this.what === 'task' ? ['title', 'titleVi'] : ['name', 'nameVi'];
+    const definition: Partial<Record<DefinitionField, string>> = {};
+    for (const field of DEFINITION_FIELDS) {
+      const value = update[field];
+      if (value == null) continue;
+      if (!ownDefinition.includes(field)) throw badInput(`input.${field}`, `a ${this.what} has no ${field}; it has ${ownDefinition.join(' and ')}`);
+      const text = value.trim();
+      const max = this.what === 'task' ? 500 : 300;
+      if (!text) throw badInput(`input.${field}`, 'must not be blank');
+      if (text.length > max) throw badInput(`input.${field}`, `must be at most ${max} characters`);
+      definition[field] = text;
+    }
     if (update.targetValue != null && !targetAllowed) {
       throw badInput('input.targetValue', `a ${this.what} has no target of its own; set the targets of its metrics`);
     }
@@ -114,12 +133,22 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
     }
     const responsiblePerson = update.responsiblePerson?.trim();
     if (update.responsiblePerson != null && !responsiblePerson) throw badInput('input.responsiblePerson', 'must not be blank');
+    const progressNote = update.progressNote?.trim();
+    if (progressNote != null && progressNote.length > NOTE_MAX) throw badInput('input.progressNote', `must be at most ${NOTE_MAX} characters`);
     const note = update.note?.trim() || null;
     return scope.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(this.entity);
       const item = await requireByCode(manager, this.entity, this.what, code, { lock: this.lockFor(scope) });
+      assertDepartmentAccess(scope.principal, item.leadDepartmentId, `${this.what} ${item.code}`);
       const current = item as T & { targetValue?: number | null };
       const changes: Array<{ field: ChangedField; property: string; from: unknown; to: unknown }> = [];
+      const changedAt = new Date();
+      if (update.status != null && update.status !== item.status) {
+        changes.push({ field: ChangedField.STATUS, property: 'status', from: item.status, to: update.status });
+      }
+      if (progressNote != null && (progressNote || null) !== item.progressNote) {
+        changes.push({ field: ChangedField.PROGRESS_NOTE, property: 'progressNote', from: item.progressNote, to: progressNote || null });
+      }
       if (update.deadline != null && update.deadline !== item.deadline) {
         changes.push({ field: ChangedField.DEADLINE, property: 'deadline', from: item.deadline, to: update.deadline });
       }
@@ -129,20 +158,42 @@ export class AccountableItemService<T extends Subject, C extends ChangeRecord> {
       if (update.targetValue != null && update.targetValue !== current.targetValue) {
         changes.push({ field: ChangedField.TARGET, property: 'targetValue', from: current.targetValue, to: update.targetValue });
       }
-      if (changes.length === 0) return item;
-      await repository.update(item.id, Object.fromEntries(changes.map((change) => [change.property, change.to])) as never);
-      const changedAt = new Date();
-      await manager.getRepository(this.changeEntity).insert(
+      const named = item as unknown as Record<DefinitionField, string>;
+      const diff = Object.fromEntries(
+        (Object.entries(definition) as Array<[DefinitionField, string]>).filter(([field, value]) => named[field] !== value).map(([field, value]) => [field, { from: named[field], to: value }]),
+      );
+      if (changes.length === 0 && Object.keys(diff).length === 0) return item;
+      if (item.retiredOn) throw badInput('code', `${this.what} ${item.code} was retired on ${item.retiredOn}; it is no longer reported on`);
+      const values: Record<string, unknown> = {
+        ...Object.fromEntries(changes.map((change) => [change.property, change.to])),
+        ...Object.fromEntries(Object.entries(diff).map(([field, { to }]) => [field, to])),
+      };
+      if (update.status != null && update.status !== item.status) values.completedAt = update.status === ProgressStatus.COMPLETED ? changedAt : null;
+      await repository.update(item.id, values as never);
+      if (changes.length > 0) await manager.getRepository(this.changeEntity).insert(
         changes.map((change) => ({
           subjectId: item.id,
           field: change.field,
-          fromValue: change.from == null ? null : String(change.from),
-          toValue: String(change.to),
+          fromValue: change.from == null ? null : String(change.from).slice(0, 300),
+          toValue: change.to == null ? '' : String(change.to).slice(0, 300),
+          details: change.field === ChangedField.PROGRESS_NOTE ? JSON.stringify({ progressNote: { from: change.from, to: change.to } }) : null,
           changedAt,
           author: scope.actor,
           note,
         })) as never,
       );
+      if (Object.keys(diff).length > 0) {
+        await manager.getRepository(this.changeEntity).insert({
+          subjectId: item.id,
+          field: ChangedField.DEFINITION,
+          fromValue: null,
+          toValue: Object.keys(diff).join(','),
+          details: JSON.stringify(diff),
+          changedAt,
+          author: scope.actor,
+          note,
+        } as never);
+      }
       return repository.findOneOrFail({ where: { id: item.id } as never });
     });
   }

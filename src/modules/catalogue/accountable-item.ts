@@ -42,6 +42,17 @@ export abstract class AccountableItem {
   @Column({ type: 'datetime', nullable: true })
   completedAt: Date | null;
 
+  @Field(() => String, { nullable: true, description: 'The lead department’s latest note on progress (báo cáo tiến độ); its changes are in `history`.' })
+  @Column({ type: 'text', nullable: true })
+  progressNote: string | null;
+
+  @Field(() => CalendarDateScalar, {
+    nullable: true,
+    description: 'Day it was retired (YYYY-MM-DD); null while current. It counts in the plan years before that day’s year only.',
+  })
+  @Column({ type: 'date', nullable: true })
+  retiredOn: string | null;
+
   @Field(() => FactBasis, { description: 'Evidence behind this row: INFERRED rows are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;

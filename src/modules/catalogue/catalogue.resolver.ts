@@ -21,7 +21,7 @@ import { scopeOf, type HubContext } from '../../graphql/context';
 import type { RequestLoaders } from '../../graphql/loaders';
 import { connectionCost, listCost } from '../../graphql/limits';
 import { Department } from '../departments/department.entity';
-import { ADMIN_ONLY, ALL_ROLES } from '../../security/access';
+import { ALL_ROLES, CONNECTOR_WRITE_ROLES } from '../../security/access';
 import { Metric } from '../metrics/metric.entity';
 import type { AccountableItem } from './accountable-item';
 import { AccountableItemService, daysLate, isOverdue, judgementDate } from './accountable-item.service';
@@ -52,6 +52,8 @@ import { TaskGroup } from './task-group.entity';
 import { Task } from './task.entity';
 
 const PAGE_METRICS = ['edges', 'node', 'metrics'];
+const PLAN_YEAR_ARGUMENT =
+  'Plan year counted (tasks of that year’s plan; models filed up to it and not retired by it); default the year of asOf, or the latest plan before it.';
 
 interface AccountableType<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }> {
   objectType: ClassType<T>;
@@ -100,10 +102,10 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       });
     }
 
-    @Authorized(...ADMIN_ONLY)
+    @Authorized(...CONNECTOR_WRITE_ROLES)
     @Mutation(() => type.objectType, {
       name: `update${type.typeName}Status`,
-      description: `Changes a ${type.singular}’s status and records who, when and why.`,
+      description: `Changes a ${type.singular}’s status and records who, when and why; a DEPARTMENT_IT caller for the ${type.plural} its departments lead (else FORBIDDEN).`,
     })
     changeStatus(
       @Arg('code', { description: 'Code of the item to change, e.g. M01 or T01.02.' }) code: string,
@@ -114,10 +116,12 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       return type.service.changeStatus(scopeOf(context), code, status, note);
     }
 
-    @Authorized(...ADMIN_ONLY)
+    @Authorized(...CONNECTOR_WRITE_ROLES)
     @Mutation(() => type.objectType, {
       name: `update${type.typeName}`,
-      description: `Sets a ${type.singular}’s deadline or responsible person${type.hasTarget ? ' or target' : ''}; each change is recorded.`,
+      description:
+        `Sets a ${type.singular}’s status, progress note, deadline or responsible person${type.hasTarget ? ' or target' : ''}; each change is recorded. ` +
+        `A DEPARTMENT_IT caller reports status and progress note of the ${type.plural} its departments lead; any other field is FORBIDDEN.`,
     })
     updateAccountability(
       @Arg('code', { description: 'Code of the item to change, e.g. M01 or T01.02.' }) code: string,
@@ -217,7 +221,17 @@ export class TaskResolver extends accountableResolver({
   typeName: 'Task',
   example: 'T01.02',
   hasTarget: true,
-}) {}
+}) {
+  @FieldResolver(() => Int, { description: 'Year of the plan the task belongs to (its task group’s).' })
+  async planYear(@Root() task: Task, @Ctx() context: HubContext): Promise<number> {
+    return (await context.loaders.related(TaskGroup, task.taskGroupId)).planYear;
+  }
+
+  @FieldResolver(() => Task, { nullable: true, description: 'The unfinished task of an earlier plan year this one carries over; null when it is new in its plan.' })
+  async carriedOverFrom(@Root() task: Task, @Ctx() context: HubContext): Promise<Task | null> {
+    return task.originTaskId == null ? null : context.loaders.related(Task, task.originTaskId);
+  }
+}
 
 @Resolver(() => TaskGroup)
 export class TaskGroupResolver {
@@ -311,13 +325,20 @@ export class ProgramResolver {
     return context.loaders.taskGroupsByProgram.load(program.id);
   }
 
+  @FieldResolver(() => [Int], { complexity: listCost, description: 'Years the programme has a plan for (task groups), ascending.' })
+  async planYears(@Root() program: Program, @Ctx() context: HubContext): Promise<number[]> {
+    const groups = await context.loaders.taskGroupsByProgram.load(program.id);
+    return [...new Set(groups.map((group) => group.planYear))].sort((a, b) => a - b);
+  }
+
   @FieldResolver(() => StatusCounts, { description: 'Pilot models by status; overdue judged on asOf (default today).' })
   pilotModelCounts(
     @Root() program: Program,
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge overdue on (YYYY-MM-DD); default today.' }) asOf?: string | null,
+    @Arg('planYear', () => Int, { nullable: true, description: PLAN_YEAR_ARGUMENT }) planYear?: number | null,
   ): Promise<StatusCounts> {
-    return programCounts(scopeOf(context), program.id, 'model', asOf);
+    return programCounts(scopeOf(context), program.id, 'model', asOf, planYear);
   }
 
   @FieldResolver(() => StatusCounts, { description: 'Tasks by status; overdue judged on asOf (default today).' })
@@ -325,7 +346,8 @@ export class ProgramResolver {
     @Root() program: Program,
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Date to judge overdue on (YYYY-MM-DD); default today.' }) asOf?: string | null,
+    @Arg('planYear', () => Int, { nullable: true, description: PLAN_YEAR_ARGUMENT }) planYear?: number | null,
   ): Promise<StatusCounts> {
-    return programCounts(scopeOf(context), program.id, 'task', asOf);
+    return programCounts(scopeOf(context), program.id, 'task', asOf, planYear);
   }
 }

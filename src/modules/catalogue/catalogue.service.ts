@@ -41,13 +41,55 @@ export async function taskGroupsQuery(dataSource: DataSource, programCode?: stri
 
 export type Counted = 'model' | 'task';
 export type ProgramCounts = Record<Counted, StatusCounts>;
-type CountRow = { what: Counted; programId: number | string; status: ProgressStatus; total: number | string; overdue: number | string | null };
+type CountRow = {
+  what: Counted | 'plan';
+  programId: number | string;
+  status: ProgressStatus | null;
+  planYear: number | string;
+  retiredOn: string | Date | null;
+  total: number | string;
+  overdue: number | string | null;
+};
+
+/** A date column as read by either driver (text YYYY-MM-DD, or a Date at midnight UTC), as YYYY-MM-DD. */
+function dayOf(day: string | Date): string {
+  return typeof day === 'string' ? day.slice(0, 10) : day.toISOString().slice(0, 10);
+}
 
 /**
- * Status and overdue counts per programme of pilot models and of tasks, in one statement (two grouped SELECTs
- * joined by UNION ALL): a dashboard asks for both, and the statement for the other costs almost nothing.
+ * The day retirements are judged on: the end of the plan year asked for; for the plan in force (no year asked),
+ * asOf when later, so an item retired since is out of the current counts even while the last plan is older.
  */
-export async function statusCounts(dataSource: DataSource, programIds: readonly number[], asOf: string): Promise<ProgramCounts[]> {
+export function retirementCutoff(year: number, asOf: string, asked: boolean): string {
+  const end = `${year}-12-31`;
+  return !asked && asOf > end ? asOf : end;
+}
+
+/**
+ * Whether an item counts in plan year `year`: a task in its own plan year, a pilot model from the plan year of the
+ * group it was filed under onwards; either only while not retired on `cutoff` (YYYY-MM-DD).
+ */
+export function countsInYear(what: Counted, itemYear: number, retiredOn: string | Date | null, year: number, cutoff: string): boolean {
+  const inPlan = what === 'task' ? itemYear === year : itemYear <= year;
+  return inPlan && (retiredOn == null || dayOf(retiredOn) > cutoff);
+}
+
+/**
+ * The plan year figures default to on `asOf`: its year when the programme has a plan for it, else the latest plan
+ * year before (a plan stays in force until the next one), else the first.
+ */
+export function planYearOn(planYears: readonly number[], asOf: string): number | null {
+  const year = Number(asOf.slice(0, 4));
+  const sorted = [...planYears].sort((a, b) => a - b);
+  return [...sorted].reverse().find((candidate) => candidate <= year) ?? sorted[0] ?? null;
+}
+
+/**
+ * Status and overdue counts per programme of pilot models and of tasks of one plan year (default: see planYearOn),
+ * in one statement (three grouped SELECTs joined by UNION ALL: models, tasks, and the programme's plan years): a
+ * dashboard asks for both, and the statement for the other costs almost nothing.
+ */
+export async function statusCounts(dataSource: DataSource, programIds: readonly number[], asOf: string, planYear: number | null): Promise<ProgramCounts[]> {
   const grouped = (entity: typeof Task | typeof PilotModel, what: Counted) =>
     dataSource
       .createQueryBuilder(entity, 'item')
@@ -55,18 +97,45 @@ export async function statusCounts(dataSource: DataSource, programIds: readonly 
       .select(`'${what}'`, 'what')
       .addSelect('taskGroup.programId', 'programId')
       .addSelect('item.status', 'status')
+      .addSelect('taskGroup.planYear', 'planYear')
+      .addSelect('item.retiredOn', 'retiredOn')
       .addSelect('COUNT(*)', 'total')
       .addSelect(`SUM(CASE WHEN ${overdueCondition('item')} THEN 1 ELSE 0 END)`, 'overdue')
       .where('taskGroup.programId IN (:...programIds)', { programIds: [...programIds], overdueAsOf: asOf })
       .groupBy('taskGroup.programId')
       .addGroupBy('item.status')
+      .addGroupBy('taskGroup.planYear')
+      .addGroupBy('item.retiredOn')
       .getQueryAndParameters();
   const [modelSql, modelParameters] = grouped(PilotModel, 'model');
   const [taskSql, taskParameters] = grouped(Task, 'task');
-  const rows: CountRow[] = await dataSource.query(`${modelSql} UNION ALL ${taskSql}`, [...modelParameters, ...taskParameters]);
-  const tally = (programId: number, what: Counted): StatusCounts => {
+  const [planSql, planParameters] = dataSource
+    .createQueryBuilder(TaskGroup, 'taskGroup')
+    .select("'plan'", 'what')
+    .addSelect('taskGroup.programId', 'programId')
+    .addSelect('NULL', 'status')
+    .addSelect('taskGroup.planYear', 'planYear')
+    .addSelect('NULL', 'retiredOn')
+    .addSelect('COUNT(*)', 'total')
+    .addSelect('0', 'overdue')
+    .where('taskGroup.programId IN (:...programIds)', { programIds: [...programIds] })
+    .groupBy('taskGroup.programId')
+    .addGroupBy('taskGroup.planYear')
+    .getQueryAndParameters();
+  // The query builder orders entity columns before computed ones: each SELECT is read in one fixed column order.
+  const columns = ['what', 'programId', 'status', 'planYear', 'retiredOn', 'total', 'overdue'].map((name) => dataSource.driver.escape(name)).join(', ');
+  const ordered = (sql: string, alias: string) => `SELECT ${columns} FROM (${sql}) ${alias}`;
+  const rows: CountRow[] = await dataSource.query(`${ordered(modelSql, 'models')} UNION ALL ${ordered(taskSql, 'tasks')} UNION ALL ${ordered(planSql, 'plans')}`, [
+    ...modelParameters,
+    ...taskParameters,
+    ...planParameters,
+  ]);
+  const tally = (programId: number, what: Counted, year: number | null): StatusCounts => {
     const counts: StatusCounts = { total: 0, completed: 0, inProgress: 0, notStarted: 0, overdue: 0 };
-    for (const row of rows.filter((candidate) => candidate.what === what && Number(candidate.programId) === programId)) {
+    if (year === null) return counts;
+    const cutoff = retirementCutoff(year, asOf, planYear !== null);
+    const mine = rows.filter((candidate) => candidate.what === what && Number(candidate.programId) === programId);
+    for (const row of mine.filter((candidate) => countsInYear(what, Number(candidate.planYear), candidate.retiredOn, year, cutoff))) {
       const total = Number(row.total);
       counts.total += total;
       counts.overdue += Number(row.overdue ?? 0);
@@ -76,12 +145,22 @@ export async function statusCounts(dataSource: DataSource, programIds: readonly 
     }
     return counts;
   };
-  return programIds.map((programId) => ({ model: tally(programId, 'model'), task: tally(programId, 'task') }));
+  return programIds.map((programId) => {
+    const years = rows.filter((row) => row.what === 'plan' && Number(row.programId) === programId).map((row) => Number(row.planYear));
+    const year = planYear ?? planYearOn(years, asOf);
+    return { model: tally(programId, 'model', year), task: tally(programId, 'task', year) };
+  });
 }
 
-/** The counts of a programme judged on asOf (default today), through the request's loader shared by models and tasks. */
-export async function programCounts(scope: RequestScope, programId: number, what: Counted, asOf?: string | null): Promise<StatusCounts> {
-  const counts = await scope.loaders.statusCounts(judgementDate(scope, asOf)).load(programId);
+/** The counts of a programme judged on asOf (default today) for a plan year, through the request's loader shared by models and tasks. */
+export async function programCounts(
+  scope: RequestScope,
+  programId: number,
+  what: Counted,
+  asOf?: string | null,
+  planYear?: number | null,
+): Promise<StatusCounts> {
+  const counts = await scope.loaders.statusCounts(judgementDate(scope, asOf), planYear ?? null).load(programId);
   return counts[what];
 }
 

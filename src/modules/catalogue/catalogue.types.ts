@@ -47,6 +47,15 @@ export class AccountableItemFilter {
 
   @Field(() => CalendarDateScalar, { nullable: true, description: 'Date against which deadlines are judged; default today.' })
   asOf?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Only items of this plan year: tasks of its plan, models filed up to it and not retired by it (as the counts); null: every year.',
+  })
+  planYear?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only retired (true) or only current (false) items; null: both.' })
+  retired?: boolean | null;
 }
 
 export enum AccountableItemOrderField {
@@ -73,8 +82,18 @@ export class AccountableItemOrder {
   direction: SortDirection;
 }
 
-@InputType({ description: 'Changes to the accountable facts of a pilot model or task; omitted fields stay as they are.' })
+@InputType({
+  description:
+    'Changes to a pilot model or task; omitted fields stay as they are. A DEPARTMENT_IT caller may send status and progressNote only, for items its departments lead.',
+})
 export class AccountabilityUpdate {
+  @Field(() => ProgressStatus, { nullable: true, description: 'New progress status (the lead department may report it).' })
+  status?: ProgressStatus | null;
+
+  @Field(() => String, { nullable: true, description: 'Progress note of the lead department (báo cáo tiến độ); empty text clears it.' })
+  @MaxLength(2000)
+  progressNote?: string | null;
+
   @Field(() => CalendarDateScalar, { nullable: true, description: 'New deadline (YYYY-MM-DD).' })
   deadline?: string | null;
 
@@ -85,6 +104,18 @@ export class AccountabilityUpdate {
 
   @Field(() => Float, { nullable: true, description: 'Tasks only: the target quantity of the product.' })
   targetValue?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Pilot models only: the name in English.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Pilot models only: the name in Vietnamese (tên mô hình).' })
+  nameVi?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tasks only: what the task requires, in English.' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Tasks only: what the task requires, in Vietnamese (nội dung nhiệm vụ).' })
+  titleVi?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why the change was made; kept in the history.' })
   @MaxLength(2000)

@@ -1,3 +1,4 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Index, PrimaryGeneratedColumn } from 'typeorm';
 
@@ -6,6 +7,11 @@ export enum ChangedField {
   DEADLINE = 'DEADLINE',
   RESPONSIBLE_PERSON = 'RESPONSIBLE_PERSON',
   TARGET = 'TARGET',
+  CREATED = 'CREATED',
+  DEFINITION = 'DEFINITION',
+  PROGRESS_NOTE = 'PROGRESS_NOTE',
+  RETIRED = 'RETIRED',
+  CARRIED_OVER = 'CARRIED_OVER',
 }
 registerEnumType(ChangedField, {
   name: 'ChangedField',
@@ -14,7 +20,16 @@ registerEnumType(ChangedField, {
     STATUS: { description: 'The progress status (values NOT_STARTED, IN_PROGRESS, COMPLETED).' },
     DEADLINE: { description: 'The deadline (values YYYY-MM-DD).' },
     RESPONSIBLE_PERSON: { description: 'The person answerable for it (người chịu trách nhiệm).' },
-    TARGET: { description: 'A metric target (the value to reach).' },
+    TARGET: { description: 'A target (the value to reach, with its date for a metric).' },
+    CREATED: { description: 'The item was created (toValue: its code; `changes`: the definition it was created with).' },
+    DEFINITION: {
+      description: 'Definition fields (names, department, unit, kind bounds, description…) changed; `changes` holds each field with its values before and after.',
+    },
+    PROGRESS_NOTE: { description: 'The lead department’s progress note (báo cáo tiến độ).' },
+    RETIRED: { description: 'The item was retired (toValue: the day, YYYY-MM-DD).' },
+    CARRIED_OVER: {
+      description: 'Unfinished, carried over into a later plan year (on the origin: toValue is the new task’s code; on the new task: fromValue is the origin’s code).',
+    },
   },
 });
 
@@ -47,6 +62,18 @@ export abstract class ChangeRecord {
   @Field({ description: 'Who made the change.' })
   @Column({ type: 'varchar', length: 200 })
   author: string;
+
+  /** JSON: each changed field with its values before and after, `{ "name": { "from": …, "to": … } }`. */
+  @Column({ type: 'text', nullable: true })
+  details: string | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'CREATED and DEFINITION records: each field with its values before and after, e.g. { "name": { "from": "…", "to": "…" } }; null otherwise.',
+  })
+  get changes(): Record<string, { from: unknown; to: unknown }> | null {
+    return this.details ? (JSON.parse(this.details) as Record<string, { from: unknown; to: unknown }>) : null;
+  }
 
   @Field(() => String, { nullable: true, description: 'Why the change was made, as its author wrote it; null when none was given.' })
   @Column({ type: 'text', nullable: true })

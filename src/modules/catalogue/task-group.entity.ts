@@ -28,6 +28,11 @@ export class TaskGroup {
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 
+  @Field(() => Int, { description: 'Year of the plan the group and its tasks belong to (the seeded plan: 2024).' })
+  @Index()
+  @Column({ type: 'int', default: 2024 })
+  planYear: number;
+
   @Column({ type: 'int' })
   programId: number;
 

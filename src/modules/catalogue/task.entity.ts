@@ -35,6 +35,14 @@ export class Task extends AccountableItem {
   @Field(() => String, { nullable: true, description: 'Unit of the target quantity.' })
   @Column({ type: 'varchar', length: 64, nullable: true })
   targetUnit: string | null;
+
+  /** The unfinished task of an earlier plan year this one carries over (see `carriedOverFrom`). */
+  @Column({ type: 'int', nullable: true })
+  originTaskId: number | null;
+
+  @ManyToOne(() => Task, { nullable: true, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'originTaskId' })
+  originTask?: Task | null;
 }
 
 @Entity('task_change')

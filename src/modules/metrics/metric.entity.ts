@@ -5,6 +5,7 @@ import { CalendarDateScalar } from '../../common/scalars';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { Node } from '../../graphql/node-id';
+import { ChangeRecord } from '../catalogue/change-record';
 
 @ObjectType({ implements: Node, description: 'A measured quantity of a pilot model, reported per administrative unit and period.' })
 @Entity('metric')
@@ -82,6 +83,17 @@ export class Metric {
   @Column({ type: 'int', nullable: true })
   reportingLagDays: number | null;
 
+  @Field(() => String, { nullable: true, description: 'What the metric counts and how, in the words of its definition; null when none was given.' })
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Field(() => CalendarDateScalar, {
+    nullable: true,
+    description: 'Day the metric was retired (YYYY-MM-DD): no new values are accepted (METRIC_RETIRED); its data stays readable. Null while current.',
+  })
+  @Column({ type: 'date', nullable: true })
+  retiredOn: string | null;
+
   @Field(() => FactBasis, { description: 'Evidence behind the definition and target: INFERRED rows are demo data.' })
   @Column({ type: 'varchar', length: 16 })
   basis: FactBasis;
@@ -90,4 +102,12 @@ export class Metric {
   get isDemo(): boolean {
     return this.basis === FactBasis.INFERRED;
   }
+}
+
+@Entity('metric_change')
+@Index(['subjectId', 'changedAt'])
+export class MetricChange extends ChangeRecord {
+  @ManyToOne(() => Metric, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'subjectId' })
+  metric?: Metric;
 }

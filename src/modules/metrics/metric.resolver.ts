@@ -3,7 +3,7 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Float, Info, InputTyp
 import { MetricFrequency, MetricKind, SortDirection } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { connectionType, PageArgs, rootConnection, type Connection } from '../../graphql/connection';
-import type { HubContext } from '../../graphql/context';
+import { scopeOf, type HubContext } from '../../graphql/context';
 import { connectionCost } from '../../graphql/limits';
 import { progressRatio, targetIsCumulative, targetReached } from '../../analytics/value-rules';
 import { PilotModel } from '../catalogue/pilot-model.entity';
@@ -119,6 +119,6 @@ export class MetricResolver {
     @Ctx() context: HubContext,
     @Arg('targetDate', () => CalendarDateScalar, { nullable: true, description: 'Date by which the target is to be reached (YYYY-MM-DD); null: open-ended.' }) targetDate?: string | null,
   ): Promise<Metric> {
-    return setMetricTarget(context.dataSource, code, targetValue, targetDate);
+    return setMetricTarget(scopeOf(context), code, targetValue, targetDate);
   }
 }

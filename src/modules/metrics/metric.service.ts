@@ -1,6 +1,7 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { MetricKind, type MetricFrequency } from '../../common/enums';
-import { badInput } from '../../common/errors';
+import type { MetricFrequency, MetricKind } from '../../common/enums';
+import type { RequestScope } from '../../common/request-scope';
+import { updateMetric } from '../catalogue/catalogue-lifecycle.service';
 import { requireByCode } from '../../database/by-code';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
@@ -35,27 +36,14 @@ export async function metricsQuery(dataSource: DataSource, criteria?: MetricCrit
 }
 
 /**
- * Sets a metric's target value and date. An omitted (undefined) targetValue keeps the current one (only the date
- * moves); null removes the target.
+ * Sets a metric's target value and date (an amendment of the metric, recorded in its history). An omitted
+ * (undefined) targetValue keeps the current one (only the date moves); null removes the target.
  */
-export async function setMetricTarget(
-  dataSource: DataSource,
+export function setMetricTarget(
+  scope: RequestScope,
   code: string,
   targetValue: number | null | undefined,
   targetDate?: string | null,
 ): Promise<Metric> {
-  const repository = dataSource.getRepository(Metric);
-  const metric = await requireMetric(dataSource, code);
-  const value = targetValue === undefined ? metric.targetValue : targetValue;
-  if (value == null && targetDate) throw badInput('targetDate', 'there is no target value to date; give targetValue too');
-  if (value != null) {
-    if (!Number.isFinite(value) || value < 0) throw badInput('targetValue', 'must be a non-negative number');
-    if (metric.kind === MetricKind.RATE && value > 100) throw badInput('targetValue', 'a RATE target is a percentage, 0 to 100');
-    if (!targetDate && !metric.targetDate) throw badInput('targetDate', 'a target needs a date');
-  }
-  await repository.update(metric.id, {
-    targetValue: value,
-    targetDate: value == null ? null : (targetDate ?? metric.targetDate),
-  });
-  return repository.findOneOrFail({ where: { id: metric.id } });
+  return updateMetric(scope, code, { targetValue, targetDate: targetDate ?? undefined }, '');
 }

@@ -32,8 +32,8 @@ export function reportJudgement(period: Period, asOf: string | null | undefined,
   return judgement(period.end < today ? period.end : today, period.start, period.end);
 }
 
-function downloadPath(format: 'csv' | 'md', program: string, period: Period, asOf: string): string {
-  const query = new URLSearchParams({ period: period.text, asOf, program });
+function downloadPath(format: 'csv' | 'md', program: string, period: Period, asOf: string, planYear: number | null): string {
+  const query = new URLSearchParams({ period: period.text, asOf, program, ...(planYear == null ? {} : { planYear: String(planYear) }) });
   return `/reports/progress.${format}?${query.toString()}`;
 }
 
@@ -41,15 +41,16 @@ function downloadPath(format: 'csv' | 'md', program: string, period: Period, asO
 export async function buildProgressReport(
   dataSource: DataSource,
   timeZone: string,
-  options: { program?: string | null; period: Period; asOf?: string | null; principal: Principal },
+  options: { program?: string | null; period: Period; asOf?: string | null; planYear?: number | null; principal: Principal },
   snapshotFor: (window: Judgement) => Promise<ProgressSnapshot> = (window) => ProgressSnapshot.load(dataSource, window, timeZone),
 ): Promise<ProgressReport> {
   const programCode = options.program ?? DEFAULT_PROGRAM;
   const window = reportJudgement(options.period, options.asOf, timeZone);
   const program = await requireByCode(dataSource, Program, 'programme', programCode);
   const snapshot = await snapshotFor(window);
+  const planYear = options.planYear ?? null;
   return snapshot.report(program, options.period, {
-    csvUrl: downloadPath('csv', programCode, options.period, window.asOf),
-    markdownUrl: downloadPath('md', programCode, options.period, window.asOf),
-  }, options.principal);
+    csvUrl: downloadPath('csv', programCode, options.period, window.asOf, planYear),
+    markdownUrl: downloadPath('md', programCode, options.period, window.asOf, planYear),
+  }, options.principal, planYear);
 }

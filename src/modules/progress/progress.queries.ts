@@ -24,9 +24,9 @@ export function snapshotFor(scope: RequestScope, window: Judgement): Promise<Pro
 }
 
 /** A programme's progress on asOf (default today), as the caller may see it. */
-export async function programProgress(scope: RequestScope, programCode: string, asOf?: string | null): Promise<ProgramProgress> {
+export async function programProgress(scope: RequestScope, programCode: string, asOf?: string | null, planYear?: number | null): Promise<ProgramProgress> {
   const program = await requireProgram(scope.dataSource, programCode);
-  return (await snapshotFor(scope, windowOf(scope, { asOf }))).programProgress(program, scope.principal);
+  return (await snapshotFor(scope, windowOf(scope, { asOf }))).programProgress(program, scope.principal, planYear);
 }
 
 /** Scorecards of every department in force during the window (or of the departments `codes` names), by code. */
@@ -47,11 +47,17 @@ export async function departmentScorecard(scope: RequestScope, department: Depar
 }
 
 /** The periodic report of a programme for a month, quarter or year, as the caller may see it. */
-export function progressReport(scope: RequestScope, period: Period, asOf?: string | null, program: string = DEFAULT_PROGRAM): Promise<ProgressReport> {
+export function progressReport(
+  scope: RequestScope,
+  period: Period,
+  asOf?: string | null,
+  program: string = DEFAULT_PROGRAM,
+  planYear?: number | null,
+): Promise<ProgressReport> {
   return buildProgressReport(
     scope.dataSource,
     scope.timeZone,
-    { program, period: reportPeriod(period), asOf, principal: scope.principal },
+    { program, period: reportPeriod(period), asOf, planYear, principal: scope.principal },
     (judged) => snapshotFor(scope, judged),
   );
 }

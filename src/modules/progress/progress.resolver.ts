@@ -10,6 +10,9 @@ import { departmentScorecard, departmentScorecards, programProgress, progressRep
 import { DataQuality, DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
 import { renderMarkdown } from './report-render';
 
+const PLAN_YEAR =
+  'Plan year reported (its tasks; models filed up to it and not retired by it); default the plan in force on asOf (its year, or the latest plan before).';
+
 @Resolver()
 export class ProgressResolver {
   @Authorized(...ALL_ROLES)
@@ -18,8 +21,9 @@ export class ProgressResolver {
     @Ctx() context: HubContext,
     @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM, description: 'Code of the programme; default DA06.' }) programCode: string,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Day to judge on (YYYY-MM-DD); default today in the hub\'s time zone.' }) asOf?: string | null,
+    @Arg('planYear', () => Int, { nullable: true, description: PLAN_YEAR }) planYear?: number | null,
   ): Promise<ProgramProgress> {
-    return programProgress(scopeOf(context), programCode, asOf);
+    return programProgress(scopeOf(context), programCode, asOf, planYear);
   }
 
   @Authorized(...ALL_ROLES)
@@ -50,8 +54,9 @@ export class ProgressResolver {
     @Ctx() context: HubContext,
     @Arg('asOf', () => CalendarDateScalar, { nullable: true, description: 'Report later than the period’s end, e.g. on the meeting day.' }) asOf?: string | null,
     @Arg('program', () => String, { defaultValue: DEFAULT_PROGRAM, description: 'Code of the programme; default DA06.' }) program?: string,
+    @Arg('planYear', () => Int, { nullable: true, description: PLAN_YEAR }) planYear?: number | null,
   ): Promise<ProgressReport> {
-    return progressReport(scopeOf(context), period, asOf, program);
+    return progressReport(scopeOf(context), period, asOf, program, planYear);
   }
 }
 

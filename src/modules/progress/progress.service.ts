@@ -4,6 +4,7 @@ import { progressRatio, targetIsCumulative, targetReached } from '../../analytic
 import { ProgressStatus } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { addDays, type Period } from '../../common/period';
+import { countsInYear, planYearOn, retirementCutoff, type Counted } from '../catalogue/catalogue.service';
 import { StatusCounts } from '../catalogue/catalogue.types';
 import { ChangedField } from '../catalogue/change-record';
 import { PilotModel, PilotModelChange } from '../catalogue/pilot-model.entity';
@@ -289,13 +290,30 @@ export class ProgressSnapshot {
     };
   }
 
-  /** A programme's progress as `principal` may see it: a department-scoped caller's metric standings are its departments' only. */
-  programProgress(program: Program, principal: Principal): ProgramProgress {
-    const groups = this.taskGroups.filter((group) => group.programId === program.id);
-    const groupIds = new Set(groups.map((group) => group.id));
-    const inProgram = (items: Tracked[]) => items.filter(({ item }) => groupIds.has(item.taskGroupId));
-    const tasks = inProgram(this.tasks);
-    const models = inProgram(this.models);
+  /**
+   * The tasks and models of a programme that count in a plan year (default: the plan in force on asOf), and the
+   * task groups they are shown under: the year's groups, and earlier groups holding models still counted.
+   */
+  private plan(program: Program, planYear?: number | null): { tasks: Tracked[]; models: Tracked[]; groups: TaskGroup[] } {
+    const { asOf } = this.judgement;
+    const programGroups = this.taskGroups.filter((group) => group.programId === program.id);
+    const year = planYear ?? planYearOn([...new Set(programGroups.map((group) => group.planYear))], asOf) ?? Number(asOf.slice(0, 4));
+    const cutoff = retirementCutoff(year, asOf, planYear != null);
+    const groupYear = new Map(programGroups.map((group) => [group.id, group.planYear]));
+    const counted = (what: Counted, items: Tracked[]) =>
+      items.filter(({ item }) => groupYear.has(item.taskGroupId) && countsInYear(what, groupYear.get(item.taskGroupId)!, item.retiredOn, year, cutoff));
+    const tasks = counted('task', this.tasks);
+    const models = counted('model', this.models);
+    const shown = new Set([...tasks, ...models].map(({ item }) => item.taskGroupId));
+    return { tasks, models, groups: programGroups.filter((group) => group.planYear === year || shown.has(group.id)) };
+  }
+
+  /**
+   * A programme's progress in a plan year (default: the plan in force on asOf, see planYearOn) as `principal` may
+   * see it: a department-scoped caller's metric standings are its departments' only.
+   */
+  programProgress(program: Program, principal: Principal, planYear?: number | null): ProgramProgress {
+    const { tasks, models, groups } = this.plan(program, planYear);
     const groupById = new Map(groups.map((group) => [group.id, group]));
     const departmentById = new Map(this.departments.map((department) => [department.id, department]));
     const overdueOf = (items: Tracked[]) =>
@@ -335,15 +353,15 @@ export class ProgressSnapshot {
   }
 
   /** The periodic report as `principal` may see it: the snapshot must be judged with the period as its window. */
-  report(program: Program, period: Period, links: { csvUrl: string; markdownUrl: string }, principal: Principal): ProgressReport {
-    const progress = this.programProgress(program, principal);
-    const groupIds = new Set(progress.taskGroups.map(({ taskGroup }) => taskGroup.id));
-    const dueInPeriod = (items: Tracked[]) =>
-      items.filter(({ item, state }) => groupIds.has(item.taskGroupId) && state.deadline >= period.start && state.deadline <= period.end);
+  report(program: Program, period: Period, links: { csvUrl: string; markdownUrl: string }, principal: Principal, planYear?: number | null): ProgressReport {
+    const progress = this.programProgress(program, principal, planYear);
+    const { tasks, models } = this.plan(program, planYear);
+    const counted = new Set([...tasks, ...models]);
+    const dueInPeriod = (items: Tracked[]) => items.filter(({ state }) => state.deadline >= period.start && state.deadline <= period.end);
     const departmentById = new Map(this.departments.map((department) => [department.id, department]));
     const lastDay = period.end < this.judgement.asOf ? period.end : this.judgement.asOf;
     const statusChanges = this.statusChanges
-      .filter(({ subject }) => groupIds.has(subject.item.taskGroupId))
+      .filter(({ subject }) => counted.has(subject))
       .map(({ kind, change, subject }): StatusChangeEntry => ({
         kind,
         code: subject.item.code,
@@ -361,8 +379,8 @@ export class ProgressSnapshot {
     return {
       ...progress,
       period: period.text,
-      tasksDueInPeriod: deadlineScore(dueInPeriod(this.tasks)),
-      pilotModelsDueInPeriod: deadlineScore(dueInPeriod(this.models)),
+      tasksDueInPeriod: deadlineScore(dueInPeriod(tasks)),
+      pilotModelsDueInPeriod: deadlineScore(dueInPeriod(models)),
       departments: this.departmentsInWindow().map((department) => this.scorecard(department, principal)),
       statusChanges,
       ...links,
