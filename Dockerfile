@@ -24,7 +24,7 @@ RUN npm ci --no-audit --no-fund \
  && node -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()'
 
 # The rest of the context (see .dockerignore); copied whole so that an absent optional folder
-# (connectors/ may be empty in a clone) cannot break the build. Only dist/ and bin/ leave this stage.
+# (connectors/ may be empty in a clone) cannot break the build. Only dist/, bin/ and web/dist/ leave this stage.
 COPY . .
 # tsc emits migrations to dist/src/database/migrations/<dialect>/*.js and copies the imported seed JSON; Vite builds
 # the web console into web/dist (the `npm ci` above ran before the sources were copied, so it built nothing).
