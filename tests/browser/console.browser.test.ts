@@ -133,11 +133,12 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Xem' }).click();
     await page.getByText('Kỳ 2024-Q1').waitFor();
     await expectAccessible(page);
-    for (const [button, pattern] of [['Tải Markdown', /\.md$/], ['Tải CSV', /\.csv$/]] as const) {
+    // In the console's language: Vietnamese headings and responsible persons' titles.
+    for (const [button, pattern, text] of [['Tải Markdown', /\.md$/, 'báo cáo tiến độ 2024-Q1'], ['Tải CSV', /\.csv$/, 'Sở Y tế']] as const) {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
       expect(download.suggestedFilename()).toMatch(pattern);
-      const file = await download.path();
-      expect(fs.readFileSync(file, 'utf8')).toContain('DA06');
+      const file = fs.readFileSync(await download.path(), 'utf8');
+      expect([button, file.includes('DA06'), file.includes(text), /Director, |Chief, |Head, /.test(file)]).toEqual([button, true, true, false]);
     }
     await screenshot(page, 'report');
   });

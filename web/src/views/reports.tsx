@@ -58,8 +58,13 @@ interface Report {
   progressReport: { period: string; asOf: string; csvUrl: string; markdownUrl: string; pilotModels: StatusCounts; tasks: StatusCounts; pilotModelsDueInPeriod: DeadlineScore; tasksDueInPeriod: DeadlineScore; overdue: Array<Named & { kind: string; daysLate: number; responsiblePerson: string; leadDepartment: Named }> };
 }
 
+/** The report link in the console's language (`lang=vi|en`). */
+function withLang(url: string, lang: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`;
+}
+
 export function ReportPage() {
-  const { t, signOut } = useConsole();
+  const { t, lang, signOut } = useConsole();
   const [input, setInput] = useState(() => periodOf(today(), 'QUARTER'));
   const [period, setPeriod] = useState(input);
   const [failure, setFailure] = useState<string | null>(null);
@@ -70,7 +75,7 @@ export function ReportPage() {
   };
   const save = (url: string, name: string) => {
     setFailure(null);
-    download(url, name).catch((error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message)));
+    download(withLang(url, lang), name).catch((error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message)));
   };
   return (
     <>
