@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the web console into web/dist once per version of its sources: `npm ci` runs it (the `prepare` script),
 // `npm start` runs it again and it returns at once when web/dist/.source-hash matches the sources. `--force`
-// rebuilds anyway. Sources: web/ (without dist/) and package-lock.json (the versions of Vite, React, GraphiQL…).
+// rebuilds anyway. Sources: web/ (without dist/), the hub files the console imports (SHARED) and package-lock.json
+// (the versions of Vite, React, GraphiQL…).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,8 @@ const web = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(web);
 const dist = path.join(web, 'dist');
 const stamp = path.join(dist, '.source-hash');
+/** Files of the hub the console bundles too (one translation of responsible persons' titles for report and console). */
+const SHARED = ['src/modules/progress/report-language.ts'];
 
 function sourceHash() {
   const hash = createHash('sha256');
@@ -24,6 +27,7 @@ function sourceHash() {
     }
   };
   visit(web);
+  for (const file of SHARED) visit(path.join(root, file));
   const lock = path.join(root, 'package-lock.json');
   if (fs.existsSync(lock)) hash.update(fs.readFileSync(lock));
   return hash.digest('hex').slice(0, 24);

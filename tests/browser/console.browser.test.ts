@@ -229,12 +229,23 @@ describe('web console', () => {
     await screenshot(page, 'graphiql');
   }, 240_000);
 
-  it('viewer: the navigation shows only what the role may use', async () => {
-    const page = await session();
+  it('viewer on a tablet: the navigation shows only what the role may use, the page fits the screen, the keyboard reaches it', async () => {
+    const opened = await openConsole(browser, origin, { width: 768, height: 1024 });
+    sessions.push(opened);
+    const page = opened.page;
     await signIn(page, origin, keys.VIEWER);
     await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
     const navigation = await page.getByRole('navigation').getByRole('link').allTextContents();
     expect(navigation).toEqual(['Tổng quan', 'Đánh giá đơn vị', 'Khám phá chỉ số', 'GraphiQL']);
+    // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // The first Tab reaches the skip link, which moves the focus to the main region.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Bỏ qua đến nội dung chính');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    await expectAccessible(page);
+    await screenshot(page, 'overview-tablet');
   });
 
   it('signs the person out with a clear message when the key is revoked', async () => {

@@ -1,4 +1,6 @@
 import { useEffect, useMemo } from 'react';
+// The hub's own translation of the catalogue's responsible persons' titles (the report uses it too).
+import { personTitle } from '../../../src/modules/progress/report-language';
 import { useConsole, useName, useQuery } from '../context';
 import { formatDate, formatDateTime, formatNumber } from '../i18n';
 import { OVERVIEW, PILOT_MODEL, SERIES } from '../operations';
@@ -31,7 +33,7 @@ export function OverdueTable({ items, caption }: { items: OverdueItem[]; caption
               <td>{item.kind === 'MODEL' ? <a href={`#/models/${item.code}`}>{item.code}</a> : item.code}</td>
               <td>{name(item)}</td>
               <td>{name(item.leadDepartment)}</td>
-              <td>{item.responsiblePerson}</td>
+              <td>{personTitle(item.responsiblePerson, lang)}</td>
               {item.deadline !== undefined && <td>{formatDate(item.deadline)}</td>}
               <td className="num">{formatNumber(lang, item.daysLate, 0)}</td>
             </tr>
@@ -153,7 +155,7 @@ export function PilotModelPage({ code }: { code: string }) {
             <dl className="facts">
               <div><dt>{t('status')}</dt><dd><Badge value={model.status} /></dd></div>
               <div><dt>{t('deadline')}</dt><dd>{formatDate(model.deadline)}{model.overdue ? ` (${t('overdueCount')}: ${formatNumber(lang, model.daysLate, 0)} ${t('daysLate').toLowerCase()})` : ''}</dd></div>
-              <div><dt>{t('person')}</dt><dd>{model.responsiblePerson}</dd></div>
+              <div><dt>{t('person')}</dt><dd>{personTitle(model.responsiblePerson, lang)}</dd></div>
               <div><dt>{t('department')}</dt><dd>{name(model.leadDepartment)}</dd></div>
             </dl>
             <section aria-labelledby="history-heading">
