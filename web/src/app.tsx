@@ -7,6 +7,7 @@ import { credential, forgetCredential, storeCredential } from './session';
 import { ConnectorPage, ConnectorsPage } from './views/connectors';
 import { ExplorerPage } from './views/explorer';
 import { OverviewPage, PilotModelPage } from './views/overview';
+import { RegisterConnectorPage } from './views/register';
 import { ReportPage, ScorecardsPage } from './views/reports';
 
 /** The route in the URL fragment (`#/connectors/<id>`): the hub serves one page, so any prefix works. */
@@ -74,6 +75,7 @@ function Page({ route }: { route: string[] }): ReactNode {
   if (first === 'models' && second) return <PilotModelPage code={second} />;
   if (first === 'scorecards') return <ScorecardsPage />;
   if (first === 'report') return <ReportPage />;
+  if (first === 'connectors' && second === 'new') return <RegisterConnectorPage />;
   if (first === 'connectors' && second) return <ConnectorPage id={second} />;
   if (first === 'connectors') return <ConnectorsPage />;
   if (first === 'explorer') return <ExplorerPage />;

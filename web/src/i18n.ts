@@ -150,6 +150,11 @@ const vi = {
   yes: 'Có',
   no: 'Không',
   forbidden: 'Vai trò của bạn không được xem trang này.',
+  registerConnector: 'Đăng ký kết nối',
+  mapping: 'Ánh xạ',
+  registerAndTest: 'Đăng ký và kiểm tra',
+  registered: 'Đã đăng ký',
+  testResult: 'Kiểm tra nguồn — kết nối được',
 };
 
 export type MessageKey = keyof typeof vi;
@@ -300,6 +305,11 @@ const en: Record<MessageKey, string> = {
   yes: 'Yes',
   no: 'No',
   forbidden: 'Your role may not see this page.',
+  registerConnector: 'Register a connector',
+  mapping: 'Mapping',
+  registerAndTest: 'Register and test',
+  registered: 'Registered',
+  testResult: 'Source test — reachable',
 };
 
 const catalogues: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -148,3 +148,21 @@ export const SET_ENABLED = /* GraphQL */ `
     setConnectorEnabled(id: $id, enabled: $enabled) { id enabled ${CONNECTOR_HEALTH} }
   }
 `;
+
+export const CONNECTOR_KINDS = /* GraphQL */ `
+  query ConsoleConnectorKinds {
+    connectorKinds { kind description pulled secretNames configSchema }
+  }
+`;
+
+export const REGISTER_CONNECTOR = /* GraphQL */ `
+  mutation ConsoleRegisterConnector($input: ConnectorInput!) {
+    registerConnector(input: $input) { id name }
+  }
+`;
+
+export const TEST_CONNECTOR = /* GraphQL */ `
+  mutation ConsoleTestConnector($id: ID!) {
+    testConnector(id: $id) { ok message warnings streams { name fields sample } }
+  }
+`;

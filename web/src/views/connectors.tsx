@@ -11,12 +11,13 @@ interface Health { status: string; lastRunAt: string | null; lastSuccessAt: stri
 interface ConnectorRow { id: string; name: string; kind: string; enabled: boolean; schedule: string | null; department: Named; health: Health }
 
 export function ConnectorsPage() {
-  const { t } = useConsole();
+  const { t, viewer } = useConsole();
   const name = useName();
   const state = useQuery<{ connectors: { totalCount: number; edges: Array<{ node: ConnectorRow }> } }>(CONNECTORS, {});
   return (
     <>
       <h1>{t('navConnectors')}</h1>
+      {(viewer.role === 'ADMIN' || viewer.role === 'DEPARTMENT_IT') && <p><a className="button" href="#/connectors/new">{t('registerConnector')}</a></p>}
       <Loaded state={state}>
         {(data) => (
           <div className="scroll">
