@@ -24,12 +24,15 @@ RUN npm ci --no-audit --no-fund \
  && node -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()'
 
 # The rest of the context (see .dockerignore); copied whole so that an absent optional folder
-# (connectors/ may be empty in a clone) cannot break the build. Only dist/ and bin/ leave this stage.
+# (connectors/ may be empty in a clone) cannot break the build. Only dist/, bin/ and web/dist/ leave this stage.
 COPY . .
-# tsc emits migrations to dist/src/database/migrations/<dialect>/*.js and copies the imported seed JSON.
+# tsc emits migrations to dist/src/database/migrations/<dialect>/*.js and copies the imported seed JSON; Vite builds
+# the web console into web/dist (the `npm ci` above ran before the sources were copied, so it built nothing).
 RUN npm run build \
+ && npm run build:web \
  && test -f dist/src/seed/data/nghe-an-admin-units.json \
  && test -f dist/src/admin.js \
+ && test -f web/dist/index.html \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: production dependencies and compiled output only ----
@@ -41,6 +44,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/web/dist ./web/dist
 # `pilothub-admin <command>` on the PATH (npm run db:migrate, seed, … call the same entry); a writable directory
 # for the default SQLite database (SQLITE_PATH=./data/pilothub.sqlite).
 RUN ln -s /app/bin/pilothub-admin.js /usr/local/bin/pilothub-admin \

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express, { type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -19,6 +19,7 @@ import { buildHubSchema } from './graphql/schema';
 import { callerChecks } from './http/caller';
 import { fairTurns } from './http/fair-turns';
 import { leanJsonBody } from './http/json-body';
+import { basePath, webConsole } from './http/console';
 import { crossOriginAccess } from './http/cors';
 import { schemaRouter } from './http/schemas';
 import { createHttpServer, securityHeaders } from './http/hardening';
@@ -125,6 +126,8 @@ async function startGraphQLServer(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // A browser's GET /graphql gets the hub's own GraphiQL (src/http/console.ts), never Apollo's page from its CDN.
+      ApolloServerPluginLandingPageDisabled(),
       requestHooksPlugin([operationMetrics(metrics), limitsConcern, auditConcern]),
     ],
   });
@@ -135,7 +138,6 @@ async function startGraphQLServer(
 /** The request context of GraphQL operations and of the downloads that run them. */
 function requestContext(config: HubConfig, dataSource: DataSource, options: HubOptions, authenticator: Authenticator) {
   return async (req: express.Request): Promise<HubContext> => {
-    // Only the Sandbox page passes unauthenticated, and Apollo serves it before any context is built.
     const principal = req.res?.locals.principal as Principal | undefined;
     if (!principal) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
     return requestContextValue({
@@ -175,8 +177,8 @@ async function bootstrapAdminKey(config: HubConfig, authenticator: Authenticator
 }
 
 /**
- * Starts the HTTP server on an open database. In order: connection lifecycle, security headers, request log;
- * health, readiness and metrics (no credentials); authentication; the administrators' metrics; rate limits;
+ * Starts the HTTP server on an open database. In order: security headers, PUBLIC_BASE_PATH, connection lifecycle,
+ * request log; health, readiness and metrics (no credentials); the web console's pages and assets; authentication; the administrators' metrics; rate limits;
  * GraphQL and the REST endpoints (push, exports, reports); JSON errors for everything else.
  */
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
@@ -189,6 +191,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.set('trust proxy', config.http.trustProxy);
   const httpServer = createHttpServer(config, app);
   app.use(securityHeaders(config));
+  app.use(basePath(config.http.publicBasePath));
   const { server, schema } = await startGraphQLServer(config, dataSource, options, httpServer);
   const lifecycle = connectionLifecycle();
   app.use(lifecycle.middleware);
@@ -201,6 +204,8 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(schemaRouter());
   // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.
   app.use(fairTurns());
+  // The web console and GraphiQL: static pages and assets, no credentials (their operations carry the person's key).
+  app.use(webConsole());
   // Everything below needs credentials (or ANONYMOUS_READ), and is rate limited per caller.
   const caller = callerChecks(config, dataSource, { ...options, schema });
   app.use(caller.authenticate);

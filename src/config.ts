@@ -17,6 +17,19 @@ function parsedWith<T>(parse: (text: string) => T) {
   };
 }
 
+/**
+ * PUBLIC_BASE_PATH: '' or `/segment[/segment…]` of letters, digits, `-`, `_`, `.` and `~`; a trailing slash is
+ * dropped, so `/pilothub/` and `/pilothub` mean the same.
+ */
+export function parseBasePath(text: string): string {
+  const path = text.replace(/\/+$/, '');
+  if (path === '') return '';
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`"${text}" is not a path prefix: expected e.g. /pilothub (segments of letters, digits, - _ . ~)`);
+  }
+  return path;
+}
+
 const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 
 const URL_ENCODING_HINT =
@@ -130,6 +143,11 @@ const environmentSchema = z.object({
    * `https://*.domain` patterns, or `*`; empty = none.
    */
   CORS_ORIGINS: z.string().transform(parsedWith(parseCorsOrigins)).default(''),
+  /**
+   * The path prefix under which a reverse proxy publishes the hub (e.g. `/pilothub`): the web console's links and
+   * the download links the hub hands out carry it. Empty: the hub is published at the root.
+   */
+  PUBLIC_BASE_PATH: z.string().trim().transform(parsedWith(parseBasePath)).default(''),
   /** Longest a client may take to send a request's headers; the connection is closed after it. */
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
   /** Longest a client may take to send a whole request (headers and body). */
@@ -323,6 +341,8 @@ export interface HttpConfig {
   trustProxy: TrustProxy;
   /** Origins allowed cross-origin access (CORS_ORIGINS); empty: none. */
   corsOrigins: OriginRule[];
+  /** PUBLIC_BASE_PATH: '' or a prefix such as `/pilothub` (leading slash, no trailing slash). */
+  publicBasePath: string;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -482,6 +502,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     http: {
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS,
+      publicBasePath: env.PUBLIC_BASE_PATH,
       headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
       keepAliveTimeoutMs: Math.round(env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000),

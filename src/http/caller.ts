@@ -12,11 +12,7 @@ export interface CallerChecks {
   authenticator: Authenticator;
   /** The rate limiters' counters (closed when the hub stops). */
   limiterStore: LimiterStore;
-  /**
-   * Puts the caller on `response.locals.principal`, or answers 401/429/503. The Apollo Sandbox page passes: it is
-   * static HTML Apollo serves before any operation runs; the operations it sends carry the headers set in its
-   * connection settings.
-   */
+  /** Puts the caller on `response.locals.principal`, or answers 401/429/503. */
   authenticate: RequestHandler;
   /** Per caller: reads response.locals.principal, so it is mounted after `authenticate`. */
   rateLimit: RequestHandler;
@@ -32,21 +28,12 @@ export function callerChecks(
   const authenticator = options.authenticator ?? new Authenticator(dataSource, config.auth, options.logger);
   const limiterStore = LimiterStore.open(config.rateLimit.store, dataSource, config.rateLimit.redisUrl);
   const failures = new AuthenticationFailures(limiterStore, config.rateLimit.authFailures, config.rateLimit.authWindowSeconds);
-  const authenticateCaller = authenticationMiddleware(authenticator, options.reportError, {
+  const authenticate = authenticationMiddleware(authenticator, options.reportError, {
     logger: options.logger,
     failures,
     onLimited: () => metrics.rateLimited.inc({ limit: 'authentication' }),
     onRefused: auditRefusedWrites({ dataSource, schema: options.schema, maxBodyBytes: config.graphql.maxBodyBytes, maxTokens: config.graphql.maxTokens }),
   });
-  const authenticate: RequestHandler = (request, response, next) => {
-    // The same negotiation Apollo makes: HTML only when preferred to every response type it can send.
-    const landingPage =
-      request.method === 'GET' &&
-      request.path === '/graphql' &&
-      request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
-    if (landingPage) next();
-    else authenticateCaller(request, response, next);
-  };
   const rateLimit = createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
   return { authenticator, limiterStore, authenticate, rateLimit };
 }

@@ -10,8 +10,8 @@ const HSTS_MAX_AGE_SECONDS = 31_536_000;
 /**
  * Security headers on every response (helmet): `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and
  * CSP `frame-ancestors 'none'` (no page may frame the hub), `Referrer-Policy: no-referrer`, and helmet's
- * cross-origin isolation defaults. The CSP holds only `frame-ancestors`: the Apollo Sandbox page loads its
- * scripts from Apollo's CDN. `Strict-Transport-Security` only when TRUST_PROXY is set and the request came over
+ * cross-origin isolation defaults. The CSP here holds only `frame-ancestors` (API answers run no code); the
+ * console's and GraphiQL's pages carry their own strict policy (src/http/console.ts). `Strict-Transport-Security` only when TRUST_PROXY is set and the request came over
  * https (X-Forwarded-Proto from a trusted proxy): the hub itself speaks plain HTTP, so without a TLS proxy the
  * header would be a lie (and is ignored by browsers on http anyway).
  */

@@ -64,9 +64,11 @@ describe('API keys', () => {
     expect((await fetch(`${base}/metrics`, { headers: hub.headers })).status).toBe(200);
     const ingest = await fetch(`${base}/ingest/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
     expect([ingest.status, ((await ingest.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
-    // The Sandbox page is static HTML and is served; the operations it sends are not.
-    const sandbox = await fetch(hub.hub.url, { headers: { accept: 'text/html' } });
-    expect([sandbox.status, sandbox.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/html/)]);
+    // The console and GraphiQL pages are static HTML (web/dist) and are served; the operations they send are not.
+    for (const page of [`${base}/`, hub.hub.url]) {
+      const answer = await fetch(page, { headers: { accept: 'text/html' } });
+      expect([answer.status, answer.headers.get('content-type'), answer.headers.get('content-security-policy')]).toEqual([200, expect.stringMatching(/^text\/html/), expect.stringContaining("script-src 'self';")]);
+    }
   });
 
   it('refuses unknown keys and malformed headers alike, without saying which keys exist', async () => {

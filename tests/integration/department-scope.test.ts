@@ -391,13 +391,13 @@ describe('department scope, derived from the schema', () => {
 
         /** The report's Markdown lists the caller's metric standings only and leaves withheld figures empty. */
         function checkRendered(markdown: string, report: Record<string, unknown>, path: Array<string | number>): void {
-          const section = markdown.split('## Metrics behind target or stale')[1]?.split('\n## ')[0] ?? '';
+          const section = markdown.split('## Chỉ số chậm so với mục tiêu hoặc không cập nhật')[1]?.split('\n## ')[0] ?? '';
           const departments = [...section.matchAll(/^\| [A-Z0-9_]+ \|.*$/gm)].map((line) => line[0].split('|').map((cell) => cell.trim())[5]);
           if (!departments.every((code) => sees(caller, [code]))) failures.push(`${path.join('.')}: lists metrics of ${[...new Set(departments)].join(',')}`);
           const standings = report.metricsNeedingAttention as unknown[] | undefined;
           if (standings && standings.length !== departments.length) failures.push(`${path.join('.')}: ${departments.length} metric rows, ${standings.length} standings`);
-          const table = markdown.split('## Departments')[1]?.split('\n## ')[0] ?? '';
-          for (const line of table.split('\n').filter((row) => /^\| [A-Z]/.test(row) && !row.startsWith('| Code'))) {
+          const table = markdown.split('## Các sở, ngành')[1]?.split('\n## ')[0] ?? '';
+          for (const line of table.split('\n').filter((row) => /^\| [A-Z]/.test(row) && !row.startsWith('| Mã'))) {
             const cells = line.split('|').map((cell) => cell.trim());
             const operational = OPERATIONAL.includes(caller.role) && sees(caller, [cells[1]]);
             const figures = [cells[10], cells[12], cells[13]];

@@ -71,7 +71,7 @@ describe('formula-safe CSV and escaped Markdown', () => {
     expect(markdown).not.toContain('[Bấm vào đây](https://evil.example/x)');
     expect(markdown).not.toMatch(/(?<!\\)<img/);
     // Every row of the overdue table still has its 7 cells.
-    const overdueRows = markdown.split('## Overdue')[1].split('\n## ')[0].split('\n').filter((line) => /^\| (task|pilot model) \|/.test(line));
+    const overdueRows = markdown.split('## Quá hạn')[1].split('\n## ')[0].split('\n').filter((line) => /^\| (nhiệm vụ|mô hình thí điểm) \|/.test(line));
     expect(overdueRows.length).toBeGreaterThan(0);
     for (const line of overdueRows) expect(line.split(/(?<!\\)\|/).length - 2).toBe(7);
   });

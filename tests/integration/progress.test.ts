@@ -205,8 +205,9 @@ describe('progress and accountability', () => {
       expect(report.markdownUrl).toBe('/reports/progress.md?period=2024-Q1&asOf=2024-04-02&program=DA06');
 
       expect(report.markdown).toContain('# Đề án 06');
-      expect(report.markdown).toContain('## Overdue — clear person, clear task, clear time');
-      expect(report.markdown).toMatch(/\| task \| T01\.02 \| [^|]+ \| Văn phòng UBND tỉnh \| Deputy Chief, Provincial People's Committee Office \| 2024-03-31 \| 2 \|/);
+      // Vietnamese: headings, names and the responsible persons' titles.
+      expect(report.markdown).toContain('## Quá hạn — rõ người, rõ việc, rõ thời gian');
+      expect(report.markdown).toMatch(/\| nhiệm vụ \| T01\.02 \| [^|]+ \| Văn phòng UBND tỉnh \| Phó Chánh Văn phòng UBND tỉnh \| 2024-03-31 \| 2 \|/);
       expect(report.markdown).toContain('| TG01 | Dịch vụ công trực tuyến và thủ tục hành chính | Văn phòng UBND tỉnh |');
     });
 
@@ -390,6 +391,22 @@ describe('progress and accountability', () => {
       );
       expect(markdown).toBe(progressReport.markdown);
       expect(markdown).toContain('| SO_GTVT | Sở Giao thông vận tải |');
+    });
+
+    it('lang=en gives the report in English (headings, names, titles), lang=vi (the default) in Vietnamese; others are refused', async () => {
+      const english = await (await download('/reports/progress.md?period=2024-Q1&asOf=2024-04-02&lang=en')).text();
+      expect(english).toContain('## Overdue — clear person, clear task, clear time');
+      expect(english).toMatch(/\| task \| T01\.02 \| [^|]+ \| [^|]+ \| Deputy Chief, Provincial People's Committee Office \| 2024-03-31 \| 2 \|/);
+      const vietnamese = await (await download('/reports/progress.md?period=2024-Q1&asOf=2024-04-02&lang=vi')).text();
+      expect(vietnamese).toBe(await (await download('/reports/progress.md?period=2024-Q1&asOf=2024-04-02')).text());
+      expect(vietnamese).toContain('| Phó Giám đốc Sở Y tế |');
+      const csv = (text: string) => parseCsv(text, { bom: true, columns: true }) as Array<Record<string, string>>;
+      const englishRows = csv(await (await download('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&lang=en')).text());
+      const vietnameseRows = csv(await (await download('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02')).text());
+      const t0102 = (rows: Array<Record<string, string>>) => rows.find((row) => row.section === 'overdue' && row.code === 'T01.02')?.responsible_person;
+      expect([t0102(englishRows), t0102(vietnameseRows)]).toEqual(["Deputy Chief, Provincial People's Committee Office", 'Phó Chánh Văn phòng UBND tỉnh']);
+      const refused = await download('/reports/progress.csv?period=2024-Q1&lang=fr');
+      expect([refused.status, ((await refused.json()) as { errors: Array<{ extensions: { field: string } }> }).errors[0].extensions.field]).toEqual([400, 'lang']);
     });
 
     it.each([

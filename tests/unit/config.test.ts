@@ -89,8 +89,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub' }).rateLimit.store).toBe('database');
     expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/hub', REDIS_URL: 'redis://127.0.0.1:6379' }).rateLimit).toMatchObject({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
     expect(loadConfig({ RATE_LIMIT_STORE: 'database' }).rateLimit.store).toBe('database');
-    expect(loadConfig({}).http).toEqual({ trustProxy: false, corsOrigins: [], headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerAddress: 256 });
+    expect(loadConfig({}).http).toEqual({ trustProxy: false, corsOrigins: [], publicBasePath: '', headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000, maxConnectionsPerAddress: 256 });
     expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '75' }).http.keepAliveTimeoutMs).toBe(75_000);
+  });
+
+  it('reads PUBLIC_BASE_PATH as a prefix without trailing slash, naming what it refuses', () => {
+    expect(loadConfig({ PUBLIC_BASE_PATH: '/pilothub/' }).http.publicBasePath).toBe('/pilothub');
+    expect(loadConfig({ PUBLIC_BASE_PATH: '/so/hub' }).http.publicBasePath).toBe('/so/hub');
+    expect(loadConfig({ PUBLIC_BASE_PATH: '/' }).http.publicBasePath).toBe('');
+    for (const wrong of ['pilothub', '/a b', '/x/../y', 'https://host/x', '/a?b']) {
+      expect(() => loadConfig({ PUBLIC_BASE_PATH: wrong })).toThrow(/PUBLIC_BASE_PATH/);
+    }
   });
 
   it('accepts NODE_ENV development, test and production only, naming the value it refuses', () => {

@@ -3,11 +3,12 @@ import type { DataSource } from 'typeorm';
 import { HubError, badInput } from '../../common/errors';
 import { buildProgressReport, reportPeriod } from '../../modules/progress/progress-report';
 import { csvRows, CSV_HEADER, renderMarkdown } from '../../modules/progress/report-render';
+import { REPORT_LANGUAGES, type ReportLanguage } from '../../modules/progress/report-language';
 import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { sendCsv } from '../csv-download';
 
-const PARAMETERS = ['period', 'asOf', 'program', 'planYear'];
+const PARAMETERS = ['period', 'asOf', 'program', 'planYear', 'lang'];
 
 /** A query parameter given at most once, as text. */
 function single(request: Request, name: string): string | undefined {
@@ -18,8 +19,9 @@ function single(request: Request, name: string): string | undefined {
 }
 
 /**
- * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06][&planYear=2024]` and `GET /reports/progress.md?…`:
- * the periodic progress report as a CSV file (UTF-8 with BOM, one row per item, `section` column) or as Markdown.
+ * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06][&planYear=2024][&lang=vi|en]` and
+ * `GET /reports/progress.md?…`: the periodic progress report as a CSV file (UTF-8 with BOM, one row per item,
+ * `section` column) or as Markdown, in Vietnamese (default) or English: headings, names, responsible persons.
  * Errors go to the REST error handler (errors.ts): bad parameters answer 400 with
  * `{ "errors": [{ "message", "extensions": { "code": "BAD_USER_INPUT", "field" } }] }`.
  */
@@ -43,6 +45,8 @@ export function progressReportRouter(options: { dataSource: DataSource; timeZone
       const periodText = single(request, 'period');
       if (periodText === undefined) throw badInput('period', 'required: a month (2024-03), a quarter (2024-Q1) or a year (2024)');
       const period = reportPeriod(periodText);
+      const lang = single(request, 'lang') ?? 'vi';
+      if (!REPORT_LANGUAGES.includes(lang as ReportLanguage)) throw badInput('lang', `expected ${REPORT_LANGUAGES.join(' or ')}, got "${lang}"`);
       const report = await buildProgressReport(options.dataSource, options.timeZone, {
         period,
         asOf: single(request, 'asOf'),
@@ -52,13 +56,13 @@ export function progressReportRouter(options: { dataSource: DataSource; timeZone
       });
       const filename = `progress-${report.program.code}-${report.period}-asof-${report.asOf}`;
       if (format === 'csv') {
-        sendCsv(response, `${filename}.csv`, CSV_HEADER, csvRows(report));
+        sendCsv(response, `${filename}.csv`, CSV_HEADER, csvRows(report, lang as ReportLanguage));
         return;
       }
       response.setHeader('content-type', 'text/markdown; charset=utf-8');
       response.setHeader('content-disposition', `attachment; filename="${filename}.md"`);
       response.setHeader('cache-control', 'no-store');
-      response.send(renderMarkdown(report));
+      response.send(renderMarkdown(report, lang as ReportLanguage));
     } catch (error) {
       next(error);
     }

@@ -2,6 +2,7 @@ import type { CsvCell } from '../../http/csv-download';
 import { shown } from '../../security/access';
 import type { StatusCounts } from '../catalogue/catalogue.types';
 import type { DeadlineScore, DepartmentScorecard, ProgressReport } from './progress.types';
+import { personTitle, REPORT_WORDS, type ReportLanguage } from './report-language';
 
 
 const MISSING = '—';
@@ -28,8 +29,8 @@ function cell(value: string | number | null | undefined): string {
   return typeof value === 'number' ? String(value) : escapeMarkdown(value);
 }
 
-function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  if (rows.length === 0) return '_None._';
+function table(header: string[], rows: Array<Array<string | number | null | undefined>>, none = '_None._'): string {
+  if (rows.length === 0) return none;
   return [
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
@@ -50,81 +51,82 @@ function scoreRow(label: string, score: DeadlineScore) {
 
 const models = (counts: StatusCounts) => `${counts.completed} / ${counts.inProgress} / ${counts.notStarted}`;
 
-/** The report as Markdown: headings and tables, names in Vietnamese as the catalogue holds them. */
-export function renderMarkdown(report: ProgressReport): string {
+/** The item's name in the report's language (the catalogue holds both). */
+function named(item: { name: string; nameVi: string }, lang: ReportLanguage): string {
+  return lang === 'vi' ? item.nameVi : item.name;
+}
+
+/** The report as Markdown: headings, tables and names in Vietnamese (default) or English. */
+export function renderMarkdown(report: ProgressReport, lang: ReportLanguage = 'vi'): string {
+  const words = REPORT_WORDS[lang];
+  const list = (header: string[], rows: Array<Array<string | number | null | undefined>>) => table(header, rows, words.none);
+  const kind = (value: string) => (value === 'TASK' ? words.task : words.model);
   const lines: string[] = [
-    `# ${escapeMarkdown(report.program.nameVi)} — progress report ${report.period}`,
+    `# ${words.title(escapeMarkdown(named(report.program, lang)), report.period)}`,
     '',
-    `Programme **${escapeMarkdown(report.program.code)}** (${escapeMarkdown(report.program.decision)}). Period **${report.period}**, situation as of **${report.asOf}**.`,
+    words.intro(escapeMarkdown(report.program.code), escapeMarkdown(report.program.decision), report.period, report.asOf),
     '',
-    '## Headline',
+    `## ${words.headline}`,
     '',
-    table(['', 'total', 'completed', 'in progress', 'not started', 'overdue'], [
-      countsRow('Tasks', report.tasks),
-      countsRow('Pilot models', report.pilotModels),
-    ]),
+    list(words.countsHeader, [countsRow(words.tasks, report.tasks), countsRow(words.models, report.pilotModels)]),
     '',
-    '### Deadlines falling in the period',
+    `### ${words.deadlines}`,
     '',
-    table(['', 'due', 'done on time', 'done late', 'done, date not recorded', 'open, overdue', 'open, not yet due'], [
-      scoreRow('Tasks', report.tasksDueInPeriod),
-      scoreRow('Pilot models', report.pilotModelsDueInPeriod),
-    ]),
+    list(words.scoreHeader, [scoreRow(words.tasks, report.tasksDueInPeriod), scoreRow(words.models, report.pilotModelsDueInPeriod)]),
     '',
-    '## Task groups',
+    `## ${words.taskGroups}`,
     '',
-    table(['Code', 'Task group', 'Lead department', 'Tasks', 'Completed', 'Overdue', 'Models completed / in progress / not started'],
+    list(words.taskGroupHeader,
       report.taskGroups.map((group) => [
         group.taskGroup.code,
-        group.taskGroup.nameVi,
-        group.leadDepartment.nameVi,
+        named(group.taskGroup, lang),
+        named(group.leadDepartment, lang),
         group.tasks.total,
         group.tasks.completed,
         group.tasks.overdue,
         models(group.pilotModels),
       ])),
     '',
-    '## Overdue — clear person, clear task, clear time',
+    `## ${words.overdue}`,
     '',
-    table(['Kind', 'Code', 'Task / pilot model', 'Lead department', 'Responsible person', 'Deadline', 'Days late'],
+    list(words.overdueHeader,
       report.overdue.map((item) => [
-        item.kind === 'TASK' ? 'task' : 'pilot model',
+        kind(item.kind),
         item.code,
-        item.nameVi,
-        item.leadDepartment.nameVi,
-        item.responsiblePerson,
+        named(item, lang),
+        named(item.leadDepartment, lang),
+        personTitle(item.responsiblePerson, lang),
         item.deadline,
         item.daysLate,
       ])),
     '',
-    '## Departments',
+    `## ${words.departments}`,
     '',
-    `Tasks whose deadline falls in ${report.period}; models by status; metric freshness on ${report.asOf}; connector runs in the period.`,
+    words.departmentsIntro(report.period, report.asOf),
     '',
-    table(['Code', 'Department', 'Tasks due', 'On time', 'Late', 'Undated', 'Overdue', 'Not yet due', 'Models C / IP / NS',
-      'Connectors', 'Metrics on time / late / missing', 'Runs', 'Rejection rate'],
-    report.departments.map((scorecard: DepartmentScorecard) => [
-      scorecard.department.code,
-      scorecard.department.nameVi,
-      scorecard.tasks.total,
-      scorecard.tasks.doneOnTime,
-      scorecard.tasks.doneLate,
-      scorecard.tasks.doneUndated,
-      scorecard.tasks.openOverdue,
-      scorecard.tasks.openNotYetDue,
-      models(scorecard.pilotModels),
-      shown(scorecard.connectors),
-      `${scorecard.freshness.onTime} / ${scorecard.freshness.late} / ${scorecard.freshness.missing}`,
-      shown(scorecard.dataQuality)?.runs,
-      percent(shown(scorecard.dataQuality)?.rejectionRate ?? null),
-    ])),
+    list(words.departmentHeader,
+      report.departments.map((scorecard: DepartmentScorecard) => [
+        scorecard.department.code,
+        named(scorecard.department, lang),
+        scorecard.tasks.total,
+        scorecard.tasks.doneOnTime,
+        scorecard.tasks.doneLate,
+        scorecard.tasks.doneUndated,
+        scorecard.tasks.openOverdue,
+        scorecard.tasks.openNotYetDue,
+        models(scorecard.pilotModels),
+        shown(scorecard.connectors),
+        `${scorecard.freshness.onTime} / ${scorecard.freshness.late} / ${scorecard.freshness.missing}`,
+        shown(scorecard.dataQuality)?.runs,
+        percent(shown(scorecard.dataQuality)?.rejectionRate ?? null),
+      ])),
     '',
-    '## Metrics behind target or stale',
+    `## ${words.metrics}`,
     '',
-    table(['Metric', 'Name', 'Pilot model', 'Model status', 'Department', 'Latest period', 'Actual', 'Target', 'Target date', 'Progress', 'Freshness'],
+    list(words.metricHeader,
       report.metricsNeedingAttention.map((standing) => [
         standing.metric.code,
-        standing.metric.nameVi,
+        named(standing.metric, lang),
         standing.pilotModel.code,
         standing.pilotModelStatus,
         standing.department.code,
@@ -136,14 +138,14 @@ export function renderMarkdown(report: ProgressReport): string {
         standing.freshness.status,
       ])),
     '',
-    '## Status changes in the period',
+    `## ${words.changes}`,
     '',
-    table(['Date', 'Kind', 'Code', 'Task / pilot model', 'From', 'To', 'By', 'Note'],
+    list(words.changeHeader,
       report.statusChanges.map((change) => [
         change.changedOn,
-        change.kind === 'TASK' ? 'task' : 'pilot model',
+        kind(change.kind),
         change.code,
-        change.nameVi,
+        named(change, lang),
         change.fromStatus,
         change.toStatus,
         change.author,
@@ -160,7 +162,7 @@ export const CSV_HEADER = ['section', 'kind', 'code', 'name', 'department', 'res
  * The report as CSV rows, one per item (long format): `section` says which part of the report a row belongs to
  * (summary, task_group, department, overdue, metric, status_change); figures are in `measure` / `value`.
  */
-export function csvRows(report: ProgressReport): CsvCell[][] {
+export function csvRows(report: ProgressReport, lang: ReportLanguage = 'vi'): CsvCell[][] {
   const rows: CsvCell[][] = [];
   const row = (values: Partial<Record<(typeof CSV_HEADER)[number], CsvCell>>) => rows.push(CSV_HEADER.map((column) => values[column]));
   const counts = (section: string, kind: string, code: string, name: string, department: string | null, prefix: string, values: StatusCounts) => {
@@ -174,18 +176,19 @@ export function csvRows(report: ProgressReport): CsvCell[][] {
     }
   };
   const program = report.program;
-  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: program.nameVi, measure: 'period', value: report.period });
-  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: program.nameVi, measure: 'as_of', value: report.asOf });
-  counts('summary', 'PROGRAM', program.code, program.nameVi, null, 'tasks', report.tasks);
-  counts('summary', 'PROGRAM', program.code, program.nameVi, null, 'pilot_models', report.pilotModels);
-  score('summary', 'PROGRAM', program.code, program.nameVi, null, 'tasks_due_in_period', report.tasksDueInPeriod);
-  score('summary', 'PROGRAM', program.code, program.nameVi, null, 'pilot_models_due_in_period', report.pilotModelsDueInPeriod);
+  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: named(program, lang), measure: 'period', value: report.period });
+  row({ section: 'summary', kind: 'PROGRAM', code: program.code, name: named(program, lang), measure: 'as_of', value: report.asOf });
+  counts('summary', 'PROGRAM', program.code, named(program, lang), null, 'tasks', report.tasks);
+  counts('summary', 'PROGRAM', program.code, named(program, lang), null, 'pilot_models', report.pilotModels);
+  score('summary', 'PROGRAM', program.code, named(program, lang), null, 'tasks_due_in_period', report.tasksDueInPeriod);
+  score('summary', 'PROGRAM', program.code, named(program, lang), null, 'pilot_models_due_in_period', report.pilotModelsDueInPeriod);
   for (const group of report.taskGroups) {
-    counts('task_group', 'TASK_GROUP', group.taskGroup.code, group.taskGroup.nameVi, group.leadDepartment.code, 'tasks', group.tasks);
-    counts('task_group', 'TASK_GROUP', group.taskGroup.code, group.taskGroup.nameVi, group.leadDepartment.code, 'pilot_models', group.pilotModels);
+    counts('task_group', 'TASK_GROUP', group.taskGroup.code, named(group.taskGroup, lang), group.leadDepartment.code, 'tasks', group.tasks);
+    counts('task_group', 'TASK_GROUP', group.taskGroup.code, named(group.taskGroup, lang), group.leadDepartment.code, 'pilot_models', group.pilotModels);
   }
   for (const scorecard of report.departments) {
-    const { code, nameVi } = scorecard.department;
+    const { code } = scorecard.department;
+    const nameVi = named(scorecard.department, lang);
     score('department', 'DEPARTMENT', code, nameVi, code, 'tasks', scorecard.tasks);
     counts('department', 'DEPARTMENT', code, nameVi, code, 'pilot_models', scorecard.pilotModels);
     // Figures withheld from the caller are empty cells, like missing values.
@@ -209,9 +212,9 @@ export function csvRows(report: ProgressReport): CsvCell[][] {
       section: 'overdue',
       kind: item.kind,
       code: item.code,
-      name: item.nameVi,
+      name: named(item, lang),
       department: item.leadDepartment.code,
-      responsible_person: item.responsiblePerson,
+      responsible_person: personTitle(item.responsiblePerson, lang),
       deadline: item.deadline,
       status: item.status,
       days_late: item.daysLate,
@@ -223,7 +226,7 @@ export function csvRows(report: ProgressReport): CsvCell[][] {
       section: 'metric',
       kind: 'METRIC',
       code: standing.metric.code,
-      name: standing.metric.nameVi,
+      name: named(standing.metric, lang),
       department: standing.department.code,
       deadline: standing.targetDate,
       status: standing.freshness.status,
@@ -237,7 +240,7 @@ export function csvRows(report: ProgressReport): CsvCell[][] {
       section: 'status_change',
       kind: change.kind,
       code: change.code,
-      name: change.nameVi,
+      name: named(change, lang),
       department: change.leadDepartment.code,
       status: change.toStatus,
       measure: 'changed_on',

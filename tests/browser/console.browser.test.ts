@@ -1,0 +1,299 @@
+/**
+ * The web console in headless Chromium, on a seeded hub over a real port, through the journeys of each role:
+ * sign in, read the overview, open a model, read the scorecards and the report (downloads), follow a backfill to
+ * its end and read its rejections, register a connector from its kind's generated form and see the source's samples, explore metrics and export a CSV, run the same query in GraphiQL, be signed out
+ * when the key is revoked. Every request of every journey must go to the hub (others are aborted and fail the
+ * test), no page may break its Content-Security-Policy, and axe-core finds no serious or critical violation on
+ * any page. A screenshot per journey goes to tests/browser/screenshots/.
+ */
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { demoConnectors } from '../../src/demo/demo-connectors';
+import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
+import { dataOf } from '../helpers/api';
+import { launchBrowser } from '../helpers/browser';
+import { consoleScripts, ensureConsoleBuilt, openConsole, screenshot, seriousViolations, signIn, type ConsoleSession } from '../helpers/console-pages';
+import { QUIET_BACKGROUND, startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
+
+/** The overview's JavaScript budget (gzip): GraphiQL and its editor are on their own page. */
+const OVERVIEW_BUDGET_BYTES = 300 * 1024;
+
+describe('web console', () => {
+  let feeds: FeedSimulator;
+  let hub: TestHub;
+  let browser: Browser;
+  let origin: string;
+  const keys: Record<string, string> = {};
+  const sessions: ConsoleSession[] = [];
+
+  async function createKey(role: string, departmentCodes?: string[]): Promise<{ id: string; key: string }> {
+    const data = await dataOf<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      hub,
+      'mutation($input: ApiKeyInput!) { createApiKey(input: $input) { key apiKey { id } } }',
+      { input: { name: `console ${role} ${Object.keys(keys).length}`, role, departmentCodes } },
+    );
+    return { id: data.createApiKey.apiKey.id, key: data.createApiKey.key };
+  }
+
+  async function session(): Promise<Page> {
+    const opened = await openConsole(browser, origin);
+    sessions.push(opened);
+    return opened.page;
+  }
+
+  async function expectAccessible(page: Page): Promise<void> {
+    expect(await seriousViolations(page)).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    feeds = await startFeedSimulator({ port: 0 });
+    hub = await startTestHub({ allowServers: [feeds.url], allowServersFor: ['SO_YT'], environment: { ...QUIET_BACKGROUND } });
+    origin = hub.hub.url.replace(/\/graphql$/, '');
+    // The health department's demo connector (its host is allowed to SO_YT's connectors).
+    const health = demoConnectors(feeds.url).find((definition) => definition.department === 'SO_YT');
+    await dataOf(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', { input: health });
+    // The health feed sends some rows the mapping must reject.
+    await fetch(`${feeds.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feed: 'health', mode: 'badrows' }) });
+    keys.ADMIN = TEST_ADMIN_KEY;
+    keys.ANALYST = (await createKey('ANALYST')).key;
+    keys.DEPARTMENT_IT = (await createKey('DEPARTMENT_IT', ['SO_YT'])).key;
+    keys.VIEWER = (await createKey('VIEWER')).key;
+    browser = await launchBrowser();
+  }, 400_000);
+
+  afterEach(async () => {
+    // No journey may reach another origin or break the pages' CSP.
+    for (const opened of sessions.splice(0)) {
+      await opened.context.close();
+      expect({ outside: opened.outside, problems: opened.problems }).toEqual({ outside: [], problems: [] });
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+    await feeds?.close();
+  });
+
+  it('keeps the overview within its JavaScript budget, GraphiQL and Monaco on their own page', () => {
+    const scripts = consoleScripts();
+    const total = scripts.reduce((sum, script) => sum + script.gzipBytes, 0);
+    fs.mkdirSync('tests/browser/screenshots', { recursive: true });
+    fs.writeFileSync('tests/browser/screenshots/bundle-sizes.json', JSON.stringify({ overview: scripts, overviewGzipBytes: total, graphiql: consoleScripts('graphiql.html') }, null, 2));
+    expect(total).toBeLessThanOrEqual(OVERVIEW_BUDGET_BYTES);
+    expect(scripts.map((script) => script.file).join(' ')).not.toMatch(/monaco|graphiql|worker/i);
+  });
+
+  it('programme office: signs in, reads the overview and a pilot model page', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.ADMIN);
+    await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+    const models = page.getByRole('region', { name: 'Mô hình thí điểm' }).first();
+    await models.getByText('Hoàn thành').waitFor();
+    expect(await models.locator('dd').allTextContents()).toEqual(['38', '6', '20', '12', expect.stringMatching(/^\d+$/)]);
+    // Overdue items with department, person and days late; every model with code and name; every department's freshness.
+    await page.getByRole('table', { name: 'Việc quá hạn' }).waitFor();
+    expect(await page.locator('#models-heading + .scroll tbody tr').count()).toBe(38);
+    expect(await page.locator('#freshness-heading + .scroll tbody tr').count()).toBeGreaterThan(5);
+    const rendered = await page.evaluate(() => performance.getEntriesByName('pilothub:overview-after-sign-in')[0]?.duration ?? null);
+    expect(rendered).not.toBeNull();
+    fs.mkdirSync('tests/browser/screenshots', { recursive: true });
+    fs.writeFileSync('tests/browser/screenshots/overview-render-ms.txt', `${Math.round(rendered ?? -1)}\n`);
+    await expectAccessible(page);
+    await screenshot(page, 'overview');
+
+    await page.getByRole('link', { name: 'M03', exact: true }).first().click();
+    await page.getByRole('heading', { level: 1, name: /^M03 — / }).waitFor();
+    await page.getByRole('heading', { name: 'Lịch sử trạng thái' }).waitFor();
+    await page.getByRole('heading', { name: /Biểu đồ theo thời gian/ }).waitFor();
+    await page.locator('.chart canvas, #chart-heading ~ p').first().waitFor();
+    expect(await page.locator('#metrics-heading + .scroll tbody tr').count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await screenshot(page, 'pilot-model');
+
+    // English beside Vietnamese.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+  });
+
+  it('programme office: department scorecards and the progress report, downloaded as Markdown and CSV', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.ADMIN);
+    await page.getByRole('link', { name: 'Đánh giá đơn vị' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bảng đánh giá các đơn vị' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'scorecards');
+
+    await page.getByRole('link', { name: 'Báo cáo tiến độ' }).click();
+    await page.getByLabel(/Kỳ báo cáo/).fill('2024-Q1');
+    await page.getByRole('button', { name: 'Xem' }).click();
+    await page.getByText('Kỳ 2024-Q1').waitFor();
+    await expectAccessible(page);
+    // In the console's language: Vietnamese headings and responsible persons' titles.
+    for (const [button, pattern, text] of [['Tải Markdown', /\.md$/, 'báo cáo tiến độ 2024-Q1'], ['Tải CSV', /\.csv$/, 'Sở Y tế']] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      expect(download.suggestedFilename()).toMatch(pattern);
+      const file = fs.readFileSync(await download.path(), 'utf8');
+      expect([button, file.includes('DA06'), file.includes(text), /Director, |Chief, |Head, /.test(file)]).toEqual([button, true, true, false]);
+    }
+    await screenshot(page, 'report');
+  });
+
+  it('department IT: connector list and page, a backfill followed to its end, its rejections filtered by reason, disable and enable', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Kết nối dữ liệu' }).waitFor();
+    // Only the health department's connector.
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: /Sở Y tế/ }).click();
+    await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+
+    await page.getByLabel('Từ', { exact: true }).fill('2024-01-01');
+    await page.getByLabel('Đến', { exact: true }).fill('2024-01-20');
+    await page.getByRole('button', { name: 'Nạp lại khoảng ngày' }).click();
+    const progress = page.locator('section.progress');
+    await progress.waitFor();
+    await page.locator('section.progress[data-run-status]:not([data-run-status="RUNNING"])').waitFor({ timeout: 120_000 });
+    expect(await progress.getAttribute('data-run-status')).toMatch(/SUCCEEDED|PARTIAL/);
+    expect(await progress.textContent()).toMatch(/Bị từ chối [1-9]/);
+
+    await page.getByRole('button', { name: /^Dòng bị từ chối #/ }).first().click();
+    await page.getByRole('heading', { name: /^Dòng bị từ chối #/ }).waitFor();
+    const rows = page.locator('#rejections-heading ~ .scroll tbody tr');
+    await rows.first().waitFor();
+    const all = await rows.count();
+    const reasons = await page.locator('#reason option').allTextContents();
+    expect(reasons.length).toBeGreaterThan(1);
+    await page.getByLabel('Lý do').selectOption(reasons[1]);
+    const filtered = await rows.count();
+    expect(filtered).toBeGreaterThan(0);
+    expect(filtered).toBeLessThanOrEqual(all);
+    expect(new Set(await page.locator('#rejections-heading ~ .scroll tbody tr td:nth-child(2)').allTextContents())).toEqual(new Set([reasons[1]]));
+    await expectAccessible(page);
+    await screenshot(page, 'rejections');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'connector');
+
+    await page.getByRole('button', { name: 'Tắt kết nối' }).click();
+    await page.getByRole('button', { name: 'Bật kết nối' }).waitFor();
+    await page.getByRole('button', { name: 'Bật kết nối' }).click();
+    await page.getByRole('button', { name: 'Tắt kết nối' }).waitFor();
+  });
+
+  it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: 'Đăng ký kết nối' }).click();
+    await page.getByLabel('Loại *').selectOption('http-json');
+    await page.locator('#config-url').fill(`${feeds.url}/health/biometric-visits`);
+    await page.locator('#config-query').fill('{"from": "{{from}}", "to": "{{to}}"}');
+    await page.locator('#config-recordsPath').fill('data');
+    await page.getByLabel('Tên *').fill('Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)');
+    await page.locator('#connector-schedule').fill('0 17 * * *');
+    await page.getByLabel('Ánh xạ (JSON)').fill(JSON.stringify({ metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits' } }));
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Đăng ký và kiểm tra' }).click();
+    try {
+      await page.getByRole('heading', { name: /^Kiểm tra nguồn — kết nối được: Có$/ }).waitFor({ timeout: 30_000 });
+    } catch (error) {
+      await page.screenshot({ path: 'tests/browser/screenshots/register-connector-failed.png', fullPage: true });
+      throw error;
+    }
+    expect(await page.locator('#test-heading ~ .scroll tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#test-heading ~ .scroll thead').first().textContent()).toContain('communeCode');
+    await expectAccessible(page);
+    await page.locator('#test-heading').scrollIntoViewIfNeeded();
+    await screenshot(page, 'register-connector');
+  });
+
+  it('analyst: explores a metric, exports the answer as CSV and runs the same query in GraphiQL', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.ANALYST);
+    await page.getByRole('link', { name: 'Khám phá chỉ số' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Khám phá chỉ số' }).waitFor();
+    const metric = page.locator('#metrics option').first();
+    await metric.waitFor({ state: 'attached' });
+    // A metric seeded per district and month for the first quarter of 2024 (and backfilled by the journey above).
+    const metricCode = 'KCB_BIOMETRIC_VISITS';
+    await page.getByLabel(/^Chỉ số/).selectOption(metricCode);
+    await page.getByLabel('Độ chi tiết').selectOption('MONTH');
+    await page.getByLabel('Cấp đơn vị hành chính').selectOption('DISTRICT');
+    await page.getByRole('button', { name: 'Chạy truy vấn' }).click();
+    await page.getByRole('heading', { name: /^Số dòng: / }).waitFor();
+    expect(await page.locator('#answer-heading ~ .scroll tbody tr').count()).toBeGreaterThan(20);
+    await page.locator('#answer-heading ~ .chart canvas').waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'explorer');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Xuất CSV' }).click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\r\n').length).toBeGreaterThan(2);
+    expect(csv).toContain(metricCode);
+
+    await page.getByRole('link', { name: 'Mở trong GraphiQL' }).click();
+    await page.waitForURL(/\/graphql#/);
+    await page.locator('.graphiql-container').waitFor({ timeout: 60_000 });
+    await page.getByText('ConsoleAggregate').first().waitFor({ timeout: 60_000 });
+    // A click before GraphiQL has set up its editors and fetcher does nothing: click until the answer is there.
+    const answer = page.locator('.result-window').getByText('"aggregate"');
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await page.locator('.graphiql-execute-button').click();
+      try {
+        await answer.waitFor({ timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await screenshot(page, 'graphiql-failed');
+          throw error;
+        }
+      }
+    }
+    // GraphiQL's own widgets are left out: the Monaco editors' syntax colours (color-contrast) and its tab list
+    // (nested-interactive) are GraphiQL's markup, not the hub's; everything around them is checked.
+    const graphiqlOwn = await seriousViolations(page);
+    fs.writeFileSync('tests/browser/screenshots/graphiql-axe.json', JSON.stringify(graphiqlOwn, null, 2));
+    expect(await seriousViolations(page, ['.monaco-editor', '.graphiql-tabs'])).toEqual([]);
+    await screenshot(page, 'graphiql');
+  }, 240_000);
+
+  it('viewer on a tablet: the navigation shows only what the role may use, the page fits the screen, the keyboard reaches it', async () => {
+    const opened = await openConsole(browser, origin, { width: 768, height: 1024 });
+    sessions.push(opened);
+    const page = opened.page;
+    await signIn(page, origin, keys.VIEWER);
+    await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+    const navigation = await page.getByRole('navigation').getByRole('link').allTextContents();
+    expect(navigation).toEqual(['Tổng quan', 'Đánh giá đơn vị', 'Khám phá chỉ số', 'GraphiQL']);
+    // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // The first Tab reaches the skip link, which moves the focus to the main region.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Bỏ qua đến nội dung chính');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    await expectAccessible(page);
+    await screenshot(page, 'overview-tablet');
+  });
+
+  it('signs the person out with a clear message when the key is revoked', async () => {
+    const { id, key } = await createKey('ANALYST');
+    const page = await session();
+    await signIn(page, origin, key);
+    await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+    expect(await page.evaluate("[localStorage.getItem('pilothub.credential'), sessionStorage.getItem('pilothub.credential') !== null]")).toEqual([null, true]);
+    await dataOf(hub, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id });
+    await page.getByRole('link', { name: 'Đánh giá đơn vị' }).click();
+    await page.getByRole('alert').filter({ hasText: 'đã bị thu hồi' }).waitFor();
+    await page.getByLabel('Khoá API hoặc mã JWT').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('pilothub.credential')")).toBeNull();
+    await expectAccessible(page);
+  });
+});

@@ -1,0 +1,134 @@
+import { useState, type FormEvent } from 'react';
+import { graphql, SignedOut } from '../api';
+import { useConsole, useQuery } from '../context';
+import { CONNECTOR_KINDS, REGISTER_CONNECTOR, TEST_CONNECTOR } from '../operations';
+import { Loaded } from './common';
+
+interface JsonSchema { type?: string | string[]; description?: string; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: string[]; default?: unknown }
+interface Kind { kind: string; description: string; pulled: boolean; secretNames: string[]; configSchema: JsonSchema }
+
+const scalar = (schema: JsonSchema) => {
+  const type = Array.isArray(schema.type) ? schema.type.find((candidate) => candidate !== 'null') : schema.type;
+  return schema.enum ? 'enum' : type === 'string' || type === 'number' || type === 'integer' || type === 'boolean' ? type : 'json';
+};
+
+/** The configuration form of a kind, generated from its JSON Schema (`connectorKinds { configSchema }`). */
+function ConfigFields({ schema, values, onChange }: { schema: JsonSchema; values: Record<string, string>; onChange: (name: string, value: string) => void }) {
+  return (
+    <>
+      {Object.entries(schema.properties ?? {}).map(([name, property]) => {
+        const id = `config-${name}`;
+        const kind = scalar(property);
+        const required = schema.required?.includes(name) ?? false;
+        const label = <label htmlFor={id}>{name}{required ? ' *' : ''}{property.description ? <span className="hint"> — {property.description}</span> : null}</label>;
+        if (kind === 'enum') {
+          return <div className="field" key={name}>{label}<select id={id} value={values[name] ?? ''} onChange={(event) => onChange(name, event.target.value)}><option value="" />{property.enum!.map((option) => <option key={String(option)} value={String(option)}>{String(option)}</option>)}</select></div>;
+        }
+        if (kind === 'boolean') {
+          return <div className="field" key={name}>{label}<select id={id} value={values[name] ?? ''} onChange={(event) => onChange(name, event.target.value)}><option value="" /><option value="true">true</option><option value="false">false</option></select></div>;
+        }
+        if (kind === 'json') {
+          return <div className="field" key={name}>{label}<textarea id={id} rows={3} value={values[name] ?? ''} placeholder="JSON / text" onChange={(event) => onChange(name, event.target.value)} /></div>;
+        }
+        return <div className="field" key={name}>{label}<input id={id} type={kind === 'string' ? 'text' : 'number'} required={required} value={values[name] ?? ''} onChange={(event) => onChange(name, event.target.value)} /></div>;
+      })}
+    </>
+  );
+}
+
+/** A field whose schema allows several types: JSON when it reads as JSON, else the text itself. */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Form values as the configuration object: numbers, booleans and JSON parsed; empty fields left out. */
+function configOf(schema: JsonSchema, values: Record<string, string>): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const text = values[name]?.trim();
+    if (!text) continue;
+    const kind = scalar(property);
+    if (kind === 'number' || kind === 'integer') config[name] = Number(text);
+    else if (kind === 'boolean') config[name] = text === 'true';
+    else if (kind === 'json') config[name] = parsedOrText(text);
+    else config[name] = text;
+  }
+  return config;
+}
+
+interface TestResult { ok: boolean; message: string; warnings: string[]; streams: Array<{ name: string; fields: string[]; sample: Array<Record<string, unknown>> }> }
+
+/** Register a connector: a form generated from the kind's schema; once saved, a test shows sample source records. */
+export function RegisterConnectorPage() {
+  const { t, viewer, signOut } = useConsole();
+  const state = useQuery<{ connectorKinds: Kind[] }>(CONNECTOR_KINDS, {});
+  const [kind, setKind] = useState('');
+  const [base, setBase] = useState({ name: '', department: viewer.departments?.[0]?.code ?? '', schedule: '', mapping: '' });
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [saved, setSaved] = useState<{ id: string; name: string } | null>(null);
+  const [test, setTest] = useState<TestResult | null>(null);
+  const fail = (error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message));
+  return (
+    <Loaded state={state}>
+      {({ connectorKinds }) => {
+        const chosen = connectorKinds.find((candidate) => candidate.kind === kind);
+        const submit = async (event: FormEvent) => {
+          event.preventDefault();
+          setFailure(null);
+          try {
+            const input = { name: base.name, kind, department: base.department, schedule: base.schedule || null, config: configOf(chosen!.configSchema, values), mapping: base.mapping.trim() ? (JSON.parse(base.mapping) as unknown) : null };
+            const { registerConnector } = await graphql<{ registerConnector: { id: string; name: string } }>(REGISTER_CONNECTOR, { input });
+            setSaved(registerConnector);
+            const { testConnector } = await graphql<{ testConnector: TestResult }>(TEST_CONNECTOR, { id: registerConnector.id });
+            setTest(testConnector);
+          } catch (error) {
+            fail(error);
+          }
+        };
+        return (
+          <>
+            <p><a href="#/connectors">← {t('navConnectors')}</a></p>
+            <h1>{t('registerConnector')}</h1>
+            <form className="register" onSubmit={submit}>
+              <div className="field"><label htmlFor="kind">{t('kind')} *</label>
+                <select id="kind" required value={kind} onChange={(event) => { setKind(event.target.value); setValues({}); }}>
+                  <option value="" />
+                  {connectorKinds.map((candidate) => <option key={candidate.kind} value={candidate.kind}>{candidate.kind} — {candidate.description}</option>)}
+                </select>
+              </div>
+              <div className="field"><label htmlFor="connector-name">{t('name')} *</label><input id="connector-name" required value={base.name} onChange={(event) => setBase({ ...base, name: event.target.value })} /></div>
+              <div className="field"><label htmlFor="connector-department">{t('department')} *</label><input id="connector-department" required value={base.department} onChange={(event) => setBase({ ...base, department: event.target.value })} /></div>
+              <div className="field"><label htmlFor="connector-schedule">{t('schedule')} (cron){chosen?.pulled ? ' *' : ''}</label><input id="connector-schedule" required={chosen?.pulled ?? false} placeholder="*/15 * * * *" value={base.schedule} onChange={(event) => setBase({ ...base, schedule: event.target.value })} /></div>
+              {chosen && <fieldset><legend>{t('configuration')}</legend><ConfigFields schema={chosen.configSchema} values={values} onChange={(name, value) => setValues({ ...values, [name]: value })} /></fieldset>}
+              <div className="field"><label htmlFor="connector-mapping">{t('mapping')} (JSON)</label><textarea id="connector-mapping" rows={6} value={base.mapping} onChange={(event) => setBase({ ...base, mapping: event.target.value })} /></div>
+              <p className="actions"><button type="submit" disabled={!chosen}>{t('registerAndTest')}</button></p>
+            </form>
+            {failure && <p role="alert" className="error">{failure}</p>}
+            {saved && <p>{t('registered')}: <a href={`#/connectors/${encodeURIComponent(saved.id)}`}>{saved.name}</a></p>}
+            {test && (
+              <section aria-labelledby="test-heading">
+                <h2 id="test-heading">{t('testResult')}: {test.ok ? t('yes') : t('no')}</h2>
+                <p>{test.message}</p>
+                {test.warnings.map((warning) => <p key={warning} className="notice">{warning}</p>)}
+                {test.streams.map((stream) => (
+                  <div className="scroll" key={stream.name}>
+                    <table>
+                      <caption>{stream.name}</caption>
+                      <thead><tr>{stream.fields.map((field) => <th scope="col" key={field}>{field}</th>)}</tr></thead>
+                      <tbody>{stream.sample.map((record, index) => <tr key={index}>{stream.fields.map((field) => <td key={field}>{JSON.stringify(record[field] ?? null)}</td>)}</tr>)}</tbody>
+                    </table>
+                  </div>
+                ))}
+              </section>
+            )}
+          </>
+        );
+      }}
+    </Loaded>
+  );
+}
