@@ -1,7 +1,7 @@
 /**
  * The REST endpoints, next to GraphQL and behind the same authentication and rate limits: the push
  * (`POST /ingest/<connector id>`, push.ts), the CSV exports (`/export/series|aggregate`, export.ts) and the
- * progress report and year-end evaluation downloads (`/reports/progress.csv|.md`, `/reports/evaluation`, reports.ts). Each request leaves an audit record
+ * progress report and year-end evaluation downloads (`/reports/progress.csv|.md`, `/reports/evaluation`, reports.ts) and the catalogue export (`/catalogue/export`, catalogue-export.ts). Each request leaves an audit record
  * (stored before the answer leaves); every error is answered in the one GraphQL-shaped form of errors.ts.
  */
 import type { ApolloServer } from '@apollo/server';
@@ -15,6 +15,7 @@ import { restErrorHandler } from './errors';
 import { exportRouter } from './export';
 import { pushRouter } from './push';
 import { evaluationReportRouter, progressReportRouter } from './reports';
+import { catalogueExportRouter } from './catalogue-export';
 import type { EvaluationWeights } from '../../modules/progress/evaluation';
 import { targetKey } from '../../security/audit-plugin';
 
@@ -57,6 +58,16 @@ export function restRouter(options: RestOptions): Router {
       details: (request) => ({ query: request.query }),
     }),
   );
+  router.get(
+    '/catalogue/export',
+    auditRequests({
+      dataSource,
+      action: 'export.catalogue',
+      target: () => ({ type: 'catalogue', id: null }),
+      details: (request) => ({ query: request.query }),
+    }),
+  );
+  router.use(catalogueExportRouter({ dataSource, timeZone: options.timeZone, principalOf: (request) => principalOf(request.res!) }));
   router.use(evaluationReportRouter({ dataSource, timeZone: options.timeZone, weights: options.evaluationWeights, principalOf: (request) => principalOf(request.res!) }));
   // CSV downloads of series and aggregates run the same GraphQL operations with the same context.
   router.all(
