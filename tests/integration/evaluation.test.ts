@@ -188,7 +188,7 @@ describe('year-end evaluation', () => {
     expect(markdown).toContain('# Đánh giá cuối năm 2024 — Year-end evaluation 2024');
     expect(markdown).toContain('31/12/2024');
     expect(markdown).toMatch(/### SO_YT — .*\n\n- Nhiệm vụ đến hạn \(tasks due\): 5; .*trễ hạn \(late\) 1: T04\.02;/);
-    expect(markdown).toContain(`| ${health.rank} | SO\\_YT |`.replace('SO\\_YT', 'SO_YT'));
+    expect(markdown).toContain(`| ${health.rank} | SO_YT | Sở Y tế | ${String(health.score).replace('.', ',')} |`);
   });
 
   it('shows every caller the scores and ranks, the run figures only to whom may read them', async () => {

@@ -36,16 +36,20 @@ function sheet<T>(name: CatalogueSheetName, columns: Array<Column<T>>, items: T[
  */
 export async function catalogueSheets(dataSource: DataSource, timeZone: string): Promise<CatalogueSheet[]> {
   const [programs, groups, tasks, models, metrics, departments] = await Promise.all([
-    dataSource.getRepository(Program).find({ order: { code: 'ASC' } }),
-    dataSource.getRepository(TaskGroup).find({ order: { programId: 'ASC', planYear: 'ASC', number: 'ASC' } }),
-    dataSource.getRepository(Task).find({ order: { code: 'ASC' } }),
-    dataSource.getRepository(PilotModel).find({ relations: { supportingDepartments: true }, order: { code: 'ASC' } }),
-    dataSource.getRepository(Metric).find({ order: { code: 'ASC' } }),
+    dataSource.getRepository(Program).find(),
+    dataSource.getRepository(TaskGroup).find(),
+    dataSource.getRepository(Task).find(),
+    dataSource.getRepository(PilotModel).find({ relations: { supportingDepartments: true } }),
+    dataSource.getRepository(Metric).find(),
     dataSource.getRepository(Department).find(),
   ]);
+  // Ordered here, by code point: the same order on every database whatever its collation.
+  const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+  [programs, tasks, models, metrics].forEach((rows: Array<{ code: string }>) => rows.sort(byCode));
   const department = new Map(departments.map((row) => [row.id, row.code]));
   const program = new Map(programs.map((row) => [row.id, row.code]));
   const group = new Map(groups.map((row) => [row.id, row]));
+  groups.sort((a, b) => byCode({ code: program.get(a.programId)! }, { code: program.get(b.programId)! }) || a.planYear - b.planYear || a.number - b.number || byCode(a, b));
   const task = new Map(tasks.map((row) => [row.id, row.code]));
   const model = new Map(models.map((row) => [row.id, row.code]));
   const day = (value: Date | null) => (value ? todayIn(timeZone, value) : null);
