@@ -213,7 +213,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(caller.rateLimit);
   const contextOf = requestContext(config, dataSource, options, caller.authenticator);
   app.use('/graphql', graphqlRoute(config, server, contextOf));
-  app.use(restRouter({ dataSource, timeZone: config.timeZone, server, contextOf, connectors: options.connectors?.service, reportError: options.reportError }));
+  app.use(restRouter({ dataSource, timeZone: config.timeZone, evaluationWeights: config.evaluation, server, contextOf, connectors: options.connectors?.service, reportError: options.reportError }));
   // A path no route serves, unreadable bodies and errors no route answered become JSON errors, never express's
   // HTML page (which would also replace the security headers' CSP with its own).
   app.use((_request, response) => sendRestError(response, 'NOT_FOUND', 'not found'));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseCorsOrigins, type OriginRule } from './http/cors';
 import { parseHostPatterns, type HostPattern } from './security/outbound-policy';
 import { parseSecretKeys, type SecretKey } from './security/secret-box';
+import type { EvaluationWeights } from './modules/progress/evaluation';
 
 /** A zod transform that parses with `parse` and reports its Error message as the issue. */
 function parsedWith<T>(parse: (text: string) => T) {
@@ -111,6 +112,16 @@ const environmentSchema = z.object({
    * schedule that fires sooner, even once a day, is refused.
    */
   MIN_SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  /** Year-end evaluation (docs/analytics.md): weight of the tasks component (completed on time / late / not done). */
+  EVALUATION_WEIGHT_TASKS: z.coerce.number().finite().min(0).default(0.4),
+  /** Year-end evaluation: weight of the pilot models component (share completed). */
+  EVALUATION_WEIGHT_MODELS: z.coerce.number().finite().min(0).default(0.2),
+  /** Year-end evaluation: weight of the data freshness component (share of metrics reported on time). */
+  EVALUATION_WEIGHT_FRESHNESS: z.coerce.number().finite().min(0).default(0.2),
+  /** Year-end evaluation: weight of the data quality component (runs not failed, rows not rejected). */
+  EVALUATION_WEIGHT_QUALITY: z.coerce.number().finite().min(0).default(0.2),
+  /** Year-end evaluation: credit of a task completed late (or on a date not recorded), 0…1, against 1 on time. */
+  EVALUATION_LATE_CREDIT: z.coerce.number().finite().min(0).max(1).default(0.5),
   /**
    * Demo mode: start the feed simulator, register demo connectors and backfill them, seed demo data. Default: on
    * without DATABASE_URL, except in production, which refuses it unless PILOTHUB_DEMO_IN_PRODUCTION=true.
@@ -322,6 +333,8 @@ export interface HubConfig {
   outbound: { allowedHosts: HostPattern[]; allowPrivateNetworks: boolean };
   auth: AuthConfig;
   graphql: GraphQLLimits;
+  /** Default weights of the year-end evaluation score (EVALUATION_WEIGHT_*, EVALUATION_LATE_CREDIT). */
+  evaluation: EvaluationWeights;
 }
 
 export type RateLimitStore = 'memory' | 'database' | 'redis';
@@ -441,6 +454,9 @@ function checkCombinations(env: z.infer<typeof environmentSchema>): void {
     throw new ConfigError(`invalid configuration: SECRETS_ACTIVE_KEY_ID: "${env.SECRETS_ACTIVE_KEY_ID}" is not a key id of SECRETS_KEYS`);
   }
   if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if ([env.EVALUATION_WEIGHT_TASKS, env.EVALUATION_WEIGHT_MODELS, env.EVALUATION_WEIGHT_FRESHNESS, env.EVALUATION_WEIGHT_QUALITY].every((weight) => weight === 0)) {
+    throw new ConfigError('invalid configuration: EVALUATION_WEIGHT_TASKS, _MODELS, _FRESHNESS and _QUALITY must not all be 0');
+  }
   if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
   }
@@ -548,5 +564,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
       keyFile: env.SECRETS_KEY_FILE ? path.resolve(env.SECRETS_KEY_FILE) : defaultKeyFile,
     },
     outbound: { allowedHosts: env.CONNECTOR_ALLOWED_HOSTS ?? [], allowPrivateNetworks: env.CONNECTOR_ALLOW_PRIVATE_NETWORKS === 'true' },
+    evaluation: {
+      tasks: env.EVALUATION_WEIGHT_TASKS,
+      models: env.EVALUATION_WEIGHT_MODELS,
+      freshness: env.EVALUATION_WEIGHT_FRESHNESS,
+      quality: env.EVALUATION_WEIGHT_QUALITY,
+      lateCredit: env.EVALUATION_LATE_CREDIT,
+    },
   };
 }

@@ -11,6 +11,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
+import { EvaluationQualityResolver, EvaluationResolver } from '../modules/progress/evaluation.resolver';
 import { DepartmentScorecardFieldsResolver, DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
@@ -40,6 +41,8 @@ export const resolvers = [
   ProgressReportResolver,
   DepartmentScorecardResolver,
   DepartmentScorecardFieldsResolver,
+  EvaluationResolver,
+  EvaluationQualityResolver,
   ApiKeyResolver,
   AuditEventResolver,
   AnalyticsResolver,

@@ -62,7 +62,7 @@ const operational: Rule = { kind: 'operational' };
 const result: Rule = { kind: 'result' };
 
 // Root queries.
-rule(catalogue, 'Query', 'administrativeUnit administrativeUnits department departments metric metrics pilotModel pilotModels program programs task tasks taskGroup taskGroups progress progressReport departmentScorecards');
+rule(catalogue, 'Query', 'administrativeUnit administrativeUnits department departments metric metrics pilotModel pilotModels program programs task tasks taskGroup taskGroups progress progressReport departmentScorecards evaluation');
 rule(values, 'Query', 'series aggregate');
 rule({ kind: 'list', roles: ALL }, 'Query', 'observations');
 rule({ kind: 'list', roles: OPERATIONAL }, 'Query', 'connectors');
@@ -103,6 +103,17 @@ rule(catalogue, 'StatusChangeEntry', 'kind code name nameVi leadDepartment fromS
 rule(catalogue, 'DepartmentScorecard', 'department asOf from to tasks pilotModels freshness');
 rule(operational, 'DepartmentScorecard', 'connectors dataQuality');
 rule(inherited, 'DataQuality', 'runs failedRuns fetched rejected rejectionRate');
+// Year-end evaluation: scores and ranks are the published result; the run figures are operational.
+rule(catalogue, 'Evaluation', 'year program asOf weights rows csvUrl markdownUrl xlsxUrl');
+rule(catalogue, 'EvaluationWeightsUsed', 'tasks models freshness quality lateCredit');
+rule(catalogue, 'EvaluationRow', 'department rank score tasks pilotModels freshness dataQuality');
+rule(catalogue, 'EvaluationTasks', 'due onTime late undated notDone notYetDue score');
+rule(catalogue, 'EvaluationModels', 'total completed notCompleted score');
+rule(catalogue, 'EvaluationFreshness', 'metrics onTime late missing score');
+rule(catalogue, 'EvaluationQuality', 'score');
+rule(operational, 'EvaluationQuality', 'runs');
+rule(inherited, 'EvaluationRuns', 'runs failedRuns fetched rejected rejectionRate failed');
+rule(inherited, 'EvaluationFailedRun', 'runId connector status errorClass');
 rule(inherited, 'MetricStanding', 'metric pilotModel pilotModelStatus department latestPeriod latestValue target targetDate actual ratio behindTarget stale freshness');
 
 // Values.
@@ -177,6 +188,7 @@ export const OWNED_TYPES: Record<string, { owner: string; operational: boolean }
   AggregateMeasure: { owner: 'metric { department { code } }', operational: false },
   Series: { owner: 'metrics { department { code } }', operational: false },
   DepartmentScorecard: { owner: 'department { code }', operational: false },
+  EvaluationRow: { owner: 'department { code }', operational: false },
   Connector: { owner: 'department { code }', operational: true },
   ConnectorRun: { owner: 'connector { department { code } }', operational: true },
 };

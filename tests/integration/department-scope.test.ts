@@ -177,6 +177,7 @@ function ownersOf(typeName: string, node: Record<string, unknown>): string[] {
     case 'Metric':
     case 'MetricStanding':
     case 'DepartmentScorecard':
+    case 'EvaluationRow':
     case 'Connector':
       return [code(node)!];
     case 'Observation':
@@ -295,6 +296,7 @@ describe('department scope, derived from the schema', () => {
     { field: 'programs', args: '(first: 1)' },
     { field: 'progress', args: '' },
     { field: 'progressReport', args: `(period: "${YEAR}")` },
+    { field: 'evaluation', args: `(year: ${YEAR})` },
     { field: 'series', args: `(metrics: ["${HEALTH_METRIC}"], from: "2024-04", to: "2024-04", granularity: MONTH, level: DISTRICT)`, owner: 'SO_YT' },
     { field: 'series', args: `(metrics: ["${JUSTICE_METRIC}"], from: "2024-04", to: "2024-04", granularity: MONTH)`, owner: 'SO_TP' },
     { field: 'task', args: `(code: "${taskCode}")` },

@@ -158,7 +158,7 @@ describe('the GraphQL documents of the README and docs/*.md', () => {
     for (const name of ['ProgramOverview', 'UpdateConnector', 'RegisterPushConnector', 'Push', 'ConnectorFailures', 'GrantHost']) {
       expect(operations.map((step) => step.name)).toContain(name);
     }
-    expect(STEPS.filter((step) => step.kind === 'request').map((step) => step.method).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST']);
+    expect(STEPS.filter((step) => step.kind === 'request').map((step) => step.method).sort()).toEqual(['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST']);
   });
 
   it.each(STEPS.map((step) => [label(step), step] as const))('%s', async (_label, step) => {

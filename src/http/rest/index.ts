@@ -1,7 +1,7 @@
 /**
  * The REST endpoints, next to GraphQL and behind the same authentication and rate limits: the push
  * (`POST /ingest/<connector id>`, push.ts), the CSV exports (`/export/series|aggregate`, export.ts) and the
- * progress report downloads (`/reports/progress.csv|.md`, reports.ts). Each request leaves an audit record
+ * progress report and year-end evaluation downloads (`/reports/progress.csv|.md`, `/reports/evaluation`, reports.ts) and the catalogue export (`/catalogue/export`, catalogue-export.ts). Each request leaves an audit record
  * (stored before the answer leaves); every error is answered in the one GraphQL-shaped form of errors.ts.
  */
 import type { ApolloServer } from '@apollo/server';
@@ -14,7 +14,9 @@ import { principalOf } from '../../security/authentication';
 import { restErrorHandler } from './errors';
 import { exportRouter } from './export';
 import { pushRouter } from './push';
-import { progressReportRouter } from './reports';
+import { evaluationReportRouter, progressReportRouter } from './reports';
+import { catalogueExportRouter } from './catalogue-export';
+import type { EvaluationWeights } from '../../modules/progress/evaluation';
 import { targetKey } from '../../security/audit-plugin';
 
 /** Largest body accepted by the push endpoint. */
@@ -23,6 +25,8 @@ export const MAX_PUSH_BODY_BYTES = 20 * 1024 * 1024;
 export interface RestOptions {
   dataSource: DataSource;
   timeZone: string;
+  /** Default weights of the year-end evaluation (settings). */
+  evaluationWeights: EvaluationWeights;
   /** The GraphQL server the exports run their operations on, and the context they run them with. */
   server: ApolloServer<HubContext>;
   contextOf: (request: Request) => Promise<HubContext>;
@@ -45,6 +49,26 @@ export function restRouter(options: RestOptions): Router {
     }),
   );
   router.use(progressReportRouter({ dataSource, timeZone: options.timeZone, principalOf: (request) => principalOf(request.res!) }));
+  router.get(
+    '/reports/evaluation',
+    auditRequests({
+      dataSource,
+      action: 'export.evaluation',
+      target: (request) => ({ type: 'report', id: typeof request.query.year === 'string' ? request.query.year.slice(0, 20) : null }),
+      details: (request) => ({ query: request.query }),
+    }),
+  );
+  router.get(
+    '/catalogue/export',
+    auditRequests({
+      dataSource,
+      action: 'export.catalogue',
+      target: () => ({ type: 'catalogue', id: null }),
+      details: (request) => ({ query: request.query }),
+    }),
+  );
+  router.use(catalogueExportRouter({ dataSource, timeZone: options.timeZone, principalOf: (request) => principalOf(request.res!) }));
+  router.use(evaluationReportRouter({ dataSource, timeZone: options.timeZone, weights: options.evaluationWeights, principalOf: (request) => principalOf(request.res!) }));
   // CSV downloads of series and aggregates run the same GraphQL operations with the same context.
   router.all(
     '/export/:name',

@@ -1,6 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { HubError, badInput } from '../../common/errors';
+import { todayIn } from '../../common/clock';
+import { buildEvaluation, checkedWeights, type EvaluationWeights } from '../../modules/progress/evaluation';
+import { EVALUATION_HEADER, evaluationRows, evaluationWorkbook, renderEvaluationMarkdown } from '../../modules/progress/evaluation-render';
 import { buildProgressReport, reportPeriod } from '../../modules/progress/progress-report';
 import { csvRows, CSV_HEADER, renderMarkdown } from '../../modules/progress/report-render';
 import { REPORT_LANGUAGES, type ReportLanguage } from '../../modules/progress/report-language';
@@ -63,6 +66,69 @@ export function progressReportRouter(options: { dataSource: DataSource; timeZone
       response.setHeader('content-disposition', `attachment; filename="${filename}.md"`);
       response.setHeader('cache-control', 'no-store');
       response.send(renderMarkdown(report, lang as ReportLanguage));
+    } catch (error) {
+      next(error);
+    }
+  });
+  return router;
+}
+
+const EVALUATION_PARAMETERS = ['year', 'format', 'program', 'wTasks', 'wModels', 'wFreshness', 'wQuality', 'lateCredit'];
+const WEIGHT_PARAMETERS = { wTasks: 'tasks', wModels: 'models', wFreshness: 'freshness', wQuality: 'quality', lateCredit: 'lateCredit' } as const;
+
+/** A number parameter, or absent. */
+function numberParameter(request: Request, name: string): number | undefined {
+  const text = single(request, name);
+  if (text === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw badInput(name, 'expected a number not below 0, e.g. 0.25');
+  return Number(text);
+}
+
+/**
+ * `GET /reports/evaluation?year=2024&format=md|csv|xlsx[&program=DA06][&wTasks=…&wModels=…&wFreshness=…&wQuality=…&lateCredit=…]`:
+ * the year-end evaluation (docs/analytics.md) as Markdown, CSV (UTF-8 with BOM, one row per department) or XLSX;
+ * run figures withheld from the caller are empty. The weights default to the settings.
+ */
+export function evaluationReportRouter(options: {
+  dataSource: DataSource;
+  timeZone: string;
+  weights: EvaluationWeights;
+  principalOf: (request: Request) => Principal;
+}): Router {
+  const router = express.Router();
+  router.get('/reports/evaluation', async (request: Request, response: Response, next: NextFunction) => {
+    try {
+      const principal = options.principalOf(request);
+      assertRole(principal, OPERATIONAL_READ_ROLES, 'the evaluation download');
+      const unknown = Object.keys(request.query).filter((name) => !EVALUATION_PARAMETERS.includes(name));
+      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${EVALUATION_PARAMETERS.join(', ')}`);
+      const format = single(request, 'format') ?? 'md';
+      if (format !== 'md' && format !== 'csv' && format !== 'xlsx') throw badInput('format', 'expected md, csv or xlsx');
+      const yearText = single(request, 'year');
+      if (yearText === undefined || !/^\d{4}$/.test(yearText)) throw badInput('year', 'required: a year, e.g. 2024');
+      const override = Object.fromEntries(Object.entries(WEIGHT_PARAMETERS).map(([parameter, key]) => [key, numberParameter(request, parameter)]));
+      const evaluation = await buildEvaluation(options.dataSource, options.timeZone, {
+        year: Number(yearText),
+        today: todayIn(options.timeZone),
+        program: single(request, 'program'),
+        weights: checkedWeights(options.weights, override, 'weights'),
+        principal,
+      });
+      const filename = `evaluation-${evaluation.program.code}-${evaluation.year}-asof-${evaluation.asOf}`;
+      if (format === 'csv') {
+        sendCsv(response, `${filename}.csv`, EVALUATION_HEADER, evaluationRows(evaluation));
+        return;
+      }
+      response.setHeader('cache-control', 'no-store');
+      if (format === 'xlsx') {
+        response.setHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+        response.setHeader('content-disposition', `attachment; filename="${filename}.xlsx"`);
+        response.send(await evaluationWorkbook(evaluation));
+        return;
+      }
+      response.setHeader('content-type', 'text/markdown; charset=utf-8');
+      response.setHeader('content-disposition', `attachment; filename="${filename}.md"`);
+      response.send(renderEvaluationMarkdown(evaluation));
     } catch (error) {
       next(error);
     }

@@ -34,7 +34,7 @@ import {
 } from './progress.types';
 
 /** A task or pilot model with its state on asOf. */
-interface Tracked {
+export interface Tracked {
   kind: AccountableKind;
   item: Task | PilotModel;
   name: string;
@@ -57,7 +57,7 @@ interface RunRow {
   rejected: number | string | null;
 }
 
-const FAILED_RUNS = [RunStatus.FAILED, RunStatus.INTERRUPTED];
+export const FAILED_RUNS = [RunStatus.FAILED, RunStatus.INTERRUPTED];
 
 /** UTC instant at which the local day `date` begins in `timeZone`. */
 export function startOfDay(date: string, timeZone: string): Date {
@@ -137,7 +137,8 @@ export class ProgressSnapshot {
     readonly statusChanges: Array<{ kind: AccountableKind; change: ChangeRow; subject: Tracked }>,
     readonly standings: MetricStanding[],
     private readonly connectors: Connector[],
-    private readonly runs: Map<number, DataQuality>,
+    /** Run statistics per department id (operational data: callers decide what to show). */
+    readonly runs: Map<number, DataQuality>,
   ) {}
 
   static async load(dataSource: DataSource, window: Judgement, timeZone: string): Promise<ProgressSnapshot> {
@@ -294,7 +295,7 @@ export class ProgressSnapshot {
    * The tasks and models of a programme that count in a plan year (default: the plan in force on asOf), and the
    * task groups they are shown under: the year's groups, and earlier groups holding models still counted.
    */
-  private plan(program: Program, planYear?: number | null): { tasks: Tracked[]; models: Tracked[]; groups: TaskGroup[] } {
+  plan(program: Program, planYear?: number | null): { tasks: Tracked[]; models: Tracked[]; groups: TaskGroup[] } {
     const { asOf } = this.judgement;
     const programGroups = this.taskGroups.filter((group) => group.programId === program.id);
     const year = planYear ?? planYearOn([...new Set(programGroups.map((group) => group.planYear))], asOf) ?? Number(asOf.slice(0, 4));
