@@ -120,6 +120,19 @@ const environmentSchema = z.object({
   /** Redis server for shared rate-limit counters: `redis://[user:password@]host:port[/db]` or `rediss://…`. */
   REDIS_URL: z.string().trim().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
   /**
+   * How hub processes tell each other of changes for GraphQL subscriptions: `database` (a change feed table each
+   * process polls while it has subscribers) or `redis` (pub/sub on REDIS_URL). Default: redis with REDIS_URL, else database.
+   */
+  LIVE_UPDATES_FEED: z.enum(['database', 'redis']).optional(),
+  /** How often a process with subscribers reads the change feed table (LIVE_UPDATES_FEED=database), in milliseconds. */
+  LIVE_UPDATES_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+  /** How long change feed rows are kept before they are deleted (a process reads them within a poll or two). */
+  LIVE_UPDATES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** How often the credentials of an open subscription connection are checked again: a revoked or expired key ends it. */
+  LIVE_UPDATES_AUTH_RECHECK_SECONDS: z.coerce.number().min(0.2).max(3600).default(30),
+  /** Most subscriptions open at once on one WebSocket connection; 0 = no subscriptions (the WebSocket endpoint is off). */
+  LIVE_UPDATES_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(0).max(1000).default(25),
+  /**
    * Which forwarded client address to believe (express's `trust proxy`): `false` (the TCP peer), `true` (the
    * left-most X-Forwarded-For address), a hop count, or a comma-separated list of proxy addresses / CIDR ranges
    * (`loopback`, `linklocal`, `uniquelocal` too).
@@ -304,6 +317,18 @@ export interface HubConfig {
   outbound: { allowedHosts: HostPattern[]; allowPrivateNetworks: boolean };
   auth: AuthConfig;
   graphql: GraphQLLimits;
+  live: LiveUpdatesConfig;
+}
+
+export interface LiveUpdatesConfig {
+  /** Where processes tell each other of changes: the database's change feed table, or Redis pub/sub. */
+  feed: 'database' | 'redis';
+  redisUrl: string | null;
+  pollMs: number;
+  retentionMs: number;
+  authRecheckMs: number;
+  /** Per WebSocket connection; 0 turns the WebSocket endpoint off. */
+  maxSubscriptions: number;
 }
 
 export type RateLimitStore = 'memory' | 'database' | 'redis';
@@ -421,6 +446,7 @@ function checkCombinations(env: z.infer<typeof environmentSchema>): void {
     throw new ConfigError(`invalid configuration: SECRETS_ACTIVE_KEY_ID: "${env.SECRETS_ACTIVE_KEY_ID}" is not a key id of SECRETS_KEYS`);
   }
   if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (env.LIVE_UPDATES_FEED === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: LIVE_UPDATES_FEED=redis needs REDIS_URL');
   if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
   }
@@ -490,6 +516,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production,
     allowNewerSchema: env.ALLOW_NEWER_SCHEMA === 'true',
+    live: {
+      feed: env.LIVE_UPDATES_FEED ?? (env.REDIS_URL ? 'redis' : 'database'),
+      redisUrl: env.REDIS_URL ?? null,
+      pollMs: env.LIVE_UPDATES_POLL_MS,
+      retentionMs: env.LIVE_UPDATES_RETENTION_SECONDS * 1000,
+      authRecheckMs: Math.round(env.LIVE_UPDATES_AUTH_RECHECK_SECONDS * 1000),
+      maxSubscriptions: env.LIVE_UPDATES_MAX_SUBSCRIPTIONS,
+    },
     auth: {
       adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
       anonymousRead: env.ANONYMOUS_READ === 'true',

@@ -12,6 +12,8 @@ export interface CallerChecks {
   authenticator: Authenticator;
   /** The rate limiters' counters (closed when the hub stops). */
   limiterStore: LimiterStore;
+  /** Failed authentications per client address (subscription connections count theirs here too). */
+  failures: AuthenticationFailures;
   /**
    * Puts the caller on `response.locals.principal`, or answers 401/429/503. The Apollo Sandbox page passes: it is
    * static HTML Apollo serves before any operation runs; the operations it sends carry the headers set in its
@@ -48,5 +50,5 @@ export function callerChecks(
     else authenticateCaller(request, response, next);
   };
   const rateLimit = createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
-  return { authenticator, limiterStore, authenticate, rateLimit };
+  return { authenticator, limiterStore, failures, authenticate, rateLimit };
 }

@@ -69,6 +69,19 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionsOpen = new Gauge({
+    name: 'pilothub_graphql_subscriptions_open',
+    help: 'GraphQL subscriptions open on this process (WebSocket, graphql-ws), by field.',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptionConnections = new Gauge({
+    name: 'pilothub_graphql_subscription_connections',
+    help: 'WebSocket connections open for GraphQL subscriptions on this process (authenticated ones).',
+    registers: [this.registry],
+  });
+
   constructor(dataSource: DataSource, options: { timeZone: string }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pilothub_' });
     registerConnectorMetrics(this.registry, dataSource);
