@@ -219,7 +219,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   // Live updates: the writes of this process (ingestion, runs) are told to subscribers here and on the other processes.
   const live = LiveUpdates.open(config.live, dataSource, options.logger);
   attachLiveUpdates(dataSource, live);
-  await live.ready();
+  options.metrics.countSubscriptions(() => live.counts);
   const subscriptions = startSubscriptionServer(httpServer, {
     config,
     dataSource,

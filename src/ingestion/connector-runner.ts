@@ -240,9 +240,33 @@ export class ConnectorRunner {
     }
   }
 
-  /** Tells subscribers (connectorRunUpdated) that a run's ledger row changed; called once the change is committed. */
-  private runChanged(run: Pick<ConnectorRun, 'id'>, connector: Pick<Connector, 'id' | 'departmentId'>): void {
-    publishChanges(this.dataSource, [{ kind: 'run', runId: run.id, connectorId: connector.id, departmentId: connector.departmentId }]);
+  /**
+   * Tells subscribers (connectorRunUpdated) that a run's ledger row changed, with what it now says (`changed`
+   * overrides the fields of `run` that moved); called once the change is committed.
+   */
+  private runChanged(run: ConnectorRun, connector: Pick<Connector, 'id' | 'departmentId'>, changed: Partial<ConnectorRun> = {}): void {
+    const now = { ...run, ...changed };
+    publishChanges(this.dataSource, [
+      {
+        kind: 'run',
+        runId: run.id,
+        connectorId: connector.id,
+        departmentId: connector.departmentId,
+        run: {
+          status: now.status,
+          attempts: now.attempts,
+          fetched: now.fetched ?? 0,
+          imported: now.imported ?? 0,
+          updated: now.updated ?? 0,
+          unchanged: now.unchanged ?? 0,
+          rejected: now.rejected ?? 0,
+          finishedAt: now.finishedAt ? now.finishedAt.toISOString() : null,
+          errorClass: now.errorClass ?? null,
+          errorMessage: now.errorMessage ?? null,
+          durationMs: now.durationMs ?? null,
+        },
+      },
+    ]);
   }
 
   /** Frees the connector's run lock held by `run` (a lock left behind is taken over by the next run, see begin). */
@@ -365,7 +389,7 @@ export class ConnectorRunner {
           progress.counts = counts;
           await this.dataSource.getRepository(RunRejection).delete({ runId: run.id });
           await repository.update(run.id, { ...counts, attempts: attempt });
-          this.runChanged(run, connector);
+          this.runChanged(run, connector, { ...counts, attempts: attempt });
         } else {
           await repository.update(run.id, { attempts: attempt });
         }
@@ -482,7 +506,7 @@ export class ConnectorRunner {
         if (batch.state !== undefined) state = batch.state;
         progress.batches += 1;
         await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
-        this.runChanged(run, connector);
+        this.runChanged(run, connector, { ...counts, attempts: progress.attempt });
         if (signal.aborted) throw new Error('aborted');
       }
     }

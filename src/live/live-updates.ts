@@ -5,7 +5,7 @@
  * committed. The process delivers the changes to its own subscribers at once, and hands them to the feed, which
  * tells the other processes:
  * - `database` (default): one row in `live_event` per publication; each process reads the rows after the last id
- *   it has seen every LIVE_UPDATES_POLL_MS (one indexed read), skipping its own. Ids taken by transactions
+ *   it has seen every LIVE_UPDATES_POLL_MS (one indexed read) while it has subscribers, skipping its own. Ids taken by transactions
  *   not yet committed when a later id is read (MySQL/MariaDB allocate them before commit) are remembered as gaps
  *   and looked for again for a few seconds, so a row committed out of id order is still delivered, once.
  * - `redis`: PUBLISH on one channel; every process SUBSCRIBEs and skips its own messages.
@@ -18,12 +18,29 @@ import type { DataSource } from 'typeorm';
 import type { LiveUpdatesConfig } from '../config';
 import { Sql } from '../database/sql-dialect';
 
+/** What a run's ledger row said when it changed: subscribers see the run as it was at that moment. */
+export interface RunSnapshot {
+  status: string;
+  attempts: number;
+  fetched: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** ISO timestamp, or null while running. */
+  finishedAt: string | null;
+  errorClass: string | null;
+  errorMessage: string | null;
+  durationMs: number | null;
+}
+
 /** A connector run started, committed a batch, or ended. */
 export interface RunChange {
   kind: 'run';
   runId: number;
   connectorId: number;
   departmentId: number;
+  run: RunSnapshot;
 }
 
 /** What one commit changed of one metric. */
@@ -74,8 +91,10 @@ interface Feed {
   publish(payload: string): Promise<void>;
   /** Starts hearing the other processes' publications. */
   start(deliver: (changes: LiveChange[]) => void): void;
-  /** Resolves once the feed hears publications. */
+  /** Resolves once the feed hears publications (called before the first subscriber of a quiet period is counted). */
   ready(): Promise<void>;
+  /** Nobody listens any more: a polling feed stops reading. */
+  quiet(): void;
   stop(): Promise<void>;
 }
 
@@ -126,11 +145,6 @@ export class LiveUpdates {
     return live;
   }
 
-  /** Resolves once changes published by other processes are heard (the first feed read, or the Redis subscription). */
-  ready(): Promise<void> {
-    return this.feed.ready();
-  }
-
   /** Subscribers listening in this process. */
   get listenerCount(): number {
     return this.listeners.size;
@@ -152,7 +166,9 @@ export class LiveUpdates {
    * report), in order; ends when `return()` is called, when the process stops, or when the subscriber falls
    * MAX_QUEUED changes behind.
    */
-  subscribe<T>(transform: (change: LiveChange) => Promise<T | null> | T | null): AsyncIterableIterator<T> {
+  async subscribe<T>(label: string, transform: (change: LiveChange) => Promise<T | null> | T | null): Promise<AsyncIterableIterator<T>> {
+    // Once the feed reads (a quiet database feed starts from its newest row), every later commit reaches this subscriber.
+    await this.feed.ready();
     const queue: LiveChange[] = [];
     let waiting: (() => void) | null = null;
     let ended = false;
@@ -172,12 +188,17 @@ export class LiveUpdates {
       wake();
     };
     const end = () => {
+      if (ended) return;
       ended = true;
       queue.length = 0;
       this.listeners.delete(listener);
+      this.endAll.delete(end);
+      this.counts.set(label, (this.counts.get(label) ?? 1) - 1);
+      if (this.listeners.size === 0) this.feed.quiet();
       wake();
     };
     this.listeners.add(listener);
+    this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
     const iterator: AsyncIterableIterator<T> = {
       next: async () => {
         for (;;) {
@@ -202,12 +223,13 @@ export class LiveUpdates {
   }
 
   private readonly endAll = new Set<() => void>();
+  /** Subscribers listening, by label (the subscription field): /metrics reports them. */
+  readonly counts = new Map<string, number>();
 
   /** Ends every subscription of this process and stops the feed. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const end of this.endAll) end();
-    this.endAll.clear();
+    for (const end of [...this.endAll]) end();
     await this.feed.stop();
   }
 }
@@ -241,32 +263,52 @@ class DatabaseFeed implements Feed {
     ]);
   }
 
+  private deliver: (changes: LiveChange[]) => void = () => undefined;
+  private listening = false;
+
   start(deliver: (changes: LiveChange[]) => void): void {
-    const tick = () => {
-      this.timer = null;
-      if (this.stopped) return;
-      this.polling = this.poll(deliver)
-        .catch((error: unknown) => this.logger?.warn({ err: error }, 'the live updates feed could not be read; trying again'))
-        .finally(() => {
-          this.polling = null;
-          if (!this.stopped) {
-            this.timer = setTimeout(tick, this.config.pollMs);
-            this.timer.unref();
-          }
-        });
-    };
-    tick();
+    this.deliver = deliver;
   }
 
+  /** Starts reading (from the newest row) unless already reading; resolves once the newest row is known. */
   async ready(): Promise<void> {
-    while (this.last === null && !this.stopped) await (this.polling ?? new Promise((resolve) => setTimeout(resolve, 10)));
+    if (this.stopped) return;
+    if (!this.listening) {
+      this.listening = true;
+      if (!this.polling && !this.timer) this.tick();
+    }
+    while (this.last === null && this.listening && !this.stopped) await (this.polling ?? new Promise((resolve) => setTimeout(resolve, 10)));
+  }
+
+  quiet(): void {
+    this.listening = false;
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    if (!this.listening) {
+      // Nobody listens: nothing is read until somebody subscribes again (then from the newest row on).
+      this.last = null;
+      this.gaps.clear();
+      return;
+    }
+    this.polling = this.poll(this.deliver)
+      .catch((error: unknown) => this.logger?.warn({ err: error }, 'the live updates feed could not be read; trying again'))
+      .finally(() => {
+        this.polling = null;
+        if (!this.stopped) {
+          this.timer = setTimeout(() => this.tick(), this.last === null ? 50 : this.config.pollMs);
+          this.timer.unref();
+        }
+      });
   }
 
   private async poll(deliver: (changes: LiveChange[]) => void): Promise<void> {
     const { sql } = this;
     const table = sql.id('live_event');
     if (this.last === null) {
-      // The first poll starts after the newest row: earlier changes were committed before this process started.
+      // A listening period starts after the newest row: earlier changes were committed before anybody here subscribed.
       const [row] = (await this.dataSource.query(`SELECT MAX(${sql.id('id')}) AS ${sql.id('last')} FROM ${table}`)) as Array<{ last: unknown }>;
       this.last = row?.last === null || row?.last === undefined ? 0 : Number(row.last);
       return;
@@ -342,6 +384,9 @@ class RedisFeed implements Feed {
   }
 
   private subscribed: Promise<void> = Promise.resolve();
+
+  /** Subscribed for as long as the process runs (a Redis subscription costs nothing while quiet). */
+  quiet(): void {}
 
   /** Resolves once the subscription is made (or failed: ioredis subscribes again when it reconnects). */
   async ready(): Promise<void> {

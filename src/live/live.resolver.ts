@@ -91,10 +91,16 @@ const runsRead = new WeakMap<RunChange, Promise<ConnectorRun | null>>();
 /** The freshness of each metric of a change, computed once per process. */
 const freshnessRead = new WeakMap<ObservationsChange, Map<number, Promise<FreshnessChange | null>>>();
 
+/** The run as it was when it changed: its ledger row, with the fields the change carries (status, counts, end) as they were then. */
 function runOf(context: HubContext, change: RunChange): Promise<ConnectorRun | null> {
   let read = runsRead.get(change);
   if (!read) {
-    read = context.dataSource.getRepository(ConnectorRun).findOneBy({ id: change.runId });
+    const repository = context.dataSource.getRepository(ConnectorRun);
+    read = repository.findOneBy({ id: change.runId }).then((row) => {
+      if (!row) return null;
+      const { finishedAt, ...fields } = change.run;
+      return repository.merge(row, { ...fields, status: fields.status as ConnectorRun['status'], errorClass: fields.errorClass as ConnectorRun['errorClass'], finishedAt: finishedAt ? new Date(finishedAt) : null });
+    });
     runsRead.set(change, read);
   }
   return read;
@@ -129,7 +135,7 @@ export class LiveResolver {
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { connectorId: string }, HubContext>) => {
       if (!context.connectors) throw new HubError('SERVICE_UNAVAILABLE', 'connectors are not available in this process');
       const connector = await context.connectors.service.requireConnector(parseConnectorId(args.connectorId, 'connectorId'), context.principal);
-      return liveOf(context).subscribe(async (change: LiveChange) => {
+      return liveOf(context).subscribe('connectorRunUpdated', async (change: LiveChange) => {
         if (change.kind !== 'run' || change.connectorId !== connector.id || !canAccessDepartment(context.principal, change.departmentId)) return null;
         return runOf(context, change);
       });
@@ -152,7 +158,7 @@ export class LiveResolver {
       const metrics = await filterMetrics(context, args.metrics, 'metrics');
       const units = codesOf(args.units, 'units');
       const unitFilter = units ? new Set(units) : null;
-      return liveOf(context).subscribe((change: LiveChange): ObservationsChangeEvent | null => {
+      return liveOf(context).subscribe('observationsChanged', (change: LiveChange): ObservationsChangeEvent | null => {
         if (change.kind !== 'observations') return null;
         const reported: MetricObservationsChange[] = [];
         for (const entry of change.metrics) {
@@ -186,7 +192,7 @@ export class LiveResolver {
       for (const code of departmentCodes ?? []) departments!.add((await requireByCode(context.dataSource, Department, 'department', code)).id);
       /** What this subscription last reported of each metric: an event only when it moves. */
       const reported = new Map<number, string>();
-      return liveOf(context).subscribe(async (change: LiveChange): Promise<FreshnessChange[] | null> => {
+      return liveOf(context).subscribe('freshnessChanged', async (change: LiveChange): Promise<FreshnessChange[] | null> => {
         if (change.kind !== 'observations') return null;
         const moved: FreshnessChange[] = [];
         for (const entry of change.metrics) {

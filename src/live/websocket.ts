@@ -145,11 +145,7 @@ async function checkedOperation(
     connectors: options.connectors,
     apiKeys: options.authenticator.apiKeys,
   });
-  const field = operation.selectionSet.selections.find((selection) => selection.kind === 'Field');
-  const liveField = field && field.kind === 'Field' ? field.name.value : 'unknown';
-  Object.assign(contextValue, { liveField });
   state.operations.set(id, contextValue);
-  metrics.subscriptionsOpen.inc({ field: liveField });
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
 }
 
@@ -267,7 +263,6 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
   const endState = (state: ConnectionState) => {
     if (state.recheck) clearInterval(state.recheck);
     state.recheck = null;
-    for (const context of state.operations.values()) metrics.subscriptionsOpen.dec({ field: (context as { liveField?: string }).liveField ?? 'unknown' });
     state.operations.clear();
     if (states.delete(state)) metrics.subscriptionConnections.dec();
   };
@@ -336,11 +331,7 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
       return format(errors);
     },
     onComplete(ctx, id) {
-      const context = ctx.extra.state?.operations.get(id);
-      if (context) {
-        ctx.extra.state!.operations.delete(id);
-        metrics.subscriptionsOpen.dec({ field: (context as { liveField?: string }).liveField ?? 'unknown' });
-      }
+      ctx.extra.state?.operations.delete(id);
     },
   });
 

@@ -99,14 +99,14 @@ export function liveClient(graphqlUrl: string, authorization: string | null = TE
   };
 }
 
-/** Open subscriptions of `field` on the hub at `graphqlUrl`, from its /metrics (as the administrator). */
-export async function openSubscriptions(graphqlUrl: string, field: string): Promise<number> {
-  const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers: TEST_ADMIN_HEADERS });
+/** Open subscriptions of `field` on the hub at `graphqlUrl`, from its /metrics (as the administrator, or with `headers`). */
+export async function openSubscriptions(graphqlUrl: string, field: string, headers: Record<string, string> = TEST_ADMIN_HEADERS): Promise<number> {
+  const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers });
   const samples = parseMetrics(await response.text());
   return samples.find((sample) => sample.name === 'pilothub_graphql_subscriptions_open' && sample.labels.field === field)?.value ?? 0;
 }
 
 /** Waits until the hub serves at least `count` subscriptions of `field` (events published from then on reach them). */
-export async function subscribed(graphqlUrl: string, field: string, count = 1): Promise<void> {
-  await waitFor(`${count} open ${field} subscription(s)`, async () => (await openSubscriptions(graphqlUrl, field)) >= count);
+export async function subscribed(graphqlUrl: string, field: string, count = 1, headers: Record<string, string> = TEST_ADMIN_HEADERS): Promise<void> {
+  await waitFor(`${count} open ${field} subscription(s)`, async () => (await openSubscriptions(graphqlUrl, field, headers)) >= count);
 }
