@@ -51,24 +51,31 @@ async function measure(a: HubChild, subscribers: Array<{ name: string; client: L
         next: (result) => {
           const received = Date.now();
           const event = result.data?.observationsChanged;
-          if (!event) return;
+          if (!event) {
+            console.error(`${name}: an event without data:`, JSON.stringify(result));
+            return;
+          }
           latencies.get(name)!.push(received - Date.parse(event.committedAt));
           for (const period of event.metrics.flatMap((metric) => metric.periods)) pending.get(name)!.get(period)?.(received);
         },
-        error: () => undefined,
+        error: (error: unknown) => console.error(`${name}: the subscription failed:`, JSON.stringify(error)),
         complete: () => undefined,
       },
     );
     await subscribed(url, 'observationsChanged', 1, BENCH_HEADERS);
   }
-  const start = Date.parse('2023-01-01T00:00:00Z');
+  // Days unit 412 exists on (its edition in force in 2024).
+  const start = Date.parse('2024-05-01T00:00:00Z');
   for (let index = 0; index < PUSHES; index += 1) {
     const period = new Date(start + index * 86_400_000).toISOString().slice(0, 10);
     const arrived = subscribers.map(({ name }) => new Promise<void>((resolve) => pending.get(name)!.set(period, () => resolve())));
-    await graphql(a.graphqlUrl, 'mutation($id: ID!, $rows: [ObservationInput!]!) { submitObservations(connectorId: $id, rows: $rows) { run { id } } }', {
-      id: connector.registerConnector.id,
-      rows: [{ metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period, value: index + 1 }],
-    });
+    const pushed = await graphql<{ submitObservations: { summary: { imported: number; updated: number; rejected: number } } }>(
+      a.graphqlUrl,
+      'mutation($id: ID!, $rows: [ObservationInput!]!) { submitObservations(connectorId: $id, rows: $rows) { summary { imported updated rejected } } }',
+      { id: connector.registerConnector.id, rows: [{ metric: 'KCB_BIOMETRIC_VISITS', unit: '412', period, value: index + 1 }] },
+    );
+    const { imported, updated } = pushed.submitObservations.summary;
+    if (imported + updated === 0) throw new Error(`push ${index + 1} changed nothing: ${JSON.stringify(pushed.submitObservations.summary)}`);
     await Promise.race([Promise.all(arrived), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     for (const { name } of subscribers) pending.get(name)!.delete(period);
   }
@@ -78,7 +85,8 @@ async function measure(a: HubChild, subscribers: Array<{ name: string; client: L
 export async function run(): Promise<BenchReport> {
   const rows: string[] = [];
   const goals: BenchReport['goals'] = [];
-  for (const feed of ['database', 'redis'] as const) {
+  const feeds = (process.env.BENCH_SUBSCRIPTION_FEEDS ?? 'database,redis').split(',') as Array<'database' | 'redis'>;
+  for (const feed of feeds) {
     const database = await createScratchDatabase(`pilothub_bench_live_${feed}`);
     const environment = { DATABASE_URL: database.url, LIVE_UPDATES_POLL_MS: String(POLL_MS), ...(feed === 'redis' ? { REDIS_URL, RATE_LIMIT_STORE: 'database' } : { LIVE_UPDATES_FEED: 'database' }) };
     const hubs: HubChild[] = [];
@@ -88,6 +96,7 @@ export async function run(): Promise<BenchReport> {
       hubs.push(a);
       const b = await startHub({ ...environment, SEED_ON_START: 'never' });
       hubs.push(b);
+      console.log(`${feed} feed: hubs started (${a.startupSeconds.toFixed(1)} s, ${b.startupSeconds.toFixed(1)} s)`);
       const local = liveClient(a.graphqlUrl, BENCH_HEADERS.authorization);
       const remote = liveClient(b.graphqlUrl, BENCH_HEADERS.authorization);
       clients.push(local, remote);
