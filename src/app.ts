@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express, { type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { HubConfig } from './config';
@@ -34,7 +34,9 @@ import { onAuditWriteFailure } from './security/audit';
 import { auditConcern } from './security/audit-plugin';
 import type { Authenticator } from './security/authentication';
 import type { Principal } from './security/principal';
-import { requestIp } from './security/rate-limit';
+import { clientAddress, requestIp } from './security/rate-limit';
+import { attachLiveUpdates, detachLiveUpdates, LiveUpdates } from './live/live-updates';
+import { startSubscriptionServer } from './live/websocket';
 
 export interface Hub {
   url: string;
@@ -94,7 +96,7 @@ async function startGraphQLServer(
   dataSource: DataSource,
   options: HubOptions,
   httpServer: http.Server,
-): Promise<{ server: ApolloServer<HubContext>; schema: GraphQLSchema }> {
+): Promise<{ server: ApolloServer<HubContext>; schema: GraphQLSchema; formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError }> {
   const { reportError, metrics } = options;
   const formatError = createErrorFormatter(reportError);
   // The volume limit measures analytics requests against a snapshot of the catalogue taken now, so it sends no SQL.
@@ -107,14 +109,15 @@ async function startGraphQLServer(
     metrics.auditWriteFailures.inc(events.length);
   });
   const schema = withDeadlines(await buildHubSchema());
+  const formatCounted = (formatted: GraphQLFormattedError, error: unknown) => {
+    const result = removeSuggestions(formatError(formatted, error));
+    metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+    return result;
+  };
   const server = new ApolloServer<HubContext>({
     ...limits,
     schema,
-    formatError: (formatted, error) => {
-      const result = removeSuggestions(formatError(formatted, error));
-      metrics.graphqlErrors.inc({ code: String(result.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
-      return result;
-    },
+    formatError: formatCounted,
     // GRAPHQL_INTROSPECTION is enforced by the hub's own validation rule (its error names the setting).
     introspection: true,
     // The process owns shutdown order: HTTP first, then the database.
@@ -132,7 +135,7 @@ async function startGraphQLServer(
     ],
   });
   await server.start();
-  return { server, schema };
+  return { server, schema, formatError: formatCounted };
 }
 
 /** The request context of GraphQL operations and of the downloads that run them. */
@@ -184,7 +187,8 @@ async function bootstrapAdminKey(config: HubConfig, authenticator: Authenticator
 export async function startHub(config: HubConfig, dataSource: DataSource, options: HubOptions): Promise<Hub> {
   const app = express();
   app.disable('x-powered-by');
-  // No ETag: hashing every response body costs time on each request, and GraphQL answers and downloads are no-store.
+  // No ETag from express: hashing every response body costs time on each request, and POSTed GraphQL answers and
+  // downloads are no-store. GET GraphQL answers get a strong ETag of their own (src/graphql/http-handler.ts).
   app.set('etag', false);
   // Which forwarded address is the client's (request.ip, hence audit records and rate limits) and whether the
   // request came over https (request.secure, hence HSTS).
@@ -192,7 +196,7 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   const httpServer = createHttpServer(config, app);
   app.use(securityHeaders(config));
   app.use(basePath(config.http.publicBasePath));
-  const { server, schema } = await startGraphQLServer(config, dataSource, options, httpServer);
+  const { server, schema, formatError } = await startGraphQLServer(config, dataSource, options, httpServer);
   const lifecycle = connectionLifecycle();
   app.use(lifecycle.middleware);
   app.use(requestLogging(options.logger, options.metrics));
@@ -220,6 +224,24 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(requestErrorHandler(options.reportError));
   await bootstrapAdminKey(config, caller.authenticator, options.logger);
   await caller.limiterStore.whenReady();
+  // Live updates: the writes of this process (ingestion, runs) are told to subscribers here and on the other processes.
+  const live = LiveUpdates.open(config.live, dataSource, options.logger);
+  attachLiveUpdates(dataSource, live);
+  options.metrics.countSubscriptions(() => live.counts);
+  const subscriptions = startSubscriptionServer(httpServer, {
+    config,
+    dataSource,
+    schema,
+    authenticator: caller.authenticator,
+    failures: caller.failures,
+    limiterStore: caller.limiterStore,
+    metrics: options.metrics,
+    logger: options.logger,
+    connectors: options.connectors,
+    formatError,
+    // The client address as express reads it (TRUST_PROXY applied): the upgrade request made an express request.
+    addressOf: (request) => clientAddress(Object.setPrototypeOf(request, app.request) as express.Request),
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -234,7 +256,11 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
     stop: async () => {
       probe.markNotReady();
       lifecycle.closing();
-      // Stops accepting, waits for the requests in flight (the drain plugin), then stops Apollo.
+      // Subscription connections are closed first (1001 Going Away: clients reconnect to another process), then
+      // the server stops accepting, waits for the requests in flight (the drain plugin), and stops Apollo.
+      await subscriptions.close();
+      detachLiveUpdates(dataSource);
+      await live.stop();
       await server.stop();
       await caller.limiterStore.close();
     },

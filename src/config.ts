@@ -1,70 +1,15 @@
 import path from 'node:path';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseCorsOrigins, type OriginRule } from './http/cors';
 import { parseHostPatterns, type HostPattern } from './security/outbound-policy';
 import { parseSecretKeys, type SecretKey } from './security/secret-box';
 import type { EvaluationWeights } from './modules/progress/evaluation';
+import { checkDatabaseUrl, isTimeZone, parseBasePath, parsedWith, parseTrustProxy, type TrustProxy } from './config-values';
 
-/** A zod transform that parses with `parse` and reports its Error message as the issue. */
-function parsedWith<T>(parse: (text: string) => T) {
-  return (text: string, ctx: z.RefinementCtx): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
-      return z.NEVER;
-    }
-  };
-}
-
-/**
- * PUBLIC_BASE_PATH: '' or `/segment[/segment…]` of letters, digits, `-`, `_`, `.` and `~`; a trailing slash is
- * dropped, so `/pilothub/` and `/pilothub` mean the same.
- */
-export function parseBasePath(text: string): string {
-  const path = text.replace(/\/+$/, '');
-  if (path === '') return '';
-  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
-    throw new Error(`"${text}" is not a path prefix: expected e.g. /pilothub (segments of letters, digits, - _ . ~)`);
-  }
-  return path;
-}
+export { checkDatabaseUrl, parseBasePath, parseTrustProxy, type TrustProxy } from './config-values';
 
 const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 
-const URL_ENCODING_HINT =
-  'URL-encode special characters of the user name and password (/ as %2F, @ as %40, : as %3A, # as %23, ? as %3F, % as %25), ' +
-  'e.g. mariadb://hub:p%40ss%2Fword@db.example:3306/pilothub';
-
-/**
- * DATABASE_URL as given, once it is known to name a server and a database with readable credentials; the error
- * says what is wrong without repeating the URL (it holds the password).
- */
-export function checkDatabaseUrl(text: string): string {
-  if (!/^(mysql|mariadb):\/\/./.test(text)) throw new Error('must start with mysql:// or mariadb://');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`is not a valid URL; ${URL_ENCODING_HINT}`);
-  }
-  if (url.hostname === '') throw new Error(`names no server (mysql://user:password@host:port/database); ${URL_ENCODING_HINT}`);
-  try {
-    decodeURIComponent(url.username);
-    decodeURIComponent(url.password);
-    decodeURIComponent(url.pathname);
-  } catch {
-    throw new Error(`has a % that does not start an escape (%XX); ${URL_ENCODING_HINT}`);
-  }
-  const database = decodeURIComponent(url.pathname.slice(1));
-  if (database === '' || database.includes('/')) {
-    throw new Error(`must end with the database name, e.g. mariadb://hub:password@db.example:3306/pilothub${database.includes('/') ? `; ${URL_ENCODING_HINT}` : ''}`);
-  }
-  return text;
-}
-
-/** Every environment variable the hub reads, parsed and validated once at start-up. */
 const environmentSchema = z.object({
   /** `mysql://` (MySQL 8) or `mariadb://` (MariaDB) URL; unset → embedded SQLite file at SQLITE_PATH. */
   DATABASE_URL: z.string().trim().transform(parsedWith(checkDatabaseUrl)).optional(),
@@ -143,6 +88,19 @@ const environmentSchema = z.object({
   RATE_LIMIT_STORE: z.enum(['memory', 'database', 'redis']).optional(),
   /** Redis server for shared rate-limit counters: `redis://[user:password@]host:port[/db]` or `rediss://…`. */
   REDIS_URL: z.string().trim().regex(/^rediss?:\/\/.+/, 'must start with redis:// or rediss://').optional(),
+  /**
+   * How hub processes tell each other of changes for GraphQL subscriptions: `database` (a change feed table each
+   * process polls while it has subscribers) or `redis` (pub/sub on REDIS_URL). Default: redis with REDIS_URL, else database.
+   */
+  LIVE_UPDATES_FEED: z.enum(['database', 'redis']).optional(),
+  /** How often a process with subscribers reads the change feed table (LIVE_UPDATES_FEED=database), in milliseconds. */
+  LIVE_UPDATES_POLL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+  /** How long change feed rows are kept before they are deleted (a process reads them within a poll or two). */
+  LIVE_UPDATES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** How often the credentials of an open subscription connection are checked again: a revoked or expired key ends it. */
+  LIVE_UPDATES_AUTH_RECHECK_SECONDS: z.coerce.number().min(0.2).max(3600).default(30),
+  /** Most subscriptions open at once on one WebSocket connection; 0 = no subscriptions (the WebSocket endpoint is off). */
+  LIVE_UPDATES_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(0).max(1000).default(25),
   /**
    * Which forwarded client address to believe (express's `trust proxy`): `false` (the TCP peer), `true` (the
    * left-most X-Forwarded-For address), a hop count, or a comma-separated list of proxy addresses / CIDR ranges
@@ -249,40 +207,6 @@ const environmentSchema = z.object({
   GRAPHQL_MAX_BODY_KB: z.coerce.number().int().min(1).max(100 * 1024).default(1024),
 });
 
-/** express's `trust proxy` value. */
-export type TrustProxy = boolean | number | string[];
-
-const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-/** TRUST_PROXY: `false`, `true`, a hop count, or addresses / CIDR ranges / `loopback`, `linklocal`, `uniquelocal`. */
-export function parseTrustProxy(text: string): TrustProxy {
-  if (text === 'false' || text === '') return false;
-  if (text === 'true') return true;
-  if (/^\d+$/.test(text)) {
-    const hops = Number(text);
-    if (hops < 1 || hops > 10) throw new Error('a hop count must be between 1 and 10');
-    return hops;
-  }
-  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  for (const entry of entries) {
-    if (PROXY_NAMES.has(entry)) continue;
-    const [address, bits, extra] = entry.split('/');
-    const valid = extra === undefined && ipaddr.isValid(address) && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipaddr.parse(address).kind() === 'ipv4' ? 32 : 128)));
-    if (!valid) throw new Error(`"${entry}" is not an address, a CIDR range, loopback, linklocal or uniquelocal (expected false, true, a hop count or a comma-separated list)`);
-  }
-  if (entries.length === 0) throw new Error('expected false, true, a hop count or a comma-separated list of addresses');
-  return entries;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export type DatabaseKind = 'sqlite' | 'mysql' | 'mariadb';
 
 export interface DatabaseConfig {
@@ -335,6 +259,18 @@ export interface HubConfig {
   graphql: GraphQLLimits;
   /** Default weights of the year-end evaluation score (EVALUATION_WEIGHT_*, EVALUATION_LATE_CREDIT). */
   evaluation: EvaluationWeights;
+  live: LiveUpdatesConfig;
+}
+
+export interface LiveUpdatesConfig {
+  /** Where processes tell each other of changes: the database's change feed table, or Redis pub/sub. */
+  feed: 'database' | 'redis';
+  redisUrl: string | null;
+  pollMs: number;
+  retentionMs: number;
+  authRecheckMs: number;
+  /** Per WebSocket connection; 0 turns the WebSocket endpoint off. */
+  maxSubscriptions: number;
 }
 
 export type RateLimitStore = 'memory' | 'database' | 'redis';
@@ -457,6 +393,7 @@ function checkCombinations(env: z.infer<typeof environmentSchema>): void {
   if ([env.EVALUATION_WEIGHT_TASKS, env.EVALUATION_WEIGHT_MODELS, env.EVALUATION_WEIGHT_FRESHNESS, env.EVALUATION_WEIGHT_QUALITY].every((weight) => weight === 0)) {
     throw new ConfigError('invalid configuration: EVALUATION_WEIGHT_TASKS, _MODELS, _FRESHNESS and _QUALITY must not all be 0');
   }
+  if (env.LIVE_UPDATES_FEED === 'redis' && !env.REDIS_URL) throw new ConfigError('invalid configuration: LIVE_UPDATES_FEED=redis needs REDIS_URL');
   if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
   }
@@ -527,6 +464,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): HubCon
     log: { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty' },
     production,
     allowNewerSchema: env.ALLOW_NEWER_SCHEMA === 'true',
+    live: {
+      feed: env.LIVE_UPDATES_FEED ?? (env.REDIS_URL ? 'redis' : 'database'),
+      redisUrl: env.REDIS_URL ?? null,
+      pollMs: env.LIVE_UPDATES_POLL_MS,
+      retentionMs: env.LIVE_UPDATES_RETENTION_SECONDS * 1000,
+      authRecheckMs: Math.round(env.LIVE_UPDATES_AUTH_RECHECK_SECONDS * 1000),
+      maxSubscriptions: env.LIVE_UPDATES_MAX_SUBSCRIPTIONS,
+    },
     auth: {
       adminKey: env.PILOTHUB_ADMIN_KEY ?? null,
       anonymousRead: env.ANONYMOUS_READ === 'true',

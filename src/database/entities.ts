@@ -16,6 +16,7 @@ import { AdministrativeUnit, UnitPredecessor } from '../modules/units/administra
 import { ApiKey } from '../security/api-key.entity';
 import { RateLimitCounter } from '../security/rate-limit-counter.entity';
 import { SecretKeyCheck } from '../security/secret-key-check.entity';
+import { LiveEvent } from '../live/live-event.entity';
 
 export const entities = [
   Department,
@@ -46,4 +47,5 @@ export const entities = [
   RateLimitCounter,
   OutboundHost,
   OutboundHostDepartment,
+  LiveEvent,
 ];

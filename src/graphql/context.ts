@@ -61,6 +61,16 @@ export function requestContextValue(fields: Omit<HubContext, 'loaders'>): HubCon
 const scopes = new WeakMap<HubContext, RequestScope>();
 
 /**
+ * Forgets the loaders and the request scope of a context: a subscription keeps its context for as long as it is
+ * open, and each event it delivers reads the database afresh (its loaders would otherwise answer from the first event).
+ */
+export function freshRequestState(context: HubContext): void {
+  const holder = (context as HubContext & { loaderHolder?: LoaderHolder }).loaderHolder;
+  if (holder) holder.built = undefined;
+  scopes.delete(context);
+}
+
+/**
  * The request scope services take, made from the context on first use and kept for the request: today is
  * read once, so every date of a response is judged on the same day.
  */

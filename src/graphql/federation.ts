@@ -157,13 +157,18 @@ function keyDirective(fields: string): ConstDirectiveNode {
 /**
  * The SDL `_service` answers: the schema as schema/schema.graphql prints it, with `@key(fields: …)` on each
  * entity type and `extend schema @link(…)` naming Federation 2, minus `_service`, `_entities` and their types
- * (a subgraph's SDL leaves them to the composition). Written to schema/subgraph.graphql by `npm run schema:emit`.
+ * (a subgraph's SDL leaves them to the composition), and minus the subscriptions and the types only they return: a
+ * supergraph's router does not carry them (clients subscribe on the hub's own /graphql WebSocket). Written to
+ * schema/subgraph.graphql by `npm run schema:emit`.
  */
+/** The subscription root and the types only subscriptions return (src/live/live.resolver.ts). */
+const SUBSCRIPTION_TYPES = new Set(['Subscription', 'ObservationsChange', 'MetricObservationsChange', 'FreshnessChange']);
+
 export function printSubgraphSdl(schema: GraphQLSchema): string {
   const document = parse(printSchema(lexicographicSortSchema(schema)));
   const queryType = schema.getQueryType()?.name;
   const definitions = document.definitions
-    .filter((definition) => !('name' in definition && definition.name && FEDERATION_TYPES.has(definition.name.value)))
+    .filter((definition) => !('name' in definition && definition.name && (FEDERATION_TYPES.has(definition.name.value) || SUBSCRIPTION_TYPES.has(definition.name.value))))
     .map((definition): DefinitionNode => {
       if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) return definition;
       if (definition.name.value === queryType) return { ...definition, fields: definition.fields?.filter((field) => !FEDERATION_FIELDS.has(field.name.value)) };

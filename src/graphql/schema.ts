@@ -18,6 +18,7 @@ import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
 import { ApiKeyResolver } from '../security/api-key.resolver';
 import { nodeResolvers } from './node.resolver';
 import { FederationResolver } from './federation';
+import { LiveResolver } from '../live/live.resolver';
 
 export const resolvers = [
   ProgramResolver,
@@ -51,6 +52,7 @@ export const resolvers = [
   OutboundHostResolver,
   ...nodeResolvers,
   FederationResolver,
+  LiveResolver,
 ] as const;
 
 export async function buildHubSchema(): Promise<GraphQLSchema> {
@@ -60,6 +62,14 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     // input object of every operation costs time on each request and checks nothing elsewhere.
     validate: false,
     authChecker,
+    // Every subscription brings its own `subscribe` (src/live/live.resolver.ts, over the hub's live updates):
+    // type-graphql asks for a pub/sub all the same, and this one is never used.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('subscriptions subscribe through src/live, not through type-graphql topics');
+      },
+    },
   });
   describeRootTypes(schema);
   return guardFiniteFloats(schema);

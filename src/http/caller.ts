@@ -12,6 +12,8 @@ export interface CallerChecks {
   authenticator: Authenticator;
   /** The rate limiters' counters (closed when the hub stops). */
   limiterStore: LimiterStore;
+  /** Failed authentications per client address (subscription connections count theirs here too). */
+  failures: AuthenticationFailures;
   /** Puts the caller on `response.locals.principal`, or answers 401/429/503. */
   authenticate: RequestHandler;
   /** Per caller: reads response.locals.principal, so it is mounted after `authenticate`. */
@@ -35,5 +37,5 @@ export function callerChecks(
     onRefused: auditRefusedWrites({ dataSource, schema: options.schema, maxBodyBytes: config.graphql.maxBodyBytes, maxTokens: config.graphql.maxTokens }),
   });
   const rateLimit = createRateLimit(config.rateLimit, { store: limiterStore, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
-  return { authenticator, limiterStore, authenticate, rateLimit };
+  return { authenticator, limiterStore, failures, authenticate, rateLimit };
 }

@@ -20,6 +20,7 @@ import type { OutboundGuard, OutboundSession } from '../security/outbound-guard'
 import { OutboundBlockedError, type ConnectorReach } from '../security/outbound-policy';
 import { isDuplicateKeyError } from '../database/write-conflicts';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
+import { publishChanges } from '../live/live-updates';
 
 export interface RunRequest {
   connectorId: number;
@@ -205,14 +206,20 @@ export class ConnectorRunner {
       startedBy: request.actor,
       rerunOf: request.rerunOf ?? null,
     };
-    if (request.trigger === RunTrigger.PUSH) return this.dataSource.getRepository(ConnectorRun).save(fields);
+    if (request.trigger === RunTrigger.PUSH) {
+      const run = await this.dataSource.getRepository(ConnectorRun).save(fields);
+      this.runChanged(run, connector);
+      return run;
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.dataSource.transaction(async (manager) => {
-          const run = await manager.getRepository(ConnectorRun).save(fields);
-          await manager.getRepository(ConnectorRunLock).insert({ connectorId: connector.id, runId: run.id, acquiredAt: new Date() });
-          return run;
+        const run = await this.dataSource.transaction(async (manager) => {
+          const started = await manager.getRepository(ConnectorRun).save(fields);
+          await manager.getRepository(ConnectorRunLock).insert({ connectorId: connector.id, runId: started.id, acquiredAt: new Date() });
+          return started;
         });
+        this.runChanged(run, connector);
+        return run;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         const lock = await this.dataSource.getRepository(ConnectorRunLock).findOneBy({ connectorId: connector.id });
@@ -231,6 +238,35 @@ export class ConnectorRunner {
         if (lock) await this.dataSource.getRepository(ConnectorRunLock).delete({ connectorId: connector.id, runId: lock.runId });
       }
     }
+  }
+
+  /**
+   * Tells subscribers (connectorRunUpdated) that a run's ledger row changed, with what it now says (`changed`
+   * overrides the fields of `run` that moved); called once the change is committed.
+   */
+  private runChanged(run: ConnectorRun, connector: Pick<Connector, 'id' | 'departmentId'>, changed: Partial<ConnectorRun> = {}): void {
+    const now = { ...run, ...changed };
+    publishChanges(this.dataSource, [
+      {
+        kind: 'run',
+        runId: run.id,
+        connectorId: connector.id,
+        departmentId: connector.departmentId,
+        run: {
+          status: now.status,
+          attempts: now.attempts,
+          fetched: now.fetched ?? 0,
+          imported: now.imported ?? 0,
+          updated: now.updated ?? 0,
+          unchanged: now.unchanged ?? 0,
+          rejected: now.rejected ?? 0,
+          finishedAt: now.finishedAt ? now.finishedAt.toISOString() : null,
+          errorClass: now.errorClass ?? null,
+          errorMessage: now.errorMessage ?? null,
+          durationMs: now.durationMs ?? null,
+        },
+      },
+    ]);
   }
 
   /** Frees the connector's run lock held by `run` (a lock left behind is taken over by the next run, see begin). */
@@ -308,6 +344,7 @@ export class ConnectorRunner {
     progressLog.unref();
     try {
       const finished = await this.executeAttempts(run, connector, holding.signal, progress);
+      this.runChanged(finished, connector);
       this.finished(finished, connector, run.startedAt);
       return finished;
     } finally {
@@ -352,6 +389,7 @@ export class ConnectorRunner {
           progress.counts = counts;
           await this.dataSource.getRepository(RunRejection).delete({ runId: run.id });
           await repository.update(run.id, { ...counts, attempts: attempt });
+          this.runChanged(run, connector, { ...counts, attempts: attempt });
         } else {
           await repository.update(run.id, { attempts: attempt });
         }
@@ -468,6 +506,7 @@ export class ConnectorRunner {
         if (batch.state !== undefined) state = batch.state;
         progress.batches += 1;
         await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
+        this.runChanged(run, connector, { ...counts, attempts: progress.attempt });
         if (signal.aborted) throw new Error('aborted');
       }
     }
@@ -490,7 +529,7 @@ export class ConnectorRunner {
   }
 
   /** Records how a push run of `connector` ended. */
-  async finishPush(run: ConnectorRun, connector: Pick<Connector, 'id' | 'name' | 'kind'>, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
+  async finishPush(run: ConnectorRun, connector: Pick<Connector, 'id' | 'name' | 'kind' | 'departmentId'>, summary: ImportSummary | null, error?: unknown): Promise<ConnectorRun> {
     const repository = this.dataSource.getRepository(ConnectorRun);
     const counts = summary ? Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, summary[field]])) : {};
     const failure = error === undefined ? null : classify(error);
@@ -505,6 +544,7 @@ export class ConnectorRunner {
     });
     if (failure?.errorClass === RunErrorClass.INTERNAL) this.options.reportError?.(error);
     const finished = await repository.findOneByOrFail({ id: run.id });
+    this.runChanged(finished, connector);
     this.finished(finished, connector, run.startedAt);
     return finished;
   }

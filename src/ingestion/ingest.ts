@@ -18,6 +18,8 @@ import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate } from '../common/period';
 import { dateText, inChunks, parameterList, placeholders, Sql } from '../database/sql-dialect';
 import { retryWriteConflicts } from '../database/write-conflicts';
+import { publishChanges } from '../live/live-updates';
+import { observationsChange, type ChangeNames } from '../live/observation-changes';
 import { boundedMessage, storedRejection } from './rejections';
 import {
   bilingual,
@@ -288,6 +290,8 @@ interface WriteContext {
   nowParameter: unknown;
   /** Pushes the parameters of one observation row (OBSERVATION_COLUMNS). */
   pushObservation: (row: ValidRow, into: unknown[]) => void;
+  /** Rows the transaction in progress inserted or changed (told to live updates once it commits). */
+  written: { inserted: ValidRow[]; updated: ValidRow[] };
 }
 
 interface WriteCounts {
@@ -304,6 +308,7 @@ function writeContext(sql: Sql, origin: IngestionOrigin): WriteContext {
     sql,
     origin,
     nowParameter,
+    written: { inserted: [], updated: [] },
     pushObservation: (row, into) => {
       into.push(
         row.metricId,
@@ -476,6 +481,8 @@ async function writeSlice(
     inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)),
     context.origin.source,
   );
+  for (const row of inserts) context.written.inserted.push(row);
+  for (const { row } of updates) context.written.updated.push(row);
   return { imported: inserts.length, updated: updates.length, unchanged: unchangedRows };
 }
 
@@ -490,6 +497,7 @@ async function writeAccepted(
   context: WriteContext,
   accepted: readonly ValidRow[],
   storedRejections: readonly RowRejection[],
+  names: ChangeNames,
 ): Promise<WriteCounts> {
   const slices: ValidRow[][] = [];
   for (let start = 0; start === 0 || start < accepted.length; start += ROWS_PER_TRANSACTION) slices.push(accepted.slice(start, start + ROWS_PER_TRANSACTION));
@@ -514,10 +522,18 @@ async function writeAccepted(
   for (let first = 0; first < slices.length; first += slicesPerTransaction) {
     if (first > 0) await yieldToEventLoop();
     const end = Math.min(first + slicesPerTransaction, slices.length);
-    const written = await retryWriteConflicts(() => target.transaction((manager) => writeSlices(manager, first, end)), {
-      duplicateKeys: true,
-      what: 'the batch',
-    });
+    const written = await retryWriteConflicts(
+      () =>
+        target.transaction((manager) => {
+          // What an attempt rolled back is not reported: each attempt collects its own rows.
+          context.written = { inserted: [], updated: [] };
+          return writeSlices(manager, first, end);
+        }),
+      { duplicateKeys: true, what: 'the batch' },
+    );
+    // Committed: subscribers hear of it (live updates).
+    const change = observationsChange(context.written, names);
+    if (change) publishChanges(target, [change]);
     totals.imported += written.imported;
     totals.updated += written.updated;
     totals.unchanged += written.unchanged;
@@ -548,9 +564,11 @@ export async function ingestRows(
   if (rows.length === 0) return summary;
 
   const sql = Sql.of(target);
+  const metricsByCode = await loadMetrics(target, sql);
+  const unitsByCode = await loadUnits(target, sql, rows);
   const validator = new RowValidator({
-    metricsByCode: await loadMetrics(target, sql),
-    unitsByCode: await loadUnits(target, sql, rows),
+    metricsByCode,
+    unitsByCode,
     departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
     today: origin.today,
   });
@@ -559,7 +577,11 @@ export async function ingestRows(
   const storedRejections = origin.runId === null ? [] : summary.rejections;
   if (accepted.length === 0 && storedRejections.length === 0) return summary;
 
-  const written = await writeAccepted(target, writeContext(sql, origin), accepted, storedRejections);
+  const names: ChangeNames = {
+    metrics: new Map([...metricsByCode.values()].map((metric) => [metric.id, metric])),
+    units: new Map([...unitsByCode.values()].flat().map((unit) => [unit.id, unit.code])),
+  };
+  const written = await writeAccepted(target, writeContext(sql, origin), accepted, storedRejections, names);
   summary.imported = written.imported;
   summary.updated = written.updated;
   summary.unchanged = written.unchanged;

@@ -69,6 +69,31 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  /** Subscribers listening to live updates in this process, by subscription field (see countSubscriptions). */
+  private subscriptionCounts: () => ReadonlyMap<string, number> = () => new Map();
+
+  readonly subscriptionsOpen = new Gauge({
+    name: 'pilothub_graphql_subscriptions_open',
+    help: 'GraphQL subscriptions open on this process (WebSocket, graphql-ws) and listening to live updates, by field.',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.subscriptionsOpen.reset();
+      for (const [field, count] of this.subscriptionCounts()) this.subscriptionsOpen.set({ field }, count);
+    },
+  });
+
+  /** Where the open subscriptions are counted (the hub's live updates). */
+  countSubscriptions(counts: () => ReadonlyMap<string, number>): void {
+    this.subscriptionCounts = counts;
+  }
+
+  readonly subscriptionConnections = new Gauge({
+    name: 'pilothub_graphql_subscription_connections',
+    help: 'WebSocket connections open for GraphQL subscriptions on this process (authenticated ones).',
+    registers: [this.registry],
+  });
+
   constructor(dataSource: DataSource, options: { timeZone: string }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pilothub_' });
     registerConnectorMetrics(this.registry, dataSource);

@@ -41,6 +41,12 @@ export type Rule =
    * federation's `_entities` likewise, in tests/integration/federation.test.ts.
    */
   | { kind: 'node' }
+  /**
+   * A subscription (graphql-ws on /graphql): the roles that may open it, and how department scope applies — `lookup`:
+   * a department-owned object outside the caller's departments is NOT_FOUND as its query answers; `list`: only
+   * events of the caller's departments are delivered. Checked over a WebSocket in tests/integration/live-updates.test.ts.
+   */
+  | { kind: 'subscription'; allowed: readonly Role[]; scope: 'lookup' | 'list' }
   /** A mutation: the roles that may make it; `owned`: on a department-owned object (`id`) or for a department (`department`). */
   | { kind: 'write'; roles: readonly Role[]; owned?: 'id' | 'department' };
 
@@ -146,6 +152,13 @@ rule(inherited, 'OutboundHost', 'id databaseId pattern allowPrivate note created
 rule({ kind: 'roles', roles: ADMIN }, 'OutboundHost', 'departments');
 rule(inherited, 'ApiKey', 'id databaseId name role prefix createdAt createdBy lastUsedAt revokedAt expiresAt departments active');
 rule({ kind: 'self' }, 'Viewer', 'subject name role authenticatedBy departments apiKey');
+
+// Subscriptions, and what their events carry.
+rule({ kind: 'subscription', allowed: OPERATIONAL, scope: 'lookup' }, 'Subscription', 'connectorRunUpdated');
+rule({ kind: 'subscription', allowed: ALL, scope: 'list' }, 'Subscription', 'observationsChanged freshnessChanged');
+rule(inherited, 'ObservationsChange', 'committedAt metrics');
+rule(inherited, 'MetricObservationsChange', 'metric department units periods truncated imported updated');
+rule(inherited, 'FreshnessChange', 'metric freshness');
 
 // Pagination of every list.
 for (const node of ['AuditEvent', 'PilotModel', 'Task', 'TaskGroup', 'Program', 'Department', 'Connector', 'ConnectorRun', 'Metric', 'AdministrativeUnit', 'Observation', 'ApiKey', 'RunRejection', 'SkippedFire']) {

@@ -66,11 +66,11 @@ function fieldsOf(type: GraphQLObjectType) {
   return Object.values(type.getFields());
 }
 
-/** Every `Type.field` reachable from the query and mutation roots. */
+/** Every `Type.field` reachable from the query, mutation and subscription roots. */
 function reachableFields(schema: GraphQLSchema): string[] {
   const seen = new Set<string>();
   const keys: string[] = [];
-  const queue: GraphQLObjectType[] = [schema.getQueryType()!, schema.getMutationType()!];
+  const queue: GraphQLObjectType[] = [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!];
   while (queue.length > 0) {
     const type = queue.shift()!;
     if (seen.has(type.name)) continue;

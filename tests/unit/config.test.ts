@@ -72,6 +72,14 @@ describe('loadConfig', () => {
     [{ SHUTDOWN_DELAY_SECONDS: '-1' }, 'SHUTDOWN_DELAY_SECONDS'],
     [{ SHUTDOWN_DELAY_SECONDS: '301' }, 'SHUTDOWN_DELAY_SECONDS'],
     [{ SHUTDOWN_DELAY_SECONDS: 'soon' }, 'SHUTDOWN_DELAY_SECONDS'],
+    [{ LIVE_UPDATES_FEED: 'kafka' }, 'LIVE_UPDATES_FEED'],
+    [{ LIVE_UPDATES_FEED: 'redis' }, 'LIVE_UPDATES_FEED=redis needs REDIS_URL'],
+    [{ LIVE_UPDATES_POLL_MS: '10' }, 'LIVE_UPDATES_POLL_MS'],
+    [{ LIVE_UPDATES_POLL_MS: '2.5' }, 'LIVE_UPDATES_POLL_MS'],
+    [{ LIVE_UPDATES_RETENTION_SECONDS: '5' }, 'LIVE_UPDATES_RETENTION_SECONDS'],
+    [{ LIVE_UPDATES_AUTH_RECHECK_SECONDS: '0' }, 'LIVE_UPDATES_AUTH_RECHECK_SECONDS'],
+    [{ LIVE_UPDATES_MAX_SUBSCRIPTIONS: '-1' }, 'LIVE_UPDATES_MAX_SUBSCRIPTIONS'],
+    [{ LIVE_UPDATES_MAX_SUBSCRIPTIONS: 'many' }, 'LIVE_UPDATES_MAX_SUBSCRIPTIONS'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);
@@ -100,6 +108,13 @@ describe('loadConfig', () => {
     for (const wrong of ['pilothub', '/a b', '/x/../y', 'https://host/x', '/a?b']) {
       expect(() => loadConfig({ PUBLIC_BASE_PATH: wrong })).toThrow(/PUBLIC_BASE_PATH/);
     }
+  });
+
+  it('tells live updates through the database feed, or Redis pub/sub with REDIS_URL', () => {
+    expect(loadConfig({}).live).toEqual({ feed: 'database', redisUrl: null, pollMs: 250, retentionMs: 300_000, authRecheckMs: 30_000, maxSubscriptions: 25 });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).live).toMatchObject({ feed: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', LIVE_UPDATES_FEED: 'database' }).live.feed).toBe('database');
+    expect(loadConfig({ LIVE_UPDATES_POLL_MS: '100', LIVE_UPDATES_AUTH_RECHECK_SECONDS: '0.5' }).live).toMatchObject({ pollMs: 100, authRecheckMs: 500 });
   });
 
   it('accepts NODE_ENV development, test and production only, naming the value it refuses', () => {

@@ -1,0 +1,14 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class LiveEvents1796653582763 implements MigrationInterface {
+  name = 'LiveEvents1796653582763';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE TABLE \`live_event\` (\`id\` int NOT NULL AUTO_INCREMENT, \`origin\` varchar(100) NOT NULL, \`payload\` text NOT NULL, \`createdAt\` datetime NOT NULL, INDEX \`IDX_2fcd92a3ec4bcd68e80e879af4\` (\`createdAt\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX \`IDX_2fcd92a3ec4bcd68e80e879af4\` ON \`live_event\``);
+    await queryRunner.query(`DROP TABLE \`live_event\``);
+  }
+}
