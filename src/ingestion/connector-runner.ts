@@ -260,6 +260,7 @@ export class ConnectorRunner {
           updated: now.updated ?? 0,
           unchanged: now.unchanged ?? 0,
           rejected: now.rejected ?? 0,
+          batches: now.batches ?? 0,
           finishedAt: now.finishedAt ? now.finishedAt.toISOString() : null,
           errorClass: now.errorClass ?? null,
           errorMessage: now.errorMessage ?? null,
@@ -386,10 +387,10 @@ export class ConnectorRunner {
           written.imported += counts.imported;
           written.updated += counts.updated;
           counts = emptyCounts();
-          progress.counts = counts;
+          Object.assign(progress, { counts, batches: 0 });
           await this.dataSource.getRepository(RunRejection).delete({ runId: run.id });
-          await repository.update(run.id, { ...counts, attempts: attempt });
-          this.runChanged(run, connector, { ...counts, attempts: attempt });
+          await repository.update(run.id, { ...counts, batches: 0, attempts: attempt });
+          this.runChanged(run, connector, { ...counts, batches: 0, attempts: attempt });
         } else {
           await repository.update(run.id, { attempts: attempt });
         }
@@ -505,8 +506,8 @@ export class ConnectorRunner {
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;
         progress.batches += 1;
-        await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, heartbeatAt: new Date() });
-        this.runChanged(run, connector, { ...counts, attempts: progress.attempt });
+        await this.dataSource.getRepository(ConnectorRun).update(run.id, { ...counts, batches: progress.batches, heartbeatAt: new Date() });
+        this.runChanged(run, connector, { ...counts, batches: progress.batches, attempts: progress.attempt });
         if (signal.aborted) throw new Error('aborted');
       }
     }
@@ -535,6 +536,7 @@ export class ConnectorRunner {
     const failure = error === undefined ? null : classify(error);
     await repository.update(run.id, {
       ...counts,
+      batches: summary ? 1 : 0,
       attempts: 1,
       status: failure ? RunStatus.FAILED : summary && summary.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED,
       errorClass: failure?.errorClass ?? null,

@@ -27,6 +27,8 @@ export interface RunSnapshot {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Batches committed by the current attempt. */
+  batches: number;
   /** ISO timestamp, or null while running. */
   finishedAt: string | null;
   errorClass: string | null;

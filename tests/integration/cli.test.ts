@@ -212,21 +212,25 @@ spec:
   it('a backfill shows a progress bar in a terminal, plain lines in a pipe, and its summary', async () => {
     const inPipe = await cli(['connectors', 'run', 'Sở Y tế — biometric visits', '--from', '2025-03-01', '--to', '2025-03-10', '--poll', '100']);
     succeeded(inPipe);
-    expect(inPipe.stderr).toMatch(/dòng đọc \/ rows fetched/);
+    expect(inPipe.stderr).toMatch(/dòng đọc \/ rows fetched, [\d.]+ lô \/ batches/);
     expect(inPipe.stderr).not.toContain('\u001b[');
     expect(inPipe.stdout).toContain('Trạng thái / Status');
     expect(inPipe.stdout).toMatch(/Dòng đọc \/ Fetched\s+4\.600\n/);
 
     const inTerminal = await cliInTerminal(['connectors', 'run', 'Sở Y tế — biometric visits', '--from', '2025-04-01', '--to', '2025-04-10', '--poll', '100']);
     succeeded(inTerminal);
-    expect(inTerminal.stdout).toMatch(/[█░]+ [\d.]+ dòng đọc \/ rows fetched/);
+    expect(inTerminal.stdout).toMatch(/[█░]+ [\d.]+ dòng đọc \/ rows fetched \| [\d.]+ lô \/ batches/);
     expect(inTerminal.stdout).toMatch(/Dòng đọc \/ Fetched\s+4\.600/);
 
-    const runs = json<Array<{ trigger: string; status: string; summary: { fetched: number } }>>(await cli(['runs', 'Sở Y tế — biometric visits', '-o', 'json']));
+    const runs = json<Array<{ trigger: string; status: string; batches: number; summary: { fetched: number } }>>(await cli(['runs', 'Sở Y tế — biometric visits', '-o', 'json']));
     expect(runs.slice(0, 2).map((run) => [run.trigger, run.status, run.summary.fetched])).toEqual([
       ['BACKFILL', 'SUCCEEDED', 4600],
       ['BACKFILL', 'SUCCEEDED', 4600],
     ]);
+    // The batches the runs committed, as the summaries printed them (the newest run is the terminal's).
+    expect(runs[0].batches).toBeGreaterThan(0);
+    expect(inTerminal.stdout).toMatch(new RegExp(`Lô / Batches\\s+${runs[0].batches}\\b`));
+    expect(inPipe.stdout).toMatch(new RegExp(`Lô / Batches\\s+${runs[1].batches}\\b`));
   }, 120_000);
 
   it('pushes a 100,000-row CSV in chunks below maxRowsPerPush, with one summary; rejections list reason, row and raw', async () => {

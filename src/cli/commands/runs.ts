@@ -5,7 +5,7 @@ import { findConnector, type HubConnector } from '../hub-connectors';
 import { progressFor } from '../progress';
 import { clientOf, outputOption, sleep } from '../shared';
 
-const RUN_FIELDS = 'id databaseId trigger status attempts startedAt finishedAt windowFrom windowTo errorClass errorMessage durationMs mappingVersion summary { fetched imported updated unchanged rejected }';
+const RUN_FIELDS = 'id databaseId trigger status attempts batches startedAt finishedAt windowFrom windowTo errorClass errorMessage durationMs mappingVersion summary { fetched imported updated unchanged rejected }';
 
 interface Run {
   id: string;
@@ -13,6 +13,7 @@ interface Run {
   trigger: string;
   status: string;
   attempts: number;
+  batches: number;
   startedAt: string;
   finishedAt: string | null;
   windowFrom: string | null;
@@ -39,6 +40,7 @@ function runJson(run: Run): unknown {
     trigger: run.trigger,
     status: run.status,
     attempts: run.attempts,
+    batches: run.batches,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     windowFrom: run.windowFrom,
@@ -59,6 +61,7 @@ function runSummaryText(connector: HubConnector, run: Run): string {
     ['Trạng thái / Status', STATUS_WORDS[run.status] ?? run.status],
     ['Khoảng dữ liệu / Window', `${formatDay(run.windowFrom)} – ${formatDay(run.windowTo)}`],
     ['Dòng đọc / Fetched', formatNumber(summary.fetched)],
+    ['Lô / Batches', formatNumber(run.batches)],
     ['Nhập mới / Imported', formatNumber(summary.imported)],
     ['Cập nhật / Updated', formatNumber(summary.updated)],
     ['Không đổi / Unchanged', formatNumber(summary.unchanged)],
@@ -93,17 +96,17 @@ export function addRunCommands(program: Command, connectors: Command): void {
       }
       process.stderr.write(`Đang chạy / running ${connector.name}: lần chạy / run ${started.databaseId}, ${formatDay(started.windowFrom)} – ${formatDay(started.windowTo)}\n`);
       const progress = progressFor(process.stderr, {
-        format: '{bar} {fetched} dòng đọc / rows fetched | {imported} nhập mới / imported | {updated} cập nhật / updated | {rejected} từ chối / rejected | {elapsed}',
+        format: '{bar} {fetched} dòng đọc / rows fetched | {batches} lô / batches | {imported} nhập mới / imported | {updated} cập nhật / updated | {rejected} từ chối / rejected | {elapsed}',
         quiet: options.output === 'json' && !process.stderr.isTTY,
-        initial: { fetched: 0, imported: 0, updated: 0, rejected: 0 },
+        initial: { fetched: 0, batches: 0, imported: 0, updated: 0, rejected: 0 },
       });
       // A RUNNING run's counts are written after every committed batch: polling the run shows them as they grow.
       let run = started;
       for (;;) {
         const { fetched, imported, updated, unchanged, rejected } = run.summary;
         progress.update(
-          { value: fetched, fetched, imported, updated, unchanged, rejected },
-          `${formatTime(new Date())} ${STATUS_WORDS[run.status] ?? run.status}: ${formatNumber(fetched)} dòng đọc / rows fetched, ${formatNumber(imported)} nhập / imported, ${formatNumber(updated)} cập nhật / updated, ${formatNumber(unchanged)} không đổi / unchanged, ${formatNumber(rejected)} từ chối / rejected`,
+          { value: fetched, fetched, batches: run.batches, imported, updated, unchanged, rejected },
+          `${formatTime(new Date())} ${STATUS_WORDS[run.status] ?? run.status}: ${formatNumber(fetched)} dòng đọc / rows fetched, ${formatNumber(run.batches)} lô / batches, ${formatNumber(imported)} nhập / imported, ${formatNumber(updated)} cập nhật / updated, ${formatNumber(unchanged)} không đổi / unchanged, ${formatNumber(rejected)} từ chối / rejected`,
         );
         if (run.status !== 'RUNNING') break;
         await sleep(options.poll);
@@ -111,7 +114,7 @@ export function addRunCommands(program: Command, connectors: Command): void {
         run = connectorRun;
       }
       // Finished: the bar shows the whole run.
-      progress.update({ value: run.summary.fetched, total: Math.max(1, run.summary.fetched), ...run.summary }, '');
+      progress.update({ value: run.summary.fetched, total: Math.max(1, run.summary.fetched), batches: run.batches, ...run.summary }, '');
       progress.stop();
       output(options.output, runJson(run), () => runSummaryText(connector, run));
       if (run.status === 'FAILED' || run.status === 'INTERRUPTED') process.exitCode = 1;

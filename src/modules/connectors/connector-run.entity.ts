@@ -67,6 +67,12 @@ export class ConnectorRun {
   @Column({ type: 'int', default: 0 })
   rejected: number;
 
+  @Field(() => Int, {
+    description: 'Batches of rows committed so far by the current attempt: a pulled run commits one per page or chunk its source sends, a push one per request.',
+  })
+  @Column({ type: 'int', default: 0 })
+  batches: number;
+
   @Field(() => RunErrorClass, { nullable: true, description: 'Class of the failure (FAILED or INTERRUPTED runs); null otherwise.' })
   @Column({ type: 'varchar', length: 32, nullable: true })
   errorClass: RunErrorClass | null;

@@ -514,7 +514,7 @@ export class ConnectorService {
         updated: summary.updated,
         unchanged: summary.unchanged,
         rejected: summary.rejected,
-        attempts: 1,
+        batches: 1, attempts: 1,
         status: summary.rejected > 0 ? RunStatus.PARTIAL : RunStatus.SUCCEEDED,
         finishedAt: new Date(),
       }),
