@@ -139,7 +139,7 @@ rule(inherited, 'Connector', 'id databaseId name kind schedule timeZone enabled 
 rule(operational, 'Connector', 'config mapping secretNames health runs skippedFires');
 rule(inherited, 'SkippedFire', 'id databaseId reason slot firstSlot missed runId recordedAt');
 rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
-rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs rerunOf');
+rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts batches scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs rerunOf');
 rule(operational, 'ConnectorRun', 'rejections');
 rule(inherited, 'ImportSummary', 'fetched imported updated unchanged rejected');
 rule(inherited, 'RunRejection', 'rowIndex reason message');
