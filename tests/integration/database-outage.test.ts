@@ -141,6 +141,23 @@ describeOnServer(title, () => {
   const duringOutage = (outage: Outage) => (record: { startedAt: number; endedAt: number }) =>
     record.startedAt >= outage.cutAt + SETTLE_MS && record.endedAt <= outage.restoreAt;
 
+  /**
+   * Waits for a moment when the five-second schedule has nothing in flight: the run of the last slot has ended and the
+   * next slot is at least `marginMs` away. A run caught by a cut holds its connector's later slots (no overlap: they are
+   * recorded as OVERLAP skips) until it has recorded its failure after the restore, so none of the outage's slots
+   * would be retried; how often that happened depended on how busy the machine was.
+   */
+  async function untilScheduleIdle(marginMs: number): Promise<void> {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+      const now = Date.now();
+      const lastSlot = now - (now % 5_000);
+      const runs = (await runsOf(scheduledId)).filter((run) => run.trigger === 'SCHEDULE');
+      const lastDone = runs.some((run) => time(run.scheduledFor!) === lastSlot && run.status !== 'RUNNING');
+      if (lastDone && runs.every((run) => run.status !== 'RUNNING') && lastSlot + 5_000 - Date.now() > marginMs) return;
+    }
+    throw new Error('the five-second schedule had a run in flight at every moment for 30 s: no moment to cut the database');
+  }
+
   /** Load and probes, a cut of `durationMs`, the restore, and a wait for /readyz to be 200 again. */
   async function outage(mode: 'refuse' | 'hang', durationMs: number, beforeCut: () => Promise<void> = async () => undefined): Promise<Outage> {
     const load = startGraphQLLoad({
@@ -311,6 +328,8 @@ describeOnServer(title, () => {
     let slowRunId = '';
 
     const result = await outage('refuse', OUTAGE_MS, async () => {
+      // The cut comes about 1.2 s after this returns (the slow run started, then a second of its reading).
+      await untilScheduleIdle(3_000);
       const started = await postGraphQL<{ runConnector: { id: string; status: string } }>(
         url,
         `mutation { runConnector(id: "${slowId}", from: "2024-08-01", to: "2024-08-03", wait: false) { id status } }`,
