@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { buildHubSchema } from '../../src/graphql/schema';
 import { dataOf } from '../helpers/api';
+import { liveClient } from '../helpers/subscriptions';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 /**
@@ -168,7 +169,7 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
   it('hostile strings in every string argument of the fields below the root', async () => {
     const reached: string[] = [];
     for (const type of Object.values(schema.getTypeMap()).filter(isObjectType) as GraphQLObjectType[]) {
-      if (type.name.startsWith('__') || type === schema.getQueryType() || type === schema.getMutationType()) continue;
+      if (type.name.startsWith('__') || type === schema.getQueryType() || type === schema.getMutationType() || type === schema.getSubscriptionType()) continue;
       for (const field of Object.values(type.getFields())) {
         if (!field.args.some((argument) => hasStringPosition(argument.type))) continue;
         const carrier = carriers[type.name];
@@ -181,6 +182,36 @@ describe(`bad-input fuzzing (seed ${SEED})`, () => {
       }
     }
     expect(reached.length).toBeGreaterThanOrEqual(10);
+  }, FUZZ_TIMEOUT_MS);
+
+  it('hostile strings in every string argument of every subscription, over the WebSocket', async () => {
+    const live = liveClient(hub.hub.url);
+    let subscriptions = 0;
+    try {
+      for (const field of Object.values(schema.getSubscriptionType()!.getFields())) {
+        if (!field.args.some((argument) => hasStringPosition(argument.type))) continue;
+        for (const text of HOSTILE_STRINGS) {
+          const call = fieldCall(field, text, 'variables');
+          const received = live.subscribe(`subscription${call.declarations} { ${call.selection} }`, call.variables);
+          subscriptions += 1;
+          // None of these strings names a connector, metric, unit or department: each is refused at once, with a
+          // reason and never as an internal error; the connection stays open for the next one.
+          const ended = await waitForEnd(received, `${field.name} ← ${JSON.stringify(text.slice(0, 40))}`);
+          const errors = ended.results.flatMap((result) => result.errors ?? []);
+          const failure = ended.ended?.error as Array<{ message: string; extensions?: { code?: string } }> | undefined;
+          const reasons = [...errors, ...(Array.isArray(failure) ? failure : [])];
+          expect(reasons.length).toBeGreaterThan(0);
+          for (const reason of reasons) {
+            expect(reason.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+            expect(reason.message).not.toMatch(/\bat \S+ \(|SQLITE_|ER_[A-Z_]+|QueryFailedError/);
+          }
+          expect(live.closed()).toBeNull();
+        }
+      }
+    } finally {
+      await live.dispose();
+    }
+    expect(subscriptions).toBeGreaterThanOrEqual(HOSTILE_STRINGS.length * 2);
   }, FUZZ_TIMEOUT_MS);
 
   it('wrong variable types for every argument of every root field', async () => {
@@ -408,4 +439,12 @@ function fieldCall(field: GraphQLField<unknown, unknown>, text: string, mode: 'v
   }
   const call = field.args.map((argument, index) => `${argument.name}: ${literalFor(argument.type, values[index])}`).join(', ');
   return { declarations: '', selection: `${field.name}(${call}) ${selectionOf(field)}`, variables: undefined };
+}
+
+/** Waits (up to 10 s) until a subscription has an error result or has ended. */
+async function waitForEnd<T extends { results: Array<{ errors?: unknown[] }>; ended: unknown }>(received: T, what: string): Promise<T> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (received.ended || received.results.some((result) => (result.errors ?? []).length > 0)) return received;
+  }
+  throw new Error(`the subscription ${what} was neither refused nor ended within 10 s`);
 }
