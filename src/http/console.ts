@@ -53,6 +53,8 @@ export function basePath(prefix: string): RequestHandler {
     if (prefix === '') return next();
     const [pathname, query] = [request.url.split('?')[0], request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''];
     if (pathname === prefix) {
+      // Express writes a small HTML page for browsers: it carries the console's policy, as every HTML answer does.
+      response.setHeader('content-security-policy', CONSOLE_POLICY);
       response.redirect(301, `${prefix}/${query}`);
       return;
     }
