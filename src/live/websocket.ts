@@ -5,7 +5,8 @@
  * - Authentication at connection init: `connectionParams: { authorization: "Bearer <API key or token>" }` (a
  *   browser cannot set headers on a WebSocket), resolved exactly as the HTTP `Authorization` header is. Missing or
  *   refused credentials close the connection with 4403 (graphql-ws's Forbidden); failures count against the
- *   address's RATE_LIMIT_AUTH_FAILURES like HTTP 401s, and a blocked address is refused the upgrade with 429. The
+ *   address's RATE_LIMIT_AUTH_FAILURES like HTTP 401s, and a blocked address is refused the upgrade with 429. An
+ *   upgrade from a browser page of another origin than the hub's and those of CORS_ORIGINS is refused with 403. The
  *   credentials are checked again every LIVE_UPDATES_AUTH_RECHECK_SECONDS: a key revoked (or a token expired)
  *   meanwhile closes the connection with 4403; a key whose role or departments changed carries on with the new scope.
  *   They are also checked before each subscription starts: a revoked key starts none, even between two checks.
@@ -28,6 +29,7 @@ import { requestContextValue, type ConnectorOperations, type HubContext } from '
 import { nonTextInput, operationCost, validationRules } from '../graphql/limits';
 import { rejection } from '../graphql/query-rejection';
 import { withoutBasePath } from '../http/console';
+import { webSocketOriginAllowed } from '../http/cors';
 import type { HubMetrics } from '../observability/metrics';
 import { AuthenticationUnavailable, type Authenticator } from '../security/authentication';
 import type { Principal } from '../security/principal';
@@ -69,8 +71,9 @@ export interface SubscriptionServer {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ errors: [{ message: reason, extensions: { code: status === 429 ? 'RATE_LIMITED' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST' } }] });
-  const lines = [`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : status === 404 ? 'Not Found' : 'Bad Request'}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`];
+  const [code, text] = ({ 429: ['RATE_LIMITED', 'Too Many Requests'], 404: ['NOT_FOUND', 'Not Found'], 403: ['FORBIDDEN', 'Forbidden'] } as Record<number, [string, string]>)[status] ?? ['BAD_REQUEST', 'Bad Request'];
+  const body = JSON.stringify({ errors: [{ message: reason, extensions: { code } }] });
+  const lines = [`HTTP/1.1 ${status} ${text}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
@@ -235,6 +238,10 @@ function upgradeHandler(
     const path = withoutBasePath(config.http.publicBasePath, request.url ?? '').split('?')[0];
     if (path !== '/graphql') {
       refuseUpgrade(socket, 404, 'not found: subscriptions are served on /graphql');
+      return;
+    }
+    if (!webSocketOriginAllowed(config.http.corsOrigins, request.headers)) {
+      refuseUpgrade(socket, 403, 'forbidden: this Origin is not the hub’s and not one of CORS_ORIGINS');
       return;
     }
     if (live.maxSubscriptions === 0) {

@@ -1,11 +1,13 @@
 /**
  * Attacks on the live updates from outside (graphql-ws on /graphql): credentials revoked between two periodic
- * checks, and the WebSocket behind a proxy that forwards PUBLIC_BASE_PATH.
+ * checks, the WebSocket behind a proxy that forwards PUBLIC_BASE_PATH, and pages of other origins (browsers apply
+ * no CORS to WebSockets).
  */
 import { Role } from '../../src/security/principal';
 import { dataOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
-import { liveClient, openSubscriptions, subscribed, waitFor, type LiveClient } from '../helpers/subscriptions';
+import WebSocket from 'ws';
+import { liveClient, openSubscriptions, subscribed, waitFor, webSocketUrl, type LiveClient } from '../helpers/subscriptions';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
 const OBSERVATIONS = 'subscription { observationsChanged { committedAt metrics { metric } } }';
@@ -22,7 +24,7 @@ describe('live updates under attack', () => {
 
   beforeAll(async () => {
     // Periodic checks far apart: only the check at each subscription's start can catch a revoked key.
-    hub = await startTestHub({ environment: { LIVE_UPDATES_AUTH_RECHECK_SECONDS: '3600', LIVE_UPDATES_POLL_MS: '100', PUBLIC_BASE_PATH: '/hub' } });
+    hub = await startTestHub({ environment: { LIVE_UPDATES_AUTH_RECHECK_SECONDS: '3600', LIVE_UPDATES_POLL_MS: '100', PUBLIC_BASE_PATH: '/hub', ANONYMOUS_READ: 'true', CORS_ORIGINS: 'https://dashboard.example' } });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
@@ -53,5 +55,27 @@ describe('live updates under attack', () => {
     const other = open((await createKey(hub, Role.ANALYST, [], 'redteam other path')).headers.authorization, hub.hub.url.replace(/\/graphql$/, '/hub/other'));
     other.subscribe(OBSERVATIONS);
     await waitFor('the refusal of /hub/other', () => other.closed());
+  });
+
+  it('a page of another origin cannot open the socket (anonymous reads stay the hub’s pages’ and CORS_ORIGINS’); no Origin, the hub’s own and listed ones can', async () => {
+    const upgrade = (origin?: string) =>
+      new Promise<number | 'open'>((resolve) => {
+        const socket = new WebSocket(webSocketUrl(hub.hub.url), 'graphql-transport-ws', origin === undefined ? {} : { origin });
+        socket.on('open', () => {
+          resolve('open');
+          socket.close();
+        });
+        socket.on('unexpected-response', (request, response) => {
+          resolve(response.statusCode ?? 0);
+          request.destroy();
+        });
+        socket.on('error', () => undefined);
+      });
+    expect(await upgrade('https://evil.example')).toBe(403);
+    expect(await upgrade('null')).toBe(403);
+    expect(await upgrade(`http://127.0.0.1:${hub.hub.port}.evil.example`)).toBe(403);
+    expect(await upgrade(`http://127.0.0.1:${hub.hub.port}`)).toBe('open');
+    expect(await upgrade('https://dashboard.example')).toBe('open');
+    expect(await upgrade()).toBe('open');
   });
 });
