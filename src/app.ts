@@ -204,14 +204,14 @@ export async function startHub(config: HubConfig, dataSource: DataSource, option
   app.use(crossOriginAccess(config.http.corsOrigins));
   const probe = probes({ dataSource, config, metrics: options.metrics, schedulerRunning: options.schedulerRunning, secretKeyIds: options.secretKeyIds });
   app.use(probe.router);
-  // The manifest JSON Schema for editors: public, it reveals no data.
-  app.use(schemaRouter());
   // Health checks and metrics above are answered at once; everything else starts one request per event-loop turn.
   app.use(fairTurns());
   // The web console and GraphiQL: static pages and assets, no credentials (their operations carry the person's key).
   app.use(webConsole());
-  // Everything below needs credentials (or ANONYMOUS_READ), and is rate limited per caller.
   const caller = callerChecks(config, dataSource, { ...options, schema });
+  // The manifest JSON Schema for editors: public, it reveals no data; rate limited per address.
+  app.use(schemaRouter(caller.rateLimit));
+  // Everything below needs credentials (or ANONYMOUS_READ), and is rate limited per caller.
   app.use(caller.authenticate);
   app.get('/metrics', adminMetricsAccess(probe.serveMetrics));
   app.use(caller.rateLimit);

@@ -38,6 +38,11 @@ export function wantsHtml(request: Request): boolean {
   return request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }
 
+/** A request URL without PUBLIC_BASE_PATH at its start (`/prefix/graphql?x` → `/graphql?x`); others as they are. */
+export function withoutBasePath(prefix: string, url: string): string {
+  return prefix !== '' && url.split('?')[0].startsWith(`${prefix}/`) ? url.slice(prefix.length) : url;
+}
+
 /**
  * Removes PUBLIC_BASE_PATH from the start of request paths, so the hub answers both behind a proxy that strips
  * the prefix and behind one that forwards it; the prefix alone redirects to `<prefix>/`, where the console's
@@ -48,10 +53,12 @@ export function basePath(prefix: string): RequestHandler {
     if (prefix === '') return next();
     const [pathname, query] = [request.url.split('?')[0], request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''];
     if (pathname === prefix) {
+      // Express writes a small HTML page for browsers: it carries the console's policy, as every HTML answer does.
+      response.setHeader('content-security-policy', CONSOLE_POLICY);
       response.redirect(301, `${prefix}/${query}`);
       return;
     }
-    if (pathname.startsWith(`${prefix}/`)) request.url = request.url.slice(prefix.length);
+    request.url = withoutBasePath(prefix, request.url);
     next();
   };
 }

@@ -61,6 +61,19 @@ export function originAllowed(rules: readonly OriginRule[], origin: string | und
   );
 }
 
+/**
+ * Whether a WebSocket upgrade may proceed. Browsers apply no CORS to WebSockets: a page of any origin may open one
+ * to the hub (from inside the network, with ANONYMOUS_READ, it would read what anonymous callers are told), so the
+ * Origin is checked here: none (not a browser), the hub's own (its host is the request's Host: the console), or
+ * one CORS_ORIGINS allows.
+ */
+export function webSocketOriginAllowed(rules: readonly OriginRule[], headers: { origin?: string; host?: string }): boolean {
+  const { origin, host } = headers;
+  if (origin === undefined || originAllowed(rules, origin)) return true;
+  const url = webOrigin(origin);
+  return url !== null && url.origin === origin && host !== undefined && url.host === host.toLowerCase();
+}
+
 /** Request headers a browser client of the hub sends: Bearer credentials, JSON, Apollo's CSRF and operation headers, request ids, compressed pushes. */
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'content-encoding', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
 /** Response headers a browser client may read besides the CORS-safelisted ones: rate limits, retries, request ids, download names. */

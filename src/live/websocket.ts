@@ -5,9 +5,11 @@
  * - Authentication at connection init: `connectionParams: { authorization: "Bearer <API key or token>" }` (a
  *   browser cannot set headers on a WebSocket), resolved exactly as the HTTP `Authorization` header is. Missing or
  *   refused credentials close the connection with 4403 (graphql-ws's Forbidden); failures count against the
- *   address's RATE_LIMIT_AUTH_FAILURES like HTTP 401s, and a blocked address is refused the upgrade with 429. The
+ *   address's RATE_LIMIT_AUTH_FAILURES like HTTP 401s, and a blocked address is refused the upgrade with 429. An
+ *   upgrade from a browser page of another origin than the hub's and those of CORS_ORIGINS is refused with 403. The
  *   credentials are checked again every LIVE_UPDATES_AUTH_RECHECK_SECONDS: a key revoked (or a token expired)
  *   meanwhile closes the connection with 4403; a key whose role or departments changed carries on with the new scope.
+ *   They are also checked before each subscription starts: a revoked key starts none, even between two checks.
  * - Only subscription operations are served here (queries and mutations go over HTTP, with their audit and
  *   deadlines); each is parsed with the token limit and validated with the depth, alias, directive and
  *   introspection rules, its cost and input text checked as over HTTP, and counted against the caller's
@@ -26,6 +28,8 @@ import type { HubConfig } from '../config';
 import { requestContextValue, type ConnectorOperations, type HubContext } from '../graphql/context';
 import { nonTextInput, operationCost, validationRules } from '../graphql/limits';
 import { rejection } from '../graphql/query-rejection';
+import { withoutBasePath } from '../http/console';
+import { webSocketOriginAllowed } from '../http/cors';
 import type { HubMetrics } from '../observability/metrics';
 import { AuthenticationUnavailable, type Authenticator } from '../security/authentication';
 import type { Principal } from '../security/principal';
@@ -67,8 +71,9 @@ export interface SubscriptionServer {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ errors: [{ message: reason, extensions: { code: status === 429 ? 'RATE_LIMITED' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST' } }] });
-  const lines = [`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : status === 404 ? 'Not Found' : 'Bad Request'}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`];
+  const [code, text] = ({ 429: ['RATE_LIMITED', 'Too Many Requests'], 404: ['NOT_FOUND', 'Not Found'], 403: ['FORBIDDEN', 'Forbidden'] } as Record<number, [string, string]>)[status] ?? ['BAD_REQUEST', 'Bad Request'];
+  const body = JSON.stringify({ errors: [{ message: reason, extensions: { code } }] });
+  const lines = [`HTTP/1.1 ${status} ${text}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
@@ -220,17 +225,23 @@ async function closeConnections(wss: WebSocketServer): Promise<void> {
   await new Promise<void>((resolve) => wss.close(() => resolve()));
 }
 
-/** Hands upgrade requests to /graphql to graphql-ws; refuses others, and addresses blocked for failed authentications (429). */
+/** Hands upgrade requests to /graphql (or <PUBLIC_BASE_PATH>/graphql) to graphql-ws; refuses others, and addresses blocked for failed authentications (429). */
 function upgradeHandler(
   wss: WebSocketServer,
-  live: HubConfig['live'],
+  config: HubConfig,
   failures: AuthenticationFailures,
   addressOf: (request: http.IncomingMessage) => string,
 ): (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const live = config.live;
   return (request, socket, head) => {
-    const path = (request.url ?? '').split('?')[0];
+    // Behind a proxy that forwards PUBLIC_BASE_PATH, as HTTP requests are (basePath).
+    const path = withoutBasePath(config.http.publicBasePath, request.url ?? '').split('?')[0];
     if (path !== '/graphql') {
       refuseUpgrade(socket, 404, 'not found: subscriptions are served on /graphql');
+      return;
+    }
+    if (!webSocketOriginAllowed(config.http.corsOrigins, request.headers)) {
+      refuseUpgrade(socket, 403, 'forbidden: this Origin is not the hub’s and not one of CORS_ORIGINS');
       return;
     }
     if (live.maxSubscriptions === 0) {
@@ -267,8 +278,11 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
     if (states.delete(state)) metrics.subscriptionConnections.dec();
   };
 
-  /** Checks the connection's credentials again: revoked or expired ends it, a changed scope applies from now on. */
-  const recheck = async (state: ConnectionState, socket: WebSocket) => {
+  /**
+   * Checks the connection's credentials again: revoked or expired ends it (false), a changed scope applies from now
+   * on. Run every LIVE_UPDATES_AUTH_RECHECK_SECONDS and before each subscription starts, so a revoked key starts none.
+   */
+  const recheck = async (state: ConnectionState, socket: WebSocket): Promise<boolean> => {
     try {
       const result = await authenticator.authenticate(state.authorization);
       if ('principal' in result) {
@@ -276,13 +290,15 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
           state.principal = result.principal;
           for (const context of state.operations.values()) Object.assign(context, { principal: result.principal, actor: result.principal.name });
         }
-        return;
+        return true;
       }
       logger.info({ reason: result.refused, clientIp: state.address }, 'subscription connection closed: its credentials are no longer valid');
       socket.close(CloseCode.Forbidden, 'Forbidden: the credentials are no longer valid');
+      return false;
     } catch (problem) {
       // The database cannot be reached: the connection carries on until the next check.
       if (!(problem instanceof AuthenticationUnavailable)) logger.warn({ err: problem }, 'subscription credentials could not be checked again');
+      return true;
     }
   };
 
@@ -318,9 +334,10 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
       metrics.subscriptionConnections.inc();
       return true;
     },
-    onSubscribe: (ctx, id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const state = ctx.extra.state;
       if (!state) return [error('UNAUTHENTICATED', 'authentication required')];
+      if (!(await recheck(state, ctx.extra.socket))) return [error('UNAUTHENTICATED', 'the credentials are no longer valid')];
       return checkedOperation(options, { schema, rules, pages, rateLimiter, metrics }, state, id, payload);
     },
     onNext(_ctx, _id, _payload, _args, result: ExecutionResult) {
@@ -341,7 +358,7 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
     }),
   );
 
-  const onUpgrade = upgradeHandler(wss, live, failures, options.addressOf);
+  const onUpgrade = upgradeHandler(wss, config, failures, options.addressOf);
   httpServer.on('upgrade', onUpgrade);
 
   return {

@@ -39,8 +39,13 @@ describe('console pages', () => {
     }
     expect(CONSOLE_POLICY).toContain("script-src 'self';");
     expect(CONSOLE_POLICY).not.toMatch(/unsafe|https?:/);
-    const bare = await fetch(`${origin}/pilothub?x=1`, { redirect: 'manual' });
-    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/pilothub/?x=1']);
+    const bare = await fetch(`${origin}/pilothub?x=1`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect([bare.status, bare.headers.get('location'), bare.headers.get('content-type'), bare.headers.get('content-security-policy')]).toEqual([
+      301,
+      '/pilothub/?x=1',
+      'text/html; charset=utf-8',
+      CONSOLE_POLICY,
+    ]);
   });
 
   it('answers a browser GET /graphql with GraphiQL and leaves API requests to the GraphQL handler', async () => {
