@@ -55,6 +55,17 @@ export const resolvers = [
   LiveResolver,
 ] as const;
 
+/**
+ * Every subscription brings its own `subscribe` (src/live/live.resolver.ts, over the hub's live updates): type-graphql
+ * asks for a pub/sub all the same (for any schema built from `resolvers`), and this one is never used.
+ */
+export const UNUSED_PUB_SUB = {
+  publish: () => undefined,
+  subscribe: (): never => {
+    throw new Error('subscriptions subscribe through src/live, not through type-graphql topics');
+  },
+};
+
 export async function buildHubSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
@@ -62,14 +73,7 @@ export async function buildHubSchema(): Promise<GraphQLSchema> {
     // input object of every operation costs time on each request and checks nothing elsewhere.
     validate: false,
     authChecker,
-    // Every subscription brings its own `subscribe` (src/live/live.resolver.ts, over the hub's live updates):
-    // type-graphql asks for a pub/sub all the same, and this one is never used.
-    pubSub: {
-      publish: () => undefined,
-      subscribe: () => {
-        throw new Error('subscriptions subscribe through src/live, not through type-graphql topics');
-      },
-    },
+    pubSub: UNUSED_PUB_SUB,
   });
   describeRootTypes(schema);
   return guardFiniteFloats(schema);

@@ -5,6 +5,7 @@ import { HubError, badInput } from '../common/errors';
 import { PeriodScalar } from '../common/scalars';
 import { requireByCode } from '../database/by-code';
 import { freshRequestState, type HubContext } from '../graphql/context';
+import { listCost } from '../graphql/limits';
 import { ConnectorRun } from '../modules/connectors/connector-run.entity';
 import { parseConnectorId } from '../modules/connectors/connector.service';
 import { Department } from '../modules/departments/department.entity';
@@ -46,7 +47,7 @@ export class ObservationsChangeEvent {
   @Field(() => Date, { description: 'When the commit was reported (UTC timestamp).' })
   committedAt: Date;
 
-  @Field(() => [MetricObservationsChange], { description: 'The metrics with a new or changed value, within the caller’s departments and the subscription’s filters.' })
+  @Field(() => [MetricObservationsChange], { complexity: listCost, description: 'The metrics with a new or changed value, within the caller’s departments and the subscription’s filters.' })
   metrics: MetricObservationsChange[];
 }
 
@@ -183,6 +184,7 @@ export class LiveResolver {
   }
 
   @Subscription(() => [FreshnessChange], {
+    complexity: listCost,
     description:
       'Metrics whose freshness moved (status, latest period) because new values arrived, one event per commit. Only metrics of the caller’s departments are reported.',
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { metrics?: string[] | null; departments?: string[] | null }, HubContext>) => {

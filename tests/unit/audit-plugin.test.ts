@@ -8,7 +8,7 @@ import { Arg, Authorized, Ctx, Int, Mutation, Resolver, buildSchema } from 'type
 import { loadConfig } from '../../src/config';
 import { RequestLoaders, type HubContext } from '../../src/graphql/context';
 import { createErrorFormatter } from '../../src/graphql/errors';
-import { resolvers } from '../../src/graphql/schema';
+import { resolvers, UNUSED_PUB_SUB } from '../../src/graphql/schema';
 import { ADMIN_ONLY, assertDepartmentAccess, authChecker } from '../../src/security/access';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { auditPlugin } from '../../src/security/audit-plugin';
@@ -47,7 +47,7 @@ describe('audit plugin', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase({ seed: false });
-    const schema = await buildSchema({ resolvers: [...resolvers, ProbeResolver], authChecker, validate: { forbidUnknownValues: false } });
+    const schema = await buildSchema({ resolvers: [...resolvers, ProbeResolver], authChecker, validate: { forbidUnknownValues: false }, pubSub: UNUSED_PUB_SUB });
     server = new ApolloServer<HubContext>({ schema, plugins: [auditPlugin()], formatError: createErrorFormatter(() => undefined) });
     await server.start();
   });
