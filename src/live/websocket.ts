@@ -226,10 +226,12 @@ function upgradeHandler(
   live: HubConfig['live'],
   failures: AuthenticationFailures,
   addressOf: (request: http.IncomingMessage) => string,
+  basePath: string,
 ): (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
-    if (path !== '/graphql') {
+    // Behind a proxy that keeps PUBLIC_BASE_PATH, as HTTP requests are answered with it kept.
+    if (path !== '/graphql' && path !== `${basePath}/graphql`) {
       refuseUpgrade(socket, 404, 'not found: subscriptions are served on /graphql');
       return;
     }
@@ -341,7 +343,7 @@ export function startSubscriptionServer(httpServer: http.Server, options: Subscr
     }),
   );
 
-  const onUpgrade = upgradeHandler(wss, live, failures, options.addressOf);
+  const onUpgrade = upgradeHandler(wss, live, failures, options.addressOf, config.http.publicBasePath);
   httpServer.on('upgrade', onUpgrade);
 
   return {

@@ -155,6 +155,17 @@ describe('web console', () => {
     await page.getByRole('link', { name: /Sở Y tế/ }).click();
     await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
 
+    // The progress comes from the connectorRunUpdated subscription, over a WebSocket to the hub's own /graphql.
+    const sockets: string[] = [];
+    const updates: Array<{ id: string; status: string; batches: number }> = [];
+    page.on('websocket', (socket) => {
+      sockets.push(socket.url());
+      socket.on('framereceived', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: { connectorRunUpdated?: { id: string; status: string; batches: number } } } };
+        const run = message.type === 'next' ? message.payload?.data?.connectorRunUpdated : undefined;
+        if (run) updates.push({ id: run.id, status: run.status, batches: run.batches });
+      });
+    });
     await page.getByLabel('Từ', { exact: true }).fill('2024-01-01');
     await page.getByLabel('Đến', { exact: true }).fill('2024-01-20');
     await page.getByRole('button', { name: 'Nạp lại khoảng ngày' }).click();
@@ -163,6 +174,14 @@ describe('web console', () => {
     await page.locator('section.progress[data-run-status]:not([data-run-status="RUNNING"])').waitFor({ timeout: 120_000 });
     expect(await progress.getAttribute('data-run-status')).toMatch(/SUCCEEDED|PARTIAL/);
     expect(await progress.textContent()).toMatch(/Bị từ chối [1-9]/);
+    expect(await progress.getAttribute('data-run-source')).toBe('live');
+    expect(sockets).toEqual([`${origin.replace(/^http/, 'ws')}/graphql`]);
+    // At least the run's final state arrived as an event; its batches are shown as the page received them.
+    const finalUpdate = updates.find((update) => update.status !== 'RUNNING');
+    expect(finalUpdate?.batches).toBeGreaterThan(0);
+    expect(new Set(updates.map((update) => update.id)).size).toBe(1);
+    expect(await progress.getAttribute('data-run-batches')).toBe(String(finalUpdate?.batches));
+    expect(await progress.textContent()).toContain('Cập nhật trực tiếp');
 
     await page.getByRole('button', { name: /^Dòng bị từ chối #/ }).first().click();
     await page.getByRole('heading', { name: /^Dòng bị từ chối #/ }).waitFor();
@@ -185,6 +204,26 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Bật kết nối' }).waitFor();
     await page.getByRole('button', { name: 'Bật kết nối' }).click();
     await page.getByRole('button', { name: 'Tắt kết nối' }).waitFor();
+  });
+
+  it('department IT: when the WebSocket cannot be opened, a run is followed by reading it every second', async () => {
+    const page = await session();
+    // The page's sockets go to a path the hub refuses (404 on the upgrade), as behind a proxy that drops upgrades.
+    await page.context().addInitScript('window.WebSocket = class extends WebSocket { constructor(url, protocols) { super(String(url).replace(/graphql$/, "no-socket-here"), protocols); } };');
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: /Sở Y tế/ }).click();
+    await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    await page.getByRole('button', { name: 'Chạy ngay' }).click();
+    const progress = page.locator('section.progress');
+    await progress.waitFor();
+    await page.locator('section.progress[data-run-status]:not([data-run-status="RUNNING"])').waitFor({ timeout: 120_000 });
+    expect(await progress.getAttribute('data-run-source')).toBe('polling');
+    expect(await progress.textContent()).toContain('Đọc lại mỗi giây');
+    expect(sockets).toEqual([`${origin.replace(/^http/, 'ws')}/no-socket-here`]);
+    await expectAccessible(page);
   });
 
   it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {

@@ -108,7 +108,7 @@ export const CONNECTORS = /* GraphQL */ `
   }
 `;
 
-const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom windowTo mappingVersion durationMs errorClass errorMessage summary { fetched imported updated unchanged rejected }`;
+const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom windowTo mappingVersion durationMs errorClass errorMessage batches attempts summary { fetched imported updated unchanged rejected }`;
 
 export const CONNECTOR = /* GraphQL */ `
   query ConsoleConnector($id: ID!) {
@@ -125,6 +125,13 @@ export const CONNECTOR = /* GraphQL */ `
 export const RUN = /* GraphQL */ `
   query ConsoleRun($id: ID!) {
     connectorRun(id: $id) { ${RUN_FIELDS} }
+  }
+`;
+
+/** A run's state after every batch it commits (over graphql-ws; the console's live progress view). */
+export const RUN_UPDATED = /* GraphQL */ `
+  subscription ConsoleRunUpdated($connectorId: ID!) {
+    connectorRunUpdated(connectorId: $connectorId) { ${RUN_FIELDS} }
   }
 `;
 
