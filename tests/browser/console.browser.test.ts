@@ -226,6 +226,42 @@ describe('web console', () => {
     await expectAccessible(page);
   });
 
+  it('department IT: uploads a CSV file to a push connector and reads the summary and the rejected rows; a file above maxRowsPerPush is refused before sending', async () => {
+    await dataOf(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+      input: { name: 'Sở Y tế — tệp tải lên', kind: 'push', department: 'SO_YT', config: { maxRowsPerPush: 3 } },
+    });
+    const page = await session();
+    const pushes: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/ingest/')) pushes.push(request.url());
+    });
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: 'Sở Y tế — tệp tải lên' }).click();
+    await page.getByRole('heading', { name: 'Tải lên tệp CSV' }).waitFor();
+    const csv = 'metric,unit,period,value\nKCB_BIOMETRIC_VISITS,16681,2025-08-01,57\nNO_SUCH_METRIC,16681,2025-08-01,3\n';
+    await page.getByLabel('Tệp CSV', { exact: true }).setInputFiles({ name: 'visits.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Tải lên', exact: true }).click();
+    const answer = page.locator('.push-answer');
+    await answer.waitFor();
+    expect([await answer.getAttribute('data-imported'), await answer.getAttribute('data-rejected')]).toEqual(['1', '1']);
+    const rejected = page.getByRole('table', { name: 'Dòng bị từ chối' }).locator('tbody tr');
+    expect(await rejected.count()).toBe(1);
+    const cells = await rejected.first().locator('td').allTextContents();
+    expect([cells[0], cells[1], cells[3]]).toEqual(['1', 'UNKNOWN_METRIC', expect.stringContaining('NO_SUCH_METRIC')]);
+    expect(pushes).toHaveLength(1);
+    await expectAccessible(page);
+    await screenshot(page, 'push-upload');
+
+    // Four data rows for a connector taking three per push: refused in the page, nothing sent.
+    const big = 'metric,unit,period,value\n' + 'KCB_BIOMETRIC_VISITS,16681,2025-08-01,57\n'.repeat(4);
+    await page.getByLabel('Tệp CSV', { exact: true }).setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(big) });
+    await page.getByRole('button', { name: 'Tải lên', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'nhiều hơn giới hạn 3 dòng' }).waitFor();
+    expect(pushes).toHaveLength(1);
+    expect(await answer.count()).toBe(0);
+  });
+
   it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {
     const page = await session();
     await signIn(page, origin, keys.DEPARTMENT_IT);

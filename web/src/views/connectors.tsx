@@ -4,6 +4,7 @@ import { useConsole, useName, useQuery } from '../context';
 import { formatDate, formatDateTime, formatNumber } from '../i18n';
 import { CONNECTOR, CONNECTORS, REJECTIONS, RUN_CONNECTOR, SET_ENABLED } from '../operations';
 import { Badge, Loaded, nodes } from './common';
+import { PushUpload } from './push-upload';
 import { useRunProgress, type Run } from './run-progress';
 
 interface Named { code: string; name: string; nameVi: string }
@@ -172,6 +173,7 @@ export function ConnectorPage({ id }: { id: string }) {
                 {failure && <p role="alert" className="error">{failure}</p>}
               </section>
             )}
+            {mayWrite && connector.kind === 'push' && <PushUpload connectorId={id} config={connector.config} onPushed={reload} />}
             {started && <RunProgress key={started.id} started={started} connectorId={id} onFinished={reload} />}
             <section aria-labelledby="config-heading">
               <h2 id="config-heading">{t('configuration')}</h2>
