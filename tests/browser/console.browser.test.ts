@@ -289,6 +289,52 @@ describe('web console', () => {
     await screenshot(page, 'register-connector');
   });
 
+  it('department IT: edits the registered connector through the same form, prefilled; secrets only as set / not set; a change made meanwhile is refused', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: 'Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)' }).click();
+    await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    await page.getByRole('link', { name: 'Sửa kết nối' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
+    // Prefilled with the current definition; the kind and the department cannot change.
+    expect(await page.locator('#config-url').inputValue()).toBe(`${feeds.url}/health/biometric-visits`);
+    expect(JSON.parse(await page.locator('#config-query').inputValue())).toEqual({ from: '{{from}}', to: '{{to}}' });
+    expect(await page.locator('#connector-schedule').inputValue()).toBe('0 17 * * *');
+    expect(JSON.parse(await page.getByLabel('Ánh xạ (JSON)').inputValue())).toMatchObject({ metric: { constant: 'KCB_BIOMETRIC_VISITS' } });
+    expect([await page.locator('#kind').isDisabled(), await page.locator('#connector-department').isDisabled()]).toEqual([true, true]);
+    // Secrets: never shown, only whether they are set; empty fields leave them as they are.
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('chưa đặt');
+    expect(await page.locator('#secret-token').inputValue()).toBe('');
+    await expectAccessible(page);
+
+    await page.locator('#connector-schedule').fill('30 17 * * *');
+    await page.locator('#secret-token').fill('console-edit-token-1');
+    await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
+    await page.getByRole('status').filter({ hasText: 'Đã lưu' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('phiên bản 2');
+    await page.getByRole('heading', { name: /^Kiểm tra nguồn — kết nối được: Có$/ }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'edit-connector');
+
+    // The connector as stored: the new schedule, the secret set, the mapping's version unchanged (not retyped).
+    const { connectors } = await dataOf<{ connectors: { edges: Array<{ node: { id: string; name: string; schedule: string; version: number; mappingVersion: number; secretNames: string[] } }> } }>(
+      hub,
+      'query { connectors(first: 50, filter: { department: "SO_YT", kind: "http-json" }) { edges { node { id name schedule version mappingVersion secretNames } } } }',
+    );
+    const edited = connectors.edges.map(({ node }) => node).filter((node) => node.name === 'Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)');
+    expect(edited.map((node) => [node.schedule, node.version, node.mappingVersion, node.secretNames])).toEqual([['30 17 * * *', 2, 1, ['token']]]);
+
+    // Edited meanwhile by someone else: the form's version is out of date, nothing is changed.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('đã đặt');
+    await dataOf(hub, 'mutation($id: ID!) { updateConnector(id: $id, input: { lookbackDays: 9 }) { version } }', { id: edited[0].id });
+    await page.locator('#connector-schedule').fill('45 17 * * *');
+    await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/version|phiên bản/i);
+  });
+
   it('analyst: explores a metric, exports the answer as CSV and runs the same query in GraphiQL', async () => {
     const page = await session();
     await signIn(page, origin, keys.ANALYST);

@@ -162,6 +162,11 @@ const vi = {
   mapping: 'Ánh xạ',
   registerAndTest: 'Đăng ký và kiểm tra',
   registered: 'Đã đăng ký',
+  editConnector: 'Sửa kết nối',
+  saveAndTest: 'Lưu và kiểm tra',
+  saved: 'Đã lưu',
+  version: 'phiên bản',
+  secretUnchanged: 'để trống thì giữ nguyên',
   testResult: 'Kiểm tra nguồn — kết nối được',
 };
 
@@ -325,6 +330,11 @@ const en: Record<MessageKey, string> = {
   mapping: 'Mapping',
   registerAndTest: 'Register and test',
   registered: 'Registered',
+  editConnector: 'Edit connector',
+  saveAndTest: 'Save and test',
+  saved: 'Saved',
+  version: 'version',
+  secretUnchanged: 'left empty, it stays as it is',
   testResult: 'Source test — reachable',
 };
 

@@ -168,6 +168,19 @@ export const REGISTER_CONNECTOR = /* GraphQL */ `
   }
 `;
 
+export const EDIT_CONNECTOR = /* GraphQL */ `
+  query ConsoleEditConnector($id: ID!) {
+    connector(id: $id) { id name kind schedule config mapping version secretNames department { code } }
+    connectorKinds { kind description pulled secretNames configSchema }
+  }
+`;
+
+export const UPDATE_CONNECTOR = /* GraphQL */ `
+  mutation ConsoleUpdateConnector($id: ID!, $input: ConnectorUpdateInput!) {
+    updateConnector(id: $id, input: $input) { id name version }
+  }
+`;
+
 export const TEST_CONNECTOR = /* GraphQL */ `
   mutation ConsoleTestConnector($id: ID!) {
     testConnector(id: $id) { ok message warnings streams { name fields sample } }

@@ -146,6 +146,7 @@ export function ConnectorPage({ id }: { id: string }) {
           <>
             <p><a href="#/connectors">← {t('navConnectors')}</a></p>
             <h1>{connector.name}</h1>
+            {mayWrite && <p><a className="button" href={`#/connectors/${encodeURIComponent(id)}/edit`}>{t('editConnector')}</a></p>}
             <dl className="facts">
               <div><dt>{t('kind')}</dt><dd>{connector.kind}</dd></div>
               <div><dt>{t('department')}</dt><dd>{name(connector.department)}</dd></div>
