@@ -275,6 +275,21 @@ describe('web console', () => {
     await page.locator('#connector-schedule').fill('0 17 * * *');
     await page.getByLabel('Ánh xạ (JSON)').fill(JSON.stringify({ metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits' } }));
     await expectAccessible(page);
+    // Preview before saving: the source's records next to the rows the mapping makes, and the rejections; nothing saved.
+    const registered = async () => (await dataOf<{ connectors: { totalCount: number } }>(hub, 'query { connectors(first: 1) { totalCount } }')).connectors.totalCount;
+    const before = await registered();
+    await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
+    await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Có' }).waitFor({ timeout: 30_000 });
+    const samples = await page.locator('#preview-heading ~ .preview-columns .scroll').nth(0).locator('tbody tr').count();
+    const mapped = page.locator('#preview-heading ~ .preview-columns .scroll').nth(1);
+    expect(samples).toBeGreaterThan(0);
+    expect(await mapped.locator('tbody tr').count()).toBe(samples);
+    expect(await mapped.locator('thead').textContent()).toContain('metric');
+    await page.locator('.preview caption').filter({ hasText: 'Dòng bị từ chối' }).waitFor();
+    expect(await registered()).toBe(before);
+    await expectAccessible(page);
+    await page.locator('#preview-heading').scrollIntoViewIfNeeded();
+    await screenshot(page, 'preview-connector');
     await page.getByRole('button', { name: 'Đăng ký và kiểm tra' }).click();
     try {
       await page.getByRole('heading', { name: /^Kiểm tra nguồn — kết nối được: Có$/ }).waitFor({ timeout: 30_000 });

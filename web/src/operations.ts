@@ -181,6 +181,12 @@ export const UPDATE_CONNECTOR = /* GraphQL */ `
   }
 `;
 
+export const PREVIEW_CONNECTOR = /* GraphQL */ `
+  mutation ConsolePreviewConnector($input: ConnectorInput!, $id: ID) {
+    previewConnector(input: $input, id: $id) { ok message samples rows rejections { rowIndex reason message raw } }
+  }
+`;
+
 export const TEST_CONNECTOR = /* GraphQL */ `
   mutation ConsoleTestConnector($id: ID!) {
     testConnector(id: $id) { ok message warnings streams { name fields sample } }

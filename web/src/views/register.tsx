@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { graphql, SignedOut } from '../api';
 import { useConsole, useQuery } from '../context';
-import { CONNECTOR_KINDS, EDIT_CONNECTOR, REGISTER_CONNECTOR, TEST_CONNECTOR, UPDATE_CONNECTOR } from '../operations';
+import { CONNECTOR_KINDS, EDIT_CONNECTOR, PREVIEW_CONNECTOR, REGISTER_CONNECTOR, TEST_CONNECTOR, UPDATE_CONNECTOR } from '../operations';
 import { Loaded } from './common';
 
 interface JsonSchema { type?: string | string[]; description?: string; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: string[]; default?: unknown }
@@ -72,6 +72,44 @@ function valuesOf(schema: JsonSchema, config: Record<string, unknown>): Record<s
   return values;
 }
 
+interface PreviewResult { ok: boolean; message: string; samples: Array<Record<string, unknown>>; rows: Array<Record<string, unknown>>; rejections: Array<{ rowIndex: number; reason: string; message: string; raw: unknown }> }
+
+/** A table of records: one column per field any of them has. */
+function RecordTable({ caption, records }: { caption: string; records: Array<Record<string, unknown>> }) {
+  const fields = [...new Set(records.flatMap((record) => Object.keys(record)))];
+  return (
+    <div className="scroll">
+      <table>
+        <caption>{caption} ({records.length})</caption>
+        <thead><tr><th scope="col" className="num">#</th>{fields.map((field) => <th scope="col" key={field}>{field}</th>)}</tr></thead>
+        <tbody>{records.map((record, index) => <tr key={index}><td className="num">{index}</td>{fields.map((field) => <td key={field}>{JSON.stringify(record[field] ?? null)}</td>)}</tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** previewConnector's answer: the samples next to the rows they make and the rejections those would raise. */
+function Preview({ preview }: { preview: PreviewResult }) {
+  const { t } = useConsole();
+  return (
+    <section aria-labelledby="preview-heading" className="preview" data-preview-ok={String(preview.ok)}>
+      <h2 id="preview-heading">{t('previewHeading')}: {preview.ok ? t('yes') : t('no')}</h2>
+      <p>{preview.message} {t('previewNothingSaved')}</p>
+      <div className="preview-columns">
+        <RecordTable caption={t('previewSamples')} records={preview.samples} />
+        <RecordTable caption={t('previewRows')} records={preview.rows} />
+      </div>
+      <div className="scroll">
+        <table>
+          <caption>{t('rejections')} ({preview.rejections.length})</caption>
+          <thead><tr><th scope="col" className="num">{t('row')}</th><th scope="col">{t('reason')}</th><th scope="col">{t('message')}</th><th scope="col">{t('raw')}</th></tr></thead>
+          <tbody>{preview.rejections.map((row) => <tr key={row.rowIndex}><td className="num">{row.rowIndex}</td><td>{row.reason}</td><td>{row.message}</td><td><code>{JSON.stringify(row.raw)}</code></td></tr>)}</tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 interface TestResult { ok: boolean; message: string; warnings: string[]; streams: Array<{ name: string; fields: string[]; sample: Array<Record<string, unknown>> }> }
 
 /** A saved connector as the edit form starts from (secrets only by name: their values never leave the hub). */
@@ -98,11 +136,29 @@ function ConnectorForm({ kinds, existing }: { kinds: Kind[]; existing?: Existing
   const [failure, setFailure] = useState<string | null>(null);
   const [saved, setSaved] = useState<{ id: string; name: string; version?: number } | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
+  const [preview, setPreview] = useState<PreviewResult | null>(null);
   const fail = (error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message));
   const secretNames = [...new Set([...(chosen?.secretNames ?? []), ...(existing?.secretNames ?? [])])];
+  /** The whole definition as the form has it (what previewConnector checks; registration sends the same). */
+  const definition = () => {
+    const typed = Object.entries(secrets).filter(([, value]) => value !== '').map(([name, value]) => ({ name, value }));
+    const mapping = base.mapping.trim() ? (JSON.parse(base.mapping) as Record<string, unknown>) : null;
+    return { name: base.name, kind, department: base.department, schedule: base.schedule || null, config: configOf(chosen!.configSchema, values), mapping, ...(typed.length > 0 ? { secrets: typed } : {}) };
+  };
+  const showPreview = async () => {
+    setFailure(null);
+    setPreview(null);
+    try {
+      const { previewConnector } = await graphql<{ previewConnector: PreviewResult }>(PREVIEW_CONNECTOR, { input: definition(), id: existing?.id ?? null });
+      setPreview(previewConnector);
+    } catch (error) {
+      fail(error);
+    }
+  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setFailure(null);
+    setPreview(null);
     setSaved(null);
     setTest(null);
     try {
@@ -119,7 +175,7 @@ function ConnectorForm({ kinds, existing }: { kinds: Kind[]; existing?: Existing
         if (typed.length > 0) input.secrets = typed;
         target = (await graphql<{ updateConnector: { id: string; name: string; version: number } }>(UPDATE_CONNECTOR, { id: existing.id, input })).updateConnector;
       } else {
-        const input = { name: base.name, kind, department: base.department, schedule: base.schedule || null, config, mapping, ...(typed.length > 0 ? { secrets: typed } : {}) };
+        const input = definition();
         target = (await graphql<{ registerConnector: { id: string; name: string } }>(REGISTER_CONNECTOR, { input })).registerConnector;
       }
       setSaved(target);
@@ -155,9 +211,13 @@ function ConnectorForm({ kinds, existing }: { kinds: Kind[]; existing?: Existing
           </fieldset>
         )}
         <div className="field"><label htmlFor="connector-mapping">{t('mapping')} (JSON)</label><textarea id="connector-mapping" rows={6} value={base.mapping} onChange={(event) => setBase({ ...base, mapping: event.target.value })} /></div>
-        <p className="actions"><button type="submit" disabled={!chosen}>{existing ? t('saveAndTest') : t('registerAndTest')}</button></p>
+        <p className="actions">
+          <button type="button" disabled={!chosen} onClick={() => void showPreview()}>{t('preview')}</button>
+          <button type="submit" disabled={!chosen}>{existing ? t('saveAndTest') : t('registerAndTest')}</button>
+        </p>
       </form>
       {failure && <p role="alert" className="error">{failure}</p>}
+      {preview && <Preview preview={preview} />}
       {saved && <p role="status">{existing ? t('saved') : t('registered')}: <a href={`#/connectors/${encodeURIComponent(saved.id)}`}>{saved.name}</a>{saved.version ? ` (${t('version')} ${saved.version})` : ''}</p>}
       {test && (
         <section aria-labelledby="test-heading">
