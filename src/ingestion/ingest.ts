@@ -333,10 +333,12 @@ function writeContext(sql: Sql, origin: IngestionOrigin): WriteContext {
  * Validates every row, then drops duplicates within the call (the first valid occurrence of a natural key is
  * kept): returns the accepted rows; the rejections are counted (and the first ones kept) in `summary`.
  */
+type CheckOrigin = Pick<IngestionOrigin, 'departmentIds' | 'today' | 'redactor' | 'rowOffset'>;
+
 async function acceptRows(
   validator: RowValidator,
   rows: readonly ObservationRow[],
-  origin: IngestionOrigin,
+  origin: CheckOrigin,
   summary: ImportSummary,
 ): Promise<ValidRow[]> {
   const offset = origin.rowOffset ?? 0;
@@ -541,6 +543,23 @@ async function writeAccepted(
   return totals;
 }
 
+/** ingestRows' checks (catalogue, scope, duplicates) writing nothing: the rejections, and the rows that would be written (previewConnector). */
+export async function validateRows(target: DataSource | EntityManager, rows: readonly ObservationRow[], origin: CheckOrigin): Promise<{ summary: ImportSummary; accepted: ValidRow[]; metricsByCode: Map<string, CatalogueMetric>; unitsByCode: Map<string, UnitVersion[]> }> {
+  const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
+  if (rows.length === 0) return { summary, accepted: [], metricsByCode: new Map(), unitsByCode: new Map() };
+  const sql = Sql.of(target);
+  const metricsByCode = await loadMetrics(target, sql);
+  const unitsByCode = await loadUnits(target, sql, rows);
+  const validator = new RowValidator({
+    metricsByCode,
+    unitsByCode,
+    departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
+    today: origin.today,
+  });
+  const accepted = await acceptRows(validator, rows, origin, summary);
+  return { summary, accepted, metricsByCode, unitsByCode };
+}
+
 /**
  * Validates `rows` and stores the accepted ones in one transaction (one per ROWS_PER_TRANSACTION accepted rows):
  * new natural keys are inserted, changed values replace the stored one after its revision is kept, identical
@@ -560,19 +579,9 @@ export async function ingestRows(
   if (!(target instanceof DataSource) && !target.queryRunner?.isTransactionActive) {
     throw new Error('ingestRows: an entity manager must be one of a transaction (or pass the data source)');
   }
-  const summary: ImportSummary = { fetched: rows.length, imported: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] };
-  if (rows.length === 0) return summary;
-
   const sql = Sql.of(target);
-  const metricsByCode = await loadMetrics(target, sql);
-  const unitsByCode = await loadUnits(target, sql, rows);
-  const validator = new RowValidator({
-    metricsByCode,
-    unitsByCode,
-    departmentIds: origin.departmentIds ? new Set(origin.departmentIds) : undefined,
-    today: origin.today,
-  });
-  const accepted = await acceptRows(validator, rows, origin, summary);
+  const { summary, accepted, metricsByCode, unitsByCode } = await validateRows(target, rows, origin);
+  if (rows.length === 0) return summary;
 
   const storedRejections = origin.runId === null ? [] : summary.rejections;
   if (accepted.length === 0 && storedRejections.length === 0) return summary;

@@ -157,6 +157,17 @@ describe('web console', () => {
     await page.getByRole('link', { name: /Sở Y tế/ }).click();
     await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
 
+    // The progress comes from the connectorRunUpdated subscription, over a WebSocket to the hub's own /graphql.
+    const sockets: string[] = [];
+    const updates: Array<{ id: string; status: string; batches: number }> = [];
+    page.on('websocket', (socket) => {
+      sockets.push(socket.url());
+      socket.on('framereceived', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: { connectorRunUpdated?: { id: string; status: string; batches: number } } } };
+        const run = message.type === 'next' ? message.payload?.data?.connectorRunUpdated : undefined;
+        if (run) updates.push({ id: run.id, status: run.status, batches: run.batches });
+      });
+    });
     await page.getByLabel('Từ', { exact: true }).fill('2024-01-01');
     await page.getByLabel('Đến', { exact: true }).fill('2024-01-20');
     await page.getByRole('button', { name: 'Nạp lại khoảng ngày' }).click();
@@ -165,6 +176,14 @@ describe('web console', () => {
     await page.locator('section.progress[data-run-status]:not([data-run-status="RUNNING"])').waitFor({ timeout: 120_000 });
     expect(await progress.getAttribute('data-run-status')).toMatch(/SUCCEEDED|PARTIAL/);
     expect(await progress.textContent()).toMatch(/Bị từ chối [1-9]/);
+    expect(await progress.getAttribute('data-run-source')).toBe('live');
+    expect(sockets).toEqual([`${origin.replace(/^http/, 'ws')}/graphql`]);
+    // At least the run's final state arrived as an event; its batches are shown as the page received them.
+    const finalUpdate = updates.find((update) => update.status !== 'RUNNING');
+    expect(finalUpdate?.batches).toBeGreaterThan(0);
+    expect(new Set(updates.map((update) => update.id)).size).toBe(1);
+    expect(await progress.getAttribute('data-run-batches')).toBe(String(finalUpdate?.batches));
+    expect(await progress.textContent()).toContain('Cập nhật trực tiếp');
 
     await page.getByRole('button', { name: /^Dòng bị từ chối #/ }).first().click();
     await page.getByRole('heading', { name: /^Dòng bị từ chối #/ }).waitFor();
@@ -189,6 +208,62 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Tắt kết nối' }).waitFor();
   });
 
+  it('department IT: when the WebSocket cannot be opened, a run is followed by reading it every second', async () => {
+    const page = await session();
+    // The page's sockets go to a path the hub refuses (404 on the upgrade), as behind a proxy that drops upgrades.
+    await page.context().addInitScript('window.WebSocket = class extends WebSocket { constructor(url, protocols) { super(String(url).replace(/graphql$/, "no-socket-here"), protocols); } };');
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: /Sở Y tế/ }).click();
+    await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    await page.getByRole('button', { name: 'Chạy ngay' }).click();
+    const progress = page.locator('section.progress');
+    await progress.waitFor();
+    await page.locator('section.progress[data-run-status]:not([data-run-status="RUNNING"])').waitFor({ timeout: 120_000 });
+    expect(await progress.getAttribute('data-run-source')).toBe('polling');
+    expect(await progress.textContent()).toContain('Đọc lại mỗi giây');
+    expect(sockets).toEqual([`${origin.replace(/^http/, 'ws')}/no-socket-here`]);
+    await expectAccessible(page);
+  });
+
+  it('department IT: uploads a CSV file to a push connector and reads the summary and the rejected rows; a file above maxRowsPerPush is refused before sending', async () => {
+    await dataOf(hub, 'mutation($input: ConnectorInput!) { registerConnector(input: $input) { id } }', {
+      input: { name: 'Sở Y tế — tệp tải lên', kind: 'push', department: 'SO_YT', config: { maxRowsPerPush: 3 } },
+    });
+    const page = await session();
+    const pushes: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/ingest/')) pushes.push(request.url());
+    });
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: 'Sở Y tế — tệp tải lên' }).click();
+    await page.getByRole('heading', { name: 'Tải lên tệp CSV' }).waitFor();
+    const csv = 'metric,unit,period,value\nKCB_BIOMETRIC_VISITS,16681,2025-08-01,57\nNO_SUCH_METRIC,16681,2025-08-01,3\n';
+    await page.getByLabel('Tệp CSV', { exact: true }).setInputFiles({ name: 'visits.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Tải lên', exact: true }).click();
+    const answer = page.locator('.push-answer');
+    await answer.waitFor();
+    expect([await answer.getAttribute('data-imported'), await answer.getAttribute('data-rejected')]).toEqual(['1', '1']);
+    const rejected = page.getByRole('table', { name: 'Dòng bị từ chối' }).locator('tbody tr');
+    expect(await rejected.count()).toBe(1);
+    const cells = await rejected.first().locator('td').allTextContents();
+    expect([cells[0], cells[1], cells[3]]).toEqual(['1', 'UNKNOWN_METRIC', expect.stringContaining('NO_SUCH_METRIC')]);
+    expect(pushes).toHaveLength(1);
+    await expectAccessible(page);
+    await screenshot(page, 'push-upload');
+
+    // Four data rows for a connector taking three per push: refused in the page, nothing sent.
+    const big = 'metric,unit,period,value\n' + 'KCB_BIOMETRIC_VISITS,16681,2025-08-01,57\n'.repeat(4);
+    await page.getByLabel('Tệp CSV', { exact: true }).setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(big) });
+    await page.getByRole('button', { name: 'Tải lên', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'nhiều hơn giới hạn 3 dòng' }).waitFor();
+    expect(pushes).toHaveLength(1);
+    expect(await answer.count()).toBe(0);
+  });
+
   it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {
     const page = await session();
     await signIn(page, origin, keys.DEPARTMENT_IT);
@@ -202,6 +277,21 @@ describe('web console', () => {
     await page.locator('#connector-schedule').fill('0 17 * * *');
     await page.getByLabel('Ánh xạ (JSON)').fill(JSON.stringify({ metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits' } }));
     await expectAccessible(page);
+    // Preview before saving: the source's records next to the rows the mapping makes, and the rejections; nothing saved.
+    const registered = async () => (await dataOf<{ connectors: { totalCount: number } }>(hub, 'query { connectors(first: 1) { totalCount } }')).connectors.totalCount;
+    const before = await registered();
+    await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
+    await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Có' }).waitFor({ timeout: 30_000 });
+    const samples = await page.locator('#preview-heading ~ .preview-columns .scroll').nth(0).locator('tbody tr').count();
+    const mapped = page.locator('#preview-heading ~ .preview-columns .scroll').nth(1);
+    expect(samples).toBeGreaterThan(0);
+    expect(await mapped.locator('tbody tr').count()).toBe(samples);
+    expect(await mapped.locator('thead').textContent()).toContain('metric');
+    await page.locator('.preview caption').filter({ hasText: 'Dòng bị từ chối' }).waitFor();
+    expect(await registered()).toBe(before);
+    await expectAccessible(page);
+    await page.locator('#preview-heading').scrollIntoViewIfNeeded();
+    await screenshot(page, 'preview-connector');
     await page.getByRole('button', { name: 'Đăng ký và kiểm tra' }).click();
     try {
       await page.getByRole('heading', { name: /^Kiểm tra nguồn — kết nối được: Có$/ }).waitFor({ timeout: 30_000 });
@@ -214,6 +304,52 @@ describe('web console', () => {
     await expectAccessible(page);
     await page.locator('#test-heading').scrollIntoViewIfNeeded();
     await screenshot(page, 'register-connector');
+  });
+
+  it('department IT: edits the registered connector through the same form, prefilled; secrets only as set / not set; a change made meanwhile is refused', async () => {
+    const page = await session();
+    await signIn(page, origin, keys.DEPARTMENT_IT);
+    await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
+    await page.getByRole('link', { name: 'Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)' }).click();
+    await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    await page.getByRole('link', { name: 'Sửa kết nối' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
+    // Prefilled with the current definition; the kind and the department cannot change.
+    expect(await page.locator('#config-url').inputValue()).toBe(`${feeds.url}/health/biometric-visits`);
+    expect(JSON.parse(await page.locator('#config-query').inputValue())).toEqual({ from: '{{from}}', to: '{{to}}' });
+    expect(await page.locator('#connector-schedule').inputValue()).toBe('0 17 * * *');
+    expect(JSON.parse(await page.getByLabel('Ánh xạ (JSON)').inputValue())).toMatchObject({ metric: { constant: 'KCB_BIOMETRIC_VISITS' } });
+    expect([await page.locator('#kind').isDisabled(), await page.locator('#connector-department').isDisabled()]).toEqual([true, true]);
+    // Secrets: never shown, only whether they are set; empty fields leave them as they are.
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('chưa đặt');
+    expect(await page.locator('#secret-token').inputValue()).toBe('');
+    await expectAccessible(page);
+
+    await page.locator('#connector-schedule').fill('30 17 * * *');
+    await page.locator('#secret-token').fill('console-edit-token-1');
+    await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
+    await page.getByRole('status').filter({ hasText: 'Đã lưu' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('phiên bản 2');
+    await page.getByRole('heading', { name: /^Kiểm tra nguồn — kết nối được: Có$/ }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'edit-connector');
+
+    // The connector as stored: the new schedule, the secret set, the mapping's version unchanged (not retyped).
+    const { connectors } = await dataOf<{ connectors: { edges: Array<{ node: { id: string; name: string; schedule: string; version: number; mappingVersion: number; secretNames: string[] } }> } }>(
+      hub,
+      'query { connectors(first: 50, filter: { department: "SO_YT", kind: "http-json" }) { edges { node { id name schedule version mappingVersion secretNames } } } }',
+    );
+    const edited = connectors.edges.map(({ node }) => node).filter((node) => node.name === 'Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)');
+    expect(edited.map((node) => [node.schedule, node.version, node.mappingVersion, node.secretNames])).toEqual([['30 17 * * *', 2, 1, ['token']]]);
+
+    // Edited meanwhile by someone else: the form's version is out of date, nothing is changed.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('đã đặt');
+    await dataOf(hub, 'mutation($id: ID!) { updateConnector(id: $id, input: { lookbackDays: 9 }) { version } }', { id: edited[0].id });
+    await page.locator('#connector-schedule').fill('45 17 * * *');
+    await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/version|phiên bản/i);
   });
 
   it('analyst: explores a metric, exports the answer as CSV and runs the same query in GraphiQL', async () => {

@@ -175,12 +175,13 @@ rule(
   'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric',
 );
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
-rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector');
+rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector previewConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');
 rule(result, 'ValidatedDefinition', 'name kind department schedule timeZone lookbackDays maxWindowDays config mapping');
 rule(result, 'PlanYear', 'program planYear taskGroups carriedOver');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
+rule(result, 'ConnectorPreview', 'ok message samples rows rejections');
 rule(result, 'DiscoveredStream', 'name fields sample');
 rule(result, 'CreatedApiKey', 'key apiKey');
 

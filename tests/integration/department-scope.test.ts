@@ -525,6 +525,7 @@ describe('department scope, derived from the schema', () => {
       revokeApiKey: () => 'revokeApiKey(id: "1") { id }',
       registerConnector: () => 'registerConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { id }',
       validateConnector: () => 'validateConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { name }',
+      previewConnector: () => 'previewConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { ok }',
       updateConnector: (id) => `updateConnector(id: "${id}", input: { lookbackDays: 5 }) { id }`,
       setConnectorEnabled: (id) => `setConnectorEnabled(id: "${id}", enabled: false) { id }`,
       deleteConnector: (id) => `deleteConnector(id: "${id}")`,

@@ -48,7 +48,7 @@ describe('live updates (graphql-ws on /graphql)', () => {
 
   beforeAll(async () => {
     feeds = await startFeedSimulator({ port: 0 });
-    hub = await startTestHub({ allowServers: [feeds.url], environment: { LIVE_UPDATES_AUTH_RECHECK_SECONDS: '0.3', LIVE_UPDATES_POLL_MS: '100' } });
+    hub = await startTestHub({ allowServers: [feeds.url], environment: { LIVE_UPDATES_AUTH_RECHECK_SECONDS: '0.3', LIVE_UPDATES_POLL_MS: '100', PUBLIC_BASE_PATH: '/pilothub' } });
     health = (await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, { input: { name: 'Live health push', kind: 'push', department: 'SO_YT', config: {} } })).registerConnector.id;
     justice = (await dataOf<{ registerConnector: { id: string } }>(hub, REGISTER, { input: { name: 'Live justice push', kind: 'push', department: 'SO_TP', config: {} } })).registerConnector.id;
     healthKey = (await createKey(hub, Role.DEPARTMENT_IT, ['SO_YT'])).headers.authorization;
@@ -75,6 +75,18 @@ describe('live updates (graphql-ws on /graphql)', () => {
     await subscribed(hub.hub.url, 'connectorRunUpdated');
     expect(admin.closed()).toBeNull();
     expect(runs.results).toEqual([]);
+  });
+
+  it('serves the socket behind a proxy that keeps PUBLIC_BASE_PATH (the console opens it next to its page), and no other path', async () => {
+    const prefixed = liveClient(hub.hub.url.replace(/\/graphql$/, '/pilothub/graphql'));
+    clients.push(prefixed);
+    prefixed.subscribe<RunEvent>(RUNS, { id: health });
+    await subscribed(hub.hub.url, 'connectorRunUpdated');
+    expect(prefixed.closed()).toBeNull();
+    const elsewhere = liveClient(hub.hub.url.replace(/\/graphql$/, '/other/graphql'));
+    clients.push(elsewhere);
+    elsewhere.subscribe<RunEvent>(RUNS, { id: health });
+    expect((await elsewhere.waitClosed()).code).not.toBe(1000);
   });
 
   it('a push is told as it happens: the run (RUNNING, then SUCCEEDED with its counts) and the observations it changed', async () => {

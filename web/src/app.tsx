@@ -7,7 +7,7 @@ import { credential, forgetCredential, storeCredential } from './session';
 import { ConnectorPage, ConnectorsPage } from './views/connectors';
 import { ExplorerPage } from './views/explorer';
 import { OverviewPage, PilotModelPage } from './views/overview';
-import { RegisterConnectorPage } from './views/register';
+import { EditConnectorPage, RegisterConnectorPage } from './views/register';
 import { ReportPage, ScorecardsPage } from './views/reports';
 
 /** The route in the URL fragment (`#/connectors/<id>`): the hub serves one page, so any prefix works. */
@@ -71,11 +71,12 @@ function LangSwitch({ lang, setLang }: { lang: Lang; setLang: (lang: Lang) => vo
 }
 
 function Page({ route }: { route: string[] }): ReactNode {
-  const [first, second] = route;
+  const [first, second, third] = route;
   if (first === 'models' && second) return <PilotModelPage code={second} />;
   if (first === 'scorecards') return <ScorecardsPage />;
   if (first === 'report') return <ReportPage />;
   if (first === 'connectors' && second === 'new') return <RegisterConnectorPage />;
+  if (first === 'connectors' && second && third === 'edit') return <EditConnectorPage id={second} />;
   if (first === 'connectors' && second) return <ConnectorPage id={second} />;
   if (first === 'connectors') return <ConnectorsPage />;
   if (first === 'explorer') return <ExplorerPage />;

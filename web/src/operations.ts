@@ -108,7 +108,7 @@ export const CONNECTORS = /* GraphQL */ `
   }
 `;
 
-const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom windowTo mappingVersion durationMs errorClass errorMessage summary { fetched imported updated unchanged rejected }`;
+const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom windowTo mappingVersion durationMs errorClass errorMessage batches attempts summary { fetched imported updated unchanged rejected }`;
 
 export const CONNECTOR = /* GraphQL */ `
   query ConsoleConnector($id: ID!) {
@@ -125,6 +125,13 @@ export const CONNECTOR = /* GraphQL */ `
 export const RUN = /* GraphQL */ `
   query ConsoleRun($id: ID!) {
     connectorRun(id: $id) { ${RUN_FIELDS} }
+  }
+`;
+
+/** A run's state after every batch it commits (over graphql-ws; the console's live progress view). */
+export const RUN_UPDATED = /* GraphQL */ `
+  subscription ConsoleRunUpdated($connectorId: ID!) {
+    connectorRunUpdated(connectorId: $connectorId) { ${RUN_FIELDS} }
   }
 `;
 
@@ -158,6 +165,25 @@ export const CONNECTOR_KINDS = /* GraphQL */ `
 export const REGISTER_CONNECTOR = /* GraphQL */ `
   mutation ConsoleRegisterConnector($input: ConnectorInput!) {
     registerConnector(input: $input) { id name }
+  }
+`;
+
+export const EDIT_CONNECTOR = /* GraphQL */ `
+  query ConsoleEditConnector($id: ID!) {
+    connector(id: $id) { id name kind schedule config mapping version secretNames department { code } }
+    connectorKinds { kind description pulled secretNames configSchema }
+  }
+`;
+
+export const UPDATE_CONNECTOR = /* GraphQL */ `
+  mutation ConsoleUpdateConnector($id: ID!, $input: ConnectorUpdateInput!) {
+    updateConnector(id: $id, input: $input) { id name version }
+  }
+`;
+
+export const PREVIEW_CONNECTOR = /* GraphQL */ `
+  mutation ConsolePreviewConnector($input: ConnectorInput!, $id: ID) {
+    previewConnector(input: $input, id: $id) { ok message samples rows rejections { rowIndex reason message raw } }
   }
 `;
 

@@ -27,3 +27,11 @@ export function hubUrl(path: string): string {
   const base = endpoint().replace(/\/graphql$/, '');
   return path.startsWith(base + '/') ? path : `${base}${path}`;
 }
+
+/**
+ * The subscriptions' WebSocket address: the GraphQL endpoint next to the page, on the page's own host, `ws:` or
+ * `wss:` as the page is `http:` or `https:` (so it follows PUBLIC_BASE_PATH and TLS as the page does).
+ */
+export function liveEndpoint(): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${endpoint()}`;
+}

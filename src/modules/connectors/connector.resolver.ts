@@ -25,6 +25,7 @@ import {
   ConnectorKindInfo,
   ConnectorRunConnection,
   ConnectorTestResult,
+  ConnectorPreview,
   ConnectorUpdateInput,
   ImportSummary,
   ObservationInput,
@@ -183,6 +184,21 @@ export class ConnectorResolver {
     @Arg('id', () => ID, { nullable: true, description: 'Global id (or databaseId) of the connector this definition would replace; null: a new connector.' }) id?: string | null,
   ): Promise<ValidatedDefinition> {
     return service(context).validate(input, id == null ? null : parseConnectorId(id), context.principal);
+  }
+
+  @Authorized(...CONNECTOR_WRITE_ROLES)
+  @Mutation(() => ConnectorPreview, {
+    description:
+      'Shows what a definition would bring before it is saved, writing nothing: checks it as validateConnector does (same errors and scope), reads ' +
+      'at most 20 records from its source as testConnector reaches it (same time limit and outbound allowlist; with id, the connector\'s own ' +
+      'secrets), maps them with its mapping and runs ingestion\'s validation on the rows: the samples, the rows and the rejections they would raise.',
+  })
+  previewConnector(
+    @Arg('input', () => ConnectorInput, { description: 'The whole definition to preview.' }) input: ConnectorInput,
+    @Ctx() context: HubContext,
+    @Arg('id', () => ID, { nullable: true, description: 'Global id (or databaseId) of the connector this definition would replace; null: a new connector.' }) id?: string | null,
+  ): Promise<ConnectorPreview> {
+    return service(context).preview(input, id == null ? null : parseConnectorId(id), context.principal);
   }
 
   @Authorized(...CONNECTOR_WRITE_ROLES)

@@ -1,7 +1,7 @@
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ZodError } from 'zod';
 import { connectorKind, CONNECTOR_KIND_NAMES } from '../../../connectors/registry';
-import { ConnectorError, type ConnectorContext, type ConnectorKind } from '../../../connectors/sdk/contract';
+import type { ConnectorContext, ConnectorKind } from '../../../connectors/sdk/contract';
 import { connectorMappingSchema, IDENTITY_MAPPING, metricCodesOf, type ConnectorMapping, type ObservationRow } from '../../../connectors/sdk/mapping';
 import { isValidDate } from '../../common/period';
 import { todayIn } from '../../common/clock';
@@ -10,19 +10,19 @@ import { requireByCode } from '../../database/by-code';
 import { isDuplicateKeyError, retryWriteConflicts } from '../../database/write-conflicts';
 import type { ConnectorRunner } from '../../ingestion/connector-runner';
 import type { ImportSummary } from '../../ingestion/ingest';
+import { readPreview, withSource, type SourceCall } from './connector-preview';
 import { storedRejection } from '../../ingestion/rejections';
 import { assertRole, assertVisible, CONNECTOR_WRITE_ROLES, forbidden } from '../../security/access';
 import { Role, type Principal } from '../../security/principal';
 import { shortestInterval, validateCron, validateTimeZone } from '../../scheduler/scheduler';
 import { secretDestination, type ConnectorSecretStore } from '../../security/connector-secrets';
-import type { OutboundGuard, OutboundSession } from '../../security/outbound-guard';
-import { SecretRedactor } from '../../security/secret-redactor';
+import type { OutboundGuard } from '../../security/outbound-guard';
 import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret, RunStatus, RunTrigger } from './connector.entity';
-import type { ConnectorInput, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput, ValidatedDefinition } from './connector.types';
+import type { ConnectorInput, ConnectorPreview, ConnectorTestResult, ConnectorUpdateInput, PushResult, SecretInput, ValidatedDefinition } from './connector.types';
 import { parseNodeId, toGlobalId } from '../../graphql/node-id';
 
 export const NAME_MAX = 200;
@@ -342,47 +342,35 @@ export class ConnectorService {
       const problem = zodToBadInput(config.error, 'config');
       return { ok: false, message: `the stored configuration is not valid any more: ${problem.message}; update the connector`, warnings: [], streams: [] };
     }
-    // One limit for the whole test (secrets, connection, check and discovery): a source that accepts and never
-    // answers, or a long CONNECTOR_TIMEOUT_SECONDS, still gets an answer before the request itself times out.
-    const limitMs = this.options.testTimeoutMs;
-    const controller = new AbortController();
-    const timedOut = (): ConnectorTestResult => ({
-      ok: false,
-      message: `Nguồn dữ liệu không trả lời trong ${limitMs / 1000} giây (timeout: the source did not answer within ${limitMs / 1000} s)`,
-      warnings: [],
-      streams: [],
+    return withSource<ConnectorTestResult>(this.sourceCall(), connector, kind, config.data, (context) => this.probe(kind, config.data, context), (message) => ({
+      ok: false, message, warnings: [], streams: [],
+    }));
+  }
+
+  /**
+   * What a definition would bring, before it is saved, writing nothing (see connector-preview.ts): checked as
+   * validateConnector checks it, scope included; a saved connector's own secrets when `id` is given.
+   */
+  async preview(input: ConnectorInput, id: number | null, principal: Principal): Promise<ConnectorPreview> {
+    const definition = await this.validate(input, id, principal);
+    const current = id == null ? null : await this.requireManageable(id, principal, 'previewConnector');
+    const department = await requireByCode(this.dataSource, Department, 'department', definition.department);
+    const config = JSON.stringify(definition.config);
+    const connector = Object.assign(new Connector(), {
+      id: current?.id ?? 0,
+      kind: definition.kind,
+      departmentId: department.id,
+      // As validate: whoever changes the configuration answers for where it points.
+      configuredByAdmin: current && current.config === config ? current.configuredByAdmin : principal.role === Role.ADMIN,
+      config,
+      timeZone: definition.timeZone,
     });
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new ConnectorError('TIMEOUT', `no answer within ${limitMs} ms`));
-        resolve('timeout');
-      }, limitMs);
-    });
-    let session: OutboundSession | undefined;
-    let redactor = new SecretRedactor([]);
-    const attempt = async (): Promise<ConnectorTestResult> => {
-      const prepared = await this.runner.connectorContext(connector, controller.signal);
-      session = prepared.session;
-      redactor = prepared.redactor;
-      this.requireEndpointsAllowed(kind.endpoints(config.data), prepared.session.policy, 'config');
-      return this.probe(kind, config.data, prepared.context);
-    };
-    const work = attempt();
-    try {
-      const result = await Promise.race([work, limit]);
-      // Everything the source said (messages, samples, errors) reaches the caller and the logs redacted, here.
-      return result === 'timeout' || controller.signal.aborted ? timedOut() : redactor.value(result);
-    } catch (error) {
-      if (controller.signal.aborted) return timedOut();
-      // The source's own failure (unreachable, refused, a bad answer, a secret that cannot be used): the answer.
-      if (error instanceof ConnectorError) return { ok: false, message: redactor.text(error.message), warnings: [], streams: [] };
-      throw redactor.error(error);
-    } finally {
-      clearTimeout(timer);
-      // The abandoned work ends on the aborted signal; its session closes when it does.
-      void work.catch(() => undefined).finally(() => session?.close().catch(() => undefined));
-    }
+    return readPreview(this.dataSource, this.sourceCall(), connector, definition, todayIn(this.options.timeZone));
+  }
+
+  /** How testConnector and previewConnector reach a source: the runner's context, the test's time limit, the allowlist. */
+  private sourceCall(): SourceCall {
+    return { runner: this.runner, limitMs: this.options.testTimeoutMs, allow: (endpoints, policy) => this.requireEndpointsAllowed(endpoints, policy, 'config') };
   }
 
   /** Checks the source, then discovers its streams; what the kind said, unredacted. */

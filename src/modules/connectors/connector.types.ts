@@ -258,6 +258,24 @@ export class PushResult {
   rejections: RunRejection[];
 }
 
+@ObjectType({ description: 'Result of previewConnector: a few records read from the source, the rows the mapping makes of them and the rows ingestion would reject; nothing is written.' })
+export class ConnectorPreview {
+  @Field({ description: 'True when the source was read; false when it could not be (message says why), or the kind is pushed and has no source to read.' })
+  ok: boolean;
+
+  @Field({ description: 'What happened, in words; on failure the source\'s error (credentials redacted).' })
+  message: string;
+
+  @Field(() => [GraphQLJSONObject], { complexity: listCost, description: 'The source records read (at most 20, from the routine window: the last lookbackDays days), as the kind read them, credentials redacted.' })
+  samples: Array<Record<string, unknown>>;
+
+  @Field(() => [GraphQLJSONObject], { complexity: listCost, description: 'The rows the mapping makes of the samples (metric, unit, period, value, numerator, denominator as they would be sent to ingestion), in order; a row\'s index is its rowIndex in rejections.' })
+  rows: Array<Record<string, unknown>>;
+
+  @Field(() => [RunRejection], { complexity: listCost, description: 'The rows ingestion would reject, with the reason and message a run would record.' })
+  rejections: RunRejection[];
+}
+
 @ObjectType({ description: 'A connector definition as the hub would store it: the name trimmed and in NFC, defaults filled (see validateConnector).' })
 export class ValidatedDefinition {
   @Field({ description: 'The name as it would be stored.' })

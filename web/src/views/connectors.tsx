@@ -4,6 +4,7 @@ import { useConsole, useName, useQuery } from '../context';
 import { formatDate, formatDateTime, formatNumber } from '../i18n';
 import { CONNECTOR, CONNECTORS, REJECTIONS, RUN_CONNECTOR, SET_ENABLED } from '../operations';
 import { Badge, Loaded, nodes } from './common';
+import { PushUpload } from './push-upload';
 import { useRunProgress, type Run } from './run-progress';
 
 interface Named { code: string; name: string; nameVi: string }
@@ -63,20 +64,21 @@ function RunSummary({ run }: { run: Run }) {
 }
 
 /** A started run, followed until it finishes: status, rows so far, then its summary. */
-function RunProgress({ started, onFinished }: { started: Run; onFinished: () => void }) {
-  const { t } = useConsole();
-  const run = useRunProgress(started);
+function RunProgress({ started, connectorId, onFinished }: { started: Run; connectorId: string; onFinished: () => void }) {
+  const { t, lang } = useConsole();
+  const { run, source } = useRunProgress(started, connectorId);
   const done = run !== null && run.status !== 'RUNNING';
   useEffect(() => {
     if (done) onFinished();
   }, [done, onFinished]);
   if (!run) return null;
   return (
-    <section className="card progress" aria-live="polite" aria-label={t('progress')} data-run-status={run.status}>
+    <section className="card progress" aria-live="polite" aria-label={t('progress')} data-run-status={run.status} data-run-source={source ?? ''} data-run-batches={run.batches}>
       <h2>{t('progress')} #{run.databaseId}</h2>
       <p><Badge value={run.status} /> {run.windowFrom ? `${formatDate(run.windowFrom)} – ${formatDate(run.windowTo)}` : ''}</p>
       {run.status === 'RUNNING' && <progress aria-label={t('progress')} />}
       <p>{t('rowsSoFar')}: <RunSummary run={run} /></p>
+      <p>{t('batches')}: {formatNumber(lang, run.batches, 0)}{source && <> · <span>{source === 'live' ? t('liveUpdates') : t('polling')}</span></>}</p>
       {run.errorMessage && <p className="error">{run.errorClass}: {run.errorMessage}</p>}
     </section>
   );
@@ -144,6 +146,7 @@ export function ConnectorPage({ id }: { id: string }) {
           <>
             <p><a href="#/connectors">← {t('navConnectors')}</a></p>
             <h1>{connector.name}</h1>
+            {mayWrite && <p><a className="button" href={`#/connectors/${encodeURIComponent(id)}/edit`}>{t('editConnector')}</a></p>}
             <dl className="facts">
               <div><dt>{t('kind')}</dt><dd>{connector.kind}</dd></div>
               <div><dt>{t('department')}</dt><dd>{name(connector.department)}</dd></div>
@@ -171,7 +174,8 @@ export function ConnectorPage({ id }: { id: string }) {
                 {failure && <p role="alert" className="error">{failure}</p>}
               </section>
             )}
-            {started && <RunProgress key={started.id} started={started} onFinished={reload} />}
+            {mayWrite && connector.kind === 'push' && <PushUpload connectorId={id} config={connector.config} onPushed={reload} />}
+            {started && <RunProgress key={started.id} started={started} connectorId={id} onFinished={reload} />}
             <section aria-labelledby="config-heading">
               <h2 id="config-heading">{t('configuration')}</h2>
               <pre className="json" tabIndex={0}>{JSON.stringify(connector.config, null, 2)}</pre>
