@@ -98,13 +98,10 @@ interface RunProgress {
 
 /** Longest pause between attempts to record how a run ended while the database is unreachable. */
 const RECORD_RETRY_MAX_DELAY_MS = 5_000;
-
 const SUMMARY_FIELDS = ['fetched', 'imported', 'updated', 'unchanged', 'rejected'] as const;
 type Counts = Pick<ImportSummary, (typeof SUMMARY_FIELDS)[number]>;
 
-function emptyCounts(): Counts {
-  return { fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 };
-}
+const emptyCounts = (): Counts => ({ fetched: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0 });
 
 /**
  * The counts of the last attempt, with the values earlier attempts of the run wrote counted as imported or updated
@@ -318,8 +315,11 @@ export class ConnectorRunner {
     const heartbeat = setInterval(() => {
       repository
         .update({ id: run.id, status: RunStatus.RUNNING }, { heartbeatAt: new Date() })
-        .then((result) => {
+        .then(async (result) => {
           if (result.affected !== 0 || holding.signal.aborted) return;
+          // No longer RUNNING: closed by another process (INTERRUPTED), or ended here by a write just before this tick.
+          const now = await repository.findOne({ where: { id: run.id }, select: { id: true, status: true } });
+          if (now?.status !== RunStatus.INTERRUPTED || holding.signal.aborted) return;
           this.options.logger?.warn(names, 'connector run closed by another hub process (its heartbeat was late): stopping it here');
           holding.abort(new Error('the run was closed by another process'));
         })
