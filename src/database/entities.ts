@@ -3,6 +3,7 @@ import { Program } from '../modules/catalogue/program.entity';
 import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { Department } from '../modules/departments/department.entity';
+import { DepartmentMove, DepartmentReorganization, DepartmentSuccession } from '../modules/departments/reorganization.entity';
 import { ObservationRevision } from '../modules/observations/observation-revision.entity';
 import { ConnectorRun, ConnectorRunLock, RunRejection, SkippedFire } from '../modules/connectors/connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
@@ -20,6 +21,9 @@ import { LiveEvent } from '../live/live-event.entity';
 
 export const entities = [
   Department,
+  DepartmentReorganization,
+  DepartmentSuccession,
+  DepartmentMove,
   Program,
   TaskGroup,
   Task,

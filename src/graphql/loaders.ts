@@ -11,6 +11,7 @@ import { connectorHealth } from '../modules/connectors/connector-health';
 import { Connector, ConnectorSecret } from '../modules/connectors/connector.entity';
 import type { ConnectorHealth } from '../modules/connectors/connector.types';
 import { Department } from '../modules/departments/department.entity';
+import { successionsOf } from '../modules/departments/department-history';
 import { Metric, MetricChange } from '../modules/metrics/metric.entity';
 import { cumulativeTotals, latestPoints, type MetricPoint } from '../modules/observations/metric-values';
 import { revisionsKnownAt } from '../modules/observations/observation.service';
@@ -73,6 +74,9 @@ export class RequestLoaders {
   // Relations through link tables.
   /** Departments supporting a pilot model, by code. */
   readonly supportingDepartments: DataLoader<number, Department[]>;
+  /** Departments that took over a department's work in reorganizations, and those whose work it took over. */
+  readonly departmentSuccessors: DataLoader<number, Department[]>;
+  readonly departmentPredecessors: DataLoader<number, Department[]>;
   /** Departments a DEPARTMENT_IT key is scoped to, by code. */
   readonly apiKeyDepartments: DataLoader<number, Department[]>;
   /** Units of the previous edition a unit was formed from. */
@@ -119,6 +123,8 @@ export class RequestLoaders {
     this.outboundHostGrants = this.byForeignKey(OutboundHostDepartment, 'outboundHostId', { departmentId: 'ASC' });
 
     this.supportingDepartments = new DataLoader((modelIds) => supportingDepartmentsOf(dataSource, modelIds));
+    this.departmentSuccessors = new DataLoader((ids) => successionsOf(dataSource, ids, 'successors'));
+    this.departmentPredecessors = new DataLoader((ids) => successionsOf(dataSource, ids, 'predecessors'));
     this.apiKeyDepartments = new DataLoader((keyIds) => departmentsOfApiKeys(dataSource, keyIds));
     const predecessorRows = this.byForeignKey(UnitPredecessor, 'unitId', { predecessorId: 'ASC' });
     const successorRows = this.byForeignKey(UnitPredecessor, 'predecessorId', { unitId: 'ASC' });

@@ -7,6 +7,7 @@ import { AuditEventResolver } from '../security/audit.resolver';
 import { CatalogueLifecycleResolver, MetricHistoryResolver } from '../modules/catalogue/catalogue-lifecycle.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
+import { DepartmentSuccessionResolver, ReorganizationResolver } from '../modules/departments/reorganization.resolver';
 import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '../modules/connectors/connector.resolver';
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
@@ -28,6 +29,8 @@ export const resolvers = [
   TaskResolver,
   PilotModelResolver,
   DepartmentResolver,
+  DepartmentSuccessionResolver,
+  ReorganizationResolver,
   AdministrativeUnitResolver,
   MetricResolver,
   MetricObservationsResolver,

@@ -86,7 +86,7 @@ rule(catalogue, 'Program', 'id code name nameVi decision planYear planYears task
 rule(catalogue, 'TaskGroup', 'id code number name nameVi planYear basis program leadDepartment tasks pilotModels');
 rule(catalogue, 'Task', 'id code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit progressNote retiredOn planYear carriedOverFrom leadDepartment taskGroup overdue daysLate history statusHistory');
 rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo progressNote retiredOn leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
-rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
+rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor successors predecessors pilotModels freshness scorecard');
 rule(catalogue, 'AdministrativeUnit', 'id code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');
 rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays description retiredOn history basis isDemo freshness pilotModel department');
@@ -174,12 +174,16 @@ rule(
   'Mutation',
   'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric',
 );
+rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'createDepartment mergeDepartments splitDepartment');
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector previewConnector');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'updateConnector setConnectorEnabled deleteConnector testConnector runConnector submitObservations');
 rule(result, 'PushResult', 'run summary rejections');
 rule(result, 'ValidatedDefinition', 'name kind department schedule timeZone lookbackDays maxWindowDays config mapping');
 rule(result, 'PlanYear', 'program planYear taskGroups carriedOver');
+rule(result, 'Reorganization', 'reorganization predecessors successors moved apiKeysToReview');
+rule(result, 'DepartmentReorganization', 'kind effectiveOn note author recordedAt');
+rule(result, 'MovedItems', 'taskGroups tasks pilotModels supportedPilotModels metrics connectors');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'ConnectorPreview', 'ok message samples rows rejections');
 rule(result, 'DiscoveredStream', 'name fields sample');

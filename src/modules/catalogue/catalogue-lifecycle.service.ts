@@ -25,11 +25,11 @@ const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const FIRST_PLAN_YEAR = 2000;
 const LAST_PLAN_YEAR = 2100;
 
-type Diff = Record<string, { from: unknown; to: unknown }>;
-type ChangeTable = typeof TaskChange | typeof PilotModelChange | typeof MetricChange;
+export type Diff = Record<string, { from: unknown; to: unknown }>;
+export type ChangeTable = typeof TaskChange | typeof PilotModelChange | typeof MetricChange;
 
 /** A change record to append: the fact, its values and the per-field diff. */
-interface Recorded {
+export interface Recorded {
   field: ChangedField;
   fromValue?: string | null;
   toValue: string;
@@ -100,14 +100,14 @@ async function existing<T extends { id: number; code: string }>(manager: EntityM
   return row;
 }
 
-async function assertNewCode(manager: EntityManager, target: EntityTarget<{ id: number; code: string }>, field: string, what: string, code: string): Promise<void> {
+export async function assertNewCode(manager: EntityManager, target: EntityTarget<{ id: number; code: string }>, field: string, what: string, code: string): Promise<void> {
   // Codes are compared exactly (findByCode); MariaDB's collation would also refuse another letter case on insert.
   const taken = await manager.getRepository(target).findOne({ where: { code } as never });
   if (taken) throw new HubError('CONFLICT', `${field}: a ${what} with code "${taken.code}" already exists (codes are unique and never reused)`, field);
 }
 
 /** Runs one catalogue write in a transaction; a unique-key race on a code becomes CONFLICT naming the field. */
-async function write<T>(scope: RequestScope, codeField: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function write<T>(scope: RequestScope, codeField: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   try {
     return await scope.dataSource.transaction(work);
   } catch (error) {
@@ -116,12 +116,17 @@ async function write<T>(scope: RequestScope, codeField: string, work: (manager: 
   }
 }
 
-async function record(scope: RequestScope, manager: EntityManager, table: ChangeTable, subjectId: number, changes: Recorded[], note: string | null): Promise<void> {
+function record(scope: RequestScope, manager: EntityManager, table: ChangeTable, subjectId: number, changes: Recorded[], note: string | null): Promise<void> {
+  return recordEach(scope, manager, table, changes.map((change) => ({ subjectId, ...change })), note);
+}
+
+/** Appends change records of any number of subjects in one statement, all at one time, by the caller, with one note. */
+export async function recordEach(scope: RequestScope, manager: EntityManager, table: ChangeTable, changes: Array<Recorded & { subjectId: number }>, note: string | null): Promise<void> {
   if (changes.length === 0) return;
   const changedAt = new Date();
   await manager.getRepository(table).insert(
     changes.map((change) => ({
-      subjectId,
+      subjectId: change.subjectId,
       field: change.field,
       fromValue: change.fromValue ?? null,
       toValue: change.toValue,

@@ -12,6 +12,8 @@ export enum ChangedField {
   PROGRESS_NOTE = 'PROGRESS_NOTE',
   RETIRED = 'RETIRED',
   CARRIED_OVER = 'CARRIED_OVER',
+  LEAD_DEPARTMENT = 'LEAD_DEPARTMENT',
+  SUPPORTING_DEPARTMENT = 'SUPPORTING_DEPARTMENT',
 }
 registerEnumType(ChangedField, {
   name: 'ChangedField',
@@ -27,6 +29,14 @@ registerEnumType(ChangedField, {
     },
     PROGRESS_NOTE: { description: 'The lead department’s progress note (báo cáo tiến độ).' },
     RETIRED: { description: 'The item was retired (toValue: the day, YYYY-MM-DD).' },
+    LEAD_DEPARTMENT: {
+      description:
+        'A reorganization moved it to another department (for a metric: its reporting department): fromValue and toValue are the department codes; `changes.effectiveOn.to` is the first day the new one leads it.',
+    },
+    SUPPORTING_DEPARTMENT: {
+      description:
+        'A reorganization replaced a supporting department of a pilot model: fromValue is the predecessor’s code, toValue the successor’s (empty when the successor already leads or supports it); `changes.effectiveOn.to` is the effective date.',
+    },
     CARRIED_OVER: {
       description: 'Unfinished, carried over into a later plan year (on the origin: toValue is the new task’s code; on the new task: fromValue is the origin’s code).',
     },

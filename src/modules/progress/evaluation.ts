@@ -9,6 +9,7 @@ import { Program } from '../catalogue/program.entity';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Connector, RunErrorClass } from '../connectors/connector.entity';
 import type { Department } from '../departments/department.entity';
+import { connectorDepartmentAtRun } from '../departments/department-history';
 import { FreshnessStatus } from '../metrics/freshness';
 import { CompletionTiming } from './item-state';
 import { DEFAULT_PROGRAM } from './progress-report';
@@ -166,7 +167,7 @@ async function failedRuns(dataSource: DataSource, window: Judgement, timeZone: s
   const rows = await dataSource
     .createQueryBuilder(ConnectorRun, 'run')
     .innerJoin(Connector, 'connector', 'connector.id = run.connectorId')
-    .select('connector.departmentId', 'departmentId')
+    .select(connectorDepartmentAtRun('run', 'connector'), 'departmentId')
     .addSelect('run.id', 'runId')
     .addSelect('connector.name', 'connector')
     .addSelect('run.status', 'status')
@@ -204,7 +205,7 @@ export async function buildEvaluation(
   const plan = snapshot.plan(program, year);
   const weights = options.weights;
   const rows = snapshot.departmentsInWindow().map((department) => {
-    const led = (items: Tracked[]) => items.filter(({ item }) => item.leadDepartmentId === department.id);
+    const led = (items: Tracked[]) => items.filter(({ leadDepartmentId }) => leadDepartmentId === department.id);
     const due = led(plan.tasks).filter(({ state }) => state.deadline >= from && state.deadline <= to);
     const completedAs = (timing: CompletionTiming) => due.filter(({ state }) => state.completion === timing);
     const open = due.filter(({ state }) => state.status !== ProgressStatus.COMPLETED);

@@ -16,6 +16,8 @@ import type { Principal } from '../../security/principal';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Connector, RunErrorClass, RunStatus } from '../connectors/connector.entity';
 import { Department } from '../departments/department.entity';
+import { connectorDepartmentAtRun, DepartmentsAsOf } from '../departments/department-history';
+import { MovedSubject } from '../departments/reorganization.entity';
 import { FreshnessStatus, metricFreshness, summarize } from '../metrics/freshness';
 import { Metric } from '../metrics/metric.entity';
 import { cumulativeTotals, latestPoints } from '../observations/metric-values';
@@ -40,6 +42,8 @@ export interface Tracked {
   name: string;
   nameVi: string;
   state: ItemState;
+  /** The department that led it on asOf (before a reorganization's effective date: the predecessor). */
+  leadDepartmentId: number;
 }
 
 /** The window a snapshot is judged on: statuses on `asOf`, task deadlines and runs in `from`…`to`. */
@@ -136,6 +140,7 @@ export class ProgressSnapshot {
     readonly models: Tracked[],
     readonly statusChanges: Array<{ kind: AccountableKind; change: ChangeRow; subject: Tracked }>,
     readonly standings: MetricStanding[],
+    /** Connectors with the department each belonged to on asOf. */
     private readonly connectors: Connector[],
     /** Run statistics per department id (operational data: callers decide what to show). */
     readonly runs: Map<number, DataQuality>,
@@ -153,10 +158,11 @@ export class ProgressSnapshot {
       dataSource.getRepository(Metric).find({ order: { code: 'ASC' } }),
       dataSource.getRepository(Connector).find({ select: { id: true, departmentId: true, createdAt: true, deletedAt: true } }),
     ]);
-    const [latest, cumulative, runs] = await Promise.all([
+    const [latest, cumulative, runs, departmentOf] = await Promise.all([
       latestPoints(dataSource, metrics, asOf),
       cumulativeTotals(dataSource, metrics, asOf),
       ProgressSnapshot.loadRuns(dataSource, window, timeZone),
+      DepartmentsAsOf.load(dataSource, asOf),
     ]);
 
     const track = (kind: AccountableKind, changes: ChangeRow[], item: Task | PilotModel, name: string, nameVi: string): Tracked => ({
@@ -165,7 +171,11 @@ export class ProgressSnapshot {
       name,
       nameVi,
       state: stateAt(item, changes, asOf, timeZone),
+      leadDepartmentId: departmentOf.of(kind === AccountableKind.TASK ? MovedSubject.TASK : MovedSubject.PILOT_MODEL, item.id, item.leadDepartmentId),
     });
+    // Rows read for this snapshot only: task groups and connectors are shown under the department of asOf.
+    for (const group of taskGroups) group.leadDepartmentId = departmentOf.of(MovedSubject.TASK_GROUP, group.id, group.leadDepartmentId);
+    for (const connector of connectors) connector.departmentId = departmentOf.of(MovedSubject.CONNECTOR, connector.id, connector.departmentId);
     const historyOf = (changes: ChangeRow[]) => {
       const bySubject = new Map<number, ChangeRow[]>();
       for (const change of [...changes].sort(byOldestFirst)) {
@@ -204,7 +214,7 @@ export class ProgressSnapshot {
         metric,
         pilotModel: model.item as PilotModel,
         pilotModelStatus: model.state.status,
-        department: departmentById.get(metric.departmentId)!,
+        department: departmentById.get(departmentOf.of(MovedSubject.METRIC, metric.id, metric.departmentId))!,
         latestPeriod: point?.period ?? null,
         latestValue: point?.value ?? null,
         target,
@@ -225,7 +235,8 @@ export class ProgressSnapshot {
     const rows = await dataSource
       .createQueryBuilder(ConnectorRun, 'run')
       .innerJoin(Connector, 'connector', 'connector.id = run.connectorId')
-      .select('connector.departmentId', 'departmentId')
+      // A run counts for the department the connector belonged to when it started.
+      .select(connectorDepartmentAtRun('run', 'connector'), 'departmentId')
       .addSelect('COUNT(*)', 'runs')
       // A run interrupted by a shutdown is no failure (another process ran the connector again).
       .addSelect("SUM(CASE WHEN run.status IN (:...failed) AND COALESCE(run.errorClass, '') <> :shutdown THEN 1 ELSE 0 END)", 'failedRuns')
@@ -237,7 +248,7 @@ export class ProgressSnapshot {
         failed: FAILED_RUNS,
         shutdown: RunErrorClass.SHUTDOWN,
       })
-      .groupBy('connector.departmentId')
+      .groupBy(connectorDepartmentAtRun('run', 'connector'))
       .getRawMany<RunRow>();
     return new Map(rows.map((row) => {
       const fetched = number(row.fetched);
@@ -273,7 +284,7 @@ export class ProgressSnapshot {
     const withheld = new Withheld(
       `DepartmentScorecard: connectors and run statistics of ${department.code} are not visible to this caller (role ${principal.role})`,
     );
-    const led = (items: Tracked[]) => items.filter(({ item }) => item.leadDepartmentId === department.id);
+    const led = (items: Tracked[]) => items.filter(({ leadDepartmentId }) => leadDepartmentId === department.id);
     const connectors = this.connectors.filter((connector) =>
       connector.departmentId === department.id &&
       todayIn(this.timeZone, connector.createdAt) <= asOf &&
@@ -321,14 +332,14 @@ export class ProgressSnapshot {
       items
         .filter(({ state }) => state.overdue)
         .sort((a, b) => b.state.daysLate - a.state.daysLate || a.item.code.localeCompare(b.item.code))
-        .map(({ kind, item, name, nameVi, state }): OverdueItem => ({
+        .map(({ kind, item, name, nameVi, state, leadDepartmentId }): OverdueItem => ({
           kind,
           code: item.code,
           name,
           nameVi,
           status: state.status,
           taskGroup: groupById.get(item.taskGroupId)!,
-          leadDepartment: departmentById.get(item.leadDepartmentId)!,
+          leadDepartment: departmentById.get(leadDepartmentId)!,
           responsiblePerson: state.responsiblePerson,
           deadline: state.deadline,
           daysLate: state.daysLate,
@@ -368,7 +379,7 @@ export class ProgressSnapshot {
         code: subject.item.code,
         name: subject.name,
         nameVi: subject.nameVi,
-        leadDepartment: departmentById.get(subject.item.leadDepartmentId)!,
+        leadDepartment: departmentById.get(subject.leadDepartmentId)!,
         fromStatus: change.fromValue as ProgressStatus,
         toStatus: change.toValue as ProgressStatus,
         changedAt: change.changedAt,

@@ -1,0 +1,57 @@
+/**
+ * Who led what when: after a reorganization an item's department column holds its successor, and the
+ * department_move rows say which department it belonged to before each effective date. Reports as of a day read
+ * the department from here, set-based (one statement for the day, one correlated subquery for runs).
+ */
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { Department } from './department.entity';
+import { DepartmentMove, DepartmentSuccession, MovedSubject } from './reorganization.entity';
+
+/** The department of each moved item as of one day; items never moved keep their current department. */
+export class DepartmentsAsOf {
+  private constructor(private readonly before: ReadonlyMap<string, number>) {}
+
+  /** Every move that takes effect after `asOf`, in one statement: the earliest one per item names its department on asOf. */
+  static async load(source: DataSource | EntityManager, asOf: string): Promise<DepartmentsAsOf> {
+    const moves = await source
+      .getRepository(DepartmentMove)
+      .createQueryBuilder('move')
+      .select(['move.id', 'move.subjectType', 'move.subjectId', 'move.fromDepartmentId', 'move.effectiveOn'])
+      .where('move.effectiveOn > :asOf', { asOf })
+      .andWhere('move.subjectType <> :support', { support: MovedSubject.PILOT_MODEL_SUPPORT })
+      .orderBy('move.effectiveOn', 'ASC')
+      .addOrderBy('move.id', 'ASC')
+      .getMany();
+    const before = new Map<string, number>();
+    for (const move of moves) {
+      const key = `${move.subjectType}:${move.subjectId}`;
+      if (!before.has(key)) before.set(key, move.fromDepartmentId);
+    }
+    return new DepartmentsAsOf(before);
+  }
+
+  /** The department `subject` #`id` belonged to on the day, given the one it belongs to now. */
+  of(subject: MovedSubject, id: number, current: number): number {
+    return this.before.get(`${subject}:${id}`) ?? current;
+  }
+}
+
+/**
+ * SQL for the department a connector belonged to when a run started: the predecessor of the first move that took
+ * effect after the run started, else the connector's department. `run` and `connector` are query aliases.
+ */
+export function connectorDepartmentAtRun(run: string, connector: string): string {
+  return (
+    `COALESCE((SELECT dm.fromDepartmentId FROM department_move dm WHERE dm.subjectType = '${MovedSubject.CONNECTOR}' ` +
+    `AND dm.subjectId = ${connector}.id AND dm.effectiveAt > ${run}.startedAt ORDER BY dm.effectiveAt ASC, dm.id ASC LIMIT 1), ${connector}.departmentId)`
+  );
+}
+
+/** Successors (from merges and splits) and predecessors of departments, by department id, in two statements whatever their number. */
+export async function successionsOf(manager: DataSource | EntityManager, ids: readonly number[], direction: 'successors' | 'predecessors'): Promise<Department[][]> {
+  const [key, other] = direction === 'successors' ? (['predecessorId', 'successorId'] as const) : (['successorId', 'predecessorId'] as const);
+  const links = await manager.getRepository(DepartmentSuccession).find({ where: { [key]: In([...ids]) }, order: { id: 'ASC' } });
+  const departments = links.length === 0 ? [] : await manager.getRepository(Department).findBy({ id: In(links.map((link) => link[other])) });
+  const byId = new Map(departments.map((department) => [department.id, department]));
+  return ids.map((id) => links.filter((link) => link[key] === id).map((link) => byId.get(link[other])!));
+}
