@@ -262,6 +262,14 @@ describe('department reorganizations', () => {
     expect(status.extensions?.code).toBe('FORBIDDEN');
     const register = await errorOf(hub, REGISTER, { input: { name: 'Mới', kind: 'push', department: 'SO_XD', config: {} } }, transport);
     expect(register.extensions?.code).toBe('FORBIDDEN');
+    // Nor does anything new start under Transport, whoever asks.
+    for (const headers of [transport, admin]) {
+      const ended = await errorOf(hub, REGISTER, { input: { name: 'Mới', kind: 'push', department: 'SO_GTVT', config: {} } }, headers);
+      expect({ ...ended.extensions, message: ended.message }).toEqual({
+        code: 'BAD_USER_INPUT', field: 'input.department',
+        message: 'input.department: department SO_GTVT was reorganized (MERGE effective 2025-03-01): its work passed to its successors; use one of them (e.g. SO_XD)',
+      });
+    }
     // Its own history stays readable, run statistics included; Construction's operational figures stay withheld.
     const history = byCode(await scorecards('2025-02-28', ['SO_GTVT'], { from: '2025-01-01', to: '2025-02-28' }, transport));
     expect(history.SO_GTVT).toMatchObject({ connectors: 2, dataQuality: { runs: 1 } });

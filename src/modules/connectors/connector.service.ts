@@ -19,6 +19,7 @@ import { secretDestination, type ConnectorSecretStore } from '../../security/con
 import type { OutboundGuard } from '../../security/outbound-guard';
 import type { OutboundPolicy } from '../../security/outbound-policy';
 import { Department } from '../departments/department.entity';
+import { assertNotReorganized } from '../departments/department-history';
 import { Metric } from '../metrics/metric.entity';
 import { ConnectorRun, RunRejection } from './connector-run.entity';
 import { Connector, ConnectorMappingVersion, ConnectorSecret, RunStatus, RunTrigger } from './connector.entity';
@@ -117,6 +118,7 @@ export class ConnectorService {
     if (principal.departmentIds && !principal.departmentIds.includes(department.id)) {
       throw forbidden(`input.department: ${department.code} is outside the departments of this caller`);
     }
+    await assertNotReorganized(this.dataSource, department, 'input.department');
     const definition = await this.validDefinition({
       kind: input.kind,
       departmentId: department.id,

@@ -4,6 +4,7 @@
  * the department from here, set-based (one statement for the day, one correlated subquery for runs).
  */
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { badInput } from '../../common/errors';
 import { Department } from './department.entity';
 import { DepartmentMove, DepartmentSuccession, MovedSubject } from './reorganization.entity';
 
@@ -54,4 +55,18 @@ export async function successionsOf(manager: DataSource | EntityManager, ids: re
   const departments = links.length === 0 ? [] : await manager.getRepository(Department).findBy({ id: In(links.map((link) => link[other])) });
   const byId = new Map(departments.map((department) => [department.id, department]));
   return ids.map((id) => links.filter((link) => link[key] === id).map((link) => byId.get(link[other])!));
+}
+
+/**
+ * Refuses new work under a department a merge or split ended: from its effective date its successors hold its
+ * work, and a key scoped to it must not start anything there (it keeps reading its history only).
+ */
+export async function assertNotReorganized(source: DataSource | EntityManager, department: Department, field: string): Promise<void> {
+  const link = await source.getRepository(DepartmentSuccession).findOne({ where: { predecessorId: department.id }, relations: { reorganization: true, successor: true } });
+  if (link) {
+    throw badInput(
+      field,
+      `department ${department.code} was reorganized (${link.reorganization!.kind} effective ${link.reorganization!.effectiveOn}): its work passed to its successors; use one of them (e.g. ${link.successor!.code})`,
+    );
+  }
 }
