@@ -490,7 +490,7 @@ describe('department scope, derived from the schema', () => {
   const fingerprint = async () => {
     const tables = [
       'connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'outbound_host_department', 'task_change', 'pilot_model_change',
-      'program', 'task_group', 'task', 'pilot_model', 'metric', 'metric_change',
+      'program', 'task_group', 'task', 'pilot_model', 'metric', 'metric_change', 'department', 'department_reorganization', 'department_move',
     ];
     const counts: Record<string, unknown> = {};
     for (const table of tables) counts[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
@@ -522,6 +522,10 @@ describe('department scope, derived from the schema', () => {
       setOutboundHostDepartments: () => 'setOutboundHostDepartments(id: "1", departments: ["SO_TP"]) { id }',
       removeOutboundHost: () => 'removeOutboundHost(id: "1")',
       createApiKey: () => 'createApiKey(input: { name: "scope", role: ADMIN }) { key }',
+      createDepartment: () => 'createDepartment(input: { code: "SCOPE", name: "Scope", nameVi: "Scope", note: "scope" }) { code }',
+      mergeDepartments: () => 'mergeDepartments(input: { departments: ["SO_TP"], into: "SO_YT", effectiveDate: "2025-03-01", note: "scope" }) { moved { tasks } }',
+      splitDepartment: () =>
+        'splitDepartment(input: { department: "SO_TP", effectiveDate: "2025-03-01", note: "scope", parts: [{ into: "SO_YT" }, { into: "SO_NV" }] }) { moved { tasks } }',
       revokeApiKey: () => 'revokeApiKey(id: "1") { id }',
       registerConnector: () => 'registerConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { id }',
       validateConnector: () => 'validateConnector(input: { name: "Scope probe", kind: "push", department: "SO_TP", config: {} }) { name }',
