@@ -346,8 +346,15 @@ describe('department reorganizations', () => {
     await refused(CREATE, { ...department, code: 'bad code' }, 'BAD_USER_INPUT', 'input.code', 'letters, digits');
     await refused(CREATE, { ...department, nameVi: '' }, 'BAD_USER_INPUT', 'input.nameVi', 'required');
     await refused(CREATE, { ...department, note: '' }, 'BAD_USER_INPUT', 'input.note', 'say why');
+    hub.counter.reset();
     const merged = (await dataOf<{ mergeDepartments: Reorganized }>(hub, MERGE, { input: { departments: ['SO_TNMT'], into: 'SO_NNMT', effectiveDate: '2025-03-01', note: NOTE } }, admin)).mergeDepartments;
     expect(merged.moved).toMatchObject({ tasks: 2, pilotModels: 2, metrics: 2 });
+    // Set-based: one statement per kind of item and table of records, whatever the number of items.
+    const statements = hub.counter.statements.map((statement) => statement.replace(/[`"]/g, ''));
+    const times = (prefix: string) => statements.filter((statement) => statement.startsWith(prefix)).length;
+    expect(['UPDATE task SET', 'UPDATE pilot_model SET', 'UPDATE metric SET', 'INSERT INTO department_move', 'INSERT INTO task_change', 'INSERT INTO pilot_model_change', 'INSERT INTO metric_change'].map(times))
+      .toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(statements.length).toBeLessThanOrEqual(34);
     // Work moved into SO_NNMT on 1 March 2025: merging it away again needs a later date.
     await refused(MERGE, { departments: ['SO_NNMT'], into: 'SO_XD', effectiveDate: '2025-03-01', note: NOTE }, 'BAD_USER_INPUT', 'input.effectiveDate', 'is not after department "SO_NNMT" begins');
     await refused(MERGE, { departments: ['SO_NV'], into: 'SO_NNMT', effectiveDate: '2025-02-01', note: NOTE }, 'BAD_USER_INPUT', 'input.effectiveDate', 'must be after 2025-03-01, when work last moved to "SO_NV"');

@@ -167,6 +167,7 @@ async function finish(scope: RequestScope, manager: EntityManager, kind: Reorgan
     .innerJoin('api_key_department', 'scope', 'scope.apiKeyId = apiKey.id')
     .where('scope.departmentId IN (:...ids)', { ids: predecessors.map((before) => before.id) })
     .andWhere('apiKey.role = :role AND apiKey.revokedAt IS NULL', { role: Role.DEPARTMENT_IT })
+    .andWhere('(apiKey.expiresAt IS NULL OR apiKey.expiresAt > :now)', { now: new Date() })
     .orderBy('apiKey.id', 'ASC')
     .getMany();
   return {
