@@ -359,4 +359,14 @@ describe('department reorganizations', () => {
     await refused(MERGE, { departments: ['SO_NNMT'], into: 'SO_XD', effectiveDate: '2025-03-01', note: NOTE }, 'BAD_USER_INPUT', 'input.effectiveDate', 'is not after department "SO_NNMT" begins');
     await refused(MERGE, { departments: ['SO_NV'], into: 'SO_NNMT', effectiveDate: '2025-02-01', note: NOTE }, 'BAD_USER_INPUT', 'input.effectiveDate', 'must be after 2025-03-01, when work last moved to "SO_NV"');
   });
+
+  it('two reorganizations of one department at once: one is recorded, the other refused as already reorganized', async () => {
+    const into = (successor: string) => ({ departments: ['SO_GDDT'], into: successor, effectiveDate: '2025-06-01', note: NOTE });
+    const answers = await Promise.all([hub.graphql(MERGE, { input: into('SO_XD') }, admin), hub.graphql(MERGE, { input: into('SO_NNMT') }, admin)]);
+    const refusals = answers.flatMap((answer) => answer.errors ?? []);
+    expect(answers.filter((answer) => answer.data?.mergeDepartments).length).toBe(1);
+    expect(refusals.map((error) => [error.extensions?.field, error.message.includes('already reorganized (MERGE effective 2025-06-01)')])).toEqual([['input.departments[0]', true]]);
+    const [{ n }] = await hub.dataSource.query("SELECT COUNT(*) AS n FROM department_succession s JOIN department d ON d.id = s.predecessorId WHERE d.code = 'SO_GDDT'");
+    expect(Number(n)).toBe(1);
+  });
 });

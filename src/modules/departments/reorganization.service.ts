@@ -9,6 +9,7 @@ import { badInput, HubError } from '../../common/errors';
 import { isValidDate } from '../../common/period';
 import type { RequestScope } from '../../common/request-scope';
 import { findByCode } from '../../database/by-code';
+import { isSqlite } from '../../database/sql-dialect';
 import { parseNodeId } from '../../graphql/node-id';
 import { ApiKey } from '../../security/api-key.entity';
 import { Role } from '../../security/principal';
@@ -120,7 +121,8 @@ function codeList(field: string, values: readonly string[] | null | undefined, m
 
 /** A predecessor: it exists, exists before the date, and has not been reorganized or ended otherwise. */
 async function predecessor(manager: EntityManager, field: string, code: string, day: string, successorCodes: readonly string[]): Promise<Department> {
-  const department = await findByCode(manager, Department, code);
+  // Locked on MariaDB: two reorganizations of one department wait for each other, and the second sees the first.
+  const department = await findByCode(manager, Department, code, isSqlite(manager) ? {} : { lock: { mode: 'pessimistic_write' } });
   if (!department) throw badInput(field, `unknown department "${code}"`);
   const earlier = await manager.getRepository(DepartmentSuccession).findOne({ where: { predecessorId: department.id }, relations: { reorganization: true } });
   if (earlier) throw badInput(field, `department "${code}" was already reorganized (${earlier.reorganization!.kind} effective ${earlier.reorganization!.effectiveOn})`);
