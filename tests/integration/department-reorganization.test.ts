@@ -248,16 +248,20 @@ describe('department reorganizations', () => {
     // The pull connector reaches its host: Construction was granted Transport's outbound host.
     expect((await dataOf<{ runConnector: unknown }>(hub, RUN, { id: transportPull }, constructionIt)).runConnector).toEqual({ status: 'SUCCEEDED', errorMessage: null, summary: { fetched: 1, imported: 1, rejected: 0 } });
     const today = (await dataOf<{ departmentScorecards: Scorecard[] }>(hub, `{ departmentScorecards(departments: ["SO_XD", "SO_GTVT"]) { ${SCORECARD} } }`, undefined, admin)).departmentScorecards;
-    expect(byCode(today).SO_XD.dataQuality).toEqual({ runs: 2 });
+    expect(byCode(today).SO_XD.dataQuality).toEqual({ runs: 2 }); // the push and the pulled run
     expect(byCode(today).SO_GTVT.dataQuality).toEqual({ runs: 0 });
 
     const transport = transportIt.headers;
     const refusedPush = await errorOf(hub, PUSH, { id: transportPush, rows: row }, transport);
     expect(refusedPush.extensions?.code).toBe('NOT_FOUND');
-    const rest = await fetch(hub.hub.url.replace('/graphql', `/ingest/${databaseIdOf(transportPush)}`), {
-      method: 'POST', headers: { ...transport, 'content-type': 'application/json' }, body: JSON.stringify(row),
+    const ingest = (headers: Headers) => fetch(hub.hub.url.replace('/graphql', `/ingest/${databaseIdOf(transportPush)}`), {
+      method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify([{ ...row[0], period: '2025-05-03' }]),
     });
-    expect(rest.status).toBe(404);
+    expect((await ingest(transport)).status).toBe(404);
+    // The same push URL serves Construction's key.
+    const successor = await ingest(constructionIt);
+    expect(successor.status).toBe(200);
+    expect(((await successor.json()) as { summary: { imported: number } }).summary.imported).toBe(1);
     const status = await errorOf(hub, 'mutation { updateTaskStatus(code: "T05.04", status: IN_PROGRESS, note: "x") { code } }', undefined, transport);
     expect(status.extensions?.code).toBe('FORBIDDEN');
     const register = await errorOf(hub, REGISTER, { input: { name: 'Mới', kind: 'push', department: 'SO_XD', config: {} } }, transport);
