@@ -190,6 +190,11 @@ describe('department reorganizations', () => {
     expect(supporters).not.toContain('SO_GTVT');
     expect(supporters).toContain('SO_XD');
     expect(moved.connector.department.code).toBe('SO_XD');
+    // A merger the catalogue states but nobody recorded yet still names its successor both ways.
+    const stated = await dataOf<{ department: { successors: Array<{ code: string }> }; successor: { predecessors: Array<{ code: string }> } }>(
+      hub, '{ department(code: "SO_TTTT") { successors { code } } successor: department(code: "SO_KHCN") { predecessors { code } } }',
+    );
+    expect(stated).toEqual({ department: { successors: [{ code: 'SO_KHCN' }] }, successor: { predecessors: [{ code: 'SO_TTTT' }] } });
     const audit = await hub.dataSource.query("SELECT outcome, targetId FROM audit_event WHERE action = 'mergeDepartments' AND outcome = 'SUCCESS'");
     expect(audit).toEqual([{ outcome: 'SUCCESS', targetId: 'SO_XD' }]);
     // Merged once: not again.

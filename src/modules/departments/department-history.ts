@@ -48,13 +48,26 @@ export function connectorDepartmentAtRun(run: string, connector: string): string
   );
 }
 
-/** Successors (from merges and splits) and predecessors of departments, by department id, in two statements whatever their number. */
+/**
+ * Successors and predecessors of departments, by department id, in three statements whatever their number: the
+ * links of recorded merges and splits (in the order recorded), and `successorId` for an ending the catalogue
+ * states without a recorded reorganization (the seeded 1 March 2025 mergers).
+ */
 export async function successionsOf(manager: DataSource | EntityManager, ids: readonly number[], direction: 'successors' | 'predecessors'): Promise<Department[][]> {
   const [key, other] = direction === 'successors' ? (['predecessorId', 'successorId'] as const) : (['successorId', 'predecessorId'] as const);
-  const links = await manager.getRepository(DepartmentSuccession).find({ where: { [key]: In([...ids]) }, order: { id: 'ASC' } });
-  const departments = links.length === 0 ? [] : await manager.getRepository(Department).findBy({ id: In(links.map((link) => link[other])) });
+  const [links, stated] = await Promise.all([
+    manager.getRepository(DepartmentSuccession).find({ where: { [key]: In([...ids]) }, order: { id: 'ASC' } }),
+    manager.getRepository(Department).find({ select: { id: true, successorId: true }, where: [{ id: In([...ids]) }, { successorId: In([...ids]) }] }),
+  ]);
+  const pairs = links.map((link) => ({ from: link[key], to: link[other] }));
+  for (const department of stated) {
+    if (department.successorId == null) continue;
+    const pair = direction === 'successors' ? { from: department.id, to: department.successorId } : { from: department.successorId, to: department.id };
+    if (ids.includes(pair.from) && !pairs.some((known) => known.from === pair.from && known.to === pair.to)) pairs.push(pair);
+  }
+  const departments = pairs.length === 0 ? [] : await manager.getRepository(Department).findBy({ id: In(pairs.map((pair) => pair.to)) });
   const byId = new Map(departments.map((department) => [department.id, department]));
-  return ids.map((id) => links.filter((link) => link[key] === id).map((link) => byId.get(link[other])!));
+  return ids.map((id) => pairs.filter((pair) => pair.from === id).map((pair) => byId.get(pair.to)!));
 }
 
 /**

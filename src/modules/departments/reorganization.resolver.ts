@@ -179,12 +179,12 @@ export class ReorganizationResolver {
 
 @Resolver(() => Department)
 export class DepartmentSuccessionResolver {
-  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments that took over its work in a merge or split (several for a split), by the order recorded.' })
+  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments that took over its work: those of a recorded merge or split (several for a split, in the order recorded), else its `successor`.' })
   successors(@Root() department: Department, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders.departmentSuccessors.load(department.id);
   }
 
-  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments whose work it took over in a merge or split.' })
+  @FieldResolver(() => [Department], { complexity: listCost, description: 'Departments whose work it took over (in a recorded merge or split, or as their `successor`).' })
   predecessors(@Root() department: Department, @Ctx() context: HubContext): Promise<Department[]> {
     return context.loaders.departmentPredecessors.load(department.id);
   }
