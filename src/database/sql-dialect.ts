@@ -66,6 +66,12 @@ export function datetimeParameter(dialect: Dialect, date: Date): Date | string {
   return dialect === 'sqlite' ? sqliteDatetime(date) : date;
 }
 
+/** A datetime as read by raw SQL (aggregates come back raw): a Date from mysql2, UTC text without a zone from SQLite. */
+export function datetimeFromDatabase(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+}
+
 /** A date column's value as read by raw SQL, as 'YYYY-MM-DD' text (a Date is taken in UTC; text is kept as it is). */
 export function dateText(value: unknown): string {
   return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);

@@ -1,4 +1,5 @@
 import { type DataSource } from 'typeorm';
+import { datetimeFromDatabase } from '../database/sql-dialect';
 import { ConnectorRun, ConnectorRunLock, SkippedFire } from '../modules/connectors/connector-run.entity';
 import { FireSkipReason, RunErrorClass, RunStatus, RunTrigger } from '../modules/connectors/connector.entity';
 import { SchedulerLease } from './scheduler-lease.entity';
@@ -6,8 +7,7 @@ import { SchedulerLease } from './scheduler-lease.entity';
 /** Aggregates come back raw: a Date from mysql2, UTC text without a zone from SQLite. */
 function databaseTime(value: Date | string | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  return datetimeFromDatabase(value);
 }
 
 /** Records a fire that started no run of its own (see {@link SkippedFire}). */

@@ -115,7 +115,7 @@ rule(catalogue, 'EvaluationWeightsUsed', 'tasks models freshness quality lateCre
 rule(catalogue, 'EvaluationRow', 'department rank score tasks pilotModels freshness dataQuality');
 rule(catalogue, 'EvaluationTasks', 'due onTime late undated notDone notYetDue score');
 rule(catalogue, 'EvaluationModels', 'total completed notCompleted score');
-rule(catalogue, 'EvaluationFreshness', 'metrics onTime late missing score');
+rule(catalogue, 'EvaluationFreshness', 'reportsExpected reportsOnTime lateReports missingReports metrics onTime late missing score');
 rule(catalogue, 'EvaluationQuality', 'score');
 rule(operational, 'EvaluationQuality', 'runs');
 rule(inherited, 'EvaluationRuns', 'runs failedRuns fetched rejected rejectionRate failed');

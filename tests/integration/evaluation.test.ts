@@ -7,6 +7,8 @@ import { Task, TaskChange } from '../../src/modules/catalogue/task.entity';
 import { ConnectorRun } from '../../src/modules/connectors/connector-run.entity';
 import { RunErrorClass, RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
 import { Department } from '../../src/modules/departments/department.entity';
+import { ingestRows } from '../../src/ingestion/ingest';
+import { Metric, MetricChange } from '../../src/modules/metrics/metric.entity';
 import { Role } from '../../src/security/principal';
 import { databaseIdOf, dataOf, errorOf } from '../helpers/api';
 import { keyHeaders } from '../helpers/auth';
@@ -18,7 +20,17 @@ interface Row {
   score: number | null;
   tasks: { due: number; onTime: string[]; late: string[]; undated: string[]; notDone: string[]; notYetDue: string[]; score: number | null };
   pilotModels: { total: number; completed: string[]; notCompleted: string[]; score: number | null };
-  freshness: { metrics: number; onTime: string[]; late: string[]; missing: string[]; score: number | null };
+  freshness: {
+    reportsExpected: number;
+    reportsOnTime: number;
+    lateReports: string[];
+    missingReports: string[];
+    metrics: number;
+    onTime: string[];
+    late: string[];
+    missing: string[];
+    score: number | null;
+  };
   dataQuality: { score: number | null; runs: { runs: number; failedRuns: number; fetched: number; rejected: number; rejectionRate: number | null; failed: Array<{ runId: string; connector: string; status: string }> } | null };
 }
 
@@ -29,7 +41,7 @@ interface Answer {
 const ROW_FIELDS = `department { code } rank score
   tasks { due onTime late undated notDone notYetDue score }
   pilotModels { total completed notCompleted score }
-  freshness { metrics onTime late missing score }
+  freshness { reportsExpected reportsOnTime lateReports missingReports metrics onTime late missing score }
   dataQuality { score runs { runs failedRuns fetched rejected rejectionRate failed { runId connector status } } }`;
 
 const query = (args: string) => `{ evaluation(${args}) { year asOf weights { tasks models freshness quality lateCredit } rows { ${ROW_FIELDS} } csvUrl markdownUrl xlsxUrl } }`;
@@ -129,6 +141,67 @@ describe('year-end evaluation', () => {
     expect(() => loadConfig({ EVALUATION_LATE_CREDIT: '2' })).toThrow(/EVALUATION_LATE_CREDIT/);
     expect(() => loadConfig({ EVALUATION_WEIGHT_TASKS: '0', EVALUATION_WEIGHT_MODELS: '0', EVALUATION_WEIGHT_FRESHNESS: '0', EVALUATION_WEIGHT_QUALITY: '0' })).toThrow(/must not all be 0/);
   }, 120_000);
+
+  it('counts every report due in the year once: on time by the end of its due day, late, or missing on asOf', async () => {
+    // A monthly SO_YT metric due 10 days after each month, created (as its history says) on 15 January 2024: the
+    // reports due in 2024 after that are January (due 10/02/2024) to November 2024 (due 10/12/2024), 11 in all.
+    await dataOf(hub, `mutation { createMetric(input: { code: "EVAL_TIMELY", name: "Timeliness probe", kind: COUNT, frequency: MONTH,
+      department: "SO_YT", pilotModel: "M01", reportingLagDays: 10 }) { code } }`);
+    const metric = await hub.dataSource.getRepository(Metric).findOneByOrFail({ code: 'EVAL_TIMELY' });
+    await hub.dataSource.getRepository(MetricChange).update({ subjectId: metric.id, field: ChangedField.CREATED }, { changedAt: new Date('2024-01-15T03:00:00Z') });
+    // When each value was recorded (the hub's zone is UTC+7: the due day 10/02 ends at 2024-02-10T17:00Z).
+    const deliveries: Array<[period: string, value: number, recordedAt: string]> = [
+      ['2024-01', 1, '2024-02-10T16:59:59Z'], // on time, the last second of its due day
+      ['2024-02', 2, '2024-03-10T17:00:00Z'], // late by a second
+      ['2024-03', 3, '2024-04-05T03:00:00Z'], // on time, then revised late: the first arrival counts
+      ['2024-03', 4, '2024-04-20T03:00:00Z'],
+      ['2024-04', 5, '2025-01-05T03:00:00Z'], // recorded after asOf: missing on 31/12/2024
+      ['2024-06', 6, '2024-07-01T03:00:00Z'], // on time
+      ['2024-12', 7, '2025-01-02T03:00:00Z'], // due in 2025: not counted in 2024
+    ];
+    for (const [period, value, recordedAt] of deliveries) {
+      const summary = await ingestRows(hub.dataSource, [{ metric: 'EVAL_TIMELY', unit: '40', period, value }], {
+        runId: null,
+        source: 'evaluation test',
+        actor: 'test',
+        mappingVersion: null,
+        today: '2025-06-30',
+        recordedAt: () => new Date(recordedAt),
+      });
+      expect(summary.rejections).toEqual([]);
+    }
+    const probe = (row: Row) => ({
+      late: row.freshness.lateReports.filter((report) => report.startsWith('EVAL_TIMELY ')),
+      missing: row.freshness.missingReports.filter((report) => report.startsWith('EVAL_TIMELY ')),
+    });
+    const before = (await dataOf<Answer>(hub, query('year: 2024'))).evaluation.rows.find((row) => row.department.code === 'SO_YT')!;
+    expect(probe(before)).toEqual({
+      late: ['EVAL_TIMELY 2024-02'],
+      missing: ['2024-04', '2024-05', '2024-07', '2024-08', '2024-09', '2024-10', '2024-11'].map((period) => `EVAL_TIMELY ${period}`),
+    });
+
+    // The same year judged without the probe metric (retired before 2024): 11 reports fewer, 3 of them on time.
+    await hub.dataSource.getRepository(Metric).update({ id: metric.id }, { retiredOn: '2024-01-01' });
+    try {
+      const without = (await dataOf<Answer>(hub, query('year: 2024'))).evaluation.rows.find((row) => row.department.code === 'SO_YT')!;
+      expect(probe(without)).toEqual({ late: [], missing: [] });
+      expect(before.freshness.reportsExpected - without.freshness.reportsExpected).toBe(11);
+      expect(before.freshness.reportsOnTime - without.freshness.reportsOnTime).toBe(3);
+      expect(before.freshness.score).toBeCloseTo(before.freshness.reportsOnTime / before.freshness.reportsExpected, 10);
+      // Retired on 1 July 2024: only the reports due before it are owed (January to May 2024).
+      await hub.dataSource.getRepository(Metric).update({ id: metric.id }, { retiredOn: '2024-07-01' });
+      const retired = (await dataOf<Answer>(hub, query('year: 2024'))).evaluation.rows.find((row) => row.department.code === 'SO_YT')!;
+      expect(retired.freshness.reportsExpected - without.freshness.reportsExpected).toBe(5);
+      expect(probe(retired)).toEqual({ late: ['EVAL_TIMELY 2024-02'], missing: ['EVAL_TIMELY 2024-04', 'EVAL_TIMELY 2024-05'] });
+      // A metric created during 2026 owes nothing in 2024.
+      await hub.dataSource.getRepository(MetricChange).update({ subjectId: metric.id, field: ChangedField.CREATED }, { changedAt: new Date() });
+      await hub.dataSource.getRepository(Metric).update({ id: metric.id }, { retiredOn: null });
+      const created = (await dataOf<Answer>(hub, query('year: 2024'))).evaluation.rows.find((row) => row.department.code === 'SO_YT')!;
+      expect(created.freshness.reportsExpected).toBe(without.freshness.reportsExpected);
+    } finally {
+      await hub.dataSource.getRepository(Metric).update({ id: metric.id }, { retiredOn: '2024-01-01' });
+    }
+  });
 
   it('refuses a year out of range and bad weights, naming the field', async () => {
     const nextYear = new Date().getFullYear() + 1;

@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import { datetimeFromDatabase } from '../../database/sql-dialect';
 import { ConnectorRun } from './connector-run.entity';
 import { RunErrorClass, RunStatus } from './connector.entity';
 import { ConnectorHealthStatus, type ConnectorHealth } from './connector.types';
@@ -8,11 +9,6 @@ const FAILURE = [RunStatus.FAILED, RunStatus.INTERRUPTED];
 
 type Health = Omit<ConnectorHealth, 'nextRunAt'>;
 
-/** Aggregates come back raw: a Date from mysql2, UTC text without a zone from SQLite. */
-function databaseTime(value: Date | string): Date {
-  if (value instanceof Date) return value;
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
-}
 
 /** Runs interrupted by a shutdown are no outcome: health reads past them (another process ran the connector again). */
 const COUNTED = "COALESCE(run.errorClass, '') <> :shutdown";
@@ -80,8 +76,8 @@ export async function connectorHealth(
       status,
       lastError: latest && FAILURE.includes(latest.status) ? latest.errorMessage : null,
       consecutiveFailures,
-      lastRunAt: started ? databaseTime(started) : null,
-      lastSuccessAt: success?.finishedAt ? databaseTime(success.finishedAt) : null,
+      lastRunAt: started ? datetimeFromDatabase(started) : null,
+      lastSuccessAt: success?.finishedAt ? datetimeFromDatabase(success.finishedAt) : null,
     };
   });
 }

@@ -36,6 +36,10 @@ export const EVALUATION_COLUMNS: readonly Column[] = [
   { vi: 'Báo cáo đúng hạn', en: 'metrics_on_time', value: (row) => row.freshness.onTime.length },
   { vi: 'Báo cáo trễ', en: 'metrics_late', value: (row) => row.freshness.late.length },
   { vi: 'Chưa báo cáo', en: 'metrics_missing', value: (row) => row.freshness.missing.length },
+  { vi: 'Báo cáo phải nộp', en: 'reports_expected', value: (row) => row.freshness.reportsExpected },
+  { vi: 'Báo cáo nộp đúng hạn', en: 'reports_on_time', value: (row) => row.freshness.reportsOnTime },
+  { vi: 'Báo cáo nộp trễ', en: 'reports_late', value: (row) => row.freshness.lateReports.length },
+  { vi: 'Báo cáo không nộp', en: 'reports_missing', value: (row) => row.freshness.missingReports.length },
   { vi: 'Điểm kịp thời', en: 'freshness_score', value: (row) => ratio(row.freshness.score) },
   { vi: 'Lượt chạy', en: 'runs', value: (_row, runs) => runs?.runs },
   { vi: 'Lượt chạy lỗi', en: 'failed_runs', value: (_row, runs) => runs?.failedRuns },
@@ -52,6 +56,8 @@ export const EVALUATION_COLUMNS: readonly Column[] = [
   { vi: 'Chỉ tiêu đúng hạn', en: 'metric_codes_on_time', value: (row) => list(row.freshness.onTime) },
   { vi: 'Chỉ tiêu trễ', en: 'metric_codes_late', value: (row) => list(row.freshness.late) },
   { vi: 'Chỉ tiêu chưa báo cáo', en: 'metric_codes_missing', value: (row) => list(row.freshness.missing) },
+  { vi: 'Báo cáo nộp trễ (kỳ)', en: 'late_reports', value: (row) => list(row.freshness.lateReports) },
+  { vi: 'Báo cáo không nộp (kỳ)', en: 'missing_reports', value: (row) => list(row.freshness.missingReports) },
   { vi: 'Lượt chạy lỗi (mã)', en: 'failed_run_ids', value: (_row, runs) => (runs ? runs.failed.map((run) => `${run.connector}:${toGlobalId('ConnectorRun', run.runId)}`).join(' ') : null) },
 ];
 
@@ -124,7 +130,10 @@ export function renderEvaluationMarkdown(evaluation: EvaluationData): string {
         `chưa hoàn thành (not done) ${formatNumber(tasks.notDone.length)}: ${codes(tasks.notDone)}; chưa đến hạn (not yet due) ${formatNumber(tasks.notYetDue.length)}: ${codes(tasks.notYetDue)}.`,
       `- Mô hình (pilot models): ${formatNumber(models.total)}; hoàn thành (completed) ${formatNumber(models.completed.length)}: ${codes(models.completed)}; ` +
         `chưa hoàn thành (not completed): ${codes(models.notCompleted)}.`,
-      `- Chỉ tiêu (metrics): ${formatNumber(freshness.metrics)}; đúng hạn (on time): ${codes(freshness.onTime)}; trễ (late): ${codes(freshness.late)}; ` +
+      `- Báo cáo phải nộp (reports due): ${formatNumber(freshness.reportsExpected)}; đúng hạn (on time) ${formatNumber(freshness.reportsOnTime)}; ` +
+        `trễ (late) ${formatNumber(freshness.lateReports.length)}: ${codes(freshness.lateReports)}; ` +
+        `không nộp (missing) ${formatNumber(freshness.missingReports.length)}: ${codes(freshness.missingReports)}.`,
+      `- Chỉ tiêu (metrics) ngày (on) ${formatDay(evaluation.asOf)}: ${formatNumber(freshness.metrics)}; đúng hạn (on time): ${codes(freshness.onTime)}; trễ (late): ${codes(freshness.late)}; ` +
         `chưa báo cáo (missing): ${codes(freshness.missing)}.`,
       runs
         ? `- Kết nối (connector runs): ${formatNumber(runs.runs)} lượt/runs, ${formatNumber(runs.failedRuns)} lỗi/failed` +

@@ -13,6 +13,7 @@ import { connectorDepartmentAtRun } from '../departments/department-history';
 import { FreshnessStatus } from '../metrics/freshness';
 import { CompletionTiming } from './item-state';
 import { DEFAULT_PROGRAM } from './progress-report';
+import { expectedReports, ReportTimeliness } from './report-timeliness';
 import { FAILED_RUNS, judgement, ProgressSnapshot, startOfDay, type Judgement, type Tracked } from './progress.service';
 
 /** The weights of the year-end score (settings EVALUATION_WEIGHT_*, EVALUATION_LATE_CREDIT; overridable per query). */
@@ -94,10 +95,17 @@ export interface ModelFigures {
 }
 
 export interface FreshnessFigures {
+  /** Standing of the department's metrics on asOf (freshness of each one's latest report). */
   metrics: number;
   onTime: string[];
   late: string[];
   missing: string[];
+  /** Reports due in the window (report-timeliness.ts), and which of them came late or not at all (`CODE period`). */
+  reportsExpected: number;
+  reportsOnTime: number;
+  lateReports: string[];
+  missingReports: string[];
+  /** reportsOnTime / reportsExpected. */
   score: number | null;
 }
 
@@ -201,6 +209,7 @@ export async function buildEvaluation(
   const program = await requireByCode(dataSource, Program, 'programme', programCode);
   const window = evaluationWindow(year, options.today);
   const [snapshot, failed] = await Promise.all([snapshotFor(window), failedRuns(dataSource, window, timeZone)]);
+  const reports = await expectedReports(dataSource, snapshot.standings.map((standing) => standing.metric), window, timeZone);
   const { asOf, from, to } = window;
   const plan = snapshot.plan(program, year);
   const weights = options.weights;
@@ -232,14 +241,21 @@ export async function buildEvaluation(
 
     const standings = snapshot.standings.filter((standing) => standing.department.id === department.id);
     const metricsIn = (status: FreshnessStatus) => standings.filter((standing) => standing.freshness.status === status).map((standing) => standing.metric.code).sort();
+    const owed = reports.filter((report) => report.metric.departmentId === department.id);
+    const reportsIn = (timeliness: ReportTimeliness) =>
+      owed.filter((report) => report.timeliness === timeliness).map((report) => `${report.metric.code} ${report.period}`).sort();
+    const reportsOnTime = owed.filter((report) => report.timeliness === ReportTimeliness.ON_TIME).length;
     const freshness: FreshnessFigures = {
       metrics: standings.length,
       onTime: metricsIn(FreshnessStatus.ON_TIME),
       late: metricsIn(FreshnessStatus.LATE),
       missing: metricsIn(FreshnessStatus.MISSING),
-      score: null,
+      reportsExpected: owed.length,
+      reportsOnTime,
+      lateReports: reportsIn(ReportTimeliness.LATE),
+      missingReports: reportsIn(ReportTimeliness.MISSING),
+      score: share(reportsOnTime, owed.length),
     };
-    freshness.score = share(freshness.onTime.length, freshness.metrics);
 
     const runs = snapshot.runs.get(department.id) ?? { runs: 0, failedRuns: 0, fetched: 0, rejected: 0, rejectionRate: null };
     const quality = runs.runs === 0 ? null : (1 - runs.failedRuns / runs.runs) * (1 - (runs.rejectionRate ?? 0));

@@ -81,22 +81,39 @@ export class EvaluationModels {
   score: number | null;
 }
 
-@ObjectType({ description: 'Freshness on asOf of the metrics the department reports: whether each expected report had arrived; each list holds metric codes.' })
+@ObjectType({
+  description:
+    'Data freshness of the metrics the department reports: the reports due in the year (each period whose last day + reporting lag falls ' +
+    'from 1 January to asOf) and whether each arrived by its due day; and the standing of each metric on asOf. Lists hold metric codes, ' +
+    'or "CODE period" for reports.',
+})
 export class EvaluationFreshness {
+  @Field(() => Int, { description: 'Reports due in the year up to asOf (a retired metric owes none from its retirement; a metric created during the year none before).' })
+  reportsExpected: number;
+
+  @Field(() => Int, { description: 'Reports whose first value (any unit) was recorded by the end of the due day.' })
+  reportsOnTime: number;
+
+  @Field(() => [String], { description: 'Reports recorded after their due day (by asOf), as "CODE period".' })
+  lateReports: string[];
+
+  @Field(() => [String], { description: 'Reports not recorded by asOf, as "CODE period".' })
+  missingReports: string[];
+
+  @Field(() => Float, { nullable: true, description: 'reportsOnTime / reportsExpected; null when no report was due.' })
+  score: number | null;
+
   @Field(() => Int, { description: 'Metrics the department reports.' })
   metrics: number;
 
-  @Field(() => [String], { description: 'The latest expected period reported.' })
+  @Field(() => [String], { description: 'Standing on asOf: metrics whose latest expected period is reported.' })
   onTime: string[];
 
-  @Field(() => [String], { description: 'An expected period past its due date not reported.' })
+  @Field(() => [String], { description: 'Standing on asOf: metrics with an expected period past its due date not reported.' })
   late: string[];
 
-  @Field(() => [String], { description: 'Never reported.' })
+  @Field(() => [String], { description: 'Standing on asOf: metrics never reported.' })
   missing: string[];
-
-  @Field(() => Float, { nullable: true, description: 'on time / metrics; null without metrics.' })
-  score: number | null;
 }
 
 @ObjectType({ description: 'A failed connector run behind a data-quality figure.' })
