@@ -243,6 +243,16 @@ describe('department reorganizations', () => {
     const e2025 = await evaluation(2025);
     expect(items(e2025.SO_XD)).toEqual(['M07', 'M18']);
     expect(items(e2025.SO_GTVT)).toEqual([]);
+    // A report is owed by whoever held the metric on its due day: January's by Transport, June's by Construction.
+    type Freshness = { lateReports: string[]; missingReports: string[] };
+    const owed = (await dataOf<{ evaluation: { rows: Array<{ department: { code: string }; freshness: Freshness }> } }>(
+      hub, '{ evaluation(year: 2025) { rows { department { code } freshness { lateReports missingReports } } } }', undefined, admin,
+    )).evaluation.rows;
+    const reportsOf = (code: string) => owed.filter((row) => row.department.code === code).flatMap((row) => [...row.freshness.lateReports, ...row.freshness.missingReports]);
+    expect(reportsOf('SO_GTVT')).toContain('GPLX_ONLINE_DOSSIERS 2025-01');
+    expect(reportsOf('SO_GTVT')).not.toContain('GPLX_ONLINE_DOSSIERS 2025-06');
+    expect(reportsOf('SO_XD')).toContain('GPLX_ONLINE_DOSSIERS 2025-06');
+    expect(reportsOf('SO_XD')).not.toContain('GPLX_ONLINE_DOSSIERS 2025-01');
   });
 
   it('moved connectors keep pushing and running under Construction; Transport’s key keeps its history and gains nothing', async () => {

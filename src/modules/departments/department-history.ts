@@ -8,32 +8,30 @@ import { badInput } from '../../common/errors';
 import { Department } from './department.entity';
 import { DepartmentMove, DepartmentSuccession, MovedSubject } from './reorganization.entity';
 
-/** The department of each moved item as of one day; items never moved keep their current department. */
-export class DepartmentsAsOf {
-  private constructor(private readonly before: ReadonlyMap<string, number>) {}
+/** Every department move, read in one statement: the department any item belonged to on any day. */
+export class DepartmentTimeline {
+  private constructor(private readonly moves: ReadonlyMap<string, ReadonlyArray<{ effectiveOn: string; fromDepartmentId: number }>>) {}
 
-  /** Every move that takes effect after `asOf`, in one statement: the earliest one per item names its department on asOf. */
-  static async load(source: DataSource | EntityManager, asOf: string): Promise<DepartmentsAsOf> {
-    const moves = await source
+  static async load(source: DataSource | EntityManager): Promise<DepartmentTimeline> {
+    const rows = await source
       .getRepository(DepartmentMove)
       .createQueryBuilder('move')
       .select(['move.id', 'move.subjectType', 'move.subjectId', 'move.fromDepartmentId', 'move.effectiveOn'])
-      .where('move.effectiveOn > :asOf', { asOf })
-      .andWhere('move.subjectType <> :support', { support: MovedSubject.PILOT_MODEL_SUPPORT })
+      .where('move.subjectType <> :support', { support: MovedSubject.PILOT_MODEL_SUPPORT })
       .orderBy('move.effectiveOn', 'ASC')
       .addOrderBy('move.id', 'ASC')
       .getMany();
-    const before = new Map<string, number>();
-    for (const move of moves) {
-      const key = `${move.subjectType}:${move.subjectId}`;
-      if (!before.has(key)) before.set(key, move.fromDepartmentId);
+    const moves = new Map<string, Array<{ effectiveOn: string; fromDepartmentId: number }>>();
+    for (const row of rows) {
+      const key = `${row.subjectType}:${row.subjectId}`;
+      moves.set(key, [...(moves.get(key) ?? []), { effectiveOn: row.effectiveOn, fromDepartmentId: row.fromDepartmentId }]);
     }
-    return new DepartmentsAsOf(before);
+    return new DepartmentTimeline(moves);
   }
 
-  /** The department `subject` #`id` belonged to on the day, given the one it belongs to now. */
-  of(subject: MovedSubject, id: number, current: number): number {
-    return this.before.get(`${subject}:${id}`) ?? current;
+  /** The department `subject` #`id` belonged to on `day`, given the one it belongs to now: the first move after the day names it. */
+  on(subject: MovedSubject, id: number, current: number, day: string): number {
+    return this.moves.get(`${subject}:${id}`)?.find((move) => move.effectiveOn > day)?.fromDepartmentId ?? current;
   }
 }
 

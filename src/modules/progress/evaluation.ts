@@ -10,6 +10,7 @@ import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Connector, RunErrorClass } from '../connectors/connector.entity';
 import type { Department } from '../departments/department.entity';
 import { connectorDepartmentAtRun } from '../departments/department-history';
+import { MovedSubject } from '../departments/reorganization.entity';
 import { FreshnessStatus } from '../metrics/freshness';
 import { CompletionTiming } from './item-state';
 import { DEFAULT_PROGRAM } from './progress-report';
@@ -241,7 +242,8 @@ export async function buildEvaluation(
 
     const standings = snapshot.standings.filter((standing) => standing.department.id === department.id);
     const metricsIn = (status: FreshnessStatus) => standings.filter((standing) => standing.freshness.status === status).map((standing) => standing.metric.code).sort();
-    const owed = reports.filter((report) => report.metric.departmentId === department.id);
+    // A report is owed by the department that held the metric on its due day (before a reorganization: the predecessor).
+    const owed = reports.filter((report) => snapshot.timeline.on(MovedSubject.METRIC, report.metric.id, report.metric.departmentId, report.dueDate) === department.id);
     const reportsIn = (timeliness: ReportTimeliness) =>
       owed.filter((report) => report.timeliness === timeliness).map((report) => `${report.metric.code} ${report.period}`).sort();
     const reportsOnTime = owed.filter((report) => report.timeliness === ReportTimeliness.ON_TIME).length;

@@ -16,7 +16,7 @@ import type { Principal } from '../../security/principal';
 import { ConnectorRun } from '../connectors/connector-run.entity';
 import { Connector, RunErrorClass, RunStatus } from '../connectors/connector.entity';
 import { Department } from '../departments/department.entity';
-import { connectorDepartmentAtRun, DepartmentsAsOf } from '../departments/department-history';
+import { connectorDepartmentAtRun, DepartmentTimeline } from '../departments/department-history';
 import { MovedSubject } from '../departments/reorganization.entity';
 import { FreshnessStatus, metricFreshness, summarize } from '../metrics/freshness';
 import { Metric } from '../metrics/metric.entity';
@@ -144,6 +144,8 @@ export class ProgressSnapshot {
     private readonly connectors: Connector[],
     /** Run statistics per department id (operational data: callers decide what to show). */
     readonly runs: Map<number, DataQuality>,
+    /** Who held what when (reorganizations), for figures judged on other days than asOf. */
+    readonly timeline: DepartmentTimeline,
   ) {}
 
   static async load(dataSource: DataSource, window: Judgement, timeZone: string): Promise<ProgressSnapshot> {
@@ -158,12 +160,13 @@ export class ProgressSnapshot {
       dataSource.getRepository(Metric).find({ order: { code: 'ASC' } }),
       dataSource.getRepository(Connector).find({ select: { id: true, departmentId: true, createdAt: true, deletedAt: true } }),
     ]);
-    const [latest, cumulative, runs, departmentOf] = await Promise.all([
+    const [latest, cumulative, runs, timeline] = await Promise.all([
       latestPoints(dataSource, metrics, asOf),
       cumulativeTotals(dataSource, metrics, asOf),
       ProgressSnapshot.loadRuns(dataSource, window, timeZone),
-      DepartmentsAsOf.load(dataSource, asOf),
+      DepartmentTimeline.load(dataSource),
     ]);
+    const heldOn = (subject: MovedSubject, id: number, current: number) => timeline.on(subject, id, current, asOf);
 
     const track = (kind: AccountableKind, changes: ChangeRow[], item: Task | PilotModel, name: string, nameVi: string): Tracked => ({
       kind,
@@ -171,11 +174,11 @@ export class ProgressSnapshot {
       name,
       nameVi,
       state: stateAt(item, changes, asOf, timeZone),
-      leadDepartmentId: departmentOf.of(kind === AccountableKind.TASK ? MovedSubject.TASK : MovedSubject.PILOT_MODEL, item.id, item.leadDepartmentId),
+      leadDepartmentId: heldOn(kind === AccountableKind.TASK ? MovedSubject.TASK : MovedSubject.PILOT_MODEL, item.id, item.leadDepartmentId),
     });
     // Rows read for this snapshot only: task groups and connectors are shown under the department of asOf.
-    for (const group of taskGroups) group.leadDepartmentId = departmentOf.of(MovedSubject.TASK_GROUP, group.id, group.leadDepartmentId);
-    for (const connector of connectors) connector.departmentId = departmentOf.of(MovedSubject.CONNECTOR, connector.id, connector.departmentId);
+    for (const group of taskGroups) group.leadDepartmentId = heldOn(MovedSubject.TASK_GROUP, group.id, group.leadDepartmentId);
+    for (const connector of connectors) connector.departmentId = heldOn(MovedSubject.CONNECTOR, connector.id, connector.departmentId);
     const historyOf = (changes: ChangeRow[]) => {
       const bySubject = new Map<number, ChangeRow[]>();
       for (const change of [...changes].sort(byOldestFirst)) {
@@ -214,7 +217,7 @@ export class ProgressSnapshot {
         metric,
         pilotModel: model.item as PilotModel,
         pilotModelStatus: model.state.status,
-        department: departmentById.get(departmentOf.of(MovedSubject.METRIC, metric.id, metric.departmentId))!,
+        department: departmentById.get(heldOn(MovedSubject.METRIC, metric.id, metric.departmentId))!,
         latestPeriod: point?.period ?? null,
         latestValue: point?.value ?? null,
         target,
@@ -226,7 +229,7 @@ export class ProgressSnapshot {
         freshness,
       };
     });
-    return new ProgressSnapshot(window, timeZone, departments, taskGroups, trackedTasks, trackedModels, statusChanges, standings, connectors, runs);
+    return new ProgressSnapshot(window, timeZone, departments, taskGroups, trackedTasks, trackedModels, statusChanges, standings, connectors, runs, timeline);
   }
 
   /** Connector runs per department started from `from` to `to` (not after asOf), in one grouped statement. */
