@@ -190,8 +190,8 @@ export class ConnectorResolver {
   @Mutation(() => ConnectorPreview, {
     description:
       'Shows what a definition would bring before it is saved, writing nothing: checks it as validateConnector does (same errors and scope), reads ' +
-      'at most 20 records from its source as testConnector reaches it (same time limit and outbound allowlist; with id, the connector\'s own ' +
-      'secrets), maps them with its mapping and runs ingestion\'s validation on the rows: the samples, the rows and the rejections they would raise.',
+      'at most 20 records from its source as testConnector reaches it (same time limit and outbound allowlist; the secrets of input.secrets, ' +
+      'used for this read only: never stored, logged or answered; with id, the connector\'s own for the others), maps them with its mapping and runs ingestion\'s validation on the rows: the samples, the rows and the rejections they would raise.',
   })
   previewConnector(
     @Arg('input', () => ConnectorInput, { description: 'The whole definition to preview.' }) input: ConnectorInput,
