@@ -11,7 +11,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
-import { EvaluationQualityResolver, EvaluationResolver } from '../modules/progress/evaluation.resolver';
+import { EvaluationLinksResolver, EvaluationQualityResolver, EvaluationResolver } from '../modules/progress/evaluation.resolver';
 import { DepartmentScorecardFieldsResolver, DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
@@ -44,6 +44,7 @@ export const resolvers = [
   DepartmentScorecardFieldsResolver,
   EvaluationResolver,
   EvaluationQualityResolver,
+  EvaluationLinksResolver,
   ApiKeyResolver,
   AuditEventResolver,
   AnalyticsResolver,

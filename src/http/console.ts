@@ -38,6 +38,14 @@ export function wantsHtml(request: Request): boolean {
   return request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }
 
+/**
+ * A hub path as browsers and scripts must ask for it, under PUBLIC_BASE_PATH (`/reports/x?y` → `/prefix/reports/x?y`):
+ * every path the API hands out (download links) goes through here.
+ */
+export function withBasePath(prefix: string, path: string): string {
+  return `${prefix}${path}`;
+}
+
 /** A request URL without PUBLIC_BASE_PATH at its start (`/prefix/graphql?x` → `/graphql?x`); others as they are. */
 export function withoutBasePath(prefix: string, url: string): string {
   return prefix !== '' && url.split('?')[0].startsWith(`${prefix}/`) ? url.slice(prefix.length) : url;

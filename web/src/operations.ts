@@ -85,9 +85,9 @@ export const SCORECARDS = /* GraphQL */ `
 `;
 
 export const PROGRESS_REPORT = /* GraphQL */ `
-  query ConsoleProgressReport($period: Period!) {
+  query ConsoleProgressReport($period: Period!, $lang: ReportLanguage!) {
     progressReport(period: $period) {
-      period asOf csvUrl markdownUrl
+      period asOf csvUrl(lang: $lang) markdownUrl(lang: $lang)
       pilotModels { total completed inProgress notStarted overdue }
       tasks { total completed inProgress notStarted overdue }
       pilotModelsDueInPeriod { total doneOnTime doneLate openOverdue openNotYetDue }
