@@ -1,12 +1,15 @@
 /**
  * The web console in headless Chromium, on a seeded hub over a real port, through the journeys of each role:
  * sign in, read the overview, open a model, read the scorecards and the report (downloads), follow a backfill to
- * its end and read its rejections, register a connector from its kind's generated form and see the source's samples, explore metrics and export a CSV, run the same query in GraphiQL, be signed out
+ * its end and read its rejections, register a connector from its kind's generated form and preview what its source
+ * (one that requires a token, typed in the form) would bring, explore metrics and export a CSV, run the same query in GraphiQL, be signed out
  * when the key is revoked. Every request of every journey must go to the hub (others are aborted and fail the
  * test), no page may break its Content-Security-Policy, and axe-core finds no serious or critical violation on
  * any page. A screenshot per journey goes to tests/browser/screenshots/.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { demoConnectors } from '../../src/demo/demo-connectors';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
@@ -17,9 +20,16 @@ import { QUIET_BACKGROUND, startTestHub, TEST_ADMIN_KEY, type TestHub } from '..
 
 /** The overview's JavaScript budget (gzip): GraphiQL and its editor are on their own page. */
 const OVERVIEW_BUDGET_BYTES = 300 * 1024;
+/** The token the health department's guarded source requires, typed in the registration form. */
+const SOURCE_TOKEN = 'console-source-token-5b7e';
+/** The token the edit journey rotates to; the source accepts it too. */
+const ROTATED_TOKEN = 'console-edit-token-1';
 
 describe('web console', () => {
   let feeds: FeedSimulator;
+  /** The feed simulator behind a source that answers 401 to a request without one of its Bearer tokens. */
+  let guarded: http.Server;
+  let guardedUrl: string;
   let hub: TestHub;
   let browser: Browser;
   let origin: string;
@@ -48,9 +58,21 @@ describe('web console', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     feeds = await startFeedSimulator({ port: 0 });
+    guarded = http.createServer((request, response) => {
+      if (![`Bearer ${SOURCE_TOKEN}`, `Bearer ${ROTATED_TOKEN}`].includes(request.headers.authorization ?? '')) {
+        response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"a valid Bearer token is required"}');
+        return;
+      }
+      void fetch(`${feeds.url}${request.url}`).then(
+        async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer())),
+        () => response.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((resolve) => guarded.listen(0, '127.0.0.1', resolve));
+    guardedUrl = `http://127.0.0.1:${(guarded.address() as AddressInfo).port}`;
     // The journeys follow runs to their end, not the hub's timeouts: the tests' 1.5 s per source request failed a
     // backfill of the feed simulator on a loaded machine.
-    hub = await startTestHub({ allowServers: [feeds.url], allowServersFor: ['SO_YT'], environment: { ...QUIET_BACKGROUND, CONNECTOR_TIMEOUT_SECONDS: '30' } });
+    hub = await startTestHub({ allowServers: [feeds.url, guardedUrl], allowServersFor: ['SO_YT'], environment: { ...QUIET_BACKGROUND, CONNECTOR_TIMEOUT_SECONDS: '30' } });
     origin = hub.hub.url.replace(/\/graphql$/, '');
     // The health department's demo connector (its host is allowed to SO_YT's connectors).
     const health = demoConnectors(feeds.url).find((definition) => definition.department === 'SO_YT');
@@ -76,6 +98,7 @@ describe('web console', () => {
     await browser?.close();
     await hub?.close();
     await feeds?.close();
+    await new Promise((resolve) => guarded?.close(resolve));
   });
 
   it('keeps the overview within its JavaScript budget, GraphiQL and Monaco on their own page', () => {
@@ -264,14 +287,15 @@ describe('web console', () => {
     expect(await answer.count()).toBe(0);
   });
 
-  it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {
+  it('department IT: registers a connector with the form generated from its kind\'s schema, previews its token-guarded source with the typed secret and sees sample source records', async () => {
     const page = await session();
     await signIn(page, origin, keys.DEPARTMENT_IT);
     await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
     await page.getByRole('link', { name: 'Đăng ký kết nối' }).click();
     await page.getByLabel('Loại *').selectOption('http-json');
-    await page.locator('#config-url').fill(`${feeds.url}/health/biometric-visits`);
+    await page.locator('#config-url').fill(`${guardedUrl}/health/biometric-visits`);
     await page.locator('#config-query').fill('{"from": "{{from}}", "to": "{{to}}"}');
+    await page.locator('#config-headers').fill('{"Authorization": "Bearer {{secret:token}}"}');
     await page.locator('#config-recordsPath').fill('data');
     await page.getByLabel('Tên *').fill('Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)');
     await page.locator('#connector-schedule').fill('0 17 * * *');
@@ -280,8 +304,14 @@ describe('web console', () => {
     // Preview before saving: the source's records next to the rows the mapping makes, and the rejections; nothing saved.
     const registered = async () => (await dataOf<{ connectors: { totalCount: number } }>(hub, 'query { connectors(first: 1) { totalCount } }')).connectors.totalCount;
     const before = await registered();
+    // Without the token the source cannot be read; with the one typed in the form (never saved by a preview) it can.
+    await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
+    await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Không' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('.preview').textContent()).toContain('secret "token" is not set');
+    await page.locator('#secret-token').fill(SOURCE_TOKEN);
     await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
     await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Có' }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate('document.body.innerText + location.href')).not.toContain(SOURCE_TOKEN);
     const samples = await page.locator('#preview-heading ~ .preview-columns .scroll').nth(0).locator('tbody tr').count();
     const mapped = page.locator('#preview-heading ~ .preview-columns .scroll').nth(1);
     expect(samples).toBeGreaterThan(0);
@@ -315,18 +345,19 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Sửa kết nối' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
     // Prefilled with the current definition; the kind and the department cannot change.
-    expect(await page.locator('#config-url').inputValue()).toBe(`${feeds.url}/health/biometric-visits`);
+    expect(await page.locator('#config-url').inputValue()).toBe(`${guardedUrl}/health/biometric-visits`);
     expect(JSON.parse(await page.locator('#config-query').inputValue())).toEqual({ from: '{{from}}', to: '{{to}}' });
     expect(await page.locator('#connector-schedule').inputValue()).toBe('0 17 * * *');
     expect(JSON.parse(await page.getByLabel('Ánh xạ (JSON)').inputValue())).toMatchObject({ metric: { constant: 'KCB_BIOMETRIC_VISITS' } });
     expect([await page.locator('#kind').isDisabled(), await page.locator('#connector-department').isDisabled()]).toEqual([true, true]);
-    // Secrets: never shown, only whether they are set; empty fields leave them as they are.
-    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('chưa đặt');
+    // Secrets: never shown, only whether they are set (the token typed at registration); empty fields leave them as they are.
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('đã đặt');
+    expect(await page.locator('label[for="secret-apiKey"]').textContent()).toContain('chưa đặt');
     expect(await page.locator('#secret-token').inputValue()).toBe('');
     await expectAccessible(page);
 
     await page.locator('#connector-schedule').fill('30 17 * * *');
-    await page.locator('#secret-token').fill('console-edit-token-1');
+    await page.locator('#secret-token').fill(ROTATED_TOKEN);
     await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
     await page.getByRole('status').filter({ hasText: 'Đã lưu' }).waitFor();
     expect(await page.getByRole('status').textContent()).toContain('phiên bản 2');
