@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { demoConnectors } from '../../src/demo/demo-connectors';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
 import { dataOf } from '../helpers/api';
+import { signToken, TEST_JWT } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { consoleScripts, ensureConsoleBuilt, openConsole, screenshot, seriousViolations, signIn, type ConsoleSession } from '../helpers/console-pages';
 import { QUIET_BACKGROUND, startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
@@ -51,8 +52,11 @@ describe('web console', () => {
     return opened.page;
   }
 
+  /** No serious or critical axe-core violation, and the page never scrolls sideways (wide tables scroll in their own box). */
   async function expectAccessible(page: Page): Promise<void> {
     expect(await seriousViolations(page)).toEqual([]);
+    const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+    expect({ url: page.url(), scrollWidth, innerWidth, sideways: scrollWidth > innerWidth }).toEqual({ url: page.url(), scrollWidth, innerWidth, sideways: false });
   }
 
   beforeAll(async () => {
@@ -137,11 +141,18 @@ describe('web console', () => {
     await expectAccessible(page);
     await screenshot(page, 'pilot-model');
 
-    // English beside Vietnamese.
+    // English beside Vietnamese; dates read 31/03/2024 in both (numbers: the explorer's journey).
+    const dates = async (caption: string) => (await page.getByRole('table', { name: caption }).locator('tbody td').allTextContents()).filter((text) => /\d{4}/.test(text));
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const englishDates = await dates('Overdue items');
+    expect(englishDates.length).toBeGreaterThan(0);
+    expect(englishDates.every((text) => /^\d{2}\/\d{2}\/\d{4}$/.test(text))).toBe(true);
+    await expectAccessible(page);
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+    expect(await dates('Việc quá hạn')).toEqual(englishDates);
   });
 
   it('programme office: department scorecards and the progress report, downloaded as Markdown and CSV', async () => {
@@ -401,6 +412,16 @@ describe('web console', () => {
     await page.locator('#answer-heading ~ .chart canvas').waitFor();
     await expectAccessible(page);
     await screenshot(page, 'explorer');
+    // Numbers as people read them: 1.234,5 in Vietnamese, 1,234.5 in English.
+    const values = () => page.locator('#answer-heading ~ .scroll tbody td.num').allTextContents();
+    const vietnamese = await values();
+    expect(vietnamese.some((text) => /^\d{1,3}(\.\d{3})+(,\d+)?$/.test(text))).toBe(true);
+    expect(vietnamese.every((text) => /^-?\d{1,3}(\.\d{3})*(,\d+)?$|^—$/.test(text))).toBe(true);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: /^Rows: / }).waitFor();
+    expect(await values()).toEqual(vietnamese.map((text) => text.replace(/[.,]/g, (mark) => (mark === '.' ? ',' : '.'))));
+    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+    await page.getByRole('heading', { name: /^Số dòng: / }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Xuất CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n').length).toBeGreaterThan(2);
@@ -425,6 +446,16 @@ describe('web console', () => {
         }
       }
     }
+    // What the GraphiQL page loaded from the hub (the page, its scripts, styles, fonts and workers), as sent.
+    const loaded = (await page.evaluate(`[performance.getEntriesByType('navigation'), performance.getEntriesByType('resource')].flat()
+      .map((entry) => ({ name: entry.name, kind: entry.initiatorType, sent: entry.encodedBodySize, decoded: entry.decodedBodySize }))`)) as Array<{ name: string; kind: string; sent: number; decoded: number }>;
+    // Not the operations GraphiQL sent (fetch).
+    const assets = loaded.filter((entry) => entry.kind !== 'fetch' && entry.kind !== 'xmlhttprequest');
+    fs.writeFileSync('tests/browser/screenshots/graphiql-page-bytes.json', JSON.stringify({
+      files: assets.length,
+      sentBytes: assets.reduce((sum, entry) => sum + entry.sent, 0),
+      decodedBytes: assets.reduce((sum, entry) => sum + entry.decoded, 0),
+    }, null, 2));
     // GraphiQL's own widgets are left out: the Monaco editors' syntax colours (color-contrast) and its tab list
     // (nested-interactive) are GraphiQL's markup, not the hub's; everything around them is checked.
     const graphiqlOwn = await seriousViolations(page);
@@ -451,6 +482,45 @@ describe('web console', () => {
     await expectAccessible(page);
     await screenshot(page, 'overview-tablet');
   });
+
+  it('behind a reverse proxy under PUBLIC_BASE_PATH, signed in with a token of the JWT issuer: the console, its report downloaded in English and GraphiQL, every request under the prefix', async () => {
+    const prefixed = await startTestHub({ environment: { ...QUIET_BACKGROUND, ...TEST_JWT, PUBLIC_BASE_PATH: '/pilothub' } });
+    const hubOrigin = new URL(prefixed.hub.url).origin;
+    const opened = await openConsole(browser, hubOrigin);
+    try {
+      const page = opened.page;
+      const paths: string[] = [];
+      page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+      await signIn(page, `${hubOrigin}/pilothub`, await signToken({ sub: 'tran.thi.b', pilothub_role: 'ANALYST' }));
+      await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+      expect(await page.locator('.who').textContent()).toContain('ANALYST');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('link', { name: 'Progress report' }).click();
+      await page.getByLabel(/Report period/).fill('2024-Q1');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('Period 2024-Q1').waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+      const markdown = fs.readFileSync(await download.path(), 'utf8');
+      expect([/^## Overdue /m.test(markdown), markdown.includes('## Quá hạn')]).toEqual([true, false]);
+      const answers: string[] = [];
+      page.on('response', (response) => answers.push(`${response.status()} ${new URL(response.url()).pathname}`));
+      await page.getByRole('link', { name: 'GraphiQL' }).click();
+      await page.waitForURL(`${hubOrigin}/pilothub/graphql`);
+      try {
+        await page.locator('.graphiql-container').waitFor({ timeout: 90_000 });
+      } catch (error) {
+        await screenshot(page, 'base-path-graphiql-failed');
+        fs.writeFileSync('tests/browser/screenshots/base-path-graphiql-failed.json', JSON.stringify({ answers, problems: opened.problems, outside: opened.outside }, null, 2));
+        throw error;
+      }
+      expect(paths.filter((path) => !path.startsWith('/pilothub/'))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['/pilothub/graphql', expect.stringMatching(/^\/pilothub\/reports\/progress\.md$/)]));
+    } finally {
+      await opened.context.close();
+      await prefixed.close();
+    }
+    expect({ outside: opened.outside, problems: opened.problems }).toEqual({ outside: [], problems: [] });
+  }, 180_000);
 
   it('signs the person out with a clear message when the key is revoked', async () => {
     const { id, key } = await createKey('ANALYST');

@@ -28,7 +28,7 @@ if (root) {
         fetcher={fetcher}
         initialQuery={fragment.get('query') ?? undefined}
         initialVariables={fragment.get('variables') ?? undefined}
-        defaultQuery={'# PilotHub GraphQL\n# Đăng nhập ở bảng điều khiển hoặc đặt {"Authorization": "Bearer <khoá API>"} trong Headers.\n{\n  viewer { name role }\n  program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } }\n}\n'}
+        defaultQuery={'# PilotHub GraphQL\n# Đăng nhập ở bảng điều khiển hoặc đặt {"Authorization": "Bearer <khoá API>"} trong Headers.\n# (Sign in on the console, or set {"Authorization": "Bearer <API key>"} in Headers.)\n{\n  viewer { name role }\n  program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } }\n}\n'}
         shouldPersistHeaders={false}
       >
         <GraphiQL.Logo>
