@@ -190,6 +190,10 @@ describe('web console', () => {
     await expectAccessible(page);
     await page.getByRole('link', { name: /Sở Y tế/ }).click();
     await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    // Its mapping versions, the current one open, with when and by whom each was saved.
+    await page.getByRole('heading', { name: 'Các phiên bản ánh xạ' }).waitFor();
+    expect(await page.locator('details.mapping-version summary').allTextContents()).toEqual([expect.stringMatching(/^Phiên bản ánh xạ 1 \(đang dùng\) · \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} · PILOTHUB_ADMIN_KEY$/)]);
+    expect(await page.locator('details.mapping-version[open] pre').textContent()).toContain('KCB_BIOMETRIC_VISITS');
 
     // The progress comes from the connectorRunUpdated subscription, over a WebSocket to the hub's own /graphql.
     const sockets: string[] = [];

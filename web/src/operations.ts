@@ -113,7 +113,8 @@ const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom
 export const CONNECTOR = /* GraphQL */ `
   query ConsoleConnector($id: ID!) {
     connector(id: $id) {
-      id name kind enabled schedule timeZone lookbackDays maxWindowDays config mapping mappingVersion version secretNames
+      id name kind enabled schedule timeZone lookbackDays maxWindowDays config mappingVersion version secretNames
+      mappingVersions { version mapping createdAt createdBy }
       department { code name nameVi }
       ${CONNECTOR_HEALTH}
       runs(first: 20) { totalCount edges { node { ${RUN_FIELDS} } } }

@@ -28,6 +28,7 @@ import {
   ConnectorPreview,
   ConnectorUpdateInput,
   ImportSummary,
+  MappingVersionInfo,
   ObservationInput,
   PushResult,
   RunRejectionConnection,
@@ -102,6 +103,13 @@ export class ConnectorResolver {
   @FieldResolver(() => GraphQLJSONObject, { description: 'The current mapping (version mappingVersion).' })
   mapping(@Root() connector: Connector): Record<string, unknown> {
     return JSON.parse(connector.mapping) as Record<string, unknown>;
+  }
+
+  @Authorized(...OPERATIONAL_READ_ROLES)
+  @FieldResolver(() => [MappingVersionInfo], { complexity: listCost, description: 'Every mapping the connector has had, newest (the current one) first.' })
+  async mappingVersions(@Root() connector: Connector, @Ctx() context: HubContext): Promise<MappingVersionInfo[]> {
+    const versions = await context.loaders.connectorMappingVersions.load(connector.id);
+    return versions.map(({ version, mapping, createdAt, createdBy }) => ({ version, mapping: JSON.parse(mapping) as Record<string, unknown>, createdAt, createdBy }));
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
