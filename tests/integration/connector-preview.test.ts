@@ -33,6 +33,9 @@ describe('previewConnector', () => {
   let hub: TestHub;
   let feed: http.Server;
   let feedUrl: string;
+  /** The same source on another port: a connector moved there must be given its secrets again. */
+  let moved: http.Server;
+  let movedUrl: string;
   let requests = 0;
   let healthKey: Record<string, string>;
   let justiceKey: Record<string, string>;
@@ -47,7 +50,7 @@ describe('previewConnector', () => {
   };
 
   beforeAll(async () => {
-    feed = http.createServer((request, response) => {
+    const source = (request: http.IncomingMessage, response: http.ServerResponse) => {
       requests += 1;
       response.setHeader('content-type', 'application/json');
       if (request.url?.startsWith('/private')) {
@@ -57,16 +60,18 @@ describe('previewConnector', () => {
         return;
       }
       response.end(JSON.stringify({ data: RECORDS }));
-    });
-    await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve));
+    };
+    [feed, moved] = [http.createServer(source), http.createServer(source)];
+    await Promise.all([feed, moved].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
     feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}`;
-    hub = await startTestHub({ allowServers: [feedUrl], allowServersFor: ['SO_YT'], logDestination: { write: (line: string) => void logLines.push(line) } });
+    movedUrl = `http://127.0.0.1:${(moved.address() as AddressInfo).port}`;
+    hub = await startTestHub({ allowServers: [feedUrl, movedUrl], allowServersFor: ['SO_YT'], logDestination: { write: (line: string) => void logLines.push(line) } });
     healthKey = (await createKey(hub, Role.DEPARTMENT_IT, ['SO_YT'])).headers;
     justiceKey = (await createKey(hub, Role.DEPARTMENT_IT, ['SO_TP'])).headers;
   });
   afterAll(async () => {
     await hub.close();
-    await new Promise((resolve) => feed.close(resolve));
+    await Promise.all([feed, moved].map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
   it('reads samples, maps them and shows the rejections ingestion would raise, writing nothing', async () => {
@@ -148,6 +153,13 @@ describe('previewConnector', () => {
     // The stored secret is still the one the connector runs with.
     const again = (await dataOf<{ previewConnector: Preview }>(hub, PREVIEW, { input: { ...saved, secrets: [] }, id: registerConnector.id }, healthKey)).previewConnector;
     expect(again.ok).toBe(true);
+
+    // Moved to another port: the stored secret is never sent there; the preview needs it typed again, and then uses it.
+    const elsewhere = { ...saved, config: { ...config, url: `${movedUrl}/private` } };
+    const refused = await errorOf(hub, PREVIEW, { input: { ...elsewhere, secrets: [] }, id: registerConnector.id }, healthKey);
+    expect([refused.extensions?.code, refused.extensions?.field]).toEqual(['BAD_USER_INPUT', 'input.secrets']);
+    const movedPreview = (await dataOf<{ previewConnector: Preview }>(hub, PREVIEW, { input: { ...elsewhere, secrets: [{ name: 'token', value: TOKEN }] }, id: registerConnector.id }, healthKey)).previewConnector;
+    expect([movedPreview.ok, movedPreview.rows.length]).toEqual([true, 3]);
   });
 
   it('refuses another department\'s key, for a new definition and for a saved connector, reading nothing', async () => {
