@@ -142,7 +142,11 @@ describe('web console', () => {
     await screenshot(page, 'pilot-model');
 
     // English beside Vietnamese; dates read 31/03/2024 in both (numbers: the explorer's journey).
-    const dates = async (caption: string) => (await page.getByRole('table', { name: caption }).locator('tbody td').allTextContents()).filter((text) => /\d{4}/.test(text));
+    const dates = async (caption: string) => {
+      const cells = page.getByRole('table', { name: caption }).locator('tbody td');
+      await cells.first().waitFor();
+      return (await cells.allTextContents()).filter((text) => /\d{4}/.test(text));
+    };
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
@@ -466,7 +470,39 @@ describe('web console', () => {
     fs.writeFileSync('tests/browser/screenshots/graphiql-axe.json', JSON.stringify(graphiqlOwn, null, 2));
     expect(await seriousViolations(page, ['.monaco-editor', '.graphiql-tabs'])).toEqual([]);
     await screenshot(page, 'graphiql');
-  }, 240_000);
+
+    // A subscription in GraphiQL goes over the hub's own WebSocket with the same credential: a run of the health
+    // department's connector, started once it is subscribed, shows in the answer.
+    const { connectors } = await dataOf<{ connectors: { edges: Array<{ node: { id: string; name: string } }> } }>(
+      hub, 'query { connectors(first: 50, filter: { department: "SO_YT", kind: "http-json" }) { edges { node { id name } } } }',
+    );
+    const healthId = connectors.edges.find(({ node }) => node.name.includes('demo feed'))!.node.id;
+    let sockets = 0;
+    let subscribed = false;
+    page.on('websocket', (socket) => {
+      sockets += 1;
+      socket.on('framesent', ({ payload }) => {
+        if (String(payload).includes('"type":"subscribe"')) subscribed = true;
+      });
+    });
+    await page.goto(`${origin}/`);
+    await page.goto(`${origin}/graphql#query=${encodeURIComponent(`subscription GraphiqlRuns { connectorRunUpdated(connectorId: "${healthId}") { id status batches } }`)}`);
+    await page.getByText('GraphiqlRuns').first().waitFor({ timeout: 60_000 });
+    // As above, a click before GraphiQL is ready does nothing: click until the socket opens (not after: a second
+    // click stops a running subscription), then wait for the subscription to be sent.
+    for (const deadline = Date.now() + 120_000; sockets === 0; ) {
+      await page.locator('.graphiql-execute-button').click();
+      for (const until = Date.now() + 5_000; sockets === 0 && Date.now() < until; ) await page.waitForTimeout(100);
+      if (sockets === 0 && Date.now() > deadline) throw new Error('GraphiQL never opened its WebSocket');
+    }
+    for (const until = Date.now() + 30_000; !subscribed; ) {
+      if (Date.now() > until) throw new Error('GraphiQL never sent its subscription');
+      await page.waitForTimeout(100);
+    }
+    expect(sockets).toBe(1);
+    await dataOf(hub, 'mutation($id: ID!) { runConnector(id: $id) { id } }', { id: healthId });
+    await page.locator('.result-window').getByText('"connectorRunUpdated"').first().waitFor({ timeout: 60_000 });
+  }, 360_000);
 
   it('viewer on a tablet: the navigation shows only what the role may use, the page fits the screen, the keyboard reaches it', async () => {
     const opened = await openConsole(browser, origin, { width: 768, height: 1024 });
