@@ -8,7 +8,7 @@ import { Program } from '../modules/catalogue/program.entity';
 import { TaskGroup } from '../modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../modules/catalogue/task.entity';
 import { connectorHealth } from '../modules/connectors/connector-health';
-import { Connector, ConnectorSecret } from '../modules/connectors/connector.entity';
+import { Connector, ConnectorMappingVersion, ConnectorSecret } from '../modules/connectors/connector.entity';
 import type { ConnectorHealth } from '../modules/connectors/connector.types';
 import { Department } from '../modules/departments/department.entity';
 import { successionsOf } from '../modules/departments/department-history';
@@ -68,6 +68,8 @@ export class RequestLoaders {
   readonly observationRevisions: DataLoader<number, ObservationRevision[]>;
   /** Secrets of a connector (names only are shown), by name. */
   readonly connectorSecrets: DataLoader<number, ConnectorSecret[]>;
+  /** Connector id → its mapping versions, newest first. */
+  readonly connectorMappingVersions: DataLoader<number, ConnectorMappingVersion[]>;
   /** Departments granted an outbound allowlist entry, by department id. */
   readonly outboundHostGrants: DataLoader<number, OutboundHostDepartment[]>;
 
@@ -120,6 +122,7 @@ export class RequestLoaders {
     this.metricChanges = this.byForeignKey(MetricChange, 'subjectId', { changedAt: 'ASC', id: 'ASC' });
     this.observationRevisions = this.byForeignKey(ObservationRevision, 'observationId', { revisedAt: 'ASC', id: 'ASC' });
     this.connectorSecrets = this.byForeignKey(ConnectorSecret, 'connectorId', { name: 'ASC' });
+    this.connectorMappingVersions = this.byForeignKey(ConnectorMappingVersion, 'connectorId', { version: 'DESC' });
     this.outboundHostGrants = this.byForeignKey(OutboundHostDepartment, 'outboundHostId', { departmentId: 'ASC' });
 
     this.supportingDepartments = new DataLoader((modelIds) => supportingDepartmentsOf(dataSource, modelIds));

@@ -12,7 +12,7 @@ import { ConnectorResolver, ConnectorRunResolver, RunRejectionResolver } from '.
 import { DepartmentFreshnessResolver, MetricFreshnessResolver, PilotModelFreshnessResolver } from '../modules/metrics/freshness.resolver';
 import { MetricResolver } from '../modules/metrics/metric.resolver';
 import { MetricObservationsResolver, ObservationResolver } from '../modules/observations/observation.resolver';
-import { EvaluationQualityResolver, EvaluationResolver } from '../modules/progress/evaluation.resolver';
+import { EvaluationLinksResolver, EvaluationQualityResolver, EvaluationResolver } from '../modules/progress/evaluation.resolver';
 import { DepartmentScorecardFieldsResolver, DepartmentScorecardResolver, ProgressReportResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { OutboundHostResolver } from '../modules/outbound/outbound-host.resolver';
 import { AdministrativeUnitResolver } from '../modules/units/unit.resolver';
@@ -47,6 +47,7 @@ export const resolvers = [
   DepartmentScorecardFieldsResolver,
   EvaluationResolver,
   EvaluationQualityResolver,
+  EvaluationLinksResolver,
   ApiKeyResolver,
   AuditEventResolver,
   AnalyticsResolver,

@@ -38,6 +38,14 @@ export function wantsHtml(request: Request): boolean {
   return request.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }
 
+/**
+ * A hub path as browsers and scripts must ask for it, under PUBLIC_BASE_PATH (`/reports/x?y` → `/prefix/reports/x?y`):
+ * every path the API hands out (download links) goes through here.
+ */
+export function withBasePath(prefix: string, path: string): string {
+  return `${prefix}${path}`;
+}
+
 /** A request URL without PUBLIC_BASE_PATH at its start (`/prefix/graphql?x` → `/graphql?x`); others as they are. */
 export function withoutBasePath(prefix: string, url: string): string {
   return prefix !== '' && url.split('?')[0].startsWith(`${prefix}/`) ? url.slice(prefix.length) : url;
@@ -63,10 +71,30 @@ export function basePath(prefix: string): RequestHandler {
   };
 }
 
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+/**
+ * An asset as web/build.mjs gzipped it (`name.gz`), to a browser that accepts gzip; others get the file itself
+ * (express.static). Either way the answer varies with Accept-Encoding, for caches between.
+ */
+function precompressed(directory: string): RequestHandler {
+  return (request, response, next) => {
+    response.vary('Accept-Encoding');
+    const compressed = path.join(directory, `${request.path}.gz`);
+    if (!/^\/[\w.-]+\.(js|css|ttf)$/.test(request.path) || !request.acceptsEncodings('gzip') || !fs.existsSync(compressed)) return next();
+    response.setHeader('content-encoding', 'gzip');
+    response.setHeader('cache-control', ASSET_CACHE);
+    // Set before sendFile, which then keeps it (not the type of a .gz file).
+    response.type(path.extname(request.path));
+    response.sendFile(compressed);
+  };
+}
+
 /**
  * The web console and GraphiQL, from web/dist, needing no credentials (they are static; every operation they
  * send carries the signed-in person's key): `/` the console, `GET /graphql` from a browser the GraphiQL page,
- * `/assets/*` the hashed scripts, styles, fonts and workers (cached for a year: a new build has new names).
+ * `/assets/*` the hashed scripts, styles, fonts and workers (cached for a year: a new build has new names; gzipped
+ * when the browser accepts it).
  * Without a build, the pages answer 503 naming the command that builds it.
  */
 export function webConsole(directory = consoleDirectory()): Router {
@@ -86,7 +114,7 @@ export function webConsole(directory = consoleDirectory()): Router {
   router.get('/', consolePage);
   router.get('/index.html', consolePage);
   router.get('/graphql', (request, response, next) => (wantsHtml(request) ? graphiqlPage(request, response) : next()));
-  router.use('/assets', express.static(path.join(directory, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true, redirect: false }));
+  router.use('/assets', precompressed(path.join(directory, 'assets')), express.static(path.join(directory, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true, redirect: false }));
   router.use('/assets', (_request, response) => sendRestError(response, 'NOT_FOUND', 'not found'));
   router.get('/favicon.svg', (_request, response) => {
     response.setHeader('cache-control', 'public, max-age=86400');

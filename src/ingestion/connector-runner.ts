@@ -148,15 +148,14 @@ export class ConnectorRunner {
    *
    * Secrets are bound to the destination they were set for: when the configuration now reaches another
    * host or port, this fails (CONFIG) before anything is sent; with a configuration that is no longer
-   * valid, no secret is handed out at all.
+   * valid, no secret is handed out at all. `given` (previewConnector's, never stored) replace stored ones of the
+   * same names (an empty value: not set); a connector not saved yet (id 0) has only those.
    */
-  async connectorContext(
-    connector: Connector,
-    signal: AbortSignal,
-  ): Promise<{ context: ConnectorContext; session: OutboundSession; redactor: SecretRedactor }> {
+  async connectorContext(connector: Connector, signal: AbortSignal, given: ReadonlyArray<{ name: string; value: string }> = []): Promise<{ context: ConnectorContext; session: OutboundSession; redactor: SecretRedactor }> {
     const kind = connectorKind(connector.kind);
     const config = kind?.configSchema.safeParse(JSON.parse(connector.config));
-    const secrets = kind && config?.success ? await this.options.secrets.read(connector.id, secretDestination(kind, config.data)) : {};
+    const stored = kind && config?.success && connector.id !== 0 ? await this.options.secrets.read(connector.id, secretDestination(kind, config.data), new Set(given.map((secret) => secret.name))) : {};
+    const secrets = { ...stored, ...Object.fromEntries(given.filter((secret) => secret.value !== '').map((secret) => [secret.name, secret.value])) };
     const session = await this.options.outbound.session(await this.reachOf(connector));
     const context: ConnectorContext = {
       signal,

@@ -152,10 +152,11 @@ export class ConnectorSecretStore {
   /**
    * The decrypted secrets of a connector; a CONFIG ConnectorError when one cannot be decrypted, or (with
    * `destination`) when one was set for another destination than the one the connector reaches now. Secrets
-   * stored before destinations were recorded are bound, from then on, to `destination`.
+   * stored before destinations were recorded are bound, from then on, to `destination`. Secrets named in `except`
+   * (given again by the caller) are neither checked nor decrypted.
    */
-  async read(connectorId: number, destination?: string): Promise<Record<string, string>> {
-    const rows = await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId });
+  async read(connectorId: number, destination?: string, except: ReadonlySet<string> = new Set()): Promise<Record<string, string>> {
+    const rows = (await this.dataSource.getRepository(ConnectorSecret).findBy({ connectorId })).filter((row) => !except.has(row.name));
     if (destination !== undefined && rows.some((row) => row.destination === null)) {
       await this.dataSource.getRepository(ConnectorSecret).update({ connectorId, destination: IsNull() }, { destination });
     }

@@ -1,25 +1,36 @@
 /**
  * The web console in headless Chromium, on a seeded hub over a real port, through the journeys of each role:
  * sign in, read the overview, open a model, read the scorecards and the report (downloads), follow a backfill to
- * its end and read its rejections, register a connector from its kind's generated form and see the source's samples, explore metrics and export a CSV, run the same query in GraphiQL, be signed out
+ * its end and read its rejections, register a connector from its kind's generated form and preview what its source
+ * (one that requires a token, typed in the form) would bring, explore metrics and export a CSV, run the same query in GraphiQL, be signed out
  * when the key is revoked. Every request of every journey must go to the hub (others are aborted and fail the
  * test), no page may break its Content-Security-Policy, and axe-core finds no serious or critical violation on
  * any page. A screenshot per journey goes to tests/browser/screenshots/.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { demoConnectors } from '../../src/demo/demo-connectors';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
 import { dataOf } from '../helpers/api';
+import { signToken, TEST_JWT } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { consoleScripts, ensureConsoleBuilt, openConsole, screenshot, seriousViolations, signIn, type ConsoleSession } from '../helpers/console-pages';
 import { QUIET_BACKGROUND, startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 
 /** The overview's JavaScript budget (gzip): GraphiQL and its editor are on their own page. */
 const OVERVIEW_BUDGET_BYTES = 300 * 1024;
+/** The token the health department's guarded source requires, typed in the registration form. */
+const SOURCE_TOKEN = 'console-source-token-5b7e';
+/** The token the edit journey rotates to; the source accepts it too. */
+const ROTATED_TOKEN = 'console-edit-token-1';
 
 describe('web console', () => {
   let feeds: FeedSimulator;
+  /** The feed simulator behind a source that answers 401 to a request without one of its Bearer tokens. */
+  let guarded: http.Server;
+  let guardedUrl: string;
   let hub: TestHub;
   let browser: Browser;
   let origin: string;
@@ -41,16 +52,31 @@ describe('web console', () => {
     return opened.page;
   }
 
+  /** No serious or critical axe-core violation, and the page never scrolls sideways (wide tables scroll in their own box). */
   async function expectAccessible(page: Page): Promise<void> {
     expect(await seriousViolations(page)).toEqual([]);
+    const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+    expect({ url: page.url(), scrollWidth, innerWidth, sideways: scrollWidth > innerWidth }).toEqual({ url: page.url(), scrollWidth, innerWidth, sideways: false });
   }
 
   beforeAll(async () => {
     ensureConsoleBuilt();
     feeds = await startFeedSimulator({ port: 0 });
+    guarded = http.createServer((request, response) => {
+      if (![`Bearer ${SOURCE_TOKEN}`, `Bearer ${ROTATED_TOKEN}`].includes(request.headers.authorization ?? '')) {
+        response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"a valid Bearer token is required"}');
+        return;
+      }
+      void fetch(`${feeds.url}${request.url}`).then(
+        async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer())),
+        () => response.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((resolve) => guarded.listen(0, '127.0.0.1', resolve));
+    guardedUrl = `http://127.0.0.1:${(guarded.address() as AddressInfo).port}`;
     // The journeys follow runs to their end, not the hub's timeouts: the tests' 1.5 s per source request failed a
     // backfill of the feed simulator on a loaded machine.
-    hub = await startTestHub({ allowServers: [feeds.url], allowServersFor: ['SO_YT'], environment: { ...QUIET_BACKGROUND, CONNECTOR_TIMEOUT_SECONDS: '30' } });
+    hub = await startTestHub({ allowServers: [feeds.url, guardedUrl], allowServersFor: ['SO_YT'], environment: { ...QUIET_BACKGROUND, CONNECTOR_TIMEOUT_SECONDS: '30' } });
     origin = hub.hub.url.replace(/\/graphql$/, '');
     // The health department's demo connector (its host is allowed to SO_YT's connectors).
     const health = demoConnectors(feeds.url).find((definition) => definition.department === 'SO_YT');
@@ -76,6 +102,7 @@ describe('web console', () => {
     await browser?.close();
     await hub?.close();
     await feeds?.close();
+    await new Promise((resolve) => guarded?.close(resolve));
   });
 
   it('keeps the overview within its JavaScript budget, GraphiQL and Monaco on their own page', () => {
@@ -114,11 +141,22 @@ describe('web console', () => {
     await expectAccessible(page);
     await screenshot(page, 'pilot-model');
 
-    // English beside Vietnamese.
+    // English beside Vietnamese; dates read 31/03/2024 in both (numbers: the explorer's journey).
+    const dates = async (caption: string) => {
+      const cells = page.getByRole('table', { name: caption }).locator('tbody td');
+      await cells.first().waitFor();
+      return (await cells.allTextContents()).filter((text) => /\d{4}/.test(text));
+    };
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const englishDates = await dates('Overdue items');
+    expect(englishDates.length).toBeGreaterThan(0);
+    expect(englishDates.every((text) => /^\d{2}\/\d{2}\/\d{4}$/.test(text))).toBe(true);
+    await expectAccessible(page);
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+    expect(await dates('Việc quá hạn')).toEqual(englishDates);
   });
 
   it('programme office: department scorecards and the progress report, downloaded as Markdown and CSV', async () => {
@@ -156,6 +194,10 @@ describe('web console', () => {
     await expectAccessible(page);
     await page.getByRole('link', { name: /Sở Y tế/ }).click();
     await page.getByRole('heading', { name: 'Cấu hình' }).waitFor();
+    // Its mapping versions, the current one open, with when and by whom each was saved.
+    await page.getByRole('heading', { name: 'Các phiên bản ánh xạ' }).waitFor();
+    expect(await page.locator('details.mapping-version summary').allTextContents()).toEqual([expect.stringMatching(/^Phiên bản ánh xạ 1 \(đang dùng\) · \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} · PILOTHUB_ADMIN_KEY$/)]);
+    expect(await page.locator('details.mapping-version[open] pre').textContent()).toContain('KCB_BIOMETRIC_VISITS');
 
     // The progress comes from the connectorRunUpdated subscription, over a WebSocket to the hub's own /graphql.
     const sockets: string[] = [];
@@ -264,14 +306,15 @@ describe('web console', () => {
     expect(await answer.count()).toBe(0);
   });
 
-  it('department IT: registers a connector with the form generated from its kind\'s schema and sees sample source records', async () => {
+  it('department IT: registers a connector with the form generated from its kind\'s schema, previews its token-guarded source with the typed secret and sees sample source records', async () => {
     const page = await session();
     await signIn(page, origin, keys.DEPARTMENT_IT);
     await page.getByRole('link', { name: 'Kết nối dữ liệu' }).click();
     await page.getByRole('link', { name: 'Đăng ký kết nối' }).click();
     await page.getByLabel('Loại *').selectOption('http-json');
-    await page.locator('#config-url').fill(`${feeds.url}/health/biometric-visits`);
+    await page.locator('#config-url').fill(`${guardedUrl}/health/biometric-visits`);
     await page.locator('#config-query').fill('{"from": "{{from}}", "to": "{{to}}"}');
+    await page.locator('#config-headers').fill('{"Authorization": "Bearer {{secret:token}}"}');
     await page.locator('#config-recordsPath').fill('data');
     await page.getByLabel('Tên *').fill('Sở Y tế — lượt khám (đăng ký từ bảng điều khiển)');
     await page.locator('#connector-schedule').fill('0 17 * * *');
@@ -280,8 +323,14 @@ describe('web console', () => {
     // Preview before saving: the source's records next to the rows the mapping makes, and the rejections; nothing saved.
     const registered = async () => (await dataOf<{ connectors: { totalCount: number } }>(hub, 'query { connectors(first: 1) { totalCount } }')).connectors.totalCount;
     const before = await registered();
+    // Without the token the source cannot be read; with the one typed in the form (never saved by a preview) it can.
+    await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
+    await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Không' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('.preview').textContent()).toContain('secret "token" is not set');
+    await page.locator('#secret-token').fill(SOURCE_TOKEN);
     await page.getByRole('button', { name: 'Xem trước (chưa lưu)' }).click();
     await page.getByRole('heading', { name: 'Xem trước — đọc được nguồn: Có' }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate('document.body.innerText + location.href')).not.toContain(SOURCE_TOKEN);
     const samples = await page.locator('#preview-heading ~ .preview-columns .scroll').nth(0).locator('tbody tr').count();
     const mapped = page.locator('#preview-heading ~ .preview-columns .scroll').nth(1);
     expect(samples).toBeGreaterThan(0);
@@ -315,18 +364,19 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Sửa kết nối' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sửa kết nối' }).waitFor();
     // Prefilled with the current definition; the kind and the department cannot change.
-    expect(await page.locator('#config-url').inputValue()).toBe(`${feeds.url}/health/biometric-visits`);
+    expect(await page.locator('#config-url').inputValue()).toBe(`${guardedUrl}/health/biometric-visits`);
     expect(JSON.parse(await page.locator('#config-query').inputValue())).toEqual({ from: '{{from}}', to: '{{to}}' });
     expect(await page.locator('#connector-schedule').inputValue()).toBe('0 17 * * *');
     expect(JSON.parse(await page.getByLabel('Ánh xạ (JSON)').inputValue())).toMatchObject({ metric: { constant: 'KCB_BIOMETRIC_VISITS' } });
     expect([await page.locator('#kind').isDisabled(), await page.locator('#connector-department').isDisabled()]).toEqual([true, true]);
-    // Secrets: never shown, only whether they are set; empty fields leave them as they are.
-    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('chưa đặt');
+    // Secrets: never shown, only whether they are set (the token typed at registration); empty fields leave them as they are.
+    expect(await page.locator('label[for="secret-token"]').textContent()).toContain('đã đặt');
+    expect(await page.locator('label[for="secret-apiKey"]').textContent()).toContain('chưa đặt');
     expect(await page.locator('#secret-token').inputValue()).toBe('');
     await expectAccessible(page);
 
     await page.locator('#connector-schedule').fill('30 17 * * *');
-    await page.locator('#secret-token').fill('console-edit-token-1');
+    await page.locator('#secret-token').fill(ROTATED_TOKEN);
     await page.getByRole('button', { name: 'Lưu và kiểm tra' }).click();
     await page.getByRole('status').filter({ hasText: 'Đã lưu' }).waitFor();
     expect(await page.getByRole('status').textContent()).toContain('phiên bản 2');
@@ -370,6 +420,16 @@ describe('web console', () => {
     await page.locator('#answer-heading ~ .chart canvas').waitFor();
     await expectAccessible(page);
     await screenshot(page, 'explorer');
+    // Numbers as people read them: 1.234,5 in Vietnamese, 1,234.5 in English.
+    const values = () => page.locator('#answer-heading ~ .scroll tbody td.num').allTextContents();
+    const vietnamese = await values();
+    expect(vietnamese.some((text) => /^\d{1,3}(\.\d{3})+(,\d+)?$/.test(text))).toBe(true);
+    expect(vietnamese.every((text) => /^-?\d{1,3}(\.\d{3})*(,\d+)?$|^—$/.test(text))).toBe(true);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: /^Rows: / }).waitFor();
+    expect(await values()).toEqual(vietnamese.map((text) => text.replace(/[.,]/g, (mark) => (mark === '.' ? ',' : '.'))));
+    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+    await page.getByRole('heading', { name: /^Số dòng: / }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Xuất CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n').length).toBeGreaterThan(2);
@@ -394,13 +454,55 @@ describe('web console', () => {
         }
       }
     }
+    // What the GraphiQL page loaded from the hub (the page, its scripts, styles, fonts and workers), as sent.
+    const loaded = (await page.evaluate(`[performance.getEntriesByType('navigation'), performance.getEntriesByType('resource')].flat()
+      .map((entry) => ({ name: entry.name, kind: entry.initiatorType, sent: entry.encodedBodySize, decoded: entry.decodedBodySize }))`)) as Array<{ name: string; kind: string; sent: number; decoded: number }>;
+    // Not the operations GraphiQL sent (fetch).
+    const assets = loaded.filter((entry) => entry.kind !== 'fetch' && entry.kind !== 'xmlhttprequest');
+    fs.writeFileSync('tests/browser/screenshots/graphiql-page-bytes.json', JSON.stringify({
+      files: assets.length,
+      sentBytes: assets.reduce((sum, entry) => sum + entry.sent, 0),
+      decodedBytes: assets.reduce((sum, entry) => sum + entry.decoded, 0),
+    }, null, 2));
     // GraphiQL's own widgets are left out: the Monaco editors' syntax colours (color-contrast) and its tab list
     // (nested-interactive) are GraphiQL's markup, not the hub's; everything around them is checked.
     const graphiqlOwn = await seriousViolations(page);
     fs.writeFileSync('tests/browser/screenshots/graphiql-axe.json', JSON.stringify(graphiqlOwn, null, 2));
     expect(await seriousViolations(page, ['.monaco-editor', '.graphiql-tabs'])).toEqual([]);
     await screenshot(page, 'graphiql');
-  }, 240_000);
+
+    // A subscription in GraphiQL goes over the hub's own WebSocket with the same credential: a run of the health
+    // department's connector, started once it is subscribed, shows in the answer.
+    const { connectors } = await dataOf<{ connectors: { edges: Array<{ node: { id: string; name: string } }> } }>(
+      hub, 'query { connectors(first: 50, filter: { department: "SO_YT", kind: "http-json" }) { edges { node { id name } } } }',
+    );
+    const healthId = connectors.edges.find(({ node }) => node.name.includes('demo feed'))!.node.id;
+    let sockets = 0;
+    let subscribed = false;
+    page.on('websocket', (socket) => {
+      sockets += 1;
+      socket.on('framesent', ({ payload }) => {
+        if (String(payload).includes('"type":"subscribe"')) subscribed = true;
+      });
+    });
+    await page.goto(`${origin}/`);
+    await page.goto(`${origin}/graphql#query=${encodeURIComponent(`subscription GraphiqlRuns { connectorRunUpdated(connectorId: "${healthId}") { id status batches } }`)}`);
+    await page.getByText('GraphiqlRuns').first().waitFor({ timeout: 60_000 });
+    // As above, a click before GraphiQL is ready does nothing: click until the socket opens (not after: a second
+    // click stops a running subscription), then wait for the subscription to be sent.
+    for (const deadline = Date.now() + 120_000; sockets === 0; ) {
+      await page.locator('.graphiql-execute-button').click();
+      for (const until = Date.now() + 5_000; sockets === 0 && Date.now() < until; ) await page.waitForTimeout(100);
+      if (sockets === 0 && Date.now() > deadline) throw new Error('GraphiQL never opened its WebSocket');
+    }
+    for (const until = Date.now() + 30_000; !subscribed; ) {
+      if (Date.now() > until) throw new Error('GraphiQL never sent its subscription');
+      await page.waitForTimeout(100);
+    }
+    expect(sockets).toBe(1);
+    await dataOf(hub, 'mutation($id: ID!) { runConnector(id: $id) { id } }', { id: healthId });
+    await page.locator('.result-window').getByText('"connectorRunUpdated"').first().waitFor({ timeout: 60_000 });
+  }, 360_000);
 
   it('viewer on a tablet: the navigation shows only what the role may use, the page fits the screen, the keyboard reaches it', async () => {
     const opened = await openConsole(browser, origin, { width: 768, height: 1024 });
@@ -420,6 +522,45 @@ describe('web console', () => {
     await expectAccessible(page);
     await screenshot(page, 'overview-tablet');
   });
+
+  it('behind a reverse proxy under PUBLIC_BASE_PATH, signed in with a token of the JWT issuer: the console, its report downloaded in English and GraphiQL, every request under the prefix', async () => {
+    const prefixed = await startTestHub({ environment: { ...QUIET_BACKGROUND, ...TEST_JWT, PUBLIC_BASE_PATH: '/pilothub' } });
+    const hubOrigin = new URL(prefixed.hub.url).origin;
+    const opened = await openConsole(browser, hubOrigin);
+    try {
+      const page = opened.page;
+      const paths: string[] = [];
+      page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+      await signIn(page, `${hubOrigin}/pilothub`, await signToken({ sub: 'tran.thi.b', pilothub_role: 'ANALYST' }));
+      await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+      expect(await page.locator('.who').textContent()).toContain('ANALYST');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('link', { name: 'Progress report' }).click();
+      await page.getByLabel(/Report period/).fill('2024-Q1');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('Period 2024-Q1').waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+      const markdown = fs.readFileSync(await download.path(), 'utf8');
+      expect([/^## Overdue /m.test(markdown), markdown.includes('## Quá hạn')]).toEqual([true, false]);
+      const answers: string[] = [];
+      page.on('response', (response) => answers.push(`${response.status()} ${new URL(response.url()).pathname}`));
+      await page.getByRole('link', { name: 'GraphiQL' }).click();
+      await page.waitForURL(`${hubOrigin}/pilothub/graphql`);
+      try {
+        await page.locator('.graphiql-container').waitFor({ timeout: 90_000 });
+      } catch (error) {
+        await screenshot(page, 'base-path-graphiql-failed');
+        fs.writeFileSync('tests/browser/screenshots/base-path-graphiql-failed.json', JSON.stringify({ answers, problems: opened.problems, outside: opened.outside }, null, 2));
+        throw error;
+      }
+      expect(paths.filter((path) => !path.startsWith('/pilothub/'))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['/pilothub/graphql', expect.stringMatching(/^\/pilothub\/reports\/progress\.md$/)]));
+    } finally {
+      await opened.context.close();
+      await prefixed.close();
+    }
+    expect({ outside: opened.outside, problems: opened.problems }).toEqual({ outside: [], problems: [] });
+  }, 180_000);
 
   it('signs the person out with a clear message when the key is revoked', async () => {
     const { id, key } = await createKey('ANALYST');

@@ -136,7 +136,8 @@ rule(inherited, 'AggregateMeasure', 'value numerator denominator expected report
 
 // Connectors and runs.
 rule(inherited, 'Connector', 'id databaseId name kind schedule timeZone enabled lookbackDays maxWindowDays mappingVersion version createdAt updatedAt department');
-rule(operational, 'Connector', 'config mapping secretNames health runs skippedFires');
+rule(operational, 'Connector', 'config mapping mappingVersions secretNames health runs skippedFires');
+rule(inherited, 'ConnectorMappingVersion', 'version mapping createdAt createdBy');
 rule(inherited, 'SkippedFire', 'id databaseId reason slot firstSlot missed runId recordedAt');
 rule(inherited, 'ConnectorHealth', 'status lastError consecutiveFailures lastRunAt lastSuccessAt nextRunAt');
 rule(inherited, 'ConnectorRun', 'id databaseId trigger status attempts batches scheduledFor startedAt finishedAt windowFrom windowTo errorClass errorMessage mappingVersion requestId startedBy connector summary durationMs rerunOf');

@@ -142,15 +142,21 @@ describe('pulled connector runs against the feed simulator', () => {
   });
 
   it('a changed mapping is a new version, and values written under it record it', async () => {
-    const updated = await dataOf<{ updateConnector: { mappingVersion: number } }>(
+    const mapping = { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits', transform: 'number' } };
+    type Version = { version: number; mapping: Record<string, unknown>; createdAt: string; createdBy: string };
+    const updated = await dataOf<{ updateConnector: { mappingVersion: number; mapping: Record<string, unknown>; mappingVersions: Version[] } }>(
       hub,
-      `mutation($id: ID!, $input: ConnectorUpdateInput!) { updateConnector(id: $id, input: $input) { mappingVersion } }`,
-      {
-        id: ids.SO_YT,
-        input: { mapping: { metric: { constant: 'KCB_BIOMETRIC_VISITS' }, unit: { field: 'communeCode' }, period: { field: 'date', transform: 'dateToPeriod' }, value: { field: 'visits', transform: 'number' } } },
-      },
+      `mutation($id: ID!, $input: ConnectorUpdateInput!) { updateConnector(id: $id, input: $input) { mappingVersion mapping mappingVersions { version mapping createdAt createdBy } } }`,
+      { id: ids.SO_YT, input: { mapping } },
     );
     expect(updated.updateConnector.mappingVersion).toBe(2);
+    // Every version, newest (the current mapping) first, with when and by whom it was saved.
+    const [current, first] = updated.updateConnector.mappingVersions;
+    expect(updated.updateConnector.mappingVersions.map((version) => version.version)).toEqual([2, 1]);
+    expect([current.mapping, updated.updateConnector.mapping]).toEqual([mapping, mapping]);
+    expect(first.mapping).not.toEqual(mapping);
+    expect(Date.parse(current.createdAt)).toBeGreaterThanOrEqual(Date.parse(first.createdAt));
+    expect(current.createdBy).toBe('PILOTHUB_ADMIN_KEY');
     const next = await run(ids.SO_YT, { from: '2024-03-08', to: '2024-03-08' });
     expect(next.mappingVersion).toBe(2);
     const versions = await hub.dataSource.query('SELECT DISTINCT mappingVersion AS v FROM observation WHERE source = ? AND period = ?', [`connector:${databaseIdOf(ids.SO_YT)}`, '2024-03-08']);

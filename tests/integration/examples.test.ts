@@ -141,7 +141,7 @@ describe('schema/examples operations', () => {
     expect(report.overdue.every((item) => item.deadline === '2024-03-31' && item.daysLate === 2 && item.responsiblePerson !== '')).toBe(true);
     expect(report.departments.find((card) => card.department.code === 'CA_TINH')!.tasks.openOverdue).toBe(3);
     expect(report.departments.every((card) => card.dataQuality.rejectionRate === null)).toBe(true);
-    expect(report.csvUrl).toBe('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06');
+    expect(report.csvUrl).toBe('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06&lang=vi');
   });
 
   it('DashboardSeries: Q1 2024 months of a rate and a daily count, complete, equal to the sums of their observations', async () => {

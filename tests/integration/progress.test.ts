@@ -201,8 +201,8 @@ describe('progress and accountability', () => {
       expect(report.metricsNeedingAttention.every((standing) => standing.stale && !standing.behindTarget && standing.pilotModelStatus === 'NOT_STARTED')).toBe(true);
       expect(report.metricsNeedingAttention.every((standing) => standing.latestPeriod === null && standing.actual === null && standing.ratio === null)).toBe(true);
       expect(report.statusChanges).toEqual([]);
-      expect(report.csvUrl).toBe('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06');
-      expect(report.markdownUrl).toBe('/reports/progress.md?period=2024-Q1&asOf=2024-04-02&program=DA06');
+      expect(report.csvUrl).toBe('/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06&lang=vi');
+      expect(report.markdownUrl).toBe('/reports/progress.md?period=2024-Q1&asOf=2024-04-02&program=DA06&lang=vi');
 
       expect(report.markdown).toContain('# Đề án 06');
       // Vietnamese: headings, names and the responsible persons' titles.
@@ -407,6 +407,19 @@ describe('progress and accountability', () => {
       expect([t0102(englishRows), t0102(vietnameseRows)]).toEqual(["Deputy Chief, Provincial People's Committee Office", 'Phó Chánh Văn phòng UBND tỉnh']);
       const refused = await download('/reports/progress.csv?period=2024-Q1&lang=fr');
       expect([refused.status, ((await refused.json()) as { errors: Array<{ extensions: { field: string } }> }).errors[0].extensions.field]).toEqual([400, 'lang']);
+
+      // The GraphQL fields take the same lang: markdown is the download's text, the links carry lang.
+      const { progressReport: inEnglish } = await dataOf<{ progressReport: { markdown: string; markdownVi: string; csvUrl: string; markdownUrl: string } }>(
+        hub, '{ progressReport(period: "2024-Q1", asOf: "2024-04-02") { markdown(lang: en) markdownVi: markdown(lang: vi) csvUrl(lang: en) markdownUrl(lang: en) } }',
+      );
+      expect([inEnglish.markdown, inEnglish.markdownVi]).toEqual([english, vietnamese]);
+      expect([inEnglish.csvUrl, inEnglish.markdownUrl]).toEqual([
+        '/reports/progress.csv?period=2024-Q1&asOf=2024-04-02&program=DA06&lang=en',
+        '/reports/progress.md?period=2024-Q1&asOf=2024-04-02&program=DA06&lang=en',
+      ]);
+      expect(t0102(csv(await (await download(inEnglish.csvUrl)).text()))).toBe("Deputy Chief, Provincial People's Committee Office");
+      const wrong = await errorOf(hub, '{ progressReport(period: "2024-Q1") { markdown(lang: fr) } }');
+      expect([wrong.extensions?.code, wrong.message]).toEqual(['BAD_USER_INPUT', expect.stringContaining('ReportLanguage')]);
     });
 
     it.each([

@@ -1,8 +1,10 @@
 /** The console's pages and assets as the hub serves them (src/http/console.ts), on a real port, from a stand-in build. */
 import fs from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import express from 'express';
 import { basePath, CONSOLE_POLICY, GRAPHIQL_POLICY, webConsole } from '../../src/http/console';
 
@@ -17,6 +19,7 @@ describe('console pages', () => {
     fs.writeFileSync(path.join(directory, 'index.html'), '<!doctype html><title>console</title>');
     fs.writeFileSync(path.join(directory, 'graphiql.html'), '<!doctype html><title>graphiql</title>');
     fs.writeFileSync(path.join(directory, 'assets', 'console-abc123.js'), 'export {};');
+    fs.writeFileSync(path.join(directory, 'assets', 'console-abc123.js.gz'), zlib.gzipSync('export {};'));
     const app = express();
     app.use(basePath('/pilothub'));
     app.use(webConsole(directory));
@@ -61,6 +64,26 @@ describe('console pages', () => {
     const asset = await fetch(`${origin}/pilothub/assets/console-abc123.js`);
     expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
     expect((await fetch(`${origin}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('sends the gzipped build of an asset to a browser that accepts gzip, the file itself to others', async () => {
+    const raw = (encoding: string) => new Promise<{ headers: import('node:http').IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http.get(`${origin}/pilothub/assets/console-abc123.js`, { headers: { 'accept-encoding': encoding } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    const gzipped = await raw('gzip, deflate, br');
+    expect([gzipped.headers['content-encoding'], gzipped.headers['content-type'], gzipped.headers['cache-control'], gzipped.headers.vary]).toEqual([
+      'gzip', 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable', 'Accept-Encoding',
+    ]);
+    expect(zlib.gunzipSync(gzipped.body).toString()).toBe('export {};');
+    const plain = await raw('identity');
+    expect([plain.headers['content-encoding'], plain.headers.vary, plain.body.toString()]).toEqual([undefined, 'Accept-Encoding', 'export {};']);
+    // Only a file's own name: no way out of the assets folder.
+    const outside = await fetch(`${origin}/assets/..%2Findex.html`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(outside.status).toBe(404);
   });
 
   it('answers 503 naming the build command when the console is not built', async () => {

@@ -5,7 +5,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { credential, endpoint } from './session';
+import { credential, endpoint, liveEndpoint } from './session';
 
 /**
  * GraphiQL served by the hub (GET /graphql from a browser): editor, docs explorer, history and headers, with no
@@ -18,6 +18,10 @@ const signedIn = credential();
 const fetcher = createGraphiQLFetcher({
   url: endpoint(),
   headers: signedIn ? { authorization: `Bearer ${signedIn}` } : undefined,
+  // Subscriptions over the hub's own WebSocket next to the page (graphql-ws), with the same credential (or the
+  // Authorization of the headers editor, which GraphiQL adds to the connection parameters).
+  subscriptionUrl: liveEndpoint(),
+  wsConnectionParams: signedIn ? { authorization: `Bearer ${signedIn}` } : undefined,
 });
 
 const root = document.getElementById('graphiql');
@@ -28,7 +32,7 @@ if (root) {
         fetcher={fetcher}
         initialQuery={fragment.get('query') ?? undefined}
         initialVariables={fragment.get('variables') ?? undefined}
-        defaultQuery={'# PilotHub GraphQL\n# Đăng nhập ở bảng điều khiển hoặc đặt {"Authorization": "Bearer <khoá API>"} trong Headers.\n{\n  viewer { name role }\n  program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } }\n}\n'}
+        defaultQuery={'# PilotHub GraphQL\n# Đăng nhập ở bảng điều khiển hoặc đặt {"Authorization": "Bearer <khoá API>"} trong Headers.\n# (Sign in on the console, or set {"Authorization": "Bearer <API key>"} in Headers.)\n{\n  viewer { name role }\n  program(code: "DA06") { pilotModelCounts { total completed inProgress notStarted } }\n}\n'}
         shouldPersistHeaders={false}
       >
         <GraphiQL.Logo>

@@ -85,9 +85,9 @@ export const SCORECARDS = /* GraphQL */ `
 `;
 
 export const PROGRESS_REPORT = /* GraphQL */ `
-  query ConsoleProgressReport($period: Period!) {
+  query ConsoleProgressReport($period: Period!, $lang: ReportLanguage!) {
     progressReport(period: $period) {
-      period asOf csvUrl markdownUrl
+      period asOf csvUrl(lang: $lang) markdownUrl(lang: $lang)
       pilotModels { total completed inProgress notStarted overdue }
       tasks { total completed inProgress notStarted overdue }
       pilotModelsDueInPeriod { total doneOnTime doneLate openOverdue openNotYetDue }
@@ -113,7 +113,8 @@ const RUN_FIELDS = `id databaseId status trigger startedAt finishedAt windowFrom
 export const CONNECTOR = /* GraphQL */ `
   query ConsoleConnector($id: ID!) {
     connector(id: $id) {
-      id name kind enabled schedule timeZone lookbackDays maxWindowDays config mapping mappingVersion version secretNames
+      id name kind enabled schedule timeZone lookbackDays maxWindowDays config mappingVersion version secretNames
+      mappingVersions { version mapping createdAt createdBy }
       department { code name nameVi }
       ${CONNECTOR_HEALTH}
       runs(first: 20) { totalCount edges { node { ${RUN_FIELDS} } } }

@@ -26,6 +26,8 @@ export interface SourceCall {
   limitMs: number;
   /** Refuses an endpoint the outbound allowlist does not allow this connector. */
   allow(endpoints: ReturnType<ConnectorKind['endpoints']>, policy: OutboundPolicy): void;
+  /** Secrets given with the call (previewConnector's input.secrets): used in place of stored ones, never stored. */
+  secrets?: ReadonlyArray<{ name: string; value: string }>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function withSource<T>(
   let session: OutboundSession | undefined;
   let redactor = new SecretRedactor([]);
   const attempt = async (): Promise<T> => {
-    const prepared = await call.runner.connectorContext(connector, controller.signal);
+    const prepared = await call.runner.connectorContext(connector, controller.signal, call.secrets);
     session = prepared.session;
     redactor = prepared.redactor;
     call.allow(kind.endpoints(config), prepared.session.policy);

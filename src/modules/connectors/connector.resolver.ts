@@ -28,6 +28,7 @@ import {
   ConnectorPreview,
   ConnectorUpdateInput,
   ImportSummary,
+  MappingVersionInfo,
   ObservationInput,
   PushResult,
   RunRejectionConnection,
@@ -102,6 +103,13 @@ export class ConnectorResolver {
   @FieldResolver(() => GraphQLJSONObject, { description: 'The current mapping (version mappingVersion).' })
   mapping(@Root() connector: Connector): Record<string, unknown> {
     return JSON.parse(connector.mapping) as Record<string, unknown>;
+  }
+
+  @Authorized(...OPERATIONAL_READ_ROLES)
+  @FieldResolver(() => [MappingVersionInfo], { complexity: listCost, description: 'Every mapping the connector has had, newest (the current one) first.' })
+  async mappingVersions(@Root() connector: Connector, @Ctx() context: HubContext): Promise<MappingVersionInfo[]> {
+    const versions = await context.loaders.connectorMappingVersions.load(connector.id);
+    return versions.map(({ version, mapping, createdAt, createdBy }) => ({ version, mapping: JSON.parse(mapping) as Record<string, unknown>, createdAt, createdBy }));
   }
 
   @Authorized(...OPERATIONAL_READ_ROLES)
@@ -190,8 +198,8 @@ export class ConnectorResolver {
   @Mutation(() => ConnectorPreview, {
     description:
       'Shows what a definition would bring before it is saved, writing nothing: checks it as validateConnector does (same errors and scope), reads ' +
-      'at most 20 records from its source as testConnector reaches it (same time limit and outbound allowlist; with id, the connector\'s own ' +
-      'secrets), maps them with its mapping and runs ingestion\'s validation on the rows: the samples, the rows and the rejections they would raise.',
+      'at most 20 records from its source as testConnector reaches it (same time limit and outbound allowlist; the secrets of input.secrets, ' +
+      'used for this read only: never stored, logged or answered; with id, the connector\'s own for the others), maps them with its mapping and runs ingestion\'s validation on the rows: the samples, the rows and the rejections they would raise.',
   })
   previewConnector(
     @Arg('input', () => ConnectorInput, { description: 'The whole definition to preview.' }) input: ConnectorInput,

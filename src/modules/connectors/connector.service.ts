@@ -351,10 +351,12 @@ export class ConnectorService {
 
   /**
    * What a definition would bring, before it is saved, writing nothing (see connector-preview.ts): checked as
-   * validateConnector checks it, scope included; a saved connector's own secrets when `id` is given.
+   * validateConnector checks it, scope included; the secrets of input.secrets (used for this read only, never
+   * stored), and for the others a saved connector's own when `id` is given.
    */
   async preview(input: ConnectorInput, id: number | null, principal: Principal): Promise<ConnectorPreview> {
     const definition = await this.validate(input, id, principal);
+    const secrets = this.validSecrets(input.kind, input.secrets ?? []);
     const current = id == null ? null : await this.requireManageable(id, principal, 'previewConnector');
     const department = await requireByCode(this.dataSource, Department, 'department', definition.department);
     const config = JSON.stringify(definition.config);
@@ -367,12 +369,15 @@ export class ConnectorService {
       config,
       timeZone: definition.timeZone,
     });
-    return readPreview(this.dataSource, this.sourceCall(), connector, definition, todayIn(this.options.timeZone));
+    return readPreview(this.dataSource, this.sourceCall(secrets), connector, definition, todayIn(this.options.timeZone));
   }
 
-  /** How testConnector and previewConnector reach a source: the runner's context, the test's time limit, the allowlist. */
-  private sourceCall(): SourceCall {
-    return { runner: this.runner, limitMs: this.options.testTimeoutMs, allow: (endpoints, policy) => this.requireEndpointsAllowed(endpoints, policy, 'config') };
+  /**
+   * How testConnector and previewConnector reach a source: the runner's context (with the secrets given in the
+   * call, if any), the test's time limit, the allowlist.
+   */
+  private sourceCall(secrets: ReadonlyArray<{ name: string; value: string }> = []): SourceCall {
+    return { runner: this.runner, limitMs: this.options.testTimeoutMs, allow: (endpoints, policy) => this.requireEndpointsAllowed(endpoints, policy, 'config'), secrets };
   }
 
   /** Checks the source, then discovers its streams; what the kind said, unredacted. */

@@ -169,6 +169,21 @@ registerEnumType(ConnectorHealthStatus, {
   },
 });
 
+@ObjectType('ConnectorMappingVersion', { description: 'A mapping a connector has had; each run names the version it used (ConnectorRun.mappingVersion).' })
+export class MappingVersionInfo {
+  @Field(() => Int, { description: 'Version number, from 1; the highest is the current mapping (Connector.mappingVersion).' })
+  version: number;
+
+  @Field(() => GraphQLJSONObject, { description: 'The mapping of this version.' })
+  mapping: Record<string, unknown>;
+
+  @Field(() => Date, { description: 'When this version was saved (UTC timestamp).' })
+  createdAt: Date;
+
+  @Field({ description: 'Who saved it: the name of the key or token that registered or changed the connector.' })
+  createdBy: string;
+}
+
 @ObjectType({ description: 'How a connector is doing, from its run ledger.' })
 export class ConnectorHealth {
   @Field(() => ConnectorHealthStatus, { description: 'Overall health, from the last finished run.' })

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { scopeOf, type HubContext } from '../../graphql/context';
+import { withBasePath } from '../../http/console';
 import { toGlobalId } from '../../graphql/node-id';
 import { ALL_ROLES, reveal } from '../../security/access';
 import { RunErrorClass, RunStatus } from '../connectors/connector.entity';
@@ -29,6 +30,25 @@ export class EvaluationResolver {
       { year, today: scope.today, program, weights: checkedWeights(context.config.evaluation, weights), principal: scope.principal },
       (window) => snapshotFor(scope, window),
     );
+  }
+}
+
+/** The evaluation's downloads, under PUBLIC_BASE_PATH. */
+@Resolver(() => Evaluation)
+export class EvaluationLinksResolver {
+  @FieldResolver(() => String, { description: 'Path of the CSV download (one row per department, Vietnamese headings with English names), under PUBLIC_BASE_PATH.' })
+  csvUrl(@Root() evaluation: EvaluationData, @Ctx() context: HubContext): string {
+    return withBasePath(context.config.http.publicBasePath, evaluation.csvUrl);
+  }
+
+  @FieldResolver(() => String, { description: 'Path of the Markdown download, under PUBLIC_BASE_PATH.' })
+  markdownUrl(@Root() evaluation: EvaluationData, @Ctx() context: HubContext): string {
+    return withBasePath(context.config.http.publicBasePath, evaluation.markdownUrl);
+  }
+
+  @FieldResolver(() => String, { description: 'Path of the XLSX workbook download, under PUBLIC_BASE_PATH.' })
+  xlsxUrl(@Root() evaluation: EvaluationData, @Ctx() context: HubContext): string {
+    return withBasePath(context.config.http.publicBasePath, evaluation.xlsxUrl);
   }
 }
 

@@ -205,12 +205,8 @@ export class Evaluation {
   @Field(() => [EvaluationRow], { complexity: listCost, description: 'Every department in force during the year, best score first (then by code).' })
   rows: EvaluationRow[];
 
-  @Field(() => String, { description: 'Download as CSV (one row per department, Vietnamese headings with English names).' })
+  /** The downloads' paths without PUBLIC_BASE_PATH (the fields of EvaluationLinksResolver add it). */
   csvUrl: string;
-
-  @Field(() => String, { description: 'Download as Markdown.' })
   markdownUrl: string;
-
-  @Field(() => String, { description: 'Download as an XLSX workbook.' })
   xlsxUrl: string;
 }

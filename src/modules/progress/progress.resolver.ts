@@ -7,8 +7,9 @@ import { ALL_ROLES, reveal } from '../../security/access';
 import { Department } from '../departments/department.entity';
 import { DEFAULT_PROGRAM } from './progress-report';
 import { departmentScorecard, departmentScorecards, programProgress, progressReport } from './progress.queries';
-import { DataQuality, DepartmentScorecard, ProgramProgress, ProgressReport } from './progress.types';
+import { DataQuality, DepartmentScorecard, ProgramProgress, ProgressReport, ReportLanguageChoice } from './progress.types';
 import { renderMarkdown } from './report-render';
+import { withBasePath } from '../../http/console';
 
 const PLAN_YEAR =
   'Plan year reported (its tasks; models filed up to it and not retired by it); default the plan in force on asOf (its year, or the latest plan before).';
@@ -60,11 +61,28 @@ export class ProgressResolver {
   }
 }
 
+const LANG = { defaultValue: ReportLanguageChoice.vi, description: 'Language of the headings, names and responsible persons\' titles; default vi.' };
+
+/** A download path of the report in `lang`, under PUBLIC_BASE_PATH. */
+function downloadUrl(context: HubContext, path: string, lang: ReportLanguageChoice): string {
+  return withBasePath(context.config.http.publicBasePath, `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+}
+
 @Resolver(() => ProgressReport)
 export class ProgressReportResolver {
-  @FieldResolver(() => String, { description: 'The report as Markdown.' })
-  markdown(@Root() report: ProgressReport): string {
-    return renderMarkdown(report);
+  @FieldResolver(() => String, { description: 'The report as Markdown, in lang (as the Markdown download).' })
+  markdown(@Root() report: ProgressReport, @Arg('lang', () => ReportLanguageChoice, LANG) lang: ReportLanguageChoice): string {
+    return renderMarkdown(report, lang);
+  }
+
+  @FieldResolver(() => String, { description: 'Path of the CSV download of this report in lang (one row per item, `section` column), under PUBLIC_BASE_PATH.' })
+  csvUrl(@Root() report: ProgressReport, @Ctx() context: HubContext, @Arg('lang', () => ReportLanguageChoice, LANG) lang: ReportLanguageChoice): string {
+    return downloadUrl(context, report.csvUrl, lang);
+  }
+
+  @FieldResolver(() => String, { description: 'Path of the Markdown download of this report in lang, under PUBLIC_BASE_PATH.' })
+  markdownUrl(@Root() report: ProgressReport, @Ctx() context: HubContext, @Arg('lang', () => ReportLanguageChoice, LANG) lang: ReportLanguageChoice): string {
+    return downloadUrl(context, report.markdownUrl, lang);
   }
 }
 

@@ -11,6 +11,20 @@ import { Department } from '../departments/department.entity';
 import { FreshnessSummary, MetricFreshness } from '../metrics/freshness';
 import { Metric } from '../metrics/metric.entity';
 
+/** The language of a rendered report (`lang` of the downloads and of the GraphQL fields): the words of report-language.ts. */
+export enum ReportLanguageChoice {
+  vi = 'vi',
+  en = 'en',
+}
+registerEnumType(ReportLanguageChoice, {
+  name: 'ReportLanguage',
+  description: 'Language of a rendered report: its headings, names and responsible persons\' titles (the downloads\' lang=vi|en).',
+  valuesConfig: {
+    vi: { description: 'Vietnamese (the default).' },
+    en: { description: 'English.' },
+  },
+});
+
 export enum AccountableKind {
   TASK = 'TASK',
   PILOT_MODEL = 'PILOT_MODEL',
@@ -277,9 +291,9 @@ export class ProgressReport extends ProgramProgress {
   @Field(() => [StatusChangeEntry], { complexity: listCost, description: 'Status changes recorded in the period up to asOf, oldest first.' })
   statusChanges: StatusChangeEntry[];
 
-  @Field({ description: 'Path of the CSV download of this report (one row per item, `section` column).' })
+  /** Path of the CSV download, without PUBLIC_BASE_PATH nor lang (the csvUrl field adds them). */
   csvUrl: string;
 
-  @Field({ description: 'Path of the Markdown download of this report.' })
+  /** Path of the Markdown download, without PUBLIC_BASE_PATH nor lang (the markdownUrl field adds them). */
   markdownUrl: string;
 }

@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'react';
-import { formatNumber, type Lang } from '../i18n';
+import { formatNumber, messages, type Lang } from '../i18n';
 
 export interface ChartLine {
   label: string;
@@ -26,7 +26,7 @@ export function Chart({ periods, lines, lang, label }: { periods: string[]; line
           { values: (_u, ticks) => ticks.map((tick) => periods[Math.round(tick)] ?? '') , space: 60 },
           { values: (_u, ticks) => ticks.map((tick) => formatNumber(lang, tick, 2)), size: 70 },
         ],
-        series: [{ label: 'kỳ', value: (_u, index) => (index === null ? '' : periods[Math.round(index)] ?? '') }, ...lines.map((line, index) => ({ label: line.label, stroke: COLOURS[index % COLOURS.length], width: 2, value: (_u: uPlot, value: number | null) => formatNumber(lang, value, 2), spanGaps: true }))],
+        series: [{ label: messages(lang)('period'), value: (_u, index) => (index === null ? '' : periods[Math.round(index)] ?? '') }, ...lines.map((line, index) => ({ label: line.label, stroke: COLOURS[index % COLOURS.length], width: 2, value: (_u: uPlot, value: number | null) => formatNumber(lang, value, 2), spanGaps: true }))],
       },
       [periods.map((_period, index) => index), ...lines.map((line) => line.values)] as uPlot.AlignedData,
       element,

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useConsole, type QueryState } from '../context';
+import { formatNumber } from '../i18n';
 
 /** Loading and error states of a query, then its content. */
 export function Loaded<T>({ state, children }: { state: QueryState<T>; children: (data: T) => ReactNode }) {
@@ -18,7 +19,7 @@ export function Badge({ value }: { value: string | null | undefined }) {
 
 export function Counts({ title, counts }: { title: string; counts: { total: number; completed: number; inProgress: number; notStarted: number; overdue: number } }) {
   const { t, lang } = useConsole();
-  const n = (value: number) => new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB').format(value);
+  const n = (value: number) => formatNumber(lang, value, 0);
   return (
     <section className="card" aria-label={title}>
       <h2>{title}</h2>

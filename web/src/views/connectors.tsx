@@ -50,8 +50,8 @@ interface ConnectorDetail extends ConnectorRow {
   lookbackDays: number;
   maxWindowDays: number | null;
   config: Record<string, unknown>;
-  mapping: Record<string, unknown>;
   mappingVersion: number;
+  mappingVersions: Array<{ version: number; mapping: Record<string, unknown>; createdAt: string; createdBy: string }>;
   version: number;
   secretNames: string[];
   runs: { totalCount: number; edges: Array<{ node: Run }> };
@@ -181,10 +181,13 @@ export function ConnectorPage({ id }: { id: string }) {
               <pre className="json" tabIndex={0}>{JSON.stringify(connector.config, null, 2)}</pre>
               <h3>{t('secrets')}</h3>
               {secrets.length === 0 ? <p>{t('none')}</p> : <ul>{secrets.map((secret) => <li key={secret}><code>{secret}</code>: {connector.secretNames.includes(secret) ? t('set') : t('notSet')}</li>)}</ul>}
-              <details>
-                <summary>{t('mappingVersion')} {connector.mappingVersion}</summary>
-                <pre className="json" tabIndex={0}>{JSON.stringify(connector.mapping, null, 2)}</pre>
-              </details>
+              <h3>{t('mappingVersions')}</h3>
+              {connector.mappingVersions.map((item) => (
+                <details key={item.version} className="mapping-version" open={item.version === connector.mappingVersion}>
+                  <summary>{t('mappingVersion')} {item.version}{item.version === connector.mappingVersion ? ` (${t('currentVersion')})` : ''} · {formatDateTime(item.createdAt)} · {item.createdBy}</summary>
+                  <pre className="json" tabIndex={0}>{JSON.stringify(item.mapping, null, 2)}</pre>
+                </details>
+              ))}
             </section>
             <section aria-labelledby="runs-heading">
               <h2 id="runs-heading">{t('runs')} ({connector.runs.totalCount})</h2>

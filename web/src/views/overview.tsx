@@ -45,7 +45,7 @@ export function OverdueTable({ items, caption }: { items: OverdueItem[]; caption
 }
 
 export function OverviewPage() {
-  const { t } = useConsole();
+  const { t, lang } = useConsole();
   const name = useName();
   const state = useQuery<Overview>(OVERVIEW, {});
   useEffect(() => {
@@ -95,9 +95,9 @@ export function OverviewPage() {
                         <td>{department.code}</td>
                         <td>{name(department)}</td>
                         <td><Badge value={department.freshness.status} /></td>
-                        <td className="num">{department.freshness.onTime}</td>
-                        <td className="num">{department.freshness.late}</td>
-                        <td className="num">{department.freshness.missing}</td>
+                        <td className="num">{formatNumber(lang, department.freshness.onTime, 0)}</td>
+                        <td className="num">{formatNumber(lang, department.freshness.late, 0)}</td>
+                        <td className="num">{formatNumber(lang, department.freshness.missing, 0)}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -58,24 +58,20 @@ interface Report {
   progressReport: { period: string; asOf: string; csvUrl: string; markdownUrl: string; pilotModels: StatusCounts; tasks: StatusCounts; pilotModelsDueInPeriod: DeadlineScore; tasksDueInPeriod: DeadlineScore; overdue: Array<Named & { kind: string; daysLate: number; responsiblePerson: string; leadDepartment: Named }> };
 }
 
-/** The report link in the console's language (`lang=vi|en`). */
-function withLang(url: string, lang: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`;
-}
-
 export function ReportPage() {
   const { t, lang, signOut } = useConsole();
   const [input, setInput] = useState(() => periodOf(today(), 'QUARTER'));
   const [period, setPeriod] = useState(input);
   const [failure, setFailure] = useState<string | null>(null);
-  const state = useQuery<Report>(PROGRESS_REPORT, { period });
+  // The download links in the console's language (`lang=vi|en`).
+  const state = useQuery<Report>(PROGRESS_REPORT, { period, lang });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setPeriod(input.trim());
   };
   const save = (url: string, name: string) => {
     setFailure(null);
-    download(withLang(url, lang), name).catch((error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message)));
+    download(url, name).catch((error: unknown) => (error instanceof SignedOut ? signOut(true) : setFailure((error as Error).message)));
   };
   return (
     <>
