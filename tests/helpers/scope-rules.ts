@@ -85,7 +85,7 @@ rule(catalogue, '_Service', 'sdl');
 rule(catalogue, 'Program', 'id code name nameVi decision planYear planYears taskGroups pilotModelCounts taskCounts');
 rule(catalogue, 'TaskGroup', 'id code number name nameVi planYear basis program leadDepartment tasks pilotModels');
 rule(catalogue, 'Task', 'id code responsiblePerson deadline status completedAt basis isDemo title titleVi product targetValue targetUnit progressNote retiredOn planYear carriedOverFrom leadDepartment taskGroup overdue daysLate history statusHistory');
-rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo progressNote retiredOn leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness');
+rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status completedAt basis isDemo number name nameVi statusIsDemo progressNote retiredOn leadDepartment taskGroup overdue daysLate history statusHistory supportingDepartments metrics freshness planYear');
 rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
 rule(catalogue, 'AdministrativeUnit', 'id code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');

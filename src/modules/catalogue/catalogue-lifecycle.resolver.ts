@@ -135,14 +135,23 @@ class PilotModelInput {
   @Field(() => [String], { nullable: true, description: 'Codes of the supporting departments (đơn vị phối hợp), other than the lead.' })
   supportingDepartments?: string[] | null;
 
-  @Field({ description: 'Accountable role (a role title, not a person’s name).' })
-  responsiblePerson: string;
+  @Field(() => String, { nullable: true, description: 'Accountable role (a role title, not a person’s name); null: not named yet.' })
+  responsiblePerson?: string | null;
 
-  @Field(() => CalendarDateScalar, { description: 'Deadline (YYYY-MM-DD).' })
-  deadline: string;
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Deadline (YYYY-MM-DD); null: none yet (never overdue meanwhile).' })
+  deadline?: string | null;
 
-  @Field({ description: 'Code of the task group it is filed under; the model counts from that group’s plan year on.' })
-  taskGroup: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Code of the task group it is filed under; the model counts from that group’s plan year on. Null: filed under none, counted from the plan in force on the day it is created.',
+  })
+  taskGroup?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Code of its programme, e.g. DA06: the task group’s when one is given; needed without a task group only when there are several programmes.',
+  })
+  program?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why it is added; kept in the history.' })
   note?: string | null;
