@@ -89,7 +89,7 @@ rule(catalogue, 'PilotModel', 'id code responsiblePerson deadline status complet
 rule(catalogue, 'Department', 'id code name nameVi validFrom validTo basis successor pilotModels freshness scorecard');
 rule(catalogue, 'AdministrativeUnit', 'id code name type level validFrom validTo parent children predecessors successors');
 rule(catalogue, 'UnitPredecessorLink', 'unit share');
-rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays description retiredOn history basis isDemo freshness pilotModel department');
+rule(catalogue, 'Metric', 'id code name nameVi unit kind frequency target targetDate minValue maxValue reportingLagDays description retiredOn history basis isDemo freshness pilotModel department levels');
 rule(values, 'Metric', 'latest progress observations');
 rule(catalogue, 'MetricFreshness', 'status latestPeriod expectedPeriod nextDueDate reportingLagDays');
 rule(catalogue, 'FreshnessSummary', 'status onTime late missing');

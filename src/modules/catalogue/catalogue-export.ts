@@ -118,6 +118,7 @@ export async function catalogueSheets(dataSource: DataSource, timeZone: string):
       { vi: 'Đơn vị tính', en: 'unit', value: (row) => row.unit },
       { vi: 'Loại', en: 'kind', value: (row) => row.kind },
       { vi: 'Kỳ báo cáo', en: 'frequency', value: (row) => row.frequency },
+      { vi: 'Cấp báo cáo', en: 'levels', value: (row) => row.levels.join(' ') },
       { vi: 'Chỉ tiêu', en: 'target_value', value: (row) => row.targetValue },
       { vi: 'Ngày đạt chỉ tiêu', en: 'target_date', value: (row) => row.targetDate },
       { vi: 'Giá trị nhỏ nhất', en: 'min_value', value: (row) => row.minValue },

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { MetricFrequency, MetricKind } from '../../common/enums';
+import { MetricFrequency, MetricKind, UnitLevel } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { scopeOf, type HubContext } from '../../graphql/context';
 import { listCost } from '../../graphql/limits';
@@ -188,6 +188,12 @@ class MetricUpdate implements MetricDefinition {
 
   @Field(() => Float, { nullable: true, description: 'Largest value accepted; it can only narrow the kind’s range (0 to 100 for RATE).' })
   maxValue?: number | null;
+
+  @Field(() => [UnitLevel], {
+    nullable: true,
+    description: 'Levels of administrative unit its values are reported at (at least one); rows of a unit at another level are rejected (WRONG_LEVEL). At creation default every level.',
+  })
+  levels?: UnitLevel[] | null;
 
   @Field(() => String, { nullable: true, description: 'Why; kept in the history.' })
   note?: string | null;

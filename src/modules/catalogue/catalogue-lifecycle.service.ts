@@ -4,7 +4,7 @@
  * history record (who, when, why, and each field before and after) together, or neither.
  */
 import type { EntityManager, EntityTarget } from 'typeorm';
-import { FactBasis, MetricKind, ProgressStatus, type MetricFrequency } from '../../common/enums';
+import { FactBasis, MetricKind, ProgressStatus, UnitLevel, type MetricFrequency } from '../../common/enums';
 import { badInput, HubError } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import { isDuplicateKeyError } from '../../database/write-conflicts';
@@ -408,6 +408,8 @@ export interface MetricDefinition {
   reportingLagDays?: number | null;
   minValue?: number | null;
   maxValue?: number | null;
+  /** Unit levels its values are reported at; at creation default every level. */
+  levels?: readonly string[] | null;
   note?: string | null;
 }
 
@@ -439,6 +441,18 @@ function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 't
   }
 }
 
+/** The unit levels given, each a UnitLevel, at least one, none twice; in the stored order (province, district, commune). */
+function metricLevels(field: string, given: readonly string[] | null | undefined): UnitLevel[] | undefined {
+  if (given == null) return undefined;
+  const known = Object.values(UnitLevel) as string[];
+  if (given.length === 0) throw badInput(field, `give at least one level (${known.join(', ')})`);
+  given.forEach((level, index) => {
+    if (!known.includes(level)) throw badInput(`${field}[${index}]`, `unknown unit level "${level}"; one of ${known.join(', ')}`);
+    if (given.indexOf(level) !== index) throw badInput(`${field}[${index}]`, `"${level}" is listed twice`);
+  });
+  return known.filter((level) => given.includes(level)) as UnitLevel[];
+}
+
 function metricText(input: MetricDefinition) {
   return {
     name: optionalText('input.name', input.name, 300),
@@ -463,6 +477,7 @@ export function createMetric(scope: RequestScope, input: MetricInput): Promise<M
     description: text.description ?? null,
     kind: input.kind,
     frequency: input.frequency,
+    levels: metricLevels('input.levels', input.levels) ?? (Object.values(UnitLevel) as UnitLevel[]),
     targetValue: input.targetValue ?? null,
     targetDate: optionalDate('input.targetDate', input.targetDate) ?? null,
     reportingLagDays: input.reportingLagDays ?? null,
@@ -504,6 +519,8 @@ export function updateMetric(scope: RequestScope, code: string, input: MetricDef
       if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
     }
     if (next.targetDate != null) next.targetDate = requiredDate('input.targetDate', next.targetDate);
+    const levels = metricLevels('input.levels', input.levels);
+    if (levels && levels.join(',') !== metric.levels.join(',')) next.levels = levels;
     // Removing the target removes its date.
     if (input.targetValue === null && input.targetDate === undefined) next.targetDate = null;
     let department: Department | undefined;
