@@ -119,6 +119,31 @@ describe('pilot models with optional plan facts', () => {
     expect(rows.find((row) => row.startsWith('M01,'))).toMatch(/^M01,1,TG\d+,DA06,2024,/);
   });
 
+  it('the metrics of a model filed under no task group are read, filtered and grouped by task group as of none', async () => {
+    await dataOf(hub, 'mutation { createMetric(input: { code: "ARCHIVE_PAGES", name: "Pages archived", kind: COUNT, frequency: MONTH, department: "SO_YT", pilotModel: "M41" }) { code } }', undefined, admin);
+    const connector = (await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation { registerConnector(input: { name: "Archive push", kind: "push", department: "SO_YT", config: {} }) { id } }', undefined, admin)).registerConnector.id;
+    const pushed = await dataOf<{ submitObservations: { summary: { imported: number; updated: number; unchanged: number; rejected: number } } }>(
+      hub,
+      `mutation { submitObservations(connectorId: "${connector}", rows: [{ metric: "ARCHIVE_PAGES", unit: "412", period: "2024-02", value: 50 }, { metric: "KCB_BIOMETRIC_VISITS", unit: "412", period: "2024-02-10", value: 3 }]) { summary { imported updated unchanged rejected } } }`,
+      undefined,
+      admin,
+    );
+    // Both rows are taken (the seeded database may already hold a visits value for the day: updated or unchanged).
+    const { imported, updated, unchanged, rejected } = pushed.submitObservations.summary;
+    expect({ taken: imported + updated + unchanged, rejected }).toEqual({ taken: 2, rejected: 0 });
+    type Row = { taskGroup: { code: string } | null; measures: Array<{ metric: { code: string }; value: number | null }> };
+    const answer = await dataOf<{ grouped: { rows: Row[] }; filtered: { rows: Row[] } }>(
+      hub,
+      `{ grouped: aggregate(metrics: ["ARCHIVE_PAGES", "KCB_BIOMETRIC_VISITS"], groupBy: [TASK_GROUP], from: "2024-02", to: "2024-02") { rows { taskGroup { code } measures { metric { code } value } } }
+         filtered: aggregate(metrics: ["ARCHIVE_PAGES", "KCB_BIOMETRIC_VISITS"], groupBy: [PILOT_MODEL], taskGroups: ["TG01", "TG02", "TG03", "TG04", "TG05"], from: "2024-02", to: "2024-02") { rows { taskGroup { code } measures { metric { code } value } } } }`,
+    );
+    const none = answer.grouped.rows.filter((row) => row.taskGroup === null);
+    expect(none).toEqual([{ taskGroup: null, measures: [{ metric: { code: 'ARCHIVE_PAGES' }, value: 50 }] }]);
+    expect(answer.grouped.rows.filter((row) => row.taskGroup !== null).flatMap((row) => row.measures.map((measure) => measure.metric.code))).toEqual(['KCB_BIOMETRIC_VISITS']);
+    // A task-group filter leaves out the metrics of models filed under none.
+    expect(answer.filtered.rows.flatMap((row) => row.measures.map((measure) => measure.metric.code))).not.toContain('ARCHIVE_PAGES');
+  });
+
   it('a deadline or responsible person set later is recorded from none, and reports before that day show none', async () => {
     const set = await dataOf<{ updatePilotModel: { deadline: string; history: Change[] } }>(
       hub,
