@@ -4,7 +4,7 @@
  * history record (who, when, why, and each field before and after) together, or neither.
  */
 import type { EntityManager, EntityTarget } from 'typeorm';
-import { FactBasis, MetricKind, ProgressStatus, UnitLevel, type MetricFrequency } from '../../common/enums';
+import { FactBasis, MetricFrequency, MetricKind, ProgressStatus, UnitLevel } from '../../common/enums';
 import { badInput, HubError } from '../../common/errors';
 import { requireByCode } from '../../database/by-code';
 import { isDuplicateKeyError } from '../../database/write-conflicts';
@@ -466,6 +466,7 @@ export function createMetric(scope: RequestScope, input: MetricInput): Promise<M
   const code = requiredCode('input.code', input.code, 64);
   const name = requiredText('input.name', input.name, 300);
   if (!Object.values(MetricKind).includes(input.kind)) throw badInput('input.kind', 'must be COUNT, STOCK or RATE');
+  if (!Object.values(MetricFrequency).includes(input.frequency)) throw badInput('input.frequency', `must be one of ${Object.values(MetricFrequency).join(', ')}`);
   const text = metricText(input);
   const unit = text.unit ?? (input.kind === MetricKind.RATE ? '%' : '');
   if (unit.length > 64) throw badInput('input.unit', 'must be at most 64 characters');
