@@ -179,14 +179,25 @@ function applyKeyset<T extends { id: number }>(
       throw badInput(request.backward ? 'before' : 'after', 'cursor belongs to another list or ordering: use a cursor this list returned under the same orderBy');
     }
     const parameters: Record<string, unknown> = {};
-    const alternatives = keys.map((key, index) => {
-      const equalities = keys.slice(0, index).map((previous, previousIndex) => {
-        parameters[`cursor${previousIndex}`] = request.cursor![previousIndex];
-        return `${alias}.${previous.property} = :cursor${previousIndex}`;
-      });
+    // A nullable column (a pilot model's deadline) sorts NULL first ascending on both databases, so NULL is the
+    // smallest value: "after NULL" is any value, "before a value" includes NULL, nothing is before NULL.
+    const nullable = (property: string) => query.expressionMap.mainAlias!.metadata.findColumnWithPropertyName(property)?.isNullable ?? false;
+    const equal = (property: string, index: number) => {
+      if (request.cursor![index] === null) return `${alias}.${property} IS NULL`;
       parameters[`cursor${index}`] = request.cursor![index];
+      return `${alias}.${property} = :cursor${index}`;
+    };
+    const beyond = (property: string, index: number, operator: '>' | '<') => {
+      const value = request.cursor![index];
+      if (value === null) return operator === '>' ? `${alias}.${property} IS NOT NULL` : '1 = 0';
+      parameters[`cursor${index}`] = value;
+      const compared = `${alias}.${property} ${operator} :cursor${index}`;
+      return operator === '<' && nullable(property) ? `(${compared} OR ${alias}.${property} IS NULL)` : compared;
+    };
+    const alternatives = keys.map((key, index) => {
+      const equalities = keys.slice(0, index).map((previous, previousIndex) => equal(previous.property, previousIndex));
       const operator = effective(key.direction) === SortDirection.ASC ? '>' : '<';
-      return `(${[...equalities, `${alias}.${key.property} ${operator} :cursor${index}`].join(' AND ')})`;
+      return `(${[...equalities, beyond(key.property, index, operator)].join(' AND ')})`;
     });
     query.andWhere(`(${alternatives.join(' OR ')})`, parameters);
   }

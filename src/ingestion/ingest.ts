@@ -148,12 +148,12 @@ const REJECTION_COLUMNS = ['runId', 'rowIndex', 'reason', 'message', 'raw'] as c
 
 /** Metrics are few: all of them, with their department's code for messages. */
 async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Promise<Map<string, CatalogueMetric>> {
-  const rows: Array<Omit<CatalogueMetric, 'minValue' | 'maxValue' | 'retiredOn'> & { minValue: unknown; maxValue: unknown; retiredOn: unknown }> =
+  const rows: Array<Omit<CatalogueMetric, 'minValue' | 'maxValue' | 'retiredOn' | 'levels'> & { minValue: unknown; maxValue: unknown; retiredOn: unknown; levels: string }> =
     await dataSource.query(
       `SELECT m.${sql.id('id')} AS ${sql.id('id')}, m.${sql.id('code')} AS ${sql.id('code')}, m.${sql.id('kind')} AS ${sql.id('kind')}, ` +
         `m.${sql.id('frequency')} AS ${sql.id('frequency')}, m.${sql.id('departmentId')} AS ${sql.id('departmentId')}, ` +
         `m.${sql.id('minValue')} AS ${sql.id('minValue')}, m.${sql.id('maxValue')} AS ${sql.id('maxValue')}, ` +
-        `m.${sql.id('retiredOn')} AS ${sql.id('retiredOn')}, ` +
+        `m.${sql.id('retiredOn')} AS ${sql.id('retiredOn')}, m.${sql.id('levels')} AS ${sql.id('levels')}, ` +
         `d.${sql.id('code')} AS ${sql.id('departmentCode')} ` +
         `FROM ${sql.id('metric')} m LEFT JOIN ${sql.id('department')} d ON d.${sql.id('id')} = m.${sql.id('departmentId')}`,
     );
@@ -168,6 +168,7 @@ async function loadMetrics(dataSource: DataSource | EntityManager, sql: Sql): Pr
         minValue: bound(row.minValue),
         maxValue: bound(row.maxValue),
         retiredOn: row.retiredOn == null ? null : String(row.retiredOn),
+        levels: row.levels.split(',') as CatalogueMetric['levels'],
       },
     ]),
   );
@@ -183,8 +184,8 @@ async function loadUnits(dataSource: DataSource | EntityManager, sql: Sql, rows:
   }
   const byCode = new Map<string, UnitVersion[]>();
   await inChunks([...codes], CODES_PER_QUERY, async (chunk) => {
-    const found: Array<{ id: number; code: string; name: string; validFrom: unknown; validTo: unknown }> = await dataSource.query(
-      `SELECT ${sql.list(['id', 'code', 'name', 'validFrom', 'validTo'])} FROM ${sql.id('administrative_unit')} ` +
+    const found: Array<{ id: number; code: string; name: string; level: UnitVersion['level']; validFrom: unknown; validTo: unknown }> = await dataSource.query(
+      `SELECT ${sql.list(['id', 'code', 'name', 'level', 'validFrom', 'validTo'])} FROM ${sql.id('administrative_unit')} ` +
         `WHERE ${sql.id('code')} IN (${parameterList(chunk.length)})`,
       [...chunk],
     );
@@ -194,6 +195,7 @@ async function loadUnits(dataSource: DataSource | EntityManager, sql: Sql, rows:
         id: Number(unit.id),
         code: unit.code,
         name: unit.name,
+        level: unit.level,
         validFrom: dateText(unit.validFrom),
         validTo: unit.validTo === null || unit.validTo === undefined ? null : dateText(unit.validTo),
       };

@@ -3,7 +3,7 @@
  * gets one reason code and a message that names the field and the value at fault.
  */
 import { invisibleCharacter, TransformRefusal, type ObservationRow } from '../../connectors/sdk/mapping';
-import { MetricKind } from '../common/enums';
+import { MetricKind, type UnitLevel } from '../common/enums';
 import { parsePeriod, PeriodError, type Frequency, type Period } from '../common/period';
 
 export enum RejectionReason {
@@ -23,6 +23,7 @@ export enum RejectionReason {
   VALUE_OUT_OF_RANGE = 'VALUE_OUT_OF_RANGE',
   NOT_AN_INTEGER = 'NOT_AN_INTEGER',
   METRIC_RETIRED = 'METRIC_RETIRED',
+  WRONG_LEVEL = 'WRONG_LEVEL',
 }
 
 /** A row the ingestion path refused: its position in what the run read, why, and the row as received. */
@@ -46,6 +47,8 @@ export interface CatalogueMetric {
   maxValue?: number | null;
   /** Day the metric was retired (YYYY-MM-DD); a retired metric accepts no new values. */
   retiredOn?: string | null;
+  /** Unit levels its values are reported at; rows of a unit at another level are refused (absent: any level). */
+  levels?: readonly UnitLevel[];
 }
 
 /** Values of COUNT and STOCK metrics stay below this (and so do numerators and denominators): sums of them stay exact enough and finite. */
@@ -63,6 +66,9 @@ export function valueRange(metric: Pick<CatalogueMetric, 'kind' | 'minValue' | '
 
 /** Vietnamese names of the fields a message names. */
 const FIELD_VI: Record<string, string> = { value: 'giá trị', numerator: 'tử số', denominator: 'mẫu số', period: 'kỳ', unit: 'đơn vị', metric: 'chỉ tiêu' };
+
+/** Vietnamese names of the unit levels a message names. */
+const LEVEL_VI: Record<UnitLevel, string> = { PROVINCE: 'tỉnh', DISTRICT: 'huyện', COMMUNE: 'xã' };
 
 /** 31/03/2024 for 2024-03-31. */
 function vietnameseDate(day: string): string {
@@ -82,6 +88,8 @@ export interface UnitVersion {
   name: string;
   validFrom: string;
   validTo: string | null;
+  /** Its level (absent: not checked against the metric's levels). */
+  level?: UnitLevel;
 }
 
 /** A row that passed validation, in the hub's terms. */
@@ -214,6 +222,15 @@ export class RowValidator {
 
     const unit = this.unit(unitCode, period);
     if (unit instanceof Rejected) return unit;
+    if (metric.levels && unit.level && !metric.levels.includes(unit.level)) {
+      return reject(
+        RejectionReason.WRONG_LEVEL,
+        bilingual(
+          `đơn vị "${unit.code}" (${unit.name}) là cấp ${LEVEL_VI[unit.level]}; chỉ tiêu "${metric.code}" báo cáo ở cấp ${metric.levels.map((level) => LEVEL_VI[level]).join(', ')}`,
+          `unit "${unit.code}" (${unit.name}) is a ${unit.level} unit; metric "${metric.code}" is reported at ${metric.levels.join(', ')} level only`,
+        ),
+      );
+    }
 
     const values = metric.kind === MetricKind.RATE ? rateValues(row, metric) : amountValues(row, metric);
     if (values instanceof Rejected) return values;

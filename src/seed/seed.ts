@@ -226,23 +226,30 @@ class CatalogueSeeder {
   /** Pilot models, their initial status records and their supporting departments. */
   async pilotModels(departments: Ids, taskGroups: Ids): Promise<Ids> {
     const modelIds = await idsByCode(this.manager, PilotModel);
-    const newModels = await this.insertMissing('pilotModels', PilotModel, keysOf(modelIds), catalogue.pilotModels.map((model) => ({
-      key: model.code,
-      row: {
-        code: model.code,
-        number: model.number,
-        name: model.name,
-        nameVi: model.nameVi,
-        taskGroupId: required(taskGroups, model.taskGroupCode, 'task group'),
-        leadDepartmentId: required(departments, model.leadDepartmentCode, 'department'),
-        responsiblePerson: model.responsiblePerson,
-        deadline: model.deadline,
-        status: this.progress.status(model.status),
-        completedAt: this.progress.completedAt(model.status),
-        basis: BASIS[model.basis],
-        statusIsDemo: this.progress.statusIsDemo(model.statusIsDemo),
-      },
-    })));
+    // A model belongs to its group's programme and counts from the group's plan year.
+    const groupRows = new Map((await this.manager.getRepository(TaskGroup).find()).map((group) => [group.id, group]));
+    const newModels = await this.insertMissing('pilotModels', PilotModel, keysOf(modelIds), catalogue.pilotModels.map((model) => {
+      const group = groupRows.get(required(taskGroups, model.taskGroupCode, 'task group'))!;
+      return {
+        key: model.code,
+        row: {
+          code: model.code,
+          number: model.number,
+          name: model.name,
+          nameVi: model.nameVi,
+          taskGroupId: group.id,
+          programId: group.programId,
+          planYear: group.planYear,
+          leadDepartmentId: required(departments, model.leadDepartmentCode, 'department'),
+          responsiblePerson: model.responsiblePerson,
+          deadline: model.deadline,
+          status: this.progress.status(model.status),
+          completedAt: this.progress.completedAt(model.status),
+          basis: BASIS[model.basis],
+          statusIsDemo: this.progress.statusIsDemo(model.statusIsDemo),
+        },
+      };
+    }));
     const models = await idsByCode(this.manager, PilotModel);
     await insertChunked(this.manager, PilotModelChange, newModels.map((model) => this.initialStatusRecord(required(models, model.code!, 'pilot model'), model.status!)));
     const newModelCodes = new Set(newModels.map((model) => model.code));

@@ -144,6 +144,45 @@ describe('catalogue lifecycle', () => {
     await refused('updateMetric(code: "KCB_TELEHEALTH", input: { name: "x" }) { code }', 'BAD_USER_INPUT', 'code', 'retired');
   });
 
+  it('a metric is reported at the unit levels it is created with; other levels are rejected (WRONG_LEVEL) until updateMetric adds them', async () => {
+    const input = metricInput({ code: '"KCB_DISTRICT_ONLY"', targetValue: null, targetDate: null, levels: '[DISTRICT, PROVINCE]' });
+    await refused(`createMetric(input: { ${input.replace('[DISTRICT, PROVINCE]', '[]')} }) { code }`, 'BAD_USER_INPUT', 'input.levels', 'at least one level');
+    await refused(`createMetric(input: { ${input.replace('[DISTRICT, PROVINCE]', '[DISTRICT, DISTRICT]')} }) { code }`, 'BAD_USER_INPUT', 'input.levels[1]', 'listed twice');
+    const created = await dataOf<{ createMetric: { levels: string[]; history: Change[] } }>(hub, `mutation { createMetric(input: { ${input} }) { levels history { ${CHANGE_FIELDS} } } }`, undefined, admin);
+    expect(created.createMetric.levels).toEqual(['PROVINCE', 'DISTRICT']);
+    expect(created.createMetric.history[0].changes?.levels).toEqual({ from: null, to: ['PROVINCE', 'DISTRICT'] });
+    const everyLevel = await dataOf<{ metric: { levels: string[] } }>(hub, '{ metric(code: "KCB_BIOMETRIC_VISITS") { levels } }');
+    expect(everyLevel.metric.levels).toEqual(['PROVINCE', 'DISTRICT', 'COMMUNE']);
+
+    const connector = (
+      await dataOf<{ registerConnector: { id: string } }>(hub, 'mutation { registerConnector(input: { name: "Health district push", kind: "push", department: "SO_YT", config: {} }) { id } }', undefined, admin)
+    ).registerConnector.id;
+    const push = () =>
+      dataOf<{ submitObservations: { summary: { imported: number; unchanged: number; rejected: number }; rejections: Array<{ rowIndex: number; reason: string; message: string }> } }>(
+        hub,
+        `mutation { submitObservations(connectorId: "${connector}", rows: [{ metric: "KCB_DISTRICT_ONLY", unit: "412", period: "2024-05", value: 7 }, { metric: "KCB_DISTRICT_ONLY", unit: "16681", period: "2024-05", value: 2 }]) { summary { imported unchanged rejected } rejections { rowIndex reason message } } }`,
+        undefined,
+        admin,
+      );
+    const before = await push();
+    expect(before.submitObservations.summary).toEqual({ imported: 1, unchanged: 0, rejected: 1 });
+    expect(before.submitObservations.rejections[0]).toMatchObject({ rowIndex: 1, reason: 'WRONG_LEVEL' });
+    expect(before.submitObservations.rejections[0].message).toContain('là cấp xã');
+    expect(before.submitObservations.rejections[0].message).toContain('metric "KCB_DISTRICT_ONLY" is reported at PROVINCE, DISTRICT level only');
+
+    await refused('updateMetric(code: "KCB_DISTRICT_ONLY", input: { levels: [] }) { code }', 'BAD_USER_INPUT', 'input.levels', 'at least one level');
+    const updated = await dataOf<{ updateMetric: { levels: string[]; history: Change[] } }>(
+      hub,
+      `mutation { updateMetric(code: "KCB_DISTRICT_ONLY", input: { levels: [COMMUNE, DISTRICT], note: "Báo cáo cấp xã" }) { levels history(field: DEFINITION) { ${CHANGE_FIELDS} } } }`,
+      undefined,
+      admin,
+    );
+    expect(updated.updateMetric.levels).toEqual(['DISTRICT', 'COMMUNE']);
+    expect(updated.updateMetric.history).toMatchObject([{ toValue: 'levels', note: 'Báo cáo cấp xã', changes: { levels: { from: ['PROVINCE', 'DISTRICT'], to: ['DISTRICT', 'COMMUNE'] } } }]);
+    // The district's value is already stored; the commune's is now taken.
+    expect((await push()).submitObservations.summary).toEqual({ imported: 1, unchanged: 1, rejected: 0 });
+  });
+
   it('pilot models: created with supporting departments; retired ones leave current counts and stay in their years', async () => {
     const model = `code: "M39", name: "Digital school records", nameVi: "Học bạ số", leadDepartment: "SO_GDDT", supportingDepartments: ["SO_YT"],
       responsiblePerson: "Giám đốc Sở", deadline: "2026-12-31", taskGroup: "TG01"`;

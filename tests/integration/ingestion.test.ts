@@ -6,7 +6,7 @@ import { ObservationRevision } from '../../src/modules/observations/observation-
 import { ConnectorRun, RunRejection } from '../../src/modules/connectors/connector-run.entity';
 import { Connector, RunStatus, RunTrigger } from '../../src/modules/connectors/connector.entity';
 import { Department } from '../../src/modules/departments/department.entity';
-import { Metric } from '../../src/modules/metrics/metric.entity';
+import { Metric, METRIC_LEVELS_DEFAULT } from '../../src/modules/metrics/metric.entity';
 import { Observation } from '../../src/modules/observations/observation.entity';
 import { AdministrativeUnit } from '../../src/modules/units/administrative-unit.entity';
 import { adminUnits } from '../../src/seed/admin-units';
@@ -102,6 +102,8 @@ describe('ingestion path', () => {
       origin?: Partial<IngestionOrigin>;
       /** A metric retired for the case (its retirement is undone afterwards). */
       retired?: string;
+      /** A metric reported at these levels only for the case (every level again afterwards). */
+      levels?: { metric: string; levels: string };
     }
     const soYt = async () => (await dataSource.getRepository(Department).findOneByOrFail({ code: 'SO_YT' })).id;
 
@@ -159,16 +161,23 @@ describe('ingestion path', () => {
         message: ['chỉ tiêu "DVC_ESSENTIAL_LIVE" đã ngừng theo dõi từ 31/12/2024', 'metric "DVC_ESSENTIAL_LIVE" was retired on 2024-12-31'],
         retired: 'DVC_ESSENTIAL_LIVE',
       },
+      [RejectionReason.WRONG_LEVEL]: {
+        bad: { metric: 'DVC_ESSENTIAL_LIVE', unit: '16681', period: '2024-02', value: 3 }, // a 2024 commune
+        message: ['đơn vị "16681"', 'là cấp xã', 'báo cáo ở cấp tỉnh, huyện', 'unit "16681"', 'is a COMMUNE unit', 'reported at PROVINCE, DISTRICT level only'],
+        levels: { metric: 'DVC_ESSENTIAL_LIVE', levels: 'PROVINCE,DISTRICT' },
+      },
     };
 
     it.each(Object.keys(cases) as RejectionReason[])('%s', async (reason) => {
-      const { bad, message, origin = {}, retired } = cases[reason];
+      const { bad, message, origin = {}, retired, levels } = cases[reason];
       const departmentIds = origin.departmentIds ? [await soYt()] : undefined;
       // METRIC_NOT_ALLOWED: the good RATE row would be refused too, so the second good row is a SO_YT metric.
       const goodAfter = departmentIds ? visits('413', '2024-03-14', 9) : GOOD_AFTER;
       if (retired) await dataSource.getRepository(Metric).update({ code: retired }, { retiredOn: '2024-12-31' });
+      if (levels) await dataSource.query('UPDATE metric SET levels = ? WHERE code = ?', [levels.levels, levels.metric]);
       const summary = await ingestRows(dataSource, [GOOD_BEFORE, bad, goodAfter], { ...ORIGIN, ...origin, departmentIds }).finally(async () => {
         if (retired) await dataSource.getRepository(Metric).update({ code: retired }, { retiredOn: null });
+        if (levels) await dataSource.query('UPDATE metric SET levels = ? WHERE code = ?', [METRIC_LEVELS_DEFAULT, levels.metric]);
       });
 
       expectConsistent(summary, 3);

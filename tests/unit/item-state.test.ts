@@ -1,6 +1,6 @@
 import { ProgressStatus } from '../../src/common/enums';
 import { ChangedField } from '../../src/modules/catalogue/change-record';
-import { CompletionTiming, stateAt, type ChangeRow } from '../../src/modules/progress/item-state';
+import { CompletionTiming, deadlineIn, stateAt, type ChangeRow } from '../../src/modules/progress/item-state';
 import { startOfDay } from '../../src/modules/progress/progress.service';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -80,6 +80,25 @@ describe('stateAt: an item’s facts on a day, from its history', () => {
     expect(stateAt(open, [], '2024-04-01', ZONE)).toMatchObject({ status: 'IN_PROGRESS', deadline: '2024-03-31', overdue: true, daysLate: 1 });
     const done = { ...open, status: ProgressStatus.COMPLETED, completedAt: new Date('2024-03-01T03:00:00Z') };
     expect(stateAt(done, [], '2024-04-01', ZONE).completion).toBe('ON_TIME');
+  });
+
+  it('an item without a deadline or responsible person (a pilot model not yet planned) is never overdue nor due', () => {
+    const unplanned = { ...open, deadline: null, responsiblePerson: null };
+    const state = stateAt(unplanned, [initial(ProgressStatus.IN_PROGRESS)], '2030-01-01', ZONE);
+    expect(state).toMatchObject({ deadline: null, responsiblePerson: null, overdue: false, daysLate: 0, completion: null });
+    expect(deadlineIn(state, '2000-01-01', '2100-12-31')).toBe(false);
+    // Completed without a deadline: neither on time nor late, its day kept when a transition records it.
+    const history = [initial(ProgressStatus.IN_PROGRESS), status('IN_PROGRESS', 'COMPLETED', '2024-05-10T03:00:00Z')];
+    const done = { ...unplanned, status: ProgressStatus.COMPLETED, completedAt: new Date('2024-05-10T03:00:00Z') };
+    expect(stateAt(done, history, '2024-06-01', ZONE)).toMatchObject({ status: 'COMPLETED', completion: null, completedOn: '2024-05-10', daysLate: 0 });
+  });
+
+  it('a deadline set where there was none (fromValue "") holds from its day only', () => {
+    const history = [initial(ProgressStatus.IN_PROGRESS), change(ChangedField.DEADLINE, '', '2024-04-30', '2024-06-01T03:00:00Z')];
+    const now = { ...open, deadline: '2024-04-30' };
+    expect(stateAt(now, history, '2024-05-15', ZONE)).toMatchObject({ deadline: null, overdue: false });
+    expect(stateAt(now, history, '2024-06-01', ZONE)).toMatchObject({ deadline: '2024-04-30', overdue: true, daysLate: 32 });
+    expect(deadlineIn(stateAt(now, history, '2024-06-01', ZONE), '2024-04-01', '2024-04-30')).toBe(true);
   });
 });
 

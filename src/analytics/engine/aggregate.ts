@@ -78,7 +78,7 @@ function catalogueFilter(request: AggregateRequest): (metric: AnalyticsMetric) =
   return (metric) =>
     (!departments || departments.has(metric.departmentCode)) &&
     (!pilotModels || pilotModels.has(metric.pilotModelCode)) &&
-    (!taskGroups || taskGroups.has(metric.taskGroupCode));
+    (!taskGroups || (metric.taskGroupCode !== null && taskGroups.has(metric.taskGroupCode)));
 }
 
 /** Rows are ordered by grouped dimensions, or by the value of one of the named metrics. */
@@ -160,14 +160,16 @@ async function rowsOfCells(context: RowContext, cells: Map<string, Cell>): Promi
 
 /** The finished rows: every metric of the request that belongs to a row's department / model / task group has a measure. */
 async function rowsOf(context: RowContext, rows: Map<string, PendingRow>): Promise<AggregateRow[]> {
-  const { planned, slicer } = context;
+  const { planned, slicer, groupBy } = context;
+  const byTaskGroup = groupBy.includes(Dimension.TASK_GROUP);
   const result: AggregateRow[] = [];
   for (const row of rows.values()) {
     if (slicer.due()) await yieldToEventLoop();
+    // Grouped by task group, the row of no group (models filed under none) holds only the metrics of those models.
     const belongs = (metric: AnalyticsMetric) =>
       (row.departmentId === null || metric.departmentId === row.departmentId) &&
       (row.pilotModelId === null || metric.pilotModelId === row.pilotModelId) &&
-      (row.taskGroupId === null || metric.taskGroupId === row.taskGroupId);
+      (!byTaskGroup || metric.taskGroupId === row.taskGroupId);
     const bucketIndex = row.period ? planned.buckets.indexOf(row.period) : 0;
     const groupId = row.unit ? row.unit.id : TOTAL;
     row.measures = planned.metrics.filter(belongs).map((metric) => ({
@@ -194,7 +196,7 @@ function sortRows(rows: AggregateRow[], orderBy: readonly OrderBy[], groupBy: re
   for (const metric of metricByCode.values()) {
     codes.set(`D${metric.departmentId}`, metric.departmentCode);
     codes.set(`P${metric.pilotModelId}`, metric.pilotModelCode);
-    codes.set(`T${metric.taskGroupId}`, metric.taskGroupCode);
+    if (metric.taskGroupCode !== null) codes.set(`T${metric.taskGroupId}`, metric.taskGroupCode);
   }
   const keyOf = (row: AggregateRow, field: OrderField, metric?: string | null): string | number | null => {
     switch (field) {

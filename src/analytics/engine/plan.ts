@@ -39,7 +39,8 @@ async function loadMetrics(dataSource: Queryable, codes: readonly string[], prin
     'SELECT m.id, m.code, m.name, m.nameVi, m.unit, m.kind, m.frequency, m.departmentId, d.code AS departmentCode, ' +
       'm.pilotModelId, p.code AS pilotModelCode, p.taskGroupId, g.code AS taskGroupCode ' +
       'FROM metric m JOIN department d ON d.id = m.departmentId JOIN pilot_model p ON p.id = m.pilotModelId ' +
-      `JOIN task_group g ON g.id = p.taskGroupId WHERE m.code IN (${parameterList(unique.length)})`,
+      // A model may be filed under no task group: its metrics have none.
+      `LEFT JOIN task_group g ON g.id = p.taskGroupId WHERE m.code IN (${parameterList(unique.length)})`,
     unique,
   );
   const byCode = new Map(
@@ -57,8 +58,8 @@ async function loadMetrics(dataSource: Queryable, codes: readonly string[], prin
         departmentCode: String(row.departmentCode),
         pilotModelId: Number(row.pilotModelId),
         pilotModelCode: String(row.pilotModelCode),
-        taskGroupId: Number(row.taskGroupId),
-        taskGroupCode: String(row.taskGroupCode),
+        taskGroupId: row.taskGroupId == null ? null : Number(row.taskGroupId),
+        taskGroupCode: row.taskGroupCode == null ? null : String(row.taskGroupCode),
       } satisfies AnalyticsMetric,
     ]),
   );

@@ -111,8 +111,9 @@ export interface AnalyticsMetric {
   departmentCode: string;
   pilotModelId: number;
   pilotModelCode: string;
-  taskGroupId: number;
-  taskGroupCode: string;
+  /** Null when its pilot model is filed under no task group. */
+  taskGroupId: number | null;
+  taskGroupCode: string | null;
 }
 
 export interface SeriesPoint extends Measure {

@@ -24,14 +24,11 @@ export abstract class AccountableItem {
   @JoinColumn({ name: 'leadDepartmentId' })
   leadDepartment?: Department;
 
-  @Field({ description: 'Accountable role (a role title, not a person’s name).' })
-  @Column({ type: 'varchar', length: 200 })
-  responsiblePerson: string;
+  /** Accountable role: declared by each kind (a task always has one, a pilot model may not yet). */
+  abstract responsiblePerson: string | null;
 
-  @Field(() => CalendarDateScalar, { description: 'Date by which it must be completed (YYYY-MM-DD).' })
-  @Index()
-  @Column({ type: 'date' })
-  deadline: string;
+  /** Date by which it must be completed (YYYY-MM-DD): declared by each kind (a pilot model may have none yet). */
+  abstract deadline: string | null;
 
   @Field(() => ProgressStatus, { description: 'Current progress status; its changes are in `history`.' })
   @Index()

@@ -93,7 +93,10 @@ export async function catalogueSheets(dataSource: DataSource, timeZone: string):
     sheet('PilotModels', [
       { vi: 'Mã', en: 'code', value: (row: PilotModel) => row.code },
       { vi: 'Số thứ tự', en: 'number', value: (row) => row.number },
-      { vi: 'Nhóm nhiệm vụ', en: 'task_group', value: (row) => group.get(row.taskGroupId)?.code },
+      // Empty when filed under no task group; the programme and first plan year are the model's own.
+      { vi: 'Nhóm nhiệm vụ', en: 'task_group', value: (row) => (row.taskGroupId == null ? null : group.get(row.taskGroupId)?.code) },
+      { vi: 'Chương trình', en: 'program', value: (row) => program.get(row.programId) },
+      { vi: 'Năm kế hoạch', en: 'plan_year', value: (row) => row.planYear },
       { vi: 'Tên mô hình', en: 'name_vi', value: (row) => row.nameVi },
       { vi: 'Tên tiếng Anh', en: 'name', value: (row) => row.name },
       { vi: 'Đơn vị chủ trì', en: 'lead_department', value: (row) => department.get(row.leadDepartmentId) },
@@ -115,6 +118,7 @@ export async function catalogueSheets(dataSource: DataSource, timeZone: string):
       { vi: 'Đơn vị tính', en: 'unit', value: (row) => row.unit },
       { vi: 'Loại', en: 'kind', value: (row) => row.kind },
       { vi: 'Kỳ báo cáo', en: 'frequency', value: (row) => row.frequency },
+      { vi: 'Cấp báo cáo', en: 'levels', value: (row) => row.levels.join(' ') },
       { vi: 'Chỉ tiêu', en: 'target_value', value: (row) => row.targetValue },
       { vi: 'Ngày đạt chỉ tiêu', en: 'target_date', value: (row) => row.targetDate },
       { vi: 'Giá trị nhỏ nhất', en: 'min_value', value: (row) => row.minValue },

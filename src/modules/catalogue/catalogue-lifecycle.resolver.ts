@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { MetricFrequency, MetricKind } from '../../common/enums';
+import { MetricFrequency, MetricKind, UnitLevel } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { scopeOf, type HubContext } from '../../graphql/context';
 import { listCost } from '../../graphql/limits';
@@ -135,14 +135,23 @@ class PilotModelInput {
   @Field(() => [String], { nullable: true, description: 'Codes of the supporting departments (đơn vị phối hợp), other than the lead.' })
   supportingDepartments?: string[] | null;
 
-  @Field({ description: 'Accountable role (a role title, not a person’s name).' })
-  responsiblePerson: string;
+  @Field(() => String, { nullable: true, description: 'Accountable role (a role title, not a person’s name); null: not named yet.' })
+  responsiblePerson?: string | null;
 
-  @Field(() => CalendarDateScalar, { description: 'Deadline (YYYY-MM-DD).' })
-  deadline: string;
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Deadline (YYYY-MM-DD); null: none yet (never overdue meanwhile).' })
+  deadline?: string | null;
 
-  @Field({ description: 'Code of the task group it is filed under; the model counts from that group’s plan year on.' })
-  taskGroup: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Code of the task group it is filed under; the model counts from that group’s plan year on. Null: filed under none, counted from the plan in force on the day it is created.',
+  })
+  taskGroup?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Code of its programme, e.g. DA06: the task group’s when one is given; needed without a task group only when there are several programmes.',
+  })
+  program?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why it is added; kept in the history.' })
   note?: string | null;
@@ -179,6 +188,12 @@ class MetricUpdate implements MetricDefinition {
 
   @Field(() => Float, { nullable: true, description: 'Largest value accepted; it can only narrow the kind’s range (0 to 100 for RATE).' })
   maxValue?: number | null;
+
+  @Field(() => [UnitLevel], {
+    nullable: true,
+    description: 'Levels of administrative unit its values are reported at (at least one); rows of a unit at another level are rejected (WRONG_LEVEL). At creation default every level.',
+  })
+  levels?: UnitLevel[] | null;
 
   @Field(() => String, { nullable: true, description: 'Why; kept in the history.' })
   note?: string | null;

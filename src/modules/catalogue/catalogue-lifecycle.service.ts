@@ -4,23 +4,23 @@
  * history record (who, when, why, and each field before and after) together, or neither.
  */
 import type { EntityManager, EntityTarget } from 'typeorm';
-import { FactBasis, MetricKind, ProgressStatus, type MetricFrequency } from '../../common/enums';
+import { FactBasis, MetricFrequency, MetricKind, ProgressStatus, UnitLevel } from '../../common/enums';
 import { badInput, HubError } from '../../common/errors';
-import { findByCode, requireByCode } from '../../database/by-code';
+import { requireByCode } from '../../database/by-code';
 import { isDuplicateKeyError } from '../../database/write-conflicts';
 import type { RequestScope } from '../../common/request-scope';
 import { VALUE_LIMIT } from '../../ingestion/validation';
 import { Department } from '../departments/department.entity';
 import { Metric, MetricChange } from '../metrics/metric.entity';
+import { departmentOn, existing, optionalDate, requiredCode, requiredDate } from './catalogue-checks';
 import { ChangedField } from './change-record';
+import { linkSupporting, newFiling, supportingDepartments } from './pilot-model-filing';
 import { PilotModel, PilotModelChange } from './pilot-model.entity';
 import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Task, TaskChange } from './task.entity';
 
 const NOTE_MAX = 2000;
-/** Codes: letters, digits and . _ - /, starting with a letter or digit (e.g. M39, T05.03, KCB_NEW, TG06/2025). */
-const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 /** Plan years the hub accepts. */
 const FIRST_PLAN_YEAR = 2000;
 const LAST_PLAN_YEAR = 2100;
@@ -37,15 +37,9 @@ export interface Recorded {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Checks of input fields: each failure names the field.
+// Checks of input fields: each failure names the field (those that look rows up are in catalogue-checks.ts).
 
-export function requiredCode(field: string, value: string | null | undefined, max: number): string {
-  const code = value?.trim() ?? '';
-  if (!code) throw badInput(field, 'is required');
-  if (code.length > max) throw badInput(field, `must be at most ${max} characters`);
-  if (!CODE_PATTERN.test(code)) throw badInput(field, 'letters, digits and . _ - / only, starting with a letter or digit');
-  return code;
-}
+export { requiredCode };
 
 export function requiredText(field: string, value: string | null | undefined, max: number): string {
   const text = value?.trim() ?? '';
@@ -81,23 +75,6 @@ function nonNegative(field: string, value: number | null | undefined): number | 
   if (value == null) return value;
   if (!Number.isFinite(value) || value < 0) throw badInput(field, 'must be a non-negative number');
   return value;
-}
-
-/** A department that exists on `day` (a department merged away before it cannot take new work). */
-async function departmentOn(manager: EntityManager, field: string, code: string | null | undefined, day: string): Promise<Department> {
-  const given = requiredCode(field, code, 32);
-  const department = await findByCode(manager, Department, given);
-  if (!department) throw badInput(field, `unknown department "${given}"`);
-  if (department.validTo && department.validTo <= day) throw badInput(field, `department "${given}" no longer exists (since ${department.validTo})`);
-  if (department.validFrom && department.validFrom > day) throw badInput(field, `department "${given}" exists from ${department.validFrom} only`);
-  return department;
-}
-
-async function existing<T extends { id: number; code: string }>(manager: EntityManager, target: EntityTarget<T>, field: string, what: string, code: string | null | undefined): Promise<T> {
-  const given = requiredCode(field, code, 64);
-  const row = await findByCode(manager, target, given);
-  if (!row) throw badInput(field, `unknown ${what} "${given}"`);
-  return row;
 }
 
 export async function assertNewCode(manager: EntityManager, target: EntityTarget<{ id: number; code: string }>, field: string, what: string, code: string): Promise<void> {
@@ -330,7 +307,7 @@ export function createTask(scope: RequestScope, input: TaskInput): Promise<Task>
     title,
     titleVi: optionalText('input.titleVi', input.titleVi, 500) ?? title,
     responsiblePerson: requiredText('input.responsiblePerson', input.responsiblePerson, 200),
-    deadline: input.deadline,
+    deadline: requiredDate('input.deadline', input.deadline),
     product: optionalText('input.product', input.product, 500) ?? '',
     targetValue: nonNegative('input.targetValue', input.targetValue) ?? null,
     targetUnit: optionalText('input.targetUnit', input.targetUnit, 64) ?? null,
@@ -361,12 +338,15 @@ export interface PilotModelInput {
   nameVi?: string | null;
   leadDepartment: string;
   supportingDepartments?: string[] | null;
-  responsiblePerson: string;
-  deadline: string;
-  taskGroup: string;
+  responsiblePerson?: string | null;
+  deadline?: string | null;
+  taskGroup?: string | null;
+  /** Needed only without a task group when there are several programmes (see newFiling). */
+  program?: string | null;
   note?: string | null;
 }
 
+/** Creates a pilot model: only code, name and lead department are required; see newFiling for where it counts without a task group. */
 export function createPilotModel(scope: RequestScope, input: PilotModelInput): Promise<PilotModel> {
   const code = requiredCode('input.code', input.code, 32);
   const name = requiredText('input.name', input.name, 300);
@@ -374,39 +354,26 @@ export function createPilotModel(scope: RequestScope, input: PilotModelInput): P
     code,
     name,
     nameVi: optionalText('input.nameVi', input.nameVi, 300) ?? name,
-    responsiblePerson: requiredText('input.responsiblePerson', input.responsiblePerson, 200),
-    deadline: input.deadline,
+    responsiblePerson: optionalText('input.responsiblePerson', input.responsiblePerson, 200) ?? null,
+    deadline: optionalDate('input.deadline', input.deadline) ?? null,
   };
   const note = optionalNote('input.note', input.note);
   return write(scope, 'input.code', async (manager) => {
     const department = await departmentOn(manager, 'input.leadDepartment', input.leadDepartment, scope.today);
-    const supporting: Department[] = [];
-    for (const [index, given] of (input.supportingDepartments ?? []).entries()) {
-      const field = `input.supportingDepartments[${index}]`;
-      const supporter = await departmentOn(manager, field, given, scope.today);
-      if (supporter.id === department.id) throw badInput(field, `"${supporter.code}" is the lead department; it cannot also support`);
-      if (supporting.some((other) => other.id === supporter.id)) throw badInput(field, `"${supporter.code}" is listed twice`);
-      supporting.push(supporter);
-    }
-    const group = await existing(manager, TaskGroup, 'input.taskGroup', 'task group', input.taskGroup);
+    const supporting = await supportingDepartments(manager, 'input.supportingDepartments', input.supportingDepartments ?? [], department.id, scope.today);
+    const { program, group, planYear } = await newFiling(manager, input, scope.today);
     await assertNewCode(manager, PilotModel, 'input.code', 'pilot model', code);
     const models = manager.getRepository(PilotModel);
     const number = await nextNumber(manager, PilotModel, {});
     const { identifiers } = await models.insert({
-      ...values, number, taskGroupId: group.id, leadDepartmentId: department.id, status: ProgressStatus.NOT_STARTED, completedAt: null,
-      progressNote: null, retiredOn: null, statusIsDemo: false, basis: FactBasis.SOURCE,
+      ...values, number, taskGroupId: group?.id ?? null, programId: program.id, planYear, leadDepartmentId: department.id,
+      status: ProgressStatus.NOT_STARTED, completedAt: null, progressNote: null, retiredOn: null, statusIsDemo: false, basis: FactBasis.SOURCE,
     });
     const id = identifiers[0].id as number;
-    if (supporting.length > 0) {
-      await manager.createQueryBuilder().insert().into('pilot_model_supporting_department', ['pilotModelId', 'departmentId'])
-        .values(supporting.map((supporter) => ({ pilotModelId: id, departmentId: supporter.id }))).execute();
-    }
+    await linkSupporting(manager, id, supporting, false);
+    const definition = { ...values, taskGroup: group?.code ?? null, program: program.code, planYear, leadDepartment: department.code };
     await record(scope, manager, PilotModelChange, id, [
-      {
-        field: ChangedField.CREATED,
-        toValue: code,
-        diff: created({ ...values, taskGroup: group.code, leadDepartment: department.code, supportingDepartments: supporting.map((supporter) => supporter.code) }),
-      },
+      { field: ChangedField.CREATED, toValue: code, diff: created({ ...definition, supportingDepartments: supporting.map((supporter) => supporter.code) }) },
       { field: ChangedField.STATUS, fromValue: null, toValue: ProgressStatus.NOT_STARTED },
     ], note);
     return models.findOneByOrFail({ id });
@@ -446,6 +413,8 @@ export interface MetricDefinition {
   reportingLagDays?: number | null;
   minValue?: number | null;
   maxValue?: number | null;
+  /** Unit levels its values are reported at; at creation default every level. */
+  levels?: readonly string[] | null;
   note?: string | null;
 }
 
@@ -477,6 +446,18 @@ function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 't
   }
 }
 
+/** The unit levels given, each a UnitLevel, at least one, none twice; in the stored order (province, district, commune). */
+function metricLevels(field: string, given: readonly string[] | null | undefined): UnitLevel[] | undefined {
+  if (given == null) return undefined;
+  const known = Object.values(UnitLevel) as string[];
+  if (given.length === 0) throw badInput(field, `give at least one level (${known.join(', ')})`);
+  given.forEach((level, index) => {
+    if (!known.includes(level)) throw badInput(`${field}[${index}]`, `unknown unit level "${level}"; one of ${known.join(', ')}`);
+    if (given.indexOf(level) !== index) throw badInput(`${field}[${index}]`, `"${level}" is listed twice`);
+  });
+  return known.filter((level) => given.includes(level)) as UnitLevel[];
+}
+
 function metricText(input: MetricDefinition) {
   return {
     name: optionalText('input.name', input.name, 300),
@@ -490,6 +471,7 @@ export function createMetric(scope: RequestScope, input: MetricInput): Promise<M
   const code = requiredCode('input.code', input.code, 64);
   const name = requiredText('input.name', input.name, 300);
   if (!Object.values(MetricKind).includes(input.kind)) throw badInput('input.kind', 'must be COUNT, STOCK or RATE');
+  if (!Object.values(MetricFrequency).includes(input.frequency)) throw badInput('input.frequency', `must be one of ${Object.values(MetricFrequency).join(', ')}`);
   const text = metricText(input);
   const unit = text.unit ?? (input.kind === MetricKind.RATE ? '%' : '');
   if (unit.length > 64) throw badInput('input.unit', 'must be at most 64 characters');
@@ -501,8 +483,9 @@ export function createMetric(scope: RequestScope, input: MetricInput): Promise<M
     description: text.description ?? null,
     kind: input.kind,
     frequency: input.frequency,
+    levels: metricLevels('input.levels', input.levels) ?? (Object.values(UnitLevel) as UnitLevel[]),
     targetValue: input.targetValue ?? null,
-    targetDate: input.targetDate ?? null,
+    targetDate: optionalDate('input.targetDate', input.targetDate) ?? null,
     reportingLagDays: input.reportingLagDays ?? null,
     minValue: input.minValue ?? null,
     maxValue: input.maxValue ?? null,
@@ -541,6 +524,9 @@ export function updateMetric(scope: RequestScope, code: string, input: MetricDef
     for (const key of ['reportingLagDays', 'minValue', 'maxValue', 'targetValue', 'targetDate'] as const) {
       if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
     }
+    if (next.targetDate != null) next.targetDate = requiredDate('input.targetDate', next.targetDate);
+    const levels = metricLevels('input.levels', input.levels);
+    if (levels && levels.join(',') !== metric.levels.join(',')) next.levels = levels;
     // Removing the target removes its date.
     if (input.targetValue === null && input.targetDate === undefined) next.targetDate = null;
     let department: Department | undefined;

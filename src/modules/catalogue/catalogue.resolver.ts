@@ -55,7 +55,7 @@ const PAGE_METRICS = ['edges', 'node', 'metrics'];
 const PLAN_YEAR_ARGUMENT =
   'Plan year counted (tasks of that year’s plan; models filed up to it and not retired by it); default the year of asOf, or the latest plan before it.';
 
-interface AccountableType<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }> {
+interface AccountableType<T extends AccountableItem & { taskGroupId: number | null; taskGroup?: TaskGroup | null }> {
   objectType: ClassType<T>;
   connectionType: ClassType<Connection<T>>;
   /** The request's loader of an item's recorded changes, oldest first. */
@@ -68,12 +68,14 @@ interface AccountableType<T extends AccountableItem & { taskGroupId: number; tas
   example: string;
   /** Whether the accountability update may set a target (tasks have one, models have metrics). */
   hasTarget: boolean;
+  /** Whether an item may be filed under no task group (a pilot model may; a task always belongs to its plan's group). */
+  groupOptional: boolean;
   /** Loads the fields under a page's nodes will need, sent with the page (see PageAlongside); undefined when none applies. */
   alongsidePage?: (context: HubContext, info: GraphQLResolveInfo) => PageAlongside<T> | undefined;
 }
 
 /** Queries, mutations and fields that tasks and pilot models share, named after each type. */
-function accountableResolver<T extends AccountableItem & { taskGroupId: number; taskGroup?: TaskGroup }>(type: AccountableType<T>) {
+function accountableResolver<T extends AccountableItem & { taskGroupId: number | null; taskGroup?: TaskGroup | null }>(type: AccountableType<T>) {
   @Resolver(() => type.objectType)
   abstract class AccountableResolver {
     @Authorized(...ALL_ROLES)
@@ -136,9 +138,12 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
       return context.loaders.related(Department, item.leadDepartmentId);
     }
 
-    @FieldResolver(() => TaskGroup, { description: 'The task group of the plan it is filed under.' })
-    async taskGroup(@Root() item: T, @Ctx() context: HubContext): Promise<TaskGroup> {
-      return context.loaders.related(TaskGroup, item.taskGroupId);
+    @FieldResolver(() => TaskGroup, {
+      nullable: type.groupOptional,
+      description: type.groupOptional ? 'The task group of the plan it is filed under; null while filed under none.' : 'The task group of the plan it is filed under.',
+    })
+    async taskGroup(@Root() item: T, @Ctx() context: HubContext): Promise<TaskGroup | null> {
+      return item.taskGroupId == null ? null : context.loaders.related(TaskGroup, item.taskGroupId);
     }
 
     @FieldResolver(() => Boolean, { description: 'Not completed and past its deadline on asOf (default today).' })
@@ -151,7 +156,7 @@ function accountableResolver<T extends AccountableItem & { taskGroupId: number; 
     }
 
     @FieldResolver(() => Int, {
-      description: 'Days past the deadline: until asOf (default today) while open, until completion once completed late; 0 when on time.',
+      description: 'Days past the deadline: until asOf (default today) while open, until completion once completed late; 0 when on time or without a deadline.',
     })
     daysLate(
       @Root() item: T,
@@ -191,6 +196,7 @@ export class PilotModelResolver extends accountableResolver({
   typeName: 'PilotModel',
   example: 'M03',
   hasTarget: false,
+  groupOptional: true,
   // A dashboard lists models with their metrics: those are read with the page, not after it, and their latest
   // values (the slowest statement of a dashboard) start as soon as the metrics are known.
   alongsidePage: (context, info) => {
@@ -221,6 +227,7 @@ export class TaskResolver extends accountableResolver({
   typeName: 'Task',
   example: 'T01.02',
   hasTarget: true,
+  groupOptional: false,
 }) {
   @FieldResolver(() => Int, { description: 'Year of the plan the task belongs to (its task group’s).' })
   async planYear(@Root() task: Task, @Ctx() context: HubContext): Promise<number> {

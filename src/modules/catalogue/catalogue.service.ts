@@ -8,13 +8,17 @@ import { Metric } from '../metrics/metric.entity';
 import { prefetchLatestPointsOfModels } from '../observations/metric-values';
 import { AccountableItemService, judgementDate, overdueCondition } from './accountable-item.service';
 import type { StatusCounts } from './catalogue.types';
+import { amendPilotModelFiling } from './pilot-model-filing';
 import { PilotModel, PilotModelChange } from './pilot-model.entity';
+import { planYearOn } from './plan-year';
 import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Task, TaskChange } from './task.entity';
 
 /** Metrics of a model, as `PilotModel.metrics` lists them. */
 export const METRIC_ORDER = { code: 'ASC' } as const;
+
+export { planYearOn };
 
 export function requireProgram(dataSource: DataSource, code: string): Promise<Program> {
   return requireByCode(dataSource, Program, 'programme', code);
@@ -75,40 +79,32 @@ export function countsInYear(what: Counted, itemYear: number, retiredOn: string 
 }
 
 /**
- * The plan year figures default to on `asOf`: its year when the programme has a plan for it, else the latest plan
- * year before (a plan stays in force until the next one), else the first.
- */
-export function planYearOn(planYears: readonly number[], asOf: string): number | null {
-  const year = Number(asOf.slice(0, 4));
-  const sorted = [...planYears].sort((a, b) => a - b);
-  return [...sorted].reverse().find((candidate) => candidate <= year) ?? sorted[0] ?? null;
-}
-
-/**
  * Status and overdue counts per programme of pilot models and of tasks of one plan year (default: see planYearOn),
  * in one statement (three grouped SELECTs joined by UNION ALL: models, tasks, and the programme's plan years): a
  * dashboard asks for both, and the statement for the other costs almost nothing.
  */
 export async function statusCounts(dataSource: DataSource, programIds: readonly number[], asOf: string, planYear: number | null): Promise<ProgramCounts[]> {
-  const grouped = (entity: typeof Task | typeof PilotModel, what: Counted) =>
-    dataSource
-      .createQueryBuilder(entity, 'item')
-      .innerJoin(TaskGroup, 'taskGroup', 'taskGroup.id = item.taskGroupId')
+  // A task's programme and plan year are its group's (`taskGroup`); a model carries its own (`item`: it may have no group).
+  const grouped = (entity: typeof Task | typeof PilotModel, what: Counted, plan: 'taskGroup' | 'item') => {
+    const query = dataSource.createQueryBuilder(entity, 'item');
+    if (plan === 'taskGroup') query.innerJoin(TaskGroup, 'taskGroup', 'taskGroup.id = item.taskGroupId');
+    return query
       .select(`'${what}'`, 'what')
-      .addSelect('taskGroup.programId', 'programId')
+      .addSelect(`${plan}.programId`, 'programId')
       .addSelect('item.status', 'status')
-      .addSelect('taskGroup.planYear', 'planYear')
+      .addSelect(`${plan}.planYear`, 'planYear')
       .addSelect('item.retiredOn', 'retiredOn')
       .addSelect('COUNT(*)', 'total')
       .addSelect(`SUM(CASE WHEN ${overdueCondition('item')} THEN 1 ELSE 0 END)`, 'overdue')
-      .where('taskGroup.programId IN (:...programIds)', { programIds: [...programIds], overdueAsOf: asOf })
-      .groupBy('taskGroup.programId')
+      .where(`${plan}.programId IN (:...programIds)`, { programIds: [...programIds], overdueAsOf: asOf })
+      .groupBy(`${plan}.programId`)
       .addGroupBy('item.status')
-      .addGroupBy('taskGroup.planYear')
+      .addGroupBy(`${plan}.planYear`)
       .addGroupBy('item.retiredOn')
       .getQueryAndParameters();
-  const [modelSql, modelParameters] = grouped(PilotModel, 'model');
-  const [taskSql, taskParameters] = grouped(Task, 'task');
+  };
+  const [modelSql, modelParameters] = grouped(PilotModel, 'model', 'item');
+  const [taskSql, taskParameters] = grouped(Task, 'task', 'taskGroup');
   const [planSql, planParameters] = dataSource
     .createQueryBuilder(TaskGroup, 'taskGroup')
     .select("'plan'", 'what')
@@ -199,4 +195,4 @@ export async function preloadModelMetrics(
 }
 
 export const taskService = new AccountableItemService(Task, TaskChange, 'task');
-export const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model');
+export const pilotModelService = new AccountableItemService(PilotModel, PilotModelChange, 'pilot model', amendPilotModelFiling);

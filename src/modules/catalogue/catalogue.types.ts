@@ -117,6 +117,18 @@ export class AccountabilityUpdate {
   @Field(() => String, { nullable: true, description: 'Tasks only: what the task requires, in Vietnamese (nội dung nhiệm vụ).' })
   titleVi?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'Pilot models only (ADMIN): code of the task group to file it under, of its programme; recorded as DEFINITION.',
+  })
+  taskGroup?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Pilot models only (ADMIN): the codes of all its supporting departments (replacing the list; [] removes them); recorded as DEFINITION.',
+  })
+  supportingDepartments?: string[] | null;
+
   @Field(() => String, { nullable: true, description: 'Why the change was made; kept in the history.' })
   @MaxLength(2000)
   note?: string | null;

@@ -1,8 +1,10 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne } from 'typeorm';
+import { CalendarDateScalar } from '../../common/scalars';
 import { Department } from '../departments/department.entity';
 import { AccountableItem } from './accountable-item';
 import { ChangeRecord } from './change-record';
+import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Node } from '../../graphql/node-id';
 
@@ -22,12 +24,38 @@ export class PilotModel extends AccountableItem {
   @Column({ type: 'varchar', length: 300 })
   nameVi: string;
 
-  @Column({ type: 'int' })
-  taskGroupId: number;
+  @Field(() => String, { nullable: true, description: 'Accountable role (a role title, not a person’s name); null until one is named.' })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  responsiblePerson: string | null;
 
-  @ManyToOne(() => TaskGroup, { nullable: false, onDelete: 'RESTRICT' })
+  @Field(() => CalendarDateScalar, { nullable: true, description: 'Date by which it must be completed (YYYY-MM-DD); null until one is set (never overdue meanwhile).' })
+  @Index()
+  @Column({ type: 'date', nullable: true })
+  deadline: string | null;
+
+  /** The task group it is filed under; null while it is filed under none (see planYear). */
+  @Column({ type: 'int', nullable: true })
+  taskGroupId: number | null;
+
+  @ManyToOne(() => TaskGroup, { nullable: true, onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'taskGroupId' })
-  taskGroup?: TaskGroup;
+  taskGroup?: TaskGroup | null;
+
+  /** The programme it belongs to: its task group's, or the one named when it was created without a group. */
+  @Column({ type: 'int' })
+  programId: number;
+
+  @ManyToOne(() => Program, { nullable: false, onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'programId' })
+  program?: Program;
+
+  @Field(() => Int, {
+    description:
+      'First plan year it counts in: its task group’s plan year, or without a group the plan in force on the day it was created; filing it under a group of an earlier year moves it back.',
+  })
+  @Index()
+  @Column({ type: 'int' })
+  planYear: number;
 
   @ManyToMany(() => Department)
   @JoinTable({

@@ -1,5 +1,6 @@
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { CalendarDateScalar } from '../../common/scalars';
 import { AccountableItem } from './accountable-item';
 import { ChangeRecord } from './change-record';
 import { TaskGroup } from './task-group.entity';
@@ -16,6 +17,15 @@ export class Task extends AccountableItem {
   @Field({ description: 'What the task requires, in Vietnamese, as in the plan (nội dung nhiệm vụ).' })
   @Column({ type: 'varchar', length: 500 })
   titleVi: string;
+
+  @Field({ description: 'Accountable role (a role title, not a person’s name).' })
+  @Column({ type: 'varchar', length: 200 })
+  responsiblePerson: string;
+
+  @Field(() => CalendarDateScalar, { description: 'Date by which it must be completed (YYYY-MM-DD).' })
+  @Index()
+  @Column({ type: 'date' })
+  deadline: string;
 
   @Column({ type: 'int' })
   taskGroupId: number;

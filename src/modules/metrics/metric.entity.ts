@@ -1,11 +1,14 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { FactBasis, MetricFrequency, MetricKind } from '../../common/enums';
+import { FactBasis, MetricFrequency, MetricKind, UnitLevel } from '../../common/enums';
 import { CalendarDateScalar } from '../../common/scalars';
 import { PilotModel } from '../catalogue/pilot-model.entity';
 import { Department } from '../departments/department.entity';
 import { Node } from '../../graphql/node-id';
 import { ChangeRecord } from '../catalogue/change-record';
+
+/** Every level, in the order levels are stored and listed (a metric defined before levels existed: all of them). */
+export const METRIC_LEVELS_DEFAULT = Object.values(UnitLevel).join(',');
 
 @ObjectType({ implements: Node, description: 'A measured quantity of a pilot model, reported per administrative unit and period.' })
 @Entity('metric')
@@ -37,6 +40,12 @@ export class Metric {
   @Field(() => MetricFrequency, { description: 'Length of its reporting periods; values are reported one per unit and period.' })
   @Column({ type: 'varchar', length: 16 })
   frequency: MetricFrequency;
+
+  @Field(() => [UnitLevel], {
+    description: 'Levels of administrative unit its values are reported at (PROVINCE, DISTRICT, COMMUNE); ingestion rejects rows of a unit at another level (WRONG_LEVEL).',
+  })
+  @Column({ type: 'varchar', length: 64, default: METRIC_LEVELS_DEFAULT, transformer: { to: (levels: UnitLevel[] | undefined) => levels?.join(','), from: (text: string) => text.split(',') as UnitLevel[] } })
+  levels: UnitLevel[];
 
   @Column({ type: 'int' })
   pilotModelId: number;

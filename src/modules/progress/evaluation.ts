@@ -12,7 +12,7 @@ import type { Department } from '../departments/department.entity';
 import { connectorDepartmentAtRun } from '../departments/department-history';
 import { MovedSubject } from '../departments/reorganization.entity';
 import { FreshnessStatus } from '../metrics/freshness';
-import { CompletionTiming } from './item-state';
+import { CompletionTiming, deadlineIn } from './item-state';
 import { DEFAULT_PROGRAM } from './progress-report';
 import { expectedReports, ReportTimeliness } from './report-timeliness';
 import { FAILED_RUNS, judgement, ProgressSnapshot, startOfDay, type Judgement, type Tracked } from './progress.service';
@@ -216,7 +216,7 @@ export async function buildEvaluation(
   const weights = options.weights;
   const rows = snapshot.departmentsInWindow().map((department) => {
     const led = (items: Tracked[]) => items.filter(({ leadDepartmentId }) => leadDepartmentId === department.id);
-    const due = led(plan.tasks).filter(({ state }) => state.deadline >= from && state.deadline <= to);
+    const due = led(plan.tasks).filter(({ state }) => deadlineIn(state, from, to));
     const completedAs = (timing: CompletionTiming) => due.filter(({ state }) => state.completion === timing);
     const open = due.filter(({ state }) => state.status !== ProgressStatus.COMPLETED);
     const tasks: TaskFigures = {
@@ -224,8 +224,9 @@ export async function buildEvaluation(
       onTime: codes(completedAs(CompletionTiming.ON_TIME)),
       late: codes(completedAs(CompletionTiming.LATE)),
       undated: codes(completedAs(CompletionTiming.UNDATED)),
-      notDone: codes(open.filter(({ state }) => state.deadline <= asOf)),
-      notYetDue: codes(open.filter(({ state }) => state.deadline > asOf)),
+      // Every item of `due` has a deadline from `from` on: up to asOf it is missed, after it not yet due.
+      notDone: codes(open.filter(({ state }) => deadlineIn(state, from, asOf))),
+      notYetDue: codes(open.filter(({ state }) => !deadlineIn(state, from, asOf))),
       score: null,
     };
     tasks.due = tasks.onTime.length + tasks.late.length + tasks.undated.length + tasks.notDone.length;

@@ -17,8 +17,9 @@ export interface ChangeRow {
 /** The accountable facts of a task or pilot model as they stand today. */
 export interface CurrentFacts {
   status: ProgressStatus;
-  deadline: string;
-  responsiblePerson: string;
+  /** Null: none set (a pilot model may have no deadline or responsible person yet). */
+  deadline: string | null;
+  responsiblePerson: string | null;
   completedAt: Date | null;
 }
 
@@ -34,8 +35,9 @@ export enum CompletionTiming {
 /** The facts of an item on a given day, rebuilt from its change history. */
 export interface ItemState {
   status: ProgressStatus;
-  deadline: string;
-  responsiblePerson: string;
+  /** Null: no deadline on asOf (never overdue, never due in a window). */
+  deadline: string | null;
+  responsiblePerson: string | null;
   /** For a completed item: the completion date when the history records it, else null. */
   completedOn: string | null;
   completion: CompletionTiming | null;
@@ -45,8 +47,14 @@ export interface ItemState {
   daysLate: number;
 }
 
+/** Whether the item's deadline on asOf falls from `from` to `to` (inclusive); never without a deadline. */
+export function deadlineIn(state: Pick<ItemState, 'deadline'>, from: string, to: string): boolean {
+  return state.deadline != null && state.deadline >= from && state.deadline <= to;
+}
+
 interface FieldValue {
-  value: string;
+  /** Null: none (no current value, or a record of a value set where there was none, fromValue ''). */
+  value: string | null;
   /** The record that says the value holds, if any. */
   record: ChangeRow | null;
 }
@@ -56,16 +64,16 @@ interface FieldValue {
  * day; before the first recorded change, the value that change replaced, or — for an initial record, which has no
  * earlier value — the value it recorded; without any record, the current value.
  */
-function valueAt(changes: readonly ChangeRow[], current: string, asOf: string, timeZone: string): FieldValue {
+function valueAt(changes: readonly ChangeRow[], current: string | null, asOf: string, timeZone: string): FieldValue {
   let last: ChangeRow | null = null;
   for (const change of changes) {
     if (todayIn(timeZone, change.changedAt) > asOf) {
       if (last) break;
-      return change.fromValue == null ? { value: change.toValue, record: change } : { value: change.fromValue, record: null };
+      return change.fromValue == null ? { value: change.toValue, record: change } : { value: change.fromValue || null, record: null };
     }
     last = change;
   }
-  return last ? { value: last.toValue, record: last } : { value: current, record: null };
+  return last ? { value: last.toValue || null, record: last } : { value: current, record: null };
 }
 
 /**
@@ -91,6 +99,7 @@ export function stateAt(item: CurrentFacts, history: readonly ChangeRow[], asOf:
     daysLate: 0,
   };
   if (state.status !== ProgressStatus.COMPLETED) {
+    if (deadline == null) return state;
     state.overdue = deadline < asOf;
     state.daysLate = Math.max(0, daysBetween(deadline, asOf));
     return state;
@@ -100,6 +109,11 @@ export function stateAt(item: CurrentFacts, history: readonly ChangeRow[], asOf:
   const evidence = record ? todayIn(timeZone, record.changedAt) : item.completedAt ? todayIn(timeZone, item.completedAt) : null;
   // Completed on asOf means completed by asOf, whatever later record the state was read from.
   const by = evidence == null ? asOf : evidence < asOf ? evidence : asOf;
+  // Without a deadline a completion is neither on time nor late: its day is kept when recorded.
+  if (deadline == null) {
+    if (exact) state.completedOn = by;
+    return state;
+  }
   if (exact) {
     state.completedOn = by;
     state.completion = by <= deadline ? CompletionTiming.ON_TIME : CompletionTiming.LATE;

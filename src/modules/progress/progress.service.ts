@@ -4,7 +4,7 @@ import { progressRatio, targetIsCumulative, targetReached } from '../../analytic
 import { ProgressStatus } from '../../common/enums';
 import { badInput } from '../../common/errors';
 import { addDays, type Period } from '../../common/period';
-import { countsInYear, planYearOn, retirementCutoff, type Counted } from '../catalogue/catalogue.service';
+import { countsInYear, planYearOn, retirementCutoff } from '../catalogue/catalogue.service';
 import { StatusCounts } from '../catalogue/catalogue.types';
 import { ChangedField } from '../catalogue/change-record';
 import { PilotModel, PilotModelChange } from '../catalogue/pilot-model.entity';
@@ -21,7 +21,7 @@ import { MovedSubject } from '../departments/reorganization.entity';
 import { FreshnessStatus, metricFreshness, summarize } from '../metrics/freshness';
 import { Metric } from '../metrics/metric.entity';
 import { cumulativeTotals, latestPoints } from '../observations/metric-values';
-import { CompletionTiming, stateAt, type ChangeRow, type ItemState } from './item-state';
+import { CompletionTiming, deadlineIn, stateAt, type ChangeRow, type ItemState } from './item-state';
 import {
   AccountableKind,
   DataQuality,
@@ -297,7 +297,7 @@ export class ProgressSnapshot {
       asOf,
       from,
       to,
-      tasks: deadlineScore(led(this.tasks).filter(({ state }) => state.deadline >= from && state.deadline <= to)),
+      tasks: deadlineScore(led(this.tasks).filter(({ state }) => deadlineIn(state, from, to))),
       pilotModels: statusCounts(led(this.models)),
       connectors: operational ? connectors.length : withheld,
       freshness: summarize(this.standings.filter((standing) => standing.department.id === department.id).map((standing) => standing.freshness.status)),
@@ -315,10 +315,15 @@ export class ProgressSnapshot {
     const year = planYear ?? planYearOn([...new Set(programGroups.map((group) => group.planYear))], asOf) ?? Number(asOf.slice(0, 4));
     const cutoff = retirementCutoff(year, asOf, planYear != null);
     const groupYear = new Map(programGroups.map((group) => [group.id, group.planYear]));
-    const counted = (what: Counted, items: Tracked[]) =>
-      items.filter(({ item }) => groupYear.has(item.taskGroupId) && countsInYear(what, groupYear.get(item.taskGroupId)!, item.retiredOn, year, cutoff));
-    const tasks = counted('task', this.tasks);
-    const models = counted('model', this.models);
+    const tasks = this.tasks.filter(({ item }) => {
+      const taskYear = groupYear.get((item as Task).taskGroupId);
+      return taskYear !== undefined && countsInYear('task', taskYear, item.retiredOn, year, cutoff);
+    });
+    // A model carries its programme and first plan year (it may be filed under no group).
+    const models = this.models.filter(({ item }) => {
+      const model = item as PilotModel;
+      return model.programId === program.id && countsInYear('model', model.planYear, model.retiredOn, year, cutoff);
+    });
     const shown = new Set([...tasks, ...models].map(({ item }) => item.taskGroupId));
     return { tasks, models, groups: programGroups.filter((group) => group.planYear === year || shown.has(group.id)) };
   }
@@ -341,10 +346,11 @@ export class ProgressSnapshot {
           name,
           nameVi,
           status: state.status,
-          taskGroup: groupById.get(item.taskGroupId)!,
+          taskGroup: item.taskGroupId == null ? null : groupById.get(item.taskGroupId)!,
           leadDepartment: departmentById.get(leadDepartmentId)!,
           responsiblePerson: state.responsiblePerson,
-          deadline: state.deadline,
+          // Overdue: it has a deadline.
+          deadline: state.deadline!,
           daysLate: state.daysLate,
         }));
     const modelIds = new Set(models.map(({ item }) => item.id));
@@ -372,7 +378,7 @@ export class ProgressSnapshot {
     const progress = this.programProgress(program, principal, planYear);
     const { tasks, models } = this.plan(program, planYear);
     const counted = new Set([...tasks, ...models]);
-    const dueInPeriod = (items: Tracked[]) => items.filter(({ state }) => state.deadline >= period.start && state.deadline <= period.end);
+    const dueInPeriod = (items: Tracked[]) => items.filter(({ state }) => deadlineIn(state, period.start, period.end));
     const departmentById = new Map(this.departments.map((department) => [department.id, department]));
     const lastDay = period.end < this.judgement.asOf ? period.end : this.judgement.asOf;
     const statusChanges = this.statusChanges

@@ -138,14 +138,14 @@ export class OverdueItem {
   @Field(() => ProgressStatus, { description: 'Status on asOf.' })
   status: ProgressStatus;
 
-  @Field(() => TaskGroup, { description: 'The task group it is filed under.' })
-  taskGroup: TaskGroup;
+  @Field(() => TaskGroup, { nullable: true, description: 'The task group it is filed under; null for a pilot model filed under none.' })
+  taskGroup: TaskGroup | null;
 
   @Field(() => Department, { description: 'The department that leads it.' })
   leadDepartment: Department;
 
-  @Field({ description: 'Responsible person (role title) on asOf.' })
-  responsiblePerson: string;
+  @Field(() => String, { nullable: true, description: 'Responsible person (role title) on asOf; null when none is named (a pilot model may have none yet).' })
+  responsiblePerson: string | null;
 
   @Field(() => CalendarDateScalar, { description: 'Deadline in force on asOf.' })
   deadline: string;

@@ -98,7 +98,9 @@ const ORGANISATIONS: Record<string, string> = {
  * A responsible person's title in the report's language: the catalogue's English titles ("Deputy Director,
  * Department of Health") in Vietnamese ("Phó Giám đốc Sở Y tế"); any other text (a name someone entered) as it is.
  */
-export function personTitle(text: string, lang: ReportLanguage): string {
+export function personTitle(text: string | null, lang: ReportLanguage): string {
+  // A pilot model may have no responsible person yet.
+  if (text == null) return lang === 'en' ? 'not named yet' : 'chưa phân công';
   if (lang === 'en') return text;
   for (const [position, vietnamese] of POSITIONS) {
     if (!text.startsWith(`${position}, `)) continue;

@@ -214,7 +214,7 @@ export function csvRows(report: ProgressReport, lang: ReportLanguage = 'vi'): Cs
       code: item.code,
       name: named(item, lang),
       department: item.leadDepartment.code,
-      responsible_person: personTitle(item.responsiblePerson, lang),
+      responsible_person: item.responsiblePerson == null ? null : personTitle(item.responsiblePerson, lang),
       deadline: item.deadline,
       status: item.status,
       days_late: item.daysLate,

@@ -10,10 +10,10 @@ import { Badge, Counts, Loaded, nodes } from './common';
 
 interface Named { code: string; name: string; nameVi: string }
 interface StatusCounts { total: number; completed: number; inProgress: number; notStarted: number; overdue: number }
-interface OverdueItem extends Named { kind: string; deadline?: string; daysLate: number; responsiblePerson: string; leadDepartment: Named }
+interface OverdueItem extends Named { kind: string; deadline?: string; daysLate: number; responsiblePerson: string | null; leadDepartment: Named }
 interface Overview {
   progress: { asOf: string; pilotModels: StatusCounts; tasks: StatusCounts; overdue: OverdueItem[] };
-  pilotModels: { edges: Array<{ node: Named & { status: string; deadline: string; leadDepartment: Named } }> };
+  pilotModels: { edges: Array<{ node: Named & { status: string; deadline: string | null; leadDepartment: Named } }> };
   departments: { edges: Array<{ node: Named & { validTo: string | null; freshness: { onTime: number; late: number; missing: number; status: string | null } } }> };
 }
 
@@ -113,7 +113,7 @@ export function OverviewPage() {
 
 interface ModelMetric { code: string; name: string; nameVi: string; unit: string; frequency: Granularity; target: number | null; targetDate: string | null; latest: { period: string; value: number | null } | null; progress: { actual: number | null; target: number; ratio: number | null; achieved: boolean } | null }
 interface ModelPage {
-  pilotModel: (Named & { status: string; deadline: string; responsiblePerson: string; daysLate: number; overdue: boolean; leadDepartment: Named; taskGroup: Named; statusHistory: Array<{ changedAt: string; fromValue: string | null; toValue: string; author: string; note: string | null }>; metrics: ModelMetric[] }) | null;
+  pilotModel: (Named & { status: string; deadline: string | null; responsiblePerson: string | null; daysLate: number; overdue: boolean; leadDepartment: Named; taskGroup: Named | null; statusHistory: Array<{ changedAt: string; fromValue: string | null; toValue: string; author: string; note: string | null }>; metrics: ModelMetric[] }) | null;
 }
 interface SeriesAnswer { series: Array<{ metric: { code: string; name: string; nameVi: string } | null; points: Array<{ period: string; value: number | null }> }> }
 

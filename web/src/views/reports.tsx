@@ -55,7 +55,7 @@ export function ScorecardsPage() {
 }
 
 interface Report {
-  progressReport: { period: string; asOf: string; csvUrl: string; markdownUrl: string; pilotModels: StatusCounts; tasks: StatusCounts; pilotModelsDueInPeriod: DeadlineScore; tasksDueInPeriod: DeadlineScore; overdue: Array<Named & { kind: string; daysLate: number; responsiblePerson: string; leadDepartment: Named }> };
+  progressReport: { period: string; asOf: string; csvUrl: string; markdownUrl: string; pilotModels: StatusCounts; tasks: StatusCounts; pilotModelsDueInPeriod: DeadlineScore; tasksDueInPeriod: DeadlineScore; overdue: Array<Named & { kind: string; daysLate: number; responsiblePerson: string | null; leadDepartment: Named }> };
 }
 
 export function ReportPage() {
