@@ -18,18 +18,18 @@ import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Task, TaskChange } from './task.entity';
 
-const NOTE_MAX = 2000;
+export const NOTE_MAX = 2000;
 /** Codes: letters, digits and . _ - /, starting with a letter or digit (e.g. M39, T05.03, KCB_NEW, TG06/2025). */
 const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 /** Plan years the hub accepts. */
 const FIRST_PLAN_YEAR = 2000;
 const LAST_PLAN_YEAR = 2100;
 
-type Diff = Record<string, { from: unknown; to: unknown }>;
-type ChangeTable = typeof TaskChange | typeof PilotModelChange | typeof MetricChange;
+export type Diff = Record<string, { from: unknown; to: unknown }>;
+export type ChangeTable = typeof TaskChange | typeof PilotModelChange | typeof MetricChange;
 
 /** A change record to append: the fact, its values and the per-field diff. */
-interface Recorded {
+export interface Recorded {
   field: ChangedField;
   fromValue?: string | null;
   toValue: string;
@@ -70,7 +70,7 @@ function optionalNote(field: string, value: string | null | undefined): string |
   return value == null || !value.trim() ? null : requiredNote(field, value);
 }
 
-function planYear(field: string, value: number): number {
+export function planYear(field: string, value: number): number {
   if (!Number.isInteger(value) || value < FIRST_PLAN_YEAR || value > LAST_PLAN_YEAR) {
     throw badInput(field, `must be a year from ${FIRST_PLAN_YEAR} to ${LAST_PLAN_YEAR}`);
   }
@@ -83,13 +83,23 @@ function nonNegative(field: string, value: number | null | undefined): number | 
   return value;
 }
 
+/**
+ * Why a department cannot take new work in the days `from`..`to` (it was merged away before them, or exists only
+ * after them), or null when it can: a task or model is led, and a metric reported, by a department that exists.
+ */
+export function departmentUnavailable(department: Pick<Department, 'code' | 'validFrom' | 'validTo'>, from: string, to = from): string | null {
+  if (department.validTo && department.validTo <= from) return `department "${department.code}" no longer exists (since ${department.validTo})`;
+  if (department.validFrom && department.validFrom > to) return `department "${department.code}" exists from ${department.validFrom} only`;
+  return null;
+}
+
 /** A department that exists on `day` (a department merged away before it cannot take new work). */
 async function departmentOn(manager: EntityManager, field: string, code: string | null | undefined, day: string): Promise<Department> {
   const given = requiredCode(field, code, 32);
   const department = await findByCode(manager, Department, given);
   if (!department) throw badInput(field, `unknown department "${given}"`);
-  if (department.validTo && department.validTo <= day) throw badInput(field, `department "${given}" no longer exists (since ${department.validTo})`);
-  if (department.validFrom && department.validFrom > day) throw badInput(field, `department "${given}" exists from ${department.validFrom} only`);
+  const unavailable = departmentUnavailable(department, day);
+  if (unavailable) throw badInput(field, unavailable);
   return department;
 }
 
@@ -116,25 +126,27 @@ async function write<T>(scope: RequestScope, codeField: string, work: (manager: 
   }
 }
 
+/** The rows of an item's history records (one per change), as every catalogue write stores them. */
+export function changeRows(subjectId: number, changes: Recorded[], by: { author: string; note: string | null; changedAt: Date }) {
+  return changes.map((change) => ({
+    subjectId,
+    field: change.field,
+    fromValue: change.fromValue ?? null,
+    toValue: change.toValue,
+    details: change.diff ? JSON.stringify(change.diff) : null,
+    changedAt: by.changedAt,
+    author: by.author,
+    note: by.note,
+  }));
+}
+
 async function record(scope: RequestScope, manager: EntityManager, table: ChangeTable, subjectId: number, changes: Recorded[], note: string | null): Promise<void> {
   if (changes.length === 0) return;
-  const changedAt = new Date();
-  await manager.getRepository(table).insert(
-    changes.map((change) => ({
-      subjectId,
-      field: change.field,
-      fromValue: change.fromValue ?? null,
-      toValue: change.toValue,
-      details: change.diff ? JSON.stringify(change.diff) : null,
-      changedAt,
-      author: scope.actor,
-      note,
-    })) as never,
-  );
+  await manager.getRepository(table).insert(changeRows(subjectId, changes, { author: scope.actor, note, changedAt: new Date() }) as never);
 }
 
 /** The diff of a created row: every field given, from null. */
-function created(fields: Record<string, unknown>): Diff {
+export function created(fields: Record<string, unknown>): Diff {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined).map(([key, value]) => [key, { from: null, to: value }]));
 }
 
@@ -454,7 +466,7 @@ export interface MetricInput extends MetricDefinition {
 }
 
 /** Checks target and bounds against the kind (a RATE is a percentage); the fields named are those of the input. */
-function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 'targetDate' | 'minValue' | 'maxValue' | 'reportingLagDays'>, prefix = 'input.'): void {
+export function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 'targetDate' | 'minValue' | 'maxValue' | 'reportingLagDays'>, prefix = 'input.'): void {
   const kindMax = kind === MetricKind.RATE ? 100 : VALUE_LIMIT;
   for (const field of ['targetValue', 'minValue', 'maxValue'] as const) {
     const value = values[field];
