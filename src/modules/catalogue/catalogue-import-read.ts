@@ -155,7 +155,7 @@ async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<Ra
 }
 
 /** One sheet as CSV (UTF-8, a byte-order mark allowed; comma or semicolon separated, as the export and spreadsheets write it). */
-function readCsv(file: Buffer, name: string, problems: ImportProblem[]): RawSheet[] {
+export function readCatalogueCsv(file: Buffer, name: string, problems: ImportProblem[]): RawSheet[] {
   const sheet = sheetName(name, problems);
   if (!sheet) return [];
   const text = file.toString('utf8');
@@ -176,7 +176,7 @@ function readCsv(file: Buffer, name: string, problems: ImportProblem[]): RawShee
 export async function readCatalogueFile(file: Buffer, format: 'xlsx' | 'csv', sheet: string | undefined, problems: ImportProblem[]): Promise<RawSheet[]> {
   if (format === 'xlsx') return readWorkbook(file, problems);
   if (!sheet) throw new HubError('BAD_USER_INPUT', `sheet: ${bilingual('bắt buộc với CSV', `required with format=csv: one of ${CATALOGUE_SHEETS.join(', ')}`)}`, 'sheet');
-  return readCsv(file, sheet, problems);
+  return readCatalogueCsv(file, sheet, problems);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
