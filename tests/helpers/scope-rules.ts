@@ -172,7 +172,7 @@ rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation
 rule(
   { kind: 'write', roles: ADMIN },
   'Mutation',
-  'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric',
+  'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric importCatalogue',
 );
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
 rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation', 'registerConnector validateConnector previewConnector');
@@ -180,6 +180,10 @@ rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'id' }, 'Mutation', 'upda
 rule(result, 'PushResult', 'run summary rejections');
 rule(result, 'ValidatedDefinition', 'name kind department schedule timeZone lookbackDays maxWindowDays config mapping');
 rule(result, 'PlanYear', 'program planYear taskGroups carriedOver');
+rule(result, 'CatalogueImportResult', 'applied summary problems changes');
+rule(result, 'CatalogueImportSummary', 'create update unchanged retire');
+rule(result, 'CatalogueImportProblem', 'sheet row column message');
+rule(result, 'CatalogueImportChange', 'sheet row code action fields');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'ConnectorPreview', 'ok message samples rows rejections');
 rule(result, 'DiscoveredStream', 'name fields sample');

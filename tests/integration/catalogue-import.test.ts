@@ -4,6 +4,10 @@
  * the dry run, then applied in one transaction with its history and one audit record; every kind of bad input is a
  * problem at its sheet, row and column, and nothing is written; export → import is unchanged, XLSX and CSV.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { Department } from '../../src/modules/departments/department.entity';
 import { Metric, MetricChange } from '../../src/modules/metrics/metric.entity';
@@ -13,7 +17,7 @@ import { TaskGroup } from '../../src/modules/catalogue/task-group.entity';
 import { Task, TaskChange } from '../../src/modules/catalogue/task.entity';
 import { Role } from '../../src/security/principal';
 import { keyHeaders } from '../helpers/auth';
-import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
+import { QUIET_BACKGROUND, startTestHub, TEST_ADMIN_KEY, type TestHub } from '../helpers/test-hub';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 type Cell = string | number | Date | null;
@@ -306,5 +310,65 @@ describe('catalogue spreadsheet import', () => {
     }
     const broken = await post(Buffer.from('not a workbook'));
     expect({ status: broken.status, field: broken.body.errors?.[0].extensions.field }).toEqual({ status: 400, field: 'body' });
+  });
+  it('is a GraphQL mutation too (importCatalogue, the file in base64): the same dry run, then applied with its note', async () => {
+    const file = await workbook({ Tasks: [TASK_HEADINGS, newTask({ code: 'T99.50' })] });
+    const mutation = `mutation Import($file: String!, $apply: Boolean!) {
+      importCatalogue(file: $file, apply: $apply, note: "Kế hoạch bổ sung") {
+        applied summary { create update unchanged retire } problems { sheet row column message } changes { sheet row code action fields }
+      }
+    }`;
+    type Result = { importCatalogue: Omit<Answer, 'errors'> };
+    const variables = { file: file.toString('base64'), apply: false };
+    const dryRun = await hub.graphql<Result>(mutation, variables);
+    expect(dryRun.errors).toBeUndefined();
+    expect(dryRun.data!.importCatalogue).toEqual({ applied: false, summary: { create: 1, update: 0, unchanged: 0, retire: 0 }, problems: [], changes: (await post(file)).body.changes });
+    expect(await hub.dataSource.getRepository(Task).countBy({ code: 'T99.50' })).toBe(0);
+    const refused = await hub.graphql<Result>(mutation, variables, await keyHeaders(hub, Role.ANALYST));
+    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const notBase64 = await hub.graphql<Result>(mutation, { file: '%%%', apply: false });
+    expect(notBase64.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
+    const applied = await hub.graphql<Result>(mutation, { ...variables, apply: true });
+    expect(applied.data!.importCatalogue.applied).toBe(true);
+    const history = await hub.dataSource.getRepository(TaskChange).findBy({ subjectId: (await task('T99.50')).id });
+    expect(history.map((record) => [record.field, record.toValue, record.author, record.note])).toEqual([
+      ['CREATED', 'T99.50', 'PILOTHUB_ADMIN_KEY', 'Kế hoạch bổ sung'],
+      ['STATUS', 'NOT_STARTED', 'PILOTHUB_ADMIN_KEY', 'Kế hoạch bổ sung'],
+    ]);
+  });
+  it('the CLI imports too: `pilothub catalogue import <file>` is a dry run, --apply writes, problems exit 1', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-import-'));
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PILOTHUB_') && name !== 'JEST_WORKER_ID'));
+    const environment = { ...inherited, PILOTHUB_URL: `http://127.0.0.1:${hub.hub.port}`, PILOTHUB_KEY: TEST_ADMIN_KEY, PILOTHUB_CONFIG: path.join(folder, 'config.json') };
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'pilothub.js'), ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    try {
+      const file = path.join(folder, 'plan.xlsx');
+      fs.writeFileSync(file, await workbook({ Tasks: [TASK_HEADINGS, newTask({ code: 'T99.60' })] }));
+      const dryRun = await cli(['catalogue', 'import', file, '--output', 'json']);
+      expect({ code: dryRun.code, stderr: dryRun.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(dryRun.stdout)).toMatchObject({ applied: false, summary: { create: 1, update: 0, unchanged: 0, retire: 0 }, problems: [] });
+      const applied = await cli(['catalogue', 'import', file, '--apply', '--note', 'Bổ sung']);
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toContain('Đã ghi các thay đổi — the changes were written');
+      expect((await task('T99.60')).title).toBe('Test task');
+      const csv = path.join(folder, 'Tasks.csv');
+      fs.writeFileSync(csv, `${TASK_HEADINGS.join(',')}\nT99.61,TG04,x,y,SO_XYZ,Director,2024-12-31,,,,\n`);
+      const refused = await cli(['catalogue', 'import', csv, '--apply']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain('Tệp có lỗi, không ghi gì — the file has problems; nothing was written');
+      expect(refused.stdout).toMatch(/Tasks\s+│?\s*2\s+│?\s*lead_department/);
+      expect(await hub.dataSource.getRepository(Task).countBy({ code: 'T99.61' })).toBe(0);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -2,17 +2,13 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { DataSource } from 'typeorm';
 import { todayIn } from '../../common/clock';
 import { badInput, HubError } from '../../common/errors';
-import { importCatalogueFile } from '../../modules/catalogue/catalogue-import';
-import { bilingual } from '../../modules/catalogue/catalogue-import-read';
+import { DEFAULT_IMPORT_NOTE, importCatalogueFile } from '../../modules/catalogue/catalogue-import';
+import { bilingual, MAX_IMPORT_BYTES } from '../../modules/catalogue/catalogue-import-read';
 import { assertRole } from '../../security/access';
 import { Role, type Principal } from '../../security/principal';
 import { restErrorBody } from './errors';
 
 const PARAMETERS = ['format', 'sheet', 'apply', 'note'];
-/** Largest file accepted: a province's catalogue is well under 1 MiB as XLSX. */
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
-/** The note of the history records when none is given. */
-export const DEFAULT_IMPORT_NOTE = 'Nhập từ bảng tính — spreadsheet import';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

@@ -32,6 +32,8 @@ export interface RawSheet {
   rows: RawRow[];
 }
 
+/** Largest file accepted: a province's catalogue is well under 1 MiB as XLSX. */
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Most data rows per sheet and columns per row: far above a province's catalogue, far below what hurts. */
 export const MAX_IMPORT_ROWS = 5000;
 const MAX_IMPORT_COLUMNS = 64;

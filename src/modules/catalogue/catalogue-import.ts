@@ -45,6 +45,9 @@ export interface ImportRequest extends ImportOptions {
   changedAt?: Date;
 }
 
+/** The note of the history records when the caller gives none. */
+export const DEFAULT_IMPORT_NOTE = 'Nhập từ bảng tính — spreadsheet import';
+
 /** Rows per insert statement: keeps rows × columns under SQLite's bind limit. */
 const INSERT_CHUNK = 200;
 
