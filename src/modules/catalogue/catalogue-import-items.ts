@@ -9,8 +9,8 @@ import { FactBasis, MetricFrequency, MetricKind, ProgressStatus } from '../../co
 import { todayIn } from '../../common/clock';
 import { HubError } from '../../common/errors';
 import { ChangedField } from './change-record';
-import { checkMeasures, NOTE_MAX, type Diff, type Recorded } from './catalogue-lifecycle.service';
-import { createdFields, FACT_BASES, same, yearWindow, type ImportChange, type ImportPlan, type SheetPlanner } from './catalogue-import-plan';
+import { checkMeasures, created, NOTE_MAX, type Diff, type Recorded } from './catalogue-lifecycle.service';
+import { FACT_BASES, same, yearWindow, type ImportChange, type ImportPlan, type SheetPlanner } from './catalogue-import-plan';
 import type { RawSheet } from './catalogue-import-read';
 import type { ImportRow } from './catalogue-import-row';
 
@@ -183,12 +183,12 @@ const planTasks: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
       },
       group: group!, leadDepartment: given.leadDepartment!, origin: given.origin ?? null,
     });
-    const records: Recorded[] = initial ? [] : [{ field: ChangedField.CREATED, toValue: code, diff: createdDiff({ ...values, taskGroup: group, leadDepartment: given.leadDepartment }) }];
+    const records: Recorded[] = initial ? [] : [{ field: ChangedField.CREATED, toValue: code, diff: created({ ...values, taskGroup: group, leadDepartment: given.leadDepartment }) }];
     records.push({ field: ChangedField.STATUS, fromValue: null, toValue: status });
     if (state.retiredOn) records.push({ field: ChangedField.RETIRED, toValue: state.retiredOn });
     if (given.origin) records.push({ field: ChangedField.CARRIED_OVER, fromValue: given.origin, toValue: code });
     plan.writes.history.push({ sheet: 'Tasks', code, records });
-    plan.change('Tasks', row, code, 'create', createdFields({
+    plan.change('Tasks', row, code, 'create', created({
       code, task_group: group, plan_year: year, title_vi: values.titleVi, title: values.title, lead_department: given.leadDepartment, responsible_person: values.responsiblePerson,
       deadline: values.deadline, status, completed_on: state.completedOn ?? null, product: values.product, target_value: values.targetValue, target_unit: values.targetUnit,
       carried_over_from: given.origin ?? null, progress_note: state.progressNote ?? null, retired_on: state.retiredOn ?? null, basis: given.basis ?? FactBasis.SOURCE,
@@ -219,10 +219,6 @@ function checkOrigins(plan: ImportPlan, origins: Array<{ row: ImportRow; code: s
     if (found.planYear >= year) row.problem('carried_over_from', `Nhiệm vụ ${origin} thuộc kế hoạch năm ${found.planYear}, không trước năm ${year}`, `must be a task of a plan year before ${year} (${origin} is of ${found.planYear})`);
     else plan.writes.history.push({ sheet: 'Tasks', code: origin, records: [{ field: ChangedField.CARRIED_OVER, fromValue: origin, toValue: code }] });
   }
-}
-
-function createdDiff(values: Record<string, unknown>): Diff {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined).map(([key, value]) => [key, { from: null, to: value }]));
 }
 
 const planModels: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
@@ -296,12 +292,12 @@ const planModels: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
       group: given.group!, leadDepartment: given.leadDepartment!, supporting: given.supporting ?? [],
     });
     const records: Recorded[] = initial ? [] : [{
-      field: ChangedField.CREATED, toValue: code, diff: createdDiff({ ...values, taskGroup: given.group, leadDepartment: given.leadDepartment, supportingDepartments: given.supporting ?? [] }),
+      field: ChangedField.CREATED, toValue: code, diff: created({ ...values, taskGroup: given.group, leadDepartment: given.leadDepartment, supportingDepartments: given.supporting ?? [] }),
     }];
     records.push({ field: ChangedField.STATUS, fromValue: null, toValue: status });
     if (state.retiredOn) records.push({ field: ChangedField.RETIRED, toValue: state.retiredOn });
     plan.writes.history.push({ sheet: 'PilotModels', code, records });
-    plan.change('PilotModels', row, code, 'create', createdFields({
+    plan.change('PilotModels', row, code, 'create', created({
       code, number, task_group: given.group, name_vi: values.nameVi, name: values.name, lead_department: given.leadDepartment, supporting_departments: (given.supporting ?? []).join(' '),
       responsible_person: values.responsiblePerson, deadline: values.deadline, status, completed_on: state.completedOn ?? null, progress_note: state.progressNote ?? null,
       retired_on: state.retiredOn ?? null, basis: given.basis ?? FactBasis.SOURCE,
@@ -390,11 +386,11 @@ const planMetrics: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
     };
     plan.writes.metrics.create.push({ values: { ...values, retiredOn: given.retiredOn ?? null, basis: given.basis ?? FactBasis.SOURCE }, model: given.model!, department: given.department! });
     if (!plan.options.initialState) {
-      const records: Recorded[] = [{ field: ChangedField.CREATED, toValue: code, diff: createdDiff({ ...values, department: given.department, pilotModel: given.model }) }];
+      const records: Recorded[] = [{ field: ChangedField.CREATED, toValue: code, diff: created({ ...values, department: given.department, pilotModel: given.model }) }];
       if (given.retiredOn) records.push({ field: ChangedField.RETIRED, toValue: given.retiredOn });
       plan.writes.history.push({ sheet: 'Metrics', code, records });
     }
-    plan.change('Metrics', row, code, 'create', createdFields({
+    plan.change('Metrics', row, code, 'create', created({
       code, name_vi: values.nameVi, name: values.name, pilot_model: given.model, department: given.department, unit: values.unit, kind, frequency: values.frequency,
       target_value: values.targetValue, target_date: values.targetDate, min_value: values.minValue, max_value: values.maxValue, reporting_lag_days: values.reportingLagDays,
       description: values.description, retired_on: given.retiredOn ?? null, basis: given.basis ?? FactBasis.SOURCE,

@@ -7,7 +7,7 @@
 import { FactBasis, type ProgressStatus } from '../../common/enums';
 import type { Department } from '../departments/department.entity';
 import type { Metric } from '../metrics/metric.entity';
-import { departmentUnavailable, planYear, type Recorded } from './catalogue-lifecycle.service';
+import { created, departmentUnavailable, planYear, type Recorded } from './catalogue-lifecycle.service';
 import { CATALOGUE_SHEETS, type CatalogueSheetName } from './catalogue-sheets';
 import type { ImportProblem, RawSheet } from './catalogue-import-read';
 import { ImportRow, type Given } from './catalogue-import-row';
@@ -168,10 +168,10 @@ function planDepartments(plan: ImportPlan, sheet: RawSheet): void {
       continue;
     }
     plan.newCode(row, 'departments', code);
-    const created = { code, name: values.name!, nameVi: values.nameVi!, validFrom: values.validFrom ?? null, validTo: values.validTo ?? null, basis: values.basis ?? FactBasis.SOURCE };
-    plan.refs.departments.set(code, { code, validFrom: created.validFrom, validTo: created.validTo, successor: successor ?? null });
-    plan.writes.departments.push({ values: created, successor: successor ?? null });
-    plan.change('Departments', row, code, 'create', createdFields({ code, name_vi: created.nameVi, name: created.name, valid_from: created.validFrom, valid_to: created.validTo, successor: successor ?? null, basis: created.basis }));
+    const item = { code, name: values.name!, nameVi: values.nameVi!, validFrom: values.validFrom ?? null, validTo: values.validTo ?? null, basis: values.basis ?? FactBasis.SOURCE };
+    plan.refs.departments.set(code, { code, validFrom: item.validFrom, validTo: item.validTo, successor: successor ?? null });
+    plan.writes.departments.push({ values: item, successor: successor ?? null });
+    plan.change('Departments', row, code, 'create', created({ code, name_vi: item.nameVi, name: item.name, valid_from: item.validFrom, valid_to: item.validTo, successor: successor ?? null, basis: item.basis }));
   }
   for (const { row, code, successor } of successors) {
     if (!plan.refs.departments.has(successor)) {
@@ -210,10 +210,10 @@ function planPrograms(plan: ImportPlan, sheet: RawSheet): void {
       continue;
     }
     plan.newCode(row, 'programs', code);
-    const created = { code, name: values.name!, nameVi: values.nameVi!, decision: values.decision!, planYear: values.planYear! };
-    plan.refs.programs.set(code, { planYear: created.planYear });
-    plan.writes.programs.push(created);
-    plan.change('Programmes', row, code, 'create', createdFields({ code, name_vi: created.nameVi, name: created.name, decision: created.decision, plan_year: created.planYear }));
+    const item = { code, name: values.name!, nameVi: values.nameVi!, decision: values.decision!, planYear: values.planYear! };
+    plan.refs.programs.set(code, { planYear: item.planYear });
+    plan.writes.programs.push(item);
+    plan.change('Programmes', row, code, 'create', created({ code, name_vi: item.nameVi, name: item.name, decision: item.decision, plan_year: item.planYear }));
   }
 }
 
@@ -259,18 +259,13 @@ function planGroups(plan: ImportPlan, sheet: RawSheet): void {
     const key = `${values.program}/${values.planYear}`;
     const number = values.number ?? (numbers.get(key) ?? 0) + 1;
     numbers.set(key, Math.max(numbers.get(key) ?? 0, number));
-    const created = { code, number, name: values.name!, nameVi: values.nameVi ?? values.name!, planYear: values.planYear!, basis: values.basis ?? FactBasis.SOURCE };
-    plan.refs.groups.set(code, { planYear: created.planYear, program: values.program! });
-    plan.writes.groups.push({ values: created, program: values.program!, leadDepartment: values.leadDepartment! });
-    plan.change('TaskGroups', row, code, 'create', createdFields({
-      code, program: values.program, plan_year: created.planYear, number, name_vi: created.nameVi, name: created.name, lead_department: values.leadDepartment, basis: created.basis,
+    const item = { code, number, name: values.name!, nameVi: values.nameVi ?? values.name!, planYear: values.planYear!, basis: values.basis ?? FactBasis.SOURCE };
+    plan.refs.groups.set(code, { planYear: item.planYear, program: values.program! });
+    plan.writes.groups.push({ values: item, program: values.program!, leadDepartment: values.leadDepartment! });
+    plan.change('TaskGroups', row, code, 'create', created({
+      code, program: values.program, plan_year: item.planYear, number, name_vi: item.nameVi, name: item.name, lead_department: values.leadDepartment, basis: item.basis,
     }));
   }
-}
-
-/** Every field of a created item, from null (as its CREATED history record holds them). */
-export function createdFields(values: Record<string, unknown>): ImportChange['fields'] {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined).map(([key, value]) => [key, { from: null, to: value }]));
 }
 
 export type SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => void;
