@@ -308,6 +308,10 @@ describe('catalogue spreadsheet import', () => {
       const answer = await post(file, query);
       expect({ query, status: answer.status, code: answer.body.errors?.[0].extensions.code, field: answer.body.errors?.[0].extensions.field }).toEqual({ query, status: 400, code: 'BAD_USER_INPUT', field });
     }
+    const empty = await post(await workbook({}));
+    expect(empty.body.problems.map((problem) => [problem.sheet, problem.row, problem.column])).toEqual([['', null, null]]);
+    const otherSheet = await post(await workbook({ Notes: [['anything']] }));
+    expect(otherSheet.body.problems.map((problem) => [problem.sheet, problem.row, problem.column])).toEqual([['Notes', null, null]]);
     const broken = await post(Buffer.from('not a workbook'));
     expect({ status: broken.status, field: broken.body.errors?.[0].extensions.field }).toEqual({ status: 400, field: 'body' });
   });

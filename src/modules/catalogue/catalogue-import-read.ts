@@ -153,6 +153,9 @@ async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<Ra
     const sheet = toSheet(name, table, problems);
     if (sheet) sheets.push(sheet);
   }
+  if (workbook.worksheets.length === 0) {
+    problems.push({ sheet: '', row: null, column: null, message: bilingual('Tệp không có trang nào', `the workbook has no sheet; expected ${CATALOGUE_SHEETS.join(', ')}`) });
+  }
   return sheets;
 }
 
