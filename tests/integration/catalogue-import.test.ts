@@ -334,6 +334,10 @@ describe('catalogue spreadsheet import', () => {
     expect(notBase64.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
     const applied = await hub.graphql<Result>(mutation, { ...variables, apply: true });
     expect(applied.data!.importCatalogue.applied).toBe(true);
+    const [audit] = await hub.dataSource.query("SELECT outcome, targetType, details FROM audit_event WHERE action = 'importCatalogue' AND outcome = 'SUCCESS' ORDER BY id DESC LIMIT 1");
+    expect({ outcome: audit.outcome, targetType: audit.targetType, details: JSON.parse(audit.details as string) }).toMatchObject({
+      outcome: 'SUCCESS', targetType: 'catalogue', details: { applied: true, summary: { create: 1, update: 0, unchanged: 0, retire: 0 }, problems: 0 },
+    });
     const history = await hub.dataSource.getRepository(TaskChange).findBy({ subjectId: (await task('T99.50')).id });
     expect(history.map((record) => [record.field, record.toValue, record.author, record.note])).toEqual([
       ['CREATED', 'T99.50', 'PILOTHUB_ADMIN_KEY', 'Kế hoạch bổ sung'],
