@@ -245,6 +245,11 @@ describe('catalogue spreadsheet import', () => {
     { name: 'a required cell left blank', sheets: { Tasks: [TASK_HEADINGS, newTask({ title: null })] }, problems: [['Tasks', 2, 'title']] },
     { name: 'an unknown column', sheets: { Tasks: [[...TASK_HEADINGS, 'colour'], [...newTask({}), 'red']] }, problems: [['Tasks', 1, 'colour']] },
     {
+      name: 'a blank Vietnamese name of a stored metric, a model number too large',
+      sheets: { Metrics: [['code', 'name_vi'], ['KCB_BIOMETRIC_VISITS', null]], PilotModels: [['code', 'number'], ['M05', 1e12]] },
+      problems: [['PilotModels', 2, 'number'], ['Metrics', 2, 'name_vi']],
+    },
+    {
       name: 'a change the catalogue never makes (a metric’s kind)',
       sheets: { Metrics: [['code', 'kind'], ['KCB_BIOMETRIC_VISITS', 'STOCK']] },
       problems: [['Metrics', 2, 'kind']],

@@ -64,7 +64,8 @@ function accountable(plan: ImportPlan, row: ImportRow, stored: { status: Progres
   const progressNote = row.text('progress_note', NOTE_MAX);
   const retiredOn = row.date('retired_on');
   const statusAfter = status ?? stored?.status ?? ProgressStatus.NOT_STARTED;
-  if (status === null) row.problem('status', 'Không được để trống', `must be one of ${STATUSES.join(', ')}`);
+  // Blank: NOT_STARTED for a new item; a stored item's status is never cleared.
+  if (status === null && stored) row.problem('status', 'Không được để trống', `must be one of ${STATUSES.join(', ')}`);
   if (completedOn && statusAfter !== ProgressStatus.COMPLETED) row.problem('completed_on', 'Chỉ có khi trạng thái là COMPLETED', 'a completion day needs status COMPLETED');
   const storedDay = stored?.completedAt ? todayIn(plan.options.timeZone, stored.completedAt) : null;
   const statusChanges = stored !== undefined && status != null && status !== stored.status;
@@ -133,6 +134,7 @@ const planTasks: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
     const state = accountable(plan, row, stored);
     if (!stored && (given.deadline === null || !row.has('deadline'))) row.problem('deadline', 'Bắt buộc, không được để trống', 'is required');
     if (stored && given.deadline === null) row.problem('deadline', 'Không được để trống', 'must not be blank');
+    if (stored && given.titleVi === null) row.problem('title_vi', 'Không được để trống', 'must not be blank (a new task takes its title)');
     if (given.targetValue != null && given.targetValue < 0) row.problem('target_value', 'Không được âm', 'must be a non-negative number');
     const groupRef = group ? plan.refs.groups.get(group) : undefined;
     if (group && !groupRef) row.problem('task_group', `Không có nhóm nhiệm vụ "${group}"`, `unknown task group "${group}"`);
@@ -240,6 +242,7 @@ const planModels: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
     const state = accountable(plan, row, stored);
     if (!stored && (given.deadline === null || !row.has('deadline'))) row.problem('deadline', 'Bắt buộc, không được để trống', 'is required');
     if (stored && given.deadline === null) row.problem('deadline', 'Không được để trống', 'must not be blank');
+    if (stored && given.nameVi === null) row.problem('name_vi', 'Không được để trống', 'must not be blank (a new model takes its name)');
     if (given.number != null && given.number < 1) row.problem('number', 'Phải từ 1 trở lên', 'must be 1 or more');
     if (stored && given.number != null && given.number !== stored.number) row.problem('number', `Số thứ tự của ${code} là ${stored.number}; không đổi được`, `a model's number never changes (stored: ${stored.number})`);
     const groupRef = given.group ? plan.refs.groups.get(given.group) : undefined;
@@ -329,6 +332,7 @@ const planMetrics: SheetPlanner = (plan: ImportPlan, sheet: RawSheet) => {
       retiredOn: row.date('retired_on'),
       basis: row.choice('basis', FACT_BASES),
     };
+    if (stored && given.nameVi === null) row.problem('name_vi', 'Không được để trống', 'must not be blank (a new metric takes its name)');
     for (const column of ['kind', 'frequency'] as const) {
       if (!stored && !given[column] && !row.bad) row.problem(column, 'Bắt buộc, không được để trống', `is required: one of ${(column === 'kind' ? KINDS : FREQUENCIES).join(', ')}`);
       if (stored && given[column] !== undefined && given[column] !== stored[column]) row.problem(column, `${column} của chỉ tiêu không đổi được (đang là ${stored[column]})`, `a metric's ${column} never changes: stored values were validated by it (${stored[column]})`);

@@ -95,6 +95,7 @@ export class ImportRow {
   wholeNumber(column: string): Given<number> {
     const number = this.number(column);
     if (number != null && !Number.isInteger(number)) return this.problem(column, 'Phải là số nguyên', 'must be a whole number');
+    if (number != null && Math.abs(number) > 2_147_483_647) return this.problem(column, 'Số quá lớn', 'must be at most 2147483647');
     return number;
   }
 
