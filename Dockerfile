@@ -26,11 +26,13 @@ RUN npm ci --no-audit --no-fund \
 # The rest of the context (see .dockerignore); copied whole so that an absent optional folder
 # (connectors/ may be empty in a clone) cannot break the build. Only dist/, bin/ and web/dist/ leave this stage.
 COPY . .
-# tsc emits migrations to dist/src/database/migrations/<dialect>/*.js and copies the imported seed JSON; Vite builds
+# tsc emits migrations to dist/src/database/migrations/<dialect>/*.js and copies the imported seed JSON, and the build
+# copies the seed's catalogue (CSV, bin/copy-build-data.js); Vite builds
 # the web console into web/dist (the `npm ci` above ran before the sources were copied, so it built nothing).
 RUN npm run build \
  && npm run build:web \
  && test -f dist/src/seed/data/nghe-an-admin-units.json \
+ && test -f dist/src/seed/data/catalogue-2024/Tasks.csv \
  && test -f dist/src/admin.js \
  && test -f web/dist/index.html \
  && npm prune --omit=dev --no-audit --no-fund

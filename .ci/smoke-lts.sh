@@ -80,7 +80,8 @@ RUN=("$NODE" --preserve-symlinks)
 
 echo "--- build with node ${VERSION}"
 "${RUN[@]}" "${ROOT}/node_modules/typescript/bin/tsc" -p "${ROOT}/tsconfig.build.json" --outDir "${APP}/dist"
-test -f "${APP}/dist/src/admin.js" -a -f "${APP}/dist/src/seed/data/nghe-an-admin-units.json"
+"${RUN[@]}" "${ROOT}/bin/copy-build-data.js" "${APP}/dist"
+test -f "${APP}/dist/src/admin.js" -a -f "${APP}/dist/src/seed/data/nghe-an-admin-units.json" -a -f "${APP}/dist/src/seed/data/catalogue-2024/Tasks.csv"
 
 export NODE_ENV=production SQLITE_PATH="${WORK}/hub.sqlite" LOG_LEVEL=info LOG_FORMAT=json HOST=127.0.0.1 PORT=0 \
   SHUTDOWN_DELAY_SECONDS=0 SEED_ON_START=never

@@ -4,6 +4,7 @@ import { AggregateRowResolver, AnalyticsResolver, SeriesResolver } from '../anal
 import { authChecker } from '../security/access';
 import { guardFiniteFloats } from './finite-floats';
 import { AuditEventResolver } from '../security/audit.resolver';
+import { CatalogueImportResolver } from '../modules/catalogue/catalogue-import.resolver';
 import { CatalogueLifecycleResolver, MetricHistoryResolver } from '../modules/catalogue/catalogue-lifecycle.resolver';
 import { PilotModelResolver, ProgramResolver, TaskGroupResolver, TaskResolver } from '../modules/catalogue/catalogue.resolver';
 import { DepartmentResolver } from '../modules/departments/department.resolver';
@@ -25,6 +26,7 @@ export const resolvers = [
   ProgramResolver,
   TaskGroupResolver,
   CatalogueLifecycleResolver,
+  CatalogueImportResolver,
   MetricHistoryResolver,
   TaskResolver,
   PilotModelResolver,

@@ -77,6 +77,11 @@ registerAuditTarget('validateConnector', (args) => {
   return { target: { type: 'connector', id: args.id == null ? null : targetKey(args.id) }, details: { name: input.name, department: input.department } };
 });
 registerAuditTarget('submitObservations', connectorOf('connectorId'));
+// The file itself is kept shortened with the arguments; what the import did is its counts.
+registerAuditTarget('importCatalogue', (_args, result) => ({
+  target: { type: 'catalogue', id: null },
+  details: result === undefined ? undefined : { applied: property(result, 'applied'), summary: property(result, 'summary'), problems: (property(result, 'problems') as unknown[] | undefined)?.length },
+}));
 
 function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);

@@ -78,6 +78,9 @@ async function build(folder: string): Promise<void> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`the build failed (tsc exit ${code}): ${output}`);
+  // The data files tsc does not emit (the seed's catalogue), as `npm run build` copies them.
+  const copied = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'copy-build-data.js'), path.join(partial, 'dist')], { encoding: 'utf8' });
+  if (copied.status !== 0) throw new Error(`copying the build's data files failed: ${copied.stderr}`);
   fs.cpSync(path.join(ROOT, 'bin'), path.join(partial, 'bin'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(partial, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(partial, 'node_modules'));

@@ -173,7 +173,7 @@ rule({ kind: 'write', roles: CONNECTOR_WRITERS, owned: 'department' }, 'Mutation
 rule(
   { kind: 'write', roles: ADMIN },
   'Mutation',
-  'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric',
+  'createProgram createPlan createTaskGroup createTask retireTask createPilotModel retirePilotModel createMetric updateMetric retireMetric importCatalogue',
 );
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'createDepartment mergeDepartments splitDepartment');
 rule({ kind: 'write', roles: ADMIN }, 'Mutation', 'setMetricTarget addOutboundHost setOutboundHostDepartments removeOutboundHost createApiKey revokeApiKey');
@@ -185,6 +185,10 @@ rule(result, 'PlanYear', 'program planYear taskGroups carriedOver');
 rule(result, 'Reorganization', 'reorganization predecessors successors moved apiKeysToReview');
 rule(result, 'DepartmentReorganization', 'kind effectiveOn note author recordedAt');
 rule(result, 'MovedItems', 'taskGroups tasks pilotModels supportedPilotModels metrics connectors');
+rule(result, 'CatalogueImportResult', 'applied summary problems changes');
+rule(result, 'CatalogueImportSummary', 'create update unchanged retire');
+rule(result, 'CatalogueImportProblem', 'sheet row column message');
+rule(result, 'CatalogueImportChange', 'sheet row code action fields');
 rule(result, 'ConnectorTestResult', 'ok message warnings streams');
 rule(result, 'ConnectorPreview', 'ok message samples rows rejections');
 rule(result, 'DiscoveredStream', 'name fields sample');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
+import { Department } from '../../src/modules/departments/department.entity';
 import { Metric } from '../../src/modules/metrics/metric.entity';
 import { PilotModel } from '../../src/modules/catalogue/pilot-model.entity';
 import { Program } from '../../src/modules/catalogue/program.entity';
@@ -10,7 +11,7 @@ import { Role } from '../../src/security/principal';
 import { keyHeaders } from '../helpers/auth';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
-const SHEETS = ['Programmes', 'TaskGroups', 'Tasks', 'PilotModels', 'Metrics'];
+const SHEETS = ['Departments', 'Programmes', 'TaskGroups', 'Tasks', 'PilotModels', 'Metrics'];
 
 /** A worksheet's rows as text cells, as a CSV reader sees them (empty cells as ''). */
 function textRows(sheet: ExcelJS.Worksheet): string[][] {
@@ -34,14 +35,14 @@ describe('catalogue spreadsheet export', () => {
     await hub.close();
   });
 
-  it('gives a workbook of five sheets, one row per item, Vietnamese headings with English names, the same as each CSV', async () => {
+  it('gives a workbook of six sheets, one row per item, Vietnamese headings with English names, the same as each CSV', async () => {
     const answer = await get('?format=xlsx');
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toContain('spreadsheetml');
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(Buffer.from(await answer.arrayBuffer()) as unknown as ExcelJS.Buffer);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(SHEETS);
-    const counts = await Promise.all([Program, TaskGroup, Task, PilotModel, Metric].map((entity) => hub.dataSource.getRepository(entity).count()));
+    const counts = await Promise.all([Department, Program, TaskGroup, Task, PilotModel, Metric].map((entity) => hub.dataSource.getRepository(entity).count()));
     expect(workbook.worksheets.map((sheet) => sheet.rowCount - 1)).toEqual(counts);
     const tasks = workbook.getWorksheet('Tasks')!;
     expect((tasks.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['Mã (code)', 'Nhóm nhiệm vụ (task_group)', 'Năm kế hoạch (plan_year)']);
@@ -55,6 +56,10 @@ describe('catalogue spreadsheet export', () => {
     const t0401 = textRows(tasks).find((row) => row[0] === 'T04.01')!;
     expect([t0401[1], t0401[2], t0401[5], t0401[7]]).toEqual(['TG04', '2024', 'SO_YT', '2024-03-31']);
     expect(tasks.getRow(textRows(tasks).findIndex((row) => row[0] === 'T04.01') + 1).getCell(12).value).toBe(520);
+    // Departments with their validity and successor (a merged department names the one that took its work).
+    const departments = textRows(workbook.getWorksheet('Departments')!);
+    expect(departments[0]).toEqual(['Mã (code)', 'Tên (name_vi)', 'Tên tiếng Anh (name)', 'Có từ ngày (valid_from)', 'Thôi hoạt động từ ngày (valid_to)', 'Đơn vị kế thừa (successor)', 'Căn cứ (basis)']);
+    expect(departments.find((row) => row[0] === 'SO_GTVT')).toEqual(['SO_GTVT', 'Sở Giao thông vận tải', 'Department of Transport', '', '2025-03-01', 'SO_XD', 'INFERRED']);
   });
 
   it('is readable by every role and refuses bad parameters naming them', async () => {

@@ -517,6 +517,7 @@ describe('department scope, derived from the schema', () => {
       createMetric: () => 'createMetric(input: { code: "SCOPE", name: "Scope", kind: COUNT, frequency: MONTH, department: "SO_TP", pilotModel: "M05" }) { code }',
       updateMetric: () => `updateMetric(code: "${JUSTICE_METRIC}", input: { name: "Scope" }) { code }`,
       retireMetric: () => `retireMetric(code: "${JUSTICE_METRIC}", note: "scope") { code }`,
+      importCatalogue: () => 'importCatalogue(file: "UEsDBA==", apply: true) { applied }',
       setMetricTarget: () => `setMetricTarget(code: "${JUSTICE_METRIC}", targetValue: 1, targetDate: "2030-12-31") { code }`,
       addOutboundHost: () => 'addOutboundHost(input: { pattern: "scope.example.gov.vn" }) { id }',
       setOutboundHostDepartments: () => 'setOutboundHostDepartments(id: "1", departments: ["SO_TP"]) { id }',

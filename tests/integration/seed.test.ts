@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { In, LessThanOrEqual, Not, type DataSource } from 'typeorm';
 import { FactBasis, MetricFrequency, MetricKind, PredecessorShare, ProgressStatus, UnitLevel } from '../../src/common/enums';
 import { parsePeriod } from '../../src/common/period';
@@ -468,5 +471,47 @@ describe('catalogue seed atomicity', () => {
     expect(summary.inserted.observations).toBeGreaterThan(0);
     expect(await dataSource.getRepository(Department).count()).toBe(16);
     expect(await dataSource.getRepository(PilotModel).countBy({ code: In(['M01', 'M38']) })).toBe(2);
+  });
+});
+
+describe('catalogue seed from another directory of data files (another province’s catalogue)', () => {
+  let db: TestDatabase;
+  let folder: string;
+  const files: Record<string, string> = {
+    'Departments.csv': 'code,name_vi,name,basis\nSO_A,Sở A,Department A,SOURCE\nSO_B,Sở B,Department B,SOURCE\n',
+    'Programmes.csv': 'Mã,Tên,Tên tiếng Anh,Quyết định,Năm kế hoạch\nCT1,Chương trình 1,Programme 1,QĐ 1/2025,2025\n',
+    'TaskGroups.csv': 'code;program;plan_year;name;lead_department\nG1;CT1;2025;Group 1;SO_A\n',
+    'Tasks.csv': 'code,task_group,title,lead_department,responsible_person,deadline\nT1,G1,Task 1,SO_B,Director,2025-09-30\n',
+    'PilotModels.csv': 'code,task_group,name,lead_department,supporting_departments,responsible_person,deadline\nMX1,G1,Model 1,SO_A,SO_B,Director,2025-12-31\n',
+    'Metrics.csv': 'code,name,pilot_model,department,kind,frequency\nX_VISITS,Visits,MX1,SO_A,COUNT,MONTH\n',
+  };
+
+  beforeEach(async () => {
+    db = await openTestDatabase({ seed: false });
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-catalogue-'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(folder, name), text);
+  });
+  afterEach(async () => {
+    await db?.dataSource.destroy();
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('loads it through the import, NOT_STARTED with one initial status record each', async () => {
+    const summary = await seedCatalogue(db.dataSource, { demo: false, catalogue: folder });
+    expect(summary.inserted).toMatchObject({ departments: 2, programs: 1, taskGroups: 1, tasks: 1, pilotModels: 1, supportingDepartments: 1, metrics: 1 });
+    const model = await db.dataSource.getRepository(PilotModel).findOneOrFail({ where: { code: 'MX1' }, relations: { supportingDepartments: true } });
+    expect({ number: model.number, status: model.status, supporting: model.supportingDepartments!.map((department) => department.code) }).toEqual({ number: 1, status: 'NOT_STARTED', supporting: ['SO_B'] });
+    const history = await db.dataSource.getRepository(TaskChange).find();
+    expect(history.map((record) => [record.field, record.toValue, record.author])).toEqual([[ChangedField.STATUS, 'NOT_STARTED', 'catalogue seed']]);
+    expect((await seedCatalogue(db.dataSource, { demo: false, catalogue: folder })).inserted).toMatchObject({ departments: 0, tasks: 0, metrics: 0 });
+  });
+
+  it('refuses a file with a problem, naming its sheet, row and column, and writes nothing', async () => {
+    fs.writeFileSync(path.join(folder, 'Tasks.csv'), 'code,task_group,title,lead_department,responsible_person,deadline\nT1,G1,Task 1,SO_C,Director,2025-09-31\n');
+    await expect(seedCatalogue(db.dataSource, { demo: false, catalogue: folder })).rejects.toThrow(
+      /^the catalogue data has 2 problem\(s\): Tasks row 2 deadline: "2025-09-31" không phải ngày hợp lệ \(YYYY-MM-DD\) — not a calendar date YYYY-MM-DD; Tasks row 2 lead_department: .* — unknown department "SO_C"$/,
+    );
+    expect(await db.dataSource.getRepository(Department).count()).toBe(0);
+    expect(await db.dataSource.getRepository(AdministrativeUnit).count()).toBe(0);
   });
 });

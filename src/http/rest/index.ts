@@ -1,7 +1,7 @@
 /**
  * The REST endpoints, next to GraphQL and behind the same authentication and rate limits: the push
  * (`POST /ingest/<connector id>`, push.ts), the CSV exports (`/export/series|aggregate`, export.ts) and the
- * progress report and year-end evaluation downloads (`/reports/progress.csv|.md`, `/reports/evaluation`, reports.ts) and the catalogue export (`/catalogue/export`, catalogue-export.ts). Each request leaves an audit record
+ * progress report and year-end evaluation downloads (`/reports/progress.csv|.md`, `/reports/evaluation`, reports.ts) the catalogue export (`/catalogue/export`, catalogue-export.ts) and import (`POST /catalogue/import`, catalogue-import.ts). Each request leaves an audit record
  * (stored before the answer leaves); every error is answered in the one GraphQL-shaped form of errors.ts.
  */
 import type { ApolloServer } from '@apollo/server';
@@ -16,6 +16,7 @@ import { exportRouter } from './export';
 import { pushRouter } from './push';
 import { evaluationReportRouter, progressReportRouter } from './reports';
 import { catalogueExportRouter } from './catalogue-export';
+import { catalogueImportRouter } from './catalogue-import';
 import type { EvaluationWeights } from '../../modules/progress/evaluation';
 import { targetKey } from '../../security/audit-plugin';
 
@@ -68,6 +69,19 @@ export function restRouter(options: RestOptions): Router {
     }),
   );
   router.use(catalogueExportRouter({ dataSource, timeZone: options.timeZone, principalOf: (request) => principalOf(request.res!) }));
+  router.post(
+    '/catalogue/import',
+    auditRequests({
+      dataSource,
+      action: 'catalogue.import',
+      target: () => ({ type: 'catalogue', id: null }),
+      details: (request, body) => {
+        const sent = body as { applied?: boolean; summary?: unknown; problems?: unknown[] } | undefined;
+        return { query: request.query, bytes: Number(request.headers['content-length'] ?? 0), applied: sent?.applied, summary: sent?.summary, problems: sent?.problems?.length };
+      },
+    }),
+  );
+  router.use(catalogueImportRouter({ dataSource, timeZone: options.timeZone, principalOf: (request) => principalOf(request.res!) }));
   router.use(evaluationReportRouter({ dataSource, timeZone: options.timeZone, weights: options.evaluationWeights, principalOf: (request) => principalOf(request.res!) }));
   // CSV downloads of series and aggregates run the same GraphQL operations with the same context.
   router.all(

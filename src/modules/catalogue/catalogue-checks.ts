@@ -33,13 +33,23 @@ export function optionalDate(field: string, value: string | null | undefined): s
   return value == null ? value : requiredDate(field, value);
 }
 
+/**
+ * Why a department cannot take new work in the days `from`..`to` (it was merged away before them, or exists only
+ * after them), or null when it can: a task or model is led, and a metric reported, by a department that exists.
+ */
+export function departmentUnavailable(department: Pick<Department, 'code' | 'validFrom' | 'validTo'>, from: string, to = from): string | null {
+  if (department.validTo && department.validTo <= from) return `department "${department.code}" no longer exists (since ${department.validTo})`;
+  if (department.validFrom && department.validFrom > to) return `department "${department.code}" exists from ${department.validFrom} only`;
+  return null;
+}
+
 /** A department that exists on `day` (a department merged away before it cannot take new work). */
 export async function departmentOn(manager: EntityManager, field: string, code: string | null | undefined, day: string): Promise<Department> {
   const given = requiredCode(field, code, 32);
   const department = await findByCode(manager, Department, given);
   if (!department) throw badInput(field, `unknown department "${given}"`);
-  if (department.validTo && department.validTo <= day) throw badInput(field, `department "${given}" no longer exists (since ${department.validTo})`);
-  if (department.validFrom && department.validFrom > day) throw badInput(field, `department "${given}" exists from ${department.validFrom} only`);
+  const unavailable = departmentUnavailable(department, day);
+  if (unavailable) throw badInput(field, unavailable);
   return department;
 }
 

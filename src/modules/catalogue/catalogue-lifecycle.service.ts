@@ -20,7 +20,7 @@ import { Program } from './program.entity';
 import { TaskGroup } from './task-group.entity';
 import { Task, TaskChange } from './task.entity';
 
-const NOTE_MAX = 2000;
+export const NOTE_MAX = 2000;
 /** Plan years the hub accepts. */
 const FIRST_PLAN_YEAR = 2000;
 const LAST_PLAN_YEAR = 2100;
@@ -64,7 +64,7 @@ function optionalNote(field: string, value: string | null | undefined): string |
   return value == null || !value.trim() ? null : requiredNote(field, value);
 }
 
-function planYear(field: string, value: number): number {
+export function planYear(field: string, value: number): number {
   if (!Number.isInteger(value) || value < FIRST_PLAN_YEAR || value > LAST_PLAN_YEAR) {
     throw badInput(field, `must be a year from ${FIRST_PLAN_YEAR} to ${LAST_PLAN_YEAR}`);
   }
@@ -93,6 +93,20 @@ export async function write<T>(scope: RequestScope, codeField: string, work: (ma
   }
 }
 
+/** The rows of history records (one per change), as every catalogue write stores them. */
+export function changeRows(changes: Array<Recorded & { subjectId: number }>, by: { author: string; note: string | null; changedAt: Date }) {
+  return changes.map((change) => ({
+    subjectId: change.subjectId,
+    field: change.field,
+    fromValue: change.fromValue ?? null,
+    toValue: change.toValue,
+    details: change.diff ? JSON.stringify(change.diff) : null,
+    changedAt: by.changedAt,
+    author: by.author,
+    note: by.note,
+  }));
+}
+
 function record(scope: RequestScope, manager: EntityManager, table: ChangeTable, subjectId: number, changes: Recorded[], note: string | null): Promise<void> {
   return recordEach(scope, manager, table, changes.map((change) => ({ subjectId, ...change })), note);
 }
@@ -100,23 +114,11 @@ function record(scope: RequestScope, manager: EntityManager, table: ChangeTable,
 /** Appends change records of any number of subjects in one statement, all at one time, by the caller, with one note. */
 export async function recordEach(scope: RequestScope, manager: EntityManager, table: ChangeTable, changes: Array<Recorded & { subjectId: number }>, note: string | null): Promise<void> {
   if (changes.length === 0) return;
-  const changedAt = new Date();
-  await manager.getRepository(table).insert(
-    changes.map((change) => ({
-      subjectId: change.subjectId,
-      field: change.field,
-      fromValue: change.fromValue ?? null,
-      toValue: change.toValue,
-      details: change.diff ? JSON.stringify(change.diff) : null,
-      changedAt,
-      author: scope.actor,
-      note,
-    })) as never,
-  );
+  await manager.getRepository(table).insert(changeRows(changes, { author: scope.actor, note, changedAt: new Date() }) as never);
 }
 
 /** The diff of a created row: every field given, from null. */
-function created(fields: Record<string, unknown>): Diff {
+export function created(fields: Record<string, unknown>): Diff {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined).map(([key, value]) => [key, { from: null, to: value }]));
 }
 
@@ -428,7 +430,7 @@ export interface MetricInput extends MetricDefinition {
 }
 
 /** Checks target and bounds against the kind (a RATE is a percentage); the fields named are those of the input. */
-function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 'targetDate' | 'minValue' | 'maxValue' | 'reportingLagDays'>, prefix = 'input.'): void {
+export function checkMeasures(kind: MetricKind, values: Pick<Metric, 'targetValue' | 'targetDate' | 'minValue' | 'maxValue' | 'reportingLagDays'>, prefix = 'input.'): void {
   const kindMax = kind === MetricKind.RATE ? 100 : VALUE_LIMIT;
   for (const field of ['targetValue', 'minValue', 'maxValue'] as const) {
     const value = values[field];
