@@ -130,7 +130,7 @@ describe('catalogue spreadsheet import', () => {
       {
         sheet: 'PilotModels', row: 2, code: 'M39', action: 'create',
         fields: created({
-          code: 'M39', number: 39, task_group: 'TG25.01', name_vi: 'Khám bệnh từ xa tại trạm y tế xã', name: 'Telehealth at commune clinics', lead_department: 'SO_YT',
+          code: 'M39', number: 39, task_group: 'TG25.01', program: 'DA06', plan_year: 2025, name_vi: 'Khám bệnh từ xa tại trạm y tế xã', name: 'Telehealth at commune clinics', lead_department: 'SO_YT',
           supporting_departments: 'CA_TINH SO_TP', responsible_person: 'Deputy Director, Department of Health', deadline: '2025-12-31', status: 'NOT_STARTED',
           completed_on: null, progress_note: null, retired_on: null, basis: 'SOURCE',
         }),
@@ -139,7 +139,7 @@ describe('catalogue spreadsheet import', () => {
         sheet: 'Metrics', row: 2, code: 'KCB_TELEHEALTH_VISITS', action: 'create',
         fields: created({
           code: 'KCB_TELEHEALTH_VISITS', name_vi: 'Số lượt khám từ xa', name: 'Telehealth visits', pilot_model: 'M39', department: 'SO_YT', unit: '', kind: 'COUNT',
-          frequency: 'MONTH', target_value: 5000, target_date: '2025-12-31', min_value: null, max_value: null, reporting_lag_days: null, description: null,
+          frequency: 'MONTH', levels: 'PROVINCE DISTRICT COMMUNE', target_value: 5000, target_date: '2025-12-31', min_value: null, max_value: null, reporting_lag_days: null, description: null,
           retired_on: null, basis: 'SOURCE',
         }),
       },
@@ -250,6 +250,14 @@ describe('catalogue spreadsheet import', () => {
       problems: [['PilotModels', 2, 'number'], ['Metrics', 2, 'name_vi']],
     },
     {
+      name: 'an unknown unit level, a model’s programme or first plan year other than its group’s',
+      sheets: {
+        Metrics: [['code', 'levels'], ['KCB_BIOMETRIC_VISITS', 'PROVINCE VILLAGE']],
+        PilotModels: [['code', 'program', 'plan_year'], ['M05', 'DA07', 2024], ['M06', 'DA06', 2023]],
+      },
+      problems: [['PilotModels', 2, 'program'], ['PilotModels', 3, 'plan_year'], ['Metrics', 2, 'levels']],
+    },
+    {
       name: 'a change the catalogue never makes (a metric’s kind)',
       sheets: { Metrics: [['code', 'kind'], ['KCB_BIOMETRIC_VISITS', 'STOCK']] },
       problems: [['Metrics', 2, 'kind']],
@@ -300,6 +308,36 @@ describe('catalogue spreadsheet import', () => {
     expect(edited.body.changes.filter((change) => change.action !== 'unchanged')).toEqual([
       { sheet: 'Tasks', row, code: 'T01.02', action: 'update', fields: { responsible_person: { from: (await task('T01.02')).responsiblePerson, to: 'Director, Department of Justice' } } },
     ]);
+  });
+
+  it('round-trips a model created with only its code, name and lead department, and a metric reported at chosen levels; a levels cell is one update', async () => {
+    const graphql = async (query: string) => {
+      const response = await fetch(new URL('/graphql', hub.hub.url), { method: 'POST', headers: { ...hub.headers, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const answer = (await response.json()) as { errors?: unknown };
+      expect(answer.errors).toBeUndefined();
+    };
+    await graphql('mutation { createPilotModel(input: { code: "M91", name: "Ungrouped model", leadDepartment: "SO_TP" }) { code } }');
+    await graphql('mutation { createMetric(input: { code: "LEVELS_PROBE", name: "Levels probe", kind: COUNT, frequency: MONTH, department: "SO_TP", pilotModel: "M91", levels: [PROVINCE] }) { code } }');
+    const exported = Buffer.from(await (await fetch(new URL('/catalogue/export', hub.hub.url), { headers: hub.headers })).arrayBuffer());
+    const again = await post(exported);
+    expect({ problems: again.body.problems, changed: again.body.changes.filter((change) => change.action !== 'unchanged') }).toEqual({ problems: [], changed: [] });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(exported as unknown as ExcelJS.Buffer);
+    const models = book.getWorksheet('PilotModels')!;
+    const modelRow = models.getRow(models.getColumn(1).values.findIndex((value) => value === 'M91'));
+    const headings = (sheet: ExcelJS.Worksheet) => Array.from(sheet.getRow(1).values as unknown[], (value) => String(value ?? ''));
+    expect(['task_group', 'deadline', 'responsible_person'].map((column) => modelRow.getCell(headings(models).findIndex((text) => text.endsWith(`(${column})`))).value)).toEqual([null, null, null]);
+    const metrics = book.getWorksheet('Metrics')!;
+    const metricRow = metrics.getColumn(1).values.findIndex((value) => value === 'LEVELS_PROBE');
+    const levelsColumn = headings(metrics).findIndex((text) => text.endsWith('(levels)'));
+    expect(metrics.getRow(metricRow).getCell(levelsColumn).value).toBe('PROVINCE');
+    metrics.getRow(metricRow).getCell(levelsColumn).value = 'district province';
+    const edited = await post(Buffer.from(await book.xlsx.writeBuffer()), '?apply=true&note=levels');
+    expect(edited.body.changes.filter((change) => change.action !== 'unchanged')).toEqual([
+      { sheet: 'Metrics', row: metricRow, code: 'LEVELS_PROBE', action: 'update', fields: { levels: { from: 'PROVINCE', to: 'PROVINCE DISTRICT' } } },
+    ]);
+    expect(edited.body.applied).toBe(true);
+    expect((await hub.dataSource.getRepository(Metric).findOneByOrFail({ code: 'LEVELS_PROBE' })).levels).toEqual(['PROVINCE', 'DISTRICT']);
   });
 
   it('is for an ADMIN only, with a size limit and its parameters checked', async () => {
