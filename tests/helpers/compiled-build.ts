@@ -2,10 +2,12 @@
  * The compiled build laid out as the runtime image holds it (dist/, bin/, package.json, node_modules), for the
  * tests that run the compiled commands: built by the test itself with `tsc -p tsconfig.build.json` (never the
  * checkout's dist/, which a build running meanwhile may be replacing), into a folder under the system's
- * temporary folder named after a hash of the sources, so the first file of a run (or of the day) pays the ~20 s
- * and the others reuse it. node_modules is a link to the checkout's.
+ * temporary folder named after a hash of the sources and of the checkout's path, so the first file of a run (or of
+ * the day) pays the ~20 s and the others reuse it. node_modules is a link to the checkout's: a build is never reused
+ * by another checkout, whose link could point at a checkout removed since.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,8 @@ let built: CompiledBuild | undefined;
 
 export async function compiledBuild(): Promise<CompiledBuild> {
   if (built) return built;
-  const folder = path.join(BUILD_FOLDER, sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']));
+  const sources = sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']);
+  const folder = path.join(BUILD_FOLDER, createHash('sha256').update(`${ROOT}\n${sources}`).digest('hex').slice(0, 24));
   if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) await buildOnce(folder);
   fs.utimesSync(folder, new Date(), new Date());
   built = {
