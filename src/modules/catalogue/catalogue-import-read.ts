@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { isValidDate } from '../../common/period';
 import { HubError } from '../../common/errors';
+import { csvCellText } from '../../http/csv-download';
 import { CATALOGUE_SHEETS, columnOfHeading, SHEET_COLUMNS, type CatalogueSheetName } from './catalogue-sheets';
 
 /** A problem of the file, at a sheet, row (as the spreadsheet numbers it: the headings are row 1) and column. */
@@ -173,7 +174,8 @@ export function readCatalogueCsv(file: Buffer, name: string, problems: ImportPro
   } catch (error) {
     throw new HubError('BAD_USER_INPUT', bilingual('body: tệp CSV không hợp lệ', `malformed CSV: ${(error as Error).message}`), 'body');
   }
-  const parsed = toSheet(sheet, records.map((values, index) => ({ row: index + 1, values })), problems);
+  // The export's formula-neutralising quote is taken off again: export → import is unchanged.
+  const parsed = toSheet(sheet, records.map((values, index) => ({ row: index + 1, values: values.map(csvCellText) })), problems);
   return parsed ? [parsed] : [];
 }
 
