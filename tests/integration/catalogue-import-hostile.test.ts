@@ -4,6 +4,7 @@
  * writes it as text), and files that are not what they claim are refused without writing anything.
  */
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { Task } from '../../src/modules/catalogue/task.entity';
 import { dataOf } from '../helpers/api';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
@@ -90,5 +91,21 @@ describe('catalogue spreadsheets with formula-like text', () => {
       expect({ status: answer.status, code: answer.body.errors?.[0].extensions.code, field: answer.body.errors?.[0].extensions.field }).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'body' });
     }
     expect(await hub.dataSource.getRepository(Task).count()).toBe(before);
+  });
+
+  it('a zip bomb (a small workbook whose sheet unpacks to 150 MiB of XML) is 400 body, refused before it is unpacked', async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('Tasks').addRow(['code']);
+    const zip = await JSZip.loadAsync(await book.xlsx.writeBuffer());
+    const sheetPath = Object.keys(zip.files).find((name) => name.endsWith('worksheets/sheet1.xml'))!;
+    const [before, after] = (await zip.file(sheetPath)!.async('string')).split('<sheetData>');
+    zip.file(sheetPath, Buffer.concat([Buffer.from(`${before}<sheetData>`), Buffer.alloc(150 * 1024 * 1024, ' '), Buffer.from(after)]));
+    const bomb = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    expect(bomb.length).toBeLessThan(512 * 1024);
+    const answer = await post(bomb, '?apply=true', XLSX);
+    expect({ status: answer.status, error: answer.body.errors?.[0] }).toEqual({
+      status: 400,
+      error: { message: 'body: tệp XLSX giải nén ra quá 100 MiB — the workbook unpacks to more than 100 MiB', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'body' }) },
+    });
   });
 });
