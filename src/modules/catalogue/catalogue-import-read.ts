@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { isValidDate } from '../../common/period';
 import { HubError } from '../../common/errors';
+import { zipRefusal } from '../../common/zip-limit';
 import { csvCellText } from '../../http/csv-download';
 import { CATALOGUE_SHEETS, columnOfHeading, SHEET_COLUMNS, type CatalogueSheetName } from './catalogue-sheets';
 
@@ -38,6 +39,8 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Most data rows per sheet and columns per row: far above a province's catalogue, far below what hurts. */
 export const MAX_IMPORT_ROWS = 5000;
 const MAX_IMPORT_COLUMNS = 64;
+/** Most bytes a workbook may unpack to: a full 5 MiB catalogue is far below; a zip bomb far above. */
+export const MAX_IMPORT_UNPACKED_BYTES = 100 * 1024 * 1024;
 
 /** A message as the product writes them: Vietnamese first, the English beside it. */
 export const bilingual = (vi: string, en: string) => `${vi} — ${en}`;
@@ -125,11 +128,19 @@ function plainCell(value: ExcelJS.CellValue): RawCell {
 
 /** The sheets of an XLSX workbook (catalogue sheets only; another sheet is a problem). */
 async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<RawSheet[]> {
+  const unreadable = () => new HubError('BAD_USER_INPUT', bilingual('body: không đọc được tệp XLSX', 'not a readable XLSX workbook'), 'body');
+  // Measured before exceljs unpacks it all in memory: a few MiB of zip can hold gigabytes.
+  const refusal = zipRefusal(file, MAX_IMPORT_UNPACKED_BYTES);
+  if (refusal === 'too-large') {
+    const mib = MAX_IMPORT_UNPACKED_BYTES / 1024 / 1024;
+    throw new HubError('BAD_USER_INPUT', bilingual(`body: tệp XLSX giải nén ra quá ${mib} MiB`, `the workbook unpacks to more than ${mib} MiB`), 'body');
+  }
+  if (refusal) throw unreadable();
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(file as unknown as ExcelJS.Buffer);
   } catch {
-    throw new HubError('BAD_USER_INPUT', bilingual('body: không đọc được tệp XLSX', 'not a readable XLSX workbook'), 'body');
+    throw unreadable();
   }
   const sheets: RawSheet[] = [];
   for (const worksheet of workbook.worksheets) {
