@@ -108,4 +108,17 @@ describe('catalogue spreadsheets with formula-like text', () => {
       error: { message: 'body: tệp XLSX giải nén ra quá 100 MiB — the workbook unpacks to more than 100 MiB', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'body' }) },
     });
   });
+
+  it('a formula cell is read as its value; one without a computed value is a problem, never a blank that clears the field', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Tasks');
+    sheet.addRow(['code', 'product', 'target_unit']);
+    sheet.addRow(['T01.01', { formula: 'CONCAT("53 ","services")' }, { formula: 'LOWER("SERVICES")', result: 'services' }]);
+    const answer = await post(Buffer.from(await book.xlsx.writeBuffer()), '?apply=true', XLSX);
+    expect({ status: answer.status, problems: answer.body.problems }).toEqual({
+      status: 400,
+      problems: [{ sheet: 'Tasks', row: 2, column: 'product', message: expect.stringContaining('formula') }],
+    });
+    expect((await hub.dataSource.getRepository(Task).findOneByOrFail({ code: 'T01.01' })).product).not.toBeNull();
+  });
 });
