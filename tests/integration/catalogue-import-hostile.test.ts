@@ -112,12 +112,15 @@ describe('catalogue spreadsheets with formula-like text', () => {
   it('a formula cell is read as its value; one without a computed value is a problem, never a blank that clears the field', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('Tasks');
-    sheet.addRow(['code', 'product', 'target_unit']);
-    sheet.addRow(['T01.01', { formula: 'CONCAT("53 ","services")' }, { formula: 'LOWER("SERVICES")', result: 'services' }]);
+    sheet.addRow(['code', 'product', 'target_unit', 'responsible_person']);
+    sheet.addRow(['T01.01', { formula: 'CONCAT("53 ","services")' }, { formula: 'LOWER("SERVICES")', result: 'services' }, { formula: 'A1/0', result: { error: '#DIV/0!' } }]);
     const answer = await post(Buffer.from(await book.xlsx.writeBuffer()), '?apply=true', XLSX);
     expect({ status: answer.status, problems: answer.body.problems }).toEqual({
       status: 400,
-      problems: [{ sheet: 'Tasks', row: 2, column: 'product', message: expect.stringContaining('formula') }],
+      problems: [
+        { sheet: 'Tasks', row: 2, column: 'product', message: 'Ô B2 là công thức chưa có giá trị — a formula without a computed value (open and save the file in a spreadsheet program)' },
+        { sheet: 'Tasks', row: 2, column: 'responsible_person', message: 'Ô D2 là lỗi #DIV/0! — an error value (#DIV/0!), not a value' },
+      ],
     });
     expect((await hub.dataSource.getRepository(Task).findOneByOrFail({ code: 'T01.01' })).product).not.toBeNull();
   });

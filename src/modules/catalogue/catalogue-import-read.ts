@@ -115,6 +115,16 @@ function columnLetter(index: number): string {
   return letters;
 }
 
+/** Why a cell has no value to import: a formula never computed (a file written by a program), or an error (#REF!). */
+function cellFault(value: ExcelJS.CellValue, at: string): [string, string] | null {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return null;
+  if ('error' in value) return [`Ô ${at} là lỗi ${String(value.error)}`, `an error value (${String(value.error)}), not a value`];
+  if (!('formula' in value || 'sharedFormula' in value)) return null;
+  const result = (value as { result?: ExcelJS.CellValue }).result;
+  if (result === undefined || result === null) return [`Ô ${at} là công thức chưa có giá trị`, 'a formula without a computed value (open and save the file in a spreadsheet program)'];
+  return cellFault(result, at);
+}
+
 /** A cell as exceljs gives it, as a plain value: rich text and links as their text, a formula as its result. */
 function plainCell(value: ExcelJS.CellValue): RawCell {
   if (value === null || value === undefined) return null;
@@ -155,13 +165,24 @@ async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<Ra
       continue;
     }
     const table: Array<{ row: number; values: RawCell[] }> = [];
+    const faults: Array<{ row: number; index: number; message: [string, string] }> = [];
     worksheet.eachRow({ includeEmpty: false }, (row, number) => {
       const values: RawCell[] = [];
-      for (let index = 1; index <= row.cellCount; index++) values.push(plainCell(row.getCell(index).value));
+      for (let index = 1; index <= row.cellCount; index++) {
+        const value = row.getCell(index).value;
+        const fault = cellFault(value, `${columnLetter(index - 1)}${number}`);
+        if (fault) faults.push({ row: number, index: index - 1, message: fault });
+        // Kept as text (never blank, which would clear the field): the problem already blocks the import.
+        values.push(fault ? fault[1] : plainCell(value));
+      }
       table.push({ row: number, values });
     });
     // The heading row is the first row of the sheet, whatever is on it.
     if (table.length > 0 && table[0].row !== 1) table.unshift({ row: 1, values: [] });
+    for (const { row, index, message } of faults) {
+      const heading = cellText(table[0].values[index] ?? null);
+      problems.push({ sheet: name, row, column: (heading && columnOfHeading(name, heading)) || columnLetter(index), message: bilingual(...message) });
+    }
     const sheet = toSheet(name, table, problems);
     if (sheet) sheets.push(sheet);
   }
