@@ -11,18 +11,30 @@ export type CsvCell = string | number | boolean | null | undefined;
  * Text a spreadsheet would read as a formula (OWASP "CSV injection"): a cell starting with `=`, `+`, `-`, `@`,
  * tab, CR or LF — also after leading spaces, and in the full-width forms some spreadsheet locales accept.
  */
-const FORMULA_START = /^(?:[\t\r\n]|[ \u00a0]*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
+const FORMULA_START = '(?:[\\t\\r\\n]|[ \\u00a0]*[=+\\-@\\uff1d\\uff0b\\uff0d\\uff20])';
+/** Text to quote: a formula start, also behind quotes already there (so that reading takes exactly one off). */
+const TO_QUOTE = new RegExp(`^'*${FORMULA_START}`);
+/** A cell {@link csvCell} quoted: one quote to take off when the hub reads its own CSV back. */
+const QUOTED = new RegExp(`^'+${FORMULA_START}`);
 
 /**
- * The cell as written. Text that would start a formula gets a leading single quote, which spreadsheets show as
- * text and do not evaluate (`=HYPERLINK(…)` becomes `'=HYPERLINK(…)`). Numbers are written as numbers, negative
+ * The cell as written. Text that would start a formula (after any quotes already there) gets a leading single
+ * quote, which spreadsheets show as text and do not evaluate (`=HYPERLINK(…)` becomes `'=HYPERLINK(…)`). Numbers are written as numbers, negative
  * ones included: every numeric column (values, counts, rates) holds numbers, never numeric text, so `-12.5` stays
  * a number a spreadsheet can sum, while the text `-12.5` (in a name or a note) is neutralised like any other.
  */
 export function csvCell(cell: CsvCell): string | number | boolean {
   if (cell === null || cell === undefined) return '';
   if (typeof cell !== 'string') return cell;
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+  return TO_QUOTE.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * A CSV cell as the hub reads it back (the catalogue import): the inverse of {@link csvCell}, so that text quoted
+ * on the way out (`'=HYPERLINK(…)`, `''=x`) is stored as it was (`=HYPERLINK(…)`, `'=x`); other text is as given.
+ */
+export function csvCellText(text: string): string {
+  return QUOTED.test(text) ? text.slice(1) : text;
 }
 
 /** RFC 4180 CSV text (CRLF line ends) with a UTF-8 BOM, header row first; every cell goes through {@link csvCell}. */

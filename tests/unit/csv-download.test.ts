@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { csvCell, toCsv } from '../../src/http/csv-download';
+import { csvCell, csvCellText, toCsv } from '../../src/http/csv-download';
 
 describe('CSV cells', () => {
   it.each([
@@ -19,9 +19,20 @@ describe('CSV cells', () => {
     ['Sở Y tế', 'Sở Y tế'],
     ['Giám đốc - Sở Y tế', 'Giám đốc - Sở Y tế'],
     ['2024-03-31', '2024-03-31'],
+    ["'=1+2", "''=1+2"],
+    ["''@x", "'''@x"],
+    ["'Sở Y tế", "'Sở Y tế"],
     ['', ''],
   ])('neutralises text %j as %j', (text, written) => {
     expect(csvCell(text)).toBe(written);
+    // Read back (the catalogue import), the cell is the text again.
+    expect(csvCellText(written as string)).toBe(text);
+  });
+
+  it('reading takes off only a quote the writer could have added', () => {
+    expect(csvCellText("'Sở Y tế")).toBe("'Sở Y tế");
+    expect(csvCellText("'")).toBe("'");
+    expect(csvCellText("'-5 hộ")).toBe('-5 hộ');
   });
 
   it('keeps numbers numeric, negative ones included, and missing values empty', () => {

@@ -8,6 +8,8 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { isValidDate } from '../../common/period';
 import { HubError } from '../../common/errors';
+import { zipRefusal } from '../../common/zip-limit';
+import { csvCellText } from '../../http/csv-download';
 import { CATALOGUE_SHEETS, columnOfHeading, SHEET_COLUMNS, type CatalogueSheetName } from './catalogue-sheets';
 
 /** A problem of the file, at a sheet, row (as the spreadsheet numbers it: the headings are row 1) and column. */
@@ -37,6 +39,8 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 /** Most data rows per sheet and columns per row: far above a province's catalogue, far below what hurts. */
 export const MAX_IMPORT_ROWS = 5000;
 const MAX_IMPORT_COLUMNS = 64;
+/** Most bytes a workbook may unpack to: a full 5 MiB catalogue is far below; a zip bomb far above. */
+export const MAX_IMPORT_UNPACKED_BYTES = 100 * 1024 * 1024;
 
 /** A message as the product writes them: Vietnamese first, the English beside it. */
 export const bilingual = (vi: string, en: string) => `${vi} — ${en}`;
@@ -111,6 +115,16 @@ function columnLetter(index: number): string {
   return letters;
 }
 
+/** Why a cell has no value to import: a formula never computed (a file written by a program), or an error (#REF!). */
+function cellFault(value: ExcelJS.CellValue, at: string): [string, string] | null {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return null;
+  if ('error' in value) return [`Ô ${at} là lỗi ${String(value.error)}`, `an error value (${String(value.error)}), not a value`];
+  if (!('formula' in value || 'sharedFormula' in value)) return null;
+  const result = (value as { result?: ExcelJS.CellValue }).result;
+  if (result === undefined || result === null) return [`Ô ${at} là công thức chưa có giá trị`, 'a formula without a computed value (open and save the file in a spreadsheet program)'];
+  return cellFault(result, at);
+}
+
 /** A cell as exceljs gives it, as a plain value: rich text and links as their text, a formula as its result. */
 function plainCell(value: ExcelJS.CellValue): RawCell {
   if (value === null || value === undefined) return null;
@@ -124,11 +138,19 @@ function plainCell(value: ExcelJS.CellValue): RawCell {
 
 /** The sheets of an XLSX workbook (catalogue sheets only; another sheet is a problem). */
 async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<RawSheet[]> {
+  const unreadable = () => new HubError('BAD_USER_INPUT', bilingual('body: không đọc được tệp XLSX', 'not a readable XLSX workbook'), 'body');
+  // Measured before exceljs unpacks it all in memory: a few MiB of zip can hold gigabytes.
+  const refusal = zipRefusal(file, MAX_IMPORT_UNPACKED_BYTES);
+  if (refusal === 'too-large') {
+    const mib = MAX_IMPORT_UNPACKED_BYTES / 1024 / 1024;
+    throw new HubError('BAD_USER_INPUT', bilingual(`body: tệp XLSX giải nén ra quá ${mib} MiB`, `the workbook unpacks to more than ${mib} MiB`), 'body');
+  }
+  if (refusal) throw unreadable();
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(file as unknown as ExcelJS.Buffer);
   } catch {
-    throw new HubError('BAD_USER_INPUT', bilingual('body: không đọc được tệp XLSX', 'not a readable XLSX workbook'), 'body');
+    throw unreadable();
   }
   const sheets: RawSheet[] = [];
   for (const worksheet of workbook.worksheets) {
@@ -143,13 +165,24 @@ async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<Ra
       continue;
     }
     const table: Array<{ row: number; values: RawCell[] }> = [];
+    const faults: Array<{ row: number; index: number; message: [string, string] }> = [];
     worksheet.eachRow({ includeEmpty: false }, (row, number) => {
       const values: RawCell[] = [];
-      for (let index = 1; index <= row.cellCount; index++) values.push(plainCell(row.getCell(index).value));
+      for (let index = 1; index <= row.cellCount; index++) {
+        const value = row.getCell(index).value;
+        const fault = cellFault(value, `${columnLetter(index - 1)}${number}`);
+        if (fault) faults.push({ row: number, index: index - 1, message: fault });
+        // Kept as text (never blank, which would clear the field): the problem already blocks the import.
+        values.push(fault ? fault[1] : plainCell(value));
+      }
       table.push({ row: number, values });
     });
     // The heading row is the first row of the sheet, whatever is on it.
     if (table.length > 0 && table[0].row !== 1) table.unshift({ row: 1, values: [] });
+    for (const { row, index, message } of faults) {
+      const heading = cellText(table[0].values[index] ?? null);
+      problems.push({ sheet: name, row, column: (heading && columnOfHeading(name, heading)) || columnLetter(index), message: bilingual(...message) });
+    }
     const sheet = toSheet(name, table, problems);
     if (sheet) sheets.push(sheet);
   }
@@ -173,7 +206,8 @@ export function readCatalogueCsv(file: Buffer, name: string, problems: ImportPro
   } catch (error) {
     throw new HubError('BAD_USER_INPUT', bilingual('body: tệp CSV không hợp lệ', `malformed CSV: ${(error as Error).message}`), 'body');
   }
-  const parsed = toSheet(sheet, records.map((values, index) => ({ row: index + 1, values })), problems);
+  // The export's formula-neutralising quote is taken off again: export → import is unchanged.
+  const parsed = toSheet(sheet, records.map((values, index) => ({ row: index + 1, values: values.map(csvCellText) })), problems);
   return parsed ? [parsed] : [];
 }
 

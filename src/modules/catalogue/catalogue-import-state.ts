@@ -3,6 +3,7 @@
  * references rows may name (stored items, overlaid by the items of the file as they are planned).
  */
 import type { EntityManager } from 'typeorm';
+import { isSqlite } from '../../database/sql-dialect';
 import { Department } from '../departments/department.entity';
 import { Metric } from '../metrics/metric.entity';
 import { PilotModel } from './pilot-model.entity';
@@ -29,9 +30,13 @@ export interface CatalogueState {
 const byCode = <T extends { code: string }>(rows: T[]) => new Map(rows.map((row) => [row.code, row]));
 const lower = (rows: Array<{ code: string }>) => new Map(rows.map((row) => [row.code.toLowerCase(), row.code]));
 
-/** The stored catalogue, read in six statements (seven with the supporting departments). */
+/**
+ * The stored catalogue, read in six statements (seven with the supporting departments), in the caller's transaction.
+ * On MariaDB the departments are read first and share-locked: a reorganization in progress (it locks what it ends)
+ * is waited for, and the rest is read after it — never a plan that gives new work to a department merged meanwhile.
+ */
 export async function loadCatalogueState(manager: EntityManager): Promise<CatalogueState> {
-  const departments = await manager.getRepository(Department).find();
+  const departments = await manager.getRepository(Department).find(isSqlite(manager) ? {} : { lock: { mode: 'pessimistic_read' } });
   const programs = await manager.getRepository(Program).find();
   const groups = await manager.getRepository(TaskGroup).find();
   const tasks = await manager.getRepository(Task).find();
