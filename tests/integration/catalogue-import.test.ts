@@ -375,6 +375,10 @@ describe('catalogue spreadsheet import', () => {
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const notBase64 = await hub.graphql<Result>(mutation, { file: '%%%', apply: false });
     expect(notBase64.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
+    // A file that is not a workbook is named as the argument it came in, not as the REST route's body.
+    const notWorkbook = await hub.graphql<Result>(mutation, { file: Buffer.from('not a workbook').toString('base64'), apply: false });
+    expect(notWorkbook.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
+    expect(notWorkbook.errors?.[0].message).toMatch(/^file: /);
     const applied = await hub.graphql<Result>(mutation, { ...variables, apply: true });
     expect(applied.data!.importCatalogue.applied).toBe(true);
     const [audit] = await hub.dataSource.query("SELECT outcome, targetType, details FROM audit_event WHERE action = 'importCatalogue' AND outcome = 'SUCCESS' ORDER BY id DESC LIMIT 1");

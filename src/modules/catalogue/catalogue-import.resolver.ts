@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
-import { badInput } from '../../common/errors';
+import { badInput, HubError } from '../../common/errors';
 import { scopeOf, type HubContext } from '../../graphql/context';
 import { listCost } from '../../graphql/limits';
 import { ADMIN_ONLY } from '../../security/access';
@@ -101,12 +101,18 @@ export class CatalogueImportResolver {
     if (content.length > MAX_IMPORT_BYTES) throw badInput('file', `must be at most ${MAX_IMPORT_BYTES} bytes`);
     if (format === CatalogueFileFormat.XLSX && sheet != null) throw badInput('sheet', 'only with format CSV (a workbook names its sheets)');
     const scope = scopeOf(context);
-    return importCatalogueFile(scope.dataSource, { content, format, sheet: sheet ?? undefined }, {
-      apply,
-      author: scope.actor,
-      note: note ?? DEFAULT_IMPORT_NOTE,
-      today: scope.today,
-      timeZone: scope.timeZone,
-    });
+    try {
+      return await importCatalogueFile(scope.dataSource, { content, format, sheet: sheet ?? undefined }, {
+        apply,
+        author: scope.actor,
+        note: note ?? DEFAULT_IMPORT_NOTE,
+        today: scope.today,
+        timeZone: scope.timeZone,
+      });
+    } catch (error) {
+      // The reader names the file as the REST route receives it (the body); here it is the `file` argument.
+      if (error instanceof HubError && error.field === 'body') throw new HubError(error.code, error.message.replace(/^body: /, 'file: '), 'file', error.details);
+      throw error;
+    }
   }
 }
