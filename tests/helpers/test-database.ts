@@ -24,6 +24,13 @@ export function testDatabaseConfig(): DatabaseConfig {
 
 export const onServerDatabase = (): boolean => testDatabaseConfig().kind !== 'sqlite';
 
+/** How many rows each of `tables` holds: equal before and after a refused write means nothing was written. */
+export async function rowCounts(dataSource: DataSource, tables: readonly string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of tables) counts[table] = Number(((await dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`)) as Array<{ n: number | string }>)[0].n);
+  return counts;
+}
+
 /** Counts the SQL statements a data source sends (transaction control excluded). */
 /** Statements that authenticate the caller of a request: the key lookup, and (once a minute) its last-use time. */
 const AUTHENTICATION_STATEMENT = /["`]api_key(_department)?["`]/;

@@ -9,6 +9,7 @@ import type { RequestScope } from '../../src/common/request-scope';
 import { RequestLoaders } from '../../src/graphql/loaders';
 import { createMetric, createPilotModel, createTask, updateMetric } from '../../src/modules/catalogue/catalogue-lifecycle.service';
 import { SYSTEM_PRINCIPAL } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { dataOf, errorOf } from '../helpers/api';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -23,11 +24,7 @@ describe('catalogue mutations refuse bad input', () => {
     await hub?.close();
   });
 
-  const counts = async () => {
-    const result: Record<string, number> = {};
-    for (const table of TABLES) result[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-    return result;
-  };
+  const counts = () => rowCounts(hub.dataSource, TABLES);
   /** GraphQL input fields from `base` with `changes` (given as `field: value` text) replacing or adding fields. */
   const withFields = (base: string, changes: string) => {
     const fields = (text: string) => new Map(text.split(/, (?=\w+: )/).filter(Boolean).map((field) => [field.slice(0, field.indexOf(':')), field] as const));

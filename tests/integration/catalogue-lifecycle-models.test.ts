@@ -4,6 +4,7 @@
  * changes their supporting departments later (ADMIN only, the same checks as at creation, recorded as DEFINITION).
  */
 import { Role } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { dataOf, errorOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -24,11 +25,7 @@ describe('pilot models with optional plan facts', () => {
     await hub?.close();
   });
 
-  const counts = async () => {
-    const result: Record<string, number> = {};
-    for (const table of TABLES) result[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-    return result;
-  };
+  const counts = () => rowCounts(hub.dataSource, TABLES);
   const refused = async (mutation: string, code: string, field: string, text: string, headers = admin) => {
     const before = await counts();
     const error = await errorOf(hub, `mutation { ${mutation} }`, undefined, headers);

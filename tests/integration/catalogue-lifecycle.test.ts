@@ -4,6 +4,7 @@
  * departments report status and progress notes on what they lead.
  */
 import { Role } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { dataOf, errorOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -29,11 +30,7 @@ describe('catalogue lifecycle', () => {
     await hub?.close();
   });
 
-  const counts = async () => {
-    const result: Record<string, number> = {};
-    for (const table of TABLES) result[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-    return result;
-  };
+  const counts = () => rowCounts(hub.dataSource, TABLES);
 
   /** The mutation fails with one error of `code` naming `field`, and nothing is written. */
   const refused = async (mutation: string, code: string, field: string | undefined, text?: string) => {

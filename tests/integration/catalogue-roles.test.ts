@@ -4,6 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { Role } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { keyHeaders } from '../helpers/auth';
 import { QUIET_BACKGROUND, startTestHub, type TestHub } from '../helpers/test-hub';
 
@@ -23,7 +24,7 @@ describe('catalogue writes by keys that may not make them', () => {
     await hub?.close();
   });
 
-  const state = () => Promise.all(TABLES.map(async (table) => [table, Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n)]));
+  const state = () => rowCounts(hub.dataSource, TABLES);
 
   it.each([
     ['DEPARTMENT_IT of SO_YT', Role.DEPARTMENT_IT, ['SO_YT']],

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditEvent } from '../../src/security/audit-event.entity';
 import { Role } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { dataOf, errorOf } from '../helpers/api';
 import { createKey } from '../helpers/auth';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -42,12 +43,7 @@ describe('previewConnector', () => {
   const logLines: string[] = [];
 
   const input = () => ({ name: 'Xem trước — lượt khám', kind: 'http-json', department: 'SO_YT', schedule: '0 17 * * *', config: { url: `${feedUrl}/visits`, recordsPath: 'data' }, mapping: MAPPING });
-  const counts = async () => {
-    const tables = ['connector', 'connector_run', 'run_rejection', 'observation'];
-    const answer: Record<string, number> = {};
-    for (const table of tables) answer[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-    return answer;
-  };
+  const counts = () => rowCounts(hub.dataSource, ['connector', 'connector_run', 'run_rejection', 'observation']);
 
   beforeAll(async () => {
     const source = (request: http.IncomingMessage, response: http.ServerResponse) => {

@@ -19,6 +19,7 @@ import {
 import { toGlobalId } from '../../src/graphql/node-id';
 import { buildHubSchema } from '../../src/graphql/schema';
 import { Role } from '../../src/security/principal';
+import { rowCounts } from '../helpers/test-database';
 import { createKey, TEST_JWT, tokenHeaders } from '../helpers/auth';
 import { DEPARTMENTAL_TYPES, OPERATIONAL, OWNED_TYPES, rolesOf, SCOPE_RULES, type Rule } from '../helpers/scope-rules';
 import { startTestHub, type TestHub } from '../helpers/test-hub';
@@ -492,8 +493,7 @@ describe('department scope, derived from the schema', () => {
       'connector', 'connector_run', 'observation', 'observation_revision', 'api_key', 'outbound_host', 'outbound_host_department', 'task_change', 'pilot_model_change',
       'program', 'task_group', 'task', 'pilot_model', 'metric', 'metric_change', 'department', 'department_reorganization', 'department_move',
     ];
-    const counts: Record<string, unknown> = {};
-    for (const table of tables) counts[table] = Number((await hub.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    const counts: Record<string, unknown> = await rowCounts(hub.dataSource, tables);
     counts.connectors = await hub.dataSource.query('SELECT id, enabled, lookbackDays, deletedAt FROM connector ORDER BY id');
     counts.targets = await hub.dataSource.query('SELECT code, targetValue FROM metric ORDER BY code');
     return counts;
