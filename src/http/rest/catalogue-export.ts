@@ -1,3 +1,4 @@
+import { queryParameters } from './query-parameters';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { todayIn } from '../../common/clock';
@@ -19,13 +20,7 @@ export function catalogueExportRouter(options: { dataSource: DataSource; timeZon
   router.get('/catalogue/export', async (request: Request, response: Response, next: NextFunction) => {
     try {
       assertRole(options.principalOf(request), ALL_ROLES, 'the catalogue export');
-      const unknown = Object.keys(request.query).filter((name) => !PARAMETERS.includes(name));
-      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${PARAMETERS.join(', ')}`);
-      const given = (name: string) => {
-        const value = request.query[name];
-        if (value !== undefined && typeof value !== 'string') throw badInput(name, 'give it once, as text');
-        return value;
-      };
+      const given = queryParameters(request, PARAMETERS);
       const format = given('format') ?? 'xlsx';
       if (format !== 'xlsx' && format !== 'csv') throw badInput('format', 'expected xlsx or csv');
       const sheetName = given('sheet');

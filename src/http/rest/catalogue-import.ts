@@ -1,3 +1,4 @@
+import { queryParameters } from './query-parameters';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { todayIn } from '../../common/clock';
@@ -32,13 +33,7 @@ export function catalogueImportRouter(options: { dataSource: DataSource; timeZon
   const readBody = express.raw({ type: () => true, limit: MAX_IMPORT_BYTES });
   router.post('/catalogue/import', checkCaller, readBody, async (request: Request, response: Response, next: NextFunction) => {
     try {
-      const unknown = Object.keys(request.query).filter((name) => !PARAMETERS.includes(name));
-      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${PARAMETERS.join(', ')}`);
-      const given = (name: string) => {
-        const value = request.query[name];
-        if (value !== undefined && typeof value !== 'string') throw badInput(name, 'give it once, as text');
-        return value;
-      };
+      const given = queryParameters(request, PARAMETERS);
       const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const format = given('format') ?? (contentType === 'text/csv' ? 'csv' : 'xlsx');
       if (format !== 'xlsx' && format !== 'csv') throw badInput('format', 'expected xlsx or csv');

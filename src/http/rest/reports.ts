@@ -10,16 +10,9 @@ import { REPORT_LANGUAGES, type ReportLanguage } from '../../modules/progress/re
 import { assertRole, OPERATIONAL_READ_ROLES } from '../../security/access';
 import type { Principal } from '../../security/principal';
 import { sendCsv } from '../csv-download';
+import { queryParameters } from './query-parameters';
 
 const PARAMETERS = ['period', 'asOf', 'program', 'planYear', 'lang'];
-
-/** A query parameter given at most once, as text. */
-function single(request: Request, name: string): string | undefined {
-  const value = request.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw badInput(name, 'give it once, as text');
-  return value;
-}
 
 /**
  * `GET /reports/progress.csv?period=2024-Q1[&asOf=2024-04-02][&program=DA06][&planYear=2024][&lang=vi|en]` and
@@ -43,18 +36,17 @@ export function progressReportRouter(options: { dataSource: DataSource; timeZone
       if (format !== 'csv' && format !== 'md') throw new HubError('NOT_FOUND', 'report format: expected progress.csv or progress.md');
       const principal = options.principalOf(request);
       assertRole(principal, OPERATIONAL_READ_ROLES, 'the progress report download');
-      const unknown = Object.keys(request.query).filter((name) => !PARAMETERS.includes(name));
-      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${PARAMETERS.join(', ')}`);
-      const periodText = single(request, 'period');
+      const single = queryParameters(request, PARAMETERS);
+      const periodText = single('period');
       if (periodText === undefined) throw badInput('period', 'required: a month (2024-03), a quarter (2024-Q1) or a year (2024)');
       const period = reportPeriod(periodText);
-      const lang = single(request, 'lang') ?? 'vi';
+      const lang = single('lang') ?? 'vi';
       if (!REPORT_LANGUAGES.includes(lang as ReportLanguage)) throw badInput('lang', `expected ${REPORT_LANGUAGES.join(' or ')}, got "${lang}"`);
       const report = await buildProgressReport(options.dataSource, options.timeZone, {
         period,
-        asOf: single(request, 'asOf'),
-        program: single(request, 'program'),
-        planYear: planYearParameter(single(request, 'planYear')),
+        asOf: single('asOf'),
+        program: single('program'),
+        planYear: planYearParameter(single('planYear')),
         principal,
       });
       const filename = `progress-${report.program.code}-${report.period}-asof-${report.asOf}`;
@@ -77,8 +69,8 @@ const EVALUATION_PARAMETERS = ['year', 'format', 'program', 'wTasks', 'wModels',
 const WEIGHT_PARAMETERS = { wTasks: 'tasks', wModels: 'models', wFreshness: 'freshness', wQuality: 'quality', lateCredit: 'lateCredit' } as const;
 
 /** A number parameter, or absent. */
-function numberParameter(request: Request, name: string): number | undefined {
-  const text = single(request, name);
+function numberParameter(single: (name: string) => string | undefined, name: string): number | undefined {
+  const text = single(name);
   if (text === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(text)) throw badInput(name, 'expected a number not below 0, e.g. 0.25');
   return Number(text);
@@ -100,17 +92,16 @@ export function evaluationReportRouter(options: {
     try {
       const principal = options.principalOf(request);
       assertRole(principal, OPERATIONAL_READ_ROLES, 'the evaluation download');
-      const unknown = Object.keys(request.query).filter((name) => !EVALUATION_PARAMETERS.includes(name));
-      if (unknown.length > 0) throw badInput(unknown[0], `unknown parameter; expected ${EVALUATION_PARAMETERS.join(', ')}`);
-      const format = single(request, 'format') ?? 'md';
+      const single = queryParameters(request, EVALUATION_PARAMETERS);
+      const format = single('format') ?? 'md';
       if (format !== 'md' && format !== 'csv' && format !== 'xlsx') throw badInput('format', 'expected md, csv or xlsx');
-      const yearText = single(request, 'year');
+      const yearText = single('year');
       if (yearText === undefined || !/^\d{4}$/.test(yearText)) throw badInput('year', 'required: a year, e.g. 2024');
-      const override = Object.fromEntries(Object.entries(WEIGHT_PARAMETERS).map(([parameter, key]) => [key, numberParameter(request, parameter)]));
+      const override = Object.fromEntries(Object.entries(WEIGHT_PARAMETERS).map(([parameter, key]) => [key, numberParameter(single, parameter)]));
       const evaluation = await buildEvaluation(options.dataSource, options.timeZone, {
         year: Number(yearText),
         today: todayIn(options.timeZone),
-        program: single(request, 'program'),
+        program: single('program'),
         weights: checkedWeights(options.weights, override, 'weights'),
         principal,
       });
