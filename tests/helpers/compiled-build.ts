@@ -1,12 +1,12 @@
 /**
  * The compiled build laid out as the runtime image holds it (dist/, bin/, package.json, node_modules), for the
- * tests that run the compiled commands: built by the test itself with `tsc -p tsconfig.build.json` (never the
- * checkout's dist/, which a build running meanwhile may be replacing), into a folder under the system's
- * temporary folder named after a hash of the sources and of the checkout's path, so the first file of a run (or of
- * the day) pays the ~20 s and the others reuse it. node_modules is a link to the checkout's: a build is never reused
- * by another checkout, whose link could point at a checkout removed since.
+ * tests that run the compiled hub and commands: built by the test itself (tests/helpers/transpile-build.js: tsc's
+ * JavaScript, without its type checking; never the checkout's dist/, which a build running meanwhile may be
+ * replacing), into a folder under the system's temporary folder named after a hash of the sources and of the
+ * checkout's path, so the first file of a run pays a few seconds and the others reuse it. node_modules is a link to
+ * the checkout's: a build is never reused by another checkout, whose link could point at a checkout removed since.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,11 +26,12 @@ export interface CompiledBuild {
 
 let built: CompiledBuild | undefined;
 
-export async function compiledBuild(): Promise<CompiledBuild> {
+/** The build of the current sources, made on first use (synchronously: it takes a few seconds). */
+export function compiledBuildSync(): CompiledBuild {
   if (built) return built;
   const sources = sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']);
   const folder = path.join(BUILD_FOLDER, createHash('sha256').update(`${ROOT}\n${sources}`).digest('hex').slice(0, 24));
-  if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) await buildOnce(folder);
+  if (!fs.existsSync(path.join(folder, 'dist', 'src', 'admin.js'))) buildOnce(folder);
   fs.utimesSync(folder, new Date(), new Date());
   built = {
     folder,
@@ -40,14 +41,20 @@ export async function compiledBuild(): Promise<CompiledBuild> {
   return built;
 }
 
+export async function compiledBuild(): Promise<CompiledBuild> {
+  return compiledBuildSync();
+}
+
 /** A lock older than this belongs to a worker that died while building: it is taken over. */
-const STALE_LOCK_MS = 5 * 60_000;
+const STALE_LOCK_MS = 2 * 60_000;
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Builds `folder` unless another worker of the run is building it (a lock folder, created atomically), in which
- * case it waits for that build: parallel workers starting together compile once, not once each.
+ * case it waits for that build: parallel workers starting together build once, not once each.
  */
-async function buildOnce(folder: string): Promise<void> {
+function buildOnce(folder: string): void {
   fs.mkdirSync(BUILD_FOLDER, { recursive: true });
   const lock = `${folder}.lock`;
   for (;;) {
@@ -57,11 +64,11 @@ async function buildOnce(folder: string): Promise<void> {
     } catch {
       const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > STALE_LOCK_MS) fs.rmSync(lock, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 200));
+      else sleepSync(200);
       continue;
     }
     try {
-      await build(folder);
+      build(folder);
       return;
     } finally {
       fs.rmSync(lock, { recursive: true, force: true });
@@ -70,23 +77,18 @@ async function buildOnce(folder: string): Promise<void> {
 }
 
 /** Compiles into a folder of its own, then renames it into place: a worker building at the same time never sees half of it. */
-async function build(folder: string): Promise<void> {
+function build(folder: string): void {
   const partial = `${folder}.${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial);
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const child = spawn(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(partial, 'dist')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the build failed (tsc exit ${code}): ${output}`);
-  // The data files tsc does not emit (the seed's catalogue), as `npm run build` copies them.
-  const copied = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'copy-build-data.js'), path.join(partial, 'dist')], { encoding: 'utf8' });
-  if (copied.status !== 0) throw new Error(`copying the build's data files failed: ${copied.stderr}`);
+  const compiled = spawnSync(process.execPath, [path.join(__dirname, 'transpile-build.js'), path.join(partial, 'dist')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (compiled.status !== 0) throw new Error(`the build failed (exit ${compiled.status}): ${compiled.stdout}${compiled.stderr}`);
   fs.cpSync(path.join(ROOT, 'bin'), path.join(partial, 'bin'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(partial, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(partial, 'node_modules'));
+  // The console's assets, as the image holds them next to dist/ (built by `npm ci`'s prepare step).
+  fs.mkdirSync(path.join(partial, 'web'));
+  fs.symlinkSync(path.join(ROOT, 'web', 'dist'), path.join(partial, 'web', 'dist'));
   try {
     fs.renameSync(partial, folder);
   } catch {

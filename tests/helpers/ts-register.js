@@ -1,45 +1,14 @@
 /**
  * `node -r ./tests/helpers/ts-register.js file.ts`: what `ts-node --transpile-only` does for the processes the
- * tests start (hubs, scheduler workers, CLIs) — every .ts file compiled on its own with the compiler options of
- * tsconfig.json — with the output kept in a disk cache, so the tenth hub process of a run does not compile the
- * whole source tree again (several seconds of CPU each). Stack traces point at the TypeScript lines.
- *
- * Cache: $PILOTHUB_TS_CACHE, default <os tmpdir>/pilothub-ts-cache; entries are keyed by a hash of the file's
- * path and text, the compiler options and the TypeScript version, and written atomically, so parallel processes
- * share it safely and an edited file is compiled afresh.
+ * tests start (scheduler workers, the hub as `npm start` runs it), with the compiled output cached across the
+ * processes of a run (ts-transpile.js), so the tenth process of a run does not compile the whole source tree again
+ * (several seconds of CPU each). Stack traces point at the TypeScript lines.
  */
-const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const ts = require('typescript');
+const { transpile } = require('./ts-transpile');
 
-const ROOT = path.join(__dirname, '..', '..');
-const CACHE = process.env.PILOTHUB_TS_CACHE || path.join(os.tmpdir(), 'pilothub-ts-cache');
-
-const configFile = path.join(ROOT, 'tsconfig.json');
-const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configFile, ts.sys.readFile).config, ts.sys, ROOT);
-const compilerOptions = { ...parsed.options, sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, noEmit: false };
-const optionsKey = createHash('sha256').update(`${ts.version}\n${JSON.stringify(compilerOptions)}`).digest('hex');
-
-fs.mkdirSync(CACHE, { recursive: true });
 process.setSourceMapsEnabled(true);
 
-function compile(source, filename) {
-  const key = createHash('sha256').update(optionsKey).update(filename).update('\0').update(source).digest('hex');
-  const cached = path.join(CACHE, `${key}.js`);
-  try {
-    return fs.readFileSync(cached, 'utf8');
-  } catch {
-    // not cached yet
-  }
-  const output = ts.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: false }).outputText;
-  const temporary = `${cached}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(temporary, output);
-  fs.renameSync(temporary, cached);
-  return output;
-}
-
 require.extensions['.ts'] = (module, filename) => {
-  module._compile(compile(fs.readFileSync(filename, 'utf8'), filename), filename);
+  module._compile(transpile(fs.readFileSync(filename, 'utf8'), filename), filename);
 };

@@ -45,7 +45,8 @@ describe('demo mode', () => {
       PILOTHUB_DEMO: 'true',
       DEMO_FEEDS_PORT: '0',
       SEED_ON_START: 'always',
-    });
+      // As `npm start` runs it: the TypeScript entry point.
+    }, { typescript: true });
     const url = await waitForUrl(hub);
     for (let waited = 0; !/demo backfill finished/.test(hub.stdout()) && hub.child.exitCode === null && waited < 150_000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
