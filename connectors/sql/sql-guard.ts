@@ -23,7 +23,8 @@
  * At run time the connector adds its own defences (no multiple statements, a read-only transaction, a
  * statement time limit on the server); see `sql.connector.ts`.
  */
-import { Parser } from 'node-sql-parser';
+import type { Parser } from 'node-sql-parser';
+import { sqlParser } from '../../src/common/lazy-modules';
 
 /** The window bounds a query may refer to. */
 export const PLACEHOLDERS = ['from', 'to'] as const;
@@ -309,7 +310,8 @@ function astProblem(node: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-const parser = new Parser();
+let parser: Parser | undefined;
+const theParser = (): Parser => (parser ??= new (sqlParser().Parser)());
 const DIALECTS = ['MariaDB', 'MySQL'] as const;
 
 /** What the lexer (the server's view of the text) shows is not a plain read, or undefined. */
@@ -328,7 +330,7 @@ export function parsedQueryProblem(sql: string): string | undefined {
   for (const database of DIALECTS) {
     let ast: unknown;
     try {
-      ast = parser.astify(sql, { database });
+      ast = theParser().astify(sql, { database });
     } catch (error) {
       firstError ||= (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 300);
       continue;

@@ -28,7 +28,8 @@
  * (each up to the server's max_allowed_packet) cannot fill the hub's memory. The kind is not incremental:
  * every run reads its window.
  */
-import { createConnection, type Connection, type FieldPacket, type QueryError } from 'mysql2';
+import type { Connection, FieldPacket, QueryError } from 'mysql2';
+import { mysqlClient } from '../../src/common/lazy-modules';
 import { z } from 'zod';
 import { addDays } from '../../src/common/period';
 import {
@@ -288,7 +289,7 @@ async function openSession(config: SqlConfig, context: ConnectorContext): Promis
   context.signal.throwIfAborted();
   const password = context.secrets.password ?? '';
   const address = context.connectAddress ? await context.connectAddress(config.host, config.port) : config.host;
-  const connection = createConnection({
+  const connection = mysqlClient().createConnection({
     host: address,
     port: config.port,
     user: config.user,
@@ -347,7 +348,7 @@ function stopStatement(session: Session): void {
   const threadId = session.connection.threadId;
   if (!Number.isInteger(threadId) || threadId <= 0) return;
   const { config, password } = session;
-  const killer = createConnection({
+  const killer = mysqlClient().createConnection({
     host: session.address,
     port: config.port,
     user: config.user,

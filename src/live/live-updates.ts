@@ -12,7 +12,8 @@
  * A change is delivered to each subscriber once, by the process the subscriber is connected to.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ioredis } from '../common/lazy-modules';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { LiveUpdatesConfig } from '../config';
@@ -361,8 +362,8 @@ class RedisFeed implements Feed {
   private readonly subscriber: Redis;
 
   constructor(url: string, logger?: Logger) {
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1 });
-    this.subscriber = new Redis(url);
+    this.publisher = new (ioredis().Redis)(url, { maxRetriesPerRequest: 1 });
+    this.subscriber = new (ioredis().Redis)(url);
     let reported = false;
     const warn = (error: unknown) => {
       if (!reported) logger?.warn({ err: error }, 'live updates: Redis is unreachable; retrying');

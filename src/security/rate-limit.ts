@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterMySQL, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
+import { ioredis } from '../common/lazy-modules';
 import type { RateLimitStore } from '../config';
 import { isSqlite } from '../database/sql-dialect';
 import type { Principal } from './principal';
@@ -51,7 +51,7 @@ export class LimiterStore {
     if (kind === 'redis') {
       if (!redisUrl) throw new Error('RATE_LIMIT_STORE=redis needs REDIS_URL');
       // No offline queue: while Redis is away a request is counted in memory at once, never held.
-      const client = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      const client = new (ioredis().Redis)(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
       client.on('error', () => undefined);
       return new LimiterStore(
         'redis',

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { exceljs } from '../../common/lazy-modules';
 import type { DataSource } from 'typeorm';
 import { todayIn } from '../../common/clock';
 import type { CsvCell } from '../../http/csv-download';
@@ -137,7 +137,7 @@ export async function catalogueSheets(dataSource: DataSource, timeZone: string):
 
 /** The sheets as an XLSX workbook: one worksheet per sheet, headings bold, first row frozen; text as text, numbers as numbers. */
 export async function catalogueWorkbook(sheets: CatalogueSheet[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   workbook.creator = 'PilotHub';
   // A fixed date: the same catalogue gives the same file.
   workbook.created = new Date(0);

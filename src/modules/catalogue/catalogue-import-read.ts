@@ -4,7 +4,8 @@
  * and each cell typed as the column needs (text, number, whole number, date, a value of a list). Every problem is
  * kept with its sheet, row and column, in Vietnamese with the English beside it; nothing here reads the database.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { exceljs } from '../../common/lazy-modules';
 import { parse } from 'csv-parse/sync';
 import { isValidDate } from '../../common/period';
 import { HubError } from '../../common/errors';
@@ -146,7 +147,7 @@ async function readWorkbook(file: Buffer, problems: ImportProblem[]): Promise<Ra
     throw new HubError('BAD_USER_INPUT', bilingual(`body: tệp XLSX giải nén ra quá ${mib} MiB`, `the workbook unpacks to more than ${mib} MiB`), 'body');
   }
   if (refusal) throw unreadable();
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   try {
     await workbook.xlsx.load(file as unknown as ExcelJS.Buffer);
   } catch {

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { exceljs } from '../../common/lazy-modules';
 import { formatDay, formatNumber } from '../../cli/format';
 import type { CsvCell } from '../../http/csv-download';
 import { toGlobalId } from '../../graphql/node-id';
@@ -148,7 +148,7 @@ export function renderEvaluationMarkdown(evaluation: EvaluationData): string {
 
 /** The evaluation as an XLSX workbook: the CSV's table (same headings, same figures) and a sheet of the weights. */
 export async function evaluationWorkbook(evaluation: EvaluationData): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   workbook.creator = 'PilotHub';
   const sheet = workbook.addWorksheet('Danh gia (Evaluation)');
   sheet.addRow(EVALUATION_HEADER);
