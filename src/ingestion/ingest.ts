@@ -251,6 +251,44 @@ async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly Val
   return existing;
 }
 
+/**
+ * The rows of `rows` whose natural key may be stored already: those whose key one read of the slice's bounding box
+ * finds, or all of them when the box holds more than twice as many observations as the slice. The box (the slice's
+ * metrics, its units, and the periods from the first to the last in text order: a superset of its keys) is read
+ * from the unique index of the natural key alone, without touching the table's rows. A backfill of new periods,
+ * the usual first run of a connector, finds none, or only the keys its previous batch ended with, and its keys
+ * need not be looked up one by one.
+ *
+ * A plain read, not a locking one: a key another batch stores after it makes this slice's INSERT fail on the
+ * unique key (or wait for that batch, then fail), and the batch's transaction is then run again
+ * (retryWriteConflicts), finding that row and revising it as the locking look-up of the candidates does.
+ */
+async function possiblyStored(manager: EntityManager, sql: Sql, rows: readonly ValidRow[]): Promise<readonly ValidRow[]> {
+  const metricIds = new Set<number>();
+  const unitIds = new Set<number>();
+  let first = rows[0].period;
+  let last = first;
+  for (const row of rows) {
+    metricIds.add(row.metricId);
+    unitIds.add(row.unitId);
+    if (row.period < first) first = row.period;
+    else if (row.period > last) last = row.period;
+  }
+  const most = rows.length * 2;
+  const found: Array<{ metricId: number | string; unitId: number | string; period: string }> = await manager.query(
+    // Named on a server database: on a table whose statistics are stale (small, just emptied) the optimizer may scan it.
+    `SELECT ${sql.list(['metricId', 'unitId', 'period'])} FROM ${sql.id('observation')}` +
+      `${sql.dialect === 'sqlite' ? '' : ` FORCE INDEX (${sql.id('UQ_observation_metric_unit_period')})`} ` +
+      `WHERE ${sql.id('metricId')} IN (${parameterList(metricIds.size)}) AND ${sql.id('unitId')} IN (${parameterList(unitIds.size)}) ` +
+      `AND ${sql.id('period')} BETWEEN ? AND ? LIMIT ${most + 1}`,
+    [...metricIds, ...unitIds, first, last],
+  );
+  if (found.length > most) return rows;
+  if (found.length === 0) return [];
+  const stored = new Set(found.map((row) => keyOf(Number(row.metricId), Number(row.unitId), row.period)));
+  return rows.filter((row) => stored.has(keyOf(row.metricId, row.unitId, row.period)));
+}
+
 /** Writes `rows` with one multi-row statement per `perStatement` rows. */
 async function writeRows<T>(
   manager: EntityManager,
@@ -452,7 +490,8 @@ async function writeSlice(
   sliceRejections: readonly RowRejection[],
 ): Promise<WriteCounts> {
   const { sql } = context;
-  const existing = await loadExisting(manager, sql, sliceRows);
+  const candidates = sliceRows.length > 0 ? await possiblyStored(manager, sql, sliceRows) : [];
+  const existing = candidates.length > 0 ? await loadExisting(manager, sql, candidates) : new Map<string, ExistingObservation>();
   let unchangedRows = 0;
   const inserts: ValidRow[] = [];
   const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
