@@ -330,6 +330,8 @@ interface WriteContext {
   nowParameter: unknown;
   /** Pushes the parameters of one observation row (OBSERVATION_COLUMNS). */
   pushObservation: (row: ValidRow, into: unknown[]) => void;
+  /** The level of each unit the rows name (read with them for validation), for the rollups. */
+  unitLevels?: ReadonlyMap<number, string>;
   /** Rows the transaction in progress inserted or changed (told to live updates once it commits). */
   written: { inserted: ValidRow[]; updated: ValidRow[] };
 }
@@ -523,6 +525,7 @@ async function writeSlice(
     manager,
     inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)),
     context.origin.source,
+    context.unitLevels,
   );
   for (const row of inserts) context.written.inserted.push(row);
   for (const { row } of updates) context.written.updated.push(row);
@@ -631,7 +634,9 @@ export async function ingestRows(
     metrics: new Map([...metricsByCode.values()].map((metric) => [metric.id, metric])),
     units: new Map([...unitsByCode.values()].flat().map((unit) => [unit.id, unit.code])),
   };
-  const written = await writeAccepted(target, writeContext(sql, origin), accepted, storedRejections, names);
+  const context = writeContext(sql, origin);
+  context.unitLevels = new Map([...unitsByCode.values()].flat().flatMap((unit) => (unit.level ? [[unit.id, unit.level] as const] : [])));
+  const written = await writeAccepted(target, context, accepted, storedRejections, names);
   summary.imported = written.imported;
   summary.updated = written.updated;
   summary.unchanged = written.unchanged;
