@@ -253,7 +253,8 @@ async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly Val
 
 /**
  * The rows of `rows` whose natural key may be stored already: those whose key one read of the slice's bounding box
- * finds, or all of them when the box holds more observations than a quarter of the slice. The box (the slice's
+ * finds, or all of them when the slice's last key is stored (a batch sent again) or the box holds more
+ * observations than a quarter of the slice. The box (the slice's
  * metrics, its units, and the periods from the first to the last in text order: a superset of its keys) is read
  * from the unique index of the natural key alone, without touching the table's rows. A backfill of new periods,
  * the usual first run of a connector, finds none, or only the keys its previous batch ended with, and its keys
@@ -277,6 +278,13 @@ async function possiblyStored(manager: EntityManager, sql: Sql, rows: readonly V
   // A box holding more than a quarter of the slice's keys (a batch sent again, a revision of recent values) is read no
   // further: all the keys are then looked up, as the box would save little.
   const most = Math.floor(rows.length / 4);
+  // A batch sent again is told by its last key, already stored: one look-up on the unique index, and the box is not read.
+  const lastRow = rows[rows.length - 1];
+  const lastStored: unknown[] = await manager.query(
+    `SELECT 1 AS ${sql.id('found')} FROM ${sql.id('observation')} WHERE ${sql.id('metricId')} = ? AND ${sql.id('unitId')} = ? AND ${sql.id('period')} = ?`,
+    [lastRow.metricId, lastRow.unitId, lastRow.period],
+  );
+  if (lastStored.length > 0) return rows;
   const found: Array<{ metricId: number | string; unitId: number | string; period: string }> = await manager.query(
     // Named on a server database: on a table whose statistics are stale (small, just emptied) the optimizer may scan it.
     `SELECT ${sql.list(['metricId', 'unitId', 'period'])} FROM ${sql.id('observation')}` +
