@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { In, Not, type DataSource } from 'typeorm';
 import { connectorKind } from '../../connectors/registry';
-import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
+import { ConnectorError, type ConnectorContext, type ReadBatch, type ReadWindow } from '../../connectors/sdk/contract';
 import { backoffDelay, createHttpClient, type HttpClientOptions } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
 import { HubError, isDatabaseUnavailable } from '../common/errors';
@@ -20,6 +20,7 @@ import type { OutboundGuard, OutboundSession } from '../security/outbound-guard'
 import { OutboundBlockedError, type ConnectorReach } from '../security/outbound-policy';
 import { isDuplicateKeyError } from '../database/write-conflicts';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
+import { readAhead } from './read-ahead';
 import { publishChanges } from '../live/live-updates';
 
 export interface RunRequest {
@@ -497,13 +498,10 @@ export class ConnectorRunner {
       }
     }
     const frequencies = context.metricFrequencies;
+    const mapped = (batch: ReadBatch) => ({ batch, rows: batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies, { timeZone: connector.timeZone })) });
     let state = previousState;
     for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
-      const mapped = readAhead(kind.read(config.data, window, state, context), (batch) => ({
-        batch,
-        rows: batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies, { timeZone: connector.timeZone })) as ObservationRow[],
-      }));
-      for await (const { batch, rows } of mapped) {
+      for await (const { batch, rows } of readAhead(kind.read(config.data, window, state, context), mapped)) {
         const summary = await this.ingest(run, connector, rows, counts.fetched, redactor);
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;
@@ -599,39 +597,4 @@ export function classify(error: unknown): { errorClass: RunErrorClass; message: 
   if (error instanceof HubError && error.code === 'CONFLICT') return { errorClass: RunErrorClass.CONFLICT, message: error.message, retryable: true };
   const message = error instanceof Error ? error.message : String(error);
   return { errorClass: RunErrorClass.INTERNAL, message, retryable: false };
-}
-
-/**
- * The batches of `source`, each transformed as soon as it arrives, the next one read while the caller works on the
- * current one: a run fetches, parses and maps page n + 1 while page n is written, instead of leaving the database
- * idle while it reads and the feed idle while it writes. Batches are handed over in order, one at a time; a read
- * error surfaces when its batch is asked for, as before. When the caller stops early (its write failed, the run
- * was stopped), a read still in flight is left to finish and the source is then closed, without waiting for it.
- */
-export async function* readAhead<T, U>(source: AsyncIterable<T>, transform: (item: T) => U): AsyncGenerator<U> {
-  const iterator = source[Symbol.asyncIterator]();
-  const read = (): Promise<IteratorResult<T> | { done: false; value: U; transformed: true }> =>
-    iterator.next().then((result) => (result.done ? result : { done: false as const, value: transform(result.value), transformed: true as const }));
-  let pending: ReturnType<typeof read> | null = read();
-  try {
-    for (;;) {
-      const result = await pending;
-      pending = null;
-      if (result.done) return;
-      pending = read();
-      // Awaited at the next turn of the loop; until then its failure must not count as unhandled.
-      pending.catch(() => undefined);
-      yield result.value as U;
-    }
-  } finally {
-    if (pending) {
-      const closing = pending.then(
-        () => iterator.return?.(),
-        () => undefined,
-      );
-      closing.catch(() => undefined);
-    } else {
-      await iterator.return?.();
-    }
-  }
 }
