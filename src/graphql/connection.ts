@@ -265,7 +265,8 @@ function isOneRowPerNode(query: SelectQueryBuilder<ObjectLiteral>): boolean {
 
 /**
  * One page of a root-level connection: one statement for the rows, one for the count, sent together so the
- * fields below the page (and their statements) do not wait for the count as well.
+ * fields below the page (and their statements) do not wait for the count as well; a first page over one row per
+ * node counts in its own statement.
  */
 export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): Promise<Connection<T>> {
   const alias = page.query.alias;
