@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { todayIn } from '../src/common/clock';
+import { toGlobalId } from '../src/graphql/node-id';
 import { openAnalyticsDatabase } from './analytics-data';
 import type { BenchReport } from './run';
 import { startHub, summariseProblems, type HubChild } from './hub';
@@ -46,6 +47,7 @@ interface Counts {
 }
 
 interface MetricAnswer {
+  id: string;
   code: string;
   name: string;
   unit: string;
@@ -56,6 +58,7 @@ interface MetricAnswer {
 }
 
 interface ModelAnswer {
+  id: string;
   code: string;
   name: string;
   nameVi: string;
@@ -63,8 +66,8 @@ interface ModelAnswer {
   deadline: string;
   overdue: boolean;
   responsiblePerson: string;
-  leadDepartment: { code: string; name: string };
-  taskGroup: { code: string; name: string };
+  leadDepartment: { id: string; code: string; name: string };
+  taskGroup: { id: string; code: string; name: string };
   metrics: MetricAnswer[];
 }
 
@@ -111,7 +114,7 @@ const TASK_GROUPS_SQL = `
 /** The first page of models in progress (one more row tells whether a next page exists), with the total. */
 const MODELS_SQL = `
   SELECT m.id, m.code, m.name, m.nameVi, m.status, m.deadline, m.status <> 'COMPLETED' AND m.deadline < ? AS overdue,
-         m.responsiblePerson, d.code AS departmentCode, d.name AS departmentName, g.code AS groupCode, g.name AS groupName,
+         m.responsiblePerson, d.id AS departmentId, d.code AS departmentCode, d.name AS departmentName, g.id AS groupId, g.code AS groupCode, g.name AS groupName,
          COUNT(*) OVER () AS totalCount
   FROM pilot_model m JOIN department d ON d.id = m.leadDepartmentId JOIN task_group g ON g.id = m.taskGroupId
   WHERE m.status = 'IN_PROGRESS'
@@ -178,6 +181,7 @@ async function handWrittenAnswer(pool: mysql.Pool, today: string): Promise<Dashb
     const point = latest.get(Number(row.id));
     const list = metricsByModel.get(Number(row.pilotModelId)) ?? [];
     list.push({
+      id: toGlobalId('Metric', Number(row.id)),
       code: String(row.code),
       name: String(row.name),
       unit: String(row.unit),
@@ -201,6 +205,7 @@ async function handWrittenAnswer(pool: mysql.Pool, today: string): Promise<Dashb
       pageInfo: { hasNextPage: models.length > PAGE },
       edges: models.slice(0, PAGE).map((row) => ({
         node: {
+          id: toGlobalId('PilotModel', Number(row.id)),
           code: String(row.code),
           name: String(row.name),
           nameVi: String(row.nameVi),
@@ -208,8 +213,8 @@ async function handWrittenAnswer(pool: mysql.Pool, today: string): Promise<Dashb
           deadline: String(row.deadline),
           overdue: Number(row.overdue) === 1,
           responsiblePerson: String(row.responsiblePerson),
-          leadDepartment: { code: String(row.departmentCode), name: String(row.departmentName) },
-          taskGroup: { code: String(row.groupCode), name: String(row.groupName) },
+          leadDepartment: { id: toGlobalId('Department', Number(row.departmentId)), code: String(row.departmentCode), name: String(row.departmentName) },
+          taskGroup: { id: toGlobalId('TaskGroup', Number(row.groupId)), code: String(row.groupCode), name: String(row.groupName) },
           metrics: metricsByModel.get(Number(row.id)) ?? [],
         },
       })),

@@ -254,9 +254,19 @@ export interface PageQuery<T extends { id: number }> {
  */
 export type PageAlongside<T extends { id: number }> = (pageIds: SelectQueryBuilder<T>) => Promise<(rows: readonly T[]) => void>;
 
+/** The alias of the window count a first page carries (see fetchPage). */
+const PAGE_TOTAL_COUNT = 'pageTotalCount';
+
+/** Whether a query's rows are its nodes, one each: no joins, grouping or DISTINCT of its own. */
+function isOneRowPerNode(query: SelectQueryBuilder<ObjectLiteral>): boolean {
+  const map = query.expressionMap;
+  return map.joinAttributes.length === 0 && map.groupBys.length === 0 && !map.selectDistinct && map.havings.length === 0;
+}
+
 /**
  * One page of a root-level connection: one statement for the rows, one for the count, sent together so the
- * fields below the page (and their statements) do not wait for the count as well.
+ * fields below the page (and their statements) do not wait for the count as well; a first page over one row per
+ * node counts in its own statement.
  */
 export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): Promise<Connection<T>> {
   const alias = page.query.alias;
@@ -268,6 +278,18 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   const pageIds = page.withRows && page.alongside ? rowsQuery.clone().select(`${alias}.id`, 'id').limit(size) : undefined;
   // Many-to-one joins never repeat a node, so LIMIT bounds the page (TypeORM's take() would add a statement).
   for (const relation of page.joins ?? []) rowsQuery.leftJoinAndSelect(`${alias}.${relation}`, `${alias}_${relation}`);
+  // A first page (no cursor) of a query without joins of its own, one row per node, counts its nodes in its own
+  // statement: `COUNT(*) OVER ()` is taken over every row the filters keep, before LIMIT (and with no row on the
+  // page there is none to count). One statement fewer than the separate COUNT.
+  if (page.withTotalCount && page.withRows && !page.request.cursor && isOneRowPerNode(page.query)) {
+    rowsQuery.addSelect('COUNT(*) OVER ()', PAGE_TOTAL_COUNT);
+    const [{ raw, entities: rows }, afterRows] = await Promise.all([
+      rowsQuery.limit(size).getRawAndEntities<Record<string, unknown>>(),
+      pageIds ? page.alongside!(pageIds) : undefined,
+    ]);
+    afterRows?.(rows);
+    return buildConnection(nodeTypeOf(page.query), rows, keys, page.request, raw.length === 0 ? 0 : Number(raw[0][PAGE_TOTAL_COUNT]));
+  }
   const [totalCount, rows, afterRows] = await Promise.all([
     page.withTotalCount ? page.query.clone().getCount() : -1,
     page.withRows ? rowsQuery.limit(size).getMany() : [],

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { In, Not, type DataSource } from 'typeorm';
 import { connectorKind } from '../../connectors/registry';
-import { ConnectorError, type ConnectorContext, type ReadWindow } from '../../connectors/sdk/contract';
+import { ConnectorError, type ConnectorContext, type ReadBatch, type ReadWindow } from '../../connectors/sdk/contract';
 import { backoffDelay, createHttpClient, type HttpClientOptions } from '../../connectors/sdk/http-client';
 import { applyConnectorMapping, connectorMappingSchema, type ObservationRow } from '../../connectors/sdk/mapping';
 import { HubError, isDatabaseUnavailable } from '../common/errors';
@@ -20,6 +20,7 @@ import type { OutboundGuard, OutboundSession } from '../security/outbound-guard'
 import { OutboundBlockedError, type ConnectorReach } from '../security/outbound-policy';
 import { isDuplicateKeyError } from '../database/write-conflicts';
 import { ingestRows, type ImportSummary, type IngestionOrigin } from './ingest';
+import { readAhead } from './read-ahead';
 import { publishChanges } from '../live/live-updates';
 
 export interface RunRequest {
@@ -497,10 +498,10 @@ export class ConnectorRunner {
       }
     }
     const frequencies = context.metricFrequencies;
+    const mapped = (batch: ReadBatch) => ({ batch, rows: batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies, { timeZone: connector.timeZone })) });
     let state = previousState;
     for (const window of windowChunks({ from: run.windowFrom!, to: run.windowTo! }, connector.maxWindowDays)) {
-      for await (const batch of kind.read(config.data, window, state, context)) {
-        const rows: ObservationRow[] = batch.records.flatMap((record) => applyConnectorMapping(record, mapping.data, frequencies, { timeZone: connector.timeZone }));
+      for await (const { batch, rows } of readAhead(kind.read(config.data, window, state, context), mapped)) {
         const summary = await this.ingest(run, connector, rows, counts.fetched, redactor);
         for (const field of SUMMARY_FIELDS) counts[field] += summary[field];
         if (batch.state !== undefined) state = batch.state;

@@ -16,7 +16,8 @@ import { addToRollups, refreshRollups, rollupKeysOf } from '../modules/observati
 import type { SecretRedactor } from '../security/secret-redactor';
 import { Slicer, yieldToEventLoop } from '../common/event-loop';
 import { isValidDate } from '../common/period';
-import { dateText, inChunks, parameterList, placeholders, Sql } from '../database/sql-dialect';
+import { dateText, inChunks, parameterList, Sql } from '../database/sql-dialect';
+import { keyOf, loadExisting, possiblyStored, type ExistingObservation } from './stored-keys';
 import { retryWriteConflicts } from '../database/write-conflicts';
 import { publishChanges } from '../live/live-updates';
 import { observationsChange, type ChangeNames } from '../live/observation-changes';
@@ -89,28 +90,10 @@ const REJECTIONS_PER_STATEMENT = 100;
  * again is safe (their rows are then unchanged and skipped). A server database commits the batch whole.
  */
 export const ROWS_PER_TRANSACTION = 5_000;
-/** Natural keys per existence query (3 parameters each). */
-const KEYS_PER_QUERY = 2_000;
 /** Unit codes per lookup query. */
 const CODES_PER_QUERY = 2_000;
 /** Longest code the administrative_unit table holds (varchar(10)). */
 const UNIT_CODE_LENGTH = 10;
-
-interface ExistingObservation {
-  id: number;
-  metricId: number;
-  unitId: number;
-  period: string;
-  value: number;
-  numerator: number | null;
-  denominator: number | null;
-  recordedAt: Date | string;
-  source: string;
-  runId: number | null;
-  mappingVersion: number | null;
-}
-
-const keyOf = (metricId: number, unitId: number, period: string): string => `${metricId}|${unitId}|${period}`;
 
 const OBSERVATION_COLUMNS = [
   'metricId',
@@ -207,50 +190,6 @@ async function loadUnits(dataSource: DataSource | EntityManager, sql: Sql, rows:
   return byCode;
 }
 
-/** The stored observations with the natural keys of `rows`, in set-based chunks. */
-async function loadExisting(manager: EntityManager, sql: Sql, rows: readonly ValidRow[]): Promise<Map<string, ExistingObservation>> {
-  const existing = new Map<string, ExistingObservation>();
-  const columns = ['id', 'metricId', 'unitId', 'period', 'value', 'numerator', 'denominator', 'recordedAt', 'source', 'runId', 'mappingVersion'];
-  const selected = columns.map((column) => `o.${sql.id(column)}`).join(', ');
-  await inChunks(rows, KEYS_PER_QUERY, async (chunk) => {
-    const parameters: unknown[] = [];
-    for (const row of chunk) parameters.push(row.metricId, row.unitId, row.period);
-    let statement: string;
-    if (sql.dialect === 'sqlite') {
-      // A row-value IN list: SQLite searches the unique index once per key.
-      statement =
-        `SELECT ${selected} FROM ${sql.id('observation')} o ` +
-        `WHERE (${sql.list(['metricId', 'unitId', 'period'])}) IN (VALUES ${placeholders(chunk.length, 3)})`;
-    } else {
-      // The keys as a derived table joined, in that order, to the unique index: one eq_ref lookup per key.
-      // (OR-ed key conditions and tuple IN lists let the optimizer pick a range over the unitId index,
-      // which reads the whole table once a batch names every unit.)
-      // A locking read: a concurrent batch writing the same keys waits here for the other to commit and then
-      // reads its values, so the value it replaces is the one kept as a revision (a plain read would see the
-      // snapshot from before the other batch, and that batch's value would be lost from the history).
-      const keys = ['SELECT ? AS m, ? AS u, ? AS p', ...new Array<string>(chunk.length - 1).fill('SELECT ?, ?, ?')].join(' UNION ALL ');
-      statement =
-        `SELECT STRAIGHT_JOIN ${selected} FROM (${keys}) k ` +
-        `JOIN ${sql.id('observation')} o FORCE INDEX (${sql.id('UQ_observation_metric_unit_period')}) ` +
-        `ON o.${sql.id('metricId')} = k.m AND o.${sql.id('unitId')} = k.u AND o.${sql.id('period')} = k.p FOR UPDATE`;
-    }
-    const found: ExistingObservation[] = await manager.query(statement, parameters);
-    for (const row of found) {
-      const observation: ExistingObservation = {
-        ...row,
-        id: Number(row.id),
-        metricId: Number(row.metricId),
-        unitId: Number(row.unitId),
-        value: Number(row.value),
-        numerator: row.numerator === null ? null : Number(row.numerator),
-        denominator: row.denominator === null ? null : Number(row.denominator),
-      };
-      existing.set(keyOf(observation.metricId, observation.unitId, observation.period), observation);
-    }
-  });
-  return existing;
-}
-
 /** Writes `rows` with one multi-row statement per `perStatement` rows. */
 async function writeRows<T>(
   manager: EntityManager,
@@ -292,6 +231,8 @@ interface WriteContext {
   nowParameter: unknown;
   /** Pushes the parameters of one observation row (OBSERVATION_COLUMNS). */
   pushObservation: (row: ValidRow, into: unknown[]) => void;
+  /** The level of each unit the rows name (read with them for validation), for the rollups. */
+  unitLevels?: ReadonlyMap<number, string>;
   /** Rows the transaction in progress inserted or changed (told to live updates once it commits). */
   written: { inserted: ValidRow[]; updated: ValidRow[] };
 }
@@ -452,7 +393,8 @@ async function writeSlice(
   sliceRejections: readonly RowRejection[],
 ): Promise<WriteCounts> {
   const { sql } = context;
-  const existing = await loadExisting(manager, sql, sliceRows);
+  const candidates = sliceRows.length > 0 ? await possiblyStored(manager, sql, sliceRows) : [];
+  const existing = candidates.length > 0 ? await loadExisting(manager, sql, candidates) : new Map<string, ExistingObservation>();
   let unchangedRows = 0;
   const inserts: ValidRow[] = [];
   const updates: Array<{ row: ValidRow; previous: ExistingObservation }> = [];
@@ -484,6 +426,7 @@ async function writeSlice(
     manager,
     inserts.filter((row) => !rederived.has(`${row.metricId}|${row.unitId}|${row.periodStart.slice(0, 7)}`)),
     context.origin.source,
+    context.unitLevels,
   );
   for (const row of inserts) context.written.inserted.push(row);
   for (const { row } of updates) context.written.updated.push(row);
@@ -592,7 +535,9 @@ export async function ingestRows(
     metrics: new Map([...metricsByCode.values()].map((metric) => [metric.id, metric])),
     units: new Map([...unitsByCode.values()].flat().map((unit) => [unit.id, unit.code])),
   };
-  const written = await writeAccepted(target, writeContext(sql, origin), accepted, storedRejections, names);
+  const context = writeContext(sql, origin);
+  context.unitLevels = new Map([...unitsByCode.values()].flat().flatMap((unit) => (unit.level ? [[unit.id, unit.level] as const] : [])));
+  const written = await writeAccepted(target, context, accepted, storedRejections, names);
   summary.imported = written.imported;
   summary.updated = written.updated;
   summary.unchanged = written.unchanged;

@@ -167,14 +167,20 @@ const DELTAS_PER_STATEMENT = 2_000;
  * Adds newly inserted observations to their rollup rows without re-reading the month: one multi-row upsert
  * that adds the sums and counts and keeps the later of the stored and the new latest period. Only for
  * observations that did not exist before (a changed value goes through refreshRollups), all written with `source`
- * (added to the month's sources when it is not among them yet).
+ * (added to the month's sources when it is not among them yet). The units' levels are read unless `knownLevels`
+ * (the caller read them already) gives them.
  */
-export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[], source: string): Promise<void> {
+export async function addToRollups(manager: Queryable, rows: readonly InsertedObservation[], source: string, knownLevels?: ReadonlyMap<number, string>): Promise<void> {
   if (rows.length === 0) return;
   const sql = Sql.of(manager);
   const q = (name: string) => sql.id(name);
-  const unitIds = [...new Set(rows.map((row) => row.unitId))];
   const levels = new Map<number, string>();
+  const unitIds: number[] = [];
+  for (const unitId of new Set(rows.map((row) => row.unitId))) {
+    const level = knownLevels?.get(unitId);
+    if (level === undefined) unitIds.push(unitId);
+    else levels.set(unitId, level);
+  }
   await inChunks(unitIds, KEYS_PER_STATEMENT, async (chunk) => {
     const found: Array<{ id: number | string; level: string }> = await manager.query(
       `SELECT ${q('id')}, ${q('level')} FROM ${q('administrative_unit')} WHERE ${q('id')} IN (${parameterList(chunk.length)})`,
