@@ -5,7 +5,7 @@
  * the tests (transpile-build.js).
  *
  * Cache: $PILOTHUB_TS_CACHE, default <os tmpdir>/pilothub-ts-cache; entries are keyed by a hash of the file's
- * path and text, the compiler options and the TypeScript version, and written atomically, so parallel processes
+ * path in the checkout and its text, the compiler options and the TypeScript version, and written atomically, so parallel processes
  * share it safely and an edited file is compiled afresh.
  */
 const { createHash, randomBytes } = require('node:crypto');
@@ -19,14 +19,18 @@ const CACHE = process.env.PILOTHUB_TS_CACHE || path.join(os.tmpdir(), 'pilothub-
 
 const configFile = path.join(ROOT, 'tsconfig.json');
 const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configFile, ts.sys.readFile).config, ts.sys, ROOT);
-const compilerOptions = { ...parsed.options, sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, noEmit: false };
+// Without outDir, each source map names its file relative to the file itself (`period.ts`), which is where stack
+// traces then point.
+const compilerOptions = { ...parsed.options, outDir: undefined, sourceMap: false, inlineSourceMap: true, inlineSources: false, declaration: false, noEmit: false };
 const optionsKey = createHash('sha256').update(`${ts.version}\n${JSON.stringify(compilerOptions)}`).digest('hex');
 
 fs.mkdirSync(CACHE, { recursive: true });
 
 /** The JavaScript of one TypeScript file (`source` is its text, `filename` its absolute path). */
 function transpile(source, filename) {
-  const key = createHash('sha256').update(optionsKey).update(filename).update('\0').update(source).digest('hex');
+  // Keyed by the path within the checkout, not the absolute one: the output does not depend on where the checkout
+  // is, so a fresh clone of the same sources (a CI run) finds what an earlier checkout compiled.
+  const key = createHash('sha256').update(optionsKey).update(path.relative(ROOT, filename)).update('\0').update(source).digest('hex');
   const cached = path.join(CACHE, `${key}.js`);
   try {
     return fs.readFileSync(cached, 'utf8');

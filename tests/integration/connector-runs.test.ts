@@ -216,17 +216,17 @@ describe('pulled connector runs against the feed simulator', () => {
   it('a hanging feed does not hold up another connector', async () => {
     await setFault('health', 'hang');
     const started = Date.now();
-    const hanging = run(ids.SO_YT, { from: '2024-06-01', to: '2024-06-01' });
+    let hangingEnded = false;
+    const hanging = run(ids.SO_YT, { from: '2024-06-01', to: '2024-06-01' }).finally(() => (hangingEnded = true));
     const other = await run(ids.SO_TP, { from: '2024-06-01', to: '2024-06-02' });
-    const otherMs = Date.now() - started;
     expect(other.status).toBe('SUCCEEDED');
+    // The other connector finished while the hanging one was still going through its timed-out attempts (1.5 s
+    // each in tests): an order, not a time bound, so a loaded machine cannot turn it red.
+    expect(hangingEnded).toBe(false);
     const failed = await hanging;
     const hangingMs = Date.now() - started;
     expect(failed).toMatchObject({ status: 'FAILED', errorClass: 'TIMEOUT' });
     expect(failed.durationMs).toBeLessThan(RUN_LIMIT_MS);
-    // The other connector finished within one request timeout (1.5 s in tests) while the hanging one went
-    // through all its timed-out attempts.
-    expect(otherMs).toBeLessThan(1500);
     expect(hangingMs).toBeGreaterThan(2 * 1500);
   });
 });
