@@ -17,10 +17,12 @@ const roots = (...folders) =>
 
 const base = {
   testEnvironment: 'node',
+  // TypeScript transpiled file by file (tsconfig.json sets isolatedModules; types are checked by `npm run
+  // typecheck`), as the processes the tests start run it, through one disk cache (tests/helpers/jest-transform.js).
   transform: {
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.ts$': '<rootDir>/tests/helpers/jest-transform.js',
     // jose ships ES modules only; Node loads them with require(), Jest's module system needs them compiled.
-    '/node_modules/jose/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } }],
+    '/node_modules/jose/.+\\.js$': '<rootDir>/tests/helpers/jest-transform.js',
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['reflect-metadata'],

@@ -44,4 +44,4 @@ function transpile(source, filename) {
   return output;
 }
 
-module.exports = { transpile, ROOT };
+module.exports = { transpile, ROOT, OPTIONS_KEY: optionsKey };
