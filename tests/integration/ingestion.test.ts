@@ -385,6 +385,24 @@ describe('ingestion path', () => {
       expect(await dumpAll()).toEqual(before);
     });
 
+    it('finds stored keys of every frequency among new ones (the bounding box of a slice in the database’s text order)', async () => {
+      // Periods of five frequencies in one slice: '2024' < '2024-04' < '2024-04-01' < '2024-Q2' < '2024-W14' as text.
+      const storedRows: ObservationRow[] = [
+        { metric: 'ENROLMENT_ONLINE', unit: DISTRICTS[0], period: '2024-Q2', value: 1 },
+        { metric: 'DVC_ESSENTIAL_LIVE', unit: DISTRICTS[0], period: '2024-04', value: 2 },
+        { metric: 'VNEID_L2_RATE', unit: DISTRICTS[0], period: '2024-W14', value: 3 },
+        visits(DISTRICTS[0], '2024-04-01', 4),
+      ];
+      expect(await ingestRows(dataSource, storedRows, ORIGIN)).toMatchObject({ imported: 4, rejected: 0 });
+      // Fewer stored keys than a quarter of the slice, and its last key new: the box, not the look-up of every key, decides.
+      const fresh = DISTRICTS.slice(1, 11).flatMap((unit) => ['2024-03-31', '2024-04-01', '2024-04-02'].map((period) => visits(unit, period, 7)));
+      const rows = [...fresh.slice(0, 15), ...storedRows.map((row) => ({ ...row, value: Number(row.value) + 10 })), ...fresh.slice(15)];
+      const summary = await ingestRows(dataSource, rows, { ...ORIGIN, actor: 'second' });
+      expectConsistent(summary, rows.length);
+      expect(summary).toMatchObject({ imported: fresh.length, updated: storedRows.length, unchanged: 0, rejected: 0 });
+      expect((await dataSource.getRepository(ObservationRevision).find()).map((revision) => revision.value).sort()).toEqual([1, 2, 3, 4]);
+    });
+
     it('keeps the old value as a revision when a value changes, with who and which run replaced it', async () => {
       const rows = payload();
       const runA = await createRun('key-a', 1);
