@@ -245,6 +245,8 @@ export interface PageQuery<T extends { id: number }> {
   alongside?: PageAlongside<T>;
   /** Many-to-one relations read in the page's own statement (see ConnectionQuery.joinable). */
   joins?: ReadonlyArray<keyof T & string>;
+  /** A list without bound: its first page is counted by a COUNT of its own (see ConnectionQuery.unbounded). */
+  unbounded?: boolean;
 }
 
 /**
@@ -280,8 +282,9 @@ export async function fetchPage<T extends { id: number }>(page: PageQuery<T>): P
   for (const relation of page.joins ?? []) rowsQuery.leftJoinAndSelect(`${alias}.${relation}`, `${alias}_${relation}`);
   // A first page (no cursor) of a query without joins of its own, one row per node, counts its nodes in its own
   // statement: `COUNT(*) OVER ()` is taken over every row the filters keep, before LIMIT (and with no row on the
-  // page there is none to count). One statement fewer than the separate COUNT.
-  if (page.withTotalCount && page.withRows && !page.request.cursor && isOneRowPerNode(page.query)) {
+  // page there is none to count). One statement fewer than the separate COUNT, but the window reads (and sorts)
+  // every row it counts: a list without bound keeps the COUNT, which reads an index only.
+  if (page.withTotalCount && page.withRows && !page.request.cursor && !page.unbounded && isOneRowPerNode(page.query)) {
     rowsQuery.addSelect('COUNT(*) OVER ()', PAGE_TOTAL_COUNT);
     const [{ raw, entities: rows }, afterRows] = await Promise.all([
       rowsQuery.limit(size).getRawAndEntities<Record<string, unknown>>(),
@@ -410,6 +413,12 @@ export interface ConnectionQuery<T extends { id: number }> {
    * the per-request by-id loaders the fields read (RequestLoaders.loaderFor).
    */
   joinable?: ReadonlyArray<keyof T & string>;
+  /**
+   * Root connections only: a list that grows without bound (observations, audit events). Its first page is counted
+   * by a COUNT of its own instead of `COUNT(*) OVER ()` in the page's statement, which reads every row the filters
+   * keep (on 60,000 observations of a metric: 100 ms instead of 2 ms on SQLite, 260 ms instead of 8 ms on MariaDB).
+   */
+  unbounded?: boolean;
 }
 
 /** A root-level connection. */
@@ -423,6 +432,7 @@ export async function rootConnection<T extends { id: number }>(options: Connecti
     ...pageSelection(options.info),
     alongside: options.alongside,
     joins,
+    unbounded: options.unbounded,
   });
   for (const relation of joins) {
     const target = query.expressionMap.mainAlias!.metadata.findRelationWithPropertyPath(relation)!.inverseEntityMetadata.target as EntityClass<{ id: number }>;

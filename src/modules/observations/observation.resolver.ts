@@ -90,7 +90,7 @@ export class ObservationResolver {
     @Arg('filter', () => ObservationSearch, { nullable: true, description: 'Only values matching every given filter; null: all you may see.' }) filter?: ObservationSearch,
     @Arg('orderBy', () => ObservationOrder, { nullable: true, description: 'Order; default PERIOD_ASC.' }) orderBy?: ObservationOrder,
   ): Promise<Connection<Observation>> {
-    return knownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => observationsQuery(scopeOf(context), filter), sort: sortKeys(orderBy) }));
+    return knownAt(context, filter?.asOf, rootConnection({ context, info, page, query: () => observationsQuery(scopeOf(context), filter), sort: sortKeys(orderBy), unbounded: true }));
   }
 
   @FieldResolver(() => AdministrativeUnit, { description: 'The administrative unit the value is for.' })
