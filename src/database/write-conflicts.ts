@@ -2,9 +2,14 @@ import { HubError } from '../common/errors';
 
 const DUPLICATE_KEY_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE', 'ER_DUP_ENTRY']);
 const MYSQL_DUPLICATE_ENTRY = 1062;
-/** InnoDB chose this transaction as the victim of a deadlock (ER_LOCK_DEADLOCK), or a row lock was not granted in time (ER_LOCK_WAIT_TIMEOUT). */
-const LOCK_CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
-const MYSQL_LOCK_CONFLICT_ERRNOS = new Set([1213, 1205]);
+/**
+ * InnoDB chose this transaction as the victim of a deadlock (ER_LOCK_DEADLOCK), a row lock was not granted in time
+ * (ER_LOCK_WAIT_TIMEOUT), or, with MariaDB's innodb_snapshot_isolation (the default from 11.8), a locking read met
+ * a row another transaction changed after this one's snapshot (ER_CHECKREAD, "Record has changed since last read"):
+ * a plain read of ingestion followed by its locking look-up can meet it, and the batch run again reads afresh.
+ */
+const LOCK_CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CHECKREAD']);
+const MYSQL_LOCK_CONFLICT_ERRNOS = new Set([1213, 1205, 1020]);
 
 /** The error, then the driver errors it wraps (TypeORM's QueryFailedError keeps the original as `driverError`). */
 function* causes(error: unknown): Generator<{ code?: unknown; errno?: unknown }> {
@@ -27,7 +32,7 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return false;
 }
 
-/** Whether MySQL/MariaDB rolled the transaction (or its statement) back over a lock: a deadlock or a lock wait timeout. */
+/** Whether MySQL/MariaDB rolled the transaction (or its statement) back over a lock: a deadlock, a lock wait timeout or a changed record. */
 export function isLockConflictError(error: unknown): boolean {
   for (const { code, errno } of causes(error)) {
     if (typeof code === 'string' && LOCK_CONFLICT_CODES.has(code)) return true;
