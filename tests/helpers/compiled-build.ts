@@ -27,7 +27,7 @@ export interface CompiledBuild {
 let built: CompiledBuild | undefined;
 
 /** The build of the current sources, made on first use (synchronously: it takes a few seconds). */
-export function compiledBuildSync(): CompiledBuild {
+export function compiledBuild(): CompiledBuild {
   if (built) return built;
   const sources = sourceHash(['src', 'connectors', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json']);
   const folder = path.join(BUILD_FOLDER, createHash('sha256').update(`${ROOT}\n${sources}`).digest('hex').slice(0, 24));
@@ -39,10 +39,6 @@ export function compiledBuildSync(): CompiledBuild {
       spawnSync(process.execPath, [path.join(folder, 'bin', 'pilothub-admin.js'), ...args], { cwd: folder, env: environment, encoding: 'utf8', timeout: 120_000 }),
   };
   return built;
-}
-
-export async function compiledBuild(): Promise<CompiledBuild> {
-  return compiledBuildSync();
 }
 
 /** A lock older than this belongs to a worker that died while building: it is taken over. */

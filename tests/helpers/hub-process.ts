@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/config';
 import { startFeedSimulator, type FeedSimulator } from '../../src/feeds/simulator';
-import { compiledBuildSync, compiledHub } from './compiled-build';
+import { compiledBuild, compiledHub } from './compiled-build';
 import { TEST_SECRETS_KEYS } from './outbound';
 import { spawnHub } from './spawn-hub';
 import { openTestDatabase, testDatabaseConfig } from './test-database';
@@ -32,7 +32,7 @@ export function startHubProcess(environment: Record<string, string>, options: Pa
   const spawned = spawnHub(
     // Rate limits off unless a test sets them: load tests send far more than a caller's allowance.
     { PILOTHUB_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '0', RATE_LIMIT_AUTH_FAILURES: '0', SECRETS_KEYS: TEST_SECRETS_KEYS, ...inherited, PILOTHUB_ADMIN_KEY: TEST_ADMIN_KEY, ...environment },
-    { ...options, compiled: options.compiled ?? (options.typescript ? undefined : compiledHub(compiledBuildSync())) },
+    { ...options, compiled: options.compiled ?? (options.typescript ? undefined : compiledHub(compiledBuild())) },
   );
   return { ...spawned, exited: spawned.exited.then(({ code }) => code) };
 }

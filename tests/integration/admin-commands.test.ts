@@ -32,7 +32,7 @@ let build: CompiledBuild;
 let folder: string;
 
 beforeAll(async () => {
-  build = await compiledBuild();
+  build = compiledBuild();
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-admin-'));
 });
 

@@ -306,7 +306,7 @@ describe('secrets outside the running hub', () => {
     for (const name of ['token', 'password']) {
       await repository.insert({ connectorId, name, legacyPlaintext: null, ...new SecretBox([old]).seal(`cli-${name}-value`, { connectorId, name }) });
     }
-    const build = await compiledBuild();
+    const build = compiledBuild();
     const cli = (keys: string) => build.admin(['rotate-secrets'], commandEnvironment({ ...environment, SECRETS_KEYS: keys, SECRETS_ACTIVE_KEY_ID: '', LOG_LEVEL: 'silent' }));
     const unknown = cli(formatSecretKeys([next]));
     expect(unknown.status).toBe(1);

@@ -31,7 +31,7 @@ describe('migrations under a lock, several processes starting at once', () => {
   let build: CompiledBuild;
   beforeAll(async () => {
     // The compiled build, as the image runs it.
-    build = await compiledBuild();
+    build = compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-migration-lock-'));
     const sqliteFile = path.join(folder, 'hub.sqlite');
     config = testDatabaseConfig().kind === 'sqlite' ? { kind: 'sqlite', location: sqliteFile, poolSize: 1 } : testDatabaseConfig();

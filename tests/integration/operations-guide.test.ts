@@ -36,7 +36,7 @@ onServer('the operations guide, followed on the compiled build', () => {
   const started: HubProcess[] = [];
 
   beforeAll(async () => {
-    build = await compiledBuild();
+    build = compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-guide-'));
   });
   afterAll(async () => {

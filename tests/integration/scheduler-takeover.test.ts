@@ -113,7 +113,7 @@ describe('scheduling across processes and restarts', () => {
   let build: CompiledBuild;
   beforeAll(async () => {
     // The compiled build, as the image runs it.
-    build = await compiledBuild();
+    build = compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-takeover-'));
     const empty = await emptyDatabase(folder);
     databaseConfig = empty.config;

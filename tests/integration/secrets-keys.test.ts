@@ -40,7 +40,7 @@ describe('secrets keys of a production hub', () => {
   let build: CompiledBuild;
   beforeAll(async () => {
     // The compiled build, as the image runs it.
-    build = await compiledBuild();
+    build = compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-keys-'));
     const server = testDatabaseConfig();
     const config = server.kind === 'sqlite' ? { kind: 'sqlite' as const, location: path.join(folder, 'hub.sqlite'), poolSize: 1 } : server;

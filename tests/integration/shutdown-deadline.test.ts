@@ -27,7 +27,7 @@ describe('a hub whose standard output is blocked or closed', () => {
   let build: CompiledBuild;
   beforeAll(async () => {
     // The compiled build, as the image runs it.
-    build = await compiledBuild();
+    build = compiledBuild();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pilothub-output-'));
   });
   afterEach(async () => {
